@@ -1,0 +1,45 @@
+# The two commands of the quick start: `make demo` and `make test`. Each builds its own virtual
+# environment from the pinned lock file; nothing relies on what happens to be installed.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+DEMO_LANDING   ?= sources/landing
+DEMO_WAREHOUSE ?= warehouse/portal.duckdb
+
+.PHONY: venv demo demo-data build ui test lint check-defs bench clean
+
+$(BIN)/portal: pyproject.toml requirements.lock
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c requirements.lock -e ".[dev]"
+	@touch $@
+
+venv: $(BIN)/portal
+
+demo-data: venv
+	$(BIN)/portal demo-data --out $(DEMO_LANDING)
+
+build: venv
+	$(BIN)/portal build --landing $(DEMO_LANDING) --warehouse $(DEMO_WAREHOUSE)
+
+# Demo: write the bundled Northeast scenario, build the warehouse, then serve the Dagster UI
+# (the dashboard joins it in a later release).
+demo: demo-data build
+	PORTAL_LANDING=$(DEMO_LANDING) PORTAL_WAREHOUSE=$(DEMO_WAREHOUSE) $(BIN)/portal ui
+
+ui: venv
+	$(BIN)/portal ui
+
+test: venv
+	$(BIN)/ruff check pipelines sources warehouse dashboard tests
+	cd $(CURDIR) && $(BIN)/dg check defs
+	$(BIN)/pytest
+
+lint: venv
+	$(BIN)/ruff check pipelines sources warehouse dashboard tests
+
+bench: venv
+	$(BIN)/python -m benchmarks
+
+clean:
+	rm -rf $(VENV) .pytest_cache

@@ -1,0 +1,1 @@
+"""Dagster orchestration of the portal (assets, checks, sensor, schedule) and the `portal` command line."""

@@ -1,0 +1,37 @@
+"""Internship placements: one row is one student's internship at a base.
+
+The files carry personal data. Names, ID numbers and phone numbers are recognised so that they are
+never read; the student number only leaves the reader as a keyed hash (sources/pseudonymise.py).
+"""
+
+from sources.schema import (
+    DATE, MAJOR_CODE, OUTCOME, PERSONAL, STUDENT_ID, TEXT, UNIVERSITY_CODE, YEAR, Column, RowRule, SourceKind,
+)
+
+PLACEMENTS = SourceKind(
+    name="placements",
+    description="internship placement records",
+    columns=(
+        Column("year", "年份", YEAR, aliases=("实习年份",)),
+        Column("student_id", "学号", STUDENT_ID, aliases=("学生编号", "student_no", "student_number")),
+        Column("student_name", "姓名", PERSONAL, required=False, aliases=("学生姓名", "name")),
+        Column("id_number", "身份证号", PERSONAL, required=False, aliases=("身份证号码", "身份证", "id_card")),
+        Column("phone", "手机号", PERSONAL, required=False, aliases=("手机号码", "联系电话", "电话", "mobile")),
+        Column("university_code", "院校代码", UNIVERSITY_CODE, aliases=("学校代码",)),
+        Column("major_code", "专业代码", MAJOR_CODE, aliases=()),
+        Column("base_id", "基地编号", TEXT, aliases=("基地代码", "base_code")),
+        Column("start_date", "开始日期", DATE, aliases=("实习开始日期", "开始时间", "start")),
+        Column("end_date", "结束日期", DATE, aliases=("实习结束日期", "结束时间", "end")),
+        Column("outcome", "实习结果", OUTCOME, aliases=("结果", "实习结论")),
+        # optional fields of the MoE national internship platform (SCENARIO.md)
+        Column("internship_type", "实习类型", TEXT, required=False, aliases=("type",)),
+        Column("organisation", "组织方式", TEXT, required=False, aliases=("organization",)),
+        Column("mode", "实习形式", TEXT, required=False, aliases=("实习方式",)),
+    ),
+    row_rules=(
+        RowRule("end_date", "{end_date} < {start_date}",
+                "'end date ' || {end_date} || ' is before start date ' || {start_date}"),
+        RowRule("base_id", "{base_id} NOT IN (SELECT base_id FROM raw.bases)",
+                "'unknown base ' || {base_id} || ' (not in any loaded internship-base file)'"),
+    ),
+)

@@ -1,0 +1,50 @@
+"""Keyed pseudonyms for students: HMAC-SHA256 over university code + student number.
+
+An unkeyed hash of a student or ID number can be reversed by enumerating every possible number, so the
+hash is keyed. The key comes from PORTAL_SECRET, or from a key file the portal creates on first use,
+outside the warehouse (settings.secret_file()). Losing the key only means pseudonyms change on the next
+build; publishing it would let anyone who has the source files link pseudonyms back to students.
+
+The HMAC is computed inside DuckDB over whole columns (RFC 2104 spelled out with DuckDB's sha256 on
+BLOBs), so no Python runs per row; the padded key blocks are bound as query parameters and never stored.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from sources import settings
+
+_BLOCK = 64  # SHA-256 block size in bytes
+
+
+def load_key() -> bytes:
+    """The pseudonymisation key: PORTAL_SECRET if set, else the key file (created once, mode 0600)."""
+    env = os.environ.get("PORTAL_SECRET")
+    if env:
+        return env.encode("utf-8")
+    path = settings.secret_file()
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_hex(32))
+    return Path(path).read_text().strip().encode("utf-8")
+
+
+def hmac_pads(key: bytes) -> tuple[bytes, bytes]:
+    """The inner and outer padded keys of RFC 2104 for SHA-256."""
+    import hashlib
+
+    if len(key) > _BLOCK:
+        key = hashlib.sha256(key).digest()
+    key = key.ljust(_BLOCK, b"\x00")
+    return bytes(b ^ 0x36 for b in key), bytes(b ^ 0x5C for b in key)
+
+
+def student_key_sql(university_code: str, student_id: str, ipad: str = "$ipad", opad: str = "$opad") -> str:
+    """SQL for the hex HMAC-SHA256 of '<university_code>:<student_id>' with the pads bound as parameters."""
+    message = f"encode({university_code} || ':' || {student_id})"
+    return f"sha256({opad} || unhex(sha256({ipad} || {message})))"

@@ -1,0 +1,218 @@
+"""Reading one source file into a DuckDB temp table of text cells under canonical column names.
+
+Text files are decoded strictly (UTF-8 with or without BOM, else GB18030, the superset of GBK) and
+read by DuckDB's CSV reader with every value kept as text, so codes keep their leading zeros and
+structural errors come back with line numbers. XLSX is read in Python (python-calamine), with the header
+row found below any title rows. Personal columns are recognised by their header and never selected.
+
+The result, `_incoming`, has `source_row` (the row number as a spreadsheet shows it: header row 1) and one
+VARCHAR column per stored column of the kind (NULL where an optional column is absent).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from sources.schema import SourceKind, header_key, header_map
+
+#: how far down an XLSX sheet the header row may sit (title rows above it)
+MAX_TITLE_ROWS = 10
+
+
+class FileRejected(Exception):
+    """The whole file cannot be loaded; the message names the file and says what to do."""
+
+
+@dataclass
+class StructuralReject:
+    """A line the CSV reader could not split into the header's columns."""
+
+    source_row: int
+    reason: str
+    raw_line: str | None
+
+
+@dataclass
+class ReadResult:
+    sha256: str
+    rows: int  # data rows in `_incoming`
+    structural_rejects: list[StructuralReject] = field(default_factory=list)
+    unknown_headers: list[str] = field(default_factory=list)
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def read_into_incoming(con: duckdb.DuckDBPyConnection, path: Path, kind: SourceKind, shown_name: str) -> ReadResult:
+    """Read `path` into the temp table `_incoming`. Raises FileRejected for a file that cannot load."""
+    suffix = path.suffix.lower()
+    if suffix == ".xlsx":
+        return _read_xlsx(con, path, kind, shown_name)
+    if suffix in (".csv", ".txt"):
+        return _read_csv(con, path, kind, shown_name)
+    raise FileRejected(f"{shown_name}: unsupported file type '{suffix}' (use .csv or .xlsx)")
+
+
+# --- headers ---------------------------------------------------------------------------------------
+def _map_headers(headers: list[str], kind: SourceKind, shown_name: str) -> tuple[dict[str, int], list[str]]:
+    """canonical name → column index of the file; raises FileRejected when required columns are missing."""
+    accepted = header_map(kind)
+    found: dict[str, int] = {}
+    unknown: list[str] = []
+    for i, h in enumerate(headers):
+        canonical = accepted.get(header_key(h))
+        if canonical is None:
+            if str(h or "").strip():
+                unknown.append(str(h))
+        elif canonical not in found:
+            found[canonical] = i
+    missing = [c for c in kind.required if c.name not in found]
+    if missing:
+        names = ", ".join(f"{c.chinese} ({c.name})" for c in missing)
+        raise FileRejected(
+            f"{shown_name}: missing required column(s) {names}; "
+            f"a {kind.description} file needs the headers listed in docs/data-contracts.md"
+        )
+    return found, unknown
+
+
+# --- CSV -------------------------------------------------------------------------------------------
+def _decoded_csv_path(path: Path, shown_name: str, workdir: Path) -> Path:
+    """A UTF-8 file DuckDB can read: the file itself, or a strict GB18030 → UTF-8 transcoded copy."""
+    data = path.read_bytes()
+    if not data.strip():
+        raise FileRejected(f"{shown_name}: the file is empty")
+    if b"\x00" in data[:65536]:
+        raise FileRejected(f"{shown_name}: not a text file (binary content); save it as CSV or XLSX")
+    try:
+        data.decode("utf-8")
+        return path
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = data.decode("gb18030")  # strict: a wrong guess must fail, never silently corrupt names
+    except UnicodeDecodeError as err:
+        raise FileRejected(
+            f"{shown_name}: neither UTF-8 nor GBK/GB18030 text (undecodable byte at offset {err.start}); "
+            "save it from Excel as 'CSV UTF-8'"
+        ) from err
+    out = workdir / "decoded.csv"
+    out.write_text(text, encoding="utf-8")
+    return out
+
+
+def _read_csv(con: duckdb.DuckDBPyConnection, path: Path, kind: SourceKind, shown_name: str) -> ReadResult:
+    sha = file_sha256(path)
+    with tempfile.TemporaryDirectory(prefix="portal-read-") as tmp:
+        readable = _decoded_csv_path(path, shown_name, Path(tmp))
+        options = "all_varchar = true, header = true, store_rejects = true, auto_detect = true"
+        try:
+            headers = [d[0] for d in con.execute(f"DESCRIBE SELECT * FROM read_csv(?, {options})", [str(readable)]).fetchall()]
+        except duckdb.Error as err:
+            raise FileRejected(f"{shown_name}: cannot be read as CSV ({str(err).splitlines()[0]})") from err
+        found, unknown = _map_headers(headers, kind, shown_name)
+        selected = ", ".join(
+            f'"{headers[found[c.name]]}" AS "{c.name}"' if c.name in found else f'NULL::VARCHAR AS "{c.name}"'
+            for c in kind.stored_columns
+        )
+        try:
+            # the scan keeps file order (DuckDB preserves insertion order), which numbers the rows
+            con.execute(
+                f"CREATE OR REPLACE TEMP TABLE _scanned AS SELECT {selected} FROM read_csv(?, {options})",
+                [str(readable)],
+            )
+            rejects = con.execute(
+                "SELECT line, error_type, error_message, csv_line FROM reject_errors ORDER BY line"
+            ).fetchall()
+        except duckdb.Error as err:
+            raise FileRejected(f"{shown_name}: cannot be read as CSV ({str(err).splitlines()[0]})") from err
+    reject_lines = sorted({int(r[0]) for r in rejects})
+    structural = [
+        StructuralReject(int(line), f"malformed line ({etype.lower()}): {msg.splitlines()[0]}", csv_line)
+        for line, etype, msg, csv_line in rejects
+    ]
+    # Data rows take spreadsheet rows 2, 3, … in order, skipping the lines the reader rejected.
+    con.execute("CREATE OR REPLACE TEMP TABLE _reject_lines AS SELECT unnest(?::INTEGER[]) AS line", [reject_lines])
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE _incoming AS
+        WITH scanned AS (SELECT row_number() OVER () AS ordinal, * FROM _scanned),
+             lines AS (
+                SELECT line, row_number() OVER (ORDER BY line) AS ordinal
+                FROM range(2, 2 + (SELECT count(*) FROM _scanned) + (SELECT count(*) FROM _reject_lines)) t(line)
+                WHERE line NOT IN (SELECT line FROM _reject_lines)
+             )
+        SELECT lines.line::INTEGER AS source_row, scanned.* EXCLUDE (ordinal)
+        FROM scanned JOIN lines USING (ordinal)
+        """
+    )
+    con.execute("DROP TABLE _scanned")
+    rows = con.execute("SELECT count(*) FROM _incoming").fetchone()[0]
+    return ReadResult(sha, rows, structural, unknown)
+
+
+# --- XLSX ------------------------------------------------------------------------------------------
+def _cell_text(value: object) -> str | None:
+    """An XLSX cell as the text a person typed: 80902.0 → '80902', dates → ISO."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    text = str(value)
+    return text if text.strip() else None
+
+
+def _read_xlsx(con: duckdb.DuckDBPyConnection, path: Path, kind: SourceKind, shown_name: str) -> ReadResult:
+    from python_calamine import CalamineWorkbook  # imported here: only XLSX files need it
+
+    sha = file_sha256(path)
+    try:
+        workbook = CalamineWorkbook.from_path(str(path))
+        sheet = workbook.get_sheet_by_index(0)
+        rows = sheet.to_python(skip_empty_area=False)
+    except Exception as err:  # calamine raises several error types for damaged files
+        raise FileRejected(f"{shown_name}: not a readable XLSX workbook ({err}); re-save it from Excel") from err
+    if not rows:
+        raise FileRejected(f"{shown_name}: the first sheet is empty")
+    accepted = header_map(kind)
+    # the header row is the first of the top rows that names the most known columns
+    scores = [sum(header_key(v) in accepted for v in row) for row in rows[:MAX_TITLE_ROWS]]
+    header_index = max(range(len(scores)), key=lambda i: (scores[i], -i))
+    headers = [str(v) if v is not None else "" for v in rows[header_index]]
+    found, unknown = _map_headers(headers, kind, shown_name)
+    body = rows[header_index + 1 :]
+    # spreadsheet row numbers; wholly empty rows are layout, not data
+    numbered = [(header_index + 2 + i, r) for i, r in enumerate(body) if any(_cell_text(v) for v in r)]
+    columns: dict[str, list[str | None]] = {"source_row": [n for n, _ in numbered]}
+    for c in kind.stored_columns:
+        idx = found.get(c.name)
+        columns[c.name] = [
+            _cell_text(r[idx]) if idx is not None and idx < len(r) else None for _, r in numbered
+        ]
+    table = pa.table(
+        {k: pa.array(v, type=pa.int32() if k == "source_row" else pa.string()) for k, v in columns.items()}
+    )
+    con.register("_xlsx_rows", table)
+    try:
+        con.execute("CREATE OR REPLACE TEMP TABLE _incoming AS SELECT * FROM _xlsx_rows")
+    finally:
+        con.unregister("_xlsx_rows")
+    return ReadResult(sha, len(numbered), [], unknown)

@@ -1,0 +1,118 @@
+"""Reference data: loading the bundled lists (sources/reference/*.csv) into `reference.*` tables, and the
+look-up maps the readers use to resolve what staff write (短名 and English place names, major names,
+division numbers) to official codes and names.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from sources import settings
+
+#: table → its columns (and their types), as documented in docs/data-contracts.md
+REFERENCE_TABLES: dict[str, dict[str, str]] = {
+    "provinces": {"province_code": "VARCHAR", "province_name": "VARCHAR", "province_name_en": "VARCHAR"},
+    "cities": {
+        "city_code": "VARCHAR", "city_name": "VARCHAR", "city_name_en": "VARCHAR", "province_code": "VARCHAR",
+        "province_name": "VARCHAR", "latitude": "DOUBLE", "longitude": "DOUBLE",
+    },
+    "universities": {
+        "university_code": "VARCHAR", "university_name": "VARCHAR", "university_name_en": "VARCHAR",
+        "province_name": "VARCHAR", "city_name": "VARCHAR",
+    },
+    "majors": {
+        "major_code": "VARCHAR", "major_name": "VARCHAR", "major_name_en": "VARCHAR", "discipline_code": "VARCHAR",
+        "discipline_name": "VARCHAR", "class_code": "VARCHAR", "class_name": "VARCHAR", "level": "VARCHAR",
+    },
+    "industries": {
+        "industry_code": "VARCHAR", "section_code": "VARCHAR", "section_name": "VARCHAR", "industry_name": "VARCHAR",
+        "industry_name_en": "VARCHAR", "pillar": "VARCHAR", "pillar_name": "VARCHAR",
+    },
+    "major_industry_crosswalk": {
+        "major_code": "VARCHAR", "industry_code": "VARCHAR", "weight": "DOUBLE", "version": "VARCHAR",
+    },
+}
+
+
+class ReferenceError(Exception):
+    """A reference file is missing columns or cannot be read."""
+
+
+def _read_reference_csv(con: duckdb.DuckDBPyConnection, table: str, path: Path, extra: str = "") -> str:
+    """SQL selecting the documented columns of a reference CSV, typed; raises ReferenceError if columns lack."""
+    columns = REFERENCE_TABLES[table]
+    found = {d[0] for d in con.execute("DESCRIBE SELECT * FROM read_csv(?, all_varchar=true)", [str(path)]).fetchall()}
+    missing = [c for c in columns if c not in found]
+    if missing:
+        raise ReferenceError(f"{path}: missing column(s) {', '.join(missing)} (see docs/data-contracts.md)")
+    select = ", ".join(f"CAST(nullif(trim(\"{c}\"), '') AS {t}) AS {c}" for c, t in columns.items())
+    return f"SELECT {select}{extra} FROM read_csv('{path.as_posix()}', all_varchar=true)"
+
+
+def load_reference_table(con: duckdb.DuckDBPyConnection, table: str, landing: Path | None = None) -> int:
+    """(Re)create `reference.<table>` from the bundled CSV; returns its row count.
+
+    The university register may be extended by `<landing>/reference/universities.csv` (institutions not in
+    the bundled list); a bundled entry wins over a landing entry with the same code.
+    """
+    con.execute("CREATE SCHEMA IF NOT EXISTS reference")
+    bundled = settings.REFERENCE_DIR / f"{table}.csv"
+    query = _read_reference_csv(con, table, bundled, ", 'bundled' AS listed_in" if table == "universities" else "")
+    if table == "universities" and landing is not None:
+        supplement = landing / settings.LANDING_REFERENCE_UNIVERSITIES
+        if supplement.is_file():
+            query = (
+                f"SELECT * FROM ({query}) UNION ALL SELECT * FROM ("
+                f"{_read_reference_csv(con, table, supplement, ', ' + repr('landing') + ' AS listed_in')}) s "
+                f"WHERE s.university_code NOT IN (SELECT university_code FROM ({query}))"
+            )
+    con.execute(f"CREATE OR REPLACE TABLE reference.{table} AS {query} ORDER BY ALL")
+    return con.execute(f"SELECT count(*) FROM reference.{table}").fetchone()[0]
+
+
+LOOKUPS_SQL = """
+CREATE OR REPLACE TEMP VIEW _lookups AS
+WITH province_alias AS (
+    SELECT alias, any_value(province_name) AS province_name FROM (
+        SELECT lower(province_name) AS alias, province_name FROM reference.provinces
+        UNION ALL SELECT lower(regexp_replace(province_name, '省$', '')), province_name FROM reference.provinces
+        UNION ALL SELECT lower(province_name_en), province_name FROM reference.provinces
+        UNION ALL SELECT lower(province_name_en) || ' province', province_name FROM reference.provinces
+    ) GROUP BY alias HAVING count(DISTINCT province_name) = 1
+), city_alias AS (
+    SELECT alias, any_value(city_name) AS city_name FROM (
+        SELECT lower(city_name) AS alias, city_name FROM reference.cities
+        UNION ALL SELECT lower(regexp_replace(city_name, '市$', '')), city_name FROM reference.cities
+        UNION ALL SELECT lower(city_name_en), city_name FROM reference.cities
+        UNION ALL SELECT lower(city_name_en) || ' city', city_name FROM reference.cities
+    ) GROUP BY alias HAVING count(DISTINCT city_name) = 1
+), major_alias AS (
+    SELECT alias, any_value(major_code) AS major_code FROM (
+        SELECT lower(major_code) AS alias, major_code FROM reference.majors
+        UNION ALL SELECT lower(major_name), major_code FROM reference.majors
+        UNION ALL SELECT lower(major_name_en), major_code FROM reference.majors
+    ) WHERE alias IS NOT NULL GROUP BY alias HAVING count(DISTINCT major_code) = 1
+), industry_alias AS (
+    -- GB/T 4754 division numbers are unique across sections: "36" completes to "C36"
+    SELECT industry_code AS alias, industry_code FROM reference.industries
+    UNION ALL SELECT substr(industry_code, 2), industry_code FROM reference.industries
+)
+SELECT
+    (SELECT map_from_entries(list((alias, province_name))) FROM province_alias) AS province_alias,
+    (SELECT map_from_entries(list((province_name, province_code))) FROM reference.provinces) AS provinces,
+    (SELECT map_from_entries(list((alias, city_name))) FROM city_alias) AS city_alias,
+    (SELECT map_from_entries(list((city_name, city_code))) FROM reference.cities) AS cities,
+    (SELECT map_from_entries(list((alias, major_code))) FROM major_alias) AS major_alias,
+    (SELECT map_from_entries(list((major_code, major_name))) FROM reference.majors) AS majors,
+    (SELECT map_from_entries(list((alias, industry_code))) FROM industry_alias) AS industry_alias,
+    (SELECT map_from_entries(list((industry_code, industry_name))) FROM reference.industries) AS industries,
+    (SELECT map_from_entries(list((university_code, university_name))) FROM reference.universities)
+        AS universities
+"""
+
+
+def prepare_lookups(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the `_lookups` temp view (one row of maps) that the source SQL joins as `lk`."""
+    con.execute(LOOKUPS_SQL)

@@ -1,0 +1,278 @@
+"""How a source kind is declared, and the SQL that normalises and validates its rows.
+
+A source kind (catalogue, survey, bases, placements) is a list of columns. Each column has a canonical
+English name, the headers staff may write instead (Chinese and English), and a *type*. The type says how
+a raw text cell is normalised (a SQL expression) and which rules it must pass (SQL conditions with the
+reason a user reads in the quarantine). Validation is therefore set-based SQL over a whole file, not a
+Python loop per row.
+
+In the SQL fragments, `{c}` stands for the raw text cell and `{v}` for its normalised value.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from sources import settings
+
+
+@dataclass(frozen=True)
+class Check:
+    """A rule a normalised cell must pass: `bad` is true when the row breaks it."""
+
+    bad: str
+    reason: str  # a SQL expression giving the message (may use {c} and {v})
+
+
+@dataclass(frozen=True)
+class ColumnType:
+    name: str
+    sql_type: str  # the type stored in raw.<kind>
+    normalise: str  # SQL expression over {c}
+    checks: tuple[Check, ...] = ()
+
+
+def _quoted(c: str) -> str:
+    return f"coalesce('''' || {c} || '''', 'empty')"
+
+
+_NOT_WHOLE = Check(
+    "{c} IS NOT NULL AND try_cast(norm_number_text({c}) AS BIGINT) IS NULL",
+    "'not a whole number: ' || " + _quoted("{c}"),
+)
+_NEGATIVE = Check("{v} < 0", "'negative count: ' || {c}")
+
+TEXT = ColumnType("text", "VARCHAR", "norm_text({c})")
+YEAR = ColumnType(
+    "year",
+    "INTEGER",
+    "try_cast(norm_code({c}) AS INTEGER)",
+    (Check("{v} IS NULL OR {v} NOT BETWEEN 1990 AND 2100", "'not a year: ' || " + _quoted("{c}")),),
+)
+COUNT = ColumnType("count", "BIGINT", "try_cast(norm_number_text({c}) AS BIGINT)", (_NOT_WHOLE, _NEGATIVE))
+AMOUNT = ColumnType(
+    "amount",
+    "DOUBLE",
+    "try_cast(norm_number_text({c}) AS DOUBLE)",
+    (
+        Check(
+            "{c} IS NOT NULL AND try_cast(norm_number_text({c}) AS DOUBLE) IS NULL",
+            "'not a number: ' || " + _quoted("{c}"),
+        ),
+        Check("{v} < 0", "'negative amount: ' || {c}"),
+    ),
+)
+MAJOR_CODE = ColumnType(
+    "major_code",
+    "VARCHAR",
+    "norm_major_code({c})",
+    (
+        Check(
+            "NOT map_contains(lk.majors, {v})",
+            "'unknown major code ' || " + _quoted("{c}") + " || ' (not in sources/reference/majors.csv)'",
+        ),
+    ),
+)
+UNIVERSITY_CODE = ColumnType(
+    "university_code",
+    "VARCHAR",
+    "norm_code({c})",
+    (
+        Check(
+            "NOT map_contains(lk.universities, {v})",
+            "'unknown university code ' || " + _quoted("{c}") + " || ' (not in the university register)'",
+        ),
+    ),
+)
+# GB/T 4754 divisions are numbered uniquely across sections, so "36" can be completed to "C36"
+INDUSTRY_CODE = ColumnType(
+    "industry_code",
+    "VARCHAR",
+    "coalesce(lk.industry_alias[norm_code({c})], norm_code({c}))",
+    (
+        Check(
+            "NOT map_contains(lk.industries, {v})",
+            "'unknown industry code ' || " + _quoted("{c}") + " || ' (not a GB/T 4754-2017 division we know)'",
+        ),
+    ),
+)
+PROVINCE = ColumnType(
+    "province",
+    "VARCHAR",
+    "coalesce(lk.province_alias[lower(norm_text({c}))], norm_text({c}))",
+    (
+        Check(
+            "NOT map_contains(lk.provinces, {v})",
+            "'unknown province ' || " + _quoted("{c}"),
+        ),
+    ),
+)
+CITY = ColumnType(
+    "city",
+    "VARCHAR",
+    "coalesce(lk.city_alias[lower(norm_text({c}))], norm_text({c}))",
+    (Check("NOT map_contains(lk.cities, {v})", "'unknown city ' || " + _quoted("{c}")),),
+)
+ENTERPRISE_ID = ColumnType(
+    "enterprise_id",
+    "VARCHAR",
+    "norm_code({c})",
+    (
+        Check(
+            f"NOT regexp_matches({{v}}, '{settings.USCC_PATTERN}')",
+            "'not an 18-character unified social credit code: ' || " + _quoted("{c}"),
+        ),
+    ),
+)
+DATE = ColumnType(
+    "date", "DATE", "norm_date({c})", (Check("{v} IS NULL", "'not a date: ' || " + _quoted("{c}")),)
+)
+OUTCOME = ColumnType(
+    "outcome",
+    "VARCHAR",
+    "norm_outcome({c})",
+    (Check("{v} IS NULL", "'unknown outcome ' || " + _quoted("{c}") + " || ' (留用/完成/中止 or hired/completed/dropped)'"),),
+)
+BOOL = ColumnType(
+    "bool", "BOOLEAN", "norm_bool({c})", (Check("{c} IS NOT NULL AND {v} IS NULL", "'not yes/no: ' || {c}"),)
+)
+LEVEL = ColumnType(
+    "level", "VARCHAR", "norm_level({c})", (Check("{v} IS NULL", "'unknown level ' || " + _quoted("{c}")),)
+)
+# a list of majors by code or by name, separated by 、 ; , /; each element must resolve to a known code
+MAJOR_LIST = ColumnType(
+    "major_list",
+    "VARCHAR[]",
+    "list_transform(list_filter(string_split_regex(nfkc({c}), '[、;；,，/]'), lambda e: trim(e) <> ''),"
+    " lambda e: coalesce(lk.major_alias[lower(norm_text(e))], lk.major_alias[lower(norm_major_code(e))],"
+    " '?' || trim(e)))",
+    (
+        Check("len({v}) = 0", "'no major given'"),
+        Check(
+            "len(list_filter({v}, lambda e: e[1] = '?')) > 0",
+            "'unknown major ' || array_to_string(list_transform(list_filter({v}, lambda e: e[1] = '?'),"
+            " lambda e: '''' || e[2:] || ''''), ', ')",
+        ),
+    ),
+)
+# The student number is personal: it only ever leaves the reader as a keyed hash (see pseudonymise.py).
+STUDENT_ID = ColumnType("student_id", "VARCHAR", "norm_code({c})")
+#: personal columns are recognised (so they are never mistaken for unknown columns) and never read
+PERSONAL = ColumnType("personal", "VARCHAR", "NULL")
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    chinese: str
+    type: ColumnType
+    required: bool = True
+    aliases: tuple[str, ...] = ()
+
+    @property
+    def personal(self) -> bool:
+        return self.type is PERSONAL
+
+    def headers(self) -> tuple[str, ...]:
+        return (self.name, self.chinese, *self.aliases)
+
+
+@dataclass(frozen=True)
+class RowRule:
+    """A rule over a whole row (several columns); columns are referred to by their canonical names."""
+
+    column: str
+    bad: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class SourceKind:
+    name: str
+    description: str
+    columns: tuple[Column, ...]
+    row_rules: tuple[RowRule, ...] = field(default_factory=tuple)
+
+    @property
+    def stored_columns(self) -> tuple[Column, ...]:
+        """Columns that reach the warehouse (personal ones never do)."""
+        return tuple(c for c in self.columns if not c.personal)
+
+    @property
+    def required(self) -> tuple[Column, ...]:
+        return tuple(c for c in self.columns if c.required and not c.personal)
+
+    def column(self, name: str) -> Column:
+        return next(c for c in self.columns if c.name == name)
+
+
+def header_key(header: object) -> str:
+    """How a header is compared: NFKC, lower case, no spaces/underscores/hyphens, no unit in brackets."""
+    text = unicodedata.normalize("NFKC", str(header or "")).lower()
+    text = re.sub(r"[(\[][^)\]]*[)\]]", "", text)  # 招生人数(人) → 招生人数
+    return re.sub(r"[\s_\-*:]", "", text)
+
+
+def header_map(kind: SourceKind) -> dict[str, str]:
+    """header_key → canonical column name, for every header a column accepts."""
+    return {header_key(h): c.name for c in kind.columns for h in c.headers()}
+
+
+def raw_table_ddl(kind: SourceKind, schema: str = "raw") -> str:
+    columns = ",\n    ".join(
+        f"{'student_key' if c.type is STUDENT_ID else c.name} {c.type.sql_type}" for c in kind.stored_columns
+    )
+    return (
+        f"CREATE OR REPLACE TABLE {schema}.{kind.name} (\n    source_file VARCHAR NOT NULL,\n"
+        f"    source_row INTEGER NOT NULL,\n    {columns}\n)"
+    )
+
+
+def _fill(template: str, column: str) -> str:
+    return template.replace("{c}", f'r."{column}"').replace("{v}", f'n."{column}"')
+
+
+def normalise_select(kind: SourceKind, source: str) -> str:
+    """SELECT of the normalised values (n) beside the raw text (r) of every stored column."""
+    values = ",\n        ".join(
+        f'{_fill(c.type.normalise, c.name)} AS "{c.name}"' for c in kind.stored_columns
+    )
+    return f"SELECT r.source_row, {values}\n    FROM {source} r CROSS JOIN _lookups lk"
+
+
+def violation_case(kind: SourceKind) -> tuple[str, str]:
+    """Two CASE expressions (bad column, reason) giving the first rule each row breaks, in column order.
+
+    Evaluated over `r` (raw text) joined with `n` (normalised) on source_row.
+    """
+    whens: list[tuple[str, str, str]] = []
+    for c in kind.stored_columns:
+        if c.required:
+            whens.append((f'r."{c.name}" IS NULL OR trim(r."{c.name}") = \'\'', c.name, "'missing value'"))
+        for check in c.type.checks:
+            # a check only judges a value that is there; emptiness is the required rule's job
+            whens.append(
+                (f'r."{c.name}" IS NOT NULL AND ({_fill(check.bad, c.name)})', c.name, _fill(check.reason, c.name))
+            )
+    # an exact duplicate (every cell as written) of an earlier row of the same file
+    same_row = ", ".join(f'r."{c.name}"' for c in kind.stored_columns)
+    whens.append(
+        (
+            f"row_number() OVER (PARTITION BY {same_row} ORDER BY r.source_row) > 1",
+            "*",
+            f"'exact duplicate of row ' || min(r.source_row) OVER (PARTITION BY {same_row})",
+        )
+    )
+    for rule in kind.row_rules:
+        whens.append((_row_rule(rule.bad), rule.column, _row_rule(rule.reason)))
+    column_case = "CASE " + " ".join(f"WHEN {w} THEN '{col}'" for w, col, _ in whens) + " END"
+    reason_case = "CASE " + " ".join(f"WHEN {w} THEN {reason}" for w, _, reason in whens) + " END"
+    return column_case, reason_case
+
+
+def _row_rule(sql: str) -> str:
+    """Row rules name columns as {name} (normalised) and {raw:name} (as written)."""
+    sql = re.sub(r"\{raw:(\w+)\}", r'r."\1"', sql)
+    return re.sub(r"\{(\w+)\}", r'n."\1"', sql)

@@ -1,0 +1,17 @@
+-- Internship bases, one per base_id; when several files list a base, the last file in name order wins.
+with source as (
+    select * from raw.bases
+)
+
+select
+    base_id,
+    base_name,
+    enterprise_id,
+    university_code,
+    city as city_name,
+    established_year,
+    capacity_per_year,
+    source_file,
+    source_row
+from source
+qualify row_number() over (partition by base_id order by source_file desc, source_row desc) = 1
