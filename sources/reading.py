@@ -11,6 +11,7 @@ VARCHAR column per stored column of the kind (NULL where an optional column is a
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import hashlib
 import tempfile
@@ -22,6 +23,7 @@ import pyarrow as pa
 
 from sources.schema import SourceKind, header_key, header_map
 
+CSV_DELIMITERS = (",", ";", "\t", "|")
 #: how far down an XLSX sheet the header row may sit (title rows above it)
 MAX_TITLE_ROWS = 10
 
@@ -113,35 +115,49 @@ def _decoded_csv_path(path: Path, shown_name: str, workdir: Path) -> Path:
     return out
 
 
+def _csv_header(readable: Path, shown_name: str) -> tuple[list[str], str]:
+    """The header cells and the delimiter (the one of , ; tab | the header line uses most)."""
+    with readable.open(encoding="utf-8-sig", newline="") as f:
+        first_line = next((line for line in f if line.strip()), "")
+    delimiter = max(CSV_DELIMITERS, key=first_line.count)
+    if first_line.count(delimiter) == 0:
+        raise FileRejected(f"{shown_name}: the first line has no column separators; is this a CSV file?")
+    return next(csv.reader([first_line], delimiter=delimiter)), delimiter
+
+
 def _read_csv(con: duckdb.DuckDBPyConnection, path: Path, kind: SourceKind, shown_name: str) -> ReadResult:
     sha = file_sha256(path)
     with tempfile.TemporaryDirectory(prefix="portal-read-") as tmp:
         readable = _decoded_csv_path(path, shown_name, Path(tmp))
-        options = "all_varchar = true, header = true, store_rejects = true, auto_detect = true"
-        try:
-            headers = [d[0] for d in con.execute(f"DESCRIBE SELECT * FROM read_csv(?, {options})", [str(readable)]).fetchall()]
-        except duckdb.Error as err:
-            raise FileRejected(f"{shown_name}: cannot be read as CSV ({str(err).splitlines()[0]})") from err
+        headers, delimiter = _csv_header(readable, shown_name)
         found, unknown = _map_headers(headers, kind, shown_name)
+        # Columns by position, all text: the header was read above, so nothing is left to guessing
+        # (the sniffer can misjudge a small file with a broken line). Lines with too many or too few
+        # cells go to the reject table of this scan with their line numbers.
+        positional = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(headers))) + "}"
         selected = ", ".join(
-            f'"{headers[found[c.name]]}" AS "{c.name}"' if c.name in found else f'NULL::VARCHAR AS "{c.name}"'
+            f'c{found[c.name]} AS "{c.name}"' if c.name in found else f'NULL::VARCHAR AS "{c.name}"'
             for c in kind.stored_columns
         )
         try:
-            # the scan keeps file order (DuckDB preserves insertion order), which numbers the rows
+            con.execute("DROP TABLE IF EXISTS _rejects; DROP TABLE IF EXISTS _rejects_scan")
             con.execute(
-                f"CREATE OR REPLACE TEMP TABLE _scanned AS SELECT {selected} FROM read_csv(?, {options})",
-                [str(readable)],
+                f"""CREATE OR REPLACE TEMP TABLE _scanned AS SELECT {selected} FROM read_csv(?,
+                    columns = {positional}, header = true, delim = ?, quote = '"', escape = '"',
+                    auto_detect = false, strict_mode = true, store_rejects = true,
+                    rejects_table = '_rejects', rejects_scan = '_rejects_scan')""",
+                [str(readable), delimiter],
             )
             rejects = con.execute(
-                "SELECT line, error_type, error_message, csv_line FROM reject_errors ORDER BY line"
+                "SELECT line, any_value(error_type), any_value(csv_line) "
+                "FROM _rejects GROUP BY line ORDER BY line"
             ).fetchall()
         except duckdb.Error as err:
             raise FileRejected(f"{shown_name}: cannot be read as CSV ({str(err).splitlines()[0]})") from err
     reject_lines = sorted({int(r[0]) for r in rejects})
     structural = [
-        StructuralReject(int(line), f"malformed line ({etype.lower()}): {msg.splitlines()[0]}", csv_line)
-        for line, etype, msg, csv_line in rejects
+        StructuralReject(int(line), f"malformed line ({etype.lower()}; the header has {len(headers)} columns)", csv_line)
+        for line, etype, csv_line in rejects
     ]
     # Data rows take spreadsheet rows 2, 3, … in order, skipping the lines the reader rejected.
     con.execute("CREATE OR REPLACE TEMP TABLE _reject_lines AS SELECT unnest(?::INTEGER[]) AS line", [reject_lines])

@@ -1,0 +1,1637 @@
+"""Deterministic demo data for the Northeast scenario: the source files data staff would drop.
+
+Why this exists: the portal must be shown, tested and benchmarked without real student or enterprise
+records. This module writes a landing folder (`catalogue/`, `survey/`, `bases/`, `placements/`) that
+looks like what universities and enterprise associations in Liaoning, Jilin and Heilongjiang really
+send — mixed CSV encodings and XLSX, Chinese or English headers, codes that lost their leading zero,
+full-width characters and stray spaces — and whose numbers tell the region's story (shared/SCENARIO.md):
+emerging engineering majors are short, marketing / English / management are in surplus, internship
+coverage is uneven, relevance modest, conversion low outside software and automotive, and a third to two
+thirds of graduates stay in their province.
+
+Real codes and names come from the reference CSVs (`sources/reference/`) at run time; only the story
+(which majors a kind of university offers, which industries cluster in which city, which positions an
+industry advertises) is written down here, in the constants at the top. Universities beyond the 25 real
+ones (scale > 1) are plainly synthetic ("辽宁第3理工学院", codes 9xxxx) and registered in
+`reference/universities.csv` of the landing folder; enterprises are fictional ("长春某汽车零部件有限公司").
+
+Everything is drawn from `numpy` generators seeded by (seed, component, ...), so the same seed and scale
+give byte-identical files (XLSX zip entries and document properties carry a fixed timestamp). Placements,
+the only large kind, are generated and written per province and year with vectorised numpy / pandas.
+
+A handful of deliberately bad rows (unknown codes, a negative or non-numeric count, an end date before the
+start, an unknown base, exact duplicates) are injected, each recorded in `demo_manifest.json` with its file,
+spreadsheet row, column and the rule it breaks, so the loader's quarantine can be tested against the truth.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import hashlib
+import io
+import json
+import re
+import sys
+import zipfile
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from openpyxl import Workbook
+
+from sources import settings
+
+# =====================================================================================================
+# The story (shared/SCENARIO.md). Codes are the reference CSVs' codes; a code missing from the
+# reference files at run time is skipped, never invented.
+# =====================================================================================================
+
+YEARS: tuple[int, ...] = (2021, 2022, 2023, 2024, 2025)
+BACHELOR_YEARS = 4  # a graduate of year y enrolled in y - 4
+HISTORY_START = YEARS[0] - BACHELOR_YEARS  # intake years needed for the first graduating cohort
+MANIFEST_NAME = "demo_manifest.json"
+#: fixed timestamp stamped into XLSX document properties and zip entries (determinism)
+FIXED_TIMESTAMP = dt.datetime(2026, 1, 1, 0, 0, 0)
+
+#: majors the region lacks and majors it over-supplies (used by tests and the report; the numbers below
+#: are tuned so that METRICS.md's alignment puts them on the right side of 1.25 / 0.80)
+SHORTAGE_MAJORS = ("080902", "080903", "080910T", "080803T", "080213T", "080216T", "080204", "071002", "083001")
+SURPLUS_MAJORS = ("120202", "050201", "120201K", "120206", "120204")
+
+
+@dataclass(frozen=True)
+class Profile:
+    """What a kind of university teaches: majors it always offers and a pool it draws the rest from."""
+
+    label: str  # word in synthetic names: 辽宁第3理工学院
+    label_en: str
+    core: tuple[str, ...]
+    pool: tuple[str, ...]
+    n_majors: tuple[int, int]  # inclusive range of majors offered (15-35)
+
+
+def _codes(text: str) -> tuple[str, ...]:
+    return tuple(text.split())
+
+
+_ENGINEERING_POOL = _codes(
+    "080201 080203 080207 080216T 080301 080401 080405 080411T 080414T 080501 080503T 080602T 080701 "
+    "080703 080717T 080903 080904K 080905 080910T 080911TK 080919T 081301 120204 120206 120601 120701 "
+    "070101 020401 050207"
+)
+PROFILES: dict[str, Profile] = {
+    "national_engineering": Profile(
+        "理工", "Institute of Technology",
+        _codes("080202 080204 080601 080701 080801 080901 080902 080910T 080717T 080803T 080401 080501 "
+               "120201K 050201 070101 080213T"),
+        _codes("080201 080203 080207 080216T 080301 080405 080411T 080414T 080503T 080602T 080703 080903 "
+               "080904K 080905 080911TK 080919T 081301 083001 071002 120202 120203K 120204 120701 020401 "
+               "050207 120601"),
+        (28, 34),
+    ),
+    "comprehensive_top": Profile(
+        "文理", "University",
+        _codes("080207 080216T 080902 080901 080910T 100201K 100701 071002 071001 050201 050207 120201K "
+               "120202 120203K 020401 070101 080601 080701 090401 081301"),
+        _codes("080202 080204 080401 080717T 080801 080803T 080903 080904K 080911TK 050202 120204 120206 "
+               "120601 083001 090101 100702 082701"),
+        (30, 35),
+    ),
+    "regional_engineering": Profile(
+        "理工", "Institute of Technology",
+        _codes("080202 080204 080601 080801 080901 080902 080213T 080803T 120202 120203K 050201 120201K"),
+        _ENGINEERING_POOL,
+        (22, 30),
+    ),
+    "maritime": Profile(
+        "海事", "Maritime College",
+        _codes("081803K 081804K 081901 120601 050201 020401 080801 080701 080901 080902 120202 120201K"),
+        _codes("080202 080204 080601 080703 080903 080910T 080717T 120203K 120204 050207 070101 081504"),
+        (18, 24),
+    ),
+    "comprehensive": Profile(
+        "文理", "College of Arts and Sciences",
+        _codes("050201 050207 020401 120201K 120202 120203K 120204 120206 070101 071001 071002 080901 080902"),
+        _codes("050202 120601 080903 080910T 080701 080717T 081301 083001 100701 080801 080905"),
+        (20, 26),
+    ),
+    "medicine": Profile(
+        "医科", "Medical College",
+        _codes("100201K 100701 100702 071002 071001 083002T"),
+        _codes("081302 080910T 080901 120201K 120203K 120206 050201 120202 083001 070101"),
+        (15, 17),
+    ),
+    "pharmacy": Profile(
+        "药科", "Pharmaceutical College",
+        _codes("100701 100702 081302 083002T 071002 083001"),
+        _codes("081301 082702 120202 120201K 120203K 050201 050207 071001 080910T 120601 020401"),
+        (15, 17),
+    ),
+    "agriculture": Profile(
+        "农业", "Agricultural College",
+        _codes("090101 090105 090112T 090401 082701 082702 082302 071002 071001 083001"),
+        _codes("082704 080202 080601 080901 080902 080910T 120202 120203K 120201K 050201 020401 120601 "
+               "070101 080801"),
+        (20, 26),
+    ),
+    "forestry": Profile(
+        "林业", "Forestry College",
+        _codes("080202 082302 080401 083001 071001 071002 080901 080902 120203K 120202 050201"),
+        _codes("090101 090112T 082701 080204 080601 080801 080910T 120201K 120204 120601 020401 070101"),
+        (20, 26),
+    ),
+    "petroleum": Profile(
+        "石油", "Petroleum College",
+        _codes("081502 081504 081301 081304T 080206 080202 080801 080601 080901 080902 120203K 120202 050201"),
+        _codes("081506T 080203 080301 080401 080503T 080701 080903 080910T 080717T 120201K 120204 120601 "
+               "070101 083001 080204"),
+        (22, 28),
+    ),
+}
+
+#: the 25 registered universities: which profile each follows
+UNIVERSITY_PROFILE: dict[str, str] = {
+    "10213": "national_engineering", "10217": "national_engineering", "10141": "national_engineering",
+    "10145": "national_engineering", "10183": "comprehensive_top",
+    "10214": "regional_engineering", "10190": "regional_engineering", "10186": "regional_engineering",
+    "10142": "regional_engineering", "10143": "regional_engineering", "10150": "regional_engineering",
+    "10146": "regional_engineering", "10147": "regional_engineering",
+    "10151": "maritime", "10212": "comprehensive", "10140": "comprehensive", "10200": "comprehensive",
+    "10226": "medicine", "10159": "medicine", "10163": "pharmacy",
+    "10224": "agriculture", "10193": "agriculture", "10225": "forestry",
+    "10220": "petroleum", "10148": "petroleum",
+}
+#: signature majors beyond the profile (HEU's ships and nuclear, NEU's metallurgy and mining, ...)
+UNIVERSITY_EXTRA_MAJORS: dict[str, tuple[str, ...]] = {
+    "10217": _codes("081901 081804K 082201"), "10141": _codes("081901 081301"),
+    "10145": _codes("080404 081501 081503"), "10213": _codes("080919T 080207"),
+    "10146": _codes("080404 080405"), "10147": _codes("081501 081503"), "10190": _codes("080207 080216T"),
+    "10186": _codes("080701 080703"), "10150": _codes("080207 080411T"), "10214": _codes("080405"),
+    "10212": _codes("050202"), "10140": _codes("050202"), "10224": _codes("082704"),
+    "10220": _codes("081506T"),
+}
+#: top national universities: larger cohorts, and most of their graduates leave the province
+TOP_NATIONAL = frozenset({"10213", "10217", "10141", "10145", "10183"})
+
+#: typical yearly intake of one major at one university, by discipline (2-digit) and by major
+INTAKE_BY_DISCIPLINE = {"02": 75, "05": 65, "07": 60, "08": 90, "09": 70, "10": 120, "12": 85}
+INTAKE_BY_MAJOR = {
+    "100201K": 300, "080901": 130, "080902": 105, "080601": 130, "080202": 130, "120203K": 110,
+    "050201": 100, "120202": 95, "120201K": 95, "120204": 85, "120206": 75, "080910T": 65, "080717T": 60,
+    "080213T": 55, "080803T": 50, "080216T": 55, "080903": 60, "080204": 70, "071002": 45, "083001": 50,
+    "100701": 110, "081803K": 120, "081804K": 110,
+}
+#: yearly change of intake: emerging majors grow, saturated ones shrink
+INTAKE_TREND = {m: 0.07 for m in ("080910T", "080717T", "080213T", "080803T", "080216T", "080911TK", "080919T",
+                                  "090112T")} | {m: -0.03 for m in SURPLUS_MAJORS}
+#: recently approved majors: (first, last) year a university may have opened them; before it opens the
+#: major is not in the catalogue, and until its first cohort graduates the graduates cell is empty
+OPENING_YEARS: dict[str, tuple[int, int]] = {
+    "080910T": (2016, 2020), "080717T": (2019, 2021), "080803T": (2016, 2020), "080213T": (2018, 2021),
+    "080216T": (2018, 2021), "080911TK": (2016, 2019), "080919T": (2021, 2023), "090112T": (2020, 2022),
+    "080414T": (2012, 2018), "080503T": (2010, 2016), "080602T": (2012, 2016), "081506T": (2012, 2016),
+}
+
+#: where enterprises cluster (scale 1; multiplied by the scale): city → (industry division, count)
+ENTERPRISE_CLUSTERS: dict[str, tuple[tuple[str, int], ...]] = {
+    "沈阳市": (("C36", 7), ("C34", 7), ("C35", 4), ("I65", 9), ("C37", 3), ("C38", 3), ("C27", 3),
+             ("C39", 2), ("M73", 2), ("C14", 1), ("L72", 1), ("F51", 1), ("Q84", 2), ("J66", 1), ("G59", 1)),
+    "大连市": (("I65", 10), ("L72", 2), ("C37", 5), ("C34", 5), ("C25", 3), ("C26", 2), ("C35", 2),
+             ("C39", 3), ("C13", 1), ("M73", 1), ("G55", 2), ("F51", 2), ("D44", 1), ("Q84", 1)),
+    "鞍山市": (("C31", 5), ("B08", 1), ("C34", 1), ("C33", 1), ("D44", 1)),
+    "抚顺市": (("C25", 3), ("C26", 3), ("B06", 1), ("D44", 1), ("C35", 1)),
+    "本溪市": (("C31", 3), ("C27", 2), ("B08", 1)),
+    "锦州市": (("C26", 1), ("C38", 2), ("C13", 1), ("C39", 1)),
+    "营口市": (("C31", 2), ("C26", 1), ("C34", 1), ("G59", 1)),
+    "阜新市": (("B06", 2), ("D44", 2), ("C13", 1)),
+    "长春市": (("C36", 11), ("C37", 3), ("I65", 4), ("C39", 2), ("C27", 2), ("C13", 1), ("M73", 2),
+             ("C34", 2), ("C40", 1), ("J66", 1), ("F51", 1), ("Q84", 1), ("P83", 1)),
+    "吉林市": (("C26", 3), ("C25", 2), ("C32", 1), ("D44", 1), ("C36", 1)),
+    "四平市": (("C35", 2), ("C13", 1), ("A01", 1)),
+    "通化市": (("C27", 4), ("C14", 1)),
+    "哈尔滨市": (("C38", 4), ("C27", 3), ("C13", 2), ("C14", 2), ("I65", 4), ("C37", 3), ("C34", 2),
+              ("M73", 2), ("A01", 1), ("F51", 2), ("Q84", 1), ("P83", 1), ("C40", 1)),
+    "大庆市": (("B07", 3), ("C25", 3), ("C26", 2), ("D44", 1), ("G57", 1), ("I65", 1)),
+    "齐齐哈尔市": (("C13", 2), ("C14", 2), ("C35", 2), ("C37", 1), ("A01", 1), ("A03", 1)),
+    "牡丹江市": (("C13", 1), ("C14", 1), ("C26", 1), ("F51", 1), ("D44", 1)),
+    "佳木斯市": (("C13", 2), ("A01", 2), ("A03", 1), ("C35", 1)),
+}
+#: what an enterprise of a division makes, for its fictional name "<city>某<product>有限公司"
+INDUSTRY_PRODUCTS: dict[str, tuple[str, ...]] = {
+    "A01": ("现代农业发展", "种业", "农业科技"), "A03": ("牧业", "奶牛养殖"), "B06": ("煤业", "矿业"),
+    "B07": ("油田技术服务", "石油钻采"), "B08": ("铁矿", "矿业"), "C13": ("粮油", "米业", "肉类食品"),
+    "C14": ("乳业", "食品"), "C25": ("石化", "炼油"), "C26": ("化工", "精细化工"),
+    "C27": ("制药", "生物医药", "药业"), "C31": ("钢铁", "特钢"), "C32": ("有色金属",), "C33": ("金属制品",),
+    "C34": ("机床", "通用机械", "阀门", "压缩机"), "C35": ("重型机械", "矿山机械", "农机装备"),
+    "C36": ("汽车零部件", "汽车电子", "新能源汽车科技"), "C37": ("轨道客车配件", "船舶重工", "航空部件"),
+    "C38": ("电机", "电气设备", "变压器"), "C39": ("电子科技", "通信设备"), "C40": ("仪器仪表",),
+    "D44": ("热电", "新能源发电"), "F51": ("国际贸易", "商贸"), "G55": ("海运",), "G57": ("管道运输",),
+    "G59": ("物流", "仓储"), "I65": ("软件", "信息技术", "数据科技"), "J66": ("金融服务",),
+    "L72": ("人力资源服务", "企业管理咨询", "服务外包"), "M73": ("材料研究院", "生物技术研究院"),
+    "P83": ("教育科技", "职业培训"), "Q84": ("医院管理", "健康医疗"),
+}
+#: share of completed internships that end in a job offer (留用), by division; software and automotive
+#: convert well, traditional industries poorly (SCENARIO.md: "cold at both ends")
+HIRE_RATE = {"I65": 0.52, "I64": 0.50, "C36": 0.48, "C39": 0.36, "C38": 0.27, "C37": 0.26, "C34": 0.24,
+             "C35": 0.24}
+HIRE_RATE_DEFAULT = 0.19
+DROP_RATE = 0.05  # placements abandoned (中止)
+RELEVANT_PICK = 0.62  # chance a student is sent to a base whose industry fits the major, when one exists
+SECOND_PLACEMENT_RATE = 0.03  # students with a second (认识实习) placement in the same year
+#: survey demand as a share of the region's graduates that year (surveys are a sample)
+DEMAND_TO_GRADUATES = {2021: 0.27, 2022: 0.29, 2023: 0.31, 2024: 0.30, 2025: 0.33}
+SURVEY_RESPONSE_RATE = 0.85
+#: salary level by city (1 = Changchun/Harbin level)
+CITY_SALARY = {"大连市": 1.12, "沈阳市": 1.06, "长春市": 1.0, "哈尔滨市": 1.0}
+CITY_SALARY_DEFAULT = 0.9
+
+
+@dataclass(frozen=True)
+class Position:
+    """A position an enterprise of some industry advertises in the demand survey."""
+
+    title: str
+    majors: tuple[str, ...]
+    education: str
+    skills: str
+    salary: tuple[int, int]  # monthly, yuan, 2021 level
+    weight: float  # how often the position appears
+    size: float  # typical headcount (relative)
+    cities: tuple[str, ...] = ()  # only in these cities (empty: anywhere)
+
+
+def _p(title: str, majors: str, skills: str, salary: tuple[int, int], weight: float, size: float,
+       education: str = "本科", cities: tuple[str, ...] = ()) -> Position:
+    return Position(title, _codes(majors), education, skills, salary, weight, size, cities)
+
+
+_SOFTWARE_POSITIONS = (
+    _p("Java开发工程师", "080902 080901", "Java、Spring Boot、MySQL", (6500, 11000), 5, 8),
+    _p("前端开发工程师", "080902", "JavaScript、Vue、HTML5", (6000, 10000), 3, 5),
+    _p("软件测试工程师", "080902 080903", "Linux、自动化测试、Python", (5500, 9000), 3, 5),
+    _p("大数据开发工程师", "080910T 080901", "Hadoop、Spark、SQL", (7000, 12000), 3.5, 5),
+    _p("算法工程师", "080717T 080910T 070101", "Python、机器学习、深度学习", (9000, 16000), 1.5, 3, "硕士"),
+    _p("网络运维工程师", "080903 080905", "TCP/IP、Linux、路由交换", (5500, 9000), 2.5, 4),
+    _p("信息安全工程师", "080911TK 080904K", "渗透测试、等级保护", (7000, 12000), 1.2, 2),
+    _p("嵌入式软件工程师", "080902 080701", "C/C++、RTOS、ARM", (6500, 11000), 2, 4),
+    _p("ERP实施顾问", "080902 120201K", "ERP实施、需求分析、沟通能力", (5500, 9000), 0.6, 2),
+    _p("工业软件开发工程师", "080919T 080902", "C++、CAD/CAE二次开发", (7500, 13000), 1.2, 2),
+    _p("对日软件开发工程师", "080902 050207", "Java、日语N2", (6500, 10000), 2.5, 4, cities=("大连市",)),
+)
+INDUSTRY_POSITIONS: dict[str, tuple[Position, ...]] = {
+    "I65": _SOFTWARE_POSITIONS,
+    "I64": _SOFTWARE_POSITIONS[:6],
+    "C39": (
+        _p("硬件工程师", "080701 080703", "电路设计、PCB", (6000, 10000), 3, 4),
+        _p("嵌入式软件工程师", "080902 080701", "C/C++、ARM、Linux驱动", (6500, 11000), 3, 4),
+        _p("物联网工程师", "080905 080903", "传感器、MQTT、无线通信", (6000, 10000), 2, 3),
+        _p("测试工程师", "080301 080701", "仪器使用、可靠性测试", (5000, 8000), 1.5, 3),
+        _p("软件工程师", "080902", "C#、Qt", (6000, 10000), 2, 3),
+    ),
+    "C36": (
+        _p("新能源汽车电控工程师", "080216T 080601", "BMS、电机控制、CAN总线", (7000, 12000), 3, 6),
+        _p("车辆工程师", "080207 080216T", "CATIA、整车集成", (6500, 10500), 3.5, 7),
+        _p("汽车软件工程师", "080902 080717T", "AUTOSAR、C、自动驾驶", (8000, 13000), 2.5, 5),
+        _p("冲压焊装工艺工程师", "080203 080411T", "冲压工艺、焊接工艺", (5500, 8500), 1.5, 4),
+        _p("机器人运维工程师", "080803T 080204", "ABB/KUKA机器人、PLC", (6000, 9500), 2.5, 5),
+        _p("智能制造工程师", "080213T 080202", "MES、数字化工厂", (6500, 10000), 2.5, 4),
+        _p("机电工程师", "080204", "PLC、液压气动", (5500, 9000), 2.5, 5),
+        _p("质量工程师", "080202 120701", "IATF16949、SPC", (5500, 8500), 1.2, 3),
+        _p("售后技术支持", "080208", "故障诊断", (4500, 7000), 0.8, 2),
+    ),
+    "C37": (
+        _p("轨道车辆设计工程师", "080207 080202", "SolidWorks、转向架", (6000, 9500), 2, 4,
+           cities=("长春市", "大连市", "齐齐哈尔市")),
+        _p("船舶设计工程师", "081901", "船体结构、AutoCAD", (6000, 9500), 2.5, 4, cities=("大连市", "哈尔滨市")),
+        _p("轮机工程师", "081804K", "船舶动力装置", (6000, 9000), 1, 2, cities=("大连市", "哈尔滨市")),
+        _p("飞机结构设计工程师", "080202 080401", "CATIA、复合材料", (6500, 10000), 2, 3,
+           cities=("沈阳市", "哈尔滨市")),
+        _p("焊接工程师", "080411T 080203", "焊接工艺评定", (5500, 8500), 1.5, 3),
+        _p("机电工程师", "080204 080801", "PLC、伺服", (5500, 9000), 2.5, 4),
+        _p("数控编程工程师", "080202 080213T", "UG编程、五轴加工", (5500, 9000), 1.5, 3),
+        _p("机器人应用工程师", "080803T 080213T", "工业机器人离线编程", (6000, 9500), 1.5, 3),
+    ),
+    "C34": (
+        _p("机械设计工程师", "080202 080201", "SolidWorks、AutoCAD", (5500, 9000), 3, 5),
+        _p("机电一体化工程师", "080204", "PLC、伺服、液压", (5500, 9000), 3, 5),
+        _p("智能制造工程师", "080213T 080202", "MES、数字孪生", (6500, 10000), 3, 4),
+        _p("工业机器人工程师", "080803T 080204", "ABB机器人、视觉", (6500, 10000), 2.5, 4),
+        _p("电气工程师", "080601 080801", "电气设计、EPLAN", (5500, 9000), 1.5, 3),
+        _p("工业软件工程师", "080919T 080902", "C++、CAD二次开发", (7000, 11000), 1, 2),
+        _p("测控工程师", "080301", "传感器、LabVIEW", (5500, 8500), 0.8, 2),
+        _p("工业工程师", "120701", "精益生产、IE", (5000, 8000), 0.6, 2),
+    ),
+    "C35": (
+        _p("机械设计工程师", "080202 080201", "SolidWorks、有限元", (5500, 9000), 3, 5),
+        _p("机电工程师", "080204 080801", "PLC、液压", (5500, 9000), 3, 5),
+        _p("智能装备工程师", "080213T 080803T", "机器人集成、视觉检测", (6500, 10000), 2.5, 4),
+        _p("农机研发工程师", "082302 080202", "农机设计", (5000, 8000), 2, 3, cities=("四平市", "佳木斯市", "齐齐哈尔市")),
+        _p("电气工程师", "080601", "电气控制", (5500, 8500), 1.5, 3),
+        _p("过程装备工程师", "080206", "压力容器设计", (5500, 8500), 1, 2),
+    ),
+    "C38": (
+        _p("电气工程师", "080601", "电机设计、Ansys", (6000, 9500), 3, 5),
+        _p("自动化工程师", "080801 080204", "PLC、DCS", (5500, 9000), 2.5, 4),
+        _p("新能源材料工程师", "080414T 080401", "电池材料、材料表征", (6500, 10000), 1.5, 3),
+        _p("智能电网工程师", "080602T 080601", "配电自动化", (6000, 9500), 1.5, 3),
+        _p("嵌入式软件工程师", "080902 080701", "C、单片机", (6000, 10000), 1.5, 3),
+        _p("机电工程师", "080204", "装配调试", (5500, 8500), 2, 3),
+    ),
+    "C40": (
+        _p("测控工程师", "080301", "传感器、数据采集", (5500, 9000), 3, 4),
+        _p("电子工程师", "080701", "电路设计", (5500, 9000), 2, 3),
+        _p("软件工程师", "080902", "C#、上位机开发", (6000, 9500), 2, 3),
+    ),
+    "C31": (
+        _p("冶金工程师", "080404", "炼钢工艺", (5500, 8500), 3, 6),
+        _p("轧钢工艺工程师", "080405 080203", "轧制工艺、热处理", (5500, 8500), 2.5, 5),
+        _p("设备工程师", "080202 080204", "设备维护、点检", (5000, 8000), 2.5, 4),
+        _p("自动化工程师", "080801", "PLC、DCS", (5500, 8500), 1.5, 3),
+        _p("数据分析工程师", "080910T 080902", "Python、工业大数据", (6500, 10000), 1, 2),
+        _p("能源管理工程师", "080501", "余热回收", (5000, 8000), 1, 2),
+    ),
+    "C32": (
+        _p("冶金工程师", "080404 080405", "有色冶炼", (5500, 8500), 3, 4),
+        _p("设备工程师", "080202", "设备维护", (5000, 8000), 2, 3),
+    ),
+    "C33": (
+        _p("焊接工程师", "080411T 080203", "焊接工艺", (5000, 8000), 3, 4),
+        _p("机械工程师", "080202", "AutoCAD", (5000, 8000), 2, 3),
+    ),
+    "B06": (
+        _p("采矿工程师", "081501", "采矿设计、通风", (6000, 9000), 3, 5),
+        _p("选煤工程师", "081503", "洗选工艺", (5500, 8500), 2, 3),
+        _p("机电工程师", "080204 080601", "矿山机电", (5500, 8500), 2.5, 4),
+    ),
+    "B08": (
+        _p("采矿工程师", "081501", "露天开采", (6000, 9000), 3, 4),
+        _p("选矿工程师", "081503", "磁选工艺", (5500, 8500), 2.5, 3),
+    ),
+    "B07": (
+        _p("石油工程师", "081502", "钻井、采油工艺", (6500, 10000), 3.5, 6),
+        _p("油气储运工程师", "081504", "管道输送、储罐", (6000, 9000), 2.5, 4),
+        _p("海洋油气工程师", "081506T", "海洋平台", (7000, 11000), 1, 2),
+        _p("地面工程设计师", "080206 081504", "压力管道设计", (6000, 9000), 1.5, 3),
+        _p("自动化工程师", "080801", "SCADA", (5500, 8500), 1.5, 3),
+        _p("数据分析工程师", "080910T", "油藏数据分析", (6500, 10000), 1, 2),
+    ),
+    "C25": (
+        _p("化工工艺工程师", "081301 081304T", "Aspen、工艺流程", (6000, 9000), 3.5, 6),
+        _p("设备工程师", "080206 080202", "压力容器、动设备", (5500, 8500), 2.5, 4),
+        _p("仪表自动化工程师", "080801 080301", "DCS、SIS", (5500, 9000), 2, 3),
+        _p("安全环保工程师", "081301", "HSE管理", (5500, 8500), 1, 2),
+    ),
+    "C26": (
+        _p("化工工艺工程师", "081301", "化工工艺、DCS操作", (5500, 8500), 3.5, 5),
+        _p("研发工程师", "081301 080401", "高分子材料、分析测试", (6000, 9500), 2, 3),
+        _p("生物化工工程师", "083001 081301", "发酵工艺", (5500, 8500), 2, 3),
+        _p("能源化学工程师", "081304T", "煤化工", (5500, 8500), 1, 2),
+        _p("设备工程师", "080206", "静设备", (5500, 8500), 1.5, 2),
+    ),
+    "C27": (
+        _p("制药工艺工程师", "081302 100702", "GMP、制剂工艺", (5500, 8500), 3, 5),
+        _p("药物研发员", "100701 100702", "药物分析、HPLC", (6000, 9500), 2.5, 4),
+        _p("生物制药工程师", "083002T 071002", "细胞培养、纯化工艺", (6500, 10000), 3, 4),
+        _p("生物技术员", "071002 083001", "PCR、分子克隆", (5500, 8500), 3, 4),
+        _p("质量检验员", "100701", "药品检验、GMP", (4500, 7000), 1.5, 3),
+        _p("医药代表", "100701 120202", "学术推广", (5000, 9000), 0.8, 3),
+    ),
+    "C13": (
+        _p("食品工艺工程师", "082701", "食品加工工艺", (4500, 7000), 3, 5),
+        _p("质检员", "082702", "食品检测、HACCP", (4000, 6500), 2.5, 4),
+        _p("发酵工程师", "083001 071002", "发酵工艺", (5000, 7500), 2, 3),
+        _p("设备工程师", "080202 082302", "设备维护", (4500, 7000), 1.5, 3),
+    ),
+    "C14": (
+        _p("乳品工艺工程师", "082704 082701", "乳品加工", (4500, 7500), 2.5, 4),
+        _p("食品研发员", "082701 071002", "配方研发", (5000, 7500), 2, 3),
+        _p("质检员", "082702", "微生物检测", (4000, 6500), 2.5, 3),
+        _p("生物技术员", "083001 071002", "益生菌发酵", (5000, 7500), 1.5, 2),
+    ),
+    "A01": (
+        _p("农技员", "090101", "作物栽培", (4000, 6500), 3, 4),
+        _p("智慧农业工程师", "090112T 080905", "农业物联网", (5000, 8000), 2, 3),
+        _p("育种研究员", "090105 071002", "分子育种", (5000, 8000), 2, 3),
+        _p("农机手", "082302", "农机操作维修", (4000, 6500), 1.5, 3),
+    ),
+    "A03": (
+        _p("兽医", "090401", "动物疫病防治", (4500, 7000), 3, 4),
+        _p("养殖技术员", "090401 071002", "饲养管理", (4000, 6500), 2, 3),
+    ),
+    "D44": (
+        _p("电气运行工程师", "080601", "电力系统、继电保护", (6000, 9000), 3, 5),
+        _p("热能动力工程师", "080501", "锅炉、汽轮机", (5500, 8500), 2.5, 4),
+        _p("新能源工程师", "080503T", "风电、光伏运维", (5500, 8500), 2, 3),
+        _p("智能电网工程师", "080602T", "调度自动化", (6000, 9000), 1.5, 2),
+        _p("核电运行工程师", "082201", "核电站运行", (7000, 11000), 1, 2, cities=("大连市",)),
+    ),
+    "G55": (
+        _p("驾驶员", "081803K", "船舶驾驶", (7000, 12000), 3, 5),
+        _p("轮机员", "081804K", "船舶动力", (7000, 12000), 3, 4),
+        _p("航运业务员", "120601 050201", "航运单证、英语", (5000, 8000), 1, 2),
+    ),
+    "G57": (
+        _p("管道工程师", "081504", "长输管道", (6000, 9000), 3, 4),
+        _p("自动化工程师", "080801", "SCADA", (5500, 8500), 1, 2),
+    ),
+    "G59": (
+        _p("物流专员", "120601", "仓储管理、WMS", (4000, 6500), 3, 3),
+        _p("物流信息系统工程师", "080902", "WMS系统开发", (5500, 8500), 1.5, 2),
+    ),
+    "F51": (
+        _p("外贸业务员", "020401 050201", "外贸单证、英语", (4500, 7500), 2.5, 3),
+        _p("俄语业务员", "050202", "俄语、对俄贸易", (5000, 8000), 2.5, 3, cities=("哈尔滨市", "牡丹江市")),
+        _p("日语业务员", "050207", "日语N2", (5000, 8000), 2, 2, cities=("大连市",)),
+        _p("销售代表", "120202", "客户开发", (4000, 7000), 1, 2),
+        _p("采购专员", "120601 120201K", "供应链管理", (4500, 7000), 1, 2),
+    ),
+    "L72": (
+        _p("人力资源专员", "120206", "招聘、薪酬", (4000, 6500), 1, 2),
+        _p("咨询顾问", "120201K 120204", "财务分析、PPT", (5500, 9000), 1, 2),
+        _p("会计", "120203K", "财务核算", (4500, 7000), 1.5, 2),
+        _p("日语客服专员", "050207", "日语N2", (4500, 7000), 3, 4, cities=("大连市",)),
+        _p("数据处理专员", "080910T 070101", "Excel、SQL", (4500, 7000), 1.5, 3),
+    ),
+    "J66": (
+        _p("客户经理", "120204 020401", "金融产品", (5000, 9000), 1.5, 2),
+        _p("综合柜员", "120203K", "会计基础", (4500, 7000), 1.5, 2),
+        _p("金融科技工程师", "080910T 080902", "Java、风控模型", (7500, 12000), 2.5, 3),
+    ),
+    "M73": (
+        _p("材料研发工程师", "080401 080414T", "材料表征", (6000, 9500), 2.5, 3),
+        _p("生物技术研究员", "071002 083001", "分子生物学实验", (6000, 9500), 3, 3, "硕士"),
+        _p("人工智能研究员", "080717T 080910T", "深度学习", (9000, 15000), 2, 2, "硕士"),
+        _p("机器人研发工程师", "080803T 080204", "ROS、运动控制", (8000, 13000), 2, 2),
+    ),
+    "P83": (
+        _p("英语教师", "050201", "英语教学", (4000, 6500), 1, 2),
+        _p("数学教师", "070101", "数学教学", (4000, 6500), 1, 2),
+        _p("少儿编程教师", "080901 080902", "Python、Scratch", (4500, 7000), 2, 2),
+    ),
+    "Q84": (
+        _p("临床医师", "100201K", "执业医师资格", (6000, 10000), 3, 6, "硕士"),
+        _p("药师", "100701", "药学服务", (5000, 7500), 2, 2),
+    ),
+}
+#: functions every enterprise may need besides its industry's positions: (position, chance per survey)
+GENERAL_POSITIONS: tuple[tuple[Position, float], ...] = (
+    (_p("会计", "120203K 120204", "财务核算、税务、Excel", (4000, 6500), 1, 1.5), 0.30),
+    (_p("行政专员", "120201K", "办公软件、公文写作", (3800, 6000), 1, 1), 0.12),
+    (_p("人事专员", "120206", "招聘、社保", (3800, 6000), 1, 1), 0.06),
+    (_p("销售代表", "120202", "客户开发、谈判", (4000, 8000), 1, 1.5), 0.12),
+    (_p("采购专员", "120601", "供应链管理", (4000, 6500), 1, 1), 0.10),
+    (_p("信息化专员", "080901 080903", "网络维护、ERP", (5000, 8000), 1, 1.5), 0.35),
+    (_p("数据分析员", "080910T 070101", "SQL、Python、BI", (5500, 9000), 1, 1.5), 0.30),
+    (_p("外贸翻译", "050201", "英语、外贸", (4500, 7000), 1, 1), 0.04),
+    (_p("俄语翻译", "050202", "俄语", (4500, 7500), 1, 1, cities=("哈尔滨市", "牡丹江市", "佳木斯市")), 0.15),
+)
+
+#: internship types (MoE platform): share, start window ((month, day), (month, day)), days
+INTERNSHIP_TYPES: tuple[tuple[str, float, tuple[int, int], tuple[int, int], tuple[int, int]], ...] = (
+    ("毕业实习", 0.45, (2, 20), (3, 15), (56, 100)),
+    ("生产实习", 0.30, (6, 25), (7, 15), (28, 42)),
+    ("专业实习", 0.20, (7, 1), (7, 31), (21, 42)),
+    ("认识实习", 0.05, (10, 8), (10, 31), (5, 14)),
+)
+SECOND_INTERNSHIP = ("认识实习", (4, 10), (5, 10), (5, 14))  # the extra spring visit of a few students
+
+# --- synthetic people (GBK-encodable common characters only) -----------------------------------------
+SURNAMES = ("王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董程曹袁邓许傅沈曾彭吕苏卢蒋蔡"
+            "贾丁魏薛叶阎余潘杜戴夏钟汪田任姜范方石姚谭廖邹熊金陆郝孔白崔康毛邱秦江史顾侯邵孟龙万段")
+GIVEN_CHARS = ("伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚华玉兰萍红鑫宇浩然子轩梓涵欣怡佳琪思雨博文"
+               "一诺雅婷嘉俊晨阳晓东海波凯丹宁琳昊天瑞泽心雪梅志鹏建国春雷秋月永恒梦瑶诗飞龙彤欢乐悦"
+               "颖婧蕾薇璐倩楠硕健斌辉亮峰铭旭阳晗睿哲航宏昕妍")
+PHONE_PREFIXES = tuple(
+    "130 131 132 133 134 135 136 137 138 139 150 151 152 153 155 156 157 158 159 166 173 175 176 177 "
+    "178 180 181 182 183 184 185 186 187 188 189 191 198 199".split()
+)
+#: home districts of students from outside the region (GB/T 2260 county-level codes)
+OUTSIDE_HOME_DIVISIONS = ("130102", "370102", "410102", "150102", "140105", "120101", "110105")
+
+# --- deliberately bad rows: (kind, province, year or None, rule, column) --------------------------------
+BAD_MAJOR_CLASS = "0899"  # no MoE major class 0899: 080902 mistyped as 089902
+UNKNOWN_UNIVERSITY_CODE = "19999"
+UNKNOWN_INDUSTRY_CODE = "C99"  # GB/T 4754-2017 has no division 99
+BAD_ROW_PLAN: tuple[tuple[str, str, int | None, str, str | None], ...] = (
+    ("catalogue", "辽宁省", 2022, "unknown_major_code", "major_code"),
+    ("catalogue", "黑龙江省", 2023, "negative_count", "enrolment"),
+    ("catalogue", "吉林省", 2024, "non_numeric_count", "graduates"),
+    ("catalogue", "辽宁省", 2025, "unknown_university_code", "university_code"),
+    ("catalogue", "黑龙江省", 2021, "exact_duplicate", None),
+    ("survey", "辽宁省", 2023, "unknown_industry_code", "industry_code"),
+    ("survey", "吉林省", 2022, "unknown_major_code", "majors"),
+    ("survey", "黑龙江省", 2024, "negative_count", "headcount"),
+    ("survey", "辽宁省", 2021, "non_numeric_count", "headcount"),
+    ("survey", "吉林省", 2025, "exact_duplicate", None),
+    ("bases", "吉林省", None, "unknown_university_code", "university_code"),
+    ("bases", "黑龙江省", None, "non_numeric_count", "capacity_per_year"),
+    ("bases", "辽宁省", None, "exact_duplicate", None),
+    ("placements", "辽宁省", 2023, "end_before_start", "end_date"),
+    ("placements", "吉林省", 2021, "unknown_base", "base_id"),
+    ("placements", "黑龙江省", 2022, "unknown_major_code", "major_code"),
+    ("placements", "辽宁省", 2024, "unknown_university_code", "university_code"),
+    ("placements", "黑龙江省", 2025, "exact_duplicate", None),
+)
+
+# =====================================================================================================
+# File layouts (docs/data-contracts.md): canonical column, Chinese header
+# =====================================================================================================
+
+COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
+    "catalogue": (
+        ("year", "年份"), ("university_code", "院校代码"), ("university_name", "院校名称"), ("province", "省份"),
+        ("city", "城市"), ("level", "培养层次"), ("major_code", "专业代码"), ("major_name", "专业名称"),
+        ("enrolment", "招生人数"), ("graduates", "毕业生人数"), ("employed_in_province", "本省就业人数"),
+    ),
+    "survey": (
+        ("survey_year", "调查年份"), ("enterprise_id", "统一社会信用代码"), ("enterprise_name", "企业名称"),
+        ("industry_code", "行业代码"), ("province", "省份"), ("city", "城市"), ("position", "岗位名称"),
+        ("majors", "需求专业"), ("education", "学历要求"), ("headcount", "需求人数"), ("skills", "技能要求"),
+        ("hosts_interns", "是否接收实习生"), ("monthly_salary", "月薪"),
+    ),
+    "bases": (
+        ("base_id", "基地编号"), ("base_name", "基地名称"), ("enterprise_id", "统一社会信用代码"),
+        ("university_code", "院校代码"), ("city", "城市"), ("established_year", "建立年份"),
+        ("capacity_per_year", "年接收能力"),
+    ),
+    "placements": (
+        ("year", "年份"), ("student_id", "学号"), ("student_name", "姓名"), ("id_number", "身份证号"),
+        ("phone", "手机号"), ("university_code", "院校代码"), ("major_code", "专业代码"), ("base_id", "基地编号"),
+        ("start_date", "开始日期"), ("end_date", "结束日期"), ("outcome", "实习结果"),
+        ("internship_type", "实习类型"), ("organisation", "组织方式"), ("mode", "实习形式"),
+    ),
+}
+#: a unit some staff append to a Chinese header: 招生人数(人)
+HEADER_UNITS = {"enrolment": "(人)", "graduates": "(人)", "employed_in_province": "(人)", "headcount": "(人)",
+                "monthly_salary": "(元)", "capacity_per_year": "(人)"}
+COUNT_COLUMNS = frozenset({"year", "survey_year", "enrolment", "graduates", "employed_in_province", "headcount",
+                           "monthly_salary", "established_year", "capacity_per_year"})
+#: codes that Excel turns into numbers (and so lose leading zeros) when staff do not format them as text
+NUMERIC_CODE_COLUMNS = frozenset({"university_code", "major_code", "majors", "phone", "student_id"})
+#: names that pick up stray spaces and full-width characters in "messy" files
+MESSY_COLUMNS = ("university_name", "major_name", "enterprise_name", "base_name", "position", "skills")
+DATE_COLUMNS = ("start_date", "end_date")
+TITLES = {"catalogue": "{year}年{province}高校本科专业目录", "survey": "{year}年{province}企业人才需求调查表",
+          "bases": "{province}高校实践教学基地名录", "placements": "{year}年{province}高校学生实习情况汇总"}
+SHEET_NAMES = {"catalogue": "专业目录", "survey": "需求调查", "bases": "实践基地", "placements": "实习记录"}
+OUTCOME_LABELS = {"zh": {"hired": "留用", "completed": "完成", "dropped": "中止"},
+                  "en": {"hired": "hired", "completed": "completed", "dropped": "dropped"}}
+BOOL_LABELS = {"zh": ("是", "否"), "yes": ("yes", "no"), "yn": ("Y", "N"), "01": ("1", "0")}
+FULL_WIDTH = str.maketrans({chr(c): chr(c + 0xFEE0) for c in range(0x21, 0x7F)})
+
+
+@dataclass(frozen=True)
+class FileStyle:
+    """How one file is written: the habits of whoever sent it."""
+
+    fmt: str  # "csv" or "xlsx"
+    encoding: str | None  # "utf-8", "utf-8-sig" or "gbk" for CSV
+    header: str  # "zh" (Chinese headers) or "en" (canonical English)
+    title: bool = False  # XLSX title row above the header
+    codes_as_numbers: bool = False  # 080902 → 80902, C36 → 36
+    places: str = "full"  # "full" (沈阳市), "short" (沈阳) or "english" (Shenyang)
+    messy: bool = False  # stray spaces, full-width ASCII in names
+    units: bool = False  # 招生人数(人)
+    date_format: str = "iso"  # placements: iso, slash, dot, compact, excel
+    bools: str = "zh"  # hosts_interns: zh 是/否, yes, yn, 01
+    optional: bool = True  # optional columns written (employed_in_province, skills, internship_type ...)
+
+    @property
+    def first_data_row(self) -> int:
+        """Spreadsheet row (1-based) of the first data row."""
+        return 3 if self.title else 2
+
+
+_BASE_FORMATS: tuple[tuple[str, str | None, str, bool], ...] = (
+    ("csv", "utf-8", "en", False),
+    ("csv", "utf-8-sig", "zh", False),
+    ("csv", "gbk", "zh", False),
+    ("xlsx", None, "en", False),
+    ("xlsx", None, "zh", True),
+)
+
+
+def file_style(kind: str, p_idx: int, y_idx: int, scale: int) -> FileStyle:
+    """The style of the file of one kind, province and year: every province sends every format over the
+    years, and every year sees three different formats."""
+    k_idx = list(COLUMNS).index(kind)
+    fmt, encoding, header, title = _BASE_FORMATS[(y_idx + 2 * p_idx + k_idx) % len(_BASE_FORMATS)]
+    if kind == "placements" and fmt == "xlsx" and scale >= 20:
+        fmt, encoding, title = "csv", "utf-8-sig", False  # XLSX holds ~1M rows and is slow to write
+    if header == "zh":
+        places = "short" if (y_idx + p_idx) % 4 == 3 else "full"
+    else:
+        places = "english" if (y_idx + p_idx) % 2 == 0 else "short"
+    if kind == "placements":
+        date_format = "excel" if fmt == "xlsx" and (y_idx + p_idx) % 2 == 0 else \
+            ("iso", "slash", "dot", "compact")[(y_idx + 3 * p_idx) % 4]
+    else:
+        date_format = "iso"
+    return FileStyle(
+        fmt=fmt, encoding=encoding, header=header, title=title,
+        codes_as_numbers=(y_idx + p_idx) % 3 == 1,
+        places=places,
+        messy=(3 * y_idx + p_idx) % 4 == 2,
+        units=header == "zh" and (y_idx + p_idx) % 3 == 2,
+        date_format=date_format,
+        bools="zh" if header == "zh" else ("yes", "yn", "01")[(y_idx + p_idx) % 3],
+        # one catalogue file without employed_in_province; some placement files without platform fields
+        optional=not ((kind == "catalogue" and (p_idx, y_idx) == (1, 0))
+                      or (kind == "placements" and (y_idx + p_idx) % 3 == 2)),
+    )
+
+
+#: the three bases files, one per province (by province index)
+BASES_STYLES = (
+    FileStyle("xlsx", None, "zh", title=True, codes_as_numbers=True),
+    FileStyle("csv", "gbk", "zh", places="short", units=True),
+    FileStyle("csv", "utf-8", "en", places="english", messy=True),
+)
+OPTIONAL_COLUMNS = {"catalogue": ("employed_in_province",), "survey": ("skills", "hosts_interns", "monthly_salary"),
+                    "bases": (), "placements": ("internship_type", "organisation", "mode")}
+
+# =====================================================================================================
+# Reference data
+# =====================================================================================================
+
+
+@dataclass
+class Reference:
+    provinces: pd.DataFrame
+    cities: pd.DataFrame
+    universities: pd.DataFrame
+    majors: pd.DataFrame
+    industries: pd.DataFrame
+    crosswalk: pd.DataFrame
+
+
+def load_reference(reference_dir: Path) -> Reference:
+    """Read the six reference CSVs (plain UTF-8) as text, exactly as shipped."""
+
+    def read(name: str) -> pd.DataFrame:
+        return pd.read_csv(reference_dir / name, dtype=str, keep_default_na=False, encoding="utf-8")
+
+    crosswalk = read("major_industry_crosswalk.csv")
+    crosswalk["weight"] = crosswalk["weight"].astype(float)
+    return Reference(read("provinces.csv"), read("cities.csv"), read("universities.csv"), read("majors.csv"),
+                     read("industries.csv"), crosswalk)
+
+
+def _rng(seed: int, *keys: int) -> np.random.Generator:
+    """An independent, reproducible random stream per component (and per province / year)."""
+    return np.random.default_rng([seed, *keys])
+
+
+# component ids for _rng
+_UNIVERSITIES, _OFFERINGS, _CATALOGUE, _ENTERPRISES, _SURVEY, _BASES, _PLACEMENTS, _STYLE, _BAD = range(1, 10)
+
+
+def _short_place(name: str) -> str:
+    return re.sub("[省市]$", "", name)
+
+
+# =====================================================================================================
+# Universities, their majors and the catalogue (supply)
+# =====================================================================================================
+
+
+def _profile_of(code: str, name: str) -> str:
+    """Profile of a university: the story's table, or a guess from its name for a register we do not know."""
+    if code in UNIVERSITY_PROFILE:
+        return UNIVERSITY_PROFILE[code]
+    for word, profile in (("医", "medicine"), ("药", "pharmacy"), ("农", "agriculture"), ("林", "forestry"),
+                          ("石油", "petroleum"), ("海事", "maritime"), ("师范", "comprehensive")):
+        if word in name:
+            return profile
+    return "regional_engineering"
+
+
+def build_universities(ref: Reference, scale: int, seed: int) -> pd.DataFrame:
+    """The register's universities plus, for scale > 1, (scale - 1) synthetic copies of each profile mix."""
+    rng = _rng(seed, _UNIVERSITIES)
+    cities = ref.cities.set_index("city_name")
+    real = ref.universities[["university_code", "university_name", "university_name_en", "province_name",
+                             "city_name"]].copy()
+    real["profile"] = [_profile_of(c, n) for c, n in zip(real.university_code, real.university_name)]
+    real["top"] = real.university_code.isin(TOP_NATIONAL)
+    real["synthetic"] = False
+    frames = [real]
+    n_synthetic = len(real) * (scale - 1)
+    if n_synthetic:
+        # spread over all 17 cities, more where universities already are
+        real_per_city = real.city_name.value_counts().reindex(cities.index, fill_value=0)
+        weights = (1.0 + 2.0 * real_per_city).to_numpy()
+        city = rng.choice(cities.index.to_numpy(), size=n_synthetic, p=weights / weights.sum())
+        profile = np.resize(real.profile.to_numpy(), n_synthetic)
+        province = cities.loc[city, "province_name"].to_numpy()
+        province_en = ref.provinces.set_index("province_name").loc[province, "province_name_en"].to_numpy()
+        number = pd.Series(province).groupby(province).cumcount().to_numpy() + 1
+        label = np.array([PROFILES[p].label for p in profile])
+        label_en = np.array([PROFILES[p].label_en for p in profile])
+        synthetic = pd.DataFrame({
+            "university_code": [f"{90001 + i}" for i in range(n_synthetic)],
+            "university_name": [f"{_short_place(p)}第{n}{lab}学院" for p, n, lab in zip(province, number, label)],
+            "university_name_en": [f"{pe} No. {n} {le} (synthetic)" for pe, n, le in
+                                   zip(province_en, number, label_en)],
+            "province_name": province, "city_name": city, "profile": profile, "top": False, "synthetic": True,
+        })
+        frames.append(synthetic)
+    unis = pd.concat(frames, ignore_index=True)
+    n = len(unis)
+    top = unis.top.to_numpy()
+    unis["size_factor"] = np.where(top, 1.3, rng.uniform(0.8, 1.1, n))
+    # retention (本省就业率): top national universities keep 35-45 %, regional ones 50-68 %
+    unis["retention"] = np.where(top, rng.uniform(0.36, 0.45, n), rng.uniform(0.50, 0.66, n))
+    unis["coverage_level"] = rng.uniform(0.08, 0.38, n)  # internship coverage is uneven
+    unis["province_code"] = cities.loc[unis.city_name, "province_code"].to_numpy()
+    unis["city_code"] = cities.loc[unis.city_name, "city_code"].to_numpy()
+    return unis
+
+
+def build_offerings(ref: Reference, unis: pd.DataFrame, seed: int) -> pd.DataFrame:
+    """Which majors each university offers (15-35, fitting its profile), with intake, coverage, retention."""
+    rng = _rng(seed, _OFFERINGS)
+    available = set(ref.majors.major_code)
+    rows: list[tuple[int, str, int]] = []
+    for u, (code, profile_name) in enumerate(zip(unis.university_code, unis.profile)):
+        profile = PROFILES[profile_name]
+        core = [m for m in dict.fromkeys(profile.core + UNIVERSITY_EXTRA_MAJORS.get(code, ())) if m in available]
+        pool = [m for m in profile.pool if m in available and m not in core]
+        n = int(rng.integers(profile.n_majors[0], profile.n_majors[1] + 1))
+        extra = rng.choice(pool, size=max(0, min(len(pool), n - len(core))), replace=False).tolist()
+        for pos, major in enumerate(sorted(core + extra), start=1):
+            rows.append((u, major, pos))
+    off = pd.DataFrame(rows, columns=["u", "major_code", "major_pos"])
+    n = len(off)
+    majors = off.major_code.to_numpy()
+    base = np.array([INTAKE_BY_MAJOR.get(m, INTAKE_BY_DISCIPLINE.get(m[:2], 80)) for m in majors], dtype=float)
+    off["intake"] = base * unis.size_factor.to_numpy()[off.u] * rng.lognormal(0.0, 0.25, n)
+    lo = np.array([OPENING_YEARS.get(m, (1990, 1990))[0] for m in majors])
+    hi = np.array([OPENING_YEARS.get(m, (1990, 1990))[1] for m in majors])
+    off["open_year"] = rng.integers(lo, hi + 1)
+    off["trend"] = np.array([INTAKE_TREND.get(m, 0.0) for m in majors])
+    off["coverage"] = np.clip(unis.coverage_level.to_numpy()[off.u] * rng.lognormal(0.0, 0.35, n), 0.05, 0.55)
+    off["retention"] = np.clip(unis.retention.to_numpy()[off.u] + rng.normal(0.0, 0.04, n), 0.30, 0.72)
+    # an offering that only opens after the last year never shows up; drop it
+    return off[off.open_year <= YEARS[-1]].reset_index(drop=True)
+
+
+def build_catalogue(off: pd.DataFrame, seed: int) -> pd.DataFrame:
+    """One row per offering and year (2021-2025, once the major is open): enrolment, graduates, retention.
+
+    Graduates of year y are what is left of the intake of y - 4; the cell is empty until a newly opened
+    major's first cohort graduates (METRICS.md then projects supply from enrolment).
+    """
+    rng = _rng(seed, _CATALOGUE)
+    years = np.arange(HISTORY_START, YEARS[-1] + 1)
+    n, k = len(off), len(years)
+    growth = (1.0 + off.trend.to_numpy()[:, None]) ** (years[None, :] - YEARS[0])
+    intake = np.rint(off.intake.to_numpy()[:, None] * growth * rng.lognormal(0.0, 0.08, (n, k))).astype(np.int64)
+    intake = np.maximum(intake, 8)
+    open_year = off.open_year.to_numpy()[:, None]
+    first = len(years) - len(YEARS)  # column of YEARS[0]
+    cohort = intake[:, :len(YEARS)]  # intake of y - 4 for y in YEARS
+    graduates = rng.binomial(cohort, rng.uniform(0.90, 0.97, (n, len(YEARS))))
+    has_graduates = (years[None, :len(YEARS)] >= open_year)  # cohort started after the major opened
+    employed = rng.binomial(graduates, off.retention.to_numpy()[:, None])
+    cat = pd.DataFrame({
+        "o": np.repeat(np.arange(n), len(YEARS)),
+        "year": np.tile(np.array(YEARS), n),
+        "enrolment": intake[:, first:].ravel(),
+        "graduates": np.where(has_graduates, graduates, -1).ravel(),
+        "employed_in_province": np.where(has_graduates, employed, -1).ravel(),
+    })
+    listed = cat.year.to_numpy() >= open_year.ravel().repeat(len(YEARS))
+    return cat[listed].reset_index(drop=True)
+
+
+# =====================================================================================================
+# Enterprises and the demand survey
+# =====================================================================================================
+
+_TIANGAN = "甲乙丙丁戊己庚辛壬癸"
+_USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+_USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+
+
+def uscc(city_code: str, serial: int) -> str:
+    """A well-formed but plainly synthetic unified social credit code (GB 32100-2015).
+
+    91 (enterprise) + 6-digit city code + organisation code "MAX" + 5-digit serial + its GB 11714 check,
+    + the overall check character. Real codes issued since 2015 start "MA" + seven characters; the
+    "MAX<serial>" body is our marker.
+    """
+    body = f"MAX{serial:05d}"
+    total = sum(w * (int(ch) if ch.isdigit() else ord(ch) - 55) for w, ch in zip((3, 7, 9, 10, 5, 8, 4, 2), body))
+    check = 11 - total % 11
+    org = body + ("X" if check == 10 else "0" if check == 11 else str(check))
+    first17 = f"91{city_code}{org}"
+    total = sum(_USCC_CHARS.index(ch) * w for ch, w in zip(first17, _USCC_WEIGHTS))
+    return first17 + _USCC_CHARS[(31 - total % 31) % 31]
+
+
+def build_enterprises(ref: Reference, scale: int, seed: int) -> pd.DataFrame:
+    """Fictional enterprises where their industry clusters (ENTERPRISE_CLUSTERS × scale)."""
+    rng = _rng(seed, _ENTERPRISES)
+    cities = ref.cities.set_index("city_name")
+    industries = set(ref.industries.industry_code)
+    rows = []
+    seen: dict[str, int] = {}
+    for city, clusters in ENTERPRISE_CLUSTERS.items():
+        if city not in cities.index:
+            continue
+        for industry, count in clusters:
+            if industry not in industries:
+                continue
+            products = INDUSTRY_PRODUCTS[industry]
+            for i in range(count * scale):
+                stem = f"{_short_place(city)}|{products[i % len(products)]}"
+                k = seen.get(stem, 0)
+                seen[stem] = k + 1
+                # 某, 某甲 … 某癸, 某甲1 …: plainly fictional and unique
+                mark = "某" if k == 0 else f"某{_TIANGAN[(k - 1) % 10]}{'' if k <= 10 else (k - 1) // 10}"
+                place, product = stem.split("|")
+                rows.append((city, industry, f"{place}{mark}{product}有限公司"))
+    ent = pd.DataFrame(rows, columns=["city_name", "industry_code", "enterprise_name"])
+    ent["province_name"] = cities.loc[ent.city_name, "province_name"].to_numpy()
+    ent["city_code"] = cities.loc[ent.city_name, "city_code"].to_numpy()
+    ent["enterprise_id"] = [uscc(c, i + 1) for i, c in enumerate(ent.city_code)]
+    ent["size"] = rng.lognormal(0.0, 0.5, len(ent))
+    return ent
+
+
+def _majors_texts(position: Position, names: dict[str, str]) -> list[str]:
+    """The ways staff write a position's majors: by code, by name, mixed; separated by 、 ; , or /."""
+    codes = list(position.majors)
+    by_name = [names[m] for m in codes]
+    mixed = [codes[0], *by_name[1:]]
+    texts = []
+    for sep in ("、", ";", ",", "/"):
+        texts += [sep.join(codes), sep.join(by_name), sep.join(mixed)]
+    return texts
+
+
+def build_survey(ref: Reference, ent: pd.DataFrame, hosts: np.ndarray, graduates_by_year: dict[int, int],
+                 seed: int) -> pd.DataFrame:
+    """Survey rows (one position of one enterprise in one year), vectorised over enterprises.
+
+    Demand is then scaled so that each year's total is DEMAND_TO_GRADUATES of the region's graduates:
+    a survey samples enterprises, and shares (not absolutes) decide shortage and surplus.
+    """
+    rng = _rng(seed, _SURVEY)
+    names = dict(zip(ref.majors.major_code, ref.majors.major_name))
+    known = set(names)
+    # the template table: industry positions, then general ones
+    templates: list[tuple[str | None, Position, float]] = []  # (industry or None for general, position, chance)
+    for industry, positions in INDUSTRY_POSITIONS.items():
+        templates += [(industry, p, 0.0) for p in positions]
+    templates += [(None, p, chance) for p, chance in GENERAL_POSITIONS]
+    templates = [(ind, replace_majors(p, known), ch) for ind, p, ch in templates]
+    templates = [t for t in templates if t[1].majors]
+    texts = np.array([_majors_texts(p, names) for _, p, _ in templates], dtype=object)
+
+    n_ent = len(ent)
+    industry = ent.industry_code.to_numpy()
+    city = ent.city_name.to_numpy()
+    frames = []
+    for year in YEARS:
+        respond = rng.random(n_ent) < SURVEY_RESPONSE_RATE
+        picks: list[tuple[np.ndarray, np.ndarray]] = []
+        # industry positions: 2-8 draws per responding enterprise, weighted by the position's weight
+        n_draws = np.clip(2 + rng.poisson(2.0 * np.sqrt(ent["size"].to_numpy())), 2, 8)
+        for key in sorted(set(zip(industry, city))):
+            members = np.flatnonzero(respond & (industry == key[0]) & (city == key[1]))
+            idx = [i for i, (ind, p, _) in enumerate(templates) if ind == key[0] and (not p.cities or key[1] in p.cities)]
+            if not len(members) or not idx:
+                continue
+            w = np.array([templates[i][1].weight for i in idx])
+            e = np.repeat(members, n_draws[members])
+            picks.append((e, np.array(idx)[rng.choice(len(idx), size=len(e), p=w / w.sum())]))
+        # general functions: each with its own chance per enterprise and year
+        for i, (ind, p, chance) in enumerate(templates):
+            if ind is not None:
+                continue
+            ok = respond & (rng.random(n_ent) < chance)
+            if p.cities:
+                ok &= np.isin(city, p.cities)
+            e = np.flatnonzero(ok)
+            picks.append((e, np.full(len(e), i)))
+        e = np.concatenate([p[0] for p in picks])
+        t = np.concatenate([p[1] for p in picks])
+        rows = pd.DataFrame({"e": e, "t": t}).drop_duplicates().sort_values(["e", "t"], kind="stable")
+        rows["year"] = year
+        frames.append(rows)
+    sv = pd.concat(frames, ignore_index=True)
+    e, t = sv.e.to_numpy(), sv.t.to_numpy()
+    n = len(sv)
+    size = np.array([p.size for _, p, _ in templates])[t] * ent["size"].to_numpy()[e]
+    raw = rng.gamma(2.0, size / 2.0)
+    # scale each year's demand to its share of the graduates
+    year = sv.year.to_numpy()
+    headcount = np.empty(n, dtype=np.int64)
+    for y in YEARS:
+        sel = year == y
+        factor = DEMAND_TO_GRADUATES[y] * graduates_by_year[y] / raw[sel].sum()
+        headcount[sel] = np.maximum(1, np.rint(raw[sel] * factor))
+    lo = np.array([p.salary[0] for _, p, _ in templates])[t]
+    hi = np.array([p.salary[1] for _, p, _ in templates])[t]
+    city_factor = np.array([CITY_SALARY.get(c, CITY_SALARY_DEFAULT) for c in city])[e]
+    salary = np.rint(rng.uniform(lo, hi) * city_factor * 1.04 ** (year - YEARS[0]) / 100) * 100
+    education = np.array([p.education for _, p, _ in templates], dtype=object)[t]
+    education = np.where((education == "本科") & (rng.random(n) < 0.15), "本科及以上", education)
+    hosts_interns = np.where(hosts[e], rng.random(n) < 0.92, rng.random(n) < 0.3)
+    return pd.DataFrame({
+        "survey_year": year.astype(str),
+        "enterprise_id": ent.enterprise_id.to_numpy()[e],
+        "enterprise_name": ent.enterprise_name.to_numpy()[e],
+        "industry_code": industry[e],
+        "province": ent.province_name.to_numpy()[e],
+        "city": city[e],
+        "position": np.array([p.title for _, p, _ in templates], dtype=object)[t],
+        "majors": texts[t, rng.integers(0, texts.shape[1], n)],
+        "education": education,
+        "headcount": headcount.astype(str),
+        "skills": np.array([p.skills for _, p, _ in templates], dtype=object)[t],
+        "hosts_interns": np.where(hosts_interns, "yes", "no"),
+        "monthly_salary": salary.astype(np.int64).astype(str),
+    })
+
+
+def replace_majors(position: Position, known: set[str]) -> Position:
+    """The position without majors the reference does not list (never invent a code)."""
+    majors = tuple(m for m in position.majors if m in known)
+    return Position(position.title, majors, position.education, position.skills, position.salary,
+                    position.weight, position.size, position.cities)
+
+
+# =====================================================================================================
+# Internship bases and placements
+# =====================================================================================================
+
+
+def build_bases(ref: Reference, unis: pd.DataFrame, off: pd.DataFrame, ent: pd.DataFrame,
+                seed: int) -> pd.DataFrame:
+    """Each university's bases: enterprises whose industry fits its majors, nearby ones first."""
+    rng = _rng(seed, _BASES)
+    industries = sorted(set(ref.industries.industry_code))
+    d_index = {d: i for i, d in enumerate(industries)}
+    cw = ref.crosswalk[ref.crosswalk.industry_code.isin(d_index)]
+    majors = sorted(set(off.major_code))
+    m_index = {m: i for i, m in enumerate(majors)}
+    w = np.zeros((len(majors), len(industries)))
+    for m, d, weight in zip(cw.major_code, cw.industry_code, cw.weight):
+        if m in m_index:
+            w[m_index[m], d_index[d]] = weight
+    # fit[u, d]: share of the university's intake whose majors lead to industry d
+    share = np.zeros((len(unis), len(majors)))
+    np.add.at(share, (off.u.to_numpy(), off.major_code.map(m_index).to_numpy()), off.intake.to_numpy())
+    share /= share.sum(axis=1, keepdims=True)
+    fit = share @ w
+    e_d = ent.industry_code.map(d_index).to_numpy()
+    e_city = ent.city_name.to_numpy()
+    e_prov = ent.province_name.to_numpy()
+    rows = []
+    n_bases = np.clip(np.rint(9.0 * unis.size_factor.to_numpy() * rng.uniform(0.6, 1.4, len(unis))), 4, 16)
+    for u in range(len(unis)):
+        local = np.where(e_city == unis.city_name.iat[u], 5.0, np.where(e_prov == unis.province_name.iat[u], 1.5, 0.3))
+        weight = (fit[u, e_d] + 0.02) * local
+        # weighted sampling without replacement (Gumbel top-k)
+        keys = np.log(weight) - np.log(-np.log(rng.random(len(weight))))
+        chosen = np.argsort(-keys, kind="stable")[: int(n_bases[u])]
+        for seq, e in enumerate(chosen, start=1):
+            rows.append((u, int(e), seq))
+    bases = pd.DataFrame(rows, columns=["u", "e", "seq"])
+    n = len(bases)
+    # the first base is the oldest: every university has had a base since before 2016
+    bases["established_year"] = np.where(bases.seq == 1, rng.integers(2005, 2016, n),
+                                         2006 + np.floor(rng.beta(1.3, 1.8, n) * 18).astype(int))
+    code = unis.university_code.to_numpy()[bases.u]
+    bases["base_id"] = [f"JD-{c}-{s:03d}" for c, s in zip(code, bases.seq)]
+    bases["base_name"] = [f"{un}{en}实习基地" for un, en in
+                          zip(unis.university_name.to_numpy()[bases.u], ent.enterprise_name.to_numpy()[bases.e])]
+    return bases
+
+
+def _csr(groups: np.ndarray, values: np.ndarray, n_groups: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Values grouped by group id: (offsets, counts, values sorted by group)."""
+    order = np.argsort(groups, kind="stable")
+    counts = np.bincount(groups, minlength=n_groups)
+    offsets = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    return offsets, counts, values[order]
+
+
+@dataclass
+class PlacementModel:
+    """Everything the per-province-year placement generator needs, precomputed once."""
+
+    base_u: tuple[np.ndarray, np.ndarray, np.ndarray]  # CSR of bases per university
+    base_rel: tuple[np.ndarray, np.ndarray, np.ndarray]  # CSR of fitting bases per offering
+    main_base: np.ndarray  # per university: its oldest base
+    established: np.ndarray
+    hire_rate: np.ndarray  # per base
+    home_codes: np.ndarray  # per university: candidate home districts (6 digits) of its students
+    names: np.ndarray  # pool of student names
+
+
+def build_placement_model(ref: Reference, unis: pd.DataFrame, off: pd.DataFrame, ent: pd.DataFrame,
+                          bases: pd.DataFrame, seed: int) -> PlacementModel:
+    rng = _rng(seed, _PLACEMENTS, 0)
+    n_u, n_b = len(unis), len(bases)
+    b_u = bases.u.to_numpy()
+    b_ind = ent.industry_code.to_numpy()[bases.e]
+    base_u = _csr(b_u, np.arange(n_b), n_u)
+    main_base = base_u[2][base_u[0]]  # first base of each university (seq 1, the oldest)
+    # fitting bases of each offering: the base enterprise's division has w(m, d) > 0 for the major
+    fits = set(zip(ref.crosswalk.major_code, ref.crosswalk.industry_code))
+    pairs = off[["u", "major_code"]].reset_index().rename(columns={"index": "o"}).merge(
+        pd.DataFrame({"u": b_u, "b": np.arange(n_b), "industry": b_ind}), on="u")
+    keep = np.array([(m, d) in fits for m, d in zip(pairs.major_code, pairs.industry)], dtype=bool)
+    pairs = pairs[keep]
+    base_rel = _csr(pairs.o.to_numpy(), pairs.b.to_numpy(), len(off))
+    hire = np.array([HIRE_RATE.get(d, HIRE_RATE_DEFAULT) for d in b_ind])
+    # students come mostly from the university's own province, some from the other two, a few from afar
+    city_codes = ref.cities.city_code.to_numpy()
+    prov_of_city = ref.cities.province_code.to_numpy()
+    home = []
+    for p in unis.province_code.to_numpy():
+        own = city_codes[prov_of_city == p]
+        other = city_codes[prov_of_city != p]
+        home.append((own, other))
+    surname = np.array(list(SURNAMES))
+    given = np.array(list(GIVEN_CHARS))
+    n_names = 40_000
+    first = given[rng.integers(0, len(given), n_names)]
+    second = np.where(rng.random(n_names) < 0.7, given[rng.integers(0, len(given), n_names)], "")
+    # common surnames are commoner: a Zipf-like weight over the list order
+    sw = 1.0 / np.arange(1, len(surname) + 1) ** 0.8
+    names = np.char.add(np.char.add(surname[rng.choice(len(surname), n_names, p=sw / sw.sum())], first), second)
+    return PlacementModel(base_u, base_rel, main_base, bases.established_year.to_numpy(), hire,
+                          np.array(home, dtype=object), names.astype(object))
+
+
+_ID_WEIGHTS = np.array([7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2])
+_ID_CHECK = np.array(list("10X98765432"))
+
+
+def id_numbers(region: np.ndarray, birth: np.ndarray, serial: np.ndarray) -> np.ndarray:
+    """18-digit resident ID numbers (GB 11643) with a valid check digit, vectorised.
+
+    region: 6-digit ints; birth: datetime64[D]; serial: ints 1-999.
+    """
+    ymd = pd.DatetimeIndex(birth)
+    first17 = (region.astype(np.int64) * 10**11 + (ymd.year.to_numpy() * 10000 + ymd.month.to_numpy() * 100
+               + ymd.day.to_numpy()).astype(np.int64) * 1000 + serial.astype(np.int64))
+    digits = (first17[:, None] // 10 ** np.arange(16, -1, -1, dtype=np.int64)) % 10
+    check = _ID_CHECK[(digits @ _ID_WEIGHTS) % 11]
+    return np.char.add(first17.astype(str), check).astype(object)
+
+
+def _dates_in(year: int, window: tuple[tuple[int, int], tuple[int, int]], n: int,
+              rng: np.random.Generator) -> np.ndarray:
+    lo = np.datetime64(f"{year}-{window[0][0]:02d}-{window[0][1]:02d}")
+    hi = np.datetime64(f"{year}-{window[1][0]:02d}-{window[1][1]:02d}")
+    return lo + rng.integers(0, (hi - lo).astype(int) + 1, n).astype("timedelta64[D]")
+
+
+def build_placements(model: PlacementModel, unis: pd.DataFrame, off: pd.DataFrame, cat: pd.DataFrame,
+                     bases: pd.DataFrame, province: str, p_idx: int, year: int, seed: int) -> pd.DataFrame:
+    """Placements of one province's universities in one year, vectorised: one row per internship."""
+    rng = _rng(seed, _PLACEMENTS, p_idx + 1, year)
+    c = cat[(cat.year.to_numpy() == year) & (cat.graduates.to_numpy() > 0)]
+    c = c[unis.province_name.to_numpy()[off.u.to_numpy()[c.o.to_numpy()]] == province]
+    o = c.o.to_numpy()
+    g = c.graduates.to_numpy()
+    # coverage grows a little every year as bases multiply
+    cov = np.clip(off.coverage.to_numpy()[o] + 0.012 * (year - YEARS[0]), 0.05, 0.6)
+    n = rng.binomial(g, cov)
+    o, g, n = o[n > 0], g[n > 0], n[n > 0]
+    s_o = np.repeat(o, n)
+    total = len(s_o)
+    rank = np.arange(total) - np.repeat(np.cumsum(n) - n, n)
+    # distinct student numbers within a (university, major, cohort): evenly spaced with a random phase
+    seq = 1 + np.floor((rank + np.repeat(rng.random(len(n)), n)) * np.repeat(g / n, n)).astype(np.int64)
+    u = off.u.to_numpy()[s_o]
+    ucode = unis.university_code.to_numpy()[u]
+    u3 = np.array([int(x[-3:]) for x in unis.university_code])[u]
+    student_no = ((year - BACHELOR_YEARS) * 10**9 + u3 * 10**6 + off.major_pos.to_numpy()[s_o] * 10**4 + seq)
+
+    # personal data (synthetic): names, ID numbers of students born ~2000-2004, mobile numbers
+    name = model.names[rng.integers(0, len(model.names), total)]
+    own = rng.random(total)
+    home_city = np.empty(total, dtype=np.int64)
+    u_first = np.unique(u)
+    for uu in u_first:  # per university (a few dozen per province): pick home cities vectorised
+        sel = u == uu
+        own_codes, other_codes = model.home_codes[uu]
+        k = int(sel.sum())
+        pick_own = own_codes[rng.integers(0, len(own_codes), k)].astype(np.int64)
+        pick_other = other_codes[rng.integers(0, len(other_codes), k)].astype(np.int64)
+        pick_far = np.array(OUTSIDE_HOME_DIVISIONS, dtype=np.int64)[rng.integers(0, len(OUTSIDE_HOME_DIVISIONS), k)]
+        r = own[sel]
+        home_city[sel] = np.where(r < 0.72, pick_own, np.where(r < 0.87, pick_other, pick_far))
+    district = np.where(home_city % 100 == 0, home_city + rng.integers(2, 8, total), home_city)
+    birth_year = np.clip(year - 21 + rng.integers(-1, 2, total), 2000, 2004)
+    birth = (birth_year - 1970).astype("datetime64[Y]").astype("datetime64[D]") + rng.integers(0, 365, total)
+    id_number = id_numbers(district, birth, rng.integers(1, 1000, total))
+    prefixes = np.array(PHONE_PREFIXES, dtype=np.int64)
+    phone = (prefixes[rng.integers(0, len(prefixes), total)] * 10**8 + rng.integers(0, 10**8, total)).astype(str)
+
+    # base: a fitting one with probability RELEVANT_PICK (when the university has one), else any of its bases
+    rel_off, rel_cnt, rel_val = model.base_rel
+    u_off, u_cnt, u_val = model.base_u
+    r = rng.random(total)
+    fitting = (rng.random(total) < RELEVANT_PICK) & (rel_cnt[s_o] > 0)
+    base = np.where(fitting, rel_val[np.minimum(rel_off[s_o] + (r * rel_cnt[s_o]).astype(np.int64), len(rel_val) - 1)],
+                    u_val[u_off[u] + (r * u_cnt[u]).astype(np.int64)])
+    base = np.where(model.established[base] > year, model.main_base[u], base)  # base not open yet
+
+    kinds = np.array([t[0] for t in INTERNSHIP_TYPES], dtype=object)
+    shares = np.array([t[1] for t in INTERNSHIP_TYPES])
+    kind = rng.choice(len(INTERNSHIP_TYPES), total, p=shares / shares.sum())
+    start = np.empty(total, dtype="datetime64[D]")
+    days = np.empty(total, dtype=np.int64)
+    for k, (_, _, w_from, w_to, length) in enumerate(INTERNSHIP_TYPES):
+        sel = kind == k
+        start[sel] = _dates_in(year, (w_from, w_to), int(sel.sum()), rng)
+        days[sel] = rng.integers(length[0], length[1] + 1, int(sel.sum()))
+    itype = kinds[kind]
+
+    # a few students also made a short visit in spring: a second row, same student, another base
+    twice = np.flatnonzero(rng.random(total) < SECOND_PLACEMENT_RATE)
+    m2 = len(twice)
+    second_base = u_val[u_off[u[twice]] + (rng.random(m2) * u_cnt[u[twice]]).astype(np.int64)]
+    second_base = np.where(model.established[second_base] > year, model.main_base[u[twice]], second_base)
+    rows = np.concatenate([np.arange(total), twice])
+    base = np.concatenate([base, second_base])
+    start = np.concatenate([start, _dates_in(year, SECOND_INTERNSHIP[1:3], m2, rng)])
+    days = np.concatenate([days, rng.integers(SECOND_INTERNSHIP[3][0], SECOND_INTERNSHIP[3][1] + 1, m2)])
+    itype = np.concatenate([itype, np.full(m2, SECOND_INTERNSHIP[0], dtype=object)])
+    n_rows = len(rows)
+
+    dropped = rng.random(n_rows) < DROP_RATE
+    hired = ~dropped & (itype != "认识实习") & (rng.random(n_rows) < model.hire_rate[base])
+    outcome = np.where(dropped, "dropped", np.where(hired, "hired", "completed"))
+    days = np.where(dropped, np.maximum(1, (days * rng.uniform(0.15, 0.6, n_rows)).astype(np.int64)), days)
+    end = start + days.astype("timedelta64[D]")
+    frame = pd.DataFrame({
+        "year": str(year),
+        "student_id": student_no.astype(str)[rows],
+        "student_name": name[rows],
+        "id_number": id_number[rows],
+        "phone": phone[rows],
+        "university_code": ucode[rows],
+        "major_code": off.major_code.to_numpy()[s_o][rows],
+        "base_id": bases.base_id.to_numpy()[base],
+        "start_date": start.astype(str),
+        "end_date": end.astype(str),
+        "outcome": outcome,
+        "internship_type": itype,
+        "organisation": np.where(rng.random(n_rows) < 0.8, "集中", "分散"),
+        "mode": np.where(rng.random(n_rows) < 0.95, "现场", "虚拟"),
+    })
+    # file order: by student number within a university, as a registrar's export would be
+    frame = frame.sort_values(["university_code", "student_id", "start_date"], kind="stable", ignore_index=True)
+    frame.attrs["base_index"] = base  # per original row (unsorted), for base utilisation
+    return frame
+
+
+# =====================================================================================================
+# Rendering: canonical text frames → what a member of staff's file looks like
+# =====================================================================================================
+
+
+def _place_label(values: pd.Series, style: FileStyle, english: dict[str, str]) -> pd.Series:
+    if style.places == "short":
+        return values.map(_short_place)
+    if style.places == "english":
+        return values.map(english)
+    return values
+
+
+def render(kind: str, frame: pd.DataFrame, style: FileStyle, ref: Reference,
+           rng: np.random.Generator) -> tuple[list[str], pd.DataFrame]:
+    """Headers and cell texts of one file in its style (numbers stay text here; XLSX typing comes later)."""
+    columns = [(c, zh) for c, zh in COLUMNS[kind] if style.optional or c not in OPTIONAL_COLUMNS[kind]]
+    out = frame[[c for c, _ in columns]].copy()
+    english = dict(zip(ref.provinces.province_name, ref.provinces.province_name_en)) | dict(
+        zip(ref.cities.city_name, ref.cities.city_name_en))
+    for place in ("province", "city"):
+        if place in out:
+            out[place] = _place_label(out[place], style, english)
+    if "level" in out and style.places == "english":
+        out["level"] = out["level"].map({"本科": "bachelor", "专科": "vocational"}).fillna(out["level"])
+    if "outcome" in out:
+        out["outcome"] = out["outcome"].map(OUTCOME_LABELS[style.header]).fillna(out["outcome"])
+    if "hosts_interns" in out:
+        yes, no = BOOL_LABELS[style.bools]
+        out["hosts_interns"] = np.where(out["hosts_interns"] == "yes", yes, no)
+    if style.codes_as_numbers:
+        if "industry_code" in out:  # C36 → 36, B06 → 06 (the division number)
+            out["industry_code"] = out["industry_code"].str.replace(r"^[A-T](?=\d{2}$)", "", regex=True)
+        for col in ("university_code", "major_code", "majors"):
+            if col in out:  # only cells that are one all-digit code lose their zeros
+                out[col] = out[col].str.replace(r"^0+(?=\d+$)", "", regex=True)
+    if kind == "placements":
+        for col in DATE_COLUMNS:
+            out[col] = _format_dates(out[col], style.date_format)
+    if style.messy:
+        n = len(out)
+        for col in MESSY_COLUMNS:
+            if col not in out:
+                continue
+            values = out[col].astype(str)
+            wide = rng.random(n) < 0.35  # ASCII letters and digits typed in full-width mode
+            values = values.where(~wide, values.str.translate(FULL_WIDTH))
+            pad = rng.integers(0, 8, n)  # 5 in 8 cells clean; the rest with stray (ideographic) spaces
+            values = np.select([pad == 5, pad == 6, pad == 7], [" " + values, values + " ", "\u3000" + values + " "],
+                               values)
+            out[col] = values
+    headers = [zh + (HEADER_UNITS.get(c, "") if style.units else "") if style.header == "zh" else c
+               for c, zh in columns]
+    return headers, out
+
+
+def _format_dates(iso: pd.Series, fmt: str) -> pd.Series:
+    if fmt in ("iso", "excel"):  # excel: typed as dates when the workbook is written
+        return iso
+    if fmt == "compact":
+        return iso.str.replace("-", "", regex=False)
+    parts = iso.str.split("-", expand=True)
+    sep = "/" if fmt == "slash" else "."
+    return parts[0] + sep + parts[1].str.lstrip("0") + sep + parts[2].str.lstrip("0")
+
+
+# =====================================================================================================
+# Bad rows
+# =====================================================================================================
+
+
+@dataclass
+class BadRow:
+    kind: str
+    rule: str
+    column: str | None
+    frame_row: int = -1  # position in the final frame (filled once the file is assembled)
+    duplicate_of: int = -1
+
+
+def _inject_invalid(kind: str, frame: pd.DataFrame, plan: list[tuple[str, str | None]],
+                    rng: np.random.Generator) -> tuple[pd.DataFrame, list[BadRow]]:
+    """Add one bad copy of a random row per planned rule (duplicates come after rendering).
+
+    Bad rows are added rather than changing real rows, so the good rows stay the complete scenario and
+    loaded + quarantined = rows read.
+    """
+    frame = frame.assign(_key=np.arange(len(frame), dtype=float), _bad=-1)
+    extra = []
+    bad_rows: list[BadRow] = []
+    for rule, column in plan:
+        if rule == "exact_duplicate":
+            continue
+        src = int(rng.integers(0, len(frame)))
+        row = frame.iloc[src].copy()
+        if rule == "unknown_major_code" and column == "majors":
+            row["majors"] = BAD_MAJOR_CLASS + "99"
+        elif rule == "unknown_major_code":
+            row["major_code"] = BAD_MAJOR_CLASS + row["major_code"][4:]  # 080902 mistyped as 089902
+        elif rule == "unknown_university_code":
+            row["university_code"] = UNKNOWN_UNIVERSITY_CODE
+            if kind == "bases":
+                row["base_id"] = f"JD-{UNKNOWN_UNIVERSITY_CODE}-001"
+        elif rule == "unknown_industry_code":
+            row["industry_code"] = UNKNOWN_INDUSTRY_CODE
+        elif rule == "negative_count":
+            row[column] = "-" + str(row[column]).lstrip("-")
+        elif rule == "non_numeric_count":
+            row[column] = {"graduates": "约" + str(row[column]), "headcount": "若干",
+                           "capacity_per_year": "不限"}[column]
+            if kind == "bases":
+                row["base_id"] = row["base_id"][:-3] + "901"  # a new base nobody is placed at
+        elif rule == "end_before_start":
+            row["start_date"], row["end_date"] = row["end_date"], row["start_date"]
+        elif rule == "unknown_base":
+            row["base_id"] = re.sub(r"\d{3}$", "999", row["base_id"])
+        else:
+            raise ValueError(f"unknown bad-row rule {rule}")
+        row["_key"] = int(rng.integers(0, len(frame))) + 0.5
+        row["_bad"] = len(bad_rows)
+        bad_rows.append(BadRow(kind, rule, column))
+        extra.append(row)
+    if extra:
+        frame = pd.concat([frame, pd.DataFrame(extra)], ignore_index=True)
+    return frame.sort_values("_key", kind="stable", ignore_index=True), bad_rows
+
+
+def _inject_duplicates(rendered: pd.DataFrame, bad_col: pd.Series, plan: list[tuple[str, str | None]],
+                       kind: str, bad_rows: list[BadRow], rng: np.random.Generator) -> tuple[pd.DataFrame, pd.Series]:
+    """Copy a clean row (as rendered) a few rows further down: an exact duplicate."""
+    for rule, column in plan:
+        if rule != "exact_duplicate":
+            continue
+        clean = np.flatnonzero(bad_col.to_numpy() < 0)
+        src = int(clean[rng.integers(0, len(clean))])
+        at = min(len(rendered), src + 1 + int(rng.integers(0, 30)))
+        idx = len(bad_rows)
+        bad_rows.append(BadRow(kind, rule, column))
+        rendered = pd.concat([rendered.iloc[:at], rendered.iloc[[src]], rendered.iloc[at:]], ignore_index=True)
+        marker = bad_col.to_numpy().copy()
+        marker = np.concatenate([marker[:at], [idx], marker[at:]])
+        bad_col = pd.Series(marker)
+        bad_rows[idx].duplicate_of = src if src < at else src + 1
+    return rendered, bad_col
+
+
+# =====================================================================================================
+# Writers (deterministic bytes)
+# =====================================================================================================
+
+_INT = re.compile(r"^-?\d+$")
+
+
+def _xlsx_value(value: Any, column: str, style: FileStyle) -> Any:
+    """The cell as Excel would hold it: counts as numbers; codes as numbers when staff typed them so."""
+    if value is None or (isinstance(value, float) and np.isnan(value)) or value == "":
+        return None
+    text = str(value)
+    if column in COUNT_COLUMNS and _INT.match(text):
+        return int(text)
+    if style.codes_as_numbers and column in NUMERIC_CODE_COLUMNS and text.isdigit() and len(text) < 16:
+        return int(text)
+    if column in DATE_COLUMNS and style.date_format == "excel" and re.match(r"^\d{4}-\d{2}-\d{2}$", text):
+        return dt.date.fromisoformat(text)
+    return text
+
+
+def _deterministic_zip(data: bytes) -> bytes:
+    """Rewrite an XLSX with fixed entry timestamps and document dates (openpyxl stamps 'now')."""
+    stamp = FIXED_TIMESTAMP.strftime("%Y-%m-%dT%H:%M:%SZ")
+    src = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            content = src.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                content = re.sub(rb"(<dcterms:(created|modified)[^>]*>)[^<]*(</dcterms:\2>)",
+                                 lambda m: m.group(1) + stamp.encode() + m.group(3), content)
+            entry = zipfile.ZipInfo(info.filename, date_time=FIXED_TIMESTAMP.timetuple()[:6])
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            entry.external_attr = 0o644 << 16
+            dst.writestr(entry, content, compresslevel=6)
+    return out.getvalue()
+
+
+def write_file(path: Path, kind: str, headers: list[str], frame: pd.DataFrame, style: FileStyle,
+               title: str) -> bytes:
+    """Write one source file; return its bytes (for the manifest's checksum)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if style.fmt == "csv":
+        # Excel's "CSV UTF-8" and "CSV" (GBK on Chinese Windows) write CRLF; scripts write LF
+        eol = "\n" if style.encoding == "utf-8" else "\r\n"
+        text = frame.to_csv(index=False, header=headers, lineterminator=eol)
+        data = text.encode("utf-8-sig" if style.encoding == "utf-8-sig" else style.encoding or "utf-8")
+    else:
+        wb = Workbook(write_only=True)
+        wb.properties.creator = "school-enterprise-portal demo"
+        wb.properties.created = FIXED_TIMESTAMP
+        wb.properties.modified = FIXED_TIMESTAMP
+        ws = wb.create_sheet(SHEET_NAMES[kind])
+        if style.title:
+            ws.append([title])
+        ws.append(headers)
+        cols = list(frame.columns)
+        for row in frame.itertuples(index=False, name=None):
+            ws.append([_xlsx_value(v, c, style) for v, c in zip(row, cols)])
+        buf = io.BytesIO()
+        wb.save(buf)
+        data = _deterministic_zip(buf.getvalue())
+    path.write_bytes(data)
+    return data
+
+
+# =====================================================================================================
+# Orchestration
+# =====================================================================================================
+
+
+def _clear_previous(out_dir: Path) -> None:
+    """Remove the files a previous run listed in its manifest (and nothing else)."""
+    manifest = out_dir / MANIFEST_NAME
+    if not manifest.is_file():
+        return
+    try:
+        previous = json.loads(manifest.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return
+    for entry in previous.get("files", []):
+        (out_dir / entry["path"]).unlink(missing_ok=True)
+    if previous.get("reference_universities"):
+        (out_dir / previous["reference_universities"]).unlink(missing_ok=True)
+    manifest.unlink()
+
+
+class _Writer:
+    """Writes files of one run and collects their manifest entries."""
+
+    def __init__(self, out_dir: Path, ref: Reference, seed: int) -> None:
+        self.out_dir, self.ref, self.seed = out_dir, ref, seed
+        self.files: list[dict[str, Any]] = []
+        self.bad_rows: list[dict[str, Any]] = []
+
+    def emit(self, kind: str, name: str, frame: pd.DataFrame, style: FileStyle, province: str,
+             year: int | None, plan: list[tuple[str, str | None]]) -> None:
+        file_no = len(self.files)
+        rng = _rng(self.seed, _STYLE, file_no)
+        bad_rng = _rng(self.seed, _BAD, file_no)
+        frame, bad = _inject_invalid(kind, frame, plan, bad_rng)
+        headers, rendered = render(kind, frame, style, self.ref, rng)
+        rendered = rendered.reset_index(drop=True)
+        rendered, marker = _inject_duplicates(rendered, frame["_bad"].reset_index(drop=True), plan, kind, bad,
+                                              bad_rng)
+        rel = f"{kind}/{name}.{style.fmt}"
+        title = TITLES[kind].format(year=year, province=province)
+        data = write_file(self.out_dir / rel, kind, headers, rendered, style, title)
+        marker = marker.to_numpy()
+        header_of = dict(zip(rendered.columns, headers))
+        for idx, bad_row in enumerate(bad):
+            pos = int(np.flatnonzero(marker == idx)[0])
+            entry: dict[str, Any] = {
+                "kind": kind, "file": rel, "row": pos + style.first_data_row,
+                "column": bad_row.column, "header": header_of.get(bad_row.column) if bad_row.column else None,
+                "rule": bad_row.rule,
+                "value": None if bad_row.column is None else str(rendered.iloc[pos][bad_row.column]),
+            }
+            if bad_row.rule == "exact_duplicate":
+                entry["duplicate_of_row"] = bad_row.duplicate_of + style.first_data_row
+            self.bad_rows.append(entry)
+        variants = [v for v, on in (("title_row", style.title), ("codes_as_numbers", style.codes_as_numbers),
+                                    ("messy_names", style.messy), ("header_units", style.units),
+                                    ("optional_columns_omitted", not style.optional)) if on]
+        self.files.append({
+            "path": rel, "kind": kind, "format": style.fmt, "encoding": style.encoding,
+            "header_language": style.header, "title_row": title if style.title else None,
+            "header_row": style.first_data_row - 1, "first_data_row": style.first_data_row,
+            "rows": len(rendered), "columns": headers, "province": province, "year": year,
+            "place_names": style.places if {"province", "city"} & set(rendered.columns) else None,
+            "date_format": style.date_format if kind == "placements" else None,
+            "variants": variants, "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest(),
+        })
+
+
+def _canonical_catalogue(unis: pd.DataFrame, off: pd.DataFrame, cat: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
+    u = off.u.to_numpy()[cat.o.to_numpy()]
+    major = off.major_code.to_numpy()[cat.o.to_numpy()]
+    graduates = cat.graduates.to_numpy()
+    employed = cat.employed_in_province.to_numpy()
+    frame = pd.DataFrame({
+        "year": cat.year.astype(str).to_numpy(),
+        "university_code": unis.university_code.to_numpy()[u],
+        "university_name": unis.university_name.to_numpy()[u],
+        "province": unis.province_name.to_numpy()[u],
+        "city": unis.city_name.to_numpy()[u],
+        "level": "本科",
+        "major_code": major,
+        "major_name": pd.Series(major).map(names).to_numpy(),
+        "enrolment": cat.enrolment.astype(str).to_numpy(),
+        "graduates": np.where(graduates >= 0, graduates.astype(str), ""),
+        "employed_in_province": np.where(employed >= 0, employed.astype(str), ""),
+    })
+    return frame.sort_values(["university_code", "major_code"], kind="stable", ignore_index=True)
+
+
+def generate(out_dir: Path, scale: int = 1, seed: int = 2026, reference_dir: Path | None = None) -> dict:
+    """Write the demo landing folder under `out_dir` and return its manifest (also written as JSON).
+
+    scale multiplies universities, enterprises and students (majors, cities and years stay); the same
+    seed and scale give byte-identical files.
+    """
+    if scale < 1:
+        raise ValueError("scale must be at least 1")
+    out_dir = Path(out_dir)
+    ref = load_reference(Path(reference_dir) if reference_dir else settings.REFERENCE_DIR)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    _clear_previous(out_dir)
+    names = dict(zip(ref.majors.major_code, ref.majors.major_name))
+    provinces = ref.provinces.province_name.tolist()
+    province_en = dict(zip(ref.provinces.province_name, ref.provinces.province_name_en))
+
+    unis = build_universities(ref, scale, seed)
+    off = build_offerings(ref, unis, seed)
+    cat = build_catalogue(off, seed)
+    ent = build_enterprises(ref, scale, seed)
+    bases = build_bases(ref, unis, off, ent, seed)
+    hosts = np.zeros(len(ent), dtype=bool)
+    hosts[bases.e.to_numpy()] = True
+    graduates_by_year = {y: int(cat.graduates[(cat.year == y) & (cat.graduates > 0)].sum()) for y in YEARS}
+    survey = build_survey(ref, ent, hosts, graduates_by_year, seed)
+    writer = _Writer(out_dir, ref, seed)
+
+    def plan_for(kind: str, province: str, year: int | None) -> list[tuple[str, str | None]]:
+        return [(rule, col) for k, p, y, rule, col in BAD_ROW_PLAN if k == kind and p == province and y == year]
+
+    # catalogue and survey: one file per province and year
+    catalogue = _canonical_catalogue(unis, off, cat, names)
+    for p_idx, province in enumerate(provinces):
+        key = province_en[province].lower()
+        for y_idx, year in enumerate(YEARS):
+            frame = catalogue[(catalogue.province == province) & (catalogue.year == str(year))]
+            writer.emit("catalogue", f"{key}_{year}_catalogue", frame.reset_index(drop=True),
+                        file_style("catalogue", p_idx, y_idx, scale), province, year,
+                        plan_for("catalogue", province, year))
+    for p_idx, province in enumerate(provinces):
+        key = province_en[province].lower()
+        for y_idx, year in enumerate(YEARS):
+            frame = survey[(survey.province == province) & (survey.survey_year == str(year))]
+            writer.emit("survey", f"{key}_{year}_survey", frame.reset_index(drop=True),
+                        file_style("survey", p_idx, y_idx, scale), province, year, plan_for("survey", province, year))
+
+    # placements, streamed per province and year; base use is counted for the capacities
+    model = build_placement_model(ref, unis, off, ent, bases, seed)
+    use = np.zeros((len(bases), len(YEARS)), dtype=np.int64)
+    placement_rows = 0
+    for p_idx, province in enumerate(provinces):
+        key = province_en[province].lower()
+        for y_idx, year in enumerate(YEARS):
+            frame = build_placements(model, unis, off, cat, bases, province, p_idx, year, seed)
+            use[:, y_idx] += np.bincount(frame.attrs.pop("base_index"), minlength=len(bases))
+            placement_rows += len(frame)
+            writer.emit("placements", f"{key}_{year}_placements", frame,
+                        file_style("placements", p_idx, y_idx, scale), province, year,
+                        plan_for("placements", province, year))
+            del frame
+
+    # bases (one file per province of the university), capacity sized on their use
+    rng = _rng(seed, _BASES, 1)
+    busiest = use.max(axis=1)
+    capacity = np.where(busiest > 0, np.ceil(busiest * rng.uniform(0.9, 1.5, len(bases)) / 5) * 5,
+                        rng.integers(2, 7, len(bases)) * 5).astype(np.int64)
+    bases_frame = pd.DataFrame({
+        "base_id": bases.base_id, "base_name": bases.base_name,
+        "enterprise_id": ent.enterprise_id.to_numpy()[bases.e],
+        "university_code": unis.university_code.to_numpy()[bases.u],
+        "city": ent.city_name.to_numpy()[bases.e],
+        "established_year": bases.established_year.astype(str),
+        "capacity_per_year": capacity.astype(str),
+    })
+    uni_province = unis.province_name.to_numpy()[bases.u]
+    for p_idx, province in enumerate(provinces):
+        writer.emit("bases", f"{province_en[province].lower()}_bases",
+                    bases_frame[uni_province == province].reset_index(drop=True),
+                    BASES_STYLES[p_idx % len(BASES_STYLES)], province, None, plan_for("bases", province, None))
+
+    reference_file = None
+    if scale > 1:  # register the synthetic universities beside the landing kinds
+        reference_file = settings.LANDING_REFERENCE_UNIVERSITIES.as_posix()
+        synthetic = unis[unis.synthetic][list(ref.universities.columns)]
+        (out_dir / reference_file).parent.mkdir(parents=True, exist_ok=True)
+        (out_dir / reference_file).write_bytes(synthetic.to_csv(index=False, lineterminator="\n").encode("utf-8"))
+
+    graduates = cat[cat.graduates > 0]
+    manifest = {
+        "generator": "sources.demo.generator",
+        "seed": seed, "scale": scale, "years": list(YEARS),
+        "note": "Not a source file: lists the files written and every deliberately bad row (row = spreadsheet "
+                "row, header row 1, or 2 below an XLSX title row).",
+        "totals": {
+            "universities": len(unis), "synthetic_universities": int(unis.synthetic.sum()),
+            "cities_with_universities": int(unis.city_name.nunique()),
+            "cities_with_enterprises": int(ent.city_name.nunique()),
+            "majors": int(off.major_code.nunique()), "offerings": len(off), "catalogue_rows": len(catalogue),
+            "enterprises": len(ent), "survey_rows": len(survey), "bases": len(bases),
+            "placement_rows": placement_rows,
+            "graduates_by_year": {str(y): graduates_by_year[y] for y in YEARS},
+            "employed_in_province_by_year": {
+                str(y): int(graduates.employed_in_province[graduates.year == y].sum()) for y in YEARS},
+            "demand_by_year": {str(y): int(survey.headcount[survey.survey_year == str(y)].astype(int).sum())
+                               for y in YEARS},
+        },
+        "story": {"shortage_majors": list(SHORTAGE_MAJORS), "surplus_majors": list(SURPLUS_MAJORS)},
+        "reference_universities": reference_file,
+        "files": writer.files,
+        "bad_rows": writer.bad_rows,
+    }
+    (out_dir / MANIFEST_NAME).write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    return manifest
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Write the deterministic Northeast demo landing folder.")
+    parser.add_argument("--out", type=Path, default=settings.DEFAULT_LANDING)
+    parser.add_argument("--scale", type=int, default=1)
+    parser.add_argument("--seed", type=int, default=2026)
+    args = parser.parse_args(argv)
+    manifest = generate(args.out, scale=args.scale, seed=args.seed)
+    totals = manifest["totals"]
+    print(f"wrote {len(manifest['files'])} files to {args.out}: {totals['universities']} universities, "
+          f"{totals['enterprises']} enterprises, {totals['placement_rows']} placements, "
+          f"{len(manifest['bad_rows'])} bad rows", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
+
+
+__all__ = ["generate", "load_reference", "uscc", "id_numbers", "FileStyle", "asdict"]

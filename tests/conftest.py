@@ -1,0 +1,76 @@
+"""Shared fixtures: loading hand-written source files through the real readers into a real DuckDB file."""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from sources.kinds import KINDS
+from sources.loading import FileReport, load_kind
+from sources.reference_data import REFERENCE_TABLES, load_reference_table, prepare_lookups
+from warehouse import connection
+
+TEST_KEY = b"test-only pseudonymisation key"
+
+
+def csv_bytes(header: list[str], rows: list[list[object]], encoding: str = "utf-8") -> bytes:
+    """A CSV file as staff would save it (encoding 'utf-8-sig' for Excel's 'CSV UTF-8', 'gbk' for Chinese Excel)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return buffer.getvalue().encode(encoding)
+
+
+class Loaded:
+    """The result of loading some landing files: the connection and one report per file."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, reports: list[FileReport]):
+        self.con = con
+        self.reports = reports
+
+    def report(self, file_name: str) -> FileReport:
+        return next(r for r in self.reports if r.file.endswith(file_name))
+
+    def quarantine(self, kind: str) -> list[tuple]:
+        """(file, row, column, reason) of every quarantined row of a kind, in row order."""
+        return self.con.execute(
+            f"SELECT file, source_row, column_name, reason FROM raw.{kind}__quarantine ORDER BY file, source_row"
+        ).fetchall()
+
+    def rows(self, sql: str) -> list[tuple]:
+        return self.con.execute(sql).fetchall()
+
+
+@pytest.fixture
+def load_landing(tmp_path: Path) -> Iterator[Callable[[dict[str, dict[str, bytes]]], Loaded]]:
+    """Write {kind: {file name: bytes}} into a landing folder and load every kind, in load order."""
+    opened: list[contextlib.ExitStack] = []
+
+    def _load(files: dict[str, dict[str, bytes]]) -> Loaded:
+        landing = tmp_path / "landing"
+        for kind, named in files.items():
+            (landing / kind).mkdir(parents=True, exist_ok=True)
+            for name, data in named.items():
+                (landing / kind / name).write_bytes(data)
+        stack = contextlib.ExitStack()
+        opened.append(stack)
+        con = stack.enter_context(connection.writer(tmp_path / f"build{len(opened)}.duckdb"))
+        for table in REFERENCE_TABLES:
+            load_reference_table(con, table, landing)
+        prepare_lookups(con)
+        reports: list[FileReport] = []
+        for kind in KINDS.values():
+            reports += load_kind(con, kind, landing, TEST_KEY)
+        return Loaded(con, reports)
+
+    yield _load
+    for stack in opened:
+        stack.close()
+

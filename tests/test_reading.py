@@ -1,0 +1,140 @@
+"""Reading files as staff send them: encodings, XLSX with title rows, Chinese or English headers, codes that
+lost their leading zeros, full-width characters, short or English place names, several majors per cell."""
+
+from __future__ import annotations
+
+import io
+
+import openpyxl
+
+from tests.conftest import csv_bytes
+from tests.test_rules import CATALOGUE_HEADER, GOOD_CATALOGUE, GOOD_SURVEY, SURVEY_HEADER
+
+ENGLISH_CATALOGUE_HEADER = ["year", "university_code", "university_name", "province", "city", "level", "major_code",
+                            "major_name", "enrolment", "graduates"]
+
+
+def catalogue_row(loaded) -> tuple:
+    return loaded.rows(
+        "SELECT year, university_code, province, city, level, major_code, major_name, enrolment, graduates "
+        "FROM raw.catalogue ORDER BY source_row"
+    )[0]
+
+
+EXPECTED = (2024, "10145", "辽宁省", "沈阳市", "本科", "080902", "软件工程", 120, 100)
+
+
+def test_utf8_with_bom_and_chinese_headers(load_landing):
+    loaded = load_landing({"catalogue": {"c.csv": csv_bytes(CATALOGUE_HEADER, [GOOD_CATALOGUE], "utf-8-sig")}})
+    assert catalogue_row(loaded) == EXPECTED
+
+
+def test_gbk_csv_is_decoded_without_damage(load_landing):
+    loaded = load_landing({"catalogue": {"c.csv": csv_bytes(CATALOGUE_HEADER, [GOOD_CATALOGUE], "gbk")}})
+    assert catalogue_row(loaded) == EXPECTED
+
+
+def test_gb18030_only_characters_survive(load_landing):
+    # 䶮 (U+4DAE) exists in GB18030 but not in GBK: a GBK decoder would fail or replace it
+    row = list(GOOD_SURVEY)
+    row[2] = "沈阳䶮业软件有限公司"
+    loaded = load_landing({"survey": {"s.csv": csv_bytes(SURVEY_HEADER, [row], "gb18030")}})
+    assert loaded.rows("SELECT enterprise_name FROM raw.survey") == [("沈阳䶮业软件有限公司",)]
+
+
+def test_undecodable_file_is_rejected_with_a_clear_message(load_landing):
+    data = csv_bytes(CATALOGUE_HEADER, [GOOD_CATALOGUE], "utf-8") + b"\xff\xfe\xfa\n"
+    loaded = load_landing({"catalogue": {"c.csv": data}})
+    report = loaded.report("c.csv")
+    assert report.status == "rejected"
+    assert "neither UTF-8 nor GBK/GB18030" in report.message and "catalogue/c.csv" in report.message
+
+
+def test_english_headers_english_place_names_and_lost_leading_zero(load_landing):
+    row = [2024, "10145", "Northeastern University", "Liaoning", "Shenyang", "bachelor", "80902", "软件工程", 120, 100]
+    loaded = load_landing({"catalogue": {"c.csv": csv_bytes(ENGLISH_CATALOGUE_HEADER, [row])}})
+    assert catalogue_row(loaded) == EXPECTED
+
+
+def test_full_width_characters_stray_spaces_and_short_names(load_landing):
+    row = ["２０２４", " 10145 ", "东北大学", "辽宁", "沈阳", "本科 ", "０８０９０２", "软件\u3000工程 ", "１２０", " 100"]
+    loaded = load_landing({"catalogue": {"c.csv": csv_bytes(CATALOGUE_HEADER, [row])}})
+    assert catalogue_row(loaded)[:6] == EXPECTED[:6]
+    assert catalogue_row(loaded)[6:] == ("软件 工程", 120, 100)
+
+
+def test_thousands_separators_and_units_in_counts(load_landing):
+    row = list(GOOD_CATALOGUE)
+    row[8], row[9] = "1,200", "100人"
+    loaded = load_landing({"catalogue": {"c.csv": csv_bytes(CATALOGUE_HEADER, [row])}})
+    assert catalogue_row(loaded)[7:] == (1200, 100)
+
+
+def test_survey_majors_by_code_and_name_with_any_separator(load_landing):
+    rows = []
+    for i, cell in enumerate(["软件工程、080901", "080903;数据科学与大数据技术", "Software Engineering/80901", "机器人工程，自动化"]):
+        row = list(GOOD_SURVEY)
+        row[6], row[7] = f"岗位{i}", cell
+        rows.append(row)
+    loaded = load_landing({"survey": {"s.csv": csv_bytes(SURVEY_HEADER, rows)}})
+    assert loaded.report("s.csv").rows_quarantined == 0
+    got = [tuple(r[0]) for r in loaded.rows("SELECT majors FROM raw.survey ORDER BY source_row")]
+    assert got == [("080902", "080901"), ("080903", "080910T"), ("080902", "080901"), ("080803T", "080801")]
+
+
+def test_industry_division_number_without_section_letter(load_landing):
+    row = list(GOOD_SURVEY)
+    row[3] = "65"
+    loaded = load_landing({"survey": {"s.csv": csv_bytes(SURVEY_HEADER, [row])}})
+    assert loaded.rows("SELECT industry_code FROM raw.survey") == [("I65",)]
+
+
+def xlsx_bytes(rows: list[list[object]], title: str | None = None) -> bytes:
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    if title:
+        sheet.append([title])
+    for row in rows:
+        sheet.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def test_xlsx_with_title_row_and_numeric_codes(load_landing):
+    row = [2024, 10145, "东北大学", "辽宁省", "沈阳市", "本科", 80902, "软件工程", 120, 100]
+    data = xlsx_bytes([CATALOGUE_HEADER, row, row[:6] + ["080903", "网络工程", 60, 50]], title="2024年辽宁省高校本科专业目录")
+    loaded = load_landing({"catalogue": {"c.xlsx": data}})
+    assert loaded.report("c.xlsx").rows_loaded == 2
+    assert catalogue_row(loaded) == EXPECTED
+    # rows are numbered as Excel shows them: title 1, header 2, data from 3
+    assert loaded.rows("SELECT source_row FROM raw.catalogue ORDER BY source_row") == [(3,), (4,)]
+
+
+def test_xlsx_dates_are_read_as_dates(load_landing):
+    import datetime as dt
+
+    from tests.test_rules import BASES_HEADER, GOOD_BASE, PLACEMENT_HEADER
+
+    row = [2024, "20240001", "10145", "080902", "JD001", dt.datetime(2024, 7, 1), dt.datetime(2024, 8, 31), "完成"]
+    loaded = load_landing({
+        "bases": {"b.csv": csv_bytes(BASES_HEADER, [GOOD_BASE])},
+        "placements": {"p.xlsx": xlsx_bytes([PLACEMENT_HEADER, row])},
+    })
+    assert loaded.rows("SELECT start_date::VARCHAR, end_date::VARCHAR FROM raw.placements") == [
+        ("2024-07-01", "2024-08-31")
+    ]
+
+
+def test_semicolon_delimited_csv(load_landing):
+    text = csv_bytes(CATALOGUE_HEADER, [GOOD_CATALOGUE]).decode().replace(",", ";")
+    loaded = load_landing({"catalogue": {"c.csv": text.encode()}})
+    assert catalogue_row(loaded) == EXPECTED
+
+
+def test_identical_file_under_another_name_loads_once(load_landing):
+    data = csv_bytes(CATALOGUE_HEADER, [GOOD_CATALOGUE])
+    loaded = load_landing({"catalogue": {"a.csv": data, "copy_of_a.csv": data}})
+    assert loaded.report("copy_of_a.csv").status == "rejected"
+    assert "same content as catalogue/a.csv" in loaded.report("copy_of_a.csv").message
+    assert loaded.rows("SELECT count(*) FROM raw.catalogue") == [(1,)]

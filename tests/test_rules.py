@@ -1,0 +1,132 @@
+"""Each validation rule: a file with one bad row loads its good rows and quarantines the bad one, with the
+file, row, column and a reason a data clerk can act on."""
+
+from __future__ import annotations
+
+from tests.conftest import csv_bytes
+
+CATALOGUE_HEADER = ["年份", "院校代码", "院校名称", "省份", "城市", "培养层次", "专业代码", "专业名称", "招生人数", "毕业生人数"]
+GOOD_CATALOGUE = [2024, "10145", "东北大学", "辽宁省", "沈阳市", "本科", "080902", "软件工程", 120, 100]
+SURVEY_HEADER = ["调查年份", "统一社会信用代码", "企业名称", "行业代码", "省份", "城市", "岗位名称", "需求专业", "学历要求", "需求人数"]
+GOOD_SURVEY = [2024, "91210100MA0AB1C01X", "沈阳某软件有限公司", "I65", "辽宁省", "沈阳市", "Java开发", "080902", "本科", 30]
+BASES_HEADER = ["基地编号", "基地名称", "统一社会信用代码", "院校代码", "城市", "建立年份", "年接收能力"]
+GOOD_BASE = ["JD001", "东北大学软件实习基地", "91210100MA0AB1C01X", "10145", "沈阳市", 2020, 40]
+PLACEMENT_HEADER = ["年份", "学号", "院校代码", "专业代码", "基地编号", "开始日期", "结束日期", "实习结果"]
+GOOD_PLACEMENT = [2024, "20240001", "10145", "080902", "JD001", "2024-07-01", "2024-08-31", "留用"]
+
+
+def with_value(row: list, index: int, value: object) -> list:
+    changed = list(row)
+    changed[index] = value
+    return changed
+
+
+def assert_one_quarantined(loaded, kind: str, file: str, column: str, reason_part: str) -> None:
+    report = loaded.report(file)
+    assert (report.rows_read, report.rows_loaded, report.rows_quarantined) == (2, 1, 1)
+    [(qfile, row, qcolumn, reason)] = loaded.quarantine(kind)
+    assert qfile == f"{kind}/{file}"
+    assert row == 3  # header is row 1, the good row 2, the bad row 3
+    assert qcolumn == column
+    assert reason_part in reason
+
+
+def test_unknown_major_code_is_quarantined(load_landing):
+    bad = with_value(GOOD_CATALOGUE, 6, "089999")
+    loaded = load_landing({"catalogue": {"c.csv": csv_bytes(CATALOGUE_HEADER, [GOOD_CATALOGUE, bad])}})
+    assert_one_quarantined(loaded, "catalogue", "c.csv", "major_code", "unknown major code '089999'")
+
+
+def test_unknown_university_code_is_quarantined(load_landing):
+    bad = with_value(GOOD_CATALOGUE, 1, "19999")
+    loaded = load_landing({"catalogue": {"c.csv": csv_bytes(CATALOGUE_HEADER, [GOOD_CATALOGUE, bad])}})
+    assert_one_quarantined(loaded, "catalogue", "c.csv", "university_code", "unknown university code '19999'")
+
+
+def test_unknown_industry_code_is_quarantined(load_landing):
+    bad = with_value(GOOD_SURVEY, 3, "Z99")
+    loaded = load_landing({"survey": {"s.csv": csv_bytes(SURVEY_HEADER, [GOOD_SURVEY, bad])}})
+    assert_one_quarantined(loaded, "survey", "s.csv", "industry_code", "unknown industry code 'Z99'")
+
+
+def test_unknown_major_name_in_survey_is_quarantined(load_landing):
+    bad = with_value(GOOD_SURVEY, 7, "软件工程、炼金术")
+    loaded = load_landing({"survey": {"s.csv": csv_bytes(SURVEY_HEADER, [GOOD_SURVEY, bad])}})
+    assert_one_quarantined(loaded, "survey", "s.csv", "majors", "unknown major '炼金术'")
+
+
+def test_negative_count_is_quarantined(load_landing):
+    bad = with_value(GOOD_CATALOGUE, 8, -5)
+    loaded = load_landing({"catalogue": {"c.csv": csv_bytes(CATALOGUE_HEADER, [GOOD_CATALOGUE, bad])}})
+    assert_one_quarantined(loaded, "catalogue", "c.csv", "enrolment", "negative count: -5")
+
+
+def test_non_numeric_count_is_quarantined(load_landing):
+    bad = with_value(GOOD_SURVEY, 9, "若干")
+    loaded = load_landing({"survey": {"s.csv": csv_bytes(SURVEY_HEADER, [GOOD_SURVEY, bad])}})
+    assert_one_quarantined(loaded, "survey", "s.csv", "headcount", "not a whole number: '若干'")
+
+
+def test_end_before_start_is_quarantined(load_landing):
+    bad = with_value(with_value(GOOD_PLACEMENT, 1, "20240002"), 6, "2024-06-30")
+    loaded = load_landing({
+        "bases": {"b.csv": csv_bytes(BASES_HEADER, [GOOD_BASE])},
+        "placements": {"p.csv": csv_bytes(PLACEMENT_HEADER, [GOOD_PLACEMENT, bad])},
+    })
+    assert_one_quarantined(loaded, "placements", "p.csv", "end_date", "before start date")
+
+
+def test_placement_at_unknown_base_is_quarantined(load_landing):
+    bad = with_value(with_value(GOOD_PLACEMENT, 1, "20240002"), 4, "JD404")
+    loaded = load_landing({
+        "bases": {"b.csv": csv_bytes(BASES_HEADER, [GOOD_BASE])},
+        "placements": {"p.csv": csv_bytes(PLACEMENT_HEADER, [GOOD_PLACEMENT, bad])},
+    })
+    assert_one_quarantined(loaded, "placements", "p.csv", "base_id", "unknown base JD404")
+
+
+def test_exact_duplicate_row_is_quarantined_and_names_the_original(load_landing):
+    loaded = load_landing({"catalogue": {"c.csv": csv_bytes(CATALOGUE_HEADER, [GOOD_CATALOGUE, GOOD_CATALOGUE])}})
+    assert_one_quarantined(loaded, "catalogue", "c.csv", "*", "exact duplicate of row 2")
+
+
+def test_missing_value_in_required_column_is_quarantined(load_landing):
+    bad = with_value(GOOD_CATALOGUE, 5, "")
+    loaded = load_landing({"catalogue": {"c.csv": csv_bytes(CATALOGUE_HEADER, [GOOD_CATALOGUE, bad])}})
+    assert_one_quarantined(loaded, "catalogue", "c.csv", "level", "missing value")
+
+
+def test_file_missing_required_columns_is_rejected_whole_and_others_still_load(load_landing):
+    header = [h for h in CATALOGUE_HEADER if h not in ("专业代码", "招生人数")]
+    rows = [[v for h, v in zip(CATALOGUE_HEADER, GOOD_CATALOGUE) if h in header]]
+    loaded = load_landing({"catalogue": {
+        "a_broken.csv": csv_bytes(header, rows),
+        "b_good.csv": csv_bytes(CATALOGUE_HEADER, [GOOD_CATALOGUE]),
+    }})
+    broken = loaded.report("a_broken.csv")
+    assert broken.status == "rejected"
+    assert "catalogue/a_broken.csv" in broken.message
+    assert "专业代码 (major_code)" in broken.message and "招生人数 (enrolment)" in broken.message
+    assert loaded.report("b_good.csv").rows_loaded == 1
+    assert loaded.rows("SELECT count(*) FROM raw.catalogue") == [(1,)]
+
+
+def test_counts_add_up_for_every_file(load_landing):
+    rows = [GOOD_CATALOGUE, with_value(GOOD_CATALOGUE, 8, "x"), with_value(GOOD_CATALOGUE, 6, "000000"),
+            with_value(GOOD_CATALOGUE, 7, "另一个名字")]
+    loaded = load_landing({"catalogue": {"c.csv": csv_bytes(CATALOGUE_HEADER, rows)}})
+    report = loaded.report("c.csv")
+    assert report.rows_read == 4 == report.rows_loaded + report.rows_quarantined
+    assert report.rows_quarantined == len(loaded.quarantine("catalogue")) == 2
+
+
+def test_malformed_line_is_quarantined_with_its_line_number(load_landing):
+    text = csv_bytes(CATALOGUE_HEADER, [GOOD_CATALOGUE]).decode() + "2024,10145,东北大学,辽宁省,沈阳市,本科,080903,网络工程,60,50,多余,的,列\n"
+    text += ",".join(str(v) for v in with_value(GOOD_CATALOGUE, 6, "080901")) + "\n"
+    loaded = load_landing({"catalogue": {"c.csv": text.encode()}})
+    report = loaded.report("c.csv")
+    assert (report.rows_read, report.rows_loaded, report.rows_quarantined) == (3, 2, 1)
+    [(_, row, column, reason)] = loaded.quarantine("catalogue")
+    assert row == 3 and column is None and "malformed line" in reason
+    # the row after the malformed line keeps its own row number
+    assert loaded.rows("SELECT source_row FROM raw.catalogue WHERE major_code = '080901'") == [(4,)]
