@@ -9,7 +9,7 @@ DEMO_WAREHOUSE ?= warehouse/portal.duckdb
 .PHONY: venv demo demo-data build ui test lint check-defs bench clean
 
 $(BIN)/portal: pyproject.toml requirements.lock
-	$(PYTHON) -m venv $(VENV)
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -c requirements.lock -e ".[dev]"
 	@touch $@
@@ -30,9 +30,10 @@ demo: demo-data build
 ui: venv
 	$(BIN)/portal ui
 
+# dg looks for the project's virtual environment; DAGSTER_HOME keeps test runs out of the demo's instance
 test: venv
 	$(BIN)/ruff check pipelines sources warehouse dashboard tests
-	cd $(CURDIR) && $(BIN)/dg check defs
+	VIRTUAL_ENV=$(CURDIR)/$(VENV) DAGSTER_HOME=$$(mktemp -d) $(BIN)/dg check defs
 	$(BIN)/pytest
 
 lint: venv

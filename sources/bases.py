@@ -1,6 +1,16 @@
 """Internship (practical-teaching) bases: an enterprise hosting interns of one university."""
 
-from sources.schema import CITY, COUNT, ENTERPRISE_ID, TEXT, UNIVERSITY_CODE, YEAR, Column, RowRule, SourceKind
+from sources.schema import (
+    CITY,
+    COUNT,
+    ENTERPRISE_ID,
+    TEXT,
+    UNIVERSITY_CODE,
+    YEAR,
+    Column,
+    RowRule,
+    SourceKind,
+)
 
 BASES = SourceKind(
     name="bases",

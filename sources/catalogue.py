@@ -1,7 +1,17 @@
 """University major catalogues: one row is a university's major in a year (enrolment, graduates)."""
 
 from sources.schema import (
-    CITY, COUNT, LEVEL, MAJOR_CODE, PROVINCE, TEXT, UNIVERSITY_CODE, YEAR, Column, RowRule, SourceKind,
+    CITY,
+    COUNT,
+    LEVEL,
+    MAJOR_CODE,
+    PROVINCE,
+    TEXT,
+    UNIVERSITY_CODE,
+    YEAR,
+    Column,
+    RowRule,
+    SourceKind,
 )
 
 CATALOGUE = SourceKind(

@@ -90,7 +90,7 @@ def load_kind(con: duckdb.DuckDBPyConnection, kind: SourceKind, landing: Path, k
     previous = _previous_loaded_at(con, kind)
     _create_tables(con, kind)
     ipad, opad = hmac_pads(key)
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     reports: list[FileReport] = []
     loaded_hashes: dict[str, str] = {}
     for path in landing_files(landing, kind):

@@ -5,7 +5,17 @@ never read; the student number only leaves the reader as a keyed hash (sources/p
 """
 
 from sources.schema import (
-    DATE, MAJOR_CODE, OUTCOME, PERSONAL, STUDENT_ID, TEXT, UNIVERSITY_CODE, YEAR, Column, RowRule, SourceKind,
+    DATE,
+    MAJOR_CODE,
+    OUTCOME,
+    PERSONAL,
+    STUDENT_ID,
+    TEXT,
+    UNIVERSITY_CODE,
+    YEAR,
+    Column,
+    RowRule,
+    SourceKind,
 )
 
 PLACEMENTS = SourceKind(

@@ -4,7 +4,18 @@ The majors cell may name several majors, by code or by name; each gets headcount
 """
 
 from sources.schema import (
-    AMOUNT, BOOL, CITY, COUNT, ENTERPRISE_ID, INDUSTRY_CODE, MAJOR_LIST, PROVINCE, TEXT, YEAR, Column, SourceKind,
+    AMOUNT,
+    BOOL,
+    CITY,
+    COUNT,
+    ENTERPRISE_ID,
+    INDUSTRY_CODE,
+    MAJOR_LIST,
+    PROVINCE,
+    TEXT,
+    YEAR,
+    Column,
+    SourceKind,
 )
 
 SURVEY = SourceKind(

@@ -144,7 +144,7 @@ def published_warehouse(context: dg.AssetExecutionContext, portal: PortalResourc
         metadata={
             "path": str(portal.published),
             "size_bytes": portal.published.stat().st_size,
-            "published_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+            "published_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             "files_loaded": counts["audit.load_log"],
             "files_rejected": counts["audit.rejected_files"],
             "rows_quarantined": counts["audit.quarantine"],

@@ -34,7 +34,7 @@ import json
 import re
 import sys
 import zipfile
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -1032,7 +1032,7 @@ class PlacementModel:
     main_base: np.ndarray  # per university: its oldest base
     established: np.ndarray
     hire_rate: np.ndarray  # per base
-    home_codes: np.ndarray  # per university: candidate home districts (6 digits) of its students
+    home_codes: list[tuple[np.ndarray, np.ndarray]]  # per university: city codes of its own / other provinces
     names: np.ndarray  # pool of student names
 
 
@@ -1068,8 +1068,8 @@ def build_placement_model(ref: Reference, unis: pd.DataFrame, off: pd.DataFrame,
     # common surnames are commoner: a Zipf-like weight over the list order
     sw = 1.0 / np.arange(1, len(surname) + 1) ** 0.8
     names = np.char.add(np.char.add(surname[rng.choice(len(surname), n_names, p=sw / sw.sum())], first), second)
-    return PlacementModel(base_u, base_rel, main_base, bases.established_year.to_numpy(), hire,
-                          np.array(home, dtype=object), names.astype(object))
+    return PlacementModel(base_u, base_rel, main_base, bases.established_year.to_numpy(), hire, home,
+                          names.astype(object))
 
 
 _ID_WEIGHTS = np.array([7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2])
@@ -1633,5 +1633,3 @@ def main(argv: list[str] | None = None) -> int:
 if __name__ == "__main__":
     raise SystemExit(main())
 
-
-__all__ = ["generate", "load_reference", "uscc", "id_numbers", "FileStyle", "asdict"]

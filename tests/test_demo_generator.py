@@ -1,0 +1,298 @@
+"""The demo generator keeps its promises: same seed ⇒ same bytes, realistic size at scale 1, bad rows that
+are really bad, and the region's story (software engineering short, marketing in surplus in 沈阳市).
+
+Files are read back independently of the product's loader (decoding GBK / UTF-8-SIG and XLSX here), so
+these tests check the generator against the documented contract, not against the code that reads it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import json
+import re
+import unicodedata
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from openpyxl import load_workbook
+
+from sources import settings
+from sources.demo.generator import COLUMNS, HEADER_UNITS, YEARS, generate
+
+REF = settings.REFERENCE_DIR
+
+
+# --------------------------------------------------------------------------------------------------
+# reading the landing folder back, the way the contract describes it
+# --------------------------------------------------------------------------------------------------
+
+
+def _cell_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def read_raw(out: Path, entry: dict) -> pd.DataFrame:
+    """A file's cells as text, with the headers as written (no normalisation)."""
+    path = out / entry["path"]
+    if entry["format"] == "csv":
+        text = path.read_bytes().decode(entry["encoding"])  # strict: a bad byte fails the test
+        return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+    ws = load_workbook(path, read_only=True).worksheets[0]
+    rows = [[_cell_text(v) for v in row] for row in ws.iter_rows(values_only=True)]
+    header_at = entry["header_row"] - 1
+    width = len(rows[header_at])
+    body = [row + [""] * (width - len(row)) for row in rows[header_at + 1:]]  # trailing empty cells
+    return pd.DataFrame(body, columns=rows[header_at])
+
+
+def canonical_headers(kind: str, headers: list[str]) -> list[str]:
+    by_zh = {zh: c for c, zh in COLUMNS[kind]}
+    out = []
+    for h in headers:
+        h = re.sub(r"\(.*\)$", "", unicodedata.normalize("NFKC", h)).strip()
+        out.append(by_zh.get(h, h))
+    return out
+
+
+def read_kind(out: Path, manifest: dict, kind: str) -> pd.DataFrame:
+    """All files of a kind with canonical columns and NFKC-trimmed text; adds source_file / source_row."""
+    frames = []
+    for entry in manifest["files"]:
+        if entry["kind"] != kind:
+            continue
+        df = read_raw(out, entry)
+        df.columns = canonical_headers(kind, list(df.columns))
+        df = df.apply(lambda s: s.map(lambda v: unicodedata.normalize("NFKC", v).strip()))
+        df["source_file"] = entry["path"]
+        df["source_row"] = range(entry["first_data_row"], entry["first_data_row"] + len(df))
+        frames.append(df)
+    return pd.concat(frames, ignore_index=True)
+
+
+def major_code(text: str) -> str:
+    return "0" + text if re.fullmatch(r"\d{5}[TK]{0,2}", text) else text
+
+
+def _bad_keys(manifest: dict) -> set[tuple[str, int]]:
+    return {(b["file"], b["row"]) for b in manifest["bad_rows"]}
+
+
+def _reference(name: str) -> pd.DataFrame:
+    return pd.read_csv(REF / name, dtype=str, keep_default_na=False)
+
+
+def city_names() -> dict[str, str]:
+    cities = _reference("cities.csv")
+    alias = {}
+    for name, en in zip(cities.city_name, cities.city_name_en):
+        alias[name] = alias[name.removesuffix("市")] = alias[en] = name
+    return alias
+
+
+def shares(out: Path, manifest: dict, year: int) -> pd.DataFrame:
+    """supply_share, demand_share and alignment per (city, major) for one year, from the files only."""
+    bad = _bad_keys(manifest)
+    alias = city_names()
+    cat = read_kind(out, manifest, "catalogue")
+    cat = cat[[(f, r) not in bad for f, r in zip(cat.source_file, cat.source_row)]]
+    cat = cat[(cat.year == str(year)) & (cat.graduates != "")]
+    supply = (cat.assign(city=cat.city.map(alias), major=cat.major_code.map(major_code),
+                         n=cat.graduates.astype(int)).groupby(["city", "major"]).n.sum())
+    names = dict(zip(_reference("majors.csv").major_name, _reference("majors.csv").major_code))
+    sv = read_kind(out, manifest, "survey")
+    sv = sv[[(f, r) not in bad for f, r in zip(sv.source_file, sv.source_row)]]
+    sv = sv[sv.survey_year == str(year)]
+    rows = []
+    for city, majors, headcount in zip(sv.city.map(alias), sv.majors, sv.headcount.astype(int)):
+        parts = [p.strip() for p in re.split(r"[、;,/]", majors) if p.strip()]
+        for p in parts:
+            rows.append((city, names.get(p, major_code(p)), headcount / len(parts)))
+    demand = pd.DataFrame(rows, columns=["city", "major", "n"]).groupby(["city", "major"]).n.sum()
+    table = pd.DataFrame({"supply": supply, "demand": demand}).fillna(0.0)
+    table["supply_share"] = table.supply / table.supply.groupby(level="city").transform("sum")
+    table["demand_share"] = table.demand / table.demand.groupby(level="city").transform("sum")
+    table["alignment"] = table.demand_share / table.supply_share
+    return table
+
+
+# --------------------------------------------------------------------------------------------------
+# fixtures: one scale-1 landing folder per test module, and a second one for determinism
+# --------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def landing(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
+    out = tmp_path_factory.mktemp("demo") / "landing"
+    manifest = generate(out, scale=1, seed=2026)
+    return out, manifest
+
+
+def test_same_seed_gives_same_bytes(landing: tuple[Path, dict], tmp_path: Path) -> None:
+    out, manifest = landing
+    again = generate(tmp_path / "again", scale=1, seed=2026)
+    assert [f["path"] for f in again["files"]] == [f["path"] for f in manifest["files"]]
+    for entry in manifest["files"]:
+        first = (out / entry["path"]).read_bytes()
+        second = (tmp_path / "again" / entry["path"]).read_bytes()
+        assert first == second, entry["path"]
+        assert hashlib.sha256(first).hexdigest() == entry["sha256"]
+    assert (out / "demo_manifest.json").read_bytes() == (tmp_path / "again" / "demo_manifest.json").read_bytes()
+
+
+def test_manifest_lists_every_file_with_its_format(landing: tuple[Path, dict]) -> None:
+    out, manifest = landing
+    written = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
+    assert written == sorted([f["path"] for f in manifest["files"]] + ["demo_manifest.json"])
+    assert json.loads((out / "demo_manifest.json").read_text(encoding="utf-8")) == manifest
+    kinds = pd.Series([f["kind"] for f in manifest["files"]]).value_counts().to_dict()
+    assert kinds == {"catalogue": 15, "survey": 15, "placements": 15, "bases": 3}
+    formats = {(f["format"], f["encoding"]) for f in manifest["files"]}
+    assert formats == {("csv", "utf-8"), ("csv", "utf-8-sig"), ("csv", "gbk"), ("xlsx", None)}
+    assert {f["header_language"] for f in manifest["files"]} == {"zh", "en"}
+    assert any(f["title_row"] for f in manifest["files"])
+    assert any("codes_as_numbers" in f["variants"] for f in manifest["files"])
+    assert any("messy_names" in f["variants"] for f in manifest["files"])
+    for f in manifest["files"]:
+        assert len(read_raw(out, f)) == f["rows"], f["path"]
+        if f["encoding"] == "utf-8-sig":
+            assert (out / f["path"]).read_bytes().startswith(b"\xef\xbb\xbf")
+
+
+def test_scale_one_is_a_realistic_region(landing: tuple[Path, dict]) -> None:
+    out, manifest = landing
+    cat = read_kind(out, manifest, "catalogue")
+    survey = read_kind(out, manifest, "survey")
+    bases = read_kind(out, manifest, "bases")
+    placements = read_kind(out, manifest, "placements")
+    register = set(_reference("universities.csv").university_code)
+    assert len(set(cat.university_code) & register) >= 20
+    assert set(cat.university_code) & register == register  # all 25 of the register
+    assert cat.city.map(city_names()).nunique() >= 8
+    cities = set(cat.city.map(city_names())) | set(survey.city.map(city_names()))
+    assert len(cities) >= 12
+    majors = set(cat.major_code.map(major_code)) & set(_reference("majors.csv").major_code)
+    assert len(majors) >= 60
+    per_university = cat[cat.year == "2025"].groupby("university_code").major_code.nunique()
+    assert per_university.between(15, 35).all()
+    assert survey.enterprise_id.nunique() >= 120
+    assert all(re.fullmatch(settings.USCC_PATTERN, e) and re.search("[A-Z]", e) for e in survey.enterprise_id)
+    for frame, column in ((cat, "year"), (survey, "survey_year"), (placements, "year")):
+        assert set(frame[column]) == {str(y) for y in YEARS}
+    assert 150 <= bases.base_id.nunique() <= 300
+    # personal data is synthetic but well-formed
+    assert placements.id_number.str.fullmatch(r"\d{17}[\dX]").all()
+    assert placements.phone.str.fullmatch(r"1[3-9]\d{9}").all()
+    assert placements.id_number.str[6:10].astype(int).between(2000, 2004).all()
+
+
+def test_id_numbers_have_valid_check_digits(landing: tuple[Path, dict]) -> None:
+    out, manifest = landing
+    ids = read_kind(out, manifest, "placements").id_number.head(2000)
+    weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+    for number in ids:
+        total = sum(int(d) * w for d, w in zip(number[:17], weights))
+        assert "10X98765432"[total % 11] == number[17]
+
+
+def test_every_manifest_bad_row_is_really_bad(landing: tuple[Path, dict]) -> None:
+    out, manifest = landing
+    assert 10 <= len(manifest["bad_rows"]) <= 20
+    assert {b["kind"] for b in manifest["bad_rows"]} == {"catalogue", "survey", "bases", "placements"}
+    majors = set(_reference("majors.csv").major_code)
+    major_names = set(_reference("majors.csv").major_name)
+    universities = set(_reference("universities.csv").university_code)
+    industries = set(_reference("industries.csv").industry_code)
+    industries |= {code[1:] for code in industries}  # "36" stands for C36
+    entries = {f["path"]: f for f in manifest["files"]}
+    base_ids = set(read_kind(out, manifest, "bases").base_id)
+    for bad in manifest["bad_rows"]:
+        entry = entries[bad["file"]]
+        raw = read_raw(out, entry)
+        raw.columns = canonical_headers(entry["kind"], list(raw.columns))
+        row = raw.iloc[bad["row"] - entry["first_data_row"]]
+        value = unicodedata.normalize("NFKC", str(row[bad["column"]])).strip() if bad["column"] else None
+        rule = bad["rule"]
+        if rule == "unknown_major_code" and bad["column"] == "majors":
+            parts = [p.strip() for p in re.split(r"[、;,/]", value)]
+            assert any(major_code(p) not in majors and p not in major_names for p in parts), bad
+        elif rule == "unknown_major_code":
+            assert major_code(value) not in majors, bad
+        elif rule == "unknown_university_code":
+            assert value not in universities, bad
+        elif rule == "unknown_industry_code":
+            assert value not in industries, bad
+        elif rule == "negative_count":
+            assert int(value) < 0, bad
+        elif rule == "non_numeric_count":
+            assert not re.fullmatch(r"-?\d+", value), bad
+        elif rule == "end_before_start":
+            parse = lambda text: pd.Timestamp(re.sub(r"[/.]", "-", text) if not text.isdigit() else text)  # noqa: E731
+            assert parse(value) < parse(str(row["start_date"])), bad
+        elif rule == "unknown_base":
+            assert value not in base_ids, bad
+        elif rule == "exact_duplicate":
+            twin = raw.iloc[bad["duplicate_of_row"] - entry["first_data_row"]]
+            assert bad["duplicate_of_row"] < bad["row"]
+            assert list(row) == list(twin), bad
+        else:
+            pytest.fail(f"unexpected rule {rule}")
+
+
+def test_no_accidental_bad_rows(landing: tuple[Path, dict]) -> None:
+    """Apart from the manifest's rows, every row keeps the contract (so quarantine = the manifest)."""
+    out, manifest = landing
+    bad = _bad_keys(manifest)
+    alias = city_names()
+    majors = set(_reference("majors.csv").major_code)
+    universities = set(_reference("universities.csv").university_code)
+    cat = read_kind(out, manifest, "catalogue")
+    cat = cat[[(f, r) not in bad for f, r in zip(cat.source_file, cat.source_row)]]
+    assert cat.major_code.map(major_code).isin(majors).all()
+    assert cat.university_code.isin(universities).all()
+    assert cat.city.map(alias).notna().all()
+    assert not cat.duplicated(["year", "university_code", "major_code"]).any()
+    graduates = cat[cat.graduates != ""]
+    assert (graduates.employed_in_province.replace("", "0").astype(int) <= graduates.graduates.astype(int)).all()
+    placements = read_kind(out, manifest, "placements")
+    placements = placements[[(f, r) not in bad for f, r in zip(placements.source_file, placements.source_row)]]
+    bases = read_kind(out, manifest, "bases")
+    bases = bases[[(f, r) not in bad for f, r in zip(bases.source_file, bases.source_row)]]
+    assert bases.base_id.is_unique
+    assert placements.base_id.isin(set(bases.base_id)).all()
+    assert not placements.duplicated().any()
+
+
+def test_story_software_short_and_marketing_surplus_in_shenyang(landing: tuple[Path, dict]) -> None:
+    out, manifest = landing
+    for year in YEARS:
+        table = shares(out, manifest, year).loc["沈阳市"]
+        assert table.loc["080902", "alignment"] >= settings.SHORTAGE_ALIGNMENT, year
+        assert table.loc["120202", "alignment"] <= settings.SURPLUS_ALIGNMENT, year
+
+
+def test_retention_and_survey_volume(landing: tuple[Path, dict]) -> None:
+    out, manifest = landing
+    cat = read_kind(out, manifest, "catalogue")
+    cat = cat[(cat.graduates != "") & (cat.employed_in_province != "")]
+    cat = cat[~cat.graduates.str.contains("约") & ~cat.enrolment.str.startswith("-")]
+    by_uni = cat.groupby("university_code")[["graduates", "employed_in_province"]].agg(
+        lambda s: s.astype(int).sum())
+    retention = by_uni.employed_in_province / by_uni.graduates
+    assert retention.between(0.33, 0.72).all()
+    assert retention.loc["10213"] < retention.median()  # top national universities keep fewer
+    totals = manifest["totals"]
+    for year in YEARS:
+        ratio = totals["demand_by_year"][str(year)] / totals["graduates_by_year"][str(year)]
+        assert 0.2 <= ratio <= 0.4
+    assert all(zh + unit for c, zh in COLUMNS["catalogue"] for unit in [HEADER_UNITS.get(c, "")])

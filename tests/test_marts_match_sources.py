@@ -1,0 +1,757 @@
+"""The marts agree with the source files: build the scale-1 demo through Dagster, then recompute every mart
+figure in this file from the landing files, by hand, the way a planner would (shared/METRICS.md).
+
+The expected numbers come from an independent reader written here with pandas and openpyxl: it does not
+import the pipeline's readers, rules or SQL, only the reference CSVs both sides are defined against. Rows the
+demo generator broke on purpose are listed in its `demo_manifest.json`; the reader drops rows that break the
+documented rules (docs/data-contracts.md) by its own checks, and the test asserts that those rows, the
+manifest's and the warehouse's quarantine are the same set.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import math
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+REFERENCE = REPO / "sources" / "reference"
+SCALE, SEED = 1, 2026
+SECRET = "test-only key of test_marts_match_sources"
+REGION = "northeast"
+LEVELS = ("region", "province", "city")
+SHORTAGE, SURPLUS = 1.25, 0.80  # METRICS.md defaults
+RTOL, ATOL = 1e-9, 1e-12
+MARTS = ("major_gap", "industry_gap", "internship_coverage", "base_utilisation", "pairing_suggestions")
+
+
+# =====================================================================================================
+# An independent reader of the landing folder (docs/data-contracts.md)
+# =====================================================================================================
+#: canonical column → headers accepted for it (docs/data-contracts.md tables), per kind; None = optional
+COLUMNS: dict[str, dict[str, tuple[bool, tuple[str, ...]]]] = {
+    "catalogue": {
+        "year": (True, ("年份",)),
+        "university_code": (True, ("院校代码",)),
+        "university_name": (True, ("院校名称",)),
+        "province": (True, ("省份",)),
+        "city": (True, ("城市",)),
+        "level": (True, ("培养层次",)),
+        "major_code": (True, ("专业代码",)),
+        "major_name": (True, ("专业名称",)),
+        "enrolment": (True, ("招生人数",)),
+        "graduates": (False, ("毕业生人数",)),
+        "employed_in_province": (False, ("本省就业人数",)),
+    },
+    "survey": {
+        "survey_year": (True, ("调查年份",)),
+        "enterprise_id": (True, ("统一社会信用代码",)),
+        "enterprise_name": (True, ("企业名称",)),
+        "industry_code": (True, ("行业代码",)),
+        "province": (True, ("省份",)),
+        "city": (True, ("城市",)),
+        "position": (True, ("岗位名称",)),
+        "majors": (True, ("需求专业",)),
+        "education": (True, ("学历要求",)),
+        "headcount": (True, ("需求人数",)),
+        "skills": (False, ("技能要求",)),
+        "hosts_interns": (False, ("是否接收实习生",)),
+        "monthly_salary": (False, ("月薪",)),
+    },
+    "bases": {
+        "base_id": (True, ("基地编号",)),
+        "base_name": (True, ("基地名称",)),
+        "enterprise_id": (True, ("统一社会信用代码",)),
+        "university_code": (True, ("院校代码",)),
+        "city": (True, ("城市",)),
+        "established_year": (True, ("建立年份",)),
+        "capacity_per_year": (True, ("年接收能力",)),
+    },
+    "placements": {
+        "year": (True, ("年份",)),
+        "student_id": (True, ("学号",)),
+        "student_name": (False, ("姓名",)),
+        "id_number": (False, ("身份证号",)),
+        "phone": (False, ("手机号",)),
+        "university_code": (True, ("院校代码",)),
+        "major_code": (True, ("专业代码",)),
+        "base_id": (True, ("基地编号",)),
+        "start_date": (True, ("开始日期",)),
+        "end_date": (True, ("结束日期",)),
+        "outcome": (True, ("实习结果",)),
+        "internship_type": (False, ("实习类型",)),
+    },
+}
+PERSONAL = {"student_name", "id_number", "phone"}
+KINDS = ("catalogue", "survey", "bases", "placements")
+USCC = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{18}$")
+OUTCOMES = {"留用": "hired", "hired": "hired", "完成": "completed", "completed": "completed",
+            "中止": "dropped", "dropped": "dropped"}
+LEVEL_NAMES = {"本科": "本科", "bachelor": "本科", "专科": "专科", "高职": "专科", "vocational": "专科"}
+PROJECTION_LAG = {"本科": 4, "专科": 3}
+YES_NO = {"是": True, "yes": True, "y": True, "1": True, "否": False, "no": False, "n": False, "0": False}
+
+
+def nfkc(value: str) -> str:
+    return unicodedata.normalize("NFKC", value)
+
+
+def header_key(header: object) -> str:
+    """Headers compare without case, spaces, full-width forms or a trailing unit such as (人)."""
+    text = nfkc(str(header if header is not None else "")).lower()
+    text = re.sub(r"\([^)]*\)$", "", text.strip())
+    return re.sub(r"[\s_]", "", text)
+
+
+def text(value: str | None) -> str | None:
+    if value is None:
+        return None
+    folded = re.sub(r"\s+", " ", nfkc(value)).strip()
+    return folded or None
+
+
+def code(value: str | None) -> str | None:
+    if value is None:
+        return None
+    folded = re.sub(r"\s+", "", nfkc(value)).upper()
+    folded = re.sub(r"\.0+$", "", folded)  # a code Excel stored as a number: 80902.0
+    return folded or None
+
+
+def major_code(value: str | None) -> str | None:
+    folded = code(value)
+    if folded and re.fullmatch(r"[0-9]{5}[TK]{0,2}", folded):
+        return "0" + folded  # Excel dropped the leading zero: 80902 is 080902
+    return folded
+
+
+def whole_number(value: str | None) -> int | None:
+    """A count as written ('120', '1,200', '120人', full-width digits); None when it is not one."""
+    if value is None:
+        return None
+    folded = re.sub(r"[\s,人]", "", nfkc(value))
+    folded = re.sub(r"\.0+$", "", folded)
+    return int(folded) if re.fullmatch(r"-?[0-9]+", folded) else None
+
+
+def number(value: str | None) -> float | None:
+    if value is None:
+        return None
+    folded = re.sub(r"[\s,元]|/月", "", nfkc(value))
+    try:
+        return float(folded)
+    except ValueError:
+        return None
+
+
+def year(value: str | None) -> int | None:
+    folded = code(value)
+    if folded is None or not re.fullmatch(r"[0-9]{4}", folded):
+        return None
+    return int(folded) if 1990 <= int(folded) <= 2100 else None
+
+
+def date(value: str | None) -> dt.date | None:
+    """2023-07-01, 2023/7/1, 2023.7.1, 20230701, 2023年7月1日 or an Excel serial day number."""
+    folded = code(value)
+    if folded is None:
+        return None
+    if re.fullmatch(r"[0-9]{5}", folded):
+        return dt.date(1899, 12, 30) + dt.timedelta(days=int(folded))
+    folded = re.sub(r"[T ]00:00:00$", "", folded)
+    match = (re.fullmatch(r"([0-9]{4})[-/.年]([0-9]{1,2})[-/.月]([0-9]{1,2})日?", folded)
+             or re.fullmatch(r"([0-9]{4})([0-9]{2})([0-9]{2})", folded))
+    if not match:
+        return None
+    try:
+        return dt.date(*(int(g) for g in match.groups()))
+    except ValueError:
+        return None
+
+
+def cell_text(value: object) -> str | None:
+    """A spreadsheet cell as the text a person typed."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    result = str(value)
+    return result if result.strip() else None
+
+
+@dataclass
+class Reference:
+    """The bundled reference lists (plus the landing supplement of universities), as look-up maps."""
+
+    universities: pd.DataFrame
+    majors: pd.DataFrame
+    crosswalk: pd.DataFrame
+    industries: set[str]
+    province_alias: dict[str, str]
+    city_alias: dict[str, str]
+    city_province: dict[str, str]
+    major_alias: dict[str, str]
+
+    @classmethod
+    def load(cls, landing: Path) -> Reference:
+        def read(name: str, folder: Path = REFERENCE) -> pd.DataFrame:
+            return pd.read_csv(folder / name, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+
+        universities = read("universities.csv")
+        supplement = landing / "reference" / "universities.csv"
+        if supplement.is_file():
+            extra = read("universities.csv", supplement.parent)
+            extra = extra[~extra["university_code"].isin(universities["university_code"])]  # bundled wins
+            universities = pd.concat([universities, extra[universities.columns]], ignore_index=True)
+        provinces, cities, majors = read("provinces.csv"), read("cities.csv"), read("majors.csv")
+        crosswalk = read("major_industry_crosswalk.csv")
+        crosswalk["weight"] = crosswalk["weight"].astype(float)
+
+        def aliases(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
+            found: dict[str, set[str]] = {}
+            for alias, name in pairs:
+                if alias:
+                    found.setdefault(alias.lower(), set()).add(name)
+            return {alias: next(iter(names)) for alias, names in found.items() if len(names) == 1}
+
+        province_alias = aliases(
+            (alias, p.province_name)
+            for p in provinces.itertuples()
+            for alias in (p.province_name, p.province_name.removesuffix("省"), p.province_name_en,
+                          p.province_name_en + " Province")
+        )
+        city_alias = aliases(
+            (alias, c.city_name)
+            for c in cities.itertuples()
+            for alias in (c.city_name, c.city_name.removesuffix("市"), c.city_name_en, c.city_name_en + " City")
+        )
+        major_alias = aliases(
+            (alias, m.major_code)
+            for m in majors.itertuples()
+            for alias in (m.major_code, m.major_name, m.major_name_en)
+        )
+        return cls(
+            universities=universities.set_index("university_code"),
+            majors=majors.set_index("major_code"),
+            crosswalk=crosswalk[["major_code", "industry_code", "weight"]],
+            industries=set(read("industries.csv")["industry_code"]),
+            province_alias=province_alias,
+            city_alias=city_alias,
+            city_province=dict(zip(cities["city_name"], cities["province_name"], strict=True)),
+            major_alias=major_alias,
+        )
+
+    def industry(self, value: str | None) -> str | None:
+        folded = code(value)
+        if folded and re.fullmatch(r"[0-9]{2}", folded):  # division numbers are unique: 36 is C36
+            folded = next((i for i in self.industries if i[1:] == folded), folded)
+        return folded
+
+    def major_list(self, value: str | None) -> list[str] | None:
+        """Majors cell → distinct major codes in order; None when an element names no known major."""
+        if value is None:
+            return None
+        codes: list[str] = []
+        for element in re.split(r"[、;,/]", nfkc(value)):
+            element = text(element)
+            if element is None:
+                continue
+            resolved = self.major_alias.get(element.lower()) or self.major_alias.get(
+                (major_code(element) or "").lower())
+            if resolved is None:
+                return None
+            if resolved not in codes:
+                codes.append(resolved)
+        return codes or None
+
+
+@dataclass
+class Landing:
+    """Every landing file read by this test: good rows per kind, and the rows and files it rejected."""
+
+    good: dict[str, pd.DataFrame]
+    bad_rows: dict[tuple[str, int], str]  # (file, row) → reason
+    rejected_files: dict[str, str] = field(default_factory=dict)
+
+
+def read_table(path: Path) -> tuple[list[str], list[tuple[int, list[str | None]]]]:
+    """Header cells and (spreadsheet row number, cells) of a CSV or the first XLSX sheet."""
+    if path.suffix.lower() == ".xlsx":
+        import openpyxl
+
+        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        try:
+            sheet = workbook.worksheets[0]
+            rows = [(n, [cell_text(v) for v in values])
+                    for n, values in enumerate(sheet.iter_rows(min_row=1, values_only=True), start=1)]
+        finally:
+            workbook.close()
+        return [], rows
+    data = path.read_bytes()
+    try:
+        decoded = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        decoded = data.decode("gb18030")  # strictly: a wrong guess fails the test instead of corrupting names
+    import csv
+    import io
+
+    records = list(csv.reader(io.StringIO(decoded, newline="")))
+    return [], [(n, [c if c.strip() else None for c in r]) for n, r in enumerate(records, start=1)]
+
+
+def locate_header(kind: str, rows: list[tuple[int, list[str | None]]]) -> tuple[int, dict[str, int]]:
+    """Index of the header row (the top row naming most known columns) and canonical name → column index."""
+    accepted = {header_key(h): name for name, (_, headers) in COLUMNS[kind].items() for h in (name, *headers)}
+    best, best_score = 0, -1
+    for i, (_, cells) in enumerate(rows[:10]):
+        score = sum(header_key(c) in accepted for c in cells if c)
+        if score > best_score:
+            best, best_score = i, score
+    positions: dict[str, int] = {}
+    for j, cell in enumerate(rows[best][1] if rows else []):
+        name = accepted.get(header_key(cell)) if cell else None
+        if name and name not in positions:
+            positions[name] = j
+    return best, positions
+
+
+def read_landing(landing: Path, ref: Reference) -> Landing:
+    result = Landing(good={}, bad_rows={})
+    for kind in KINDS:
+        frames: list[pd.DataFrame] = []
+        seen_content: set[str] = set()
+        folder = landing / kind
+        paths = sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in (".csv", ".txt", ".xlsx")
+                       and not p.name.startswith((".", "~$"))) if folder.is_dir() else []
+        for path in paths:
+            shown = path.relative_to(landing).as_posix()
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+            if digest in seen_content:
+                result.rejected_files[shown] = "same content as an earlier file"
+                continue
+            try:
+                _, rows = read_table(path)
+            except (UnicodeDecodeError, OSError, ValueError) as err:
+                result.rejected_files[shown] = f"unreadable: {err}"
+                continue
+            header_index, positions = locate_header(kind, rows)
+            missing = [c for c, (required, _) in COLUMNS[kind].items()
+                       if required and c not in positions and c not in PERSONAL]
+            if not rows or missing:
+                result.rejected_files[shown] = f"missing columns {missing}"
+                continue
+            seen_content.add(digest)
+            width = len(rows[header_index][1])
+            records = []
+            for number_, cells in rows[header_index + 1:]:
+                if not any(cells):
+                    continue  # an empty spreadsheet row is layout, not data
+                if path.suffix.lower() != ".xlsx" and len(cells) != width:
+                    result.bad_rows[(shown, number_)] = f"{len(cells)} fields, header has {width}"
+                    continue
+                record = {c: (cells[j] if j < len(cells) else None) for c, j in positions.items() if c not in PERSONAL}
+                records.append({"file": shown, "row": number_, **record})
+            frame = pd.DataFrame.from_records(records)
+            for column in COLUMNS[kind]:
+                if column not in frame.columns and column not in PERSONAL:
+                    frame[column] = None
+            frames.append(frame)
+        raw = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["file", "row"])
+        good = VALIDATORS[kind](raw, ref, result)
+        result.good[kind] = good.reset_index(drop=True)
+    return result
+
+
+def _apply_rules(raw: pd.DataFrame, kind: str, parsed: pd.DataFrame, rules: list[tuple[str, pd.Series]],
+                 result: Landing) -> pd.DataFrame:
+    """Record the first rule each row breaks; exact duplicates (every cell as written) of an earlier row of
+    the same file are bad too. Returns the parsed good rows."""
+    bad = pd.Series([None] * len(raw), index=raw.index, dtype=object)
+    for reason, broken in rules:
+        bad = bad.where(bad.notna() | ~broken.fillna(False).astype(bool), reason)
+    stored = [c for c in COLUMNS[kind] if c not in PERSONAL]
+    duplicate = raw.fillna("\x00").duplicated(subset=["file", *stored], keep="first")
+    bad = bad.where(bad.notna() | ~duplicate, "exact duplicate")
+    for (file, row), reason in zip(zip(raw["file"], raw["row"], strict=True), bad, strict=True):
+        if reason is not None:
+            result.bad_rows[(file, int(row))] = reason
+    return parsed[bad.isna()].copy()
+
+
+def _missing(raw: pd.DataFrame, column: str) -> pd.Series:
+    return raw[column].map(lambda v: v is None or not str(v).strip())
+
+
+def _check(raw: pd.DataFrame, parsed: pd.DataFrame, column: str, ok: pd.Series, required: bool = True) -> list:
+    """Rules for one column: missing when required; else its parsed value must be valid."""
+    rules = [(f"{column}: missing", _missing(raw, column))] if required else []
+    return rules + [(f"{column}: invalid", ~_missing(raw, column) & ~ok)]
+
+
+def validate_catalogue(raw: pd.DataFrame, ref: Reference, result: Landing) -> pd.DataFrame:
+    p = pd.DataFrame({"file": raw["file"], "row": raw["row"]})
+    p["year"] = raw["year"].map(year)
+    p["university_code"] = raw["university_code"].map(code)
+    p["province"] = raw["province"].map(lambda v: ref.province_alias.get((text(v) or "").lower()))
+    p["city"] = raw["city"].map(lambda v: ref.city_alias.get((text(v) or "").lower()))
+    p["level"] = raw["level"].map(lambda v: LEVEL_NAMES.get((text(v) or "").lower()))
+    p["major_code"] = raw["major_code"].map(major_code)
+    for column in ("enrolment", "graduates", "employed_in_province"):
+        p[column] = raw[column].map(whole_number).astype("Int64")
+    rules = (
+        _check(raw, p, "year", p["year"].notna())
+        + _check(raw, p, "university_code", p["university_code"].isin(ref.universities.index))
+        + _check(raw, p, "university_name", pd.Series(True, index=raw.index))
+        + _check(raw, p, "province", p["province"].notna())
+        + _check(raw, p, "city", p["city"].notna())
+        + _check(raw, p, "level", p["level"].notna())
+        + _check(raw, p, "major_code", p["major_code"].isin(ref.majors.index))
+        + _check(raw, p, "major_name", pd.Series(True, index=raw.index))
+        + _check(raw, p, "enrolment", p["enrolment"].fillna(-1) >= 0)
+        + _check(raw, p, "graduates", p["graduates"].fillna(-1) >= 0, required=False)
+        + _check(raw, p, "employed_in_province", p["employed_in_province"].fillna(-1) >= 0, required=False)
+        + [("employed_in_province > graduates",
+            (p["employed_in_province"] > p["graduates"]).fillna(False).astype(bool))]
+    )
+    return _apply_rules(raw, "catalogue", p, rules, result)
+
+
+def validate_survey(raw: pd.DataFrame, ref: Reference, result: Landing) -> pd.DataFrame:
+    p = pd.DataFrame({"file": raw["file"], "row": raw["row"]})
+    p["year"] = raw["survey_year"].map(year)
+    p["enterprise_id"] = raw["enterprise_id"].map(code)
+    p["enterprise_name"] = raw["enterprise_name"].map(text)
+    p["industry_code"] = raw["industry_code"].map(ref.industry)
+    p["province"] = raw["province"].map(lambda v: ref.province_alias.get((text(v) or "").lower()))
+    p["city"] = raw["city"].map(lambda v: ref.city_alias.get((text(v) or "").lower()))
+    p["majors"] = raw["majors"].map(ref.major_list)
+    p["headcount"] = raw["headcount"].map(whole_number).astype("Int64")
+    hosts = raw["hosts_interns"].map(lambda v: YES_NO.get((code(v) or "").lower()))
+    salary = raw["monthly_salary"].map(number)
+    rules = (
+        _check(raw, p, "survey_year", p["year"].notna())
+        + _check(raw, p, "enterprise_id", p["enterprise_id"].map(lambda v: bool(v and USCC.match(v))))
+        + _check(raw, p, "enterprise_name", pd.Series(True, index=raw.index))
+        + _check(raw, p, "industry_code", p["industry_code"].isin(ref.industries))
+        + _check(raw, p, "province", p["province"].notna())
+        + _check(raw, p, "city", p["city"].notna())
+        + _check(raw, p, "position", pd.Series(True, index=raw.index))
+        + _check(raw, p, "majors", p["majors"].notna())
+        + _check(raw, p, "education", pd.Series(True, index=raw.index))
+        + _check(raw, p, "headcount", p["headcount"].fillna(-1) >= 0)
+        + _check(raw, p, "hosts_interns", hosts.notna(), required=False)
+        + _check(raw, p, "monthly_salary", salary.fillna(-1) >= 0, required=False)
+    )
+    return _apply_rules(raw, "survey", p, rules, result)
+
+
+def validate_bases(raw: pd.DataFrame, ref: Reference, result: Landing) -> pd.DataFrame:
+    p = pd.DataFrame({"file": raw["file"], "row": raw["row"]})
+    p["base_id"] = raw["base_id"].map(text)
+    p["enterprise_id"] = raw["enterprise_id"].map(code)
+    p["university_code"] = raw["university_code"].map(code)
+    p["city"] = raw["city"].map(lambda v: ref.city_alias.get((text(v) or "").lower()))
+    p["established_year"] = raw["established_year"].map(year)
+    p["capacity_per_year"] = raw["capacity_per_year"].map(whole_number).astype("Int64")
+    repeated_id = p.duplicated(subset=["file", "base_id"], keep="first") & p["base_id"].notna()
+    rules = (
+        _check(raw, p, "base_id", pd.Series(True, index=raw.index))
+        + _check(raw, p, "base_name", pd.Series(True, index=raw.index))
+        + _check(raw, p, "enterprise_id", p["enterprise_id"].map(lambda v: bool(v and USCC.match(v))))
+        + _check(raw, p, "university_code", p["university_code"].isin(ref.universities.index))
+        + _check(raw, p, "city", p["city"].notna())
+        + _check(raw, p, "established_year", p["established_year"].notna())
+        + _check(raw, p, "capacity_per_year", p["capacity_per_year"].fillna(-1) >= 0)
+    )
+    # exact duplicates first (as the catalogue), then a repeated id with other values
+    good = _apply_rules(raw, "bases", p, rules, result)
+    repeated = repeated_id & ~raw.index.isin(
+        [i for i in raw.index if (raw.at[i, "file"], int(raw.at[i, "row"])) in result.bad_rows])
+    for i in raw.index[repeated]:
+        result.bad_rows[(raw.at[i, "file"], int(raw.at[i, "row"]))] = "base id repeated in the file"
+    return good[~good.index.isin(raw.index[repeated])]
+
+
+def validate_placements(raw: pd.DataFrame, ref: Reference, result: Landing) -> pd.DataFrame:
+    p = pd.DataFrame({"file": raw["file"], "row": raw["row"]})
+    p["year"] = raw["year"].map(year)
+    p["university_code"] = raw["university_code"].map(code)
+    p["student"] = raw["student_id"].map(code)  # a student is (university_code, student number)
+    p["major_code"] = raw["major_code"].map(major_code)
+    p["base_id"] = raw["base_id"].map(text)
+    p["start_date"] = raw["start_date"].map(date)
+    p["end_date"] = raw["end_date"].map(date)
+    p["outcome"] = raw["outcome"].map(lambda v: OUTCOMES.get((text(v) or "").lower()))
+    known_bases = set(result.good["bases"]["base_id"])
+    ends_before = pd.Series(
+        [bool(s and e and e < s) for s, e in zip(p["start_date"], p["end_date"], strict=True)], index=raw.index)
+    rules = (
+        _check(raw, p, "year", p["year"].notna())
+        + _check(raw, p, "student_id", pd.Series(True, index=raw.index))
+        + _check(raw, p, "university_code", p["university_code"].isin(ref.universities.index))
+        + _check(raw, p, "major_code", p["major_code"].isin(ref.majors.index))
+        + _check(raw, p, "base_id", pd.Series(True, index=raw.index))
+        + _check(raw, p, "start_date", p["start_date"].notna())
+        + _check(raw, p, "end_date", p["end_date"].notna())
+        + _check(raw, p, "outcome", p["outcome"].notna())
+        + [("end date before start date", ends_before),
+           ("unknown base", ~p["base_id"].isin(known_bases) & ~_missing(raw, "base_id"))]
+    )
+    return _apply_rules(raw, "placements", p, rules, result)
+
+
+VALIDATORS = {"catalogue": validate_catalogue, "survey": validate_survey, "bases": validate_bases,
+              "placements": validate_placements}
+
+
+# =====================================================================================================
+# The metrics of shared/METRICS.md, computed from the frames above
+# =====================================================================================================
+def ratio(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
+    """numerator / denominator, undefined (NaN) where the denominator is 0 or unknown."""
+    den = denominator.astype(float)
+    return (numerator.astype(float) / den).where(den > 0)
+
+
+def status(supply: pd.Series, demand: pd.Series, alignment: pd.Series) -> pd.Series:
+    return pd.Series(np.select(
+        [(supply == 0) & (demand > 0), (demand == 0) & (supply > 0), alignment >= SHORTAGE, alignment <= SURPLUS],
+        ["shortage", "surplus", "shortage", "surplus"], default="balanced"), index=supply.index)
+
+
+def by_geography(frame: pd.DataFrame, keys: list[str], values: dict[str, str]) -> pd.DataFrame:
+    """Sum city-level rows (with city and province columns) to city, province and the region."""
+    parts = []
+    for level, column in (("city", "city"), ("province", "province"), ("region", None)):
+        geo = frame.assign(geography=frame[column] if column else REGION, geography_level=level)
+        parts.append(geo.groupby(["geography_level", "geography", *keys], as_index=False).agg(values))
+    return pd.concat(parts, ignore_index=True)
+
+
+def gap_table(supply: pd.DataFrame, demand: pd.DataFrame, item: str) -> pd.DataFrame:
+    """Gap, shares, alignment and status per (geography, year, item) from supply and demand by geography."""
+    keys = ["geography_level", "geography", "year", item]
+    joined = supply.merge(demand, on=keys, how="outer")
+    joined["supply"] = joined["supply"].fillna(0.0)
+    joined["demand"] = joined["demand"].fillna(0.0)
+    joined["is_projection"] = joined["is_projection"].fillna(False).astype(bool)
+    group = joined.groupby(["geography_level", "geography", "year"])
+    joined["supply_share"] = ratio(joined["supply"], group["supply"].transform("sum"))
+    joined["demand_share"] = ratio(joined["demand"], group["demand"].transform("sum"))
+    joined["gap"] = joined["demand"] - joined["supply"]
+    joined["alignment"] = ratio(joined["demand_share"], joined["supply_share"])
+    joined["status"] = status(joined["supply"], joined["demand"], joined["alignment"])
+    joined["unserved"] = (joined["supply"] == 0) & (joined["demand"] > 0)
+    joined["no_demand"] = (joined["demand"] == 0) & (joined["supply"] > 0)
+    return joined
+
+
+@dataclass
+class Expected:
+    supply_rows: pd.DataFrame  # per university, major, year, level: supply and whether projected
+    catalogue: pd.DataFrame  # one row per (year, university, major, level) after resubmissions
+    demand_rows: pd.DataFrame  # survey rows with headcount, exploded per major with its share
+    major_gap: pd.DataFrame
+    industry_gap: pd.DataFrame
+    internship_coverage: pd.DataFrame
+    base_utilisation: pd.DataFrame
+    bases: pd.DataFrame
+    enterprise_division: dict[str, str]
+
+
+def compute_expected(landing: Landing, ref: Reference) -> Expected:
+    # --- supply: one figure per (year, university, major, level); a resubmitted row (a later file in name
+    # order, or a later row) replaces an earlier one
+    catalogue = (landing.good["catalogue"].sort_values(["file", "row"])
+                 .drop_duplicates(["year", "university_code", "major_code", "level"], keep="last"))
+    located = catalogue.merge(ref.universities[["province_name", "city_name"]], left_on="university_code",
+                              right_index=True, how="left")
+    # the register decides where a university is; its own columns only when it is not registered
+    catalogue = located.assign(
+        province=located["province_name"].fillna(located["province"]),
+        city=located["city_name"].fillna(located["city"]),
+    ).drop(columns=["province_name", "city_name"])
+    earlier = catalogue[["university_code", "major_code", "level", "year", "enrolment"]].rename(
+        columns={"year": "cohort_year", "enrolment": "projected"})
+    with_lag = catalogue.assign(cohort_year=catalogue["year"] - catalogue["level"].map(PROJECTION_LAG))
+    with_lag = with_lag.merge(earlier, on=["university_code", "major_code", "level", "cohort_year"], how="left")
+    with_lag["is_projection"] = with_lag["graduates"].isna()
+    with_lag["supply"] = with_lag["graduates"].fillna(with_lag["projected"]).astype(float)
+    supply_rows = with_lag[with_lag["supply"].notna()].copy()
+
+    # --- demand: headcount / k to each of the k (distinct) majors of a row
+    survey = landing.good["survey"].copy()
+    survey["k"] = survey["majors"].map(len)
+    demand_rows = survey.explode("majors").rename(columns={"majors": "major_code"})
+    demand_rows["share"] = demand_rows["headcount"].astype(float) / demand_rows["k"]
+
+    # --- major gap
+    supply_geo = by_geography(supply_rows, ["year", "major_code"], {"supply": "sum", "is_projection": "any"})
+    demand_geo = by_geography(demand_rows.rename(columns={"share": "demand"}), ["year", "major_code"],
+                              {"demand": "sum"})
+    major_gap = gap_table(supply_geo, demand_geo, "major_code")
+
+    # --- industry gap: supply spread by the crosswalk weights, demand = headcount by the row's division
+    spread = supply_rows.merge(ref.crosswalk, on="major_code", how="inner")
+    spread["supply"] = spread["supply"] * spread["weight"]
+    supply_d = by_geography(spread, ["year", "industry_code"], {"supply": "sum", "is_projection": "any"})
+    demand_d = by_geography(survey.assign(demand=survey["headcount"].astype(float)), ["year", "industry_code"],
+                            {"demand": "sum"})
+    industry_gap = gap_table(supply_d, demand_d, "industry_code")
+
+    # --- internships
+    bases = (landing.good["bases"].sort_values(["file", "row"]).drop_duplicates("base_id", keep="last"))
+    divisions = survey.groupby("enterprise_id")["industry_code"].agg(lambda s: sorted(set(s)))
+    enterprise_division = {e: d[0] for e, d in divisions.items() if len(d) == 1}
+    ambiguous = {e: d for e, d in divisions.items() if len(d) > 1}
+    assert not ambiguous or not set(ambiguous) & set(bases["enterprise_id"]), (
+        f"base enterprises with several divisions in the surveys: {ambiguous}")
+    placements = landing.good["placements"].merge(
+        bases[["base_id", "enterprise_id", "capacity_per_year"]], on="base_id", how="left")
+    placements["division"] = placements["enterprise_id"].map(enterprise_division)
+    relevant_pairs = set(map(tuple, ref.crosswalk.loc[ref.crosswalk["weight"] > 0,
+                                                      ["major_code", "industry_code"]].to_numpy()))
+    placements["relevant"] = [(m, d) in relevant_pairs
+                              for m, d in zip(placements["major_code"], placements["division"], strict=True)]
+    placements["student_key"] = list(zip(placements["university_code"], placements["student"], strict=True))
+    keys = ["university_code", "major_code", "year"]
+    placed = placements.groupby(keys).agg(
+        placements=("student_key", "nunique"),
+        placement_rows=("student_key", "size"),
+        relevant_rows=("relevant", "sum"),
+        hired_rows=("outcome", lambda s: int((s == "hired").sum())),
+        completed_rows=("outcome", lambda s: int((s == "completed").sum())),
+        dropped_rows=("outcome", lambda s: int((s == "dropped").sum())),
+    )
+    actual = catalogue[catalogue["graduates"].notna()]
+    graduates = actual.groupby(keys).agg(
+        graduates=("graduates", "sum"),
+        employed_in_province=("employed_in_province", lambda s: s.sum(min_count=1)),
+    )
+    coverage = graduates.join(placed, how="outer").reset_index()
+    for column in ("placements", "placement_rows", "relevant_rows", "hired_rows", "completed_rows", "dropped_rows"):
+        coverage[column] = coverage[column].fillna(0)
+    coverage["coverage"] = ratio(coverage["placements"], coverage["graduates"])
+    coverage["relevance"] = ratio(coverage["relevant_rows"], coverage["placement_rows"])
+    coverage["conversion"] = ratio(coverage["hired_rows"], coverage["hired_rows"] + coverage["completed_rows"])
+    coverage["retention"] = ratio(coverage["employed_in_province"], coverage["graduates"])
+
+    # utilisation per base and year: every year the placement data covers, from the base's founding on
+    rows_per_year = placements.groupby(["base_id", "year"]).size().rename("placements").reset_index()
+    years = sorted(placements["year"].unique())
+    grid = bases[["base_id", "established_year", "capacity_per_year"]].merge(
+        pd.DataFrame({"year": years}), how="cross")
+    grid = grid.merge(rows_per_year, on=["base_id", "year"], how="left")
+    grid = grid[(grid["year"] >= grid["established_year"]) | grid["placements"].notna()].copy()
+    grid["placements"] = grid["placements"].fillna(0)
+    grid["utilisation"] = ratio(grid["placements"], grid["capacity_per_year"])
+    return Expected(supply_rows, catalogue, demand_rows, major_gap, industry_gap, coverage,
+                    grid.rename(columns={"capacity_per_year": "capacity"}), bases, enterprise_division)
+
+
+# =====================================================================================================
+# Comparison
+# =====================================================================================================
+def _keyset(frame: pd.DataFrame, keys: list[str]) -> set[tuple]:
+    return set(frame[keys].itertuples(index=False, name=None))
+
+
+def assert_same(name: str, expected: pd.DataFrame, actual: pd.DataFrame, keys: list[str],
+                numeric: list[str], exact: list[str] = ()) -> None:
+    """Same key set, numbers within RTOL (both undefined counts as equal), `exact` columns equal."""
+    want, got = _keyset(expected, keys), _keyset(actual, keys)
+    assert want == got, (
+        f"{name}: keys differ ({len(want - got)} expected but missing, e.g. {sorted(want - got)[:5]}; "
+        f"{len(got - want)} unexpected, e.g. {sorted(got - want)[:5]})")
+    assert len(got) == len(actual), f"{name}: duplicate keys in the mart"
+    merged = expected[keys + numeric + list(exact)].merge(
+        actual[keys + numeric + list(exact)], on=keys, suffixes=("_expected", "_actual"))
+    problems = []
+    for column in numeric:
+        e = merged[f"{column}_expected"].astype(float)
+        a = merged[f"{column}_actual"].astype(float)
+        undefined_mismatch = e.isna() != a.isna()
+        off = ~np.isclose(a.fillna(0), e.fillna(0), rtol=RTOL, atol=ATOL) | undefined_mismatch
+        if off.any():
+            worst = (a - e).abs().max()
+            sample = merged.loc[off, keys + [f"{column}_expected", f"{column}_actual"]].head(5)
+            problems.append(f"{column}: {int(off.sum())} of {len(merged)} rows differ (max abs diff {worst}), "
+                            f"e.g.\n{sample.to_string(index=False)}")
+    for column in exact:
+        off = merged[f"{column}_expected"].astype(object) != merged[f"{column}_actual"].astype(object)
+        if off.any():
+            sample = merged.loc[off, keys + [f"{column}_expected", f"{column}_actual"]].head(5)
+            problems.append(f"{column}: {int(off.sum())} of {len(merged)} rows differ, e.g.\n"
+                            f"{sample.to_string(index=False)}")
+    assert not problems, f"{name} does not match the source files:\n" + "\n".join(problems)
+
+
+# =====================================================================================================
+# Fixtures: one build of the demo for the whole module
+# =====================================================================================================
+@dataclass
+class Build:
+    landing: Path
+    manifest: dict
+    marts: dict[str, pd.DataFrame]
+    quarantine: pd.DataFrame
+    rejected_files: pd.DataFrame
+    facts_survey: pd.DataFrame
+
+
+@pytest.fixture(scope="module")
+def build(tmp_path_factory: pytest.TempPathFactory) -> Build:
+    from pipelines.build import run_build
+    from sources.demo.generator import generate
+
+    root = tmp_path_factory.mktemp("marts_match_sources")
+    landing, warehouse, dagster_home = root / "landing", root / "portal.duckdb", root / "dagster_home"
+    dagster_home.mkdir()
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("PORTAL_LANDING", str(landing))
+        env.setenv("PORTAL_WAREHOUSE", str(warehouse))
+        env.setenv("PORTAL_SECRET", SECRET)
+        env.setenv("DAGSTER_HOME", str(dagster_home))
+        generate(landing, scale=SCALE, seed=SEED)
+        outcome = run_build()
+    assert outcome.published, f"the demo build was not published: {outcome.failure}\n" + "\n".join(
+        outcome.file_lines + outcome.check_lines)
+    manifest = json.loads((landing / "demo_manifest.json").read_text(encoding="utf-8"))
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        marts = {t: con.execute(f"SELECT * FROM marts.{t}").df() for t in MARTS}
+        quarantine = con.execute("SELECT file, row_number, column_name, reason FROM audit.quarantine").df()
+        rejected = con.execute("SELECT * FROM audit.rejected_files").df()
+        facts_survey = con.execute("SELECT DISTINCT enterprise_id, province_name, city_name FROM facts.demand").df()
+    return Build(landing, manifest, marts, quarantine, rejected, facts_survey)
+
+
+@pytest.fixture(scope="module")
+def reference(build: Build) -> Reference:
+    return Reference.load(build.landing)
+
+
+@pytest.fixture(scope="module")
+def sources(build: Build, reference: Reference) -> Landing:
+    return read_landing(build.landing, reference)
+
+
+@pytest.fixture(scope="module")
+def expected(sources: Landing, reference: Reference) -> Expected:
+    return compute_expected(sources, reference)
