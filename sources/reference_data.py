@@ -31,7 +31,7 @@ REFERENCE_TABLES: dict[str, dict[str, str]] = {
         "industry_name_en": "VARCHAR", "pillar": "VARCHAR", "pillar_name": "VARCHAR",
     },
     "major_industry_crosswalk": {
-        "major_code": "VARCHAR", "industry_code": "VARCHAR", "weight": "DOUBLE", "version": "VARCHAR",
+        "major_code": "VARCHAR", "industry_code": "VARCHAR", "weight": "DECIMAL(9,6)", "version": "VARCHAR",
     },
 }
 

@@ -74,3 +74,46 @@ def load_landing(tmp_path: Path) -> Iterator[Callable[[dict[str, dict[str, bytes
     for stack in opened:
         stack.close()
 
+
+
+# --- the demo scenario, built once per test session through Dagster ---------------------------------
+class DemoBuild:
+    def __init__(self, landing: Path, warehouse: Path, result):
+        self.landing = landing
+        self.warehouse = warehouse
+        self.result = result
+
+    def connect(self) -> duckdb.DuckDBPyConnection:
+        return duckdb.connect(str(self.warehouse), read_only=True)
+
+
+def materialize_all(instance=None):
+    """Materialize every asset and check of the project's definitions, as `dg dev` would."""
+    import dagster as dg
+
+    from pipelines.build import load_definitions
+    from pipelines.defs.resources import portal_resource
+
+    defs = load_definitions()
+    return dg.materialize(
+        [*defs.assets, *(defs.asset_checks or [])],
+        resources={"portal": portal_resource()},
+        instance=instance or dg.DagsterInstance.ephemeral(),
+        raise_on_error=False,
+    )
+
+
+@pytest.fixture(scope="session")
+def demo_build(tmp_path_factory) -> Iterator[DemoBuild]:
+    """The scale-1 Northeast scenario generated and built into a published warehouse."""
+    from sources.demo.generator import generate
+
+    root = tmp_path_factory.mktemp("demo")
+    landing, warehouse = root / "landing", root / "portal.duckdb"
+    generate(landing, scale=1, seed=2026)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("PORTAL_LANDING", str(landing))
+        mp.setenv("PORTAL_WAREHOUSE", str(warehouse))
+        mp.setenv("PORTAL_SECRET", "demo-build test key")
+        result = materialize_all()
+        yield DemoBuild(landing, warehouse, result)

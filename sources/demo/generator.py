@@ -29,20 +29,17 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import hashlib
-import io
 import json
 import re
 import sys
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from openpyxl import Workbook
-
 from sources import settings
+from sources.demo import xlsx
 
 # =====================================================================================================
 # The story (shared/SCENARIO.md). Codes are the reference CSVs' codes; a code missing from the
@@ -225,7 +222,7 @@ INDUSTRY_PRODUCTS: dict[str, tuple[str, ...]] = {
     "B07": ("油田技术服务", "石油钻采"), "B08": ("铁矿", "矿业"), "C13": ("粮油", "米业", "肉类食品"),
     "C14": ("乳业", "食品"), "C25": ("石化", "炼油"), "C26": ("化工", "精细化工"),
     "C27": ("制药", "生物医药", "药业"), "C31": ("钢铁", "特钢"), "C32": ("有色金属",), "C33": ("金属制品",),
-    "C34": ("机床", "通用机械", "阀门", "压缩机"), "C35": ("重型机械", "矿山机械", "农机装备"),
+    "C34": ("机床", "通用机械", "阀门", "压缩机"), "C35": ("重型机械", "专用设备"),
     "C36": ("汽车零部件", "汽车电子", "新能源汽车科技"), "C37": ("轨道客车配件", "船舶重工", "航空部件"),
     "C38": ("电机", "电气设备", "变压器"), "C39": ("电子科技", "通信设备"), "C40": ("仪器仪表",),
     "D44": ("热电", "新能源发电"), "F51": ("国际贸易", "商贸"), "G55": ("海运",), "G57": ("管道运输",),
@@ -233,13 +230,21 @@ INDUSTRY_PRODUCTS: dict[str, tuple[str, ...]] = {
     "L72": ("人力资源服务", "企业管理咨询", "服务外包"), "M73": ("材料研究院", "生物技术研究院"),
     "P83": ("教育科技", "职业培训"), "Q84": ("医院管理", "健康医疗"),
 }
+#: where what a division makes depends on the city (rail cars in Changchun, ships in Dalian, aircraft in
+#: Shenyang and Harbin), the products to name enterprises after; positions are restricted the same way
+CITY_PRODUCTS: dict[tuple[str, str], tuple[str, ...]] = {
+    ("长春市", "C37"): ("轨道客车配件", "轨道交通装备"), ("齐齐哈尔市", "C37"): ("铁路车辆",),
+    ("大连市", "C37"): ("船舶重工", "船舶配套"), ("沈阳市", "C37"): ("航空部件",), ("哈尔滨市", "C37"): ("航空部件",),
+    ("四平市", "C35"): ("农机装备",), ("佳木斯市", "C35"): ("农机装备",), ("齐齐哈尔市", "C35"): ("重型机械", "农机装备"),
+    ("沈阳市", "C35"): ("重型机械", "矿山机械"), ("大连市", "C35"): ("重型机械", "起重机械"), ("抚顺市", "C35"): ("矿山机械",),
+}
 #: share of completed internships that end in a job offer (留用), by division; software and automotive
 #: convert well, traditional industries poorly (SCENARIO.md: "cold at both ends")
 HIRE_RATE = {"I65": 0.52, "I64": 0.50, "C36": 0.48, "C39": 0.36, "C38": 0.27, "C37": 0.26, "C34": 0.24,
              "C35": 0.24}
 HIRE_RATE_DEFAULT = 0.19
 DROP_RATE = 0.05  # placements abandoned (中止)
-RELEVANT_PICK = 0.62  # chance a student is sent to a base whose industry fits the major, when one exists
+RELEVANT_PICK = 0.80  # chance a student is sent to a base whose industry fits the major, when one exists
 SECOND_PLACEMENT_RATE = 0.03  # students with a second (认识实习) placement in the same year
 #: survey demand as a share of the region's graduates that year (surveys are a sample)
 DEMAND_TO_GRADUATES = {2021: 0.27, 2022: 0.29, 2023: 0.31, 2024: 0.30, 2025: 0.33}
@@ -274,7 +279,7 @@ _SOFTWARE_POSITIONS = (
     _p("软件测试工程师", "080902 080903", "Linux、自动化测试、Python", (5500, 9000), 3, 5),
     _p("大数据开发工程师", "080910T 080901", "Hadoop、Spark、SQL", (7000, 12000), 3.5, 5),
     _p("算法工程师", "080717T 080910T 070101", "Python、机器学习、深度学习", (9000, 16000), 1.5, 3, "硕士"),
-    _p("网络运维工程师", "080903 080905", "TCP/IP、Linux、路由交换", (5500, 9000), 2.5, 4),
+    _p("网络运维工程师", "080903 080905", "TCP/IP、Linux、路由交换", (5500, 9000), 3.5, 4),
     _p("信息安全工程师", "080911TK 080904K", "渗透测试、等级保护", (7000, 12000), 1.2, 2),
     _p("嵌入式软件工程师", "080902 080701", "C/C++、RTOS、ARM", (6500, 11000), 2, 4),
     _p("ERP实施顾问", "080902 120201K", "ERP实施、需求分析、沟通能力", (5500, 9000), 0.6, 2),
@@ -305,8 +310,8 @@ INDUSTRY_POSITIONS: dict[str, tuple[Position, ...]] = {
     "C37": (
         _p("轨道车辆设计工程师", "080207 080202", "SolidWorks、转向架", (6000, 9500), 2, 4,
            cities=("长春市", "大连市", "齐齐哈尔市")),
-        _p("船舶设计工程师", "081901", "船体结构、AutoCAD", (6000, 9500), 2.5, 4, cities=("大连市", "哈尔滨市")),
-        _p("轮机工程师", "081804K", "船舶动力装置", (6000, 9000), 1, 2, cities=("大连市", "哈尔滨市")),
+        _p("船舶设计工程师", "081901", "船体结构、AutoCAD", (6000, 9500), 2.5, 4, cities=("大连市",)),
+        _p("轮机工程师", "081804K", "船舶动力装置", (6000, 9000), 1, 2, cities=("大连市",)),
         _p("飞机结构设计工程师", "080202 080401", "CATIA、复合材料", (6500, 10000), 2, 3,
            cities=("沈阳市", "哈尔滨市")),
         _p("焊接工程师", "080411T 080203", "焊接工艺评定", (5500, 8500), 1.5, 3),
@@ -395,7 +400,7 @@ INDUSTRY_POSITIONS: dict[str, tuple[Position, ...]] = {
         _p("制药工艺工程师", "081302 100702", "GMP、制剂工艺", (5500, 8500), 3, 5),
         _p("药物研发员", "100701 100702", "药物分析、HPLC", (6000, 9500), 2.5, 4),
         _p("生物制药工程师", "083002T 071002", "细胞培养、纯化工艺", (6500, 10000), 3, 4),
-        _p("生物技术员", "071002 083001", "PCR、分子克隆", (5500, 8500), 3, 4),
+        _p("生物技术员", "071002 083001", "PCR、分子克隆", (5500, 8500), 4, 5),
         _p("质量检验员", "100701", "药品检验、GMP", (4500, 7000), 1.5, 3),
         _p("医药代表", "100701 120202", "学术推广", (5000, 9000), 0.8, 3),
     ),
@@ -476,17 +481,24 @@ INDUSTRY_POSITIONS: dict[str, tuple[Position, ...]] = {
         _p("药师", "100701", "药学服务", (5000, 7500), 2, 2),
     ),
 }
-#: functions every enterprise may need besides its industry's positions: (position, chance per survey)
-GENERAL_POSITIONS: tuple[tuple[Position, float], ...] = (
-    (_p("会计", "120203K 120204", "财务核算、税务、Excel", (4000, 6500), 1, 1.5), 0.30),
-    (_p("行政专员", "120201K", "办公软件、公文写作", (3800, 6000), 1, 1), 0.12),
-    (_p("人事专员", "120206", "招聘、社保", (3800, 6000), 1, 1), 0.06),
-    (_p("销售代表", "120202", "客户开发、谈判", (4000, 8000), 1, 1.5), 0.12),
-    (_p("采购专员", "120601", "供应链管理", (4000, 6500), 1, 1), 0.10),
-    (_p("信息化专员", "080901 080903", "网络维护、ERP", (5000, 8000), 1, 1.5), 0.35),
-    (_p("数据分析员", "080910T 070101", "SQL、Python、BI", (5500, 9000), 1, 1.5), 0.30),
-    (_p("外贸翻译", "050201", "英语、外贸", (4500, 7000), 1, 1), 0.04),
-    (_p("俄语翻译", "050202", "俄语", (4500, 7500), 1, 1, cities=("哈尔滨市", "牡丹江市", "佳木斯市")), 0.15),
+#: functions besides an industry's own positions: (position, chance per enterprise and survey, sections of
+#: GB/T 4754 it applies to; "" = every enterprise). Digitalisation makes software, data and mechatronics
+#: staff wanted in every city, which is why those majors are short almost everywhere.
+GENERAL_POSITIONS: tuple[tuple[Position, float, str], ...] = (
+    (_p("会计", "120203K", "财务核算、税务、Excel", (4000, 6500), 1, 2), 0.40, ""),
+    (_p("行政专员", "120201K", "办公软件、公文写作", (3800, 6000), 1, 1), 0.12, ""),
+    (_p("人事专员", "120206", "招聘、社保", (3800, 6000), 1, 1), 0.06, ""),
+    (_p("销售代表", "120202", "客户开发、谈判", (4000, 8000), 1, 1.5), 0.12, ""),
+    (_p("采购专员", "120601", "供应链管理", (4000, 6500), 1, 1), 0.10, ""),
+    (_p("信息化专员", "080903 080901", "网络维护、ERP", (5000, 8000), 1, 1.5), 0.35, ""),
+    (_p("软件开发工程师", "080902", "Java、SQL、MES二次开发", (5500, 9000), 1, 1.5), 0.30, ""),
+    (_p("数据分析员", "080910T 070101", "SQL、Python、BI", (5500, 9000), 1, 1.5), 0.30, ""),
+    (_p("外贸翻译", "050201", "英语、外贸", (4500, 7000), 1, 1), 0.10, ""),
+    (_p("俄语翻译", "050202", "俄语", (4500, 7500), 1, 1, cities=("哈尔滨市", "牡丹江市", "佳木斯市")), 0.15, ""),
+    (_p("设备维修工程师", "080204", "机电设备维护、PLC", (5000, 8000), 1, 2), 0.35, "BCD"),
+    (_p("工业机器人运维工程师", "080803T 080204", "工业机器人、PLC", (5500, 9000), 1, 1.5), 0.20, "C"),
+    (_p("智能制造工程师", "080213T 080910T", "MES、工业互联网", (6000, 9500), 1, 1.5), 0.20, "BCD"),
+    (_p("生物技术员", "071002 083001", "微生物检测、发酵", (5000, 8000), 1, 1.5), 0.25, "AC"),
 )
 
 #: internship types (MoE platform): share, start window ((month, day), (month, day)), days
@@ -846,7 +858,7 @@ def build_enterprises(ref: Reference, scale: int, seed: int) -> pd.DataFrame:
         for industry, count in clusters:
             if industry not in industries:
                 continue
-            products = INDUSTRY_PRODUCTS[industry]
+            products = CITY_PRODUCTS.get((city, industry), INDUSTRY_PRODUCTS[industry])
             for i in range(count * scale):
                 stem = f"{_short_place(city)}|{products[i % len(products)]}"
                 k = seen.get(stem, 0)
@@ -861,6 +873,16 @@ def build_enterprises(ref: Reference, scale: int, seed: int) -> pd.DataFrame:
     ent["enterprise_id"] = [uscc(c, i + 1) for i, c in enumerate(ent.city_code)]
     ent["size"] = rng.lognormal(0.0, 0.5, len(ent))
     return ent
+
+
+@dataclass(frozen=True)
+class _Template:
+    """A survey position as drawn: an industry's own (industry set) or a general function (chance, sections)."""
+
+    industry: str | None
+    position: Position
+    chance: float = 0.0
+    sections: str = ""
 
 
 def _majors_texts(position: Position, names: dict[str, str]) -> list[str]:
@@ -884,39 +906,46 @@ def build_survey(ref: Reference, ent: pd.DataFrame, hosts: np.ndarray, graduates
     rng = _rng(seed, _SURVEY)
     names = dict(zip(ref.majors.major_code, ref.majors.major_name))
     known = set(names)
-    # the template table: industry positions, then general ones
-    templates: list[tuple[str | None, Position, float]] = []  # (industry or None for general, position, chance)
-    for industry, positions in INDUSTRY_POSITIONS.items():
-        templates += [(industry, p, 0.0) for p in positions]
-    templates += [(None, p, chance) for p, chance in GENERAL_POSITIONS]
-    templates = [(ind, replace_majors(p, known), ch) for ind, p, ch in templates]
-    templates = [t for t in templates if t[1].majors]
-    texts = np.array([_majors_texts(p, names) for _, p, _ in templates], dtype=object)
+    # the template table: industry positions, then general ones; majors the reference lacks are dropped
+    templates: list[_Template] = [_Template(ind, replace_majors(p, known)) for ind, ps in INDUSTRY_POSITIONS.items()
+                                  for p in ps]
+    templates += [_Template(None, replace_majors(p, known), chance, sections)
+                  for p, chance, sections in GENERAL_POSITIONS]
+    templates = [t for t in templates if t.position.majors]
+    positions = [t.position for t in templates]
+    texts = np.array([_majors_texts(p, names) for p in positions], dtype=object)
 
     n_ent = len(ent)
     industry = ent.industry_code.to_numpy()
     city = ent.city_name.to_numpy()
     frames = []
-    for year in YEARS:
-        respond = rng.random(n_ent) < SURVEY_RESPONSE_RATE
+    # who answered which year's survey; everyone at least once (a base's industry is known from surveys)
+    answered = rng.random((n_ent, len(YEARS))) < SURVEY_RESPONSE_RATE
+    never = ~answered.any(axis=1)
+    answered[never, rng.integers(0, len(YEARS), int(never.sum()))] = True
+    for y_idx, year in enumerate(YEARS):
+        respond = answered[:, y_idx]
         picks: list[tuple[np.ndarray, np.ndarray]] = []
         # industry positions: 2-8 draws per responding enterprise, weighted by the position's weight
         n_draws = np.clip(2 + rng.poisson(2.0 * np.sqrt(ent["size"].to_numpy())), 2, 8)
         for key in sorted(set(zip(industry, city))):
             members = np.flatnonzero(respond & (industry == key[0]) & (city == key[1]))
-            idx = [i for i, (ind, p, _) in enumerate(templates) if ind == key[0] and (not p.cities or key[1] in p.cities)]
+            idx = [i for i, t in enumerate(templates) if t.industry == key[0]
+                   and (not t.position.cities or key[1] in t.position.cities)]
             if not len(members) or not idx:
                 continue
-            w = np.array([templates[i][1].weight for i in idx])
+            w = np.array([positions[i].weight for i in idx])
             e = np.repeat(members, n_draws[members])
             picks.append((e, np.array(idx)[rng.choice(len(idx), size=len(e), p=w / w.sum())]))
         # general functions: each with its own chance per enterprise and year
-        for i, (ind, p, chance) in enumerate(templates):
-            if ind is not None:
+        for i, t in enumerate(templates):
+            if t.industry is not None:
                 continue
-            ok = respond & (rng.random(n_ent) < chance)
-            if p.cities:
-                ok &= np.isin(city, p.cities)
+            ok = respond & (rng.random(n_ent) < t.chance)
+            if t.sections:
+                ok &= np.isin(industry.astype("U1"), list(t.sections))
+            if t.position.cities:
+                ok &= np.isin(city, t.position.cities)
             e = np.flatnonzero(ok)
             picks.append((e, np.full(len(e), i)))
         e = np.concatenate([p[0] for p in picks])
@@ -927,7 +956,7 @@ def build_survey(ref: Reference, ent: pd.DataFrame, hosts: np.ndarray, graduates
     sv = pd.concat(frames, ignore_index=True)
     e, t = sv.e.to_numpy(), sv.t.to_numpy()
     n = len(sv)
-    size = np.array([p.size for _, p, _ in templates])[t] * ent["size"].to_numpy()[e]
+    size = np.array([p.size for p in positions])[t] * ent["size"].to_numpy()[e]
     raw = rng.gamma(2.0, size / 2.0)
     # scale each year's demand to its share of the graduates
     year = sv.year.to_numpy()
@@ -936,11 +965,11 @@ def build_survey(ref: Reference, ent: pd.DataFrame, hosts: np.ndarray, graduates
         sel = year == y
         factor = DEMAND_TO_GRADUATES[y] * graduates_by_year[y] / raw[sel].sum()
         headcount[sel] = np.maximum(1, np.rint(raw[sel] * factor))
-    lo = np.array([p.salary[0] for _, p, _ in templates])[t]
-    hi = np.array([p.salary[1] for _, p, _ in templates])[t]
+    lo = np.array([p.salary[0] for p in positions])[t]
+    hi = np.array([p.salary[1] for p in positions])[t]
     city_factor = np.array([CITY_SALARY.get(c, CITY_SALARY_DEFAULT) for c in city])[e]
     salary = np.rint(rng.uniform(lo, hi) * city_factor * 1.04 ** (year - YEARS[0]) / 100) * 100
-    education = np.array([p.education for _, p, _ in templates], dtype=object)[t]
+    education = np.array([p.education for p in positions], dtype=object)[t]
     education = np.where((education == "本科") & (rng.random(n) < 0.15), "本科及以上", education)
     hosts_interns = np.where(hosts[e], rng.random(n) < 0.92, rng.random(n) < 0.3)
     return pd.DataFrame({
@@ -950,11 +979,11 @@ def build_survey(ref: Reference, ent: pd.DataFrame, hosts: np.ndarray, graduates
         "industry_code": industry[e],
         "province": ent.province_name.to_numpy()[e],
         "city": city[e],
-        "position": np.array([p.title for _, p, _ in templates], dtype=object)[t],
+        "position": np.array([p.title for p in positions], dtype=object)[t],
         "majors": texts[t, rng.integers(0, texts.shape[1], n)],
         "education": education,
         "headcount": headcount.astype(str),
-        "skills": np.array([p.skills for _, p, _ in templates], dtype=object)[t],
+        "skills": np.array([p.skills for p in positions], dtype=object)[t],
         "hosts_interns": np.where(hosts_interns, "yes", "no"),
         "monthly_salary": salary.astype(np.int64).astype(str),
     })
@@ -1106,7 +1135,8 @@ def build_placements(model: PlacementModel, unis: pd.DataFrame, off: pd.DataFram
     g = c.graduates.to_numpy()
     # coverage grows a little every year as bases multiply
     cov = np.clip(off.coverage.to_numpy()[o] + 0.012 * (year - YEARS[0]), 0.05, 0.6)
-    n = rng.binomial(g, cov)
+    # uneven but bounded coverage: 5-60 % of a major's graduates
+    n = np.clip(rng.binomial(g, cov), np.ceil(0.05 * g), np.floor(0.6 * g)).astype(np.int64)
     o, g, n = o[n > 0], g[n > 0], n[n > 0]
     s_o = np.repeat(o, n)
     total = len(s_o)
@@ -1259,9 +1289,8 @@ def _format_dates(iso: pd.Series, fmt: str) -> pd.Series:
         return iso
     if fmt == "compact":
         return iso.str.replace("-", "", regex=False)
-    parts = iso.str.split("-", expand=True)
-    sep = "/" if fmt == "slash" else "."
-    return parts[0] + sep + parts[1].str.lstrip("0") + sep + parts[2].str.lstrip("0")
+    # 2023-07-01 → 2023/7/1 or 2023.7.1 (no zero padding, as Excel's Chinese locale shows dates)
+    return iso.str.replace("-0?", "/" if fmt == "slash" else ".", regex=True)
 
 
 # =====================================================================================================
@@ -1348,39 +1377,17 @@ def _inject_duplicates(rendered: pd.DataFrame, bad_col: pd.Series, plan: list[tu
 # Writers (deterministic bytes)
 # =====================================================================================================
 
-_INT = re.compile(r"^-?\d+$")
-
-
-def _xlsx_value(value: Any, column: str, style: FileStyle) -> Any:
-    """The cell as Excel would hold it: counts as numbers; codes as numbers when staff typed them so."""
-    if value is None or (isinstance(value, float) and np.isnan(value)) or value == "":
-        return None
-    text = str(value)
-    if column in COUNT_COLUMNS and _INT.match(text):
-        return int(text)
-    if style.codes_as_numbers and column in NUMERIC_CODE_COLUMNS and text.isdigit() and len(text) < 16:
-        return int(text)
-    if column in DATE_COLUMNS and style.date_format == "excel" and re.match(r"^\d{4}-\d{2}-\d{2}$", text):
-        return dt.date.fromisoformat(text)
-    return text
-
-
-def _deterministic_zip(data: bytes) -> bytes:
-    """Rewrite an XLSX with fixed entry timestamps and document dates (openpyxl stamps 'now')."""
-    stamp = FIXED_TIMESTAMP.strftime("%Y-%m-%dT%H:%M:%SZ")
-    src = zipfile.ZipFile(io.BytesIO(data))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            content = src.read(info.filename)
-            if info.filename == "docProps/core.xml":
-                content = re.sub(rb"(<dcterms:(created|modified)[^>]*>)[^<]*(</dcterms:\2>)",
-                                 lambda m: m.group(1) + stamp.encode() + m.group(3), content)
-            entry = zipfile.ZipInfo(info.filename, date_time=FIXED_TIMESTAMP.timetuple()[:6])
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            entry.external_attr = 0o644 << 16
-            dst.writestr(entry, content, compresslevel=6)
-    return out.getvalue()
+def _cell_kinds(column: str, values: pd.Series, style: FileStyle) -> pd.Series:
+    """How Excel holds each cell: counts as numbers, codes as numbers when staff typed them so, dates as
+    dates in files whose dates are real Excel dates; everything else as text."""
+    kinds = pd.Series(xlsx.TEXT, index=values.index, dtype=object)
+    if column in COUNT_COLUMNS:
+        kinds[values.str.fullmatch(r"-?\d{1,15}")] = xlsx.NUMBER
+    elif style.codes_as_numbers and column in NUMERIC_CODE_COLUMNS:
+        kinds[values.str.fullmatch(r"[1-9]\d{0,14}")] = xlsx.NUMBER
+    elif column in DATE_COLUMNS and style.date_format == "excel":
+        kinds[values.str.fullmatch(r"\d{4}-\d{2}-\d{2}")] = xlsx.DATE
+    return kinds
 
 
 def write_file(path: Path, kind: str, headers: list[str], frame: pd.DataFrame, style: FileStyle,
@@ -1393,20 +1400,9 @@ def write_file(path: Path, kind: str, headers: list[str], frame: pd.DataFrame, s
         text = frame.to_csv(index=False, header=headers, lineterminator=eol)
         data = text.encode("utf-8-sig" if style.encoding == "utf-8-sig" else style.encoding or "utf-8")
     else:
-        wb = Workbook(write_only=True)
-        wb.properties.creator = "school-enterprise-portal demo"
-        wb.properties.created = FIXED_TIMESTAMP
-        wb.properties.modified = FIXED_TIMESTAMP
-        ws = wb.create_sheet(SHEET_NAMES[kind])
-        if style.title:
-            ws.append([title])
-        ws.append(headers)
-        cols = list(frame.columns)
-        for row in frame.itertuples(index=False, name=None):
-            ws.append([_xlsx_value(v, c, style) for v, c in zip(row, cols)])
-        buf = io.BytesIO()
-        wb.save(buf)
-        data = _deterministic_zip(buf.getvalue())
+        kinds = [_cell_kinds(c, frame[c].astype(str), style) for c in frame.columns]
+        sheet = xlsx.sheet_xml(headers, frame, kinds, title if style.title else None)
+        data = xlsx.workbook_bytes(SHEET_NAMES[kind], sheet, "school-enterprise-portal demo", FIXED_TIMESTAMP)
     path.write_bytes(data)
     return data
 

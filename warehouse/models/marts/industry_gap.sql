@@ -15,7 +15,7 @@ positions as (
 ),
 
 demand_by_city as (
-    select province_name, city_name, year, industry_code, sum(headcount)::double as demand
+    select province_name, city_name, year, industry_code, sum(headcount) as demand
     from positions
     group by all
 ),
@@ -43,8 +43,9 @@ demand_geo as (
 joined as (
     select
         geography_level, geography, year, industry_code,
-        coalesce(s.supply, 0)::double as supply,
-        coalesce(d.demand, 0)::double as demand,
+        -- exact decimals until the shares are taken, so rebuilds agree to the last bit
+        coalesce(s.supply, 0)::decimal(38, 10) as supply,
+        coalesce(d.demand, 0)::decimal(38, 10) as demand,
         coalesce(s.is_projection, false) as is_projection
     from supply_geo as s
     full outer join demand_geo as d using (geography_level, geography, year, industry_code)
@@ -68,9 +69,9 @@ select
     i.industry_name,
     i.pillar,
     -- numerics
-    supply,
-    demand,
-    demand - supply as gap,
+    supply::double as supply,
+    demand::double as demand,
+    (demand - supply)::double as gap,
     supply_share,
     demand_share,
     ratio(demand_share, supply_share) as alignment,

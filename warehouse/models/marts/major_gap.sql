@@ -35,8 +35,9 @@ demand_geo as (
 joined as (
     select
         geography_level, geography, year, major_code,
-        coalesce(s.supply, 0)::double as supply,
-        coalesce(d.demand, 0)::double as demand,
+        -- exact decimals until the shares are taken, so rebuilds agree to the last bit
+        coalesce(s.supply, 0)::decimal(38, 10) as supply,
+        coalesce(d.demand, 0)::decimal(38, 10) as demand,
         coalesce(s.is_projection, false) as is_projection
     from supply_geo as s
     full outer join demand_geo as d using (geography_level, geography, year, major_code)
@@ -59,9 +60,9 @@ select
     shares.major_code,
     m.major_name,
     -- numerics
-    supply,
-    demand,
-    demand - supply as gap,
+    supply::double as supply,
+    demand::double as demand,
+    (demand - supply)::double as gap,
     supply_share,
     demand_share,
     ratio(demand_share, supply_share) as alignment,

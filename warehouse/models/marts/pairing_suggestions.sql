@@ -10,8 +10,9 @@ with wanted as (
 ),
 
 offered as (
+    -- a university offers a major in a year when its catalogue lists it, graduates or not yet
     select distinct university_code, major_code, year, province_name, city_name
-    from facts.supply
+    from staging.catalogue
 ),
 
 linked as (
