@@ -71,6 +71,7 @@ def cmd_ui(args: argparse.Namespace) -> int:
     _dagster_home()
     dg_cli = Path(sys.executable).with_name("dg")
     command = [str(dg_cli), "dev", "--port", str(args.port)]
+    os.environ["VIRTUAL_ENV"] = str(Path(sys.executable).parent.parent)  # the project's venv, as dg expects
     os.chdir(settings.REPO_ROOT)  # dg finds the project through pyproject.toml
     os.execv(command[0], command)
     return 0  # not reached

@@ -1,11 +1,12 @@
 """Internship (practical-teaching) bases: an enterprise hosting interns of one university."""
 
 from sources.schema import (
-    CITY,
+    BASE_ID_COLUMN,
+    CITY_COLUMN,
     COUNT,
-    ENTERPRISE_ID,
+    ENTERPRISE_ID_COLUMN,
     TEXT,
-    UNIVERSITY_CODE,
+    UNIVERSITY_CODE_COLUMN,
     YEAR,
     Column,
     RowRule,
@@ -16,11 +17,11 @@ BASES = SourceKind(
     name="bases",
     description="internship base register",
     columns=(
-        Column("base_id", "基地编号", TEXT, aliases=("基地代码", "base_code")),
+        BASE_ID_COLUMN,
         Column("base_name", "基地名称", TEXT, aliases=("基地",)),
-        Column("enterprise_id", "统一社会信用代码", ENTERPRISE_ID, aliases=("企业代码", "信用代码", "uscc")),
-        Column("university_code", "院校代码", UNIVERSITY_CODE, aliases=("学校代码",)),
-        Column("city", "城市", CITY, aliases=("所在城市", "所在地")),
+        ENTERPRISE_ID_COLUMN,
+        UNIVERSITY_CODE_COLUMN,
+        CITY_COLUMN,
         Column("established_year", "建立年份", YEAR, aliases=("建立时间", "设立年份")),
         Column("capacity_per_year", "年接收能力", COUNT, aliases=("年接收人数", "接收能力", "capacity")),
     ),

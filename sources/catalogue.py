@@ -1,13 +1,13 @@
 """University major catalogues: one row is a university's major in a year (enrolment, graduates)."""
 
 from sources.schema import (
-    CITY,
+    CITY_COLUMN,
     COUNT,
     LEVEL,
-    MAJOR_CODE,
-    PROVINCE,
+    MAJOR_CODE_COLUMN,
+    PROVINCE_COLUMN,
     TEXT,
-    UNIVERSITY_CODE,
+    UNIVERSITY_CODE_COLUMN,
     YEAR,
     Column,
     RowRule,
@@ -19,12 +19,12 @@ CATALOGUE = SourceKind(
     description="university major catalogue",
     columns=(
         Column("year", "年份", YEAR, aliases=("招生年份", "学年")),
-        Column("university_code", "院校代码", UNIVERSITY_CODE, aliases=("学校代码", "school_code")),
+        UNIVERSITY_CODE_COLUMN,
         Column("university_name", "院校名称", TEXT, aliases=("学校名称", "school_name", "university")),
-        Column("province", "省份", PROVINCE, aliases=("所在省份", "省")),
-        Column("city", "城市", CITY, aliases=("所在城市", "所在地", "市")),
+        PROVINCE_COLUMN,
+        CITY_COLUMN,
         Column("level", "培养层次", LEVEL, aliases=("层次", "学历层次", "education_level")),
-        Column("major_code", "专业代码", MAJOR_CODE, aliases=("code",)),
+        MAJOR_CODE_COLUMN,
         Column("major_name", "专业名称", TEXT, aliases=("专业", "major")),
         Column("enrolment", "招生人数", COUNT, aliases=("招生数", "enrollment", "intake")),
         # empty graduates is allowed: supply is then projected from enrolment (METRICS.md)

@@ -276,3 +276,12 @@ def _row_rule(sql: str) -> str:
     """Row rules name columns as {name} (normalised) and {raw:name} (as written)."""
     sql = re.sub(r"\{raw:(\w+)\}", r'r."\1"', sql)
     return re.sub(r"\{(\w+)\}", r'n."\1"', sql)
+
+
+# --- columns several source kinds share (same header aliases everywhere) ----------------------------
+UNIVERSITY_CODE_COLUMN = Column("university_code", "院校代码", UNIVERSITY_CODE, aliases=("学校代码", "school_code"))
+MAJOR_CODE_COLUMN = Column("major_code", "专业代码", MAJOR_CODE, aliases=("code",))
+PROVINCE_COLUMN = Column("province", "省份", PROVINCE, aliases=("所在省份", "省"))
+CITY_COLUMN = Column("city", "城市", CITY, aliases=("所在城市", "所在地", "市"))
+ENTERPRISE_ID_COLUMN = Column("enterprise_id", "统一社会信用代码", ENTERPRISE_ID, aliases=("企业代码", "信用代码", "uscc"))
+BASE_ID_COLUMN = Column("base_id", "基地编号", TEXT, aliases=("基地代码", "base_code"))

@@ -4,19 +4,25 @@ that must not replace a good one."""
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-import dagster as dg
 import duckdb
 import pandas as pd
 import pytest
 
 from tests.conftest import csv_bytes, materialize_all
-from tests.test_rules import (BASES_HEADER, CATALOGUE_HEADER, GOOD_BASE, GOOD_CATALOGUE, GOOD_PLACEMENT,
-                              GOOD_SURVEY, PLACEMENT_HEADER, SURVEY_HEADER)
+from tests.test_rules import (
+    BASES_HEADER,
+    CATALOGUE_HEADER,
+    GOOD_BASE,
+    GOOD_CATALOGUE,
+    GOOD_PLACEMENT,
+    GOOD_SURVEY,
+    PLACEMENT_HEADER,
+    SURVEY_HEADER,
+)
 
 PLACEMENT_PERSONAL = {"姓名": "student_name", "身份证号": "id_number", "手机号": "phone", "学号": "student_id",
                       "student_name": "student_name", "id_number": "id_number", "phone": "phone",
@@ -196,4 +202,3 @@ def test_demo_data_is_deterministic_through_the_cli(tmp_path, cli_env):
     assert all((tmp_path / "a" / f).read_bytes() == (tmp_path / "b" / f).read_bytes() for f in files_a)
 
 
-_ = (shutil, dg)

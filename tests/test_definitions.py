@@ -20,7 +20,7 @@ EXPECTED_ASSETS = {
     "dims/province", "dims/city", "dims/university", "dims/major", "dims/industry", "dims/enterprise", "dims/base",
     "facts/supply", "facts/demand", "facts/placements",
     "marts/major_gap", "marts/industry_gap", "marts/internship_coverage", "marts/base_utilisation",
-    "marts/pairing_suggestions",
+    "marts/pairing_suggestions", "marts/gap_by_geography", "facts/supply_demand_by_city",
     "published_warehouse",
 }
 

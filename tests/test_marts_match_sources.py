@@ -33,7 +33,6 @@ REFERENCE = REPO / "sources" / "reference"
 SCALE, SEED = 1, 2026
 SECRET = "test-only key of test_marts_match_sources"
 REGION = "northeast"
-LEVELS = ("region", "province", "city")
 SHORTAGE, SURPLUS = 1.25, 0.80  # METRICS.md defaults
 RTOL, ATOL = 1e-9, 1e-12
 MARTS = ("major_gap", "industry_gap", "internship_coverage", "base_utilisation", "pairing_suggestions")
@@ -42,7 +41,7 @@ MARTS = ("major_gap", "industry_gap", "internship_coverage", "base_utilisation",
 # =====================================================================================================
 # An independent reader of the landing folder (docs/data-contracts.md)
 # =====================================================================================================
-#: canonical column → headers accepted for it (docs/data-contracts.md tables), per kind; None = optional
+#: per kind, canonical column → (required?, the Chinese header docs/data-contracts.md gives for it)
 COLUMNS: dict[str, dict[str, tuple[bool, tuple[str, ...]]]] = {
     "catalogue": {
         "year": (True, ("年份",)),
@@ -216,7 +215,6 @@ class Reference:
     industries: set[str]
     province_alias: dict[str, str]
     city_alias: dict[str, str]
-    city_province: dict[str, str]
     major_alias: dict[str, str]
 
     @classmethod
@@ -264,7 +262,6 @@ class Reference:
             industries=set(read("industries.csv")["industry_code"]),
             province_alias=province_alias,
             city_alias=city_alias,
-            city_province=dict(zip(cities["city_name"], cities["province_name"], strict=True)),
             major_alias=major_alias,
         )
 
@@ -306,9 +303,8 @@ def read_table(path: Path) -> list[tuple[int, list[str | None]]]:
     if path.suffix.lower() == ".xlsx":
         # pandas keeps empty rows (as NaN) with header=None, so row i of the frame is spreadsheet row i + 1
         sheet = pd.read_excel(path, sheet_name=0, header=None, dtype=object, engine="calamine")
-        rows = [(n, [cell_text(v) for v in values])
+        return [(n, [cell_text(v) for v in values])
                 for n, values in enumerate(sheet.itertuples(index=False, name=None), start=1)]
-        return rows
     data = path.read_bytes()
     try:
         decoded = data.decode("utf-8-sig")
@@ -401,7 +397,7 @@ def _missing(raw: pd.DataFrame, column: str) -> pd.Series:
     return raw[column].map(lambda v: v is None or not str(v).strip())
 
 
-def _check(raw: pd.DataFrame, parsed: pd.DataFrame, column: str, ok: pd.Series, required: bool = True) -> list:
+def _check(raw: pd.DataFrame, column: str, ok: pd.Series, required: bool = True) -> list:
     """Rules for one column: missing when required; else its parsed value must be valid."""
     rules = [(f"{column}: missing", _missing(raw, column))] if required else []
     return rules + [(f"{column}: invalid", ~_missing(raw, column) & ~ok)]
@@ -418,17 +414,17 @@ def validate_catalogue(raw: pd.DataFrame, ref: Reference, result: Landing) -> pd
     for column in ("enrolment", "graduates", "employed_in_province"):
         p[column] = raw[column].map(whole_number).astype("Int64")
     rules = (
-        _check(raw, p, "year", p["year"].notna())
-        + _check(raw, p, "university_code", p["university_code"].isin(ref.universities.index))
-        + _check(raw, p, "university_name", pd.Series(True, index=raw.index))
-        + _check(raw, p, "province", p["province"].notna())
-        + _check(raw, p, "city", p["city"].notna())
-        + _check(raw, p, "level", p["level"].notna())
-        + _check(raw, p, "major_code", p["major_code"].isin(ref.majors.index))
-        + _check(raw, p, "major_name", pd.Series(True, index=raw.index))
-        + _check(raw, p, "enrolment", p["enrolment"].fillna(-1) >= 0)
-        + _check(raw, p, "graduates", p["graduates"].fillna(-1) >= 0, required=False)
-        + _check(raw, p, "employed_in_province", p["employed_in_province"].fillna(-1) >= 0, required=False)
+        _check(raw, "year", p["year"].notna())
+        + _check(raw, "university_code", p["university_code"].isin(ref.universities.index))
+        + _check(raw, "university_name", pd.Series(True, index=raw.index))
+        + _check(raw, "province", p["province"].notna())
+        + _check(raw, "city", p["city"].notna())
+        + _check(raw, "level", p["level"].notna())
+        + _check(raw, "major_code", p["major_code"].isin(ref.majors.index))
+        + _check(raw, "major_name", pd.Series(True, index=raw.index))
+        + _check(raw, "enrolment", p["enrolment"].fillna(-1) >= 0)
+        + _check(raw, "graduates", p["graduates"].fillna(-1) >= 0, required=False)
+        + _check(raw, "employed_in_province", p["employed_in_province"].fillna(-1) >= 0, required=False)
         + [("employed_in_province > graduates",
             (p["employed_in_province"] > p["graduates"]).fillna(False).astype(bool))]
     )
@@ -448,18 +444,18 @@ def validate_survey(raw: pd.DataFrame, ref: Reference, result: Landing) -> pd.Da
     hosts = raw["hosts_interns"].map(lambda v: YES_NO.get((code(v) or "").lower()))
     salary = raw["monthly_salary"].map(number)
     rules = (
-        _check(raw, p, "survey_year", p["year"].notna())
-        + _check(raw, p, "enterprise_id", p["enterprise_id"].map(lambda v: bool(v and USCC.match(v))))
-        + _check(raw, p, "enterprise_name", pd.Series(True, index=raw.index))
-        + _check(raw, p, "industry_code", p["industry_code"].isin(ref.industries))
-        + _check(raw, p, "province", p["province"].notna())
-        + _check(raw, p, "city", p["city"].notna())
-        + _check(raw, p, "position", pd.Series(True, index=raw.index))
-        + _check(raw, p, "majors", p["majors"].notna())
-        + _check(raw, p, "education", pd.Series(True, index=raw.index))
-        + _check(raw, p, "headcount", p["headcount"].fillna(-1) >= 0)
-        + _check(raw, p, "hosts_interns", hosts.notna(), required=False)
-        + _check(raw, p, "monthly_salary", salary.fillna(-1) >= 0, required=False)
+        _check(raw, "survey_year", p["year"].notna())
+        + _check(raw, "enterprise_id", p["enterprise_id"].map(lambda v: bool(v and USCC.match(v))))
+        + _check(raw, "enterprise_name", pd.Series(True, index=raw.index))
+        + _check(raw, "industry_code", p["industry_code"].isin(ref.industries))
+        + _check(raw, "province", p["province"].notna())
+        + _check(raw, "city", p["city"].notna())
+        + _check(raw, "position", pd.Series(True, index=raw.index))
+        + _check(raw, "majors", p["majors"].notna())
+        + _check(raw, "education", pd.Series(True, index=raw.index))
+        + _check(raw, "headcount", p["headcount"].fillna(-1) >= 0)
+        + _check(raw, "hosts_interns", hosts.notna(), required=False)
+        + _check(raw, "monthly_salary", salary.fillna(-1) >= 0, required=False)
     )
     return _apply_rules(raw, "survey", p, rules, result)
 
@@ -475,13 +471,13 @@ def validate_bases(raw: pd.DataFrame, ref: Reference, result: Landing) -> pd.Dat
     # a base id is a key: a second row of the file with the same id is bad
     repeated_id = p.duplicated(subset=["file", "base_id"], keep="first") & p["base_id"].notna()
     rules = (
-        _check(raw, p, "base_id", pd.Series(True, index=raw.index))
-        + _check(raw, p, "base_name", pd.Series(True, index=raw.index))
-        + _check(raw, p, "enterprise_id", p["enterprise_id"].map(lambda v: bool(v and USCC.match(v))))
-        + _check(raw, p, "university_code", p["university_code"].isin(ref.universities.index))
-        + _check(raw, p, "city", p["city"].notna())
-        + _check(raw, p, "established_year", p["established_year"].notna())
-        + _check(raw, p, "capacity_per_year", p["capacity_per_year"].fillna(-1) >= 0)
+        _check(raw, "base_id", pd.Series(True, index=raw.index))
+        + _check(raw, "base_name", pd.Series(True, index=raw.index))
+        + _check(raw, "enterprise_id", p["enterprise_id"].map(lambda v: bool(v and USCC.match(v))))
+        + _check(raw, "university_code", p["university_code"].isin(ref.universities.index))
+        + _check(raw, "city", p["city"].notna())
+        + _check(raw, "established_year", p["established_year"].notna())
+        + _check(raw, "capacity_per_year", p["capacity_per_year"].fillna(-1) >= 0)
         + [("base id repeated in the file", repeated_id)]
     )
     return _apply_rules(raw, "bases", p, rules, result)
@@ -501,14 +497,14 @@ def validate_placements(raw: pd.DataFrame, ref: Reference, result: Landing) -> p
     ends_before = pd.Series(
         [bool(s and e and e < s) for s, e in zip(p["start_date"], p["end_date"], strict=True)], index=raw.index)
     rules = (
-        _check(raw, p, "year", p["year"].notna())
-        + _check(raw, p, "student_id", pd.Series(True, index=raw.index))
-        + _check(raw, p, "university_code", p["university_code"].isin(ref.universities.index))
-        + _check(raw, p, "major_code", p["major_code"].isin(ref.majors.index))
-        + _check(raw, p, "base_id", pd.Series(True, index=raw.index))
-        + _check(raw, p, "start_date", p["start_date"].notna())
-        + _check(raw, p, "end_date", p["end_date"].notna())
-        + _check(raw, p, "outcome", p["outcome"].notna())
+        _check(raw, "year", p["year"].notna())
+        + _check(raw, "student_id", pd.Series(True, index=raw.index))
+        + _check(raw, "university_code", p["university_code"].isin(ref.universities.index))
+        + _check(raw, "major_code", p["major_code"].isin(ref.majors.index))
+        + _check(raw, "base_id", pd.Series(True, index=raw.index))
+        + _check(raw, "start_date", p["start_date"].notna())
+        + _check(raw, "end_date", p["end_date"].notna())
+        + _check(raw, "outcome", p["outcome"].notna())
         + [("end date before start date", ends_before),
            ("unknown base", ~p["base_id"].isin(known_bases) & ~_missing(raw, "base_id"))]
     )
@@ -570,8 +566,7 @@ class Expected:
     industry_gap: pd.DataFrame
     internship_coverage: pd.DataFrame
     base_utilisation: pd.DataFrame
-    bases: pd.DataFrame
-    enterprise_division: dict[str, str]
+    bases: pd.DataFrame  # one row per base id (a later file in name order replaces an earlier one)
 
 
 def compute_expected(landing: Landing, ref: Reference) -> Expected:
@@ -661,7 +656,7 @@ def compute_expected(landing: Landing, ref: Reference) -> Expected:
     grid["placements"] = grid["placements"].fillna(0)
     grid["utilisation"] = ratio(grid["placements"], grid["capacity_per_year"])
     return Expected(supply_rows, catalogue, demand_rows, major_gap, industry_gap, coverage,
-                    grid.rename(columns={"capacity_per_year": "capacity"}), bases, enterprise_division)
+                    grid.rename(columns={"capacity_per_year": "capacity"}), bases)
 
 
 # =====================================================================================================
@@ -672,7 +667,7 @@ def _keyset(frame: pd.DataFrame, keys: list[str]) -> set[tuple]:
 
 
 def assert_same(name: str, expected: pd.DataFrame, actual: pd.DataFrame, keys: list[str],
-                numeric: list[str], exact: list[str] = ()) -> None:
+                numeric: list[str], exact: tuple[str, ...] = ()) -> None:
     """Same key set, numbers within RTOL (both undefined counts as equal), `exact` columns equal."""
     want, got = _keyset(expected, keys), _keyset(actual, keys)
     assert want == got, (
@@ -782,7 +777,7 @@ def test_major_gap_matches_sources(build: Build, expected: Expected) -> None:
         "marts.major_gap", expected.major_gap, build.marts["major_gap"],
         keys=["geography_level", "geography", "year", "major_code"],
         numeric=["supply", "demand", "gap", "supply_share", "demand_share", "alignment"],
-        exact=["status", "is_projection"],
+        exact=("status", "is_projection"),
     )
     reasons = build.marts["major_gap"].merge(expected.major_gap, on=["geography_level", "geography", "year",
                                                                      "major_code"])
@@ -795,7 +790,7 @@ def test_industry_gap_matches_sources(build: Build, expected: Expected) -> None:
         "marts.industry_gap", expected.industry_gap, build.marts["industry_gap"],
         keys=["geography_level", "geography", "year", "industry_code"],
         numeric=["supply", "demand", "gap", "supply_share", "demand_share", "alignment"],
-        exact=["status", "is_projection"],
+        exact=("status", "is_projection"),
     )
 
 
@@ -886,12 +881,13 @@ def pairing_problems(pairs: pd.DataFrame, world: Pairing) -> list[str]:
 
 
 def test_pairing_suggestions_follow_the_metric(build: Build, expected: Expected, reference: Reference) -> None:
-    """Suggestions satisfy METRICS.md with "offering" read as the marts read it (a graduate or projected supply
-    figure for the major that year): right province, not linked, same city first, lower coverage first; the
-    figures a suggestion quotes are the source files' figures."""
+    """Suggestions satisfy METRICS.md: universities of the enterprise's province offering the major that year
+    (its catalogue lists the major, graduates or not yet), for an enterprise with no base linking it to a
+    university offering the major; same city first, lower coverage first; the figures a suggestion quotes
+    are the source files' figures; and no unlinked demand with a candidate is left without a suggestion."""
     pairs = build.marts["pairing_suggestions"]
     assert not pairs.empty
-    world = Pairing.of(expected.supply_rows, expected, reference)
+    world = Pairing.of(expected.catalogue, expected, reference)
     problems = pairing_problems(pairs, world)
 
     group = ["enterprise_id", "major_code", "year"]
@@ -941,17 +937,3 @@ def test_pairing_suggestions_follow_the_metric(build: Build, expected: Expected,
                             .head(5).to_string(index=False))
     assert not problems, f"pairing_suggestions break METRICS.md ({len(problems)} problems):\n" + "\n".join(
         problems[:15])
-
-
-@pytest.mark.xfail(strict=True, reason=(
-    "Disagreement with METRICS.md: pairing_suggestions takes 'universities offering m' from facts.supply, "
-    "which leaves out a catalogue row whose graduates are still empty (a newly opened major whose first "
-    "cohort has not graduated, with no enrolment L years earlier to project from). Such a university offers "
-    "the major that year (it is in the catalogue with enrolment), so a base with it links the enterprise, "
-    "and it is a candidate."))
-def test_pairing_counts_newly_opened_majors_as_offered(build: Build, expected: Expected,
-                                                        reference: Reference) -> None:
-    """METRICS.md read literally: a university offers m in y when its catalogue lists m for y."""
-    world = Pairing.of(expected.catalogue, expected, reference)
-    problems = pairing_problems(build.marts["pairing_suggestions"], world)
-    assert not problems, f"{len(problems)} problems:\n" + "\n".join(problems[:10])

@@ -38,6 +38,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+
 from sources import settings
 from sources.demo import xlsx
 
@@ -1061,7 +1062,7 @@ class PlacementModel:
     main_base: np.ndarray  # per university: its oldest base
     established: np.ndarray
     hire_rate: np.ndarray  # per base
-    home_codes: list[tuple[np.ndarray, np.ndarray]]  # per university: city codes of its own / other provinces
+    home_codes: dict[str, tuple[np.ndarray, np.ndarray]]  # province → city codes of it / of the other two
     names: np.ndarray  # pool of student names
 
 
@@ -1082,13 +1083,9 @@ def build_placement_model(ref: Reference, unis: pd.DataFrame, off: pd.DataFrame,
     base_rel = _csr(pairs.o.to_numpy(), pairs.b.to_numpy(), len(off))
     hire = np.array([HIRE_RATE.get(d, HIRE_RATE_DEFAULT) for d in b_ind])
     # students come mostly from the university's own province, some from the other two, a few from afar
-    city_codes = ref.cities.city_code.to_numpy()
-    prov_of_city = ref.cities.province_code.to_numpy()
-    home = []
-    for p in unis.province_code.to_numpy():
-        own = city_codes[prov_of_city == p]
-        other = city_codes[prov_of_city != p]
-        home.append((own, other))
+    city_codes = ref.cities.city_code.to_numpy().astype(np.int64)
+    prov_of_city = ref.cities.province_name.to_numpy()
+    home = {p: (city_codes[prov_of_city == p], city_codes[prov_of_city != p]) for p in set(prov_of_city)}
     surname = np.array(list(SURNAMES))
     given = np.array(list(GIVEN_CHARS))
     n_names = 40_000
@@ -1150,18 +1147,12 @@ def build_placements(model: PlacementModel, unis: pd.DataFrame, off: pd.DataFram
 
     # personal data (synthetic): names, ID numbers of students born ~2000-2004, mobile numbers
     name = model.names[rng.integers(0, len(model.names), total)]
-    own = rng.random(total)
-    home_city = np.empty(total, dtype=np.int64)
-    u_first = np.unique(u)
-    for uu in u_first:  # per university (a few dozen per province): pick home cities vectorised
-        sel = u == uu
-        own_codes, other_codes = model.home_codes[uu]
-        k = int(sel.sum())
-        pick_own = own_codes[rng.integers(0, len(own_codes), k)].astype(np.int64)
-        pick_other = other_codes[rng.integers(0, len(other_codes), k)].astype(np.int64)
-        pick_far = np.array(OUTSIDE_HOME_DIVISIONS, dtype=np.int64)[rng.integers(0, len(OUTSIDE_HOME_DIVISIONS), k)]
-        r = own[sel]
-        home_city[sel] = np.where(r < 0.72, pick_own, np.where(r < 0.87, pick_other, pick_far))
+    own_codes, other_codes = model.home_codes[province]
+    far_codes = np.array(OUTSIDE_HOME_DIVISIONS, dtype=np.int64)
+    r = rng.random(total)
+    home_city = np.where(r < 0.72, own_codes[rng.integers(0, len(own_codes), total)],
+                         np.where(r < 0.87, other_codes[rng.integers(0, len(other_codes), total)],
+                                  far_codes[rng.integers(0, len(far_codes), total)]))
     district = np.where(home_city % 100 == 0, home_city + rng.integers(2, 8, total), home_city)
     birth_year = np.clip(year - 21 + rng.integers(-1, 2, total), 2000, 2004)
     birth = (birth_year - 1970).astype("datetime64[Y]").astype("datetime64[D]") + rng.integers(0, 365, total)
@@ -1206,6 +1197,10 @@ def build_placements(model: PlacementModel, unis: pd.DataFrame, off: pd.DataFram
     outcome = np.where(dropped, "dropped", np.where(hired, "hired", "completed"))
     days = np.where(dropped, np.maximum(1, (days * rng.uniform(0.15, 0.6, n_rows)).astype(np.int64)), days)
     end = start + days.astype("timedelta64[D]")
+    # file order: by student number within a university, as a registrar's export would be
+    order = np.lexsort((start.astype(np.int64), student_no[rows], ucode[rows].astype(np.int64)))
+    rows, base, start, end, itype, outcome = (rows[order], base[order], start[order], end[order], itype[order],
+                                              outcome[order])
     frame = pd.DataFrame({
         "year": str(year),
         "student_id": student_no.astype(str)[rows],
@@ -1222,9 +1217,7 @@ def build_placements(model: PlacementModel, unis: pd.DataFrame, off: pd.DataFram
         "organisation": np.where(rng.random(n_rows) < 0.8, "集中", "分散"),
         "mode": np.where(rng.random(n_rows) < 0.95, "现场", "虚拟"),
     })
-    # file order: by student number within a university, as a registrar's export would be
-    frame = frame.sort_values(["university_code", "student_id", "start_date"], kind="stable", ignore_index=True)
-    frame.attrs["base_index"] = base  # per original row (unsorted), for base utilisation
+    frame.attrs["base_index"] = base  # per row, for base utilisation
     return frame
 
 
@@ -1308,15 +1301,18 @@ class BadRow:
 
 
 def _inject_invalid(kind: str, frame: pd.DataFrame, plan: list[tuple[str, str | None]],
-                    rng: np.random.Generator) -> tuple[pd.DataFrame, list[BadRow]]:
+                    rng: np.random.Generator) -> tuple[pd.DataFrame, np.ndarray, list[BadRow]]:
     """Add one bad copy of a random row per planned rule (duplicates come after rendering).
 
     Bad rows are added rather than changing real rows, so the good rows stay the complete scenario and
-    loaded + quarantined = rows read.
+    loaded + quarantined = rows read. Returns the frame, a marker per row (index into the bad rows, or
+    -1) and the bad rows.
     """
+    bad_rows: list[BadRow] = []
+    if all(rule == "exact_duplicate" for rule, _ in plan):  # most files: nothing to add, no copy
+        return frame, np.full(len(frame), -1), bad_rows
     frame = frame.assign(_key=np.arange(len(frame), dtype=float), _bad=-1)
     extra = []
-    bad_rows: list[BadRow] = []
     for rule, column in plan:
         if rule == "exact_duplicate":
             continue
@@ -1349,28 +1345,26 @@ def _inject_invalid(kind: str, frame: pd.DataFrame, plan: list[tuple[str, str | 
         row["_bad"] = len(bad_rows)
         bad_rows.append(BadRow(kind, rule, column))
         extra.append(row)
-    if extra:
-        frame = pd.concat([frame, pd.DataFrame(extra)], ignore_index=True)
-    return frame.sort_values("_key", kind="stable", ignore_index=True), bad_rows
+    frame = pd.concat([frame, pd.DataFrame(extra)], ignore_index=True)
+    frame = frame.sort_values("_key", kind="stable", ignore_index=True)
+    return frame.drop(columns=["_key", "_bad"]), frame["_bad"].to_numpy(dtype=np.int64), bad_rows
 
 
-def _inject_duplicates(rendered: pd.DataFrame, bad_col: pd.Series, plan: list[tuple[str, str | None]],
-                       kind: str, bad_rows: list[BadRow], rng: np.random.Generator) -> tuple[pd.DataFrame, pd.Series]:
+def _inject_duplicates(rendered: pd.DataFrame, marker: np.ndarray, plan: list[tuple[str, str | None]],
+                       kind: str, bad_rows: list[BadRow], rng: np.random.Generator) -> tuple[pd.DataFrame, np.ndarray]:
     """Copy a clean row (as rendered) a few rows further down: an exact duplicate."""
     for rule, column in plan:
         if rule != "exact_duplicate":
             continue
-        clean = np.flatnonzero(bad_col.to_numpy() < 0)
+        clean = np.flatnonzero(marker < 0)
         src = int(clean[rng.integers(0, len(clean))])
         at = min(len(rendered), src + 1 + int(rng.integers(0, 30)))
         idx = len(bad_rows)
         bad_rows.append(BadRow(kind, rule, column))
         rendered = pd.concat([rendered.iloc[:at], rendered.iloc[[src]], rendered.iloc[at:]], ignore_index=True)
-        marker = bad_col.to_numpy().copy()
         marker = np.concatenate([marker[:at], [idx], marker[at:]])
-        bad_col = pd.Series(marker)
-        bad_rows[idx].duplicate_of = src if src < at else src + 1
-    return rendered, bad_col
+        bad_rows[idx].duplicate_of = src  # the copy goes below its source
+    return rendered, marker
 
 
 # =====================================================================================================
@@ -1441,15 +1435,13 @@ class _Writer:
         file_no = len(self.files)
         rng = _rng(self.seed, _STYLE, file_no)
         bad_rng = _rng(self.seed, _BAD, file_no)
-        frame, bad = _inject_invalid(kind, frame, plan, bad_rng)
+        frame, marker, bad = _inject_invalid(kind, frame, plan, bad_rng)
         headers, rendered = render(kind, frame, style, self.ref, rng)
         rendered = rendered.reset_index(drop=True)
-        rendered, marker = _inject_duplicates(rendered, frame["_bad"].reset_index(drop=True), plan, kind, bad,
-                                              bad_rng)
+        rendered, marker = _inject_duplicates(rendered, marker, plan, kind, bad, bad_rng)
         rel = f"{kind}/{name}.{style.fmt}"
         title = TITLES[kind].format(year=year, province=province)
         data = write_file(self.out_dir / rel, kind, headers, rendered, style, title)
-        marker = marker.to_numpy()
         header_of = dict(zip(rendered.columns, headers))
         for idx, bad_row in enumerate(bad):
             pos = int(np.flatnonzero(marker == idx)[0])
