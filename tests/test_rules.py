@@ -130,3 +130,20 @@ def test_malformed_line_is_quarantined_with_its_line_number(load_landing):
     assert row == 3 and column is None and "malformed line" in reason
     # the row after the malformed line keeps its own row number
     assert loaded.rows("SELECT source_row FROM raw.catalogue WHERE major_code = '080901'") == [(4,)]
+
+
+def test_supply_is_projected_from_enrolment_and_flagged(load_landing):
+    """A cohort with enrolment but no graduate figure yet: supply = enrolment L years earlier, flagged."""
+    from warehouse import models
+
+    rows = [
+        [2021, "10145", "东北大学", "辽宁省", "沈阳市", "本科", "080902", "软件工程", 130, 110],
+        [2025, "10145", "东北大学", "辽宁省", "沈阳市", "本科", "080902", "软件工程", 150, ""],
+        [2025, "10145", "东北大学", "辽宁省", "沈阳市", "本科", "080903", "网络工程", 40, ""],  # nothing to project from
+    ]
+    loaded = load_landing({"catalogue": {"c.csv": csv_bytes(CATALOGUE_HEADER, rows)}})
+    for model in models.discover():
+        if model.table in ("staging.catalogue", "facts.supply"):
+            models.run_model(loaded.con, model)
+    supply = loaded.rows("SELECT year, major_code, supply, is_projection FROM facts.supply ORDER BY year, major_code")
+    assert supply == [(2021, "080902", 110, False), (2025, "080902", 130, True)]

@@ -1123,8 +1123,12 @@ def _dates_in(year: int, window: tuple[tuple[int, int], tuple[int, int]], n: int
 
 
 def build_placements(model: PlacementModel, unis: pd.DataFrame, off: pd.DataFrame, cat: pd.DataFrame,
-                     bases: pd.DataFrame, province: str, p_idx: int, year: int, seed: int) -> pd.DataFrame:
-    """Placements of one province's universities in one year, vectorised: one row per internship."""
+                     bases: pd.DataFrame, province: str, p_idx: int, year: int,
+                     seed: int) -> tuple[pd.DataFrame, np.ndarray]:
+    """Placements of one province's universities in one year, vectorised: one row per internship.
+
+    Returns the canonical frame and the base (index into `bases`) of each row, for base utilisation.
+    """
     rng = _rng(seed, _PLACEMENTS, p_idx + 1, year)
     c = cat[(cat.year.to_numpy() == year) & (cat.graduates.to_numpy() > 0)]
     c = c[unis.province_name.to_numpy()[off.u.to_numpy()[c.o.to_numpy()]] == province]
@@ -1217,8 +1221,7 @@ def build_placements(model: PlacementModel, unis: pd.DataFrame, off: pd.DataFram
         "organisation": np.where(rng.random(n_rows) < 0.8, "集中", "分散"),
         "mode": np.where(rng.random(n_rows) < 0.95, "现场", "虚拟"),
     })
-    frame.attrs["base_index"] = base  # per row, for base utilisation
-    return frame
+    return frame, base
 
 
 # =====================================================================================================
@@ -1236,9 +1239,15 @@ def _place_label(values: pd.Series, style: FileStyle, english: dict[str, str]) -
 
 def render(kind: str, frame: pd.DataFrame, style: FileStyle, ref: Reference,
            rng: np.random.Generator) -> tuple[list[str], pd.DataFrame]:
-    """Headers and cell texts of one file in its style (numbers stay text here; XLSX typing comes later)."""
+    """Headers and cell texts of one file in its style (numbers stay text here; XLSX typing comes later).
+
+    Works on `frame` in place (a placement frame of a province-year at scale 100 holds ~10^7 strings:
+    no second copy); the caller hands the frame over.
+    """
     columns = [(c, zh) for c, zh in COLUMNS[kind] if style.optional or c not in OPTIONAL_COLUMNS[kind]]
-    out = frame[[c for c, _ in columns]].copy()
+    out = frame
+    out.drop(columns=[c for c in out.columns if c not in dict(columns)], inplace=True)
+    assert list(out.columns) == [c for c, _ in columns], "canonical frames keep the documented column order"
     english = dict(zip(ref.provinces.province_name, ref.provinces.province_name_en)) | dict(
         zip(ref.cities.city_name, ref.cities.city_name_en))
     for place in ("province", "city"):
@@ -1385,20 +1394,25 @@ def _cell_kinds(column: str, values: pd.Series, style: FileStyle) -> pd.Series:
 
 
 def write_file(path: Path, kind: str, headers: list[str], frame: pd.DataFrame, style: FileStyle,
-               title: str) -> bytes:
-    """Write one source file; return its bytes (for the manifest's checksum)."""
+               title: str) -> tuple[int, str]:
+    """Write one source file; return its size and SHA-256 (for the manifest)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     if style.fmt == "csv":
-        # Excel's "CSV UTF-8" and "CSV" (GBK on Chinese Windows) write CRLF; scripts write LF
+        # Excel's "CSV UTF-8" and "CSV" (GBK on Chinese Windows) write CRLF; scripts write LF.
+        # Streamed to disk in chunks; encoding errors are strict (every name must be GBK-encodable).
         eol = "\n" if style.encoding == "utf-8" else "\r\n"
-        text = frame.to_csv(index=False, header=headers, lineterminator=eol)
-        data = text.encode("utf-8-sig" if style.encoding == "utf-8-sig" else style.encoding or "utf-8")
+        with path.open("w", encoding=style.encoding, newline="") as handle:
+            frame.to_csv(handle, index=False, header=headers, lineterminator=eol, chunksize=200_000)
     else:
         kinds = [_cell_kinds(c, frame[c].astype(str), style) for c in frame.columns]
         sheet = xlsx.sheet_xml(headers, frame, kinds, title if style.title else None)
-        data = xlsx.workbook_bytes(SHEET_NAMES[kind], sheet, "school-enterprise-portal demo", FIXED_TIMESTAMP)
-    path.write_bytes(data)
-    return data
+        path.write_bytes(xlsx.workbook_bytes(SHEET_NAMES[kind], sheet, "school-enterprise-portal demo",
+                                             FIXED_TIMESTAMP))
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 22), b""):
+            digest.update(block)
+    return path.stat().st_size, digest.hexdigest()
 
 
 # =====================================================================================================
@@ -1441,7 +1455,7 @@ class _Writer:
         rendered, marker = _inject_duplicates(rendered, marker, plan, kind, bad, bad_rng)
         rel = f"{kind}/{name}.{style.fmt}"
         title = TITLES[kind].format(year=year, province=province)
-        data = write_file(self.out_dir / rel, kind, headers, rendered, style, title)
+        size, sha256 = write_file(self.out_dir / rel, kind, headers, rendered, style, title)
         header_of = dict(zip(rendered.columns, headers))
         for idx, bad_row in enumerate(bad):
             pos = int(np.flatnonzero(marker == idx)[0])
@@ -1464,7 +1478,7 @@ class _Writer:
             "rows": len(rendered), "columns": headers, "province": province, "year": year,
             "place_names": style.places if {"province", "city"} & set(rendered.columns) else None,
             "date_format": style.date_format if kind == "placements" else None,
-            "variants": variants, "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest(),
+            "variants": variants, "bytes": size, "sha256": sha256,
         })
 
 
@@ -1487,6 +1501,11 @@ def _canonical_catalogue(unis: pd.DataFrame, off: pd.DataFrame, cat: pd.DataFram
         "employed_in_province": np.where(employed >= 0, employed.astype(str), ""),
     })
     return frame.sort_values(["university_code", "major_code"], kind="stable", ignore_index=True)
+
+
+def _plan(kind: str, province: str, year: int | None) -> list[tuple[str, str | None]]:
+    """The bad rows planned for one file: (rule, column)."""
+    return [(rule, column) for k, p, y, rule, column in BAD_ROW_PLAN if (k, p, y) == (kind, province, year)]
 
 
 def generate(out_dir: Path, scale: int = 1, seed: int = 2026, reference_dir: Path | None = None) -> dict:
@@ -1514,43 +1533,44 @@ def generate(out_dir: Path, scale: int = 1, seed: int = 2026, reference_dir: Pat
     hosts[bases.e.to_numpy()] = True
     graduates_by_year = {y: int(cat.graduates[(cat.year == y) & (cat.graduates > 0)].sum()) for y in YEARS}
     survey = build_survey(ref, ent, hosts, graduates_by_year, seed)
+    totals = {
+        "universities": len(unis), "synthetic_universities": int(unis.synthetic.sum()),
+        "cities_with_universities": int(unis.city_name.nunique()),
+        "cities_with_enterprises": int(ent.city_name.nunique()),
+        "majors": int(off.major_code.nunique()), "offerings": len(off),
+        "catalogue_rows": int((cat.year >= YEARS[0]).sum()), "enterprises": len(ent), "survey_rows": len(survey),
+        "bases": len(bases),
+        "graduates_by_year": {str(y): graduates_by_year[y] for y in YEARS},
+        "employed_in_province_by_year": {
+            str(y): int(cat.employed_in_province[(cat.year == y) & (cat.graduates > 0)].sum()) for y in YEARS},
+        "demand_by_year": {str(y): int(survey.headcount[survey.survey_year == str(y)].astype(int).sum())
+                           for y in YEARS},
+    }
     writer = _Writer(out_dir, ref, seed)
-
-    def plan_for(kind: str, province: str, year: int | None) -> list[tuple[str, str | None]]:
-        return [(rule, col) for k, p, y, rule, col in BAD_ROW_PLAN if k == kind and p == province and y == year]
-
-    # catalogue and survey: one file per province and year
     catalogue = _canonical_catalogue(unis, off, cat, names)
-    for p_idx, province in enumerate(provinces):
-        key = province_en[province].lower()
-        for y_idx, year in enumerate(YEARS):
-            frame = catalogue[(catalogue.province == province) & (catalogue.year == str(year))]
-            writer.emit("catalogue", f"{key}_{year}_catalogue", frame.reset_index(drop=True),
-                        file_style("catalogue", p_idx, y_idx, scale), province, year,
-                        plan_for("catalogue", province, year))
-    for p_idx, province in enumerate(provinces):
-        key = province_en[province].lower()
-        for y_idx, year in enumerate(YEARS):
-            frame = survey[(survey.province == province) & (survey.survey_year == str(year))]
-            writer.emit("survey", f"{key}_{year}_survey", frame.reset_index(drop=True),
-                        file_style("survey", p_idx, y_idx, scale), province, year, plan_for("survey", province, year))
+    for kind, frame, year_column in (("catalogue", catalogue, "year"), ("survey", survey, "survey_year")):
+        for p_idx, province in enumerate(provinces):
+            for y_idx, year in enumerate(YEARS):
+                part = frame[(frame.province == province) & (frame[year_column] == str(year))]
+                writer.emit(kind, f"{province_en[province].lower()}_{year}_{kind}", part.reset_index(drop=True),
+                            file_style(kind, p_idx, y_idx, scale), province, year, _plan(kind, province, year))
+    del catalogue, survey, frame, part  # written: free them before the big placement files
 
-    # placements, streamed per province and year; base use is counted for the capacities
+    # placements, generated and written per province and year; base use is counted for the capacities
     model = build_placement_model(ref, unis, off, ent, bases, seed)
     use = np.zeros((len(bases), len(YEARS)), dtype=np.int64)
-    placement_rows = 0
+    totals["placement_rows"] = 0
     for p_idx, province in enumerate(provinces):
-        key = province_en[province].lower()
         for y_idx, year in enumerate(YEARS):
-            frame = build_placements(model, unis, off, cat, bases, province, p_idx, year, seed)
-            use[:, y_idx] += np.bincount(frame.attrs.pop("base_index"), minlength=len(bases))
-            placement_rows += len(frame)
-            writer.emit("placements", f"{key}_{year}_placements", frame,
+            placements, base_index = build_placements(model, unis, off, cat, bases, province, p_idx, year, seed)
+            use[:, y_idx] += np.bincount(base_index, minlength=len(bases))
+            totals["placement_rows"] += len(placements)
+            writer.emit("placements", f"{province_en[province].lower()}_{year}_placements", placements,
                         file_style("placements", p_idx, y_idx, scale), province, year,
-                        plan_for("placements", province, year))
-            del frame
+                        _plan("placements", province, year))
+            del placements, base_index
 
-    # bases (one file per province of the university), capacity sized on their use
+    # bases (one file per province of the university), capacity sized on their busiest year
     rng = _rng(seed, _BASES, 1)
     busiest = use.max(axis=1)
     capacity = np.where(busiest > 0, np.ceil(busiest * rng.uniform(0.9, 1.5, len(bases)) / 5) * 5,
@@ -1567,7 +1587,7 @@ def generate(out_dir: Path, scale: int = 1, seed: int = 2026, reference_dir: Pat
     for p_idx, province in enumerate(provinces):
         writer.emit("bases", f"{province_en[province].lower()}_bases",
                     bases_frame[uni_province == province].reset_index(drop=True),
-                    BASES_STYLES[p_idx % len(BASES_STYLES)], province, None, plan_for("bases", province, None))
+                    BASES_STYLES[p_idx % len(BASES_STYLES)], province, None, _plan("bases", province, None))
 
     reference_file = None
     if scale > 1:  # register the synthetic universities beside the landing kinds
@@ -1576,25 +1596,12 @@ def generate(out_dir: Path, scale: int = 1, seed: int = 2026, reference_dir: Pat
         (out_dir / reference_file).parent.mkdir(parents=True, exist_ok=True)
         (out_dir / reference_file).write_bytes(synthetic.to_csv(index=False, lineterminator="\n").encode("utf-8"))
 
-    graduates = cat[cat.graduates > 0]
     manifest = {
         "generator": "sources.demo.generator",
         "seed": seed, "scale": scale, "years": list(YEARS),
         "note": "Not a source file: lists the files written and every deliberately bad row (row = spreadsheet "
                 "row, header row 1, or 2 below an XLSX title row).",
-        "totals": {
-            "universities": len(unis), "synthetic_universities": int(unis.synthetic.sum()),
-            "cities_with_universities": int(unis.city_name.nunique()),
-            "cities_with_enterprises": int(ent.city_name.nunique()),
-            "majors": int(off.major_code.nunique()), "offerings": len(off), "catalogue_rows": len(catalogue),
-            "enterprises": len(ent), "survey_rows": len(survey), "bases": len(bases),
-            "placement_rows": placement_rows,
-            "graduates_by_year": {str(y): graduates_by_year[y] for y in YEARS},
-            "employed_in_province_by_year": {
-                str(y): int(graduates.employed_in_province[graduates.year == y].sum()) for y in YEARS},
-            "demand_by_year": {str(y): int(survey.headcount[survey.survey_year == str(y)].astype(int).sum())
-                               for y in YEARS},
-        },
+        "totals": totals,
         "story": {"shortage_majors": list(SHORTAGE_MAJORS), "surplus_majors": list(SURPLUS_MAJORS)},
         "reference_universities": reference_file,
         "files": writer.files,

@@ -1,5 +1,5 @@
 -- Surveyed demand: one row per (position, required major). A position listing k majors gives headcount / k
--- to each; fractional shares are kept (METRICS.md), as exact decimals to 10 places so that sums do not
+-- to each; fractional shares are kept (METRICS.md), as exact decimals to 18 places so that sums do not
 -- depend on the order DuckDB's threads add them in (a rebuild gives the same numbers to the last bit).
 with positions as (
     select * from staging.survey_positions
@@ -17,5 +17,5 @@ select
     -- numerics
     headcount,
     major_count,
-    round(headcount / major_count, 10)::decimal(38, 10) as demand
+    (headcount / major_count)::decimal(38, 18) as demand
 from positions

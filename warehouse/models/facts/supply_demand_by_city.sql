@@ -46,8 +46,8 @@ demand as (
 select
     subject, subject_code, province_name, city_name, year,
     -- exact decimals until the shares are taken, so rebuilds agree to the last bit
-    coalesce(s.supply, 0)::decimal(38, 10) as supply,
-    coalesce(d.demand, 0)::decimal(38, 10) as demand,
+    coalesce(s.supply, 0)::decimal(38, 18) as supply,
+    coalesce(d.demand, 0)::decimal(38, 18) as demand,
     coalesce(s.is_projection, false) as is_projection
 from supply as s
 full outer join demand as d using (subject, subject_code, province_name, city_name, year)

@@ -7,6 +7,7 @@ with wanted as (
     select enterprise_id, province_name, city_name, year, major_code, sum(demand) as demand
     from facts.demand
     group by all
+    having sum(demand) > 0
 ),
 
 offered as (
