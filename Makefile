@@ -32,12 +32,12 @@ ui: venv
 
 # dg looks for the project's virtual environment; DAGSTER_HOME keeps test runs out of the demo's instance
 test: venv
-	$(BIN)/ruff check pipelines sources warehouse dashboard tests
+	$(BIN)/ruff check .
 	VIRTUAL_ENV=$(CURDIR)/$(VENV) DAGSTER_HOME=$$(mktemp -d) $(BIN)/dg check defs
 	$(BIN)/pytest
 
 lint: venv
-	$(BIN)/ruff check pipelines sources warehouse dashboard tests
+	$(BIN)/ruff check .
 
 bench: venv
 	$(BIN)/python -m benchmarks

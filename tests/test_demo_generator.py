@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from openpyxl import load_workbook
 from python_calamine import CalamineWorkbook
 
 from sources import settings
@@ -90,8 +91,12 @@ def major_code(text: str) -> str:
     return "0" + text if re.fullmatch(r"\d{5}[TK]{0,2}", text) else text
 
 
-def _bad_keys(manifest: dict) -> set[tuple[str, int]]:
-    return {(b["file"], b["row"]) for b in manifest["bad_rows"]}
+def good_rows(out: Path, manifest: dict, kind: str) -> pd.DataFrame:
+    """read_kind without the rows the manifest lists as deliberately bad."""
+    bad = {(b["file"], b["row"]) for b in manifest["bad_rows"]}
+    frame = read_kind(out, manifest, kind)
+    keep = [(f, r) not in bad for f, r in zip(frame.source_file, frame.source_row)]
+    return frame[keep].reset_index(drop=True)
 
 
 def _reference(name: str) -> pd.DataFrame:
@@ -108,16 +113,13 @@ def city_names() -> dict[str, str]:
 
 def shares(out: Path, manifest: dict, year: int) -> pd.DataFrame:
     """supply_share, demand_share and alignment per (city, major) for one year, from the files only."""
-    bad = _bad_keys(manifest)
     alias = city_names()
-    cat = read_kind(out, manifest, "catalogue")
-    cat = cat[[(f, r) not in bad for f, r in zip(cat.source_file, cat.source_row)]]
+    cat = good_rows(out, manifest, "catalogue")
     cat = cat[(cat.year == str(year)) & (cat.graduates != "")]
     supply = (cat.assign(city=cat.city.map(alias), major=cat.major_code.map(major_code),
                          n=cat.graduates.astype(int)).groupby(["city", "major"]).n.sum())
     names = dict(zip(_reference("majors.csv").major_name, _reference("majors.csv").major_code))
-    sv = read_kind(out, manifest, "survey")
-    sv = sv[[(f, r) not in bad for f, r in zip(sv.source_file, sv.source_row)]]
+    sv = good_rows(out, manifest, "survey")
     sv = sv[sv.survey_year == str(year)]
     rows = []
     for city, majors, headcount in zip(sv.city.map(alias), sv.majors, sv.headcount.astype(int)):
@@ -153,7 +155,8 @@ def test_same_seed_gives_same_bytes(landing: tuple[Path, dict], tmp_path: Path) 
         second = (tmp_path / "again" / entry["path"]).read_bytes()
         assert first == second, entry["path"]
         assert hashlib.sha256(first).hexdigest() == entry["sha256"]
-    assert (out / "demo_manifest.json").read_bytes() == (tmp_path / "again" / "demo_manifest.json").read_bytes()
+    manifest_bytes = (out / "demo_manifest.json").read_bytes()
+    assert manifest_bytes == (tmp_path / "again" / "demo_manifest.json").read_bytes()
 
 
 def test_manifest_lists_every_file_with_its_format(landing: tuple[Path, dict]) -> None:
@@ -212,6 +215,32 @@ def test_id_numbers_have_valid_check_digits(landing: tuple[Path, dict]) -> None:
         assert "10X98765432"[total % 11] == number[17]
 
 
+def test_enterprise_codes_carry_valid_check_characters(landing: tuple[Path, dict]) -> None:
+    """GB 32100-2015: the 18th character checks the first 17 (and the 17th the organisation code)."""
+    out, manifest = landing
+    chars = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+    weights = [pow(3, i, 31) for i in range(17)]
+    for code in read_kind(out, manifest, "survey").enterprise_id.unique():
+        total = sum(chars.index(c) * w for c, w in zip(code[:17], weights))
+        assert chars[(31 - total % 31) % 31] == code[17], code
+        body = code[8:16]  # GB 11714 organisation code: letters count A=10 … Z=35
+        org = sum(w * int(c, 36) for w, c in zip([3, 7, 9, 10, 5, 8, 4, 2], body))
+        assert {10: "X", 11: "0"}.get(11 - org % 11, str(11 - org % 11)) == code[16], code
+
+
+def test_xlsx_files_read_the_same_in_openpyxl(landing: tuple[Path, dict]) -> None:
+    """The demo's own XLSX writer: openpyxl sees the same cells as python-calamine."""
+    out, manifest = landing
+    for entry in [f for f in manifest["files"] if f["format"] == "xlsx"][:4]:
+        sheet = load_workbook(out / entry["path"], read_only=True).worksheets[0]
+        rows = [[_cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+        header = rows[entry["header_row"] - 1]
+        assert header == entry["columns"]
+        width = len(header)
+        body = [row + [""] * (width - len(row)) for row in rows[entry["header_row"]:]]
+        assert pd.DataFrame(body, columns=header).equals(read_raw(out, entry)), entry["path"]
+
+
 def test_every_manifest_bad_row_is_really_bad(landing: tuple[Path, dict]) -> None:
     out, manifest = landing
     assert 10 <= len(manifest["bad_rows"]) <= 20
@@ -259,25 +288,48 @@ def test_every_manifest_bad_row_is_really_bad(landing: tuple[Path, dict]) -> Non
 def test_no_accidental_bad_rows(landing: tuple[Path, dict]) -> None:
     """Apart from the manifest's rows, every row keeps the contract (so quarantine = the manifest)."""
     out, manifest = landing
-    bad = _bad_keys(manifest)
     alias = city_names()
     majors = set(_reference("majors.csv").major_code)
+    major_names = dict(zip(_reference("majors.csv").major_name, _reference("majors.csv").major_code))
     universities = set(_reference("universities.csv").university_code)
-    cat = read_kind(out, manifest, "catalogue")
-    cat = cat[[(f, r) not in bad for f, r in zip(cat.source_file, cat.source_row)]]
+    industries = set(_reference("industries.csv").industry_code)
+    industries |= {code[1:] for code in industries}
+    whole = r"\d+"
+
+    cat = good_rows(out, manifest, "catalogue")
     assert cat.major_code.map(major_code).isin(majors).all()
     assert cat.university_code.isin(universities).all()
     assert cat.city.map(alias).notna().all()
     assert not cat.duplicated(["year", "university_code", "major_code"]).any()
+    assert cat.enrolment.str.fullmatch(whole).all()
     graduates = cat[cat.graduates != ""]
-    assert (graduates.employed_in_province.replace("", "0").astype(int) <= graduates.graduates.astype(int)).all()
-    placements = read_kind(out, manifest, "placements")
-    placements = placements[[(f, r) not in bad for f, r in zip(placements.source_file, placements.source_row)]]
-    bases = read_kind(out, manifest, "bases")
-    bases = bases[[(f, r) not in bad for f, r in zip(bases.source_file, bases.source_row)]]
+    assert graduates.graduates.str.fullmatch(whole).all()
+    employed = graduates.employed_in_province.replace("", "0").astype(int)
+    assert (employed <= graduates.graduates.astype(int)).all()
+
+    survey = good_rows(out, manifest, "survey")
+    assert survey.industry_code.isin(industries).all()
+    assert survey.headcount.str.fullmatch(whole).all()
+    assert survey.city.map(alias).notna().all()
+    assert survey.enterprise_id.str.fullmatch(settings.USCC_PATTERN).all()
+    for cell in survey.majors.unique():
+        for part in re.split(r"[、;,/]", cell):
+            assert major_code(part.strip()) in majors or part.strip() in major_names, cell
+
+    bases = good_rows(out, manifest, "bases")
     assert bases.base_id.is_unique
+    assert bases.university_code.isin(universities).all()
+    assert bases.capacity_per_year.str.fullmatch(whole).all()
+
+    placements = good_rows(out, manifest, "placements")
     assert placements.base_id.isin(set(bases.base_id)).all()
+    assert placements.university_code.isin(universities).all()
+    assert placements.major_code.map(major_code).isin(majors).all()
     assert not placements.duplicated().any()
+    assert set(placements.outcome) <= {"留用", "完成", "中止", "hired", "completed", "dropped"}
+    start, end = (pd.to_datetime(placements[c].str.replace(r"[/.]", "-", regex=True), format="mixed")
+                  for c in ("start_date", "end_date"))
+    assert (end >= start).all()
 
 
 def test_story_software_short_and_marketing_surplus_in_shenyang(landing: tuple[Path, dict]) -> None:

@@ -18,9 +18,9 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from sources import settings
+import sources
 
-MACROS_SQL = (settings.REPO_ROOT / "sources" / "macros.sql").read_text(encoding="utf-8")
+MACROS_SQL = (Path(sources.__file__).resolve().parent / "macros.sql").read_text(encoding="utf-8")
 
 
 def build_path_for(published: Path) -> Path:

@@ -13,7 +13,8 @@ Real codes and names come from the reference CSVs (`sources/reference/`) at run 
 (which majors a kind of university offers, which industries cluster in which city, which positions an
 industry advertises) is written down here, in the constants at the top. Universities beyond the 25 real
 ones (scale > 1) are plainly synthetic ("辽宁第3理工学院", codes 9xxxx) and registered in
-`reference/universities.csv` of the landing folder; enterprises are fictional ("长春某汽车零部件有限公司").
+`reference/universities.csv` of the landing folder; enterprises are fictional
+("长春某汽车零部件有限公司").
 
 Everything is drawn from `numpy` generators seeded by (seed, component, ...), so the same seed and scale
 give byte-identical files (XLSX zip entries and document properties carry a fixed timestamp). Placements,
@@ -28,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import gc
 import hashlib
 import json
 import re
@@ -56,7 +58,8 @@ FIXED_TIMESTAMP = dt.datetime(2026, 1, 1, 0, 0, 0)
 
 #: majors the region lacks and majors it over-supplies (used by tests and the report; the numbers below
 #: are tuned so that METRICS.md's alignment puts them on the right side of 1.25 / 0.80)
-SHORTAGE_MAJORS = ("080902", "080903", "080910T", "080803T", "080213T", "080216T", "080204", "071002", "083001")
+SHORTAGE_MAJORS = ("080902", "080903", "080910T", "080803T", "080213T", "080216T", "080204", "071002",
+                   "083001")
 SURPLUS_MAJORS = ("120202", "050201", "120201K", "120206", "120204")
 
 
@@ -112,7 +115,8 @@ PROFILES: dict[str, Profile] = {
     ),
     "comprehensive": Profile(
         "文理", "College of Arts and Sciences",
-        _codes("050201 050207 020401 120201K 120202 120203K 120204 120206 070101 071001 071002 080901 080902"),
+        _codes("050201 050207 020401 120201K 120202 120203K 120204 120206 070101 071001 071002 080901 "
+               "080902"),
         _codes("050202 120601 080903 080910T 080701 080717T 081301 083001 100701 080801 080905"),
         (20, 26),
     ),
@@ -143,7 +147,8 @@ PROFILES: dict[str, Profile] = {
     ),
     "petroleum": Profile(
         "石油", "Petroleum College",
-        _codes("081502 081504 081301 081304T 080206 080202 080801 080601 080901 080902 120203K 120202 050201"),
+        _codes("081502 081504 081301 081304T 080206 080202 080801 080601 080901 080902 120203K 120202 "
+               "050201"),
         _codes("081506T 080203 080301 080401 080503T 080701 080903 080910T 080717T 120201K 120204 120601 "
                "070101 083001 080204"),
         (22, 28),
@@ -183,8 +188,8 @@ INTAKE_BY_MAJOR = {
     "100701": 110, "081803K": 120, "081804K": 110,
 }
 #: yearly change of intake: emerging majors grow, saturated ones shrink
-INTAKE_TREND = {m: 0.07 for m in ("080910T", "080717T", "080213T", "080803T", "080216T", "080911TK", "080919T",
-                                  "090112T")} | {m: -0.03 for m in SURPLUS_MAJORS}
+_GROWING = _codes("080910T 080717T 080213T 080803T 080216T 080911TK 080919T 090112T")
+INTAKE_TREND = {m: 0.07 for m in _GROWING} | {m: -0.03 for m in SURPLUS_MAJORS}
 #: recently approved majors: (first, last) year a university may have opened them; before it opens the
 #: major is not in the catalogue, and until its first cohort graduates the graduates cell is empty
 OPENING_YEARS: dict[str, tuple[int, int]] = {
@@ -219,15 +224,16 @@ ENTERPRISE_CLUSTERS: dict[str, tuple[tuple[str, int], ...]] = {
 }
 #: what an enterprise of a division makes, for its fictional name "<city>某<product>有限公司"
 INDUSTRY_PRODUCTS: dict[str, tuple[str, ...]] = {
-    "A01": ("现代农业发展", "种业", "农业科技"), "A03": ("牧业", "奶牛养殖"), "B06": ("煤业", "矿业"),
-    "B07": ("油田技术服务", "石油钻采"), "B08": ("铁矿", "矿业"), "C13": ("粮油", "米业", "肉类食品"),
-    "C14": ("乳业", "食品"), "C25": ("石化", "炼油"), "C26": ("化工", "精细化工"),
-    "C27": ("制药", "生物医药", "药业"), "C31": ("钢铁", "特钢"), "C32": ("有色金属",), "C33": ("金属制品",),
-    "C34": ("机床", "通用机械", "阀门", "压缩机"), "C35": ("重型机械", "专用设备"),
-    "C36": ("汽车零部件", "汽车电子", "新能源汽车科技"), "C37": ("轨道客车配件", "船舶重工", "航空部件"),
-    "C38": ("电机", "电气设备", "变压器"), "C39": ("电子科技", "通信设备"), "C40": ("仪器仪表",),
-    "D44": ("热电", "新能源发电"), "F51": ("国际贸易", "商贸"), "G55": ("海运",), "G57": ("管道运输",),
-    "G59": ("物流", "仓储"), "I65": ("软件", "信息技术", "数据科技"), "J66": ("金融服务",),
+    "A01": ("现代农业发展", "种业", "农业科技"), "A03": ("牧业", "奶牛养殖"),
+    "B06": ("煤业", "矿业"), "B07": ("油田技术服务", "石油钻采"), "B08": ("铁矿", "矿业"),
+    "C13": ("粮油", "米业", "肉类食品"), "C14": ("乳业", "食品"), "C25": ("石化", "炼油"),
+    "C26": ("化工", "精细化工"), "C27": ("制药", "生物医药", "药业"), "C31": ("钢铁", "特钢"),
+    "C32": ("有色金属",), "C33": ("金属制品",), "C34": ("机床", "通用机械", "阀门", "压缩机"),
+    "C35": ("重型机械", "专用设备"), "C36": ("汽车零部件", "汽车电子", "新能源汽车科技"),
+    "C37": ("轨道客车配件", "船舶重工", "航空部件"), "C38": ("电机", "电气设备", "变压器"),
+    "C39": ("电子科技", "通信设备"), "C40": ("仪器仪表",), "D44": ("热电", "新能源发电"),
+    "F51": ("国际贸易", "商贸"), "G55": ("海运",), "G57": ("管道运输",), "G59": ("物流", "仓储"),
+    "I65": ("软件", "信息技术", "数据科技"), "J66": ("金融服务",),
     "L72": ("人力资源服务", "企业管理咨询", "服务外包"), "M73": ("材料研究院", "生物技术研究院"),
     "P83": ("教育科技", "职业培训"), "Q84": ("医院管理", "健康医疗"),
 }
@@ -235,9 +241,10 @@ INDUSTRY_PRODUCTS: dict[str, tuple[str, ...]] = {
 #: Shenyang and Harbin), the products to name enterprises after; positions are restricted the same way
 CITY_PRODUCTS: dict[tuple[str, str], tuple[str, ...]] = {
     ("长春市", "C37"): ("轨道客车配件", "轨道交通装备"), ("齐齐哈尔市", "C37"): ("铁路车辆",),
-    ("大连市", "C37"): ("船舶重工", "船舶配套"), ("沈阳市", "C37"): ("航空部件",), ("哈尔滨市", "C37"): ("航空部件",),
-    ("四平市", "C35"): ("农机装备",), ("佳木斯市", "C35"): ("农机装备",), ("齐齐哈尔市", "C35"): ("重型机械", "农机装备"),
-    ("沈阳市", "C35"): ("重型机械", "矿山机械"), ("大连市", "C35"): ("重型机械", "起重机械"), ("抚顺市", "C35"): ("矿山机械",),
+    ("大连市", "C37"): ("船舶重工", "船舶配套"), ("沈阳市", "C37"): ("航空部件",),
+    ("哈尔滨市", "C37"): ("航空部件",), ("四平市", "C35"): ("农机装备",), ("佳木斯市", "C35"): ("农机装备",),
+    ("齐齐哈尔市", "C35"): ("重型机械", "农机装备"), ("沈阳市", "C35"): ("重型机械", "矿山机械"),
+    ("大连市", "C35"): ("重型机械", "起重机械"), ("抚顺市", "C35"): ("矿山机械",),
 }
 #: share of completed internships that end in a job offer (留用), by division; software and automotive
 #: convert well, traditional industries poorly (SCENARIO.md: "cold at both ends")
@@ -246,7 +253,7 @@ HIRE_RATE = {"I65": 0.52, "I64": 0.50, "C36": 0.48, "C39": 0.36, "C38": 0.27, "C
 HIRE_RATE_DEFAULT = 0.19
 DROP_RATE = 0.05  # placements abandoned (中止)
 RELEVANT_PICK = 0.80  # chance a student is sent to a base whose industry fits the major, when one exists
-SECOND_PLACEMENT_RATE = 0.03  # students with a second (认识实习) placement in the same year
+SECOND_PLACEMENT_RATE = 0.05  # of students not on 毕业实习: a second (认识实习) placement that year
 #: survey demand as a share of the region's graduates that year (surveys are a sample)
 DEMAND_TO_GRADUATES = {2021: 0.27, 2022: 0.29, 2023: 0.31, 2024: 0.30, 2025: 0.33}
 SURVEY_RESPONSE_RATE = 0.85
@@ -279,13 +286,15 @@ _SOFTWARE_POSITIONS = (
     _p("前端开发工程师", "080902", "JavaScript、Vue、HTML5", (6000, 10000), 3, 5),
     _p("软件测试工程师", "080902 080903", "Linux、自动化测试、Python", (5500, 9000), 3, 5),
     _p("大数据开发工程师", "080910T 080901", "Hadoop、Spark、SQL", (7000, 12000), 3.5, 5),
-    _p("算法工程师", "080717T 080910T 070101", "Python、机器学习、深度学习", (9000, 16000), 1.5, 3, "硕士"),
+    _p("算法工程师", "080717T 080910T 070101", "Python、机器学习、深度学习", (9000, 16000), 1.5, 3,
+       "硕士"),
     _p("网络运维工程师", "080903 080905", "TCP/IP、Linux、路由交换", (5500, 9000), 3.5, 4),
     _p("信息安全工程师", "080911TK 080904K", "渗透测试、等级保护", (7000, 12000), 1.2, 2),
     _p("嵌入式软件工程师", "080902 080701", "C/C++、RTOS、ARM", (6500, 11000), 2, 4),
     _p("ERP实施顾问", "080902 120201K", "ERP实施、需求分析、沟通能力", (5500, 9000), 0.6, 2),
     _p("工业软件开发工程师", "080919T 080902", "C++、CAD/CAE二次开发", (7500, 13000), 1.2, 2),
-    _p("对日软件开发工程师", "080902 050207", "Java、日语N2", (6500, 10000), 2.5, 4, cities=("大连市",)),
+    _p("对日软件开发工程师", "080902 050207", "Java、日语N2", (6500, 10000), 2.5, 4,
+       cities=("大连市",)),
 )
 INDUSTRY_POSITIONS: dict[str, tuple[Position, ...]] = {
     "I65": _SOFTWARE_POSITIONS,
@@ -298,10 +307,12 @@ INDUSTRY_POSITIONS: dict[str, tuple[Position, ...]] = {
         _p("软件工程师", "080902", "C#、Qt", (6000, 10000), 2, 3),
     ),
     "C36": (
-        _p("新能源汽车电控工程师", "080216T 080601", "BMS、电机控制、CAN总线", (7000, 12000), 3, 6),
+        _p("新能源汽车电控工程师", "080216T 080601", "BMS、电机控制、CAN总线", (7000, 12000), 3,
+           6),
         _p("车辆工程师", "080207 080216T", "CATIA、整车集成", (6500, 10500), 3.5, 7),
         _p("汽车软件工程师", "080902 080717T", "AUTOSAR、C、自动驾驶", (8000, 13000), 2.5, 5),
-        _p("冲压焊装工艺工程师", "080203 080411T", "冲压工艺、焊接工艺", (5500, 8500), 1.5, 4),
+        _p("冲压焊装工艺工程师", "080203 080411T", "冲压工艺、焊接工艺", (5500, 8500), 1.5,
+           4),
         _p("机器人运维工程师", "080803T 080204", "ABB/KUKA机器人、PLC", (6000, 9500), 2.5, 5),
         _p("智能制造工程师", "080213T 080202", "MES、数字化工厂", (6500, 10000), 2.5, 4),
         _p("机电工程师", "080204", "PLC、液压气动", (5500, 9000), 2.5, 5),
@@ -311,14 +322,16 @@ INDUSTRY_POSITIONS: dict[str, tuple[Position, ...]] = {
     "C37": (
         _p("轨道车辆设计工程师", "080207 080202", "SolidWorks、转向架", (6000, 9500), 2, 4,
            cities=("长春市", "大连市", "齐齐哈尔市")),
-        _p("船舶设计工程师", "081901", "船体结构、AutoCAD", (6000, 9500), 2.5, 4, cities=("大连市",)),
+        _p("船舶设计工程师", "081901", "船体结构、AutoCAD", (6000, 9500), 2.5, 4,
+           cities=("大连市",)),
         _p("轮机工程师", "081804K", "船舶动力装置", (6000, 9000), 1, 2, cities=("大连市",)),
         _p("飞机结构设计工程师", "080202 080401", "CATIA、复合材料", (6500, 10000), 2, 3,
            cities=("沈阳市", "哈尔滨市")),
         _p("焊接工程师", "080411T 080203", "焊接工艺评定", (5500, 8500), 1.5, 3),
         _p("机电工程师", "080204 080801", "PLC、伺服", (5500, 9000), 2.5, 4),
         _p("数控编程工程师", "080202 080213T", "UG编程、五轴加工", (5500, 9000), 1.5, 3),
-        _p("机器人应用工程师", "080803T 080213T", "工业机器人离线编程", (6000, 9500), 1.5, 3),
+        _p("机器人应用工程师", "080803T 080213T", "工业机器人离线编程", (6000, 9500), 1.5,
+           3),
     ),
     "C34": (
         _p("机械设计工程师", "080202 080201", "SolidWorks、AutoCAD", (5500, 9000), 3, 5),
@@ -333,15 +346,18 @@ INDUSTRY_POSITIONS: dict[str, tuple[Position, ...]] = {
     "C35": (
         _p("机械设计工程师", "080202 080201", "SolidWorks、有限元", (5500, 9000), 3, 5),
         _p("机电工程师", "080204 080801", "PLC、液压", (5500, 9000), 3, 5),
-        _p("智能装备工程师", "080213T 080803T", "机器人集成、视觉检测", (6500, 10000), 2.5, 4),
-        _p("农机研发工程师", "082302 080202", "农机设计", (5000, 8000), 2, 3, cities=("四平市", "佳木斯市", "齐齐哈尔市")),
+        _p("智能装备工程师", "080213T 080803T", "机器人集成、视觉检测", (6500, 10000), 2.5,
+           4),
+        _p("农机研发工程师", "082302 080202", "农机设计", (5000, 8000), 2, 3,
+           cities=("四平市", "佳木斯市", "齐齐哈尔市")),
         _p("电气工程师", "080601", "电气控制", (5500, 8500), 1.5, 3),
         _p("过程装备工程师", "080206", "压力容器设计", (5500, 8500), 1, 2),
     ),
     "C38": (
         _p("电气工程师", "080601", "电机设计、Ansys", (6000, 9500), 3, 5),
         _p("自动化工程师", "080801 080204", "PLC、DCS", (5500, 9000), 2.5, 4),
-        _p("新能源材料工程师", "080414T 080401", "电池材料、材料表征", (6500, 10000), 1.5, 3),
+        _p("新能源材料工程师", "080414T 080401", "电池材料、材料表征", (6500, 10000), 1.5,
+           3),
         _p("智能电网工程师", "080602T 080601", "配电自动化", (6000, 9500), 1.5, 3),
         _p("嵌入式软件工程师", "080902 080701", "C、单片机", (6000, 10000), 1.5, 3),
         _p("机电工程师", "080204", "装配调试", (5500, 8500), 2, 3),
@@ -449,7 +465,8 @@ INDUSTRY_POSITIONS: dict[str, tuple[Position, ...]] = {
     ),
     "F51": (
         _p("外贸业务员", "020401 050201", "外贸单证、英语", (4500, 7500), 2.5, 3),
-        _p("俄语业务员", "050202", "俄语、对俄贸易", (5000, 8000), 2.5, 3, cities=("哈尔滨市", "牡丹江市")),
+        _p("俄语业务员", "050202", "俄语、对俄贸易", (5000, 8000), 2.5, 3,
+           cities=("哈尔滨市", "牡丹江市")),
         _p("日语业务员", "050207", "日语N2", (5000, 8000), 2, 2, cities=("大连市",)),
         _p("销售代表", "120202", "客户开发", (4000, 7000), 1, 2),
         _p("采购专员", "120601 120201K", "供应链管理", (4500, 7000), 1, 2),
@@ -495,10 +512,13 @@ GENERAL_POSITIONS: tuple[tuple[Position, float, str], ...] = (
     (_p("软件开发工程师", "080902", "Java、SQL、MES二次开发", (5500, 9000), 1, 1.5), 0.30, ""),
     (_p("数据分析员", "080910T 070101", "SQL、Python、BI", (5500, 9000), 1, 1.5), 0.30, ""),
     (_p("外贸翻译", "050201", "英语、外贸", (4500, 7000), 1, 1), 0.10, ""),
-    (_p("俄语翻译", "050202", "俄语", (4500, 7500), 1, 1, cities=("哈尔滨市", "牡丹江市", "佳木斯市")), 0.15, ""),
+    (_p("俄语翻译", "050202", "俄语", (4500, 7500), 1, 1, cities=("哈尔滨市", "牡丹江市", "佳木斯市")),
+     0.15, ""),
     (_p("设备维修工程师", "080204", "机电设备维护、PLC", (5000, 8000), 1, 2), 0.35, "BCD"),
-    (_p("工业机器人运维工程师", "080803T 080204", "工业机器人、PLC", (5500, 9000), 1, 1.5), 0.20, "C"),
-    (_p("智能制造工程师", "080213T 080910T", "MES、工业互联网", (6000, 9500), 1, 1.5), 0.20, "BCD"),
+    (_p("工业机器人运维工程师", "080803T 080204", "工业机器人、PLC", (5500, 9000), 1, 1.5),
+     0.20, "C"),
+    (_p("智能制造工程师", "080213T 080910T", "MES、工业互联网", (6000, 9500), 1, 1.5),
+     0.20, "BCD"),
     (_p("生物技术员", "071002 083001", "微生物检测、发酵", (5000, 8000), 1, 1.5), 0.25, "AC"),
 )
 
@@ -512,10 +532,12 @@ INTERNSHIP_TYPES: tuple[tuple[str, float, tuple[int, int], tuple[int, int], tupl
 SECOND_INTERNSHIP = ("认识实习", (4, 10), (5, 10), (5, 14))  # the extra spring visit of a few students
 
 # --- synthetic people (GBK-encodable common characters only) -----------------------------------------
-SURNAMES = ("王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董程曹袁邓许傅沈曾彭吕苏卢蒋蔡"
-            "贾丁魏薛叶阎余潘杜戴夏钟汪田任姜范方石姚谭廖邹熊金陆郝孔白崔康毛邱秦江史顾侯邵孟龙万段")
-GIVEN_CHARS = ("伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚华玉兰萍红鑫宇浩然子轩梓涵欣怡佳琪思雨博文"
-               "一诺雅婷嘉俊晨阳晓东海波凯丹宁琳昊天瑞泽心雪梅志鹏建国春雷秋月永恒梦瑶诗飞龙彤欢乐悦"
+SURNAMES = ("王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董程曹袁"
+            "邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎余潘杜戴夏钟汪田任姜范方石姚谭"
+            "廖邹熊金陆郝孔白崔康毛邱秦江史顾侯邵孟龙万段")
+GIVEN_CHARS = ("伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚华玉兰萍红鑫宇浩然子轩"
+               "梓涵欣怡佳琪思雨博文一诺雅婷嘉俊晨阳晓东海波凯丹宁琳昊天瑞泽心雪"
+               "梅志鹏建国春雷秋月永恒梦瑶诗飞龙彤欢乐悦"
                "颖婧蕾薇璐倩楠硕健斌辉亮峰铭旭阳晗睿哲航宏昕妍")
 PHONE_PREFIXES = tuple(
     "130 131 132 133 134 135 136 137 138 139 150 151 152 153 155 156 157 158 159 166 173 175 176 177 "
@@ -549,21 +571,34 @@ BAD_ROW_PLAN: tuple[tuple[str, str, int | None, str, str | None], ...] = (
     ("placements", "黑龙江省", 2025, "exact_duplicate", None),
 )
 
+#: what each bad-row rule means, for the manifest's readers
+RULE_TEXT = {
+    "unknown_major_code": "a major code not in sources/reference/majors.csv (no MoE major class 0899)",
+    "unknown_university_code": f"university code {UNKNOWN_UNIVERSITY_CODE} is not in the university register",
+    "unknown_industry_code": f"industry code {UNKNOWN_INDUSTRY_CODE}: GB/T 4754-2017 has no division 99",
+    "negative_count": "a count below zero",
+    "non_numeric_count": "a count that is not a whole number (约…, 若干, 不限)",
+    "end_before_start": "the end date is before the start date",
+    "unknown_base": "a base id that no bases file lists",
+    "exact_duplicate": "the same row, cell for cell, as an earlier row of the file (duplicate_of_row)",
+}
+
 # =====================================================================================================
 # File layouts (docs/data-contracts.md): canonical column, Chinese header
 # =====================================================================================================
 
 COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
     "catalogue": (
-        ("year", "年份"), ("university_code", "院校代码"), ("university_name", "院校名称"), ("province", "省份"),
-        ("city", "城市"), ("level", "培养层次"), ("major_code", "专业代码"), ("major_name", "专业名称"),
-        ("enrolment", "招生人数"), ("graduates", "毕业生人数"), ("employed_in_province", "本省就业人数"),
+        ("year", "年份"), ("university_code", "院校代码"), ("university_name", "院校名称"),
+        ("province", "省份"), ("city", "城市"), ("level", "培养层次"), ("major_code", "专业代码"),
+        ("major_name", "专业名称"), ("enrolment", "招生人数"), ("graduates", "毕业生人数"),
+        ("employed_in_province", "本省就业人数"),
     ),
     "survey": (
         ("survey_year", "调查年份"), ("enterprise_id", "统一社会信用代码"), ("enterprise_name", "企业名称"),
         ("industry_code", "行业代码"), ("province", "省份"), ("city", "城市"), ("position", "岗位名称"),
-        ("majors", "需求专业"), ("education", "学历要求"), ("headcount", "需求人数"), ("skills", "技能要求"),
-        ("hosts_interns", "是否接收实习生"), ("monthly_salary", "月薪"),
+        ("majors", "需求专业"), ("education", "学历要求"), ("headcount", "需求人数"),
+        ("skills", "技能要求"), ("hosts_interns", "是否接收实习生"), ("monthly_salary", "月薪"),
     ),
     "bases": (
         ("base_id", "基地编号"), ("base_name", "基地名称"), ("enterprise_id", "统一社会信用代码"),
@@ -572,24 +607,28 @@ COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
     ),
     "placements": (
         ("year", "年份"), ("student_id", "学号"), ("student_name", "姓名"), ("id_number", "身份证号"),
-        ("phone", "手机号"), ("university_code", "院校代码"), ("major_code", "专业代码"), ("base_id", "基地编号"),
-        ("start_date", "开始日期"), ("end_date", "结束日期"), ("outcome", "实习结果"),
-        ("internship_type", "实习类型"), ("organisation", "组织方式"), ("mode", "实习形式"),
+        ("phone", "手机号"), ("university_code", "院校代码"), ("major_code", "专业代码"),
+        ("base_id", "基地编号"), ("start_date", "开始日期"), ("end_date", "结束日期"),
+        ("outcome", "实习结果"), ("internship_type", "实习类型"), ("organisation", "组织方式"),
+        ("mode", "实习形式"),
     ),
 }
 #: a unit some staff append to a Chinese header: 招生人数(人)
-HEADER_UNITS = {"enrolment": "(人)", "graduates": "(人)", "employed_in_province": "(人)", "headcount": "(人)",
-                "monthly_salary": "(元)", "capacity_per_year": "(人)"}
-COUNT_COLUMNS = frozenset({"year", "survey_year", "enrolment", "graduates", "employed_in_province", "headcount",
-                           "monthly_salary", "established_year", "capacity_per_year"})
+HEADER_UNITS = {"enrolment": "(人)", "graduates": "(人)", "employed_in_province": "(人)",
+                "headcount": "(人)", "monthly_salary": "(元)", "capacity_per_year": "(人)"}
+COUNT_COLUMNS = frozenset({"year", "survey_year", "enrolment", "graduates", "employed_in_province",
+                           "headcount", "monthly_salary", "established_year", "capacity_per_year"})
 #: codes that Excel turns into numbers (and so lose leading zeros) when staff do not format them as text
 NUMERIC_CODE_COLUMNS = frozenset({"university_code", "major_code", "majors", "phone", "student_id"})
 #: names that pick up stray spaces and full-width characters in "messy" files
 MESSY_COLUMNS = ("university_name", "major_name", "enterprise_name", "base_name", "position", "skills")
 DATE_COLUMNS = ("start_date", "end_date")
-TITLES = {"catalogue": "{year}年{province}高校本科专业目录", "survey": "{year}年{province}企业人才需求调查表",
-          "bases": "{province}高校实践教学基地名录", "placements": "{year}年{province}高校学生实习情况汇总"}
-SHEET_NAMES = {"catalogue": "专业目录", "survey": "需求调查", "bases": "实践基地", "placements": "实习记录"}
+TITLES = {"catalogue": "{year}年{province}高校本科专业目录",
+          "survey": "{year}年{province}企业人才需求调查表",
+          "bases": "{province}高校实践教学基地名录",
+          "placements": "{year}年{province}高校学生实习情况汇总"}
+SHEET_NAMES = {"catalogue": "专业目录", "survey": "需求调查", "bases": "实践基地",
+               "placements": "实习记录"}
 OUTCOME_LABELS = {"zh": {"hired": "留用", "completed": "完成", "dropped": "中止"},
                   "en": {"hired": "hired", "completed": "completed", "dropped": "dropped"}}
 BOOL_LABELS = {"zh": ("是", "否"), "yes": ("yes", "no"), "yn": ("Y", "N"), "01": ("1", "0")}
@@ -663,7 +702,8 @@ BASES_STYLES = (
     FileStyle("csv", "gbk", "zh", places="short", units=True),
     FileStyle("csv", "utf-8", "en", places="english", messy=True),
 )
-OPTIONAL_COLUMNS = {"catalogue": ("employed_in_province",), "survey": ("skills", "hosts_interns", "monthly_salary"),
+OPTIONAL_COLUMNS = {"catalogue": ("employed_in_province",),
+                    "survey": ("skills", "hosts_interns", "monthly_salary"),
                     "bases": (), "placements": ("internship_type", "organisation", "mode")}
 
 # =====================================================================================================
@@ -715,8 +755,9 @@ def _profile_of(code: str, name: str) -> str:
     """Profile of a university: the story's table, or a guess from its name for a register we do not know."""
     if code in UNIVERSITY_PROFILE:
         return UNIVERSITY_PROFILE[code]
-    for word, profile in (("医", "medicine"), ("药", "pharmacy"), ("农", "agriculture"), ("林", "forestry"),
-                          ("石油", "petroleum"), ("海事", "maritime"), ("师范", "comprehensive")):
+    for word, profile in (("医", "medicine"), ("药", "pharmacy"), ("农", "agriculture"),
+                          ("林", "forestry"), ("石油", "petroleum"), ("海事", "maritime"),
+                          ("师范", "comprehensive")):
         if word in name:
             return profile
     return "regional_engineering"
@@ -746,7 +787,8 @@ def build_universities(ref: Reference, scale: int, seed: int) -> pd.DataFrame:
         label_en = np.array([PROFILES[p].label_en for p in profile])
         synthetic = pd.DataFrame({
             "university_code": [f"{90001 + i}" for i in range(n_synthetic)],
-            "university_name": [f"{_short_place(p)}第{n}{lab}学院" for p, n, lab in zip(province, number, label)],
+            "university_name": [f"{_short_place(p)}第{n}{lab}学院"
+                                for p, n, lab in zip(province, number, label)],
             "university_name_en": [f"{pe} No. {n} {le} (synthetic)" for pe, n, le in
                                    zip(province_en, number, label_en)],
             "province_name": province, "city_name": city, "profile": profile, "top": False, "synthetic": True,
@@ -771,7 +813,8 @@ def build_offerings(ref: Reference, unis: pd.DataFrame, seed: int) -> pd.DataFra
     rows: list[tuple[int, str, int]] = []
     for u, (code, profile_name) in enumerate(zip(unis.university_code, unis.profile)):
         profile = PROFILES[profile_name]
-        core = [m for m in dict.fromkeys(profile.core + UNIVERSITY_EXTRA_MAJORS.get(code, ())) if m in available]
+        signature = UNIVERSITY_EXTRA_MAJORS.get(code, ())
+        core = [m for m in dict.fromkeys(profile.core + signature) if m in available]
         pool = [m for m in profile.pool if m in available and m not in core]
         n = int(rng.integers(profile.n_majors[0], profile.n_majors[1] + 1))
         extra = rng.choice(pool, size=max(0, min(len(pool), n - len(core))), replace=False).tolist()
@@ -780,7 +823,8 @@ def build_offerings(ref: Reference, unis: pd.DataFrame, seed: int) -> pd.DataFra
     off = pd.DataFrame(rows, columns=["u", "major_code", "major_pos"])
     n = len(off)
     majors = off.major_code.to_numpy()
-    base = np.array([INTAKE_BY_MAJOR.get(m, INTAKE_BY_DISCIPLINE.get(m[:2], 80)) for m in majors], dtype=float)
+    base = np.array([INTAKE_BY_MAJOR.get(m, INTAKE_BY_DISCIPLINE.get(m[:2], 80)) for m in majors],
+                    dtype=float)
     off["intake"] = base * unis.size_factor.to_numpy()[off.u] * rng.lognormal(0.0, 0.25, n)
     lo = np.array([OPENING_YEARS.get(m, (1990, 1990))[0] for m in majors])
     hi = np.array([OPENING_YEARS.get(m, (1990, 1990))[1] for m in majors])
@@ -802,8 +846,8 @@ def build_catalogue(off: pd.DataFrame, seed: int) -> pd.DataFrame:
     years = np.arange(HISTORY_START, YEARS[-1] + 1)
     n, k = len(off), len(years)
     growth = (1.0 + off.trend.to_numpy()[:, None]) ** (years[None, :] - YEARS[0])
-    intake = np.rint(off.intake.to_numpy()[:, None] * growth * rng.lognormal(0.0, 0.08, (n, k))).astype(np.int64)
-    intake = np.maximum(intake, 8)
+    noise = rng.lognormal(0.0, 0.08, (n, k))
+    intake = np.maximum(np.rint(off.intake.to_numpy()[:, None] * growth * noise).astype(np.int64), 8)
     open_year = off.open_year.to_numpy()[:, None]
     first = len(years) - len(YEARS)  # column of YEARS[0]
     cohort = intake[:, :len(YEARS)]  # intake of y - 4 for y in YEARS
@@ -838,7 +882,8 @@ def uscc(city_code: str, serial: int) -> str:
     "MAX<serial>" body is our marker.
     """
     body = f"MAX{serial:05d}"
-    total = sum(w * (int(ch) if ch.isdigit() else ord(ch) - 55) for w, ch in zip((3, 7, 9, 10, 5, 8, 4, 2), body))
+    weights = (3, 7, 9, 10, 5, 8, 4, 2)
+    total = sum(w * (int(ch) if ch.isdigit() else ord(ch) - 55) for w, ch in zip(weights, body))
     check = 11 - total % 11
     org = body + ("X" if check == 10 else "0" if check == 11 else str(check))
     first17 = f"91{city_code}{org}"
@@ -878,7 +923,8 @@ def build_enterprises(ref: Reference, scale: int, seed: int) -> pd.DataFrame:
 
 @dataclass(frozen=True)
 class _Template:
-    """A survey position as drawn: an industry's own (industry set) or a general function (chance, sections)."""
+    """A position as drawn in the survey: an industry's own (industry set) or a general function
+    (industry None; drawn with `chance` per enterprise of the GB/T 4754 `sections`)."""
 
     industry: str | None
     position: Position
@@ -908,8 +954,8 @@ def build_survey(ref: Reference, ent: pd.DataFrame, hosts: np.ndarray, graduates
     names = dict(zip(ref.majors.major_code, ref.majors.major_name))
     known = set(names)
     # the template table: industry positions, then general ones; majors the reference lacks are dropped
-    templates: list[_Template] = [_Template(ind, replace_majors(p, known)) for ind, ps in INDUSTRY_POSITIONS.items()
-                                  for p in ps]
+    templates = [_Template(ind, replace_majors(p, known))
+                 for ind, positions in INDUSTRY_POSITIONS.items() for p in positions]
     templates += [_Template(None, replace_majors(p, known), chance, sections)
                   for p, chance, sections in GENERAL_POSITIONS]
     templates = [t for t in templates if t.position.majors]
@@ -931,22 +977,22 @@ def build_survey(ref: Reference, ent: pd.DataFrame, hosts: np.ndarray, graduates
         n_draws = np.clip(2 + rng.poisson(2.0 * np.sqrt(ent["size"].to_numpy())), 2, 8)
         for key in sorted(set(zip(industry, city))):
             members = np.flatnonzero(respond & (industry == key[0]) & (city == key[1]))
-            idx = [i for i, t in enumerate(templates) if t.industry == key[0]
-                   and (not t.position.cities or key[1] in t.position.cities)]
+            idx = [i for i, template in enumerate(templates) if template.industry == key[0]
+                   and (not template.position.cities or key[1] in template.position.cities)]
             if not len(members) or not idx:
                 continue
             w = np.array([positions[i].weight for i in idx])
             e = np.repeat(members, n_draws[members])
             picks.append((e, np.array(idx)[rng.choice(len(idx), size=len(e), p=w / w.sum())]))
         # general functions: each with its own chance per enterprise and year
-        for i, t in enumerate(templates):
-            if t.industry is not None:
+        for i, template in enumerate(templates):
+            if template.industry is not None:
                 continue
-            ok = respond & (rng.random(n_ent) < t.chance)
-            if t.sections:
-                ok &= np.isin(industry.astype("U1"), list(t.sections))
-            if t.position.cities:
-                ok &= np.isin(city, t.position.cities)
+            ok = respond & (rng.random(n_ent) < template.chance)
+            if template.sections:
+                ok &= np.isin(industry.astype("U1"), list(template.sections))
+            if template.position.cities:
+                ok &= np.isin(city, template.position.cities)
             e = np.flatnonzero(ok)
             picks.append((e, np.full(len(e), i)))
         e = np.concatenate([p[0] for p in picks])
@@ -1026,7 +1072,8 @@ def build_bases(ref: Reference, unis: pd.DataFrame, off: pd.DataFrame, ent: pd.D
     rows = []
     n_bases = np.clip(np.rint(9.0 * unis.size_factor.to_numpy() * rng.uniform(0.6, 1.4, len(unis))), 4, 16)
     for u in range(len(unis)):
-        local = np.where(e_city == unis.city_name.iat[u], 5.0, np.where(e_prov == unis.province_name.iat[u], 1.5, 0.3))
+        same_province = np.where(e_prov == unis.province_name.iat[u], 1.5, 0.3)
+        local = np.where(e_city == unis.city_name.iat[u], 5.0, same_province)
         weight = (fit[u, e_d] + 0.02) * local
         # weighted sampling without replacement (Gumbel top-k)
         keys = np.log(weight) - np.log(-np.log(rng.random(len(weight))))
@@ -1040,8 +1087,8 @@ def build_bases(ref: Reference, unis: pd.DataFrame, off: pd.DataFrame, ent: pd.D
                                          2006 + np.floor(rng.beta(1.3, 1.8, n) * 18).astype(int))
     code = unis.university_code.to_numpy()[bases.u]
     bases["base_id"] = [f"JD-{c}-{s:03d}" for c, s in zip(code, bases.seq)]
-    bases["base_name"] = [f"{un}{en}实习基地" for un, en in
-                          zip(unis.university_name.to_numpy()[bases.u], ent.enterprise_name.to_numpy()[bases.e])]
+    bases["base_name"] = [f"{un}{en}实习基地" for un, en in zip(unis.university_name.to_numpy()[bases.u],
+                                                              ent.enterprise_name.to_numpy()[bases.e])]
     return bases
 
 
@@ -1093,9 +1140,19 @@ def build_placement_model(ref: Reference, unis: pd.DataFrame, off: pd.DataFrame,
     second = np.where(rng.random(n_names) < 0.7, given[rng.integers(0, len(given), n_names)], "")
     # common surnames are commoner: a Zipf-like weight over the list order
     sw = 1.0 / np.arange(1, len(surname) + 1) ** 0.8
-    names = np.char.add(np.char.add(surname[rng.choice(len(surname), n_names, p=sw / sw.sum())], first), second)
+    family = surname[rng.choice(len(surname), n_names, p=sw / sw.sum())]
+    names = np.char.add(np.char.add(family, first), second)
     return PlacementModel(base_u, base_rel, main_base, bases.established_year.to_numpy(), hire, home,
                           names.astype(object))
+
+
+def _mix(values: np.ndarray, salt: int) -> np.ndarray:
+    """splitmix64 of (values, salt), vectorised: a reproducible pseudo-random uint64 per value."""
+    with np.errstate(over="ignore"):
+        z = values.astype(np.uint64) + np.uint64((0x9E3779B97F4A7C15 * (salt + 1)) % 2**64)
+        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        return z ^ (z >> np.uint64(31))
 
 
 _ID_WEIGHTS = np.array([7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2])
@@ -1147,45 +1204,56 @@ def build_placements(model: PlacementModel, unis: pd.DataFrame, off: pd.DataFram
     u = off.u.to_numpy()[s_o]
     ucode = unis.university_code.to_numpy()[u]
     u3 = np.array([int(x[-3:]) for x in unis.university_code])[u]
-    student_no = ((year - BACHELOR_YEARS) * 10**9 + u3 * 10**6 + off.major_pos.to_numpy()[s_o] * 10**4 + seq)
 
-    # personal data (synthetic): names, ID numbers of students born ~2000-2004, mobile numbers
-    name = model.names[rng.integers(0, len(model.names), total)]
+    # internship type; the graduation internship (毕业实习, spring) is done by this year's graduates, the
+    # summer and autumn ones by next year's, so the student number (学号) starts with the right entry year
+    kinds = np.array([t[0] for t in INTERNSHIP_TYPES], dtype=object)
+    shares = np.array([t[1] for t in INTERNSHIP_TYPES])
+    kind = rng.choice(len(INTERNSHIP_TYPES), total, p=shares / shares.sum())
+    itype = kinds[kind]
+    entry_year = np.where(itype == "毕业实习", year - BACHELOR_YEARS, year - BACHELOR_YEARS + 1)
+    student_no = entry_year * 10**9 + u3 * 10**6 + off.major_pos.to_numpy()[s_o] * 10**4 + seq
+
+    # personal data (synthetic), a function of (university, student number) so that a student who interns
+    # in two years carries the same name, ID number (born ~2000-2004) and mobile number in both files
+    key = ucode.astype(np.int64) * 10**13 + student_no
+
+    def draw(salt: int, n: int) -> np.ndarray:
+        return (_mix(key, salt) % np.uint64(n)).astype(np.int64)
+
+    name = model.names[draw(1, len(model.names))]
     own_codes, other_codes = model.home_codes[province]
     far_codes = np.array(OUTSIDE_HOME_DIVISIONS, dtype=np.int64)
-    r = rng.random(total)
-    home_city = np.where(r < 0.72, own_codes[rng.integers(0, len(own_codes), total)],
-                         np.where(r < 0.87, other_codes[rng.integers(0, len(other_codes), total)],
-                                  far_codes[rng.integers(0, len(far_codes), total)]))
-    district = np.where(home_city % 100 == 0, home_city + rng.integers(2, 8, total), home_city)
-    birth_year = np.clip(year - 21 + rng.integers(-1, 2, total), 2000, 2004)
-    birth = (birth_year - 1970).astype("datetime64[Y]").astype("datetime64[D]") + rng.integers(0, 365, total)
-    id_number = id_numbers(district, birth, rng.integers(1, 1000, total))
+    where = draw(2, 100)  # 72 % from the university's province, 15 % from the other two, 13 % from afar
+    home_city = np.where(where < 72, own_codes[draw(3, len(own_codes))],
+                         np.where(where < 87, other_codes[draw(4, len(other_codes))],
+                                  far_codes[draw(5, len(far_codes))]))
+    district = np.where(home_city % 100 == 0, home_city + 2 + draw(6, 6), home_city)
+    birth_year = np.clip(entry_year - 19 + draw(7, 3), 2000, 2004)
+    birth = (birth_year - 1970).astype("datetime64[Y]").astype("datetime64[D]") + draw(8, 365)
+    id_number = id_numbers(district, birth, 1 + draw(9, 999))
     prefixes = np.array(PHONE_PREFIXES, dtype=np.int64)
-    phone = (prefixes[rng.integers(0, len(prefixes), total)] * 10**8 + rng.integers(0, 10**8, total)).astype(str)
+    phone = (prefixes[draw(10, len(prefixes))] * 10**8 + draw(11, 10**8)).astype(str)
 
     # base: a fitting one with probability RELEVANT_PICK (when the university has one), else any of its bases
     rel_off, rel_cnt, rel_val = model.base_rel
     u_off, u_cnt, u_val = model.base_u
     r = rng.random(total)
     fitting = (rng.random(total) < RELEVANT_PICK) & (rel_cnt[s_o] > 0)
-    base = np.where(fitting, rel_val[np.minimum(rel_off[s_o] + (r * rel_cnt[s_o]).astype(np.int64), len(rel_val) - 1)],
-                    u_val[u_off[u] + (r * u_cnt[u]).astype(np.int64)])
+    fitting_base = rel_val[np.minimum(rel_off[s_o] + (r * rel_cnt[s_o]).astype(np.int64), len(rel_val) - 1)]
+    base = np.where(fitting, fitting_base, u_val[u_off[u] + (r * u_cnt[u]).astype(np.int64)])
     base = np.where(model.established[base] > year, model.main_base[u], base)  # base not open yet
 
-    kinds = np.array([t[0] for t in INTERNSHIP_TYPES], dtype=object)
-    shares = np.array([t[1] for t in INTERNSHIP_TYPES])
-    kind = rng.choice(len(INTERNSHIP_TYPES), total, p=shares / shares.sum())
     start = np.empty(total, dtype="datetime64[D]")
     days = np.empty(total, dtype=np.int64)
     for k, (_, _, w_from, w_to, length) in enumerate(INTERNSHIP_TYPES):
         sel = kind == k
         start[sel] = _dates_in(year, (w_from, w_to), int(sel.sum()), rng)
         days[sel] = rng.integers(length[0], length[1] + 1, int(sel.sum()))
-    itype = kinds[kind]
 
-    # a few students also made a short visit in spring: a second row, same student, another base
-    twice = np.flatnonzero(rng.random(total) < SECOND_PLACEMENT_RATE)
+    # a few students (not those on their spring graduation internship) also made a short visit in spring:
+    # a second row, same student, another base
+    twice = np.flatnonzero((rng.random(total) < SECOND_PLACEMENT_RATE) & (itype != "毕业实习"))
     m2 = len(twice)
     second_base = u_val[u_off[u[twice]] + (rng.random(m2) * u_cnt[u[twice]]).astype(np.int64)]
     second_base = np.where(model.established[second_base] > year, model.main_base[u[twice]], second_base)
@@ -1203,8 +1271,8 @@ def build_placements(model: PlacementModel, unis: pd.DataFrame, off: pd.DataFram
     end = start + days.astype("timedelta64[D]")
     # file order: by student number within a university, as a registrar's export would be
     order = np.lexsort((start.astype(np.int64), student_no[rows], ucode[rows].astype(np.int64)))
-    rows, base, start, end, itype, outcome = (rows[order], base[order], start[order], end[order], itype[order],
-                                              outcome[order])
+    rows, base, start, end = rows[order], base[order], start[order], end[order]
+    itype, outcome = itype[order], outcome[order]
     frame = pd.DataFrame({
         "year": str(year),
         "student_id": student_no.astype(str)[rows],
@@ -1278,8 +1346,8 @@ def render(kind: str, frame: pd.DataFrame, style: FileStyle, ref: Reference,
             wide = rng.random(n) < 0.35  # ASCII letters and digits typed in full-width mode
             values = values.where(~wide, values.str.translate(FULL_WIDTH))
             pad = rng.integers(0, 8, n)  # 5 in 8 cells clean; the rest with stray (ideographic) spaces
-            values = np.select([pad == 5, pad == 6, pad == 7], [" " + values, values + " ", "\u3000" + values + " "],
-                               values)
+            values = np.select([pad == 5, pad == 6, pad == 7],
+                               [" " + values, values + " ", "\u3000" + values + " "], values)
             out[col] = values
     headers = [zh + (HEADER_UNITS.get(c, "") if style.units else "") if style.header == "zh" else c
                for c, zh in columns]
@@ -1360,7 +1428,8 @@ def _inject_invalid(kind: str, frame: pd.DataFrame, plan: list[tuple[str, str | 
 
 
 def _inject_duplicates(rendered: pd.DataFrame, marker: np.ndarray, plan: list[tuple[str, str | None]],
-                       kind: str, bad_rows: list[BadRow], rng: np.random.Generator) -> tuple[pd.DataFrame, np.ndarray]:
+                       kind: str, bad_rows: list[BadRow],
+                       rng: np.random.Generator) -> tuple[pd.DataFrame, np.ndarray]:
     """Copy a clean row (as rendered) a few rows further down: an exact duplicate."""
     for rule, column in plan:
         if rule != "exact_duplicate":
@@ -1370,7 +1439,8 @@ def _inject_duplicates(rendered: pd.DataFrame, marker: np.ndarray, plan: list[tu
         at = min(len(rendered), src + 1 + int(rng.integers(0, 30)))
         idx = len(bad_rows)
         bad_rows.append(BadRow(kind, rule, column))
-        rendered = pd.concat([rendered.iloc[:at], rendered.iloc[[src]], rendered.iloc[at:]], ignore_index=True)
+        rendered = pd.concat([rendered.iloc[:at], rendered.iloc[[src]], rendered.iloc[at:]],
+                             ignore_index=True)
         marker = np.concatenate([marker[:at], [idx], marker[at:]])
         bad_rows[idx].duplicate_of = src  # the copy goes below its source
     return rendered, marker
@@ -1462,7 +1532,7 @@ class _Writer:
             entry: dict[str, Any] = {
                 "kind": kind, "file": rel, "row": pos + style.first_data_row,
                 "column": bad_row.column, "header": header_of.get(bad_row.column) if bad_row.column else None,
-                "rule": bad_row.rule,
+                "rule": bad_row.rule, "detail": RULE_TEXT[bad_row.rule],
                 "value": None if bad_row.column is None else str(rendered.iloc[pos][bad_row.column]),
             }
             if bad_row.rule == "exact_duplicate":
@@ -1482,7 +1552,8 @@ class _Writer:
         })
 
 
-def _canonical_catalogue(unis: pd.DataFrame, off: pd.DataFrame, cat: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
+def _canonical_catalogue(unis: pd.DataFrame, off: pd.DataFrame, cat: pd.DataFrame,
+                         names: dict[str, str]) -> pd.DataFrame:
     u = off.u.to_numpy()[cat.o.to_numpy()]
     major = off.major_code.to_numpy()[cat.o.to_numpy()]
     graduates = cat.graduates.to_numpy()
@@ -1538,11 +1609,12 @@ def generate(out_dir: Path, scale: int = 1, seed: int = 2026, reference_dir: Pat
         "cities_with_universities": int(unis.city_name.nunique()),
         "cities_with_enterprises": int(ent.city_name.nunique()),
         "majors": int(off.major_code.nunique()), "offerings": len(off),
-        "catalogue_rows": int((cat.year >= YEARS[0]).sum()), "enterprises": len(ent), "survey_rows": len(survey),
-        "bases": len(bases),
+        "catalogue_rows": int((cat.year >= YEARS[0]).sum()), "enterprises": len(ent),
+        "survey_rows": len(survey), "bases": len(bases),
         "graduates_by_year": {str(y): graduates_by_year[y] for y in YEARS},
-        "employed_in_province_by_year": {
-            str(y): int(cat.employed_in_province[(cat.year == y) & (cat.graduates > 0)].sum()) for y in YEARS},
+        "employed_in_province_by_year": {str(y): int(cat.employed_in_province[(cat.year == y)
+                                                                           & (cat.graduates > 0)].sum())
+                                         for y in YEARS},
         "demand_by_year": {str(y): int(survey.headcount[survey.survey_year == str(y)].astype(int).sum())
                            for y in YEARS},
     }
@@ -1552,8 +1624,9 @@ def generate(out_dir: Path, scale: int = 1, seed: int = 2026, reference_dir: Pat
         for p_idx, province in enumerate(provinces):
             for y_idx, year in enumerate(YEARS):
                 part = frame[(frame.province == province) & (frame[year_column] == str(year))]
-                writer.emit(kind, f"{province_en[province].lower()}_{year}_{kind}", part.reset_index(drop=True),
-                            file_style(kind, p_idx, y_idx, scale), province, year, _plan(kind, province, year))
+                name = f"{province_en[province].lower()}_{year}_{kind}"
+                writer.emit(kind, name, part.reset_index(drop=True), file_style(kind, p_idx, y_idx, scale),
+                            province, year, _plan(kind, province, year))
     del catalogue, survey, frame, part  # written: free them before the big placement files
 
     # placements, generated and written per province and year; base use is counted for the capacities
@@ -1562,13 +1635,15 @@ def generate(out_dir: Path, scale: int = 1, seed: int = 2026, reference_dir: Pat
     totals["placement_rows"] = 0
     for p_idx, province in enumerate(provinces):
         for y_idx, year in enumerate(YEARS):
-            placements, base_index = build_placements(model, unis, off, cat, bases, province, p_idx, year, seed)
+            placements, base_index = build_placements(model, unis, off, cat, bases, province, p_idx, year,
+                                                      seed)
             use[:, y_idx] += np.bincount(base_index, minlength=len(bases))
             totals["placement_rows"] += len(placements)
             writer.emit("placements", f"{province_en[province].lower()}_{year}_placements", placements,
                         file_style("placements", p_idx, y_idx, scale), province, year,
                         _plan("placements", province, year))
             del placements, base_index
+            gc.collect()  # pandas frames sit in reference cycles: free this chunk before building the next
 
     # bases (one file per province of the university), capacity sized on their busiest year
     rng = _rng(seed, _BASES, 1)
@@ -1594,20 +1669,22 @@ def generate(out_dir: Path, scale: int = 1, seed: int = 2026, reference_dir: Pat
         reference_file = settings.LANDING_REFERENCE_UNIVERSITIES.as_posix()
         synthetic = unis[unis.synthetic][list(ref.universities.columns)]
         (out_dir / reference_file).parent.mkdir(parents=True, exist_ok=True)
-        (out_dir / reference_file).write_bytes(synthetic.to_csv(index=False, lineterminator="\n").encode("utf-8"))
+        text = synthetic.to_csv(index=False, lineterminator="\n")
+        (out_dir / reference_file).write_bytes(text.encode("utf-8"))
 
     manifest = {
         "generator": "sources.demo.generator",
         "seed": seed, "scale": scale, "years": list(YEARS),
-        "note": "Not a source file: lists the files written and every deliberately bad row (row = spreadsheet "
-                "row, header row 1, or 2 below an XLSX title row).",
+        "note": "Not a source file: lists the files written and every deliberately bad row (row = "
+                "spreadsheet row, header row 1, or 2 below an XLSX title row).",
         "totals": totals,
         "story": {"shortage_majors": list(SHORTAGE_MAJORS), "surplus_majors": list(SURPLUS_MAJORS)},
         "reference_universities": reference_file,
         "files": writer.files,
         "bad_rows": writer.bad_rows,
     }
-    (out_dir / MANIFEST_NAME).write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    text = json.dumps(manifest, ensure_ascii=False, indent=2) + "\n"
+    (out_dir / MANIFEST_NAME).write_text(text, encoding="utf-8")
     return manifest
 
 

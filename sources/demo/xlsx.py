@@ -119,15 +119,15 @@ def sheet_xml(headers: list[str], frame: pd.DataFrame, kinds: list[pd.Series], t
             cell = np.where(is_number, (ref + '"><v>' + values + "</v></c>").to_numpy(), cell)
         is_date = kind == DATE
         if is_date.any():
-            days = (pd.to_datetime(values.where(is_date), format="%Y-%m-%d").to_numpy().astype("datetime64[D]")
-                    - _EXCEL_EPOCH).astype("timedelta64[D]").astype(np.int64)
-            cell = np.where(is_date, (ref + '" s="1"><v>' + pd.Series(days.astype(str)) + "</v></c>").to_numpy(),
-                            cell)
+            dates = pd.to_datetime(values.where(is_date), format="%Y-%m-%d").to_numpy()
+            dates = dates.astype("datetime64[D]")
+            serial = pd.Series((dates - _EXCEL_EPOCH).astype(np.int64).astype(str))  # days since 1899-12-30
+            cell = np.where(is_date, (ref + '" s="1"><v>' + serial + "</v></c>").to_numpy(), cell)
         body = body + np.where(values.to_numpy() == "", "", cell)
     rows = ('<row r="' + row_no + '">' + body + "</row>").tolist()
     last = f"{column_letter(n_cols - 1)}{first - 1 + n_rows if n_rows else first - 1}"
-    return "".join([_HEAD, f'<worksheet xmlns="{_MAIN}"><dimension ref="A1:{last}"/><sheetData>', *fixed, *rows,
-                    "</sheetData></worksheet>"])
+    opening = f'<worksheet xmlns="{_MAIN}"><dimension ref="A1:{last}"/><sheetData>'
+    return "".join([_HEAD, opening, *fixed, *rows, "</sheetData></worksheet>"])
 
 
 def workbook_bytes(sheet_name: str, sheet: str, creator: str, timestamp: dt.datetime) -> bytes:
@@ -136,16 +136,17 @@ def workbook_bytes(sheet_name: str, sheet: str, creator: str, timestamp: dt.date
     workbook = (_HEAD + f'<workbook xmlns="{_MAIN}" xmlns:r="{_REL}"><sheets>'
                 f'<sheet name="{escape(sheet_name)}" sheetId="1" r:id="rId1"/></sheets></workbook>')
     core = (_HEAD + '<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/'
-            'core-properties" xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dcterms="http://purl.org/dc/terms/"'
-            ' xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
+            'core-properties" xmlns:dc="http://purl.org/dc/elements/1.1/"'
+            ' xmlns:dcterms="http://purl.org/dc/terms/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
             f"<dc:creator>{escape(creator)}</dc:creator>"
             f'<dcterms:created xsi:type="dcterms:W3CDTF">{stamp}</dcterms:created>'
             f'<dcterms:modified xsi:type="dcterms:W3CDTF">{stamp}</dcterms:modified></cp:coreProperties>')
-    app = (_HEAD + '<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties">'
-           f"<Application>{escape(creator)}</Application></Properties>")
+    app = (_HEAD + '<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/'
+           f'extended-properties"><Application>{escape(creator)}</Application></Properties>')
     parts = (("[Content_Types].xml", _CONTENT_TYPES), ("_rels/.rels", _ROOT_RELS), ("docProps/app.xml", app),
-             ("docProps/core.xml", core), ("xl/workbook.xml", workbook), ("xl/_rels/workbook.xml.rels", _WORKBOOK_RELS),
-             ("xl/styles.xml", _STYLES), ("xl/worksheets/sheet1.xml", sheet))
+             ("docProps/core.xml", core), ("xl/workbook.xml", workbook),
+             ("xl/_rels/workbook.xml.rels", _WORKBOOK_RELS), ("xl/styles.xml", _STYLES),
+             ("xl/worksheets/sheet1.xml", sheet))
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, text in parts:
