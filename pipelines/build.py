@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 import dagster as dg
 
 from pipelines.defs.resources import portal_resource
+from sources.kinds import KINDS
 from sources.loading import FileReport
 from warehouse import connection
 
@@ -41,23 +42,24 @@ def run_build(instance: dg.DagsterInstance | None = None, log_level: str = "WARN
         with connection.writer(portal.build) as con:
             tables = {r[0] for r in con.execute(
                 "SELECT schema_name || '.' || table_name FROM duckdb_tables()").fetchall()}
-            for kind in ("catalogue", "survey", "bases", "placements"):
+            for kind in KINDS:
                 if f"raw.{kind}__files" in tables:
                     rows = con.execute(
                         "SELECT file, kind, sha256, status, rows_read, rows_loaded, rows_quarantined, message "
                         f"FROM raw.{kind}__files ORDER BY file").fetchall()
                     outcome.file_lines += [FileReport(*row).line() for row in rows]
+    failed_checks = []
     for check in result.get_asset_check_evaluations():
         name = f"{check.asset_key.to_user_string()}:{check.check_name}"
         outcome.check_lines.append(f"check {name}: {'passed' if check.passed else 'FAILED'}")
-    published_key = dg.AssetKey(["published_warehouse"])
-    outcome.published = any(
-        m.asset_key == published_key for m in result.get_asset_materialization_events() for m in [m.materialization]
-    )
+        if not check.passed:
+            failed_checks.append(name)
+    outcome.published = dg.AssetKey(["published_warehouse"]) in {
+        event.materialization.asset_key for event in result.get_asset_materialization_events()
+    }
     if not outcome.published:
-        failed = [c.split(" ")[1] for c in outcome.check_lines if c.endswith("FAILED")]
         errors = [e.message for e in result.all_events if e.is_step_failure]
         outcome.failure = "; ".join(
-            ([f"blocking check(s) failed: {', '.join(failed)}"] if failed else []) + errors[:3]
+            ([f"blocking check(s) failed: {', '.join(failed_checks)}"] if failed_checks else []) + errors[:3]
         ) or None
     return outcome

@@ -14,6 +14,16 @@ from pathlib import Path
 
 from sources import settings
 
+# Default storage (SQLite under DAGSTER_HOME). Builds write one DuckDB file, so the run queue lets one
+# build_warehouse run at a time: the sensor, the schedule and UI launches wait for each other.
+DAGSTER_YAML = """\
+run_queue:
+  tag_concurrency_limits:
+    - key: portal/writes
+      value: build_database
+      limit: 1
+"""
+
 
 def _use_paths(landing: str | None, warehouse: str | None) -> tuple[Path, Path]:
     """Resolve paths (flag, else environment, else default) and export them for the Dagster definitions."""
@@ -28,7 +38,9 @@ def _dagster_home() -> Path:
     """Runs of `portal build` and `portal ui` share one Dagster instance, so the UI shows both."""
     home = Path(os.environ.get("DAGSTER_HOME") or settings.REPO_ROOT / ".dagster_home")
     home.mkdir(parents=True, exist_ok=True)
-    (home / "dagster.yaml").touch()  # default storage (SQLite under DAGSTER_HOME), stated rather than implied
+    config = home / "dagster.yaml"
+    if not config.exists():
+        config.write_text(DAGSTER_YAML, encoding="utf-8")
     os.environ["DAGSTER_HOME"] = str(home)
     return home
 

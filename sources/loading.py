@@ -12,7 +12,6 @@ content (file name + sha256) was first loaded, carried over from the previous bu
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -128,15 +127,15 @@ def _load_file(
     con.execute(f"CREATE OR REPLACE TEMP TABLE _normalised AS {normalise_select(kind, '_incoming')}")
     bad_column, bad_reason = violation_case(kind)
     raw_fields = ", ".join(
-        f"\"student_key\" := {student_key_sql('norm_code(r.university_code)', 'norm_code(r.student_id)')}"
+        f"\"student_key\" := {student_key_sql('n.university_code', 'n.student_id')}"
         if c.type is STUDENT_ID
-        else f'"{c.name}" := r."{c.name}"'
+        else f'"{c.name}" := mask_personal(nfkc(r."{c.name}"))'
         for c in kind.stored_columns
     )
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE _checked AS
-        SELECT n.*, {bad_column} AS bad_column, {bad_reason} AS bad_reason,
+        SELECT n.*, {bad_column} AS bad_column, mask_personal({bad_reason}) AS bad_reason,
                to_json(struct_pack({raw_fields})) AS raw_row
         FROM _incoming r JOIN _normalised n USING (source_row) CROSS JOIN _lookups lk
         """,
@@ -158,12 +157,13 @@ def _load_file(
     )
     carries_personal_data = any(c.personal or c.type is STUDENT_ID for c in kind.columns)
     for reject in result.structural_rejects:
-        # a line that could not be split cannot be cleaned of personal fields, so it is not kept
-        raw = None if carries_personal_data else {"line": reject.raw_line}
+        # A line that could not be split cannot be cleaned of personal fields, so for files that carry
+        # them it is not kept; elsewhere it is kept with ID- and phone-shaped values masked.
         con.execute(
-            f"INSERT INTO raw.{kind.name}__quarantine VALUES ($file, $kind, $row, NULL, $reason, $raw)",
+            f"""INSERT INTO raw.{kind.name}__quarantine VALUES ($file, $kind, $row, NULL, $reason,
+                CASE WHEN $keep THEN to_json({{'line': mask_personal(nfkc($line))}}) END)""",
             {"file": shown, "kind": kind.name, "row": reject.source_row, "reason": reject.reason,
-             "raw": None if raw is None else json.dumps(raw, ensure_ascii=False)},
+             "keep": not carries_personal_data, "line": reject.raw_line},
         )
     loaded, quarantined = con.execute(
         "SELECT count(*) FILTER (WHERE bad_column IS NULL), count(*) FILTER (WHERE bad_column IS NOT NULL) "

@@ -40,6 +40,8 @@ PLACEMENTS = SourceKind(
         Column("mode", "实习形式", TEXT, required=False, aliases=("实习方式",)),
     ),
     row_rules=(
+        RowRule("year", "{year} <> year({start_date})",
+                "'year ' || {year} || ' is not the year of the start date ' || {start_date}"),
         RowRule("end_date", "{end_date} < {start_date}",
                 "'end date ' || {end_date} || ' is before start date ' || {start_date}"),
         RowRule("base_id", "{base_id} NOT IN (SELECT base_id FROM raw.bases)",

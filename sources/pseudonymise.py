@@ -19,6 +19,30 @@ from sources import settings
 
 _BLOCK = 64  # SHA-256 block size in bytes
 
+# Values shaped like a mainland ID number or a mobile number, bounded by non-alphanumerics so that a run
+# of digits inside a hex pseudonym or a credit code is not taken for one. Group 1 and the last group are
+# the boundaries, kept when a value is masked.
+ID_NUMBER = (
+    r"(^|[^0-9A-Za-z])[1-9][0-9]{5}(?:19|20)[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])[0-9]{3}[0-9Xx]"
+    r"([^0-9A-Za-z]|$)"
+)
+MOBILE = r"(^|[^0-9A-Za-z])1[3-9][0-9]{9}([^0-9A-Za-z]|$)"
+MASK = "〔已删除 removed〕"
+
+
+def personal_data_macros_sql() -> str:
+    """TEMP macros: `has_personal_value(x)` and `mask_personal(x)` (x with such values replaced by MASK).
+
+    Masking runs twice because two values separated by one character share that boundary character.
+    """
+    once = f"regexp_replace(regexp_replace(x, '{ID_NUMBER}', '\\1{MASK}\\2', 'g'), '{MOBILE}', '\\1{MASK}\\2', 'g')"
+    return (
+        f"CREATE OR REPLACE TEMP MACRO has_personal_value(x) AS "
+        f"regexp_matches(x, '{ID_NUMBER}') OR regexp_matches(x, '{MOBILE}');\n"
+        f"CREATE OR REPLACE TEMP MACRO mask_personal_once(x) AS {once};\n"
+        "CREATE OR REPLACE TEMP MACRO mask_personal(x) AS mask_personal_once(mask_personal_once(x));\n"
+    )
+
 
 def load_key() -> bytes:
     """The pseudonymisation key: PORTAL_SECRET if set, else the key file (created once, mode 0600)."""

@@ -85,7 +85,7 @@ def _map_headers(headers: list[str], kind: SourceKind, shown_name: str) -> tuple
         names = ", ".join(f"{c.chinese} ({c.name})" for c in missing)
         raise FileRejected(
             f"{shown_name}: missing required column(s) {names}; "
-            f"a {kind.description} file needs the headers listed in docs/data-contracts.md"
+            f"the headers of {kind.name} files are listed in docs/data-contracts.md"
         )
     return found, unknown
 
@@ -99,37 +99,58 @@ def _decoded_csv_path(path: Path, shown_name: str, workdir: Path) -> Path:
     if b"\x00" in data[:65536]:
         raise FileRejected(f"{shown_name}: not a text file (binary content); save it as CSV or XLSX")
     try:
-        data.decode("utf-8")
-        return path
+        text, transcoded = data.decode("utf-8"), False
     except UnicodeDecodeError:
-        pass
-    try:
-        text = data.decode("gb18030")  # strict: a wrong guess must fail, never silently corrupt names
-    except UnicodeDecodeError as err:
+        try:
+            # strict: a wrong guess must fail, never silently corrupt names
+            text, transcoded = data.decode("gb18030"), True
+        except UnicodeDecodeError as err:
+            raise FileRejected(
+                f"{shown_name}: neither UTF-8 nor GBK/GB18030 text (undecodable byte at offset {err.start}); "
+                "save it from Excel as 'CSV UTF-8'"
+            ) from err
+    if text.count('"') % 2:
+        # an unclosed quote makes the reader swallow every line after it into one cell
+        line = text.count("\n", 0, text.rfind('"')) + 1
         raise FileRejected(
-            f"{shown_name}: neither UTF-8 nor GBK/GB18030 text (undecodable byte at offset {err.start}); "
-            "save it from Excel as 'CSV UTF-8'"
-        ) from err
+            f'{shown_name}: a quotation mark (") is opened and never closed (last one on line {line}); '
+            "fix that cell and save the file again"
+        )
+    if not transcoded:
+        return path
     out = workdir / "decoded.csv"
     out.write_text(text, encoding="utf-8")
     return out
 
 
-def _csv_header(readable: Path, shown_name: str) -> tuple[list[str], str]:
-    """The header cells and the delimiter (the one of , ; tab | the header line uses most)."""
+def _csv_header(readable: Path, kind: SourceKind, shown_name: str) -> tuple[int, list[str], str]:
+    """Where the header is (0-based line, below any title lines), its cells, and the delimiter."""
+    accepted = header_map(kind)
     with readable.open(encoding="utf-8-sig", newline="") as f:
-        first_line = next((line for line in f if line.strip()), "")
-    delimiter = max(CSV_DELIMITERS, key=first_line.count)
-    if first_line.count(delimiter) == 0:
-        raise FileRejected(f"{shown_name}: the first line has no column separators; is this a CSV file?")
-    return next(csv.reader([first_line], delimiter=delimiter)), delimiter
+        top = [line for _, line in zip(range(MAX_TITLE_ROWS), f)]
+    best: tuple[int, int, list[str], str] | None = None  # (known headers, -line, cells, delimiter)
+    for index, line in enumerate(top):
+        for delimiter in CSV_DELIMITERS:
+            if line.count(delimiter) == 0:
+                continue
+            cells = next(csv.reader([line], delimiter=delimiter))
+            candidate = (sum(header_key(c) in accepted for c in cells), -index, cells, delimiter)
+            if best is None or candidate[:2] > best[:2]:
+                best = candidate
+    if best is None:
+        raise FileRejected(f"{shown_name}: no line at the top has column separators; is this a CSV file?")
+    known, minus_index, cells, delimiter = best
+    if known == 0:
+        cells = next(csv.reader([top[0]], delimiter=delimiter))  # report against the first line
+        minus_index = 0
+    return -minus_index, cells, delimiter
 
 
 def _read_csv(con: duckdb.DuckDBPyConnection, path: Path, kind: SourceKind, shown_name: str) -> ReadResult:
     sha = file_sha256(path)
     with tempfile.TemporaryDirectory(prefix="portal-read-") as tmp:
         readable = _decoded_csv_path(path, shown_name, Path(tmp))
-        headers, delimiter = _csv_header(readable, shown_name)
+        header_line, headers, delimiter = _csv_header(readable, kind, shown_name)
         found, unknown = _map_headers(headers, kind, shown_name)
         # Columns by position, all text: the header was read above, so nothing is left to guessing
         # (the sniffer can misjudge a small file with a broken line). Lines with too many or too few
@@ -143,7 +164,7 @@ def _read_csv(con: duckdb.DuckDBPyConnection, path: Path, kind: SourceKind, show
             con.execute("DROP TABLE IF EXISTS _rejects; DROP TABLE IF EXISTS _rejects_scan")
             con.execute(
                 f"""CREATE OR REPLACE TEMP TABLE _scanned AS SELECT {selected} FROM read_csv(?,
-                    columns = {positional}, header = true, delim = ?, quote = '"', escape = '"',
+                    columns = {positional}, header = true, skip = {header_line}, delim = ?, quote = '"', escape = '"',
                     auto_detect = false, strict_mode = true, store_rejects = true,
                     rejects_table = '_rejects', rejects_scan = '_rejects_scan')""",
                 [str(readable), delimiter],
@@ -159,7 +180,9 @@ def _read_csv(con: duckdb.DuckDBPyConnection, path: Path, kind: SourceKind, show
         StructuralReject(int(line), f"malformed line ({etype.lower()}; the header has {len(headers)} columns)", csv_line)
         for line, etype, csv_line in rejects
     ]
-    # Data rows take spreadsheet rows 2, 3, … in order, skipping the lines the reader rejected.
+    # Data rows take spreadsheet rows (header row + 1), … in order, skipping the lines the reader rejected.
+    # (Blank lines are not counted: a file with blank lines between rows is numbered as if they were not there.)
+    first_data_row = header_line + 2
     con.execute("CREATE OR REPLACE TEMP TABLE _reject_lines AS SELECT unnest(?::INTEGER[]) AS line", [reject_lines])
     con.execute(
         """
@@ -167,12 +190,14 @@ def _read_csv(con: duckdb.DuckDBPyConnection, path: Path, kind: SourceKind, show
         WITH scanned AS (SELECT row_number() OVER () AS ordinal, * FROM _scanned),
              lines AS (
                 SELECT line, row_number() OVER (ORDER BY line) AS ordinal
-                FROM range(2, 2 + (SELECT count(*) FROM _scanned) + (SELECT count(*) FROM _reject_lines)) t(line)
+                FROM range($first, $first + (SELECT count(*) FROM _scanned) + (SELECT count(*) FROM _reject_lines))
+                     t(line)
                 WHERE line NOT IN (SELECT line FROM _reject_lines)
              )
         SELECT lines.line::INTEGER AS source_row, scanned.* EXCLUDE (ordinal)
         FROM scanned JOIN lines USING (ordinal)
-        """
+        """,
+        {"first": first_data_row},
     )
     con.execute("DROP TABLE _scanned")
     rows = con.execute("SELECT count(*) FROM _incoming").fetchone()[0]

@@ -58,7 +58,7 @@ def load_reference_table(con: duckdb.DuckDBPyConnection, table: str, landing: Pa
     the bundled list); a bundled entry wins over a landing entry with the same code.
     """
     con.execute("CREATE SCHEMA IF NOT EXISTS reference")
-    bundled = settings.REFERENCE_DIR / f"{table}.csv"
+    bundled = settings.reference_dir() / f"{table}.csv"
     query = _read_reference_csv(con, table, bundled, ", 'bundled' AS listed_in" if table == "universities" else "")
     if table == "universities" and landing is not None:
         supplement = landing / settings.LANDING_REFERENCE_UNIVERSITIES

@@ -44,7 +44,14 @@ _NOT_WHOLE = Check(
 )
 _NEGATIVE = Check("{v} < 0", "'negative count: ' || {c}")
 
-TEXT = ColumnType("text", "VARCHAR", "norm_text({c})")
+# Free text must not carry personal data: a cell with an ID or mobile number is quarantined (and masked).
+TEXT = ColumnType(
+    "text",
+    "VARCHAR",
+    "norm_text({c})",
+    (Check("has_personal_value(nfkc({c}))", "'contains what looks like an ID or mobile number (masked here); "
+           "personal data must not be sent'"),),
+)
 YEAR = ColumnType(
     "year",
     "INTEGER",
@@ -158,7 +165,13 @@ MAJOR_LIST = ColumnType(
     ),
 )
 # The student number is personal: it only ever leaves the reader as a keyed hash (see pseudonymise.py).
-STUDENT_ID = ColumnType("student_id", "VARCHAR", "norm_code({c})")
+# All-digit numbers lose their leading zeros in Excel, so they are compared without them: 00123 = 123.
+STUDENT_ID = ColumnType(
+    "student_id",
+    "VARCHAR",
+    "CASE WHEN regexp_matches(norm_code({c}), '^[0-9]+$') THEN coalesce(nullif(ltrim(norm_code({c}), '0'), ''), '0')"
+    " ELSE norm_code({c}) END",
+)
 #: personal columns are recognised (so they are never mistaken for unknown columns) and never read
 PERSONAL = ColumnType("personal", "VARCHAR", "NULL")
 

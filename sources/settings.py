@@ -16,9 +16,6 @@ REFERENCE_DIR = Path(__file__).resolve().parent / "reference"
 DEFAULT_LANDING = REPO_ROOT / "sources" / "landing"
 DEFAULT_WAREHOUSE = REPO_ROOT / "warehouse" / "portal.duckdb"
 
-#: landing sub-folders, one per source kind, in load order (bases before placements: placements are
-#: validated against the bases).
-LANDING_KINDS = ("catalogue", "survey", "bases", "placements")
 SOURCE_SUFFIXES = (".csv", ".txt", ".xlsx")
 #: optional supplement to the university register, for institutions not in the bundled list
 LANDING_REFERENCE_UNIVERSITIES = Path("reference") / "universities.csv"
@@ -32,6 +29,11 @@ def warehouse_path() -> Path:
     return Path(os.environ.get("PORTAL_WAREHOUSE") or DEFAULT_WAREHOUSE)
 
 
+def reference_dir() -> Path:
+    """The reference lists: the bundled ones, or an edited copy named by PORTAL_REFERENCE_DIR."""
+    return Path(os.environ.get("PORTAL_REFERENCE_DIR") or REFERENCE_DIR)
+
+
 def secret_file() -> Path:
     """Where the pseudonymisation key lives when PORTAL_SECRET is not set: outside the warehouse."""
     explicit = os.environ.get("PORTAL_SECRET_FILE")
@@ -42,16 +44,13 @@ def secret_file() -> Path:
 
 
 # --- codes -----------------------------------------------------------------------------------------
-UNIVERSITY_CODE_PATTERN = r"^1[0-9]{4}$|^9[0-9]{4}$"  # MoE institution codes; 9xxxx = synthetic (demo scale > 1)
-MAJOR_CODE_PATTERN = r"^[0-9]{6}[TK]{0,2}$"
-INDUSTRY_CODE_PATTERN = r"^[A-T][0-9]{2}$"
 #: unified social credit code (GB 32100-2015): 18 characters, no I, O, S, V, Z
 USCC_PATTERN = r"^[0-9A-HJ-NPQRTUWXY]{18}$"
 
 # --- metrics (shared/METRICS.md) ---------------------------------------------------------------
 SHORTAGE_ALIGNMENT = 1.25  # alignment >= this is a shortage
 SURPLUS_ALIGNMENT = 0.80  # alignment <= this is a surplus
-PROJECTION_LAG_YEARS = {"本科": 4, "专科": 3, "高职": 3}
-#: groups smaller than this are suppressed on dashboards
-MIN_GROUP_SIZE = 5
+#: projected supply = enrolment this many years earlier, by level (catalogue levels are normalised to these)
+PROJECTION_LAG_YEARS = {"本科": 4, "专科": 3}
+#: the geography name of the whole region in the gap marts
 REGION_GEOGRAPHY = "northeast"

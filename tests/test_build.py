@@ -4,6 +4,7 @@ that must not replace a good one."""
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -12,6 +13,7 @@ import duckdb
 import pandas as pd
 import pytest
 
+from sources import settings
 from tests.conftest import csv_bytes, materialize_all
 from tests.test_rules import (
     BASES_HEADER,
@@ -178,13 +180,33 @@ def test_a_failing_blocking_check_keeps_the_published_warehouse(tmp_path, cli_en
     warehouse = tmp_path / "out" / "portal.duckdb"
     assert portal("build", "--landing", str(good), "--warehouse", str(warehouse), env=cli_env).returncode == 0
     before = warehouse.read_bytes()
-    # a clerk pasted a student's ID number into a free-text field: the build must not publish it
-    leaking = small_landing(tmp_path / "bad", survey_skills="联系人身份证 110101200001011234")
-    done = portal("build", "--landing", str(leaking), "--warehouse", str(warehouse), env=cli_env)
+    # data staff edit a copy of the crosswalk and leave software engineering's weights summing to 0.9
+    edited = tmp_path / "reference"
+    shutil.copytree(settings.REFERENCE_DIR, edited)
+    crosswalk = pd.read_csv(edited / "major_industry_crosswalk.csv", dtype=str)
+    first = crosswalk.index[crosswalk.major_code == "080902"][0]
+    crosswalk.loc[first, "weight"] = f"{float(crosswalk.loc[first, 'weight']) - 0.1:.2f}"
+    crosswalk.to_csv(edited / "major_industry_crosswalk.csv", index=False)
+    done = portal("build", "--landing", str(good), "--warehouse", str(warehouse),
+                  env={**cli_env, "PORTAL_REFERENCE_DIR": str(edited)})
     assert done.returncode == 1
-    assert "check raw/placements:no_personal_data: FAILED" in done.stdout
+    assert "check reference/major_industry_crosswalk:crosswalk_weights_sum_to_one: FAILED" in done.stdout
     assert "NOT published" in done.stderr
     assert warehouse.read_bytes() == before
+
+
+def test_personal_numbers_pasted_into_free_text_are_quarantined_masked(tmp_path, cli_env):
+    # a clerk pasted a student's ID number into a survey's skills cell
+    landing = small_landing(tmp_path, survey_skills="联系人身份证 110101200001011234")
+    warehouse = tmp_path / "out" / "portal.duckdb"
+    done = portal("build", "--landing", str(landing), "--warehouse", str(warehouse), env=cli_env)
+    assert done.returncode == 0, done.stderr
+    assert "survey/s.csv: read 1, loaded 0, quarantined 1" in done.stdout.splitlines()
+    assert b"110101200001011234" not in warehouse.read_bytes()
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        [(column, reason, raw)] = con.execute(
+            "SELECT column_name, reason, raw_row::VARCHAR FROM audit.quarantine").fetchall()
+    assert column == "skills" and "ID or mobile number" in reason and "联系人身份证" in raw
 
 
 def test_build_without_landing_folder_says_what_to_do(tmp_path, cli_env):

@@ -138,3 +138,24 @@ def test_identical_file_under_another_name_loads_once(load_landing):
     assert loaded.report("copy_of_a.csv").status == "rejected"
     assert "same content as catalogue/a.csv" in loaded.report("copy_of_a.csv").message
     assert loaded.rows("SELECT count(*) FROM raw.catalogue") == [(1,)]
+
+
+def test_gbk_csv_with_a_title_row_above_the_header(load_landing):
+    title = "2024年辽宁省高校本科专业目录\n"
+    malformed = "2024,10145,东北大学,辽宁省,沈阳市,本科,080903,网络工程,60,50,多余\n"
+    good_after = ",".join(str(v) for v in [2024, "10145", "东北大学", "辽宁省", "沈阳市", "本科", "080901", "计算机科学与技术", 90, 80])
+    text = title + csv_bytes(CATALOGUE_HEADER, [GOOD_CATALOGUE]).decode() + malformed + good_after + "\n"
+    loaded = load_landing({"catalogue": {"c.csv": text.encode("gbk")}})
+    report = loaded.report("c.csv")
+    assert (report.rows_read, report.rows_loaded, report.rows_quarantined) == (3, 2, 1)
+    # title row 1, header row 2: data rows are 3, 4 (malformed) and 5
+    assert loaded.rows("SELECT source_row, major_code FROM raw.catalogue ORDER BY 1") == [(3, "080902"), (5, "080901")]
+    assert [q[1] for q in loaded.quarantine("catalogue")] == [4]
+
+
+def test_unclosed_quote_rejects_the_file_instead_of_swallowing_rows(load_landing):
+    text = csv_bytes(CATALOGUE_HEADER, [GOOD_CATALOGUE]).decode().replace("东北大学", '"东北大学', 1)
+    text += ",".join(str(v) for v in GOOD_CATALOGUE).replace("080902", "080901") + "\n"
+    loaded = load_landing({"catalogue": {"c.csv": text.encode()}})
+    report = loaded.report("c.csv")
+    assert report.status == "rejected" and "never closed" in report.message and "line 2" in report.message

@@ -147,3 +147,30 @@ def test_supply_is_projected_from_enrolment_and_flagged(load_landing):
             models.run_model(loaded.con, model)
     supply = loaded.rows("SELECT year, major_code, supply, is_projection FROM facts.supply ORDER BY year, major_code")
     assert supply == [(2021, "080902", 110, False), (2025, "080902", 130, True)]
+
+
+def test_personal_numbers_in_free_text_are_quarantined_and_masked(load_landing):
+    row = with_value(GOOD_SURVEY, 6, "联系人 13812345678，身份证 11010120000101123X")
+    loaded = load_landing({"survey": {"s.csv": csv_bytes(SURVEY_HEADER, [GOOD_SURVEY, row])}})
+    assert_one_quarantined(loaded, "survey", "s.csv", "position", "looks like an ID or mobile number")
+    [(raw,)] = loaded.rows("SELECT raw_row::VARCHAR FROM raw.survey__quarantine")
+    assert "13812345678" not in raw and "11010120000101123X" not in raw and "联系人" in raw
+
+
+def test_student_numbers_that_lost_leading_zeros_are_the_same_student(load_landing):
+    rows = [with_value(GOOD_PLACEMENT, 1, "00123"),
+            with_value(with_value(with_value(GOOD_PLACEMENT, 1, "123"), 5, "2024-09-01"), 6, "2024-10-31")]
+    loaded = load_landing({
+        "bases": {"b.csv": csv_bytes(BASES_HEADER, [GOOD_BASE])},
+        "placements": {"p.csv": csv_bytes(PLACEMENT_HEADER, rows)},
+    })
+    assert loaded.rows("SELECT count(DISTINCT student_key), count(*) FROM raw.placements") == [(1, 2)]
+
+
+def test_placement_year_must_be_the_start_dates_year(load_landing):
+    bad = with_value(with_value(GOOD_PLACEMENT, 1, "20240002"), 0, 2023)
+    loaded = load_landing({
+        "bases": {"b.csv": csv_bytes(BASES_HEADER, [GOOD_BASE])},
+        "placements": {"p.csv": csv_bytes(PLACEMENT_HEADER, [GOOD_PLACEMENT, bad])},
+    })
+    assert_one_quarantined(loaded, "placements", "p.csv", "year", "is not the year of the start date")

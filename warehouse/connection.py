@@ -19,6 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 import sources
+from sources.pseudonymise import personal_data_macros_sql
 
 MACROS_SQL = (Path(sources.__file__).resolve().parent / "macros.sql").read_text(encoding="utf-8")
 
@@ -40,6 +41,7 @@ def writer(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     try:
         con.create_function("nfkc", _nfkc, ["VARCHAR"], "VARCHAR", type="arrow")
         con.execute(MACROS_SQL)
+        con.execute(personal_data_macros_sql())
         yield con
     finally:
         con.close()

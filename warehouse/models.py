@@ -72,6 +72,9 @@ def prepare(con: duckdb.DuckDBPyConnection) -> None:
     """Settings as DuckDB variables and the metric macros, for one build connection."""
     con.execute("SET VARIABLE shortage_alignment = ?", [settings.SHORTAGE_ALIGNMENT])
     con.execute("SET VARIABLE surplus_alignment = ?", [settings.SURPLUS_ALIGNMENT])
+    con.execute("SET VARIABLE bachelor_lag_years = ?", [settings.PROJECTION_LAG_YEARS["本科"]])
+    con.execute("SET VARIABLE vocational_lag_years = ?", [settings.PROJECTION_LAG_YEARS["专科"]])
+    con.execute("SET VARIABLE region_geography = ?", [settings.REGION_GEOGRAPHY])
     con.execute((MODELS_DIR / "macros.sql").read_text(encoding="utf-8"))
 
 

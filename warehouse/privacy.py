@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import duckdb
 
+from sources.pseudonymise import ID_NUMBER, MOBILE
+
 PERSONAL_COLUMN_NAMES = ("student_name", "id_number", "phone", "student_id", "姓名", "身份证号", "手机号", "学号")
-# bounded by non-alphanumerics so a run of digits inside a hex pseudonym is not taken for a number
-ID_NUMBER = r"(^|[^0-9A-Za-z])[1-9][0-9]{5}(19|20)[0-9]{2}(0[1-9]|1[0-2])(0[1-9]|[12][0-9]|3[01])[0-9]{3}[0-9Xx]([^0-9A-Za-z]|$)"
-MOBILE = r"(^|[^0-9A-Za-z])1[3-9][0-9]{9}([^0-9A-Za-z]|$)"
 SCANNED_SCHEMAS = ("reference", "raw", "audit", "staging", "dims", "facts", "marts")
 
 

@@ -3,10 +3,10 @@
 with surveyed as (
     select
         enterprise_id,
-        arg_max(enterprise_name, year * 1000000 + source_row) as enterprise_name,
-        arg_max(industry_code, year * 1000000 + source_row) as industry_code,
-        arg_max(province_name, year * 1000000 + source_row) as province_name,
-        arg_max(city_name, year * 1000000 + source_row) as city_name,
+        arg_max(enterprise_name, (year, source_file, source_row)) as enterprise_name,
+        arg_max(industry_code, (year, source_file, source_row)) as industry_code,
+        arg_max(province_name, (year, source_file, source_row)) as province_name,
+        arg_max(city_name, (year, source_file, source_row)) as city_name,
         true as surveyed
     from staging.survey_positions
     group by enterprise_id

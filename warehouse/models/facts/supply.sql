@@ -14,7 +14,8 @@ with_projection as (
         on earlier.university_code = c.university_code
         and earlier.major_code = c.major_code
         and earlier.level = c.level
-        and earlier.year = c.year - (case c.level when '本科' then 4 else 3 end)
+        and earlier.year = c.year - (case c.level when '本科' then getvariable('bachelor_lag_years')
+                                                 else getvariable('vocational_lag_years') end)
 )
 
 select

@@ -13,7 +13,7 @@ by_geography as (
     select subject, subject_code, 'province', province_name, year, sum(supply), sum(demand), bool_or(is_projection)
     from by_city group by all
     union all
-    select subject, subject_code, 'region', 'northeast', year, sum(supply), sum(demand), bool_or(is_projection)
+    select subject, subject_code, 'region', getvariable('region_geography'), year, sum(supply), sum(demand), bool_or(is_projection)
     from by_city group by all
 ),
 
@@ -27,7 +27,11 @@ shares as (
 ),
 
 judged as (
-    select *, gap_status_reason(supply, demand, ratio(demand_share, supply_share)) as status_reason
+    select
+        * exclude (is_projection),
+        gap_status_reason(supply, demand, ratio(demand_share, supply_share)) as status_reason,
+        -- every share depends on the whole geography-year, so one projected figure flags all its rows
+        bool_or(is_projection) over (partition by subject, geography_level, geography, year) as is_projection
     from shares
 )
 

@@ -1,28 +1,37 @@
--- Enterprise survey rows: one per position, with its distinct required majors.
+-- Enterprise survey rows: one per position, with its distinct required majors. An enterprise's answer
+-- for a survey year is taken from the last file (in file-name order) that has it, so a corrected
+-- resubmission replaces the earlier answer instead of adding to it. The province is the city's own.
 with source as (
     select * from raw.survey
+),
+
+latest as (
+    select *
+    from source
+    qualify source_file = max(source_file) over (partition by survey_year, enterprise_id)
 )
 
 select
     -- ids
-    source_file || '#' || source_row as position_id,
-    survey_year as year,
-    enterprise_id,
-    enterprise_name,
-    industry_code,
-    province as province_name,
-    city as city_name,
+    latest.source_file || '#' || latest.source_row as position_id,
+    latest.survey_year as year,
+    latest.enterprise_id,
+    latest.enterprise_name,
+    latest.industry_code,
+    coalesce(c.province_name, latest.province) as province_name,
+    latest.city as city_name,
     -- position
-    position,
-    education,
-    list_distinct(majors) as major_codes,
-    len(list_distinct(majors)) as major_count,
-    skills,
-    hosts_interns,
-    monthly_salary,
+    latest.position,
+    latest.education,
+    list_distinct(latest.majors) as major_codes,
+    len(list_distinct(latest.majors)) as major_count,
+    latest.skills,
+    latest.hosts_interns,
+    latest.monthly_salary,
     -- numerics
-    headcount,
+    latest.headcount,
     -- lineage
-    source_file,
-    source_row
-from source
+    latest.source_file,
+    latest.source_row
+from latest
+left join reference.cities as c on c.city_name = latest.city
