@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 DEMO_LANDING   ?= sources/landing
 DEMO_WAREHOUSE ?= warehouse/portal.duckdb
 
-.PHONY: venv demo demo-data build ui test lint check-defs bench clean
+.PHONY: venv demo demo-data build ui test lint clean
 
 $(BIN)/portal: pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -39,8 +39,6 @@ test: venv
 lint: venv
 	$(BIN)/ruff check .
 
-bench: venv
-	$(BIN)/python -m benchmarks
 
 clean:
 	rm -rf $(VENV) .pytest_cache
