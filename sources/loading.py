@@ -123,31 +123,30 @@ def _load_file(
     result = read_into_incoming(con, path, kind, shown)
     if result.sha256 in loaded_hashes:
         raise FileRejected(f"{shown}: same content as {loaded_hashes[result.sha256]}, which is already loaded")
-    key_params = {"ipad": ipad, "opad": opad}
     con.execute(f"CREATE OR REPLACE TEMP TABLE _normalised AS {normalise_select(kind, '_incoming')}")
     bad_column, bad_reason = violation_case(kind)
+    pseudonymised = any(c.type is STUDENT_ID for c in kind.stored_columns)
+    # the pseudonym is computed once per row, for the stored row and the quarantined one alike
+    student_key = (
+        f"{student_key_sql('n.university_code', 'n.student_id')} AS student_key," if pseudonymised else ""
+    )
     raw_fields = ", ".join(
-        f"\"student_key\" := {student_key_sql('n.university_code', 'n.student_id')}"
-        if c.type is STUDENT_ID
-        else f'"{c.name}" := mask_personal(nfkc(r."{c.name}"))'
+        '"student_key" := student_key' if c.type is STUDENT_ID else f'"{c.name}" := mask_personal(nfkc(r."{c.name}"))'
         for c in kind.stored_columns
     )
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE _checked AS
-        SELECT n.*, {bad_column} AS bad_column, mask_personal({bad_reason}) AS bad_reason,
+        SELECT n.*, {student_key} {bad_column} AS bad_column, mask_personal({bad_reason}) AS bad_reason,
                to_json(struct_pack({raw_fields})) AS raw_row
         FROM _incoming r JOIN _normalised n USING (source_row) CROSS JOIN _lookups lk
         """,
-        key_params if "$ipad" in raw_fields else None,
+        {"ipad": ipad, "opad": opad} if pseudonymised else None,
     )
-    stored = ", ".join(
-        student_key_sql("university_code", '"student_id"') if c.type is STUDENT_ID else f'"{c.name}"'
-        for c in kind.stored_columns
-    )
+    stored = ", ".join("student_key" if c.type is STUDENT_ID else f'"{c.name}"' for c in kind.stored_columns)
     con.execute(
         f"INSERT INTO raw.{kind.name} SELECT $file, source_row, {stored} FROM _checked WHERE bad_column IS NULL",
-        {"file": shown, **(key_params if "$ipad" in stored else {})},
+        {"file": shown},
     )
     con.execute(
         f"""INSERT INTO raw.{kind.name}__quarantine

@@ -91,9 +91,11 @@ def _map_headers(headers: list[str], kind: SourceKind, shown_name: str) -> tuple
 
 
 # --- CSV -------------------------------------------------------------------------------------------
-def _decoded_csv_path(path: Path, shown_name: str, workdir: Path) -> Path:
-    """A UTF-8 file DuckDB can read: the file itself, or a strict GB18030 → UTF-8 transcoded copy."""
+def _decoded_csv_path(path: Path, shown_name: str, workdir: Path) -> tuple[Path, str]:
+    """A UTF-8 file DuckDB can read (the file itself, or a strict GB18030 → UTF-8 transcoded copy), and
+    the sha256 of the file's bytes, taken from the same single read."""
     data = path.read_bytes()
+    sha = hashlib.sha256(data).hexdigest()
     if not data.strip():
         raise FileRejected(f"{shown_name}: the file is empty")
     if b"\x00" in data[:65536]:
@@ -117,10 +119,10 @@ def _decoded_csv_path(path: Path, shown_name: str, workdir: Path) -> Path:
             "fix that cell and save the file again"
         )
     if not transcoded:
-        return path
+        return path, sha
     out = workdir / "decoded.csv"
     out.write_text(text, encoding="utf-8")
-    return out
+    return out, sha
 
 
 def _csv_header(readable: Path, kind: SourceKind, shown_name: str) -> tuple[int, list[str], str]:
@@ -147,9 +149,8 @@ def _csv_header(readable: Path, kind: SourceKind, shown_name: str) -> tuple[int,
 
 
 def _read_csv(con: duckdb.DuckDBPyConnection, path: Path, kind: SourceKind, shown_name: str) -> ReadResult:
-    sha = file_sha256(path)
     with tempfile.TemporaryDirectory(prefix="portal-read-") as tmp:
-        readable = _decoded_csv_path(path, shown_name, Path(tmp))
+        readable, sha = _decoded_csv_path(path, shown_name, Path(tmp))
         header_line, headers, delimiter = _csv_header(readable, kind, shown_name)
         found, unknown = _map_headers(headers, kind, shown_name)
         # Columns by position, all text: the header was read above, so nothing is left to guessing
