@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import dagster as dg
 
 from pipelines.defs.resources import portal_resource
 from sources.kinds import KINDS
 from sources.loading import FileReport
-from warehouse import connection
+from warehouse import connection, publication
+from warehouse.publication import BuildLockHeld
 
 
 @dataclass
@@ -18,6 +21,8 @@ class BuildOutcome:
     file_lines: list[str] = field(default_factory=list)
     check_lines: list[str] = field(default_factory=list)
     failure: str | None = None
+    #: set when the build did not start because another build holds the lock (one line, no trace)
+    refused: str | None = None
     result: dg.ExecuteInProcessResult | None = None
 
 
@@ -27,8 +32,32 @@ def load_definitions() -> dg.Definitions:
     return defs() if callable(defs) else defs
 
 
+def _file_lines(database: Path) -> list[str]:
+    lines: list[str] = []
+    with connection.reader(database) as con:
+        tables = {r[0] for r in con.execute(
+            "SELECT schema_name || '.' || table_name FROM duckdb_tables()").fetchall()}
+        for kind in KINDS:
+            if f"raw.{kind}__files" in tables:
+                rows = con.execute(
+                    "SELECT file, kind, sha256, status, rows_read, rows_loaded, rows_quarantined, message "
+                    f"FROM raw.{kind}__files ORDER BY file").fetchall()
+                lines += [FileReport(*row).line() for row in rows]
+    return lines
+
+
 def run_build(instance: dg.DagsterInstance | None = None, log_level: str = "WARNING") -> BuildOutcome:
     """Materialize every asset (checks included) with the paths of PORTAL_LANDING / PORTAL_WAREHOUSE."""
+    portal = portal_resource()
+    # Wait or refuse here, before starting Dagster, so the answer is one line (the run takes the lock itself
+    # when it starts, see resources.py; this is only the polite early answer).
+    deadline = time.monotonic() + portal.lock_wait_seconds
+    while (holder := publication.lock_holder(portal.published)) is not None:
+        if time.monotonic() >= deadline:
+            waited = f" (waited {portal.lock_wait_seconds:g} s)" if portal.lock_wait_seconds > 0 else ""
+            return BuildOutcome(False, refused=f"another build is running on {portal.published} ({holder}){waited}; "
+                                "not started — try again when it has finished")
+        time.sleep(0.5)
     defs = load_definitions()
     job = defs.resolve_job_def("build_warehouse")
     result = job.execute_in_process(
@@ -36,30 +65,44 @@ def run_build(instance: dg.DagsterInstance | None = None, log_level: str = "WARN
         raise_on_error=False,
         run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
     )
-    portal = portal_resource()
     outcome = BuildOutcome(published=False, result=result)
-    if portal.build.exists():
-        with connection.writer(portal.build) as con:
-            tables = {r[0] for r in con.execute(
-                "SELECT schema_name || '.' || table_name FROM duckdb_tables()").fetchall()}
-            for kind in KINDS:
-                if f"raw.{kind}__files" in tables:
-                    rows = con.execute(
-                        "SELECT file, kind, sha256, status, rows_read, rows_loaded, rows_quarantined, message "
-                        f"FROM raw.{kind}__files ORDER BY file").fetchall()
-                    outcome.file_lines += [FileReport(*row).line() for row in rows]
+    outcome.published = dg.AssetKey(["published_warehouse"]) in {
+        event.materialization.asset_key for event in result.get_asset_materialization_events()
+    }
+    errors = [error for e in result.all_events
+              if e.is_failure or e.event_type in (dg.DagsterEventType.RUN_FAILURE, dg.DagsterEventType.ENGINE_EVENT)
+              if (error := getattr(e.event_specific_data, "error", None)) is not None]
+    for error in errors:
+        held = next((e for e in [error, *_causes(error)] if e.cls_name == BuildLockHeld.__name__), None)
+        if held is not None:
+            outcome.refused = held.message.strip().removeprefix(f"{_LOCK_ERROR}: ")
+            return outcome
+    database = publication.build_file(portal.published, result.run_id)
+    if outcome.published:
+        database = portal.published
+    if database.exists():
+        outcome.file_lines = _file_lines(database)
     failed_checks = []
     for check in result.get_asset_check_evaluations():
         name = f"{check.asset_key.to_user_string()}:{check.check_name}"
         outcome.check_lines.append(f"check {name}: {'passed' if check.passed else 'FAILED'}")
         if not check.passed:
             failed_checks.append(name)
-    outcome.published = dg.AssetKey(["published_warehouse"]) in {
-        event.materialization.asset_key for event in result.get_asset_materialization_events()
-    }
     if not outcome.published:
-        errors = [e.message for e in result.all_events if e.is_step_failure]
+        messages = [e.message.strip().splitlines()[0] for e in errors]
         outcome.failure = "; ".join(
-            ([f"blocking check(s) failed: {', '.join(failed_checks)}"] if failed_checks else []) + errors[:3]
+            ([f"blocking check(s) failed: {', '.join(failed_checks)}"] if failed_checks else []) + messages[:3]
         ) or None
     return outcome
+
+
+_LOCK_ERROR = f"{publication.__name__}.{BuildLockHeld.__name__}"
+
+
+def _causes(error) -> list:
+    found = []
+    while error is not None:
+        error = error.cause or error.context
+        if error is not None:
+            found.append(error)
+    return found

@@ -1,7 +1,9 @@
 """The `portal` command line: demo data, builds and the Dagster UI.
 
     portal demo-data [--out DIR] [--scale N] [--seed S]
-    portal build [--landing DIR] [--warehouse FILE]
+    portal build [--landing DIR] [--warehouse FILE] [--wait SECONDS]
+    portal status [--warehouse FILE]
+    portal rollback [--warehouse FILE]
     portal ui
 """
 
@@ -23,6 +25,10 @@ run_queue:
       value: build_database
       limit: 1
 """
+
+
+#: `portal build` / `portal rollback` exit status when another build holds the lock
+EXIT_LOCKED = 3
 
 
 def _use_paths(landing: str | None, warehouse: str | None) -> tuple[Path, Path]:
@@ -61,12 +67,17 @@ def cmd_build(args: argparse.Namespace) -> int:
         print(f"no landing folder at {landing}: run `portal demo-data` or point --landing at your files",
               file=sys.stderr)
         return 2
+    if args.wait is not None:
+        os.environ["PORTAL_BUILD_WAIT"] = str(args.wait)
     _dagster_home()
     import dagster as dg
 
     from pipelines.build import run_build
 
     outcome = run_build(dg.DagsterInstance.get())
+    if outcome.refused:
+        print(outcome.refused, file=sys.stderr)
+        return EXIT_LOCKED
     for line in outcome.file_lines:
         print(line)
     for line in outcome.check_lines:
@@ -76,6 +87,63 @@ def cmd_build(args: argparse.Namespace) -> int:
         return 0
     print(f"NOT published: {outcome.failure or 'the build failed'}; {warehouse} is unchanged", file=sys.stderr)
     return 1
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from warehouse import connection, publication
+    from warehouse.status import read_status, status_lines
+
+    _, warehouse = _use_paths(None, args.warehouse)
+    holder = publication.lock_holder(warehouse)
+    if holder:
+        print(f"a build is running now: {holder}")
+    if not warehouse.exists():
+        print(f"nothing published yet at {warehouse}: run `portal build`", file=sys.stderr)
+        return 1
+    with connection.reader(warehouse) as con:
+        lines = status_lines(read_status(con))
+    print(f"published warehouse {warehouse}")
+    for line in lines:
+        print(line)
+    previous = publication.previous_path(warehouse)
+    print(f"previous publication: {previous}" if previous.exists() else "previous publication: none")
+    return 0
+
+
+def _describe(path: Path) -> str:
+    from warehouse import connection
+    from warehouse.status import format_time
+
+    try:
+        with connection.reader(path) as con:
+            build_id, published_at = con.execute("SELECT build_id, published_at FROM audit.build").fetchone()
+        return f"build {build_id} published {format_time(published_at)}"
+    except Exception:  # a publication made before audit.build existed
+        return "a build of unknown id (published before audit.build existed)"
+
+
+def cmd_rollback(args: argparse.Namespace) -> int:
+    from warehouse import publication
+
+    _, warehouse = _use_paths(None, args.warehouse)
+    try:
+        with publication.build_lock(warehouse, "portal rollback"):
+            previous = publication.previous_path(warehouse)
+            if not previous.exists():
+                raise publication.NothingToRollBack(f"no previous publication to restore ({previous} does not exist)")
+            restored, replaced = _describe(previous), _describe(warehouse) if warehouse.exists() else None
+            publication.rollback(warehouse)
+    except publication.BuildLockHeld as err:
+        print(str(err).replace("not started", "not rolled back"), file=sys.stderr)
+        return EXIT_LOCKED
+    except publication.NothingToRollBack as err:
+        print(f"nothing rolled back: {err}", file=sys.stderr)
+        return 1
+    print(f"restored {restored} at {warehouse}")
+    if replaced:
+        print(f"kept the replaced {replaced} as {publication.previous_path(warehouse)} "
+              "(`portal rollback` again undoes this)")
+    return 0
 
 
 def cmd_ui(args: argparse.Namespace) -> int:
@@ -102,7 +170,17 @@ def main(argv: list[str] | None = None) -> int:
     build = sub.add_parser("build", help="load the landing folder, build and publish the warehouse")
     build.add_argument("--landing", help="landing folder (default: PORTAL_LANDING or sources/landing)")
     build.add_argument("--warehouse", help="published DuckDB file (default: PORTAL_WAREHOUSE or warehouse/portal.duckdb)")
+    build.add_argument("--wait", type=float, metavar="SECONDS",
+                       help="if another build is running, wait up to SECONDS for it (default: refuse at once)")
     build.set_defaults(func=cmd_build)
+
+    status = sub.add_parser("status", help="what is published: build time, sources, row counts, checks, quarantine")
+    status.add_argument("--warehouse", help="published DuckDB file (default: PORTAL_WAREHOUSE or warehouse/portal.duckdb)")
+    status.set_defaults(func=cmd_status)
+
+    rollback = sub.add_parser("rollback", help="restore the previous publication (run again to undo)")
+    rollback.add_argument("--warehouse", help="published DuckDB file (default: PORTAL_WAREHOUSE or warehouse/portal.duckdb)")
+    rollback.set_defaults(func=cmd_rollback)
 
     ui = sub.add_parser("ui", help="serve the Dagster UI (dg dev) on the same assets")
     ui.add_argument("--landing")

@@ -75,12 +75,15 @@ def _create_tables(con: duckdb.DuckDBPyConnection, kind: SourceKind) -> None:
 
 
 def _previous_loaded_at(con: duckdb.DuckDBPyConnection, kind: SourceKind) -> dict[tuple[str, str], dt.datetime]:
-    exists = con.execute(
-        "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'raw' AND table_name = ?", [f"{kind.name}__files"]
-    ).fetchone()[0]
-    if not exists:
+    # the previous publication when the build has it attached (each build writes a new file), else this database
+    found = con.execute(
+        "SELECT database_name FROM duckdb_tables() WHERE schema_name = 'raw' AND table_name = ? "
+        "ORDER BY database_name = 'previous' DESC LIMIT 1", [f"{kind.name}__files"]
+    ).fetchall()
+    if not found:
         return {}
-    rows = con.execute(f"SELECT file, sha256, loaded_at FROM raw.{kind.name}__files WHERE sha256 IS NOT NULL")
+    rows = con.execute(
+        f'SELECT file, sha256, loaded_at FROM "{found[0][0]}".raw.{kind.name}__files WHERE sha256 IS NOT NULL')
     return {(f, s): t for f, s, t in rows.fetchall()}
 
 

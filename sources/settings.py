@@ -29,6 +29,11 @@ def warehouse_path() -> Path:
     return Path(os.environ.get("PORTAL_WAREHOUSE") or DEFAULT_WAREHOUSE)
 
 
+def build_wait_seconds() -> float:
+    """How long a build waits for another build holding the lock (PORTAL_BUILD_WAIT; 0: refuse at once)."""
+    return float(os.environ.get("PORTAL_BUILD_WAIT") or 0)
+
+
 def reference_dir() -> Path:
     """The reference lists: the bundled ones, or an edited copy named by PORTAL_REFERENCE_DIR."""
     return Path(os.environ.get("PORTAL_REFERENCE_DIR") or REFERENCE_DIR)

@@ -1,15 +1,12 @@
 """The one place that opens DuckDB connections.
 
-Pipelines write into a *build* database beside the published one; the dashboard and analysts only ever
-open the *published* file, read-only. A finished build whose blocking checks passed is published by
-copying it next to the published file and renaming it over it in one atomic step, so a reader sees the old
-warehouse or the new one, never half of either.
+Pipelines write into a build's own new database beside the published one; the dashboard and analysts only
+ever open the *published* file, read-only, with short-lived connections. How a finished build becomes the
+published file (an atomic rename, no copy) is in warehouse/publication.py.
 """
 
 from __future__ import annotations
 
-import os
-import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,24 +21,29 @@ from sources.pseudonymise import personal_data_macros_sql
 MACROS_SQL = (Path(sources.__file__).resolve().parent / "macros.sql").read_text(encoding="utf-8")
 
 
-def build_path_for(published: Path) -> Path:
-    """The pipelines' working database for a published warehouse path (same folder, so rename is atomic)."""
-    return published.with_name(published.stem + ".build" + published.suffix)
-
-
 def _nfkc(values: pa.Array) -> pa.Array:
     return pc.utf8_normalize(values, "NFKC")
 
 
+#: the name under which a build sees the previous publication (read-only), when there is one
+PREVIOUS = "previous"
+
+
 @contextmanager
-def writer(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A read-write connection to a build database, with the source-normalisation macros registered."""
+def writer(path: Path, previous: Path | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-write connection to a build database, with the source-normalisation macros registered, and
+    the published warehouse `previous` (if given and readable) attached read-only as database `previous`."""
     path.parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(path))
     try:
         con.create_function("nfkc", _nfkc, ["VARCHAR"], "VARCHAR", type="arrow")
         con.execute(MACROS_SQL)
         con.execute(personal_data_macros_sql())
+        if previous is not None and previous.exists():
+            try:
+                con.execute(f"ATTACH ? AS {PREVIOUS} (READ_ONLY)", [str(previous)])
+            except duckdb.Error:
+                pass  # a damaged or foreign file there must not stop the build that replaces it
         yield con
     finally:
         con.close()
@@ -57,15 +59,10 @@ def reader(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
         con.close()
 
 
-def publish(build: Path, published: Path) -> None:
-    """Atomically replace `published` with a copy of the finished `build` database."""
-    with duckdb.connect(str(build)) as con:
-        con.execute("CHECKPOINT")  # fold the WAL into the file so the copy is complete
-    staging = published.with_name(f".{published.name}.publishing-{os.getpid()}")
+def checkpoint(path: Path) -> None:
+    """Fold a closed build database's write-ahead log into its file, so the file alone is the database."""
+    con = duckdb.connect(str(path))
     try:
-        shutil.copyfile(build, staging)
-        with open(staging, "rb+") as f:
-            os.fsync(f.fileno())
-        os.replace(staging, published)
+        con.execute("CHECKPOINT")
     finally:
-        staging.unlink(missing_ok=True)
+        con.close()

@@ -4,12 +4,10 @@
 - raw/<kind>: every landing file of a source kind, read, validated, pseudonymised (its quarantine and
   per-file log are written beside it as raw.<kind>__quarantine and raw.<kind>__files);
 - audit/…, staging/…, dims/…, facts/…, marts/…: one asset per SQL model in warehouse/models/;
-- published_warehouse: the finished build copied atomically over PORTAL_WAREHOUSE, only when every
-  blocking check upstream passed.
+- published_warehouse: the finished build renamed atomically over PORTAL_WAREHOUSE, only when every
+  blocking check upstream passed, with audit.build / audit.build_inputs / audit.checks written into it.
 """
 
-
-import datetime as dt
 
 import dagster as dg
 
@@ -18,7 +16,7 @@ from sources.kinds import KINDS
 from sources.loading import load_kind
 from sources.pseudonymise import load_key
 from sources.reference_data import REFERENCE_TABLES, load_reference_table, prepare_lookups
-from warehouse import connection, models
+from warehouse import connection, models, publication, status
 from warehouse.privacy import find_personal_data
 
 REFERENCE_KEYS = [dg.AssetKey(["reference", t]) for t in REFERENCE_TABLES]
@@ -73,7 +71,7 @@ def _raw_asset(kind_name: str) -> dg.AssetsDefinition:
         ),
     )
     def _asset(context: dg.AssetExecutionContext, portal: PortalResource) -> dg.MaterializeResult:
-        with portal.connect() as con:
+        with portal.connect(with_previous=True) as con:
             prepare_lookups(con)
             reports = load_kind(con, kind, portal.landing, load_key())
         for report in reports:
@@ -120,34 +118,82 @@ MODEL_ASSETS = [_model_asset(m) for m in models.discover()]
 PUBLISHED_UPSTREAM = [table_key(m.table) for m in models.discover() if m.schema in ("marts", "audit", "dims")]
 
 
+def _check_records(context: dg.AssetExecutionContext) -> list[status.CheckRecord]:
+    """Every asset check evaluated in this run so far (blocking ones upstream have all run by now)."""
+    try:
+        graph = context.repository_def.asset_graph
+        specs = {(k.asset_key, k.name): graph.get_check_spec(k).description or "" for k in graph.asset_check_keys}
+    except Exception:  # descriptions are a nicety; a run without a repository still records its checks
+        specs = {}
+    records = context.instance.get_records_for_run(
+        context.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION).records
+    latest = {}
+    for record in records:
+        evaluation = record.event_log_entry.dagster_event.event_specific_data
+        latest[(evaluation.asset_key, evaluation.check_name)] = evaluation
+    found = []
+    for (asset_key, name), evaluation in sorted(latest.items(), key=lambda kv: (kv[0][0].to_user_string(), kv[0][1])):
+        failures = evaluation.metadata.get("failures")
+        detail = failures.value if failures is not None else ""
+        found.append(status.CheckRecord(asset_key.to_user_string(), name, evaluation.passed,
+                                        specs.get((asset_key, name), ""), "" if detail == "none" else str(detail)))
+    return found
+
+
+def _published_build_id(path) -> str | None:
+    try:
+        with connection.reader(path) as con:
+            return con.execute("SELECT build_id FROM audit.build").fetchone()[0]
+    except Exception:  # no publication yet, or one made before audit.build existed
+        return None
+
+
 @dg.asset(
     key=["published_warehouse"],
     deps=PUBLISHED_UPSTREAM,
     group_name="publication",
     kinds={"duckdb"},
     description=(
-        "The finished build, scanned once more for personal data and copied atomically over PORTAL_WAREHOUSE. "
-        "Blocking checks upstream stop this step, so a bad build never replaces a good one."
+        "The finished build, recorded in audit.build / audit.build_inputs / audit.checks, scanned once more "
+        "for personal data, and renamed atomically over PORTAL_WAREHOUSE (the one before is kept as "
+        "<name>.previous.duckdb for `portal rollback`). Blocking checks upstream stop this step, so a bad "
+        "build never replaces a good one."
     ),
 )
 def published_warehouse(context: dg.AssetExecutionContext, portal: PortalResource) -> dg.MaterializeResult:
+    checks = _check_records(context)
     with portal.connect() as con:
+        status.record_build(
+            con, build_id=portal.build_id, started_at=portal.started_at, landing=portal.landing,
+            landing_stat=portal.landing_stat, previous_build_id=_published_build_id(portal.published),
+            checks=checks,
+        )
         findings = find_personal_data(con)
-        counts = {
-            t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
-            for t in ("audit.load_log", "audit.quarantine", "audit.rejected_files")
-        }
+        summary = status.read_status(con)
     if findings:
         raise dg.Failure("Not published: personal data found in the build:\n" + "\n".join(findings))
-    connection.publish(portal.build, portal.published)
+    publication.publish(portal.build, portal.published)
+    build = summary.build or {}
     return dg.MaterializeResult(
         metadata={
             "path": str(portal.published),
             "size_bytes": portal.published.stat().st_size,
-            "published_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-            "files_loaded": counts["audit.load_log"],
-            "files_rejected": counts["audit.rejected_files"],
-            "rows_quarantined": counts["audit.quarantine"],
+            "build_id": portal.build_id,
+            "started_at": build.get("started_at").isoformat(timespec="seconds"),
+            "published_at": build.get("published_at").isoformat(timespec="seconds"),
+            "previous_build_id": str(build.get("previous_build_id")),
+            "files_loaded": build.get("files_loaded"),
+            "files_rejected": build.get("files_rejected"),
+            "rows_read": build.get("rows_read"),
+            "rows_loaded": build.get("rows_loaded"),
+            "rows_quarantined": build.get("rows_quarantined"),
+            "sources": dg.MetadataValue.md(markdown_table(["kind", "files loaded", "files rejected"],
+                                                          summary.files_by_kind)),
+            "row_counts": dg.MetadataValue.md(markdown_table(["table", "rows"], summary.row_counts)),
+            "checks": dg.MetadataValue.md(markdown_table(
+                ["asset", "check", "passed", "detail"], [(a, n, p, d or "") for a, n, p, d in summary.checks])),
+            "quarantined_by_file": dg.MetadataValue.md(markdown_table(
+                ["file", "quarantined", "read"], summary.quarantine_by_file)),
         }
     )
 

@@ -1,25 +1,38 @@
-"""The portal resource: where the landing folder and the warehouse are, and how to open the build database.
+"""The portal resource: where the landing folder and the warehouse are, and the build database of a run.
 
 Assets are SQL statements over one DuckDB build database, so they share this resource rather than an IO
 manager. Paths default to PORTAL_LANDING / PORTAL_WAREHOUSE (sources/settings.py).
+
+Every run (launched by `portal build`, the sensor, the schedule or the UI alike) takes the build lock when
+this resource is set up, before its first step, and writes into its own new file
+`.<warehouse>.builds/<run id>.duckdb`; `published_warehouse` renames that file into place
+(warehouse/publication.py). A run that finds the lock held fails at once with a one-line reason.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import dagster as dg
 import duckdb
+from pydantic import PrivateAttr
 
 from sources import settings
-from warehouse import connection
+from warehouse import connection, publication
 
 
 class PortalResource(dg.ConfigurableResource):
     landing_dir: str
     warehouse_path: str
+    #: how long a run waits for another build to finish before giving up (0: refuse at once)
+    lock_wait_seconds: float = 0.0
+
+    _build_id: str | None = PrivateAttr(default=None)
+    _started_at: dt.datetime | None = PrivateAttr(default=None)
+    _landing_stat: dict[str, tuple[int, int]] = PrivateAttr(default_factory=dict)
 
     @property
     def landing(self) -> Path:
@@ -30,17 +43,78 @@ class PortalResource(dg.ConfigurableResource):
         return Path(self.warehouse_path)
 
     @property
+    def build_id(self) -> str:
+        if self._build_id is None:
+            raise dg.DagsterInvariantViolationError("the build database exists only inside a run")
+        return self._build_id
+
+    @property
     def build(self) -> Path:
-        return connection.build_path_for(self.published)
+        """This run's own build database."""
+        return publication.build_file(self.published, self.build_id)
+
+    @property
+    def started_at(self) -> dt.datetime:
+        return self._started_at or dt.datetime.now(dt.UTC)
+
+    @property
+    def landing_stat(self) -> dict[str, tuple[int, int]]:
+        """Landing file → (size, mtime_ns) as the run found them when it started."""
+        return self._landing_stat
 
     @contextmanager
-    def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        with connection.writer(self.build) as con:
+    def yield_for_execution(self, context: dg.InitResourceContext) -> Iterator[PortalResource]:
+        run = context.run
+        if run is None:  # a sensor or a schedule evaluating: no build, no lock
+            yield self
+            return
+        holder = f"run {run.run_id}" + (f" ({run.tags['dagster/sensor_name']})"
+                                        if "dagster/sensor_name" in run.tags else "")
+        with publication.build_lock(self.published, holder, self.lock_wait_seconds):
+            self._build_id = run.run_id
+            self._started_at = dt.datetime.now(dt.UTC)
+            removed = publication.remove_stale_builds(self.published)
+            if removed:
+                context.log.info(f"removed {len(removed)} file(s) left by earlier builds: "
+                                 + ", ".join(p.name for p in removed))
+            self._landing_stat = landing_stat(self.landing)
+            yield self
+
+    @contextmanager
+    def connect(self, with_previous: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A connection to this run's build database; `with_previous` attaches the current publication
+        read-only as `previous` (what the source loaders compare against)."""
+        with connection.writer(self.build, self.published if with_previous else None) as con:
             yield con
 
 
+def landing_files(landing: Path) -> list[Path]:
+    """Every file a build may read from the landing folder (source kinds and the reference supplement)."""
+    if not landing.is_dir():
+        return []
+    return sorted(
+        p for p in landing.rglob("*")
+        if p.is_file() and p.suffix.lower() in settings.SOURCE_SUFFIXES and not p.name.startswith((".", "~$"))
+    )
+
+
+def landing_stat(landing: Path) -> dict[str, tuple[int, int]]:
+    found: dict[str, tuple[int, int]] = {}
+    for p in landing_files(landing):
+        try:
+            st = p.stat()
+        except FileNotFoundError:  # removed while we looked
+            continue
+        found[p.relative_to(landing).as_posix()] = (st.st_size, st.st_mtime_ns)
+    return found
+
+
 def portal_resource() -> PortalResource:
-    return PortalResource(landing_dir=str(settings.landing_dir()), warehouse_path=str(settings.warehouse_path()))
+    return PortalResource(
+        landing_dir=str(settings.landing_dir()),
+        warehouse_path=str(settings.warehouse_path()),
+        lock_wait_seconds=settings.build_wait_seconds(),
+    )
 
 
 @dg.definitions

@@ -1,7 +1,14 @@
-"""A sensor that notices new, changed or deleted files in the landing folder and asks for a build.
+"""A sensor that asks for a build when the landing folder no longer matches what is published.
 
-The cursor is a JSON map of file → "mtime_ns:size"; the run key is a hash of that map, so the same landing
-state never triggers two builds.
+It compares the landing files with `audit.build_inputs` of the published warehouse (what the last build
+saw): a file whose size and modification time are unchanged is unchanged; any other file is hashed and
+compared by content, so a file saved again with the same bytes triggers nothing. It never builds what is
+already published — after `make demo` the first tick finds the folder matching and skips — and it skips
+while a build holds the lock (a manual `portal build`, say), looking again on the next tick.
+
+The run key is the hash of the landing folder's content, so the same content never triggers two runs (and a
+`portal rollback` is not undone by the sensor rebuilding the files it rolled back from). The cursor caches
+content hashes by (size, mtime) so unchanged files are hashed once.
 """
 
 
@@ -11,32 +18,69 @@ import json
 import dagster as dg
 
 from pipelines.defs.jobs import build_warehouse
-from pipelines.defs.resources import PortalResource
-from sources import settings
+from pipelines.defs.resources import PortalResource, landing_stat
+from sources.reading import file_sha256
+from warehouse import connection, publication
 
 
-def landing_state(portal: PortalResource) -> dict[str, str]:
-    state: dict[str, str] = {}
-    root = portal.landing
-    if not root.is_dir():
-        return state
-    for p in sorted(root.rglob("*")):
-        if p.is_file() and p.suffix.lower() in settings.SOURCE_SUFFIXES and not p.name.startswith((".", "~$")):
-            stat = p.stat()
-            state[p.relative_to(root).as_posix()] = f"{stat.st_mtime_ns}:{stat.st_size}"
-    return state
+def published_inputs(portal: PortalResource) -> dict[str, tuple[int, int, str | None]] | None:
+    """file → (size, mtime_ns, sha256) of the published build's landing files; None if that is not known."""
+    if not portal.published.exists():
+        return None
+    try:
+        with connection.reader(portal.published) as con:
+            rows = con.execute("SELECT file, size_bytes, modified_ns, sha256 FROM audit.build_inputs").fetchall()
+    except Exception:  # a publication made before audit.build_inputs existed, or unreadable
+        return None
+    return {file: (size, mtime, sha) for file, size, mtime, sha in rows}
+
+
+def compare_landing(
+    portal: PortalResource, hash_cache: dict[str, list]
+) -> tuple[dict[str, str], list[str], list[str]]:
+    """(file → content identity, changed or new files, removed files) against the publication."""
+    published = published_inputs(portal)
+    identity: dict[str, str] = {}
+    changed: list[str] = []
+    for name, (size, mtime) in landing_stat(portal.landing).items():
+        seen = (published or {}).get(name)
+        if seen is not None and (seen[0], seen[1]) == (size, mtime) and seen[2]:
+            identity[name] = seen[2]
+            continue
+        cached = hash_cache.get(name)
+        if cached and (cached[0], cached[1]) == (size, mtime):
+            sha = cached[2]
+        else:
+            try:
+                sha = file_sha256(portal.landing / name)
+            except FileNotFoundError:
+                continue
+            hash_cache[name] = [size, mtime, sha]
+        identity[name] = sha
+        if seen is None or seen[2] != sha:
+            changed.append(name)
+    removed = sorted(set(published or {}) - set(identity))
+    for name in list(hash_cache):
+        if name not in identity:
+            del hash_cache[name]
+    return identity, changed, removed
 
 
 @dg.sensor(job=build_warehouse, minimum_interval_seconds=60, default_status=dg.DefaultSensorStatus.RUNNING,
-           description="Builds the warehouse when files in the landing folder are added, changed or removed.")
+           description="Builds the warehouse when the landing folder's files differ (by content) from those the "
+                       "published warehouse was built from.")
 def landing_folder_sensor(context: dg.SensorEvaluationContext, portal: PortalResource):
-    state = landing_state(portal)
-    previous = json.loads(context.cursor) if context.cursor else None
-    if state == previous:
-        return dg.SkipReason("no new, changed or removed files in the landing folder")
-    context.update_cursor(json.dumps(state, sort_keys=True))
-    if not state:
+    holder = publication.lock_holder(portal.published)
+    if holder is not None:
+        return dg.SkipReason(f"a build is running ({holder}); the landing folder is compared again after it")
+    cache = json.loads(context.cursor) if context.cursor else {}
+    identity, changed, removed = compare_landing(portal, cache)
+    context.update_cursor(json.dumps(cache, sort_keys=True))
+    if not identity:
         return dg.SkipReason(f"the landing folder {portal.landing} has no source files")
-    changed = sorted(set(state.items()) ^ set((previous or {}).items()))
-    run_key = hashlib.sha256(json.dumps(state, sort_keys=True).encode()).hexdigest()[:16]
-    return dg.RunRequest(run_key=run_key, tags={"portal/changed_files": str(len({f for f, _ in changed}))})
+    if not changed and not removed:
+        return dg.SkipReason("the published warehouse was built from exactly these files")
+    run_key = hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()[:16]
+    context.log.info(f"changed or new: {', '.join(changed) or 'none'}; removed: {', '.join(removed) or 'none'}")
+    return dg.RunRequest(run_key=run_key, tags={"portal/changed_files": str(len(changed)),
+                                                "portal/removed_files": str(len(removed))})

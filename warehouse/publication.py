@@ -1,0 +1,185 @@
+"""Publishing a finished build, keeping the previous publication, rolling back, and one build at a time.
+
+Files beside the published warehouse `<dir>/portal.duckdb` (all on one filesystem, so renames are atomic):
+
+- `<dir>/.portal.builds/<build id>.duckdb`  each build's own new database; a build writes nothing else;
+- `<dir>/portal.previous.duckdb`            the publication before the current one (for `portal rollback`);
+- `<dir>/.portal.duckdb.lock`               the build lock (fcntl.flock; its text names the holder).
+
+Publishing renames the build's file over `portal.duckdb` (`os.replace`): a reader that opens the path gets the
+old file or the new one, never a mix, and a reader already holding the old file keeps reading it (the inode
+lives until it closes). Nothing is copied, so publishing a multi-GB warehouse is instant. The previous
+publication is kept by a hard link made before the swap, so `portal.duckdb` itself is never missing.
+
+The lock is a kernel lock on an open file: a build killed with `kill -9` loses it with its process, so a
+crash never leaves a stale lock. A build that starts while the lock is free also removes whatever dead builds
+left in `.portal.builds/`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fcntl
+import os
+import shutil
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from warehouse import connection
+
+
+class BuildLockHeld(Exception):
+    """Another build holds the lock; the message is one line a person can act on."""
+
+
+class NothingToRollBack(Exception):
+    pass
+
+
+def builds_dir(published: Path) -> Path:
+    return published.with_name(f".{published.stem}.builds")
+
+
+def build_file(published: Path, build_id: str) -> Path:
+    return builds_dir(published) / f"{build_id}.duckdb"
+
+
+def previous_path(published: Path) -> Path:
+    return published.with_name(f"{published.stem}.previous{published.suffix}")
+
+
+def lock_path(published: Path) -> Path:
+    return published.with_name(f".{published.name}.lock")
+
+
+# --- the build lock --------------------------------------------------------------------------------
+def lock_holder(published: Path) -> str | None:
+    """Who holds the build lock right now (the text the holder wrote), or None when it is free."""
+    path = lock_path(published)
+    if not path.exists():
+        return None
+    with open(path, "a+") as f:
+        try:
+            fcntl.flock(f, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            f.seek(0)
+            return f.read().strip() or "another build"
+        fcntl.flock(f, fcntl.LOCK_UN)
+    return None
+
+
+@contextmanager
+def build_lock(published: Path, holder: str, wait_seconds: float = 0.0) -> Iterator[None]:
+    """Hold the build lock of `published` for the duration; raise BuildLockHeld if another build holds it
+    (after waiting up to `wait_seconds`)."""
+    path = lock_path(published)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    f = open(path, "a+")  # noqa: SIM115 - held open for the whole build: closing it releases the lock
+    try:
+        # at least a second: `portal status` and the sensor probe the lock for an instant
+        deadline = time.monotonic() + max(wait_seconds, 1.0)
+        while True:
+            try:
+                fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    f.seek(0)
+                    other = f.read().strip() or "another build"
+                    waited = f" (waited {wait_seconds:g} s)" if wait_seconds > 0 else ""
+                    raise BuildLockHeld(
+                        f"another build is running on {published} ({other}){waited}; not started — "
+                        "try again when it has finished"
+                    ) from None
+                time.sleep(0.2)
+        f.seek(0)
+        f.truncate()
+        f.write(f"{holder}, pid {os.getpid()}, since {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M:%S} UTC\n")
+        f.flush()
+        yield
+    finally:
+        f.close()  # releases the flock (the kernel does the same if the process dies)
+
+
+# --- build files -----------------------------------------------------------------------------------
+def remove_stale_builds(published: Path, keep: Path | None = None) -> list[Path]:
+    """Delete what dead or failed builds left beside the warehouse. Call only while holding the lock:
+    then no other build is alive, so every other build file is stale."""
+    removed: list[Path] = []
+    folder = builds_dir(published)
+    candidates = list(folder.iterdir()) if folder.is_dir() else []
+    # half-made links of an interrupted publication or rollback
+    candidates += list(published.parent.glob(f".{published.name}.*.tmp"))
+    for path in candidates:
+        if keep is not None and path.name.startswith(keep.name):
+            continue
+        if path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+        removed.append(path)
+    return removed
+
+
+def _fsync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _keep_as_previous(published: Path) -> None:
+    """Make `portal.previous.duckdb` the current publication without ever removing `portal.duckdb`."""
+    if not published.exists():
+        return
+    staging = published.with_name(f".{published.name}.previous.tmp")
+    staging.unlink(missing_ok=True)
+    try:
+        os.link(published, staging)
+    except OSError:  # a filesystem without hard links: copy (slow for big files, but still safe)
+        shutil.copyfile(published, staging)
+    os.replace(staging, previous_path(published))
+
+
+def _pause_for_tests(point: str) -> None:
+    """Fault injection for the crash tests: PORTAL_PAUSE_AT=<point> stops the build here until killed."""
+    if os.environ.get("PORTAL_PAUSE_AT") == point:
+        print(f"paused at {point}", flush=True)
+        time.sleep(3600)
+
+
+def publish(build: Path, published: Path) -> None:
+    """Make the finished `build` the published warehouse, keeping the old one as the previous publication.
+
+    The build's file is checkpointed (its write-ahead log folded in), synced to disk and renamed into place:
+    no copy, and a reader sees either the old file or the new one."""
+    connection.checkpoint(build)
+    if Path(f"{build}.wal").exists():
+        raise RuntimeError(f"{build} still has a write-ahead log after a checkpoint; not published")
+    with open(build, "rb+") as f:
+        os.fsync(f.fileno())
+    _pause_for_tests("before-publish")
+    _keep_as_previous(published)
+    _pause_for_tests("after-keeping-previous")
+    os.replace(build, published)
+    _fsync_dir(published.parent)
+
+
+def rollback(published: Path) -> None:
+    """Swap the published warehouse and the previous publication (so a second rollback undoes the first).
+    The caller holds the build lock."""
+    previous = previous_path(published)
+    if not previous.exists():
+        raise NothingToRollBack(f"no previous publication to restore ({previous} does not exist)")
+    if not published.exists():
+        os.replace(previous, published)
+        return
+    staging = published.with_name(f".{published.name}.rollback.tmp")
+    staging.unlink(missing_ok=True)
+    os.link(published, staging)  # the current publication, kept under a temporary name
+    os.replace(previous, published)  # readers now get the previous publication
+    os.replace(staging, previous)  # and the replaced one becomes the previous
+    _fsync_dir(published.parent)
