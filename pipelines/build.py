@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -49,22 +48,19 @@ def _file_lines(database: Path) -> list[str]:
 def run_build(instance: dg.DagsterInstance | None = None, log_level: str = "WARNING") -> BuildOutcome:
     """Materialize every asset (checks included) with the paths of PORTAL_LANDING / PORTAL_WAREHOUSE."""
     portal = portal_resource()
-    # Wait or refuse here, before starting Dagster, so the answer is one line (the run takes the lock itself
-    # when it starts, see resources.py; this is only the polite early answer).
-    deadline = time.monotonic() + portal.lock_wait_seconds
-    while (holder := publication.lock_holder(portal.published)) is not None:
-        if time.monotonic() >= deadline:
-            waited = f" (waited {portal.lock_wait_seconds:g} s)" if portal.lock_wait_seconds > 0 else ""
-            return BuildOutcome(False, refused=f"another build is running on {portal.published} ({holder}){waited}; "
-                                "not started — try again when it has finished")
-        time.sleep(0.5)
     defs = load_definitions()
     job = defs.resolve_job_def("build_warehouse")
-    result = job.execute_in_process(
-        instance=instance or dg.DagsterInstance.ephemeral(),
-        raise_on_error=False,
-        run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
-    )
+    try:
+        # Taken here, before Dagster starts, so a refusal is one line; the run's resource takes it again
+        # (re-entrant in this process), as it does for runs the sensor, the schedule or the UI launch.
+        with publication.build_lock(portal.published, "portal build", portal.lock_wait_seconds):
+            result = job.execute_in_process(
+                instance=instance or dg.DagsterInstance.ephemeral(),
+                raise_on_error=False,
+                run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
+            )
+    except BuildLockHeld as err:
+        return BuildOutcome(False, refused=str(err))
     outcome = BuildOutcome(published=False, result=result)
     outcome.published = dg.AssetKey(["published_warehouse"]) in {
         event.materialization.asset_key for event in result.get_asset_materialization_events()

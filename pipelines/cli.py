@@ -129,9 +129,8 @@ def cmd_rollback(args: argparse.Namespace) -> int:
     try:
         with publication.build_lock(warehouse, "portal rollback"):
             previous = publication.previous_path(warehouse)
-            if not previous.exists():
-                raise publication.NothingToRollBack(f"no previous publication to restore ({previous} does not exist)")
-            restored, replaced = _describe(previous), _describe(warehouse) if warehouse.exists() else None
+            restored = _describe(previous) if previous.exists() else None
+            replaced = _describe(warehouse) if warehouse.exists() else None
             publication.rollback(warehouse)
     except publication.BuildLockHeld as err:
         print(str(err).replace("not started", "not rolled back"), file=sys.stderr)

@@ -125,7 +125,7 @@ def test_building_twice_from_the_same_files_gives_the_same_warehouse(demo_build,
     with demo_build.connect() as con:
         second = all_tables(con)
     assert first.keys() == second.keys()
-    for table in first:
+    for table in set(first) - {"audit.build"}:  # which build, and when: the one table that must differ
         assert first[table] == second[table], f"{table} changed on the second build"
 
 

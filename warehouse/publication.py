@@ -70,12 +70,28 @@ def lock_holder(published: Path) -> str | None:
     return None
 
 
+#: locks this process holds: path → open lock file (a process re-entering its own lock must not block itself)
+_held: dict[Path, object] = {}
+
+
+def _write_holder(f, holder: str) -> None:
+    f.seek(0)
+    f.truncate()
+    f.write(f"{holder}, pid {os.getpid()}, since {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M:%S} UTC\n")
+    f.flush()
+
+
 @contextmanager
 def build_lock(published: Path, holder: str, wait_seconds: float = 0.0) -> Iterator[None]:
     """Hold the build lock of `published` for the duration; raise BuildLockHeld if another build holds it
-    (after waiting up to `wait_seconds`)."""
-    path = lock_path(published)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    (after waiting up to `wait_seconds`). Re-entrant within a process: `portal build` takes it before
+    starting Dagster, and the run's resource takes it again (as a run launched by the UI would)."""
+    published.parent.mkdir(parents=True, exist_ok=True)
+    path = lock_path(published).resolve()
+    if path in _held:
+        _write_holder(_held[path], holder)
+        yield
+        return
     f = open(path, "a+")  # noqa: SIM115 - held open for the whole build: closing it releases the lock
     try:
         # at least a second: `portal status` and the sensor probe the lock for an instant
@@ -94,11 +110,12 @@ def build_lock(published: Path, holder: str, wait_seconds: float = 0.0) -> Itera
                         "try again when it has finished"
                     ) from None
                 time.sleep(0.2)
-        f.seek(0)
-        f.truncate()
-        f.write(f"{holder}, pid {os.getpid()}, since {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M:%S} UTC\n")
-        f.flush()
-        yield
+        _write_holder(f, holder)
+        _held[path] = f
+        try:
+            yield
+        finally:
+            del _held[path]
     finally:
         f.close()  # releases the flock (the kernel does the same if the process dies)
 
@@ -142,13 +159,18 @@ def _keep_as_previous(published: Path) -> None:
     except OSError:  # a filesystem without hard links: copy (slow for big files, but still safe)
         shutil.copyfile(published, staging)
     os.replace(staging, previous_path(published))
+    staging.unlink(missing_ok=True)  # rename does nothing when both names are links to one file already
 
 
 def _pause_for_tests(point: str) -> None:
-    """Fault injection for the crash tests: PORTAL_PAUSE_AT=<point> stops the build here until killed."""
-    if os.environ.get("PORTAL_PAUSE_AT") == point:
-        print(f"paused at {point}", flush=True)
-        time.sleep(3600)
+    """Fault injection for the crash tests: with PORTAL_PAUSE_AT=<point> the build stops here, says so on
+    stdout, and waits until killed (or until the file PORTAL_PAUSE_FILE, if named, is removed)."""
+    if os.environ.get("PORTAL_PAUSE_AT") != point:
+        return
+    print(f"paused at {point}", flush=True)
+    pause_file = os.environ.get("PORTAL_PAUSE_FILE")
+    while pause_file is None or Path(pause_file).exists():
+        time.sleep(0.1)
 
 
 def publish(build: Path, published: Path) -> None:
@@ -177,6 +199,8 @@ def rollback(published: Path) -> None:
     if not published.exists():
         os.replace(previous, published)
         return
+    if os.path.samefile(previous, published):  # a publication interrupted after keeping the previous
+        raise NothingToRollBack(f"the previous publication {previous} is the current one")
     staging = published.with_name(f".{published.name}.rollback.tmp")
     staging.unlink(missing_ok=True)
     os.link(published, staging)  # the current publication, kept under a temporary name
