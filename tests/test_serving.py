@@ -300,3 +300,56 @@ def test_a_copy_of_the_publication_is_a_complete_database(published, tmp_path):
     shutil.copyfile(warehouse, copy)
     with duckdb.connect(str(copy), read_only=True) as con:
         assert con.execute("SELECT count(*) FROM marts.major_gap").fetchone()[0] > 0
+
+
+# --- the landing-folder sensor ---------------------------------------------------------------------
+def test_sensor_builds_only_what_differs_from_the_publication(tmp_path, monkeypatch):
+    import dagster as dg
+
+    from pipelines.build import run_build
+    from pipelines.defs.resources import portal_resource
+    from pipelines.defs.sensors import landing_folder_sensor
+
+    landing = small_landing(tmp_path)
+    warehouse = tmp_path / "out" / "portal.duckdb"
+    monkeypatch.setenv("PORTAL_LANDING", str(landing))
+    monkeypatch.setenv("PORTAL_WAREHOUSE", str(warehouse))
+    monkeypatch.setenv("PORTAL_SECRET", "sensor test key")
+
+    def tick(cursor: str | None = None):
+        with dg.build_sensor_context(cursor=cursor, resources={"portal": portal_resource()}) as context:
+            return landing_folder_sensor(context), context.cursor
+
+    before, _ = tick()
+    assert isinstance(before, dg.RunRequest)  # nothing published yet
+    outcome = run_build()
+    assert outcome.published, outcome.failure
+    # the facts of `portal status` are the publication's metadata in Dagster too
+    [published_event] = [e.materialization for e in outcome.result.get_asset_materialization_events()
+                         if e.materialization.asset_key == dg.AssetKey(["published_warehouse"])]
+    metadata = published_event.metadata
+    assert metadata["build_id"].value == published_build_id(warehouse)
+    assert "rows_add_up" in metadata["checks"].value and "| catalogue | 1 | 1 |" in metadata["sources"].value
+    assert metadata["files_rejected"].value == 1
+
+    # as after `make demo`: the first tick of a fresh sensor finds the folder already published
+    skipped, cursor = tick()
+    assert isinstance(skipped, dg.SkipReason) and "exactly these files" in skipped.skip_message
+    # a file saved again with the same bytes (new modification time) is not a change
+    source = landing / "catalogue" / "c.csv"
+    stat = source.stat()
+    os.utime(source, ns=(stat.st_atime_ns, stat.st_mtime_ns + 5_000_000_000))
+    resaved, cursor = tick(cursor)
+    assert isinstance(resaved, dg.SkipReason)
+    # new content is; but not while a build holds the lock
+    change_graduates(landing, 90)
+    with publication.build_lock(warehouse, "a manual build"):
+        busy, cursor = tick(cursor)
+    assert isinstance(busy, dg.SkipReason) and "a build is running (a manual build" in busy.skip_message
+    changed, cursor = tick(cursor)
+    assert isinstance(changed, dg.RunRequest) and changed.tags["portal/changed_files"] == "1"
+    # a deleted file too, under another run key
+    (landing / "survey" / "s.csv").unlink()
+    deleted, _ = tick(cursor)
+    assert isinstance(deleted, dg.RunRequest) and deleted.tags["portal/removed_files"] == "1"
+    assert deleted.run_key != changed.run_key

@@ -121,12 +121,12 @@ PUBLISHED_UPSTREAM = [table_key(m.table) for m in models.discover() if m.schema 
 def _check_records(context: dg.AssetExecutionContext) -> list[status.CheckRecord]:
     """Every asset check evaluated in this run so far (blocking ones upstream have all run by now)."""
     try:
-        graph = context.repository_def.asset_graph
+        graph = context.job_def.asset_layer.asset_graph
         specs = {(k.asset_key, k.name): graph.get_check_spec(k).description or "" for k in graph.asset_check_keys}
     except Exception:  # descriptions are a nicety; a run without a repository still records its checks
         specs = {}
     records = context.instance.get_records_for_run(
-        context.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION).records
+        context.run.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION).records
     latest = {}
     for record in records:
         evaluation = record.event_log_entry.dagster_event.event_specific_data
