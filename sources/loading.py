@@ -172,7 +172,9 @@ def _load_file(
         "FROM _checked"
     ).fetchone()
     quarantined += len(result.structural_rejects)
-    message = f"ignored unknown column(s): {', '.join(result.unknown_headers)}" if result.unknown_headers else ""
+    notes = result.notes + ([f"ignored unknown column(s): {', '.join(result.unknown_headers)}"]
+                            if result.unknown_headers else [])
+    message = "; ".join(notes)
     for table in ("_incoming", "_normalised", "_checked"):
         con.execute(f"DROP TABLE IF EXISTS {table}")
     return FileReport(

@@ -47,6 +47,7 @@ class ReadResult:
     rows: int  # data rows in `_incoming`
     structural_rejects: list[StructuralReject] = field(default_factory=list)
     unknown_headers: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # what the load log should tell staff about this file
 
 
 def file_sha256(path: Path) -> str:
@@ -118,6 +119,10 @@ def _decoded_csv_path(path: Path, shown_name: str, workdir: Path) -> tuple[Path,
             f'{shown_name}: a quotation mark (") is opened and never closed (last one on line {line}); '
             "fix that cell and save the file again"
         )
+    crlf = text.count("\r\n")
+    if sum(n > 0 for n in (crlf, text.count("\r") - crlf, text.count("\n") - crlf)) > 1:
+        # lines ending differently (pasted together from Windows and elsewhere) stop DuckDB's CSV reader
+        text, transcoded = text.replace("\r\n", "\n").replace("\r", "\n"), True
     if not transcoded:
         return path, sha
     out = workdir / "decoded.csv"
@@ -202,7 +207,8 @@ def _read_csv(con: duckdb.DuckDBPyConnection, path: Path, kind: SourceKind, show
     )
     con.execute("DROP TABLE _scanned")
     rows = con.execute("SELECT count(*) FROM _incoming").fetchone()[0]
-    return ReadResult(sha, rows, structural, unknown)
+    notes = [] if rows or structural else [f"no data rows below the header (row {header_line + 1})"]
+    return ReadResult(sha, rows, structural, unknown, notes)
 
 
 # --- XLSX ------------------------------------------------------------------------------------------
@@ -226,18 +232,30 @@ def _read_xlsx(con: duckdb.DuckDBPyConnection, path: Path, kind: SourceKind, sho
     from python_calamine import CalamineWorkbook  # imported here: only XLSX files need it
 
     sha = file_sha256(path)
+    accepted = header_map(kind)
     try:
         workbook = CalamineWorkbook.from_path(str(path))
-        sheet = workbook.get_sheet_by_index(0)
-        rows = sheet.to_python(skip_empty_area=False)
+        # every sheet's header row: the first of its top rows that names the most known columns
+        sheets = []
+        for name in workbook.sheet_names:
+            sheet_rows = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
+            scores = [sum(header_key(v) in accepted for v in row) for row in sheet_rows[:MAX_TITLE_ROWS]]
+            best = max(range(len(scores)), key=lambda i: (scores[i], -i)) if scores else 0
+            sheets.append((name, sheet_rows, best, scores[best] if scores else 0))
     except Exception as err:  # calamine raises several error types for damaged files
         raise FileRejected(f"{shown_name}: not a readable XLSX workbook ({err}); re-save it from Excel") from err
+    if not any(sheet_rows for _, sheet_rows, _, _ in sheets):
+        raise FileRejected(f"{shown_name}: the workbook is empty")
+    # the sheet whose header names the most known columns (the first such sheet): data may follow a cover sheet
+    chosen = max(range(len(sheets)), key=lambda i: (sheets[i][3], -i))
+    sheet_name, rows, header_index, score = sheets[chosen]
+    notes = [f"read sheet '{sheet_name}'"] if chosen > 0 else []
+    notes += [
+        f"sheet '{name}' was not read (it has a header row too; send one table per file)"
+        for i, (name, _, _, other) in enumerate(sheets) if i != chosen and score and other >= len(kind.required)
+    ]
     if not rows:
-        raise FileRejected(f"{shown_name}: the first sheet is empty")
-    accepted = header_map(kind)
-    # the header row is the first of the top rows that names the most known columns
-    scores = [sum(header_key(v) in accepted for v in row) for row in rows[:MAX_TITLE_ROWS]]
-    header_index = max(range(len(scores)), key=lambda i: (scores[i], -i))
+        raise FileRejected(f"{shown_name}: the sheet '{sheet_name}' is empty")
     headers = [str(v) if v is not None else "" for v in rows[header_index]]
     found, unknown = _map_headers(headers, kind, shown_name)
     body = rows[header_index + 1 :]
@@ -257,4 +275,6 @@ def _read_xlsx(con: duckdb.DuckDBPyConnection, path: Path, kind: SourceKind, sho
         con.execute("CREATE OR REPLACE TEMP TABLE _incoming AS SELECT * FROM _xlsx_rows")
     finally:
         con.unregister("_xlsx_rows")
-    return ReadResult(sha, len(numbered), [], unknown)
+    if not numbered:
+        notes.append(f"no data rows below the header (row {header_index + 1})")
+    return ReadResult(sha, len(numbered), [], unknown, notes)
