@@ -58,13 +58,14 @@ def lock_path(published: Path) -> Path:
 def lock_holder(published: Path) -> str | None:
     """Who holds the build lock right now (the text the holder wrote), or None when it is free."""
     path = lock_path(published)
-    if not path.exists():
+    try:
+        f = open(path)  # noqa: SIM115 - read-only: works where a reader may not write (a read-only mount)
+    except OSError:  # no lock file: no build has ever run here
         return None
-    with open(path, "a+") as f:
+    with f:
         try:
             fcntl.flock(f, fcntl.LOCK_SH | fcntl.LOCK_NB)
         except BlockingIOError:
-            f.seek(0)
             return f.read().strip() or "another build"
         fcntl.flock(f, fcntl.LOCK_UN)
     return None
