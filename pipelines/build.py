@@ -85,7 +85,9 @@ def run_build(instance: dg.DagsterInstance | None = None, log_level: str = "WARN
         if not check.passed:
             failed_checks.append(name)
     if not outcome.published:
-        messages = [e.message.strip().splitlines()[0] for e in errors]
+        # the innermost cause says what happened ("No space left on device"), the wrappers only where
+        messages = list(dict.fromkeys(([error, *_causes(error)][-1].message.strip() or "?").splitlines()[0]
+                                      for error in errors))
         outcome.failure = "; ".join(
             ([f"blocking check(s) failed: {', '.join(failed_checks)}"] if failed_checks else []) + messages[:3]
         ) or None
