@@ -54,6 +54,16 @@ def lock_path(published: Path) -> Path:
     return published.with_name(f".{published.name}.lock")
 
 
+def identity(published: Path) -> tuple[int, int, int] | None:
+    """What changes when a new publication (or a rollback) replaces the file: (device, inode, mtime_ns).
+    A reader caching query results can key its cache on this; None while nothing is published."""
+    try:
+        st = published.stat()
+    except FileNotFoundError:
+        return None
+    return (st.st_dev, st.st_ino, st.st_mtime_ns)
+
+
 # --- the build lock --------------------------------------------------------------------------------
 def lock_holder(published: Path) -> str | None:
     """Who holds the build lock right now (the text the holder wrote), or None when it is free."""
