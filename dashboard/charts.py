@@ -12,6 +12,12 @@ from dashboard import labels as L
 
 STATUS_COLOURS = {"shortage": "#d1495b", "balanced": "#9a9a9a", "surplus": "#3a7bd5"}
 SUPPLY_COLOUR, DEMAND_COLOUR = "#2a9d8f", "#e9a23b"
+#: Streamlit fits the whole chart (title, legend, axes) into `height`: room for them besides the bars
+CHROME_HEIGHT = 160
+
+
+def _bars_height(rows: int, per_row: int) -> int:
+    return CHROME_HEIGHT + per_row * max(rows, 3)
 #: Chinese glyphs need a CJK font; browsers fall back to it from this list
 FONT = "'Noto Sans CJK SC', 'Noto Sans SC', 'Source Han Sans SC', 'Microsoft YaHei', sans-serif"
 
@@ -38,7 +44,7 @@ def _finish(chart: alt.Chart, title: str) -> alt.Chart:
 def status_bars(frame: pd.DataFrame, category: str, value: str, title: str, value_title: str,
                 value_format: str = ",.2f", height_per_bar: int = 22) -> alt.Chart:
     """Horizontal bars of one value per category, largest first, coloured by status."""
-    data = _with_status_label(frame)
+    data = _with_status_label(frame[[category, value, "status"]])
     chart = alt.Chart(data).mark_bar().encode(
         x=alt.X(f"{value}:Q", title=value_title, axis=alt.Axis(format=value_format)),
         y=alt.Y(f"{category}:N", title=None, sort="-x"),
@@ -46,33 +52,34 @@ def status_bars(frame: pd.DataFrame, category: str, value: str, title: str, valu
         tooltip=[alt.Tooltip(f"{category}:N", title=L.column("major") if "major" in category else None),
                  alt.Tooltip(f"{value}:Q", title=value_title, format=value_format),
                  alt.Tooltip("status_label:N", title=L.column("status"))],
-    ).properties(height=max(120, height_per_bar * len(data)))
+    ).properties(height=_bars_height(len(data), height_per_bar))
     return _finish(chart, title)
 
 
 def status_counts(frame: pd.DataFrame, category: str, title: str) -> alt.Chart:
     """Stacked bars: how many majors are in shortage / balanced / surplus per place."""
-    counts = frame.melt(id_vars=[category], value_vars=["shortage_majors", "balanced_majors", "surplus_majors"],
+    counts = frame[[category, "shortage_majors", "balanced_majors", "surplus_majors"]].melt(
+        id_vars=[category], value_vars=["shortage_majors", "balanced_majors", "surplus_majors"],
                         var_name="status", value_name="majors")
     counts["status"] = counts["status"].str.removesuffix("_majors")
     counts = _with_status_label(counts)
     order = {L.status(s): i for i, s in enumerate(L.STATUSES)}
     counts["order"] = counts["status_label"].map(order)
     chart = alt.Chart(counts).mark_bar().encode(
-        x=alt.X("majors:Q", title=L.t("ax_majors"), stack="zero"),
+        x=alt.X("majors:Q", title=L.t("ax_majors"), stack="zero", axis=alt.Axis(tickMinStep=1, tickCount=8)),
         y=alt.Y(f"{category}:N", title=None, sort=alt.EncodingSortField("majors", op="sum", order="descending")),
         color=_status_colour(),
         order=alt.Order("order:Q"),
         tooltip=[alt.Tooltip(f"{category}:N"), alt.Tooltip("status_label:N", title=L.column("status")),
                  alt.Tooltip("majors:Q", title=L.t("ax_majors"))],
-    ).properties(height=max(120, 26 * frame[category].nunique()))
+    ).properties(height=_bars_height(frame[category].nunique(), 30))
     return _finish(chart, title)
 
 
 def city_map(frame: pd.DataFrame, name: str, title: str) -> alt.Chart:
     """Cities placed by their real coordinates (Mercator, no map tiles): colour = the major's status there,
     size = its demand."""
-    data = _with_status_label(frame)
+    data = _with_status_label(frame[[name, "longitude", "latitude", "supply", "demand", "alignment", "status"]])
     base = alt.Chart(data).encode(longitude="longitude:Q", latitude="latitude:Q")
     points = base.mark_circle(opacity=0.85, stroke="white", strokeWidth=1).encode(
         color=_status_colour(),
@@ -83,8 +90,8 @@ def city_map(frame: pd.DataFrame, name: str, title: str) -> alt.Chart:
                  alt.Tooltip("alignment:Q", title=L.column("alignment"), format=".2f"),
                  alt.Tooltip("status_label:N", title=L.column("status"))],
     )
-    text = base.mark_text(dy=-14, fontSize=11).encode(text=f"{name}:N")
-    chart = alt.layer(points, text).project(type="mercator").properties(height=420)
+    text = base.mark_text(dy=-14, fontSize=10).encode(text=f"{name}:N")
+    chart = alt.layer(points, text).project(type="mercator").properties(height=520)
     return _finish(chart, title)
 
 
@@ -103,14 +110,14 @@ def supply_demand_bars(frame: pd.DataFrame, category: str, title: str, limit: in
                         scale=alt.Scale(domain=list(series_labels.values()), range=[SUPPLY_COLOUR, DEMAND_COLOUR])),
         tooltip=[alt.Tooltip(f"{category}:N"), alt.Tooltip("series_label:N", title=None),
                  alt.Tooltip("people:Q", title=L.t("ax_people"), format=",.1f")],
-    ).properties(height=max(140, 34 * len(top)))
+    ).properties(height=_bars_height(len(top), 36))
     return _finish(chart, title)
 
 
 def trend(frame: pd.DataFrame, title: str) -> alt.Chart:
     """Supply and demand over the years (lines), each year's point coloured by its status."""
     series_labels = {"supply": L.t("series_supply"), "demand": L.t("series_demand")}
-    long = frame.melt(id_vars=["year", "status"], value_vars=["supply", "demand"], var_name="series",
+    long = frame[["year", "status", "supply", "demand"]].melt(id_vars=["year", "status"], value_vars=["supply", "demand"], var_name="series",
                       value_name="people")
     long["series_label"] = long["series"].map(series_labels)
     long = _with_status_label(long)
@@ -131,16 +138,16 @@ def trend(frame: pd.DataFrame, title: str) -> alt.Chart:
                  alt.Tooltip("people:Q", title=L.t("ax_people"), format=",.1f"),
                  alt.Tooltip("status_label:N", title=L.column("status"))],
     )
-    chart = alt.layer(lines, points).resolve_scale(color="independent").properties(height=280)
+    chart = alt.layer(lines, points).resolve_scale(color="independent").properties(height=380)
     return _finish(chart, title)
 
 
 def value_bars(frame: pd.DataFrame, category: str, value: str, title: str, value_title: str,
                value_format: str = ".0%", colour: str = SUPPLY_COLOUR) -> alt.Chart:
     """Plain horizontal bars of one value per category (no status), largest first."""
-    chart = alt.Chart(frame).mark_bar(color=colour).encode(
+    chart = alt.Chart(frame[[category, value]]).mark_bar(color=colour).encode(
         x=alt.X(f"{value}:Q", title=value_title, axis=alt.Axis(format=value_format)),
         y=alt.Y(f"{category}:N", title=None, sort="-x"),
         tooltip=[alt.Tooltip(f"{category}:N"), alt.Tooltip(f"{value}:Q", title=value_title, format=value_format)],
-    ).properties(height=max(120, 22 * len(frame)))
+    ).properties(height=_bars_height(len(frame), 24))
     return _finish(chart, title)

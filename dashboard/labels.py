@@ -77,9 +77,9 @@ TEXT: dict[str, tuple[str, str]] = {
     "reason_none": ("没有供需数据。", "No supply or demand data."),
     # --- overview
     "overview_title": ("总览：{place}{year}年", "Overview: {place}, {year}"),
-    "overview_intro": ("教育主管部门视角：本地区今年的供需与实习情况，括号内为与上一年相比的变化。",
-                       "For education departments: where the region stands this year; changes are against "
-                       "last year."),
+    "overview_intro": ("教育主管部门视角：本地区今年的供需与实习情况；数字下方为与上一年相比的变化。",
+                       "For education departments: where the region stands this year; under each figure, "
+                       "its change against last year."),
     "m_graduates": ("毕业生（供给）", "Graduates (supply)"),
     "m_demand": ("调查需求人数", "Surveyed demand"),
     "m_shortage_majors": ("紧缺专业数", "Shortage majors"),

@@ -168,10 +168,10 @@ def table(frame: pd.DataFrame, columns: Sequence[tuple[str, str]], key: str, hei
     labelled = shown.rename(columns=headers)
     kwargs = {"height": height} if height else {}
     st.dataframe(labelled, hide_index=True, column_config=config, width="stretch", **kwargs)
-    left, right, _ = st.columns([1, 1, 4])
-    left.download_button(L.t("download_csv"), data=lambda: _csv(labelled), file_name=f"{key}.csv",
+    buttons = st.container(horizontal=True)
+    buttons.download_button(L.t("download_csv"), data=lambda: _csv(labelled), file_name=f"{key}.csv",
                          mime="text/csv", key=f"csv_{key}", on_click="ignore")
-    right.download_button(
+    buttons.download_button(
         L.t("download_xlsx"), data=lambda: _xlsx(labelled), file_name=f"{key}.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key=f"xlsx_{key}",
         on_click="ignore")
