@@ -13,7 +13,7 @@ from dashboard import labels as L
 STATUS_COLOURS = {"shortage": "#d1495b", "balanced": "#9a9a9a", "surplus": "#3a7bd5"}
 SUPPLY_COLOUR, DEMAND_COLOUR = "#2a9d8f", "#e9a23b"
 #: Streamlit fits the whole chart (title, legend, axes) into `height`: room for them besides the bars
-CHROME_HEIGHT = 160
+CHROME_HEIGHT = 200
 
 
 def _bars_height(rows: int, per_row: int) -> int:
@@ -42,7 +42,7 @@ def _finish(chart: alt.Chart, title: str) -> alt.Chart:
 
 
 def status_bars(frame: pd.DataFrame, category: str, value: str, title: str, value_title: str,
-                value_format: str = ",.2f", height_per_bar: int = 22) -> alt.Chart:
+                value_format: str = ",.2f", height_per_bar: int = 26) -> alt.Chart:
     """Horizontal bars of one value per category, largest first, coloured by status."""
     data = _with_status_label(frame[[category, value, "status"]])
     chart = alt.Chart(data).mark_bar().encode(

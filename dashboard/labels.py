@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from zoneinfo import ZoneInfo
 
 import streamlit as st
 
@@ -339,15 +340,30 @@ def ratio(value: object) -> str:
     return number(value, 2)
 
 
+#: the region's clock: times are shown as its users read them
+LOCAL_TIME = ZoneInfo("Asia/Shanghai")
+
+
 def timestamp(value: dt.datetime) -> str:
+    """A moment in Beijing time (a naive value is taken as UTC)."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    local = value.astimezone(LOCAL_TIME)
     if is_en():
-        return value.strftime("%d %b %Y %H:%M")
-    return f"{value.year}年{value.month}月{value.day}日 {value:%H:%M}"
+        return local.strftime("%d %b %Y %H:%M (Beijing time)")
+    return f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}（北京时间）"
 
 
 def gap_reason(reason: str | None, place_name: str, supply: float, demand: float, supply_share: float,
                demand_share: float, alignment: float, shortage: float, surplus: float) -> str:
     """Why a major or industry has its status, in plain words (METRICS.md "Gap")."""
+    text = _gap_reason(reason, place_name, supply, demand, supply_share, demand_share, alignment, shortage,
+                       surplus)
+    return text[:1].upper() + text[1:]  # "the Northeast has ..." starts a sentence
+
+
+def _gap_reason(reason: str | None, place_name: str, supply: float, demand: float, supply_share: float,
+                demand_share: float, alignment: float, shortage: float, surplus: float) -> str:
     if reason == "unserved":
         return t("reason_unserved", place=place_name, demand=number(demand, 1))
     if reason == "no_demand":

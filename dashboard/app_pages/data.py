@@ -13,7 +13,7 @@ st.caption(L.t("data_intro"))
 
 publication = queries.publication()
 if publication is not None:
-    published = dt.datetime.fromtimestamp(publication.mtime_ns / 1e9)
+    published = dt.datetime.fromtimestamp(publication.mtime_ns / 1e9, tz=dt.UTC)
     st.markdown(L.t("published_at", when=L.timestamp(published), path=f"`{publication.path}`"))
 
 with st.spinner(L.t("loading")):

@@ -57,7 +57,7 @@ with st.spinner(L.t("loading")):
 
 gaps = gaps.assign(advice=gaps["status"].map(L.advice),
                    reason=[reason(r, market_place) for _, r in gaps.iterrows()])
-st.subheader(f"{L.t('alignment_chart')} · {market_place}")
+st.subheader(f"{L.t('page_majors')} · {market_place}")
 ui.chart(charts.status_bars(gaps.dropna(subset=["alignment"]), name, "alignment",
                             f"{L.t('alignment_chart')} · {market_place} · {scope.year}", L.t("ax_alignment")))
 ui.table(gaps, [("major_code", "major_code"), ("major", name), ("supply", "supply"), ("demand", "demand"),

@@ -60,7 +60,7 @@ with right:
 st.subheader(L.t("gap_by_place"))
 counts = queries.status_counts_by_place(scope.level, scope.geography, scope.year)
 counts = counts.assign(place=counts["geography_en"] if L.is_en() else counts["geography"])
-ui.chart(charts.status_counts(counts, "place", L.t("gap_by_place")))
+ui.chart(charts.status_counts(counts, "place", f"{L.t('ax_majors')} · {scope.place} · {scope.year}"))
 
 st.subheader(L.t("city_map"))
 choices = gaps.sort_values("alignment", ascending=False, na_position="last")
@@ -79,7 +79,8 @@ if major_names:
 st.subheader(L.t("pillar_gap"))
 pillars = queries.pillar_gap(scope.level, scope.geography, scope.year)
 pillars = pillars.assign(pillar_label=pillars["pillar"].map(L.pillar))
-ui.chart(charts.status_bars(pillars, "pillar_label", "alignment", L.t("pillar_gap"), L.t("ax_alignment")))
+ui.chart(charts.status_bars(pillars, "pillar_label", "alignment",
+                            f"{L.t('alignment_chart')} · {scope.place} · {scope.year}", L.t("ax_alignment")))
 ui.table(pillars, [("pillar", "pillar_label"), ("supply", "supply"), ("demand", "demand"),
                    ("supply_share", "supply_share"), ("demand_share", "demand_share"),
                    ("alignment", "alignment"), ("status", "status")], key="pillar_gap")

@@ -26,7 +26,8 @@ with st.spinner(L.t("loading")):
     pairs = queries.pairing_suggestions(scope.level, scope.geography, scope.year, industry or None, major or None)
 st.markdown(L.t("count_suggestions", n=f"{len(pairs):,}", e=f"{pairs['enterprise_id'].nunique():,}"))
 pairs = pairs.assign(reason_text=pairs["reason_en" if L.is_en() else "reason"])
-ui.table(pairs, [("enterprise", "enterprise_name"), ("industry", L.name_column("industry")),
+# enterprises are named as registered (the surveys carry no English names); the credit code identifies them
+ui.table(pairs, [("enterprise", "enterprise_name"), ("enterprise_id", "enterprise_id"), ("industry", L.name_column("industry")),
                  ("city", L.name_column("city")), ("major", L.name_column("major")),
                  ("university", L.name_column("university")), ("rank", "rank"), ("reason", "reason_text"),
                  ("demand", "demand"), ("graduates", "graduates"), ("coverage", "coverage"),
