@@ -241,6 +241,9 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "row_number": ("行号", "Row"),
     "column_name": ("列", "Column"),
     "raw_row": ("原始内容", "Row as written"),
+    "item": ("项目", "Item"),
+    "value": ("值", "Value"),
+    "detail": ("详情", "Detail"),
     "seen_at": ("发现时间", "Seen at"),
     "asset": ("数据表", "Asset"),
     "check_name": ("检查", "Check"),
@@ -252,6 +255,33 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "city_status": ("所在城市状态", "City status"),
     "province_status": ("所在省份状态", "Province status"),
     "year": ("年份", "Year"),
+}
+
+#: audit.build's columns (written by the build; unknown columns are shown under their own name)
+BUILD_FIELDS: dict[str, tuple[str, str]] = {
+    "build_id": ("构建编号", "Build"),
+    "started_at": ("开始时间", "Started"),
+    "published_at": ("发布时间", "Published"),
+    "landing_dir": ("导入目录", "Landing folder"),
+    "previous_build_id": ("上一次构建", "Previous build"),
+    "files_loaded": ("导入文件数", "Files loaded"),
+    "files_rejected": ("被拒绝的文件数", "Files rejected"),
+    "rows_read": ("读取行数", "Rows read"),
+    "rows_loaded": ("导入行数", "Rows loaded"),
+    "rows_quarantined": ("隔离行数", "Rows quarantined"),
+    "checks_passed": ("通过的检查", "Checks passed"),
+    "checks_failed": ("未通过的检查", "Checks failed"),
+}
+
+#: what each asset check guards, in both languages (a check not listed shows the build's own description)
+CHECKS: dict[str, tuple[str, str]] = {
+    "rows_add_up": ("每个文件：读取行数 = 导入行数 + 隔离行数", "Each file: rows read = rows loaded + quarantined"),
+    "crosswalk_weights_sum_to_one": ("专业—行业对照表中每个专业的权重之和为 1",
+                                     "Each major's crosswalk weights sum to 1"),
+    "shares_sum_to_one": ("每个地区、每年的供给占比与需求占比之和均为 1",
+                          "Supply and demand shares sum to 1 per place and year"),
+    "no_personal_data": ("仓库中没有明文的个人信息（姓名、身份证号、手机号）",
+                         "No personal data in clear (names, ID numbers, phones)"),
 }
 
 PILLARS: dict[str, tuple[str, str]] = {
@@ -298,6 +328,16 @@ def pillar(code: str | None) -> str:
     if code not in PILLARS:
         return "—"
     return PILLARS[code][1 if is_en() else 0]
+
+
+def build_field(name: str) -> str:
+    return BUILD_FIELDS[name][1 if is_en() else 0] if name in BUILD_FIELDS else name
+
+
+def check(name: str, description: str | None) -> str:
+    if name in CHECKS:
+        return CHECKS[name][1 if is_en() else 0]
+    return description or name
 
 
 def kind(value: str) -> str:

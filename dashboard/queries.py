@@ -483,4 +483,14 @@ def checks() -> pd.DataFrame | None:
     """audit.checks (asset checks' results) when this publication carries it."""
     if "audit.checks" not in tables():
         return None
-    return query("SELECT asset, check_name, passed, description FROM audit.checks ORDER BY asset, check_name")
+    # `detail` came with the build's status helper; older publications may lack it
+    detail = "detail" if "detail" in _columns("audit.checks") else "NULL AS detail"
+    return query(f"SELECT asset, check_name, passed, description, {detail} FROM audit.checks "
+                 "ORDER BY asset, check_name")
+
+
+def _columns(table: str) -> frozenset[str]:
+    schema, name = table.split(".")
+    frame = query("SELECT column_name FROM duckdb_columns() WHERE schema_name = ? AND table_name = ?",
+                  (schema, name))
+    return frozenset(frame["column_name"])

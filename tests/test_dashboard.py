@@ -262,18 +262,28 @@ def test_data_page_lists_quarantine_without_student_pseudonyms(app, warehouse):
     assert set(quarantine["类型"]) == {"实习基地"}
 
 
-def test_data_page_shows_checks_when_the_publication_records_them(app, warehouse, tmp_path, monkeypatch):
-    with_checks = tmp_path / "portal.duckdb"
-    shutil.copyfile(warehouse, with_checks)
-    with duckdb.connect(str(with_checks)) as con:
-        con.execute("CREATE TABLE audit.checks AS SELECT 'marts/major_gap' AS asset, 'shares_sum_to_one' "
-                    "AS check_name, false AS passed, 'shares add up to 1' AS description")
-    monkeypatch.setenv("PORTAL_WAREHOUSE", str(with_checks))
+def test_data_page_shows_the_build_and_its_checks_when_the_publication_records_them(warehouse, tmp_path,
+                                                                                     monkeypatch):
+    recorded = tmp_path / "portal.duckdb"
+    shutil.copyfile(warehouse, recorded)
+    with duckdb.connect(str(recorded)) as con:  # the tables the build's status step writes
+        con.execute("CREATE TABLE audit.checks (asset VARCHAR, check_name VARCHAR, passed BOOLEAN, "
+                    "description VARCHAR, detail VARCHAR)")
+        con.execute("INSERT INTO audit.checks VALUES ('marts/major_gap', 'shares_sum_to_one', false, "
+                    "'Shares sum to one', 'northeast 2024: 0.97'), ('audit/load_log', 'rows_add_up', true, "
+                    "'Rows add up', NULL)")
+        con.execute("CREATE TABLE audit.build AS SELECT 'b-42' AS build_id, "
+                    "TIMESTAMPTZ '2026-03-01 02:30:00+00' AS published_at, 1 AS checks_failed")
+    monkeypatch.setenv("PORTAL_WAREHOUSE", str(recorded))
     at = AppTest.from_file(str(APP), default_timeout=60).run()
     at.switch_page("app_pages/data.py").run()
-    checks = next(f.value for f in at.dataframe if "检查" in f.value.columns)
-    assert checks.to_dict("records") == [{"数据表": "marts/major_gap", "检查": "shares_sum_to_one",
-                                          "结果": "未通过", "说明": "shares add up to 1"}]
+    assert not at.exception
+    checks = next(f.value for f in at.dataframe if "检查" in f.value.columns).set_index("检查")
+    assert checks.loc["shares_sum_to_one", "结果"] == "未通过" and checks.loc["rows_add_up", "结果"] == "通过"
+    assert checks.loc["shares_sum_to_one", "详情"] == "northeast 2024: 0.97"
+    assert any("2026年3月1日 10:30" in m.value for m in at.markdown)  # published 02:30 UTC, in Beijing time
+    build = next(f.value for f in at.dataframe if "值" in f.value.columns)
+    assert "b-42" in build["值"].tolist()
 
 
 # --- the warehouse file: missing, unbuilt, replaced ----------------------------------------------
