@@ -37,7 +37,7 @@ navigation = st.navigation([
 ])
 ui.language_switch()
 
-if not queries.is_ready():
+if not queries.is_ready() or not queries.years():  # missing, unbuilt, or built from no files
     ui.no_warehouse_page()
 else:
     try:

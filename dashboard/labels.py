@@ -87,7 +87,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "m_coverage": ("实习覆盖率", "Internship coverage"),
     "m_relevance": ("专业对口率", "Relevance"),
     "m_conversion": ("留用率", "Conversion"),
-    "m_retention": ("本省就业率", "Retention in province"),
+    "m_retention": ("本省就业率", "Retention"),
     "no_last_year": ("无上年数据", "no data last year"),
     "top_shortage": ("最紧缺的专业", "Top shortage majors"),
     "top_surplus": ("最过剩的专业", "Top surplus majors"),
