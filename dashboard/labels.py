@@ -134,6 +134,9 @@ TEXT: dict[str, tuple[str, str]] = {
     "coverage_by_major": ("各专业实习覆盖率", "Internship coverage by major"),
     "shortage_low_coverage": ("需求紧缺但实习覆盖率低的专业", "Shortage majors with low internship coverage"),
     "region_internships": ("本地区各专业实习情况", "Internships by major in this area"),
+    "suppressed_note": ("空白（—）：该组实习学生少于 {n} 人，为保护个人隐私不显示人数与比率。",
+                        "Blank (—): fewer than {n} students in the group; their count and ratios are not "
+                        "shown, to protect them."),
     "no_choice": ("所选范围内没有可选对象。", "Nothing to choose in this selection."),
     # --- pairings
     "pairings_title": ("校企配对建议：{place}{year}年", "Pairing suggestions: {place}, {year}"),

@@ -333,84 +333,123 @@ def enterprises(level: str, geography: str) -> pd.DataFrame:
     )
 
 
+def _small(count_sql: str) -> str:
+    """SQL true for a group of 1 to MIN_GROUP_SIZE − 1 students (its figures are not shown); one `?`."""
+    return f"({count_sql} BETWEEN 1 AND ? - 1)"
+
+
 def bases(year: int, *, enterprise_id: str | None = None, university_code: str | None = None) -> pd.DataFrame:
     """Bases of one enterprise or one university: capacity, placements and utilisation in the year."""
     return query(
-        """
+        f"""
+        WITH b AS (
+            SELECT *, {_small('placements')} AS suppressed FROM marts.base_utilisation
+            WHERE year = ? AND (enterprise_id = ? OR university_code = ?)
+        )
         SELECT b.base_id, b.base_name, b.enterprise_name, b.university_code, u.university_name,
-               u.university_name_en, b.city_name, c.city_name_en, b.industry_code, b.capacity, b.placements,
-               b.utilisation
-        FROM marts.base_utilisation AS b
+               u.university_name_en, b.city_name, c.city_name_en, b.industry_code, b.capacity,
+               CASE WHEN NOT b.suppressed THEN b.placements END AS placements,
+               CASE WHEN NOT b.suppressed THEN b.utilisation END AS utilisation,
+               b.suppressed
+        FROM b
         LEFT JOIN dims.university AS u USING (university_code)
         LEFT JOIN dims.city AS c ON c.city_name = b.city_name
-        WHERE b.year = ? AND (b.enterprise_id = ? OR b.university_code = ?)
-        ORDER BY b.utilisation DESC NULLS LAST
+        ORDER BY b.suppressed, b.utilisation DESC NULLS LAST
         """,
-        (year, enterprise_id, university_code),
+        (settings.MIN_GROUP_SIZE, year, enterprise_id, university_code),
     )
 
 
 def placements_by_major(year: int, *, enterprise_id: str | None = None,
                         university_code: str | None = None) -> pd.DataFrame:
-    """Placement counts per student major at one enterprise's bases or of one university's students."""
+    """Placements per student major at one enterprise's bases or of one university's students, with their
+    relevance and conversion (ratios over placement rows, METRICS.md)."""
     return query(
-        """
-        SELECT p.major_code, m.major_name, m.major_name_en,
-               sum(p.students)::bigint AS students,
-               sum(p.placement_rows)::bigint AS placement_rows,
-               sum(p.relevant_rows) / nullif(sum(p.placement_rows), 0) AS relevance,
-               sum(p.hired_rows) / nullif(sum(p.hired_rows) + sum(p.completed_rows), 0) AS conversion
-        FROM marts.base_placements AS p
+        f"""
+        WITH g AS (
+            SELECT major_code, sum(placement_rows) AS placement_rows, sum(relevant_rows) AS relevant_rows,
+                   sum(hired_rows) AS hired_rows, sum(completed_rows) AS completed_rows
+            FROM marts.base_placements
+            WHERE year = ? AND (enterprise_id = ? OR university_code = ?)
+            GROUP BY major_code
+        ),
+        flagged AS (SELECT *, {_small('placement_rows')} AS suppressed FROM g)
+        SELECT f.major_code, m.major_name, m.major_name_en,
+               CASE WHEN NOT f.suppressed THEN f.placement_rows END AS placement_rows,
+               CASE WHEN NOT f.suppressed THEN f.relevant_rows / nullif(f.placement_rows, 0) END AS relevance,
+               CASE WHEN NOT f.suppressed
+                    THEN f.hired_rows / nullif(f.hired_rows + f.completed_rows, 0) END AS conversion,
+               f.suppressed
+        FROM flagged AS f
         LEFT JOIN dims.major AS m USING (major_code)
-        WHERE p.year = ? AND (p.enterprise_id = ? OR p.university_code = ?)
-        GROUP BY ALL
-        ORDER BY placement_rows DESC
+        ORDER BY f.suppressed, f.placement_rows DESC
         """,
-        (year, enterprise_id, university_code),
+        (year, enterprise_id, university_code, settings.MIN_GROUP_SIZE),
     )
 
 
 def university_coverage(university_code: str, year: int) -> pd.DataFrame:
     return query(
-        """
-        SELECT ic.major_code, ic.major_name, m.major_name_en, ic.graduates, ic.placements, ic.coverage,
-               ic.relevance, ic.conversion, ic.retention
-        FROM marts.internship_coverage AS ic
+        f"""
+        WITH ic AS (
+            SELECT *, {_small('placements')} AS suppressed FROM marts.internship_coverage
+            WHERE university_code = ? AND year = ?
+        )
+        SELECT ic.major_code, ic.major_name, m.major_name_en, ic.graduates,
+               CASE WHEN NOT ic.suppressed THEN ic.placements END AS placements,
+               CASE WHEN NOT ic.suppressed THEN ic.coverage END AS coverage,
+               CASE WHEN NOT ic.suppressed THEN ic.relevance END AS relevance,
+               CASE WHEN NOT ic.suppressed THEN ic.conversion END AS conversion,
+               ic.retention, ic.suppressed
+        FROM ic
         LEFT JOIN dims.major AS m USING (major_code)
-        WHERE ic.university_code = ? AND ic.year = ?
-        ORDER BY ic.coverage ASC NULLS LAST
+        ORDER BY ic.suppressed, ic.coverage ASC NULLS LAST
         """,
-        (university_code, year),
+        (settings.MIN_GROUP_SIZE, university_code, year),
     )
 
 
 def shortage_low_coverage(level: str, geography: str, year: int) -> pd.DataFrame:
     """Majors in shortage in the geography, least covered by internships first."""
     return query(
-        """
+        f"""
+        WITH i AS (
+            SELECT *, {_small('placements')} AS suppressed FROM marts.internship_by_geography
+            WHERE geography_level = ? AND geography = ? AND year = ?
+        )
         SELECT g.major_code, g.major_name, m.major_name_en, g.demand, g.supply, g.alignment, g.status,
-               i.graduates, i.placements, i.coverage
+               i.graduates,
+               CASE WHEN NOT i.suppressed THEN i.placements END AS placements,
+               CASE WHEN NOT i.suppressed THEN i.coverage END AS coverage,
+               coalesce(i.suppressed, false) AS suppressed
         FROM marts.major_gap AS g
         LEFT JOIN dims.major AS m USING (major_code)
-        LEFT JOIN marts.internship_by_geography AS i USING (geography_level, geography, year, major_code)
+        LEFT JOIN i USING (geography_level, geography, year, major_code)
         WHERE g.geography_level = ? AND g.geography = ? AND g.year = ? AND g.status = 'shortage'
-        ORDER BY i.coverage ASC NULLS FIRST, g.demand DESC
+        ORDER BY coalesce(i.suppressed, false), i.coverage ASC NULLS FIRST, g.demand DESC
         """,
-        (level, geography, year),
+        (settings.MIN_GROUP_SIZE, level, geography, year, level, geography, year),
     )
 
 
 def internship_by_major(level: str, geography: str, year: int) -> pd.DataFrame:
     return query(
-        """
-        SELECT i.major_code, m.major_name, m.major_name_en, i.graduates, i.placements, i.coverage,
-               i.relevance, i.conversion, i.retention
-        FROM marts.internship_by_geography AS i
+        f"""
+        WITH i AS (
+            SELECT *, {_small('placements')} AS suppressed FROM marts.internship_by_geography
+            WHERE geography_level = ? AND geography = ? AND year = ?
+        )
+        SELECT i.major_code, m.major_name, m.major_name_en, i.graduates,
+               CASE WHEN NOT i.suppressed THEN i.placements END AS placements,
+               CASE WHEN NOT i.suppressed THEN i.coverage END AS coverage,
+               CASE WHEN NOT i.suppressed THEN i.relevance END AS relevance,
+               CASE WHEN NOT i.suppressed THEN i.conversion END AS conversion,
+               i.retention, i.suppressed
+        FROM i
         LEFT JOIN dims.major AS m USING (major_code)
-        WHERE i.geography_level = ? AND i.geography = ? AND i.year = ?
-        ORDER BY i.placements DESC
+        ORDER BY i.suppressed, i.placements DESC
         """,
-        (level, geography, year),
+        (settings.MIN_GROUP_SIZE, level, geography, year),
     )
 
 

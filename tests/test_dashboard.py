@@ -231,10 +231,30 @@ def test_internships_page_for_an_enterprise_counts_its_bases_placements(app, war
     at.selectbox(key="w_internships_view").select("enterprise").run()
     enterprise = at.selectbox(key="w_internships_enterprise").value
     [(latest,)] = sql(warehouse, "SELECT max(year) FROM facts.placements")
-    [(rows,)] = sql(warehouse, """SELECT count(*) FROM facts.placements WHERE year = ? AND base_id IN
-                                  (SELECT base_id FROM dims.base WHERE enterprise_id = ?)""", [latest, enterprise])
+    rows = dict(sql(warehouse, """SELECT major_code, count(*) FROM facts.placements WHERE year = ? AND base_id IN
+                                  (SELECT base_id FROM dims.base WHERE enterprise_id = ?) GROUP BY major_code""",
+                    [latest, enterprise]))
     by_major = next(f.value for f in at.dataframe if "专业对口率" in f.value.columns and "实习人次" in f.value.columns)
-    assert by_major["实习人次"].sum() == rows
+    shown_rows = dict(zip(by_major["专业代码"], by_major["实习人次"]))
+    assert set(shown_rows) == set(rows)
+    for major, count in rows.items():  # majors with under five placements are left blank
+        assert shown_rows[major] == count if count >= 5 else shown_rows[major] != shown_rows[major]  # NaN
+
+
+def test_internships_page_hides_figures_of_groups_under_five_students(app, warehouse):
+    small = sql(warehouse, """SELECT university_code, major_code, year FROM marts.internship_coverage
+                              WHERE placements BETWEEN 1 AND 4 ORDER BY ALL LIMIT 1""")
+    [(university, major, year)] = small
+    at = app("internships")
+    at.selectbox(key="w_year").select(year).run()
+    at.selectbox(key="w_internships_university").select(university).run()
+    table = next(f.value for f in at.dataframe if "实习覆盖率" in f.value.columns and "本省就业率" in f.value.columns
+                 and "毕业生（人）" in f.value.columns).set_index("专业代码")
+    assert table.loc[major, ["实习学生（人）", "实习覆盖率", "专业对口率", "留用率"]].isna().all()
+    # groups of five or more are shown as the mart has them
+    large = dict(sql(warehouse, """SELECT major_code, coverage FROM marts.internship_coverage
+                                   WHERE university_code = ? AND year = ? AND placements >= 5""", [university, year]))
+    assert large and all(table.loc[m, "实习覆盖率"] == pytest.approx(c) for m, c in large.items())
 
 
 def test_pairings_filter_by_major(app, warehouse):

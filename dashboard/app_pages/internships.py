@@ -5,6 +5,7 @@ import streamlit as st
 
 from dashboard import charts, queries, ui
 from dashboard import labels as L
+from sources import settings
 
 scope = ui.scope()
 st.title(L.t("internships_title", place=scope.place, year=scope.year))
@@ -40,8 +41,7 @@ with st.spinner(L.t("loading")):
 
         st.subheader(L.t("placements_by_major"))
         placed = queries.placements_by_major(scope.year, **selector)
-        ui.table(placed, [("major_code", "major_code"), ("major", major), ("students", "students"),
-                          ("placement_rows", "placement_rows"), ("relevance", "relevance"),
+        ui.table(placed, [("major_code", "major_code"), ("major", major), ("placement_rows", "placement_rows"), ("relevance", "relevance"),
                           ("conversion", "conversion")], key="placements_by_major")
         if view == "university":
             st.subheader(L.t("coverage_by_major"))
@@ -64,3 +64,4 @@ with st.spinner(L.t("loading")):
     ui.table(by_major, [("major_code", "major_code"), ("major", major), ("graduates", "graduates"),
                         ("placements", "placements"), ("coverage", "coverage"), ("relevance", "relevance"),
                         ("conversion", "conversion"), ("retention", "retention")], key="internships_by_major")
+st.caption(L.t("suppressed_note", n=settings.MIN_GROUP_SIZE))
