@@ -179,6 +179,22 @@ def major_gap(level: str, geography: str, year: int) -> pd.DataFrame:
     )
 
 
+def top_majors(level: str, geography: str, year: int, status: str, limit: int = 10) -> pd.DataFrame:
+    """The majors furthest into shortage (highest alignment, unserved first) or surplus (lowest alignment,
+    no demand first) in one geography and year."""
+    order = "DESC" if status == "shortage" else "ASC"  # a fixed keyword, never widget input
+    return query(
+        f"""
+        SELECT g.major_code, g.major_name, m.major_name_en, g.supply, g.demand, g.alignment, g.status
+        FROM marts.major_gap AS g {_MAJOR_NAMES}
+        WHERE g.geography_level = ? AND g.geography = ? AND g.year = ? AND g.status = ?
+        ORDER BY g.alignment {order} NULLS FIRST, g.demand DESC, g.supply DESC
+        LIMIT ?
+        """,
+        (level, geography, year, status, limit),
+    )
+
+
 def major_trend(level: str, geography: str, major_code: str) -> pd.DataFrame:
     return query(
         """

@@ -171,7 +171,7 @@ def test_top_shortage_table_lists_the_most_aligned_shortage_majors(app, warehous
     expected = [r[0] for r in sql(warehouse, """
         SELECT major_name FROM marts.major_gap
         WHERE geography_level = 'region' AND year = ? AND status = 'shortage'
-        ORDER BY alignment DESC NULLS FIRST LIMIT 10""", [latest])]
+        ORDER BY alignment DESC NULLS FIRST, demand DESC, supply DESC LIMIT 10""", [latest])]
     assert at.dataframe[0].value["专业"].tolist() == expected
 
 

@@ -46,15 +46,15 @@ if bool(this["is_projection"]):
 # --- the top shortage and surplus majors
 name = L.name_column("major")
 left, right = st.columns(2)
-shortage = gaps[gaps["status"] == "shortage"].sort_values("alignment", ascending=False, na_position="first")
-surplus = gaps[gaps["status"] == "surplus"].sort_values("alignment", ascending=True, na_position="first")
+shortage = queries.top_majors(scope.level, scope.geography, scope.year, "shortage")
+surplus = queries.top_majors(scope.level, scope.geography, scope.year, "surplus")
 SHOWN = [("major", name), ("supply", "supply"), ("demand", "demand"), ("alignment", "alignment")]
 with left:
     st.subheader(L.t("top_shortage"))
-    ui.table(shortage.head(10), SHOWN, key="top_shortage")
+    ui.table(shortage, SHOWN, key="top_shortage")
 with right:
     st.subheader(L.t("top_surplus"))
-    ui.table(surplus.head(10), SHOWN, key="top_surplus")
+    ui.table(surplus, SHOWN, key="top_surplus")
 
 # --- gap by province and city: counts per place, and one major's status in every city by coordinates
 st.subheader(L.t("gap_by_place"))
@@ -63,8 +63,7 @@ counts = counts.assign(place=counts["geography_en"] if L.is_en() else counts["ge
 ui.chart(charts.status_counts(counts, "place", f"{L.t('ax_majors')} · {scope.place} · {scope.year}"))
 
 st.subheader(L.t("city_map"))
-choices = gaps.sort_values("alignment", ascending=False, na_position="last")
-major_names = dict(zip(choices["major_code"], choices[name]))
+major_names = dict(zip(gaps["major_code"], gaps[name]))  # most short first
 if major_names:
     st.session_state.setdefault("overview_major", next(iter(major_names)))
     if st.session_state["overview_major"] not in major_names:
