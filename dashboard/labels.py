@@ -88,6 +88,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "m_relevance": ("专业对口率", "Relevance"),
     "m_conversion": ("留用率", "Conversion"),
     "m_retention": ("本省就业率", "Retention"),
+    "points_change": ("{v:+.1f} 个百分点", "{v:+.1f} pp"),
+    "major_verdict": ("**{major}** · {status} → **{advice}**：", "**{major}** · {status} → **{advice}**: "),
     "no_last_year": ("无上年数据", "no data last year"),
     "top_shortage": ("最紧缺的专业", "Top shortage majors"),
     "top_surplus": ("最过剩的专业", "Top surplus majors"),

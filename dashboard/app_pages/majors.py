@@ -74,9 +74,8 @@ if major_names:
     major = st.selectbox(L.t("major"), list(major_names), key="majors_major",
                          format_func=lambda code: f"{major_names[code]} ({code})")
     picked = gaps.set_index("major_code").loc[major]
-    st.markdown(f"**{major_names[major]}** · {L.status(picked['status'])} → **{L.advice(picked['status'])}**："
-                if not L.is_en() else
-                f"**{major_names[major]}** · {L.status(picked['status'])} → **{L.advice(picked['status'])}**: ")
+    st.markdown(L.t("major_verdict", major=major_names[major], status=L.status(picked["status"]),
+                    advice=L.advice(picked["status"])))
     st.markdown(picked["reason"])
     left, right = st.columns(2)
     with left:

@@ -36,8 +36,7 @@ for column, (label, field, fmt, is_ratio) in zip(columns, METRICS):
     delta = None
     if last is not None and value == value and last[field] == last[field]:  # NaN-safe: x == x
         change = value - last[field]
-        delta = (f"{100 * change:+.1f} pp" if L.is_en() else f"{100 * change:+.1f} 个百分点") if is_ratio \
-            else f"{change:+,.0f}"
+        delta = L.t("points_change", v=100 * change) if is_ratio else f"{change:+,.0f}"
     column.metric(L.t(label), fmt(value), delta=delta if last is not None else L.t("no_last_year"),
                   delta_color="off" if last is None else ("inverse" if field == "shortage_majors" else "normal"))
 if bool(this["is_projection"]):
