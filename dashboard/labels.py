@@ -146,6 +146,8 @@ TEXT: dict[str, tuple[str, str]] = {
                        "For both sides: where an enterprise wants a major but has no internship base with a "
                        "university offering it, the universities suggested and why."),
     "suggestions": ("配对建议", "Suggestions"),
+    "showing_first": ("下表列出需求最大的前 {shown} 条；可用行业、专业或地区筛选缩小范围。",
+                      "The table lists the {shown} most wanted; narrow it by industry, major or place."),
     "count_suggestions": ("共 {n} 条建议，涉及 {e} 家企业。", "{n} suggestions for {e} enterprises."),
     # --- data
     "data_title": ("数据：来源文件与构建", "Data: source files and builds"),

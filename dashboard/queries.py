@@ -470,25 +470,42 @@ def internship_by_major(level: str, geography: str, year: int) -> pd.DataFrame:
 
 
 # --- Pairings ---------------------------------------------------------------------------------------
+#: a page lists at most this many suggestions (the most wanted first); the count above it says how many match
+PAIRINGS_SHOWN = 2000
+
+
 def pairing_suggestions(level: str, geography: str, year: int, industry_code: str | None,
                         major_code: str | None) -> pd.DataFrame:
+    """Suggestions for enterprises in the geography, most demand first, with how many match in all
+    (`matching`, `matching_enterprises`): at national scale a region-year has far more than a page shows."""
     return query(
         f"""
-        SELECT s.enterprise_name, s.enterprise_id, e.industry_code, i.industry_name, i.industry_name_en,
-               e.city_name, c.city_name_en, s.major_code, s.major_name, m.major_name_en,
+        WITH matching AS (
+            SELECT s.*, e.industry_code, e.city_name AS enterprise_city
+            FROM marts.pairing_suggestions AS s
+            LEFT JOIN dims.enterprise AS e USING (enterprise_id)
+            WHERE s.year = ? AND {_geo_clause('e.province_name', 'e.city_name')}
+              AND (? IS NULL OR e.industry_code = ?) AND (? IS NULL OR s.major_code = ?)
+        ),
+        totals AS (
+            SELECT count(*) AS matching, count(DISTINCT enterprise_id) AS matching_enterprises FROM matching
+        )
+        SELECT s.enterprise_name, s.enterprise_id, s.industry_code, i.industry_name, i.industry_name_en,
+               s.enterprise_city AS city_name, c.city_name_en, s.major_code, s.major_name, m.major_name_en,
                s.university_code, s.university_name, u.university_name_en, s.rank, s.same_city,
-               s.demand, s.graduates, s.coverage, s.province_surplus, s.reason, s.reason_en
-        FROM marts.pairing_suggestions AS s
-        LEFT JOIN dims.enterprise AS e USING (enterprise_id)
-        LEFT JOIN dims.industry AS i ON i.industry_code = e.industry_code
-        LEFT JOIN dims.city AS c ON c.city_name = e.city_name
+               s.demand, s.graduates, s.coverage, s.province_surplus, s.reason, s.reason_en,
+               t.matching, t.matching_enterprises
+        FROM matching AS s
+        CROSS JOIN totals AS t
+        LEFT JOIN dims.industry AS i ON i.industry_code = s.industry_code
+        LEFT JOIN dims.city AS c ON c.city_name = s.enterprise_city
         LEFT JOIN dims.major AS m ON m.major_code = s.major_code
         LEFT JOIN dims.university AS u ON u.university_code = s.university_code
-        WHERE s.year = ? AND {_geo_clause('e.province_name', 'e.city_name')}
-          AND (? IS NULL OR e.industry_code = ?) AND (? IS NULL OR s.major_code = ?)
         ORDER BY s.demand DESC, s.enterprise_id, s.major_code, s.rank
+        LIMIT ?
         """,
-        (year, *_geo_params(level, geography), industry_code, industry_code, major_code, major_code),
+        (year, *_geo_params(level, geography), industry_code, industry_code, major_code, major_code,
+         PAIRINGS_SHOWN),
     )
 
 

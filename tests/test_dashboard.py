@@ -260,9 +260,12 @@ def test_internships_page_hides_figures_of_groups_under_five_students(app, wareh
 def test_pairings_filter_by_major(app, warehouse):
     at = app("pairings")
     all_rows = len(at.dataframe[0].value)
+    [(latest,)] = sql(warehouse, "SELECT max(year) FROM marts.pairing_suggestions")
+    [(suggestions, enterprises)] = sql(warehouse, "SELECT count(*), count(DISTINCT enterprise_id) FROM "
+                                                  "marts.pairing_suggestions WHERE year = ?", [latest])
+    assert any(f"共 {suggestions:,} 条建议，涉及 {enterprises:,} 家企业" in m.value for m in at.markdown)
     at.selectbox(key="w_pairings_major").select("080902").run()
     table = at.dataframe[0].value
-    [(latest,)] = sql(warehouse, "SELECT max(year) FROM marts.pairing_suggestions")
     [(expected,)] = sql(warehouse, "SELECT count(*) FROM marts.pairing_suggestions WHERE year = ? AND "
                                    "major_code = '080902'", [latest])
     assert len(table) == expected < all_rows

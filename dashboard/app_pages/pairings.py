@@ -24,10 +24,15 @@ with right:
 
 with st.spinner(L.t("loading")):
     pairs = queries.pairing_suggestions(scope.level, scope.geography, scope.year, industry or None, major or None)
-st.markdown(L.t("count_suggestions", n=f"{len(pairs):,}", e=f"{pairs['enterprise_id'].nunique():,}"))
+matching = int(pairs["matching"].iloc[0]) if len(pairs) else 0
+enterprises = int(pairs["matching_enterprises"].iloc[0]) if len(pairs) else 0
+st.markdown(L.t("count_suggestions", n=f"{matching:,}", e=f"{enterprises:,}"))
+if matching > len(pairs):
+    st.caption(L.t("showing_first", shown=f"{len(pairs):,}"))
 pairs = pairs.assign(reason_text=pairs["reason_en" if L.is_en() else "reason"])
 # enterprises are named as registered (the surveys carry no English names); the credit code identifies them
-ui.table(pairs, [("enterprise", "enterprise_name"), ("enterprise_id", "enterprise_id"), ("industry", L.name_column("industry")),
+ui.table(pairs, [("enterprise", "enterprise_name"), ("enterprise_id", "enterprise_id"),
+                 ("industry", L.name_column("industry")),
                  ("city", L.name_column("city")), ("major", L.name_column("major")),
                  ("university", L.name_column("university")), ("rank", "rank"), ("reason", "reason_text"),
                  ("demand", "demand"), ("graduates", "graduates"), ("coverage", "coverage"),
