@@ -33,10 +33,14 @@ ARTIFACTS = settings.REPO_ROOT / "tests" / "artifacts" / "e2e"
 SERVER_START_SECONDS = 60
 
 
+NO_CHROMIUM = (f"no Chromium at {CHROMIUM}: tests/e2e/install-browser.sh (run by `make test`) could not "
+               "install it on this machine (it needs root or passwordless sudo, and apt-get); the browser "
+               "tests did not run")
+
+
 def require_chromium() -> None:
     if not CHROMIUM.exists():
-        pytest.skip(f"no Chromium at {CHROMIUM}: tests/e2e/install-browser.sh could not install it on this "
-                    "machine (it needs root or passwordless sudo and apt-get); the browser tests did not run")
+        pytest.skip(NO_CHROMIUM)
 
 
 def free_port() -> int:

@@ -9,7 +9,10 @@ from dataclasses import dataclass
 
 import pytest
 
-from tests.e2e.conftest import ARTIFACTS
+from tests.e2e.conftest import ARTIFACTS, CHROMIUM, NO_CHROMIUM
+
+# Decided before any fixture runs, so a machine without Chromium does not build a warehouse for nothing.
+pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason=NO_CHROMIUM)
 
 CJK = re.compile(r"[\u3400-\u9fff]")
 VIEWPORT = {"width": 1440, "height": 900}
@@ -145,3 +148,12 @@ def test_english_and_the_year_stay_when_moving_between_pages(dashboard_server, b
         assert not CJK.search(page.get_by_test_id("stSidebarNav").inner_text())
     finally:
         context.close()
+
+
+def test_chinese_labels_have_a_font():
+    """Without a CJK font Chromium draws every Chinese label as an empty box, in the screenshots too."""
+    import subprocess
+
+    family = subprocess.run(["fc-match", "-f", "%{family}", "sans-serif:lang=zh-cn"],
+                            capture_output=True, text=True, check=True).stdout
+    assert "CJK" in family, f"no CJK font for Chinese text (fc-match gives {family!r}): install fonts-noto-cjk"
