@@ -130,6 +130,8 @@ def no_warehouse_page() -> None:
 PERCENT_COLUMNS = {"supply_share", "demand_share", "coverage", "relevance", "conversion", "retention",
                    "utilisation"}
 RATIO_COLUMNS = {"alignment", "city_alignment"}
+#: people counts that may be fractional (a survey position naming k majors gives 1/k to each)
+PEOPLE_COLUMNS = {"supply", "demand", "gap", "city_supply", "city_demand", "province_surplus"}
 
 
 def display_frame(frame: pd.DataFrame, columns: Sequence[tuple[str, str]]) -> pd.DataFrame:
@@ -165,6 +167,8 @@ def table(frame: pd.DataFrame, columns: Sequence[tuple[str, str]], key: str, hei
             config[headers[k]] = st.column_config.NumberColumn(format="percent")
         elif k in RATIO_COLUMNS:
             config[headers[k]] = st.column_config.NumberColumn(format="%.2f")
+        elif k in PEOPLE_COLUMNS:
+            config[headers[k]] = st.column_config.NumberColumn(format="%.1f")
     labelled = shown.rename(columns=headers)
     kwargs = {"height": height} if height else {}
     st.dataframe(labelled, hide_index=True, column_config=config, width="stretch", **kwargs)
