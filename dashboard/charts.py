@@ -77,11 +77,16 @@ def status_counts(frame: pd.DataFrame, category: str, title: str) -> alt.Chart:
 
 
 def city_map(frame: pd.DataFrame, name: str, title: str) -> alt.Chart:
-    """Cities placed by their real coordinates (Mercator, no map tiles): colour = the major's status there,
-    size = its demand."""
-    data = _with_status_label(frame[[name, "longitude", "latitude", "supply", "demand", "alignment", "status"]])
-    base = alt.Chart(data).encode(longitude="longitude:Q", latitude="latitude:Q")
-    points = base.mark_circle(opacity=0.85, stroke="white", strokeWidth=1).encode(
+    """Every city placed by its real coordinates (Mercator, no map tiles); where the major has supply or
+    demand, a disc coloured by its status there and sized by its demand."""
+    data = frame[[name, "longitude", "latitude", "supply", "demand", "alignment", "status"]]
+    judged = _with_status_label(data[data["status"].notna()])
+    every_city = alt.Chart(data).mark_point(color="#bbbbbb", size=30).encode(
+        longitude="longitude:Q", latitude="latitude:Q")
+    labels = alt.Chart(data).mark_text(dy=-14, fontSize=10).encode(
+        longitude="longitude:Q", latitude="latitude:Q", text=f"{name}:N")
+    discs = alt.Chart(judged).mark_circle(opacity=0.85, stroke="white", strokeWidth=1).encode(
+        longitude="longitude:Q", latitude="latitude:Q",
         color=_status_colour(),
         size=alt.Size("demand:Q", title=L.column("demand"), scale=alt.Scale(range=[60, 1400])),
         tooltip=[alt.Tooltip(f"{name}:N", title=L.column("city")),
@@ -90,8 +95,7 @@ def city_map(frame: pd.DataFrame, name: str, title: str) -> alt.Chart:
                  alt.Tooltip("alignment:Q", title=L.column("alignment"), format=".2f"),
                  alt.Tooltip("status_label:N", title=L.column("status"))],
     )
-    text = base.mark_text(dy=-14, fontSize=10).encode(text=f"{name}:N")
-    chart = alt.layer(points, text).project(type="mercator").properties(height=520)
+    chart = alt.layer(every_city, discs, labels).project(type="mercator").properties(height=560)
     return _finish(chart, title)
 
 

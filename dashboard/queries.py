@@ -208,14 +208,15 @@ def major_trend(level: str, geography: str, major_code: str) -> pd.DataFrame:
 
 
 def city_gap_for_major(year: int, major_code: str) -> pd.DataFrame:
-    """One major's gap in every city, with the city's coordinates."""
+    """One major's gap in every city, with the city's coordinates (a city without the major: no status)."""
     return query(
         """
         SELECT c.city_name, c.city_name_en, c.province_name, c.latitude, c.longitude,
                g.supply, g.demand, g.gap, g.alignment, g.status
-        FROM marts.major_gap AS g
-        JOIN dims.city AS c ON c.city_name = g.geography
-        WHERE g.geography_level = 'city' AND g.year = ? AND g.major_code = ?
+        FROM dims.city AS c
+        LEFT JOIN marts.major_gap AS g
+            ON g.geography_level = 'city' AND g.geography = c.city_name AND g.year = ? AND g.major_code = ?
+        ORDER BY c.city_code
         """,
         (year, major_code),
     )

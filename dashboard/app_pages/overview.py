@@ -64,9 +64,11 @@ ui.chart(charts.status_counts(counts, "place", f"{L.t('ax_majors')} · {scope.pl
 st.subheader(L.t("city_map"))
 major_names = dict(zip(gaps["major_code"], gaps[name]))  # most short first
 if major_names:
-    st.session_state.setdefault("overview_major", next(iter(major_names)))
-    if st.session_state["overview_major"] not in major_names:
-        st.session_state["overview_major"] = next(iter(major_names))
+    # by default the major most short of graduates among those that have some (an unserved one has few cities)
+    judged = gaps.loc[gaps["alignment"].notna(), "major_code"]
+    default = judged.iloc[0] if len(judged) else next(iter(major_names))
+    if st.session_state.get("overview_major") not in major_names:
+        st.session_state["overview_major"] = default
     major = st.selectbox(L.t("city_map_major"), list(major_names), key="overview_major",
                          format_func=lambda code: f"{major_names[code]} ({code})")
     cities = queries.city_gap_for_major(scope.year, major)
