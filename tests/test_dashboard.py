@@ -342,3 +342,20 @@ def test_a_new_publication_is_shown_without_a_restart(app, warehouse, tmp_path):
         assert metrics(at)["毕业生（供给）"] == "12,345" != before
     finally:
         os.replace(original, warehouse)
+
+
+def test_downloads_open_in_excel_with_the_headers_and_numbers_shown():
+    import io
+
+    import openpyxl
+    import pandas as pd
+
+    from dashboard import ui
+
+    shown = pd.DataFrame({"专业": ["软件工程", "市场营销"], "供需比": [2.99, None], "需求（人）": [505.5, 51.0]})
+    csv = ui._csv(shown)
+    assert csv.startswith(b"\xef\xbb\xbf")  # the BOM Excel needs to read UTF-8 Chinese text
+    assert pd.read_csv(io.BytesIO(csv), encoding="utf-8-sig").equals(shown)
+    sheet = openpyxl.load_workbook(io.BytesIO(ui._xlsx(shown))).active
+    assert [list(row) for row in sheet.iter_rows(values_only=True)] == [
+        ["专业", "供需比", "需求（人）"], ["软件工程", 2.99, 505.5], ["市场营销", None, 51]]
