@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 DEMO_LANDING   ?= sources/landing
 DEMO_WAREHOUSE ?= warehouse/portal.duckdb
 
-.PHONY: venv demo demo-data build ui test lint clean
+.PHONY: venv demo demo-data build ui dashboard browser test lint clean
 
 $(BIN)/portal: pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,16 +22,23 @@ demo-data: venv
 build: venv
 	$(BIN)/portal build --landing $(DEMO_LANDING) --warehouse $(DEMO_WAREHOUSE)
 
-# Demo: write the bundled Northeast scenario, build the warehouse, then serve the Dagster UI
-# (the dashboard joins it in a later release).
+# Demo: write the bundled Northeast scenario, build the warehouse, then serve the dashboard
+# (http://localhost:8501) and the Dagster UI (http://localhost:3000) together until Ctrl-C.
 demo: demo-data build
-	PORTAL_LANDING=$(DEMO_LANDING) PORTAL_WAREHOUSE=$(DEMO_WAREHOUSE) $(BIN)/portal ui
+	$(BIN)/portal serve --landing $(DEMO_LANDING) --warehouse $(DEMO_WAREHOUSE)
 
 ui: venv
 	$(BIN)/portal ui
 
+dashboard: venv
+	$(BIN)/portal dashboard
+
+# Debian's Chromium and CJK fonts for the browser tests (does nothing when present, never fails the build)
+browser:
+	bash tests/e2e/install-browser.sh
+
 # dg looks for the project's virtual environment; DAGSTER_HOME keeps test runs out of the demo's instance
-test: venv
+test: venv browser
 	$(BIN)/ruff check .
 	VIRTUAL_ENV=$(CURDIR)/$(VENV) DAGSTER_HOME=$$(mktemp -d) $(BIN)/dg check defs
 	$(BIN)/pytest

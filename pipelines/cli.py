@@ -1,10 +1,12 @@
-"""The `portal` command line: demo data, builds and the Dagster UI.
+"""The `portal` command line: demo data, builds, the dashboard and the Dagster UI.
 
     portal demo-data [--out DIR] [--scale N] [--seed S]
     portal build [--landing DIR] [--warehouse FILE] [--wait SECONDS]
     portal status [--warehouse FILE]
     portal rollback [--warehouse FILE]
-    portal ui
+    portal dashboard [--port P] [--address A] [--warehouse FILE]
+    portal ui [--port P]
+    portal serve [--dashboard-port P] [--ui-port P]    both servers until Ctrl-C (what `make demo` ends with)
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from sources import settings
 # Default storage (SQLite under DAGSTER_HOME). Builds write one DuckDB file, so the run queue lets one
 # build_warehouse run at a time: the sensor, the schedule and UI launches wait for each other.
 DAGSTER_YAML = """\
+telemetry:
+  enabled: false
 run_queue:
   tag_concurrency_limits:
     - key: portal/writes
@@ -29,6 +33,12 @@ run_queue:
 
 #: `portal build` / `portal rollback` exit status when another build holds the lock
 EXIT_LOCKED = 3
+
+# The ports the README promises for `make demo`; servers listen on this machine only unless told otherwise.
+DASHBOARD_APP = settings.REPO_ROOT / "dashboard" / "app.py"
+DASHBOARD_PORT = 8501
+UI_PORT = 3000
+LOCALHOST = "127.0.0.1"
 
 
 def _use_paths(landing: str | None, warehouse: str | None) -> tuple[Path, Path]:
@@ -156,6 +166,55 @@ def cmd_ui(args: argparse.Namespace) -> int:
     return 0  # not reached
 
 
+def dashboard_command(port: int, address: str = LOCALHOST) -> list[str]:
+    """`streamlit run` of the dashboard with the venv's Streamlit, as a server and nothing else.
+
+    Headless (never opens a browser), no usage statistics sent, and no file watcher: this serves a
+    published app; for live reloading while editing pages, run `streamlit run dashboard/app.py` yourself.
+    A set browser.serverAddress also keeps Streamlit from asking an outside service for this machine's
+    public IP address to print it.
+    """
+    return [
+        sys.executable, "-m", "streamlit", "run", str(DASHBOARD_APP),
+        "--server.headless", "true",
+        "--server.port", str(port),
+        "--server.address", address,
+        "--server.fileWatcherType", "none",
+        "--browser.gatherUsageStats", "false",
+        "--browser.serverAddress", "localhost",
+        "--client.toolbarMode", "viewer",  # readers get no "Deploy" button or developer menu
+    ]
+
+
+def cmd_dashboard(args: argparse.Namespace) -> int:
+    _, warehouse = _use_paths(None, args.warehouse)
+    if not DASHBOARD_APP.is_file():
+        print(f"no dashboard at {DASHBOARD_APP}", file=sys.stderr)
+        return 2
+    if not warehouse.is_file():
+        print(f"note: no warehouse at {warehouse} yet; the dashboard will say how to build one", file=sys.stderr)
+    command = dashboard_command(args.port, args.address)
+    os.chdir(settings.REPO_ROOT)  # Streamlit reads .streamlit/config.toml from the working directory
+    sys.stdout.flush()
+    os.execv(command[0], command)
+    return 0  # not reached
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from pipelines.serve import Server, serve
+
+    landing, warehouse = _use_paths(args.landing, args.warehouse)
+    portal = [sys.executable, "-m", "pipelines.cli"]
+    return serve([
+        Server("dashboard", [*portal, "dashboard", "--port", str(args.dashboard_port),
+                             "--warehouse", str(warehouse)],
+               f"http://localhost:{args.dashboard_port}"),
+        Server("Dagster UI", [*portal, "ui", "--port", str(args.ui_port),
+                              "--landing", str(landing), "--warehouse", str(warehouse)],
+               f"http://localhost:{args.ui_port}"),
+    ])
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="portal", description="School–enterprise cooperation portal")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -184,8 +243,22 @@ def main(argv: list[str] | None = None) -> int:
     ui = sub.add_parser("ui", help="serve the Dagster UI (dg dev) on the same assets")
     ui.add_argument("--landing")
     ui.add_argument("--warehouse")
-    ui.add_argument("--port", type=int, default=3000)
+    ui.add_argument("--port", type=int, default=UI_PORT)
     ui.set_defaults(func=cmd_ui)
+
+    dashboard = sub.add_parser("dashboard", help="serve the Streamlit dashboard on the published warehouse")
+    dashboard.add_argument("--port", type=int, default=DASHBOARD_PORT)
+    dashboard.add_argument("--address", default=LOCALHOST,
+                           help=f"address to listen on (default {LOCALHOST}; 0.0.0.0 for every interface)")
+    dashboard.add_argument("--warehouse", help="published DuckDB file (default: PORTAL_WAREHOUSE or warehouse/portal.duckdb)")
+    dashboard.set_defaults(func=cmd_dashboard)
+
+    serve = sub.add_parser("serve", help="serve the dashboard and the Dagster UI together until Ctrl-C")
+    serve.add_argument("--landing")
+    serve.add_argument("--warehouse")
+    serve.add_argument("--dashboard-port", type=int, default=DASHBOARD_PORT)
+    serve.add_argument("--ui-port", type=int, default=UI_PORT)
+    serve.set_defaults(func=cmd_serve)
 
     args = parser.parse_args(argv)
     return args.func(args)

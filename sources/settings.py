@@ -57,5 +57,8 @@ SHORTAGE_ALIGNMENT = 1.25  # alignment >= this is a shortage
 SURPLUS_ALIGNMENT = 0.80  # alignment <= this is a surplus
 #: projected supply = enrolment this many years earlier, by level (catalogue levels are normalised to these)
 PROJECTION_LAG_YEARS = {"本科": 4, "专科": 3}
+#: the dashboard shows no student count, or ratio over students, for a group of 1 to this − 1 students
+#: (DESIGN.md "Personal data": small groups are suppressed)
+MIN_GROUP_SIZE = 5
 #: the geography name of the whole region in the gap marts
 REGION_GEOGRAPHY = "northeast"

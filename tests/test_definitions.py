@@ -21,6 +21,8 @@ EXPECTED_ASSETS = {
     "facts/supply", "facts/demand", "facts/placements",
     "marts/major_gap", "marts/industry_gap", "marts/internship_coverage", "marts/base_utilisation",
     "marts/pairing_suggestions", "marts/gap_by_geography", "facts/supply_demand_by_city",
+    "marts/headline", "marts/pillar_gap", "marts/major_industry_links", "marts/internship_by_geography",
+    "marts/base_placements",
     "published_warehouse",
 }
 

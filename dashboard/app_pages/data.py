@@ -1,0 +1,80 @@
+"""Data (/data) · data staff: what each source file contributed, quarantined rows with reasons, the last
+build and its checks, and how to load new files."""
+
+import datetime as dt
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import labels as L
+from dashboard import queries, ui
+
+st.title(L.t("data_title"))
+st.caption(L.t("data_intro"))
+
+with st.spinner(L.t("loading")):
+    build = queries.build_info()
+    checks = queries.checks()
+    log = queries.load_log()
+    rejected = queries.rejected_files()
+
+# when the publication records its build, its own publication time; else the file's
+publication = queries.publication()
+published = None
+if build is not None and not build.empty and "published_at" in build.columns:
+    published = build["published_at"].iloc[0].to_pydatetime()
+elif publication is not None:
+    published = dt.datetime.fromtimestamp(publication.mtime_ns / 1e9, tz=dt.UTC)
+if published is not None:
+    st.markdown(L.t("published_at", when=L.timestamp(published), path=f"`{publication.path}`"))
+
+
+def shown_value(value) -> str:
+    if isinstance(value, pd.Timestamp):
+        return L.timestamp(value.to_pydatetime())
+    return "—" if pd.isna(value) else str(value)
+
+
+if build is not None and not build.empty:
+    st.subheader(L.t("build_info"))
+    row = build.iloc[0]
+    items = pd.DataFrame({"item": [L.build_field(c) for c in build.columns],
+                          "value": [shown_value(row[c]) for c in build.columns]})
+    ui.table(items, [("item", "item"), ("value", "value")], key="build")
+st.subheader(L.t("checks"))
+if checks is None:
+    st.caption(L.t("checks_absent"))
+else:
+    checks = checks.assign(
+        result=checks["passed"].map(lambda ok: L.t("check_passed") if ok else L.t("check_failed")),
+        what=[L.check(n, d) for n, d in zip(checks["check_name"], checks["description"])],
+    )
+    ui.table(checks, [("asset", "asset"), ("check_name", "check_name"), ("passed", "result"),
+                      ("description", "what"), ("detail", "detail")], key="checks")
+
+st.subheader(L.t("load_log"))
+log = log.assign(kind_label=log["kind"].map(L.kind))
+ui.table(log, [("file", "file"), ("kind", "kind_label"), ("rows_read", "rows_read"), ("rows_loaded", "rows_loaded"),
+               ("rows_quarantined", "rows_quarantined"), ("message", "message"), ("loaded_at", "loaded_at")],
+         key="load_log")
+
+st.subheader(L.t("quarantine"))
+kinds = ["", "catalogue", "survey", "bases", "placements"]
+kind = ui.persisted_choice(L.t("kind"), kinds, {"": L.t("all_kinds"), **{k: L.kind(k) for k in kinds[1:]}},
+                           "data_kind")
+quarantined = queries.quarantine(kind or None)
+quarantined = quarantined.assign(kind_label=quarantined["kind"].map(L.kind))
+ui.table(quarantined, [("file", "file"), ("kind", "kind_label"), ("row_number", "row_number"),
+                       ("column_name", "column_name"), ("reason", "reason"), ("raw_row", "raw_row")],
+         key="quarantine")
+
+st.subheader(L.t("rejected_files"))
+if rejected.empty:
+    st.caption(L.t("none_rejected"))
+else:
+    rejected = rejected.assign(kind_label=rejected["kind"].map(L.kind))
+    ui.table(rejected, [("file", "file"), ("kind", "kind_label"), ("reason", "reason"), ("seen_at", "seen_at")],
+             key="rejected_files")
+
+st.subheader(L.t("how_to_load"))
+st.markdown(L.t("how_to_load_body"))

@@ -1,0 +1,51 @@
+"""Industries (/industries) · education departments and enterprises: supply vs demand per pillar industry
+(GB/T 4754 division), which majors feed each, and the trend."""
+
+import streamlit as st
+
+from dashboard import charts, queries, ui
+from dashboard import labels as L
+
+scope = ui.scope()
+st.title(L.t("industries_title", place=scope.place, year=scope.year))
+st.caption(L.t("industries_intro"))
+
+with st.spinner(L.t("loading")):
+    gaps = queries.industry_gap(scope.level, scope.geography, scope.year)
+    pillars = queries.pillar_gap(scope.level, scope.geography, scope.year)
+name = L.name_column("industry")
+gaps = gaps.assign(industry=gaps[name], pillar_label=gaps["pillar"].map(L.pillar))
+pillars = pillars.assign(pillar_label=pillars["pillar"].map(L.pillar))
+
+st.subheader(L.t("pillar_gap"))
+left, right = st.columns(2)
+with left:
+    ui.chart(charts.supply_demand_bars(pillars, "pillar_label", f"{L.t('supply_demand_chart')} · {L.t('pillar')}"))
+with right:
+    ui.chart(charts.status_bars(pillars.dropna(subset=["alignment"]), "pillar_label", "alignment",
+                                L.t("alignment_chart"), L.t("ax_alignment")))
+
+st.subheader(L.t("industry"))
+ui.chart(charts.supply_demand_bars(gaps, "industry", L.t("supply_demand_chart")))
+ui.table(gaps, [("industry_code", "industry_code"), ("industry", "industry"), ("pillar", "pillar_label"),
+                ("supply", "supply"), ("demand", "demand"), ("gap", "gap"), ("supply_share", "supply_share"),
+                ("demand_share", "demand_share"), ("alignment", "alignment"), ("status", "status"),
+                ("is_projection", "is_projection")], key="industry_gap")
+
+industry_names = dict(zip(gaps["industry_code"], gaps["industry"]))
+if industry_names:
+    if st.session_state.get("industries_industry") not in industry_names:
+        st.session_state["industries_industry"] = next(iter(industry_names))
+    industry = st.selectbox(L.t("industry"), list(industry_names), key="industries_industry",
+                            format_func=lambda code: f"{industry_names[code]} ({code})")
+    left, right = st.columns(2)
+    with left:
+        trend = queries.industry_trend(scope.level, scope.geography, industry)
+        ui.chart(charts.trend(trend, f"{L.t('trend')} · {industry_names[industry]}"))
+    with right:
+        feeding = queries.majors_feeding_industry(scope.level, scope.geography, scope.year, industry)
+        feeding = feeding.assign(major=feeding[L.name_column("major")])
+        ui.chart(charts.value_bars(feeding[feeding["supply"] > 0], "major", "supply", L.t("feeding_majors"),
+                                   L.t("ax_people"), value_format=",.0f"))
+    ui.table(feeding, [("major_code", "major_code"), ("major", "major"), ("supply", "supply"),
+                       ("demand", "demand")], key="feeding_majors")

@@ -1,0 +1,90 @@
+"""Majors (/majors) · university planners: each major's supply, demand, alignment and status over the years,
+the industries that demand it, and which majors to expand, hold or shrink, and why."""
+
+import streamlit as st
+
+from dashboard import charts, queries, ui
+from dashboard import labels as L
+from sources import settings
+
+scope = ui.scope()
+st.title(L.t("majors_title", place=scope.place, year=scope.year))
+st.caption(L.t("majors_intro"))
+
+
+def reason(row, place: str, prefix: str = "") -> str:
+    return L.gap_reason(row[f"{prefix}status_reason"], place, row[f"{prefix}supply"], row[f"{prefix}demand"],
+                        row[f"{prefix}supply_share"], row[f"{prefix}demand_share"], row[f"{prefix}alignment"],
+                        settings.SHORTAGE_ALIGNMENT, settings.SURPLUS_ALIGNMENT)
+
+
+# --- a university, or the whole geography
+universities = queries.universities(scope.level, scope.geography)
+university_names = {"": L.t("whole_geography"),
+                    **dict(zip(universities["university_code"], universities[L.name_column("university")]))}
+options = list(university_names)
+if st.session_state.get("filter_university") not in options:
+    st.session_state["filter_university"] = ""
+st.session_state["w_university"] = st.session_state["filter_university"]
+st.selectbox(L.t("university"), options, key="w_university",
+             format_func=university_names.get,
+             on_change=lambda: st.session_state.update(filter_university=st.session_state["w_university"]))
+university = st.session_state["filter_university"] or None
+name = L.name_column("major")
+
+with st.spinner(L.t("loading")):
+    if university:
+        row = universities.set_index("university_code").loc[university]
+        city = scope.place_of("city", row["city_name"])
+        majors = queries.university_majors(university, scope.year)
+        majors = majors.assign(
+            advice=majors["city_status"].map(L.advice),
+            reason=[L.gap_reason(r.city_status_reason, city, r.city_supply, r.city_demand, r.city_supply_share,
+                                 r.city_demand_share, r.city_alignment, settings.SHORTAGE_ALIGNMENT,
+                                 settings.SURPLUS_ALIGNMENT) for r in majors.itertuples()],
+        )
+        st.subheader(L.t("university_market"))
+        ui.table(majors, [("major_code", "major_code"), ("major", name), ("graduates", "graduates"),
+                          ("city_supply", "city_supply"), ("city_demand", "city_demand"),
+                          ("city_alignment", "city_alignment"), ("city_status", "city_status"),
+                          ("province_status", "province_status"), ("advice", "advice"), ("reason", "reason"),
+                          ("coverage", "coverage")], key="university_majors")
+        gaps = queries.major_gap("city", row["city_name"], scope.year)
+        market_level, market, market_place = "city", row["city_name"], city
+    else:
+        gaps = queries.major_gap(scope.level, scope.geography, scope.year)
+        market_level, market, market_place = scope.level, scope.geography, scope.place
+
+gaps = gaps.assign(advice=gaps["status"].map(L.advice),
+                   reason=[reason(r, market_place) for _, r in gaps.iterrows()])
+st.subheader(f"{L.t('page_majors')} · {market_place}")
+ui.chart(charts.status_bars(gaps.dropna(subset=["alignment"]), name, "alignment",
+                            f"{L.t('alignment_chart')} · {market_place} · {scope.year}", L.t("ax_alignment")))
+ui.table(gaps, [("major_code", "major_code"), ("major", name), ("supply", "supply"), ("demand", "demand"),
+                ("supply_share", "supply_share"), ("demand_share", "demand_share"), ("alignment", "alignment"),
+                ("status", "status"), ("advice", "advice"), ("reason", "reason"),
+                ("is_projection", "is_projection")], key="major_gap")
+
+# --- one major in detail: its trend and the industries that demand it
+st.subheader(L.t("major_detail"))
+major_names = dict(zip(gaps["major_code"], gaps[name]))
+if major_names:
+    if st.session_state.get("majors_major") not in major_names:
+        st.session_state["majors_major"] = next(iter(major_names))
+    major = st.selectbox(L.t("major"), list(major_names), key="majors_major",
+                         format_func=lambda code: f"{major_names[code]} ({code})")
+    picked = gaps.set_index("major_code").loc[major]
+    st.markdown(L.t("major_verdict", major=major_names[major], status=L.status(picked["status"]),
+                    advice=L.advice(picked["status"])))
+    st.markdown(picked["reason"])
+    left, right = st.columns(2)
+    with left:
+        trend = queries.major_trend(market_level, market, major)
+        ui.chart(charts.trend(trend, f"{L.t('trend')} · {major_names[major]}"))
+    with right:
+        demanding = queries.industries_demanding_major(market_level, market, scope.year, major)
+        demanding = demanding.assign(industry=demanding[L.name_column("industry")])
+        ui.chart(charts.value_bars(demanding, "industry", "demand", L.t("industries_demanding"),
+                                   L.t("ax_people"), value_format=",.1f", colour=charts.DEMAND_COLOUR))
+    ui.table(demanding, [("industry_code", "industry_code"), ("industry", "industry"),
+                         ("demand", "demand")], key="industries_demanding")

@@ -1,0 +1,426 @@
+"""All text the dashboard shows, in Chinese (the default) and English (`?lang=en`).
+
+A page never writes a literal string: it asks `t(key)`, so both languages stay complete and a page is never
+half in one language. Names of majors, cities, provinces, industries and universities come from the
+reference lists, which carry both (`*_name` and `*_name_en`); `name_column` picks the right one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from zoneinfo import ZoneInfo
+
+import streamlit as st
+
+LANGS = ("zh", "en")
+DEFAULT_LANG = "zh"
+LANG_KEY = "lang"  # session-state key (not owned by a widget) and query parameter
+
+TEXT: dict[str, tuple[str, str]] = {
+    # --- app and navigation
+    "app_title": ("校企合作门户", "School–enterprise cooperation portal"),
+    "page_overview": ("总览", "Overview"),
+    "page_majors": ("专业", "Majors"),
+    "page_industries": ("产业", "Industries"),
+    "page_internships": ("实习", "Internships"),
+    "page_pairings": ("校企配对", "Pairings"),
+    "page_data": ("数据", "Data"),
+    "language": ("语言", "Language"),
+    "filters": ("筛选", "Filters"),
+    "year": ("年份", "Year"),
+    "province": ("省份", "Province"),
+    "city": ("城市", "City"),
+    "all_provinces": ("东北三省（全部）", "All of the Northeast"),
+    "all_cities": ("全部城市", "All cities"),
+    "region_name": ("东北三省", "the Northeast"),
+    "loading": ("正在查询…", "Loading…"),
+    "download_csv": ("下载 CSV", "Download CSV"),
+    "download_xlsx": ("下载 Excel", "Download Excel"),
+    "no_rows": ("所选范围内没有数据。", "No data for this selection."),
+    "projection_note": ("部分供给为按招生人数推算的预测值（毕业生数尚未公布）。",
+                        "Some supply figures are projections from enrolment (graduates not yet reported)."),
+    # --- missing warehouse
+    "no_warehouse_title": ("还没有可用的数据仓库", "No warehouse to show yet"),
+    "no_warehouse_body": (
+        "在 `{path}` 没有找到已发布的数据仓库（或它还没有构建完成）。请先构建：\n\n"
+        "- 演示数据：在项目目录运行 `make demo`；\n"
+        "- 自己的文件：把文件放进导入目录，然后运行 `portal build --landing 目录 --warehouse {path}`。\n\n"
+        "构建完成后刷新本页即可，无需重启。",
+        "No published warehouse was found at `{path}` (or it is not fully built). Build one first:\n\n"
+        "- the demo: run `make demo` in the project folder;\n"
+        "- your own files: drop them into the landing folder and run "
+        "`portal build --landing DIR --warehouse {path}`.\n\n"
+        "Reload this page when the build has finished; no restart is needed.",
+    ),
+    "warehouse_error": ("读取数据仓库时出错：{error}。请稍后刷新，或重新构建。",
+                        "The warehouse could not be read: {error}. Reload in a moment, or rebuild it."),
+    # --- statuses and recommendations
+    "status_shortage": ("紧缺", "Shortage"),
+    "status_balanced": ("平衡", "Balanced"),
+    "status_surplus": ("过剩", "Surplus"),
+    "status": ("供需状态", "Status"),
+    "advice": ("建议", "Advice"),
+    "advice_shortage": ("扩大招生", "Expand"),
+    "advice_balanced": ("保持", "Hold"),
+    "advice_surplus": ("缩减招生", "Shrink"),
+    "reason": ("原因", "Reason"),
+    "reason_unserved": ("{place}有企业需求 {demand} 人，但没有毕业生供给。",
+                        "{place} has demand for {demand} but no graduates."),
+    "reason_no_demand": ("{place}有毕业生 {supply} 人，但调查中没有企业需求。",
+                         "{place} has {supply} graduates but no surveyed demand."),
+    "reason_alignment": ("{place}需求占比 {demand_share}，供给占比 {supply_share}，供需比 {alignment}（{rule}）。",
+                         "In {place} it has {demand_share} of demand and {supply_share} of supply: "
+                         "alignment {alignment} ({rule})."),
+    "rule_high": ("≥ {v} 为紧缺", "≥ {v} is a shortage"),
+    "rule_low": ("≤ {v} 为过剩", "≤ {v} is a surplus"),
+    "rule_within": ("介于 {lo} 与 {hi} 之间为平衡", "between {lo} and {hi} is balanced"),
+    "reason_none": ("没有供需数据。", "No supply or demand data."),
+    # --- overview
+    "overview_title": ("总览：{place}{year}年", "Overview: {place}, {year}"),
+    "overview_intro": ("教育主管部门视角：本地区今年的供需与实习情况；数字下方为与上一年相比的变化。",
+                       "For education departments: where the region stands this year; under each figure, "
+                       "its change against last year."),
+    "m_graduates": ("毕业生（供给）", "Graduates (supply)"),
+    "m_demand": ("调查需求人数", "Surveyed demand"),
+    "m_shortage_majors": ("紧缺专业数", "Shortage majors"),
+    "m_coverage": ("实习覆盖率", "Internship coverage"),
+    "m_relevance": ("专业对口率", "Relevance"),
+    "m_conversion": ("留用率", "Conversion"),
+    "m_retention": ("本省就业率", "Retention"),
+    "points_change": ("{v:+.1f} 个百分点", "{v:+.1f} pp"),
+    "major_verdict": ("**{major}** · {status} → **{advice}**：", "**{major}** · {status} → **{advice}**: "),
+    "no_last_year": ("无上年数据", "no data last year"),
+    "top_shortage": ("最紧缺的专业", "Top shortage majors"),
+    "top_surplus": ("最过剩的专业", "Top surplus majors"),
+    "gap_by_place": ("各地紧缺 / 过剩专业数", "Shortage and surplus majors by place"),
+    "city_map": ("各城市的供需（按经纬度放置）", "Cities by their coordinates"),
+    "city_map_major": ("显示专业", "Major shown"),
+    "pillar_gap": ("支柱产业的供需", "Supply and demand by pillar industry"),
+    # --- majors
+    "majors_title": ("专业：{place}{year}年", "Majors: {place}, {year}"),
+    "majors_intro": ("高校规划者视角：每个专业的供给、需求、供需比与状态，以及应扩大、保持还是缩减。",
+                     "For university planners: each major's supply, demand, alignment and status, and "
+                     "whether to expand, hold or shrink it."),
+    "university": ("高校", "University"),
+    "whole_geography": ("（不选高校：整个地区）", "(no university: the whole area)"),
+    "major": ("专业", "Major"),
+    "major_detail": ("专业详情", "Major in detail"),
+    "trend": ("历年供需", "Supply and demand over the years"),
+    "industries_demanding": ("需要该专业的行业", "Industries that demand this major"),
+    "university_market": ("本校各专业（按所在城市的供需判断）",
+                          "This university's majors (judged on its city's market)"),
+    "alignment_chart": ("供需比（需求占比 ÷ 供给占比）", "Alignment (demand share ÷ supply share)"),
+    # --- industries
+    "industries_title": ("产业：{place}{year}年", "Industries: {place}, {year}"),
+    "industries_intro": ("教育主管部门与企业视角：各行业（国民经济行业分类 GB/T 4754 大类）的人才供给与需求。",
+                         "For education departments and enterprises: supply vs demand per industry "
+                         "(GB/T 4754 division)."),
+    "industry": ("行业", "Industry"),
+    "pillar": ("支柱产业", "Pillar industry"),
+    "all_industries": ("全部行业", "All industries"),
+    "all_majors": ("全部专业", "All majors"),
+    "feeding_majors": ("为该行业输送人才的专业", "Majors that feed this industry"),
+    "supply_demand_chart": ("供给与需求（人）", "Supply and demand (people)"),
+    # --- internships
+    "internships_title": ("实习：{place}{year}年", "Internships: {place}, {year}"),
+    "internships_intro": ("企业与高校视角：实习基地的接收能力与利用率、各专业实习人数、覆盖率、对口率与留用率。",
+                          "For enterprises and universities: bases, capacity and utilisation, placements by "
+                          "major, coverage, relevance and conversion."),
+    "view_by": ("查看对象", "View by"),
+    "by_university": ("高校", "University"),
+    "by_enterprise": ("企业", "Enterprise"),
+    "enterprise": ("企业", "Enterprise"),
+    "bases": ("实习基地", "Internship bases"),
+    "placements_by_major": ("各专业实习人数", "Placements by major"),
+    "coverage_by_major": ("各专业实习覆盖率", "Internship coverage by major"),
+    "shortage_low_coverage": ("需求紧缺但实习覆盖率低的专业", "Shortage majors with low internship coverage"),
+    "region_internships": ("本地区各专业实习情况", "Internships by major in this area"),
+    "suppressed_note": ("空白（—）：该组实习学生少于 {n} 人，为保护个人隐私不显示人数与比率。",
+                        "Blank (—): fewer than {n} students in the group; their count and ratios are not "
+                        "shown, to protect them."),
+    "no_choice": ("所选范围内没有可选对象。", "Nothing to choose in this selection."),
+    # --- pairings
+    "pairings_title": ("校企配对建议：{place}{year}年", "Pairing suggestions: {place}, {year}"),
+    "pairings_intro": ("校企双方视角：企业有某专业的需求、却还没有与开设该专业的高校建立实习基地时，推荐的合作高校及理由。",
+                       "For both sides: where an enterprise wants a major but has no internship base with a "
+                       "university offering it, the universities suggested and why."),
+    "suggestions": ("配对建议", "Suggestions"),
+    "showing_first": ("下表列出需求最大的前 {shown} 条；可用行业、专业或地区筛选缩小范围。",
+                      "The table lists the {shown} most wanted; narrow it by industry, major or place."),
+    "count_suggestions": ("共 {n} 条建议，涉及 {e} 家企业。", "{n} suggestions for {e} enterprises."),
+    # --- data
+    "data_title": ("数据：来源文件与构建", "Data: source files and builds"),
+    "data_intro": ("数据工作人员视角：每个文件导入了多少行、哪些行被隔离及原因、最近一次构建与检查结果。",
+                   "For data staff: what each file contributed, quarantined rows and why, the last build and "
+                   "its checks."),
+    "published_at": ("当前数据仓库发布于 {when}（{path}）。", "The warehouse was published at {when} ({path})."),
+    "build_info": ("最近一次构建", "Last build"),
+    "checks": ("数据检查结果", "Asset checks"),
+    "checks_absent": ("此版本的数据仓库没有记录检查结果（需要更新的构建）。",
+                      "This warehouse does not record its checks' results (a newer build will)."),
+    "check_passed": ("通过", "passed"),
+    "check_failed": ("未通过", "FAILED"),
+    "load_log": ("各文件导入情况", "What each file contributed"),
+    "quarantine": ("被隔离的行", "Quarantined rows"),
+    "kind": ("文件类型", "Kind"),
+    "all_kinds": ("全部类型", "All kinds"),
+    "rejected_files": ("未能导入的文件", "Files that could not be loaded"),
+    "none_rejected": ("没有被拒绝的文件。", "No file was rejected."),
+    "how_to_load": ("如何导入新文件", "How to load new files"),
+    "how_to_load_body": (
+        "把文件（CSV 或 XLSX，表头中英文皆可）放进导入目录下对应的子目录：`catalogue/`（专业目录）、"
+        "`survey/`（企业需求调查）、`bases/`（实习基地）、`placements/`（实习记录），然后运行 "
+        "`portal build`，或在 Dagster 界面（`portal ui`）中等待目录监测自动构建。"
+        "格式要求见 `docs/data-contracts.md`。坏行不会阻止构建：它们出现在上面的隔离表中，注明行号、列和原因。",
+        "Drop the files (CSV or XLSX, Chinese or English headers) into the landing folder's sub-folder of "
+        "their kind: `catalogue/`, `survey/`, `bases/`, `placements/`; then run `portal build`, or let the "
+        "landing-folder sensor start a build in the Dagster UI (`portal ui`). The formats are in "
+        "`docs/data-contracts.md`. A bad row never stops a build: it appears in the quarantine table above "
+        "with its row, column and reason.",
+    ),
+    "kind_catalogue": ("专业目录", "Major catalogue"),
+    "kind_survey": ("企业需求调查", "Demand survey"),
+    "kind_bases": ("实习基地", "Internship bases"),
+    "kind_placements": ("实习记录", "Placements"),
+    # --- chart axis titles
+    "ax_alignment": ("供需比", "Alignment"),
+    "ax_people": ("人数", "People"),
+    "ax_majors": ("专业数", "Majors"),
+    "ax_gap": ("供需差（需求 − 供给，人）", "Gap (demand − supply, people)"),
+    "ax_share": ("占比", "Share"),
+    "ax_longitude": ("经度", "Longitude"),
+    "ax_latitude": ("纬度", "Latitude"),
+    "ax_utilisation": ("利用率", "Utilisation"),
+    "ax_coverage": ("实习覆盖率", "Coverage"),
+    "series_supply": ("供给", "Supply"),
+    "series_demand": ("需求", "Demand"),
+}
+
+#: table column headers
+COLUMNS: dict[str, tuple[str, str]] = {
+    "major_code": ("专业代码", "Major code"),
+    "major": ("专业", "Major"),
+    "industry_code": ("行业代码", "Industry code"),
+    "industry": ("行业", "Industry"),
+    "pillar": ("支柱产业", "Pillar industry"),
+    "university_code": ("院校代码", "University code"),
+    "university": ("高校", "University"),
+    "enterprise": ("企业", "Enterprise"),
+    "enterprise_id": ("统一社会信用代码", "Credit code"),
+    "city": ("城市", "City"),
+    "place": ("地区", "Place"),
+    "base_id": ("基地编号", "Base ID"),
+    "base_name": ("基地名称", "Base"),
+    "supply": ("供给（人）", "Supply (people)"),
+    "demand": ("需求（人）", "Demand (people)"),
+    "gap": ("供需差（人）", "Gap (people)"),
+    "supply_share": ("供给占比", "Supply share"),
+    "demand_share": ("需求占比", "Demand share"),
+    "alignment": ("供需比", "Alignment"),
+    "status": ("状态", "Status"),
+    "advice": ("建议", "Advice"),
+    "reason": ("原因", "Reason"),
+    "is_projection": ("含预测值", "Projected"),
+    "graduates": ("毕业生（人）", "Graduates"),
+    "placements": ("实习学生（人）", "Students placed"),
+    "students": ("实习学生（人）", "Students"),
+    "placement_rows": ("实习人次", "Placements"),
+    "coverage": ("实习覆盖率", "Coverage"),
+    "relevance": ("专业对口率", "Relevance"),
+    "conversion": ("留用率", "Conversion"),
+    "retention": ("本省就业率", "Retention"),
+    "capacity": ("年接收能力（人）", "Capacity per year"),
+    "utilisation": ("利用率", "Utilisation"),
+    "rank": ("推荐顺序", "Rank"),
+    "same_city": ("同城", "Same city"),
+    "province_surplus": ("全省供需差（供给 − 需求）", "Province surplus (supply − demand)"),
+    "shortage_majors": ("紧缺专业数", "Shortage majors"),
+    "balanced_majors": ("平衡专业数", "Balanced majors"),
+    "surplus_majors": ("过剩专业数", "Surplus majors"),
+    "file": ("文件", "File"),
+    "kind": ("类型", "Kind"),
+    "rows_read": ("读取行数", "Rows read"),
+    "rows_loaded": ("导入行数", "Rows loaded"),
+    "rows_quarantined": ("隔离行数", "Rows quarantined"),
+    "message": ("说明", "Message"),
+    "loaded_at": ("导入时间", "Loaded at"),
+    "row_number": ("行号", "Row"),
+    "column_name": ("列", "Column"),
+    "raw_row": ("原始内容", "Row as written"),
+    "item": ("项目", "Item"),
+    "value": ("值", "Value"),
+    "detail": ("详情", "Detail"),
+    "seen_at": ("发现时间", "Seen at"),
+    "asset": ("数据表", "Asset"),
+    "check_name": ("检查", "Check"),
+    "passed": ("结果", "Result"),
+    "description": ("说明", "Description"),
+    "city_supply": ("所在城市供给（人）", "City supply"),
+    "city_demand": ("所在城市需求（人）", "City demand"),
+    "city_alignment": ("所在城市供需比", "City alignment"),
+    "city_status": ("所在城市状态", "City status"),
+    "province_status": ("所在省份状态", "Province status"),
+    "year": ("年份", "Year"),
+}
+
+#: audit.build's columns (written by the build; unknown columns are shown under their own name)
+BUILD_FIELDS: dict[str, tuple[str, str]] = {
+    "build_id": ("构建编号", "Build"),
+    "started_at": ("开始时间", "Started"),
+    "published_at": ("发布时间", "Published"),
+    "landing_dir": ("导入目录", "Landing folder"),
+    "previous_build_id": ("上一次构建", "Previous build"),
+    "files_loaded": ("导入文件数", "Files loaded"),
+    "files_rejected": ("被拒绝的文件数", "Files rejected"),
+    "rows_read": ("读取行数", "Rows read"),
+    "rows_loaded": ("导入行数", "Rows loaded"),
+    "rows_quarantined": ("隔离行数", "Rows quarantined"),
+    "checks_passed": ("通过的检查", "Checks passed"),
+    "checks_failed": ("未通过的检查", "Checks failed"),
+}
+
+#: what each asset check guards, in both languages (a check not listed shows the build's own description)
+CHECKS: dict[str, tuple[str, str]] = {
+    "rows_add_up": ("每个文件：读取行数 = 导入行数 + 隔离行数", "Each file: rows read = rows loaded + quarantined"),
+    "crosswalk_weights_sum_to_one": ("专业—行业对照表中每个专业的权重之和为 1",
+                                     "Each major's crosswalk weights sum to 1"),
+    "shares_sum_to_one": ("每个地区、每年的供给占比与需求占比之和均为 1",
+                          "Supply and demand shares sum to 1 per place and year"),
+    "no_personal_data": ("仓库中没有明文的个人信息（姓名、身份证号、手机号）",
+                         "No personal data in clear (names, ID numbers, phones)"),
+}
+
+PILLARS: dict[str, tuple[str, str]] = {
+    "automotive": ("汽车", "Automotive"),
+    "energy": ("能源电力", "Energy and power"),
+    "equipment_manufacturing": ("装备制造", "Equipment manufacturing"),
+    "green_food": ("绿色食品与农业", "Green food and agriculture"),
+    "metallurgy": ("冶金", "Metallurgy"),
+    "petrochemicals": ("石油化工", "Petrochemicals"),
+    "pharmaceuticals": ("医药", "Pharmaceuticals"),
+    "software": ("软件与信息技术", "Software and IT"),
+}
+
+STATUSES = ("shortage", "balanced", "surplus")
+
+
+def lang() -> str:
+    value = st.session_state.get(LANG_KEY, DEFAULT_LANG)
+    return value if value in LANGS else DEFAULT_LANG
+
+
+def is_en() -> bool:
+    return lang() == "en"
+
+
+def t(key: str, **values: object) -> str:
+    text = TEXT[key][1 if is_en() else 0]
+    return text.format(**values) if values else text
+
+
+def column(key: str) -> str:
+    return COLUMNS[key][1 if is_en() else 0]
+
+
+def status(value: str | None) -> str:
+    return t(f"status_{value}") if value in STATUSES else "—"
+
+
+def advice(value: str | None) -> str:
+    return t(f"advice_{value}") if value in STATUSES else "—"
+
+
+def pillar(code: str | None) -> str:
+    if code not in PILLARS:
+        return "—"
+    return PILLARS[code][1 if is_en() else 0]
+
+
+def build_field(name: str) -> str:
+    return BUILD_FIELDS[name][1 if is_en() else 0] if name in BUILD_FIELDS else name
+
+
+def check(name: str, description: str | None) -> str:
+    if name in CHECKS:
+        return CHECKS[name][1 if is_en() else 0]
+    return description or name
+
+
+def kind(value: str) -> str:
+    key = f"kind_{value}"
+    return t(key) if key in TEXT else value
+
+
+def name_column(entity: str) -> str:
+    """The column holding an entity's name in the current language ('major' → 'major_name_en' in English)."""
+    return f"{entity}_name_en" if is_en() else f"{entity}_name"
+
+
+def place(level: str, zh_name: str, provinces: dict[str, str], cities: dict[str, str]) -> str:
+    """A geography's display name; `provinces` / `cities` map Chinese names to English ones."""
+    if level == "region":
+        return t("region_name")
+    if not is_en():
+        return zh_name
+    return (provinces if level == "province" else cities).get(zh_name, zh_name)
+
+
+# --- numbers and dates ------------------------------------------------------------------------------
+def _missing(value: object) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def number(value: object, digits: int = 0) -> str:
+    if _missing(value):
+        return "—"
+    return f"{float(value):,.{digits}f}"
+
+
+def percent(value: object, digits: int = 1) -> str:
+    if _missing(value):
+        return "—"
+    return f"{100 * float(value):.{digits}f}%"
+
+
+def ratio(value: object) -> str:
+    return number(value, 2)
+
+
+#: the region's clock: times are shown as its users read them
+LOCAL_TIME = ZoneInfo("Asia/Shanghai")
+
+
+def timestamp(value: dt.datetime) -> str:
+    """A moment in Beijing time (a naive value is taken as UTC)."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    local = value.astimezone(LOCAL_TIME)
+    if is_en():
+        return local.strftime("%d %b %Y %H:%M (Beijing time)")
+    return f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}（北京时间）"
+
+
+def gap_reason(reason: str | None, place_name: str, supply: float, demand: float, supply_share: float,
+               demand_share: float, alignment: float, shortage: float, surplus: float) -> str:
+    """Why a major or industry has its status, in plain words (METRICS.md "Gap")."""
+    text = _gap_reason(reason, place_name, supply, demand, supply_share, demand_share, alignment, shortage,
+                       surplus)
+    return text[:1].upper() + text[1:]  # "the Northeast has ..." starts a sentence
+
+
+def _gap_reason(reason: str | None, place_name: str, supply: float, demand: float, supply_share: float,
+                demand_share: float, alignment: float, shortage: float, surplus: float) -> str:
+    if reason == "unserved":
+        return t("reason_unserved", place=place_name, demand=number(demand, 1))
+    if reason == "no_demand":
+        return t("reason_no_demand", place=place_name, supply=number(supply))
+    if reason in ("alignment_high", "alignment_low", "alignment_within"):
+        rule = {
+            "alignment_high": t("rule_high", v=shortage),
+            "alignment_low": t("rule_low", v=surplus),
+            "alignment_within": t("rule_within", lo=surplus, hi=shortage),
+        }[reason]
+        return t("reason_alignment", place=place_name, demand_share=percent(demand_share),
+                 supply_share=percent(supply_share), alignment=ratio(alignment), rule=rule)
+    return t("reason_none")

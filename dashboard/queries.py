@@ -1,0 +1,569 @@
+"""Every query the dashboard runs: parameterised SQL over the published warehouse's marts, audit and dims.
+
+The published warehouse is one DuckDB file that a build replaces atomically (rename) while the dashboard
+runs. So each query batch opens its own short-lived read-only connection (a connection held across reruns
+would pin the old file and its lock), and cached results are keyed by the file's identity (inode, mtime,
+size): a new publication is read on the next query, without a restart. Widget values only ever reach SQL as
+bound parameters; the only names formatted into SQL are the fixed column names below.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import streamlit as st
+
+from sources import settings
+from warehouse import connection
+
+#: tables the pages need; a file without them is not a usable warehouse (empty or half-built)
+REQUIRED_TABLES = ("marts.headline", "marts.major_gap", "marts.industry_gap", "marts.internship_coverage")
+
+
+@dataclass(frozen=True)
+class Publication:
+    """Which published file a result came from: a new publication has a new identity."""
+
+    path: str
+    inode: int
+    mtime_ns: int
+    size: int
+
+
+class PublicationChanged(Exception):
+    """The file was replaced while it was read; the caller reads again."""
+
+
+class WarehouseUnavailable(Exception):
+    """No usable warehouse at the configured path (missing, empty, not yet built, unreadable)."""
+
+
+def warehouse_path() -> Path:
+    return settings.warehouse_path()
+
+
+def publication() -> Publication | None:
+    path = warehouse_path()
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    return Publication(str(path), stat.st_ino, stat.st_mtime_ns, stat.st_size)
+
+
+@st.cache_data(show_spinner=False, max_entries=512)
+def _fetch(pub: Publication, sql: str, params: tuple) -> pd.DataFrame:
+    with connection.reader(Path(pub.path)) as con:
+        frame = con.execute(sql, list(params)).df()
+    if publication() != pub:  # replaced between stat and open: this may be the new file's data
+        raise PublicationChanged
+    return frame
+
+
+def query(sql: str, params: tuple = ()) -> pd.DataFrame:
+    """Run one SELECT against the current publication (cached per publication and parameters)."""
+    for _ in range(3):
+        pub = publication()
+        if pub is None:
+            raise WarehouseUnavailable(str(warehouse_path()))
+        try:
+            return _fetch(pub, sql, tuple(params))
+        except PublicationChanged:
+            continue
+        except duckdb.Error as error:
+            raise WarehouseUnavailable(str(error)) from error
+    raise WarehouseUnavailable("the warehouse kept changing while it was read")
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _tables(pub: Publication) -> frozenset[str]:
+    with connection.reader(Path(pub.path)) as con:
+        rows = con.execute("SELECT schema_name || '.' || table_name FROM duckdb_tables()").fetchall()
+    return frozenset(r[0] for r in rows)
+
+
+def tables() -> frozenset[str]:
+    pub = publication()
+    if pub is None:
+        return frozenset()
+    try:
+        return _tables(pub)
+    except duckdb.Error:
+        return frozenset()
+
+
+def is_ready() -> bool:
+    """True when the published file exists and holds the marts the pages read."""
+    return set(REQUIRED_TABLES) <= tables()
+
+
+# --- geography and the filters' choices ------------------------------------------------------------
+REGION = settings.REGION_GEOGRAPHY
+
+
+def geography_of(province: str | None, city: str | None) -> tuple[str, str]:
+    """(geography_level, geography) as the marts key them, for the sidebar's province / city choice."""
+    if city:
+        return "city", city
+    if province:
+        return "province", province
+    return "region", REGION
+
+
+def years() -> list[int]:
+    return query("SELECT DISTINCT year FROM marts.headline ORDER BY year")["year"].astype(int).tolist()
+
+
+def provinces() -> pd.DataFrame:
+    return query("SELECT province_name, province_name_en FROM dims.province ORDER BY province_code")
+
+
+def cities() -> pd.DataFrame:
+    """Cities with coordinates, for the filters and the map-like chart."""
+    return query(
+        "SELECT city_name, city_name_en, province_name, latitude, longitude FROM dims.city ORDER BY city_code"
+    )
+
+
+def universities(level: str, geography: str) -> pd.DataFrame:
+    return query(
+        """
+        SELECT university_code, university_name, university_name_en, province_name, city_name
+        FROM dims.university
+        WHERE university_code IN (SELECT DISTINCT university_code FROM marts.internship_coverage)
+          AND (? = 'region' OR (? = 'province' AND province_name = ?) OR (? = 'city' AND city_name = ?))
+        ORDER BY university_code
+        """,
+        (level, level, geography, level, geography),
+    )
+
+
+def _geo_clause(column_province: str, column_city: str) -> str:
+    return (f"(? = 'region' OR (? = 'province' AND {column_province} = ?) "
+            f"OR (? = 'city' AND {column_city} = ?))")
+
+
+def _geo_params(level: str, geography: str) -> tuple:
+    return (level, level, geography, level, geography)
+
+
+# --- Overview ---------------------------------------------------------------------------------------
+def headline(level: str, geography: str) -> pd.DataFrame:
+    """Headline figures of one geography, every year (the page picks this year and last year)."""
+    return query(
+        "SELECT * FROM marts.headline WHERE geography_level = ? AND geography = ? ORDER BY year",
+        (level, geography),
+    )
+
+
+_MAJOR_NAMES = """
+    LEFT JOIN dims.major AS m USING (major_code)
+"""
+
+
+def major_gap(level: str, geography: str, year: int) -> pd.DataFrame:
+    """Every major's supply, demand, alignment and status in one geography and year."""
+    return query(
+        f"""
+        SELECT g.major_code, g.major_name, m.major_name_en, g.supply, g.demand, g.gap, g.supply_share,
+               g.demand_share, g.alignment, g.status, g.status_reason, g.is_projection
+        FROM marts.major_gap AS g {_MAJOR_NAMES}
+        WHERE g.geography_level = ? AND g.geography = ? AND g.year = ?
+        ORDER BY g.alignment DESC NULLS FIRST, g.demand DESC
+        """,
+        (level, geography, year),
+    )
+
+
+def top_majors(level: str, geography: str, year: int, status: str, limit: int = 10) -> pd.DataFrame:
+    """The majors furthest into shortage (highest alignment, unserved first) or surplus (lowest alignment,
+    no demand first) in one geography and year."""
+    order = "DESC" if status == "shortage" else "ASC"  # a fixed keyword, never widget input
+    return query(
+        f"""
+        SELECT g.major_code, g.major_name, m.major_name_en, g.supply, g.demand, g.alignment, g.status
+        FROM marts.major_gap AS g {_MAJOR_NAMES}
+        WHERE g.geography_level = ? AND g.geography = ? AND g.year = ? AND g.status = ?
+        ORDER BY g.alignment {order} NULLS FIRST, g.demand DESC, g.supply DESC
+        LIMIT ?
+        """,
+        (level, geography, year, status, limit),
+    )
+
+
+def major_trend(level: str, geography: str, major_code: str) -> pd.DataFrame:
+    return query(
+        """
+        SELECT year, supply, demand, gap, alignment, status, status_reason, is_projection
+        FROM marts.major_gap
+        WHERE geography_level = ? AND geography = ? AND major_code = ?
+        ORDER BY year
+        """,
+        (level, geography, major_code),
+    )
+
+
+def city_gap_for_major(year: int, major_code: str) -> pd.DataFrame:
+    """One major's gap in every city, with the city's coordinates (a city without the major: no status)."""
+    return query(
+        """
+        SELECT c.city_name, c.city_name_en, c.province_name, c.latitude, c.longitude,
+               g.supply, g.demand, g.gap, g.alignment, g.status
+        FROM dims.city AS c
+        LEFT JOIN marts.major_gap AS g
+            ON g.geography_level = 'city' AND g.geography = c.city_name AND g.year = ? AND g.major_code = ?
+        ORDER BY c.city_code
+        """,
+        (year, major_code),
+    )
+
+
+def status_counts_by_place(level: str, geography: str, year: int) -> pd.DataFrame:
+    """How many majors are in shortage / balanced / surplus in each place one level below the geography:
+    the provinces of the region, the cities of a province (a city: itself)."""
+    return query(
+        """
+        SELECT h.geography, coalesce(p.province_name_en, c.city_name_en) AS geography_en,
+               h.shortage_majors, h.balanced_majors, h.surplus_majors, h.graduates, h.demand
+        FROM marts.headline AS h
+        LEFT JOIN dims.province AS p ON h.geography_level = 'province' AND p.province_name = h.geography
+        LEFT JOIN dims.city AS c ON h.geography_level = 'city' AND c.city_name = h.geography
+        WHERE h.year = ?
+          AND ((? = 'region' AND h.geography_level = 'province')
+            OR (? = 'province' AND h.geography_level = 'city' AND c.province_name = ?)
+            OR (? = 'city' AND h.geography_level = 'city' AND h.geography = ?))
+        ORDER BY h.geography
+        """,
+        (year, level, level, geography, level, geography),
+    )
+
+
+def pillar_gap(level: str, geography: str, year: int) -> pd.DataFrame:
+    return query(
+        """
+        SELECT pillar, pillar_name, supply, demand, gap, supply_share, demand_share, alignment, status,
+               status_reason, is_projection
+        FROM marts.pillar_gap
+        WHERE geography_level = ? AND geography = ? AND year = ?
+        ORDER BY alignment DESC NULLS FIRST
+        """,
+        (level, geography, year),
+    )
+
+
+# --- Majors -----------------------------------------------------------------------------------------
+def industries_demanding_major(level: str, geography: str, year: int, major_code: str) -> pd.DataFrame:
+    return query(
+        """
+        SELECT l.industry_code, i.industry_name, i.industry_name_en, l.demand, l.supply
+        FROM marts.major_industry_links AS l
+        LEFT JOIN dims.industry AS i USING (industry_code)
+        WHERE l.geography_level = ? AND l.geography = ? AND l.year = ? AND l.major_code = ? AND l.demand > 0
+        ORDER BY l.demand DESC
+        """,
+        (level, geography, year, major_code),
+    )
+
+
+def university_majors(university_code: str, year: int) -> pd.DataFrame:
+    """A university's majors with its graduates and the status of each major in the university's city and
+    province (the labour markets its graduates enter), plus its internship coverage."""
+    return query(
+        """
+        SELECT ic.major_code, ic.major_name, m.major_name_en, ic.graduates, ic.placements, ic.coverage,
+               ic.relevance, ic.conversion,
+               cg.supply AS city_supply, cg.demand AS city_demand, cg.supply_share AS city_supply_share,
+               cg.demand_share AS city_demand_share, cg.alignment AS city_alignment,
+               cg.status AS city_status, cg.status_reason AS city_status_reason,
+               pg.alignment AS province_alignment, pg.status AS province_status
+        FROM marts.internship_coverage AS ic
+        LEFT JOIN dims.major AS m USING (major_code)
+        LEFT JOIN marts.major_gap AS cg
+            ON cg.geography_level = 'city' AND cg.geography = ic.city_name AND cg.year = ic.year
+            AND cg.major_code = ic.major_code
+        LEFT JOIN marts.major_gap AS pg
+            ON pg.geography_level = 'province' AND pg.geography = ic.province_name AND pg.year = ic.year
+            AND pg.major_code = ic.major_code
+        WHERE ic.university_code = ? AND ic.year = ? AND ic.graduates IS NOT NULL
+        ORDER BY cg.alignment DESC NULLS LAST
+        """,
+        (university_code, year),
+    )
+
+
+# --- Industries -------------------------------------------------------------------------------------
+def industry_gap(level: str, geography: str, year: int) -> pd.DataFrame:
+    return query(
+        """
+        SELECT g.industry_code, g.industry_name, i.industry_name_en, g.pillar, g.supply, g.demand, g.gap,
+               g.supply_share, g.demand_share, g.alignment, g.status, g.status_reason, g.is_projection
+        FROM marts.industry_gap AS g
+        LEFT JOIN dims.industry AS i USING (industry_code)
+        WHERE g.geography_level = ? AND g.geography = ? AND g.year = ?
+        ORDER BY g.demand DESC
+        """,
+        (level, geography, year),
+    )
+
+
+def industry_trend(level: str, geography: str, industry_code: str) -> pd.DataFrame:
+    return query(
+        """
+        SELECT year, supply, demand, gap, alignment, status
+        FROM marts.industry_gap
+        WHERE geography_level = ? AND geography = ? AND industry_code = ?
+        ORDER BY year
+        """,
+        (level, geography, industry_code),
+    )
+
+
+def majors_feeding_industry(level: str, geography: str, year: int, industry_code: str) -> pd.DataFrame:
+    return query(
+        """
+        SELECT l.major_code, m.major_name, m.major_name_en, l.supply, l.demand
+        FROM marts.major_industry_links AS l
+        LEFT JOIN dims.major AS m USING (major_code)
+        WHERE l.geography_level = ? AND l.geography = ? AND l.year = ? AND l.industry_code = ?
+          AND (l.supply > 0 OR l.demand > 0)
+        ORDER BY l.supply DESC
+        """,
+        (level, geography, year, industry_code),
+    )
+
+
+# --- Internships ------------------------------------------------------------------------------------
+def enterprises(level: str, geography: str) -> pd.DataFrame:
+    """Enterprises with at least one internship base in the geography."""
+    return query(
+        f"""
+        SELECT DISTINCT b.enterprise_id, coalesce(b.enterprise_name, b.enterprise_id) AS enterprise_name
+        FROM marts.base_utilisation AS b
+        WHERE {_geo_clause('b.province_name', 'b.city_name')}
+        ORDER BY enterprise_name
+        """,
+        _geo_params(level, geography),
+    )
+
+
+def _small(count_sql: str) -> str:
+    """SQL true for a group of 1 to MIN_GROUP_SIZE − 1 students (its figures are not shown); one `?`."""
+    return f"({count_sql} BETWEEN 1 AND ? - 1)"
+
+
+def bases(year: int, *, enterprise_id: str | None = None, university_code: str | None = None) -> pd.DataFrame:
+    """Bases of one enterprise or one university: capacity, placements and utilisation in the year."""
+    return query(
+        f"""
+        WITH b AS (
+            SELECT *, {_small('placements')} AS suppressed FROM marts.base_utilisation
+            WHERE year = ? AND (enterprise_id = ? OR university_code = ?)
+        )
+        SELECT b.base_id, b.base_name, b.enterprise_name, b.university_code, u.university_name,
+               u.university_name_en, b.city_name, c.city_name_en, b.industry_code, b.capacity,
+               CASE WHEN NOT b.suppressed THEN b.placements END AS placements,
+               CASE WHEN NOT b.suppressed THEN b.utilisation END AS utilisation,
+               b.suppressed
+        FROM b
+        LEFT JOIN dims.university AS u USING (university_code)
+        LEFT JOIN dims.city AS c ON c.city_name = b.city_name
+        ORDER BY b.suppressed, b.utilisation DESC NULLS LAST
+        """,
+        (settings.MIN_GROUP_SIZE, year, enterprise_id, university_code),
+    )
+
+
+def placements_by_major(year: int, *, enterprise_id: str | None = None,
+                        university_code: str | None = None) -> pd.DataFrame:
+    """Placements per student major at one enterprise's bases or of one university's students, with their
+    relevance and conversion (ratios over placement rows, METRICS.md)."""
+    return query(
+        f"""
+        WITH g AS (
+            SELECT major_code, sum(placement_rows) AS placement_rows, sum(relevant_rows) AS relevant_rows,
+                   sum(hired_rows) AS hired_rows, sum(completed_rows) AS completed_rows
+            FROM marts.base_placements
+            WHERE year = ? AND (enterprise_id = ? OR university_code = ?)
+            GROUP BY major_code
+        ),
+        flagged AS (SELECT *, {_small('placement_rows')} AS suppressed FROM g)
+        SELECT f.major_code, m.major_name, m.major_name_en,
+               CASE WHEN NOT f.suppressed THEN f.placement_rows END AS placement_rows,
+               CASE WHEN NOT f.suppressed THEN f.relevant_rows / nullif(f.placement_rows, 0) END AS relevance,
+               CASE WHEN NOT f.suppressed
+                    THEN f.hired_rows / nullif(f.hired_rows + f.completed_rows, 0) END AS conversion,
+               f.suppressed
+        FROM flagged AS f
+        LEFT JOIN dims.major AS m USING (major_code)
+        ORDER BY f.suppressed, f.placement_rows DESC
+        """,
+        (year, enterprise_id, university_code, settings.MIN_GROUP_SIZE),
+    )
+
+
+def university_coverage(university_code: str, year: int) -> pd.DataFrame:
+    return query(
+        f"""
+        WITH ic AS (
+            SELECT *, {_small('placements')} AS suppressed FROM marts.internship_coverage
+            WHERE university_code = ? AND year = ?
+        )
+        SELECT ic.major_code, ic.major_name, m.major_name_en, ic.graduates,
+               CASE WHEN NOT ic.suppressed THEN ic.placements END AS placements,
+               CASE WHEN NOT ic.suppressed THEN ic.coverage END AS coverage,
+               CASE WHEN NOT ic.suppressed THEN ic.relevance END AS relevance,
+               CASE WHEN NOT ic.suppressed THEN ic.conversion END AS conversion,
+               ic.retention, ic.suppressed
+        FROM ic
+        LEFT JOIN dims.major AS m USING (major_code)
+        ORDER BY ic.suppressed, ic.coverage ASC NULLS LAST
+        """,
+        (settings.MIN_GROUP_SIZE, university_code, year),
+    )
+
+
+def shortage_low_coverage(level: str, geography: str, year: int) -> pd.DataFrame:
+    """Majors in shortage in the geography, least covered by internships first."""
+    return query(
+        f"""
+        WITH i AS (
+            SELECT *, {_small('placements')} AS suppressed FROM marts.internship_by_geography
+            WHERE geography_level = ? AND geography = ? AND year = ?
+        )
+        SELECT g.major_code, g.major_name, m.major_name_en, g.demand, g.supply, g.alignment, g.status,
+               i.graduates,
+               CASE WHEN NOT i.suppressed THEN i.placements END AS placements,
+               CASE WHEN NOT i.suppressed THEN i.coverage END AS coverage,
+               coalesce(i.suppressed, false) AS suppressed
+        FROM marts.major_gap AS g
+        LEFT JOIN dims.major AS m USING (major_code)
+        LEFT JOIN i USING (geography_level, geography, year, major_code)
+        WHERE g.geography_level = ? AND g.geography = ? AND g.year = ? AND g.status = 'shortage'
+        ORDER BY coalesce(i.suppressed, false), i.coverage ASC NULLS FIRST, g.demand DESC
+        """,
+        (settings.MIN_GROUP_SIZE, level, geography, year, level, geography, year),
+    )
+
+
+def internship_by_major(level: str, geography: str, year: int) -> pd.DataFrame:
+    return query(
+        f"""
+        WITH i AS (
+            SELECT *, {_small('placements')} AS suppressed FROM marts.internship_by_geography
+            WHERE geography_level = ? AND geography = ? AND year = ?
+        )
+        SELECT i.major_code, m.major_name, m.major_name_en, i.graduates,
+               CASE WHEN NOT i.suppressed THEN i.placements END AS placements,
+               CASE WHEN NOT i.suppressed THEN i.coverage END AS coverage,
+               CASE WHEN NOT i.suppressed THEN i.relevance END AS relevance,
+               CASE WHEN NOT i.suppressed THEN i.conversion END AS conversion,
+               i.retention, i.suppressed
+        FROM i
+        LEFT JOIN dims.major AS m USING (major_code)
+        ORDER BY i.suppressed, i.placements DESC
+        """,
+        (settings.MIN_GROUP_SIZE, level, geography, year),
+    )
+
+
+# --- Pairings ---------------------------------------------------------------------------------------
+#: a page lists at most this many suggestions (the most wanted first); the count above it says how many match
+PAIRINGS_SHOWN = 2000
+
+
+def pairing_suggestions(level: str, geography: str, year: int, industry_code: str | None,
+                        major_code: str | None) -> pd.DataFrame:
+    """Suggestions for enterprises in the geography, most demand first, with how many match in all
+    (`matching`, `matching_enterprises`): at national scale a region-year has far more than a page shows."""
+    return query(
+        f"""
+        WITH matching AS (
+            SELECT s.*, e.industry_code, e.city_name AS enterprise_city
+            FROM marts.pairing_suggestions AS s
+            LEFT JOIN dims.enterprise AS e USING (enterprise_id)
+            WHERE s.year = ? AND {_geo_clause('e.province_name', 'e.city_name')}
+              AND (? IS NULL OR e.industry_code = ?) AND (? IS NULL OR s.major_code = ?)
+        ),
+        totals AS (
+            SELECT count(*) AS matching, count(DISTINCT enterprise_id) AS matching_enterprises FROM matching
+        )
+        SELECT s.enterprise_name, s.enterprise_id, s.industry_code, i.industry_name, i.industry_name_en,
+               s.enterprise_city AS city_name, c.city_name_en, s.major_code, s.major_name, m.major_name_en,
+               s.university_code, s.university_name, u.university_name_en, s.rank, s.same_city,
+               s.demand, s.graduates, s.coverage, s.province_surplus, s.reason, s.reason_en,
+               t.matching, t.matching_enterprises
+        FROM matching AS s
+        CROSS JOIN totals AS t
+        LEFT JOIN dims.industry AS i ON i.industry_code = s.industry_code
+        LEFT JOIN dims.city AS c ON c.city_name = s.enterprise_city
+        LEFT JOIN dims.major AS m ON m.major_code = s.major_code
+        LEFT JOIN dims.university AS u ON u.university_code = s.university_code
+        ORDER BY s.demand DESC, s.enterprise_id, s.major_code, s.rank
+        LIMIT ?
+        """,
+        (year, *_geo_params(level, geography), industry_code, industry_code, major_code, major_code,
+         PAIRINGS_SHOWN),
+    )
+
+
+def industries() -> pd.DataFrame:
+    return query("SELECT industry_code, industry_name, industry_name_en, pillar FROM dims.industry "
+                 "ORDER BY industry_code")
+
+
+def majors() -> pd.DataFrame:
+    return query("SELECT major_code, major_name, major_name_en FROM dims.major ORDER BY major_code")
+
+
+# --- Data -------------------------------------------------------------------------------------------
+def load_log() -> pd.DataFrame:
+    return query("SELECT file, kind, rows_read, rows_loaded, rows_quarantined, message, loaded_at "
+                 "FROM audit.load_log ORDER BY kind, file")
+
+
+def quarantine(kind: str | None) -> pd.DataFrame:
+    # the raw row is shown without the student pseudonym: a pseudonym is still about one person
+    return query(
+        """
+        SELECT file, kind, row_number, column_name, reason,
+               CASE WHEN kind = 'placements'
+                    THEN json_remove(raw_row::json, '$.student_key')::varchar
+                    ELSE raw_row::varchar END AS raw_row
+        FROM audit.quarantine
+        WHERE ? IS NULL OR kind = ?
+        ORDER BY kind, file, row_number
+        """,
+        (kind, kind),
+    )
+
+
+def rejected_files() -> pd.DataFrame:
+    return query("SELECT file, kind, reason, seen_at FROM audit.rejected_files ORDER BY kind, file")
+
+
+def build_info() -> pd.DataFrame | None:
+    """audit.build (one row about the build) when this publication carries it."""
+    if "audit.build" not in tables():
+        return None
+    return query("SELECT * FROM audit.build")
+
+
+def checks() -> pd.DataFrame | None:
+    """audit.checks (asset checks' results) when this publication carries it."""
+    if "audit.checks" not in tables():
+        return None
+    # `detail` came with the build's status helper; older publications may lack it
+    detail = "detail" if "detail" in _columns("audit.checks") else "NULL AS detail"
+    return query(f"SELECT asset, check_name, passed, description, {detail} FROM audit.checks "
+                 "ORDER BY asset, check_name")
+
+
+def _columns(table: str) -> frozenset[str]:
+    schema, name = table.split(".")
+    frame = query("SELECT column_name FROM duckdb_columns() WHERE schema_name = ? AND table_name = ?",
+                  (schema, name))
+    return frozenset(frame["column_name"])

@@ -1,0 +1,185 @@
+"""What every page shares: the language and filter state, the scope the filters select, tables with their
+CSV / XLSX downloads, and the friendly page shown when there is no warehouse yet.
+
+Filter values live in session state under keys no widget owns (`filter_*`), so they survive page switches
+and language switches (a widget's own state is dropped when it is not rendered, or may be when its label
+changes); the widgets (`w_*`) are re-seeded from them on every run.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import labels as L
+from dashboard import queries
+
+YEAR, PROVINCE, CITY = "filter_year", "filter_province", "filter_city"
+ALL = ""  # the "all" option of the geography filters
+
+
+# --- language ---------------------------------------------------------------------------------------
+def sync_language() -> None:
+    """Adopt `?lang=` from the URL when given, else keep the session's language; then write it back to the
+    URL, so every page's address says which language it shows (page switches drop query parameters)."""
+    requested = st.query_params.get(L.LANG_KEY)
+    if requested in L.LANGS:
+        st.session_state[L.LANG_KEY] = requested
+    st.session_state.setdefault(L.LANG_KEY, L.DEFAULT_LANG)
+    if st.query_params.get(L.LANG_KEY) != st.session_state[L.LANG_KEY]:
+        st.query_params[L.LANG_KEY] = st.session_state[L.LANG_KEY]
+
+
+def _language_changed() -> None:
+    st.session_state[L.LANG_KEY] = st.session_state["w_lang"]
+    st.query_params[L.LANG_KEY] = st.session_state["w_lang"]
+
+
+def language_switch() -> None:
+    st.session_state["w_lang"] = L.lang()
+    st.sidebar.radio(L.t("language"), L.LANGS, key="w_lang", horizontal=True, on_change=_language_changed,
+                     format_func=lambda code: {"zh": "中文", "en": "English"}[code])
+
+
+# --- filters ----------------------------------------------------------------------------------------
+def _persisted_selectbox(label: str, options: Sequence, state_key: str, widget_key: str,
+                         format_func: Callable, default) -> None:
+    if st.session_state.get(state_key) not in options:
+        st.session_state[state_key] = default
+    st.session_state[widget_key] = st.session_state[state_key]
+
+    def copy_back() -> None:
+        st.session_state[state_key] = st.session_state[widget_key]
+
+    st.sidebar.selectbox(label, options, key=widget_key, format_func=format_func, on_change=copy_back)
+
+
+def filters() -> None:
+    """Year, province and city in the sidebar of every page."""
+    years = queries.years()
+    provinces = queries.provinces()
+    cities = queries.cities()
+    province_names = {ALL: "", **dict(zip(provinces["province_name"], provinces[L.name_column("province")]))}
+    city_names = dict(zip(cities["city_name"], cities[L.name_column("city")]))
+    st.sidebar.subheader(L.t("filters"))
+    _persisted_selectbox(L.t("year"), list(reversed(years)), YEAR, "w_year", str, years[-1] if years else None)
+    # format functions read only prepared dicts: AppTest calls them after the run, outside its context
+    province_names[ALL] = L.t("all_provinces")
+    city_names[ALL] = L.t("all_cities")
+    _persisted_selectbox(L.t("province"), list(province_names), PROVINCE, "w_province", province_names.get, ALL)
+    province = st.session_state[PROVINCE]
+    in_province = cities if not province else cities[cities["province_name"] == province]
+    _persisted_selectbox(L.t("city"), [ALL, *in_province["city_name"]], CITY, "w_city", city_names.get, ALL)
+
+
+def persisted_choice(label: str, options: list, names: dict, state_key: str):
+    """A selectbox in the page whose value survives page switches (kept under a key no widget owns)."""
+    if not options:
+        st.caption(L.t("no_choice"))
+        return None
+    if st.session_state.get(state_key) not in options:
+        st.session_state[state_key] = options[0]
+    widget_key = f"w_{state_key}"
+    st.session_state[widget_key] = st.session_state[state_key]
+
+    def copy_back() -> None:
+        st.session_state[state_key] = st.session_state[widget_key]
+
+    st.selectbox(label, options, key=widget_key, format_func=lambda v: names.get(v, v), on_change=copy_back)
+    return st.session_state[state_key]
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What the filters select: a year and one geography as the marts key it."""
+
+    year: int
+    level: str  # region / province / city
+    geography: str  # the marts' key: Chinese name, or the region's name
+    place: str  # the geography's name in the page's language
+
+    def place_of(self, level: str, zh_name: str) -> str:
+        provinces = queries.provinces()
+        cities = queries.cities()
+        return L.place(level, zh_name, dict(zip(provinces["province_name"], provinces["province_name_en"])),
+                       dict(zip(cities["city_name"], cities["city_name_en"])))
+
+
+def scope() -> Scope:
+    year = int(st.session_state[YEAR])
+    level, geography = queries.geography_of(st.session_state.get(PROVINCE) or None,
+                                            st.session_state.get(CITY) or None)
+    provinces = queries.provinces()
+    cities = queries.cities()
+    place = L.place(level, geography, dict(zip(provinces["province_name"], provinces["province_name_en"])),
+                    dict(zip(cities["city_name"], cities["city_name_en"])))
+    return Scope(year, level, geography, place)
+
+
+# --- missing warehouse ------------------------------------------------------------------------------
+def no_warehouse_page() -> None:
+    st.title(L.t("no_warehouse_title"))
+    st.info(L.t("no_warehouse_body", path=str(queries.warehouse_path())))
+
+
+# --- tables -----------------------------------------------------------------------------------------
+PERCENT_COLUMNS = {"supply_share", "demand_share", "coverage", "relevance", "conversion", "retention",
+                   "utilisation"}
+RATIO_COLUMNS = {"alignment", "city_alignment"}
+#: people counts that may be fractional (a survey position naming k majors gives 1/k to each)
+PEOPLE_COLUMNS = {"supply", "demand", "gap", "city_supply", "city_demand", "province_surplus"}
+
+
+def display_frame(frame: pd.DataFrame, columns: Sequence[tuple[str, str]]) -> pd.DataFrame:
+    """Pick and rename columns for showing: `columns` is (header key in labels.COLUMNS, source column)."""
+    out = pd.DataFrame({key: frame[source].to_numpy() for key, source in columns})
+    for key in out.columns:
+        if key in ("status", "city_status", "province_status"):
+            out[key] = out[key].map(L.status)
+    return out
+
+
+def _csv(frame: pd.DataFrame) -> bytes:
+    return frame.to_csv(index=False).encode("utf-8-sig")  # BOM: Excel opens it as UTF-8
+
+
+def _xlsx(frame: pd.DataFrame) -> bytes:
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+        frame.to_excel(writer, index=False, sheet_name="data")
+    return buffer.getvalue()
+
+
+def table(frame: pd.DataFrame, columns: Sequence[tuple[str, str]], key: str, height: int | None = None) -> None:
+    """A table with localised headers and CSV / XLSX downloads of exactly what it shows."""
+    shown = display_frame(frame, columns)
+    if shown.empty:
+        st.caption(L.t("no_rows"))
+        return
+    headers = {k: L.column(k) for k in shown.columns}
+    config = {}
+    for k in shown.columns:
+        if k in PERCENT_COLUMNS:
+            config[headers[k]] = st.column_config.NumberColumn(format="percent")
+        elif k in RATIO_COLUMNS:
+            config[headers[k]] = st.column_config.NumberColumn(format="%.2f")
+        elif k in PEOPLE_COLUMNS:
+            config[headers[k]] = st.column_config.NumberColumn(format="%.1f")
+    labelled = shown.rename(columns=headers)
+    kwargs = {"height": height} if height else {}
+    st.dataframe(labelled, hide_index=True, column_config=config, width="stretch", **kwargs)
+    buttons = st.container(horizontal=True)
+    buttons.download_button(L.t("download_csv"), data=lambda: _csv(labelled), file_name=f"{key}.csv",
+                         mime="text/csv", key=f"csv_{key}", on_click="ignore")
+    buttons.download_button(
+        L.t("download_xlsx"), data=lambda: _xlsx(labelled), file_name=f"{key}.xlsx",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key=f"xlsx_{key}",
+        on_click="ignore")
+
+
+def chart(figure) -> None:
+    st.altair_chart(figure, width="stretch")

@@ -1,0 +1,121 @@
+"""Browser fixtures: the real dashboard server (`portal dashboard`) on the demo warehouse, and Debian's Chromium
+driven by Playwright.
+
+Playwright's own browser download cannot run here, so the browser is the system Chromium that
+tests/e2e/install-browser.sh installs (`make test` runs it first). Where that Chromium is missing the browser
+tests skip and say why; everything else in the suite still runs.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from sources import settings
+
+CHROMIUM = Path("/usr/bin/chromium")
+# Headless, and nothing that reaches out of this machine: no QUIC, sync, component updates or background fetches.
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+ARTIFACTS = settings.REPO_ROOT / "tests" / "artifacts" / "e2e"
+SERVER_START_SECONDS = 60
+
+
+NO_CHROMIUM = (f"no Chromium at {CHROMIUM}: tests/e2e/install-browser.sh (run by `make test`) could not "
+               "install it on this machine (it needs root or passwordless sudo, and apt-get); the browser "
+               "tests did not run")
+
+
+def require_chromium() -> None:
+    if not CHROMIUM.exists():
+        pytest.skip(NO_CHROMIUM)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def http_get(url: str, timeout: float = 2.0) -> tuple[int, str]:
+    with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 (our own local server)
+        return response.status, response.read().decode("utf-8", "replace")
+
+
+def wait_until_healthy(url: str, process: subprocess.Popen, log: Path, seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"the server exited with code {process.returncode} before it was healthy:\n"
+                                 + log.read_text(encoding="utf-8", errors="replace")[-3000:])
+        try:
+            status, body = http_get(url)
+            if status == 200 and body.strip() == "ok":
+                return
+        except OSError:
+            pass
+        time.sleep(0.25)
+    raise AssertionError(f"{url} not healthy after {seconds:.0f} s:\n"
+                         + log.read_text(encoding="utf-8", errors="replace")[-3000:])
+
+
+def stop_group(process: subprocess.Popen, grace: float = 10.0) -> None:
+    """Stop a server started in its own session, and everything it started."""
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=grace)
+    except ProcessLookupError:
+        pass
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+
+@dataclass
+class DashboardServer:
+    url: str
+    process: subprocess.Popen
+    log: Path
+
+
+@pytest.fixture(scope="session")
+def dashboard_server(demo_build) -> Iterator[DashboardServer]:
+    """`portal dashboard` itself, on a free port, serving the session's demo warehouse."""
+    require_chromium()  # no browser, no reason to start a server
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    log = ARTIFACTS / "dashboard-server.log"
+    portal = Path(sys.executable).with_name("portal")
+    with log.open("w", encoding="utf-8") as out:
+        process = subprocess.Popen(
+            [str(portal), "dashboard", "--port", str(port), "--warehouse", str(demo_build.warehouse)],
+            stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
+        )
+    try:
+        wait_until_healthy(f"http://127.0.0.1:{port}/_stcore/health", process, log, SERVER_START_SECONDS)
+        yield DashboardServer(f"http://127.0.0.1:{port}", process, log)
+    finally:
+        stop_group(process)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()

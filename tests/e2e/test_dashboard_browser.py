@@ -1,0 +1,159 @@
+"""Every dashboard page opened in a real browser, in Chinese and in English, against the real server on the
+demo warehouse: it finishes running, shows no error, has its heading in the page's language, draws its charts,
+and leaves a full-page screenshot in tests/artifacts/e2e/ for a person to look at."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import pytest
+
+from tests.e2e.conftest import ARTIFACTS, CHROMIUM, NO_CHROMIUM
+
+# Decided before any fixture runs, so a machine without Chromium does not build a warehouse for nothing.
+pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason=NO_CHROMIUM)
+
+CJK = re.compile(r"[\u3400-\u9fff]")
+VIEWPORT = {"width": 1440, "height": 900}
+LOAD_MS = 60_000  # a cold first run reads the warehouse; 2 shared cores can be slow
+
+
+@dataclass(frozen=True)
+class DashboardPage:
+    path: str
+    zh: str  # the heading a Chinese reader sees (the issue's page names, in Chinese)
+    en: str  # the English heading
+    charts: bool  # whether the page answers its question with at least one chart
+
+
+PAGES = [
+    DashboardPage("", "总览", "Overview", charts=True),
+    DashboardPage("majors", "专业", "Majors", charts=True),
+    DashboardPage("industries", "产业", "Industries", charts=True),
+    DashboardPage("internships", "实习", "Internships", charts=True),
+    DashboardPage("pairings", "校企配对", "Pairing", charts=False),
+    DashboardPage("data", "数据", "Data", charts=False),
+]
+
+
+def wait_for_app(page) -> None:
+    """Until the websocket is up, the script has run to its end and no element is still a loading skeleton."""
+    from playwright.sync_api import expect
+
+    expect(page.locator("[data-testid='stApp'][data-test-connection-state='CONNECTED']")).to_be_attached(
+        timeout=LOAD_MS)
+    # data-test-script-state goes initial -> running -> notRunning on every run
+    expect(page.locator("[data-testid='stApp'][data-test-script-state='notRunning']")).to_be_attached(
+        timeout=LOAD_MS)
+    expect(page.get_by_test_id("stSkeleton")).to_have_count(0, timeout=LOAD_MS)
+    expect(page.get_by_test_id("stSpinner")).to_have_count(0, timeout=LOAD_MS)
+
+
+CHART_SIZES = """() => [...document.querySelectorAll("[data-testid='stVegaLiteChart']")].map(chart => {
+    const drawing = chart.querySelector('canvas, svg');
+    if (!drawing) return null;
+    const box = drawing.getBoundingClientRect();
+    return [Math.round(box.width), Math.round(box.height)];
+})"""
+
+
+def wait_for_charts_to_settle(page, seconds: float = 20.0) -> list:
+    """Vega draws a chart in steps after the script has finished; wait until every chart keeps its size."""
+    samples: list = []
+    for _ in range(int(seconds / 0.25)):
+        samples = [*samples[-2:], page.evaluate(CHART_SIZES)]
+        if len(samples) == 3 and samples[0] == samples[1] == samples[2] and None not in samples[2]:
+            return samples[2]
+        page.wait_for_timeout(250)
+    if samples and None in samples[-1]:
+        raise AssertionError(f"a chart was never drawn (no canvas or svg) within {seconds} s: {samples[-1]}")
+    raise AssertionError(f"the charts kept changing for {seconds} s: {samples}")
+
+
+def full_page_screenshot(page, name: str) -> None:
+    """Streamlit scrolls inside its main block, not the document, so grow the viewport to the content first."""
+    height = page.evaluate(
+        "() => Math.max(...['stMain', 'stSidebar'].map("
+        "t => document.querySelector(`[data-testid='${t}']`)?.scrollHeight ?? 0))")
+    page.set_viewport_size({"width": VIEWPORT["width"], "height": min(max(height, VIEWPORT["height"]), 12_000)})
+    wait_for_charts_to_settle(page)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+    page.set_viewport_size(VIEWPORT)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize("spec", PAGES, ids=[p.path or "overview" for p in PAGES])
+def test_page_renders_in_the_browser(dashboard_server, browser, spec: DashboardPage, lang: str):
+    from playwright.sync_api import expect
+
+    context = browser.new_context(viewport=VIEWPORT, locale="zh-CN" if lang == "zh" else "en-US")
+    page = context.new_page()
+    script_errors: list[str] = []
+    page.on("pageerror", lambda error: script_errors.append(str(error)))
+    try:
+        url = f"{dashboard_server.url}/{spec.path}" + ("?lang=en" if lang == "en" else "")
+        page.goto(url)
+        wait_for_app(page)
+
+        # no traceback and no error box
+        expect(page.get_by_test_id("stException")).to_have_count(0)
+        expect(page.get_by_test_id("stAlertContentError")).to_have_count(0)
+
+        heading = page.locator("h1").first
+        expect(heading).to_contain_text(spec.zh if lang == "zh" else spec.en, timeout=5_000)
+        if lang == "en":
+            assert not CJK.search(heading.inner_text()), f"Chinese left in the English heading of /{spec.path}"
+            nav = page.get_by_test_id("stSidebarNav").inner_text()
+            assert not CJK.search(nav), f"Chinese left in the English navigation: {nav!r}"
+
+        if spec.charts:
+            charts = page.get_by_test_id("stVegaLiteChart")
+            expect(charts.first).to_be_attached(timeout=10_000)
+            sizes = wait_for_charts_to_settle(page)
+            small = [size for size in sizes if size[0] < 100 or size[1] < 100]
+            assert not small, f"charts drawn too small to read on /{spec.path}: {sizes}"
+
+        full_page_screenshot(page, f"{spec.path or 'overview'}-{lang}")
+        assert not script_errors, f"JavaScript errors on /{spec.path}: {script_errors}"
+    finally:
+        context.close()
+
+
+def test_english_and_the_year_stay_when_moving_between_pages(dashboard_server, browser):
+    """A reader who chose English and an earlier year keeps both after clicking to another page."""
+    from playwright.sync_api import expect
+
+    context = browser.new_context(viewport=VIEWPORT)
+    page = context.new_page()
+    try:
+        page.goto(f"{dashboard_server.url}/?lang=en")
+        wait_for_app(page)
+        year_box = page.get_by_test_id("stSidebar").get_by_test_id("stSelectbox").first
+        chosen = year_box.inner_text().strip().splitlines()[-1]
+        year_box.click()
+        options = page.get_by_role("option")
+        other = next(text for text in options.all_inner_texts() if text.strip() != chosen).strip()
+        options.filter(has_text=other).first.click()
+        wait_for_app(page)
+        expect(page.locator("h1").first).to_contain_text(other)
+
+        page.get_by_test_id("stSidebarNav").get_by_text("Majors", exact=True).click()
+        wait_for_app(page)
+        expect(page).to_have_url(re.compile(r"/majors"))
+        heading = page.locator("h1").first
+        expect(heading).to_contain_text("Majors")
+        expect(heading).to_contain_text(other)
+        assert not CJK.search(page.get_by_test_id("stSidebarNav").inner_text())
+    finally:
+        context.close()
+
+
+def test_chinese_labels_have_a_font():
+    """Without a CJK font Chromium draws every Chinese label as an empty box, in the screenshots too."""
+    import subprocess
+
+    family = subprocess.run(["fc-match", "-f", "%{family}", "sans-serif:lang=zh-cn"],
+                            capture_output=True, text=True, check=True).stdout
+    assert "CJK" in family, f"no CJK font for Chinese text (fc-match gives {family!r}): install fonts-noto-cjk"

@@ -1,0 +1,361 @@
+"""The dashboard as its users meet it, driven by Streamlit's AppTest over the real demo warehouse.
+
+Expected figures are recomputed here from the base marts (major_gap, internship_coverage, ...) with plain
+SQL in METRICS.md terms, never taken from the dashboard's own queries or the marts built for it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+from streamlit.testing.v1 import AppTest
+
+APP = Path(__file__).resolve().parents[1] / "dashboard" / "app.py"
+PAGES = ("overview", "majors", "industries", "internships", "pairings", "data")
+CJK = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]")
+REGION = "northeast"
+
+
+@pytest.fixture(scope="module")
+def warehouse(demo_build, tmp_path_factory) -> Path:
+    """A private copy of the demo warehouse (some tests replace it, as a new publication would)."""
+    copy = tmp_path_factory.mktemp("dashboard") / "portal.duckdb"
+    shutil.copyfile(demo_build.warehouse, copy)
+    return copy
+
+
+@pytest.fixture
+def app(warehouse, monkeypatch):
+    """Open a page of the dashboard (optionally in a language) and return the finished AppTest."""
+    monkeypatch.setenv("PORTAL_WAREHOUSE", str(warehouse))
+
+    def _open(page: str = "overview", lang: str | None = None) -> AppTest:
+        at = AppTest.from_file(str(APP), default_timeout=60)
+        if lang:
+            at.query_params["lang"] = lang
+        at.run()
+        if page != "overview":
+            at.switch_page(f"app_pages/{page}.py").run()
+        assert not at.exception, [e.value for e in at.exception]
+        return at
+
+    return _open
+
+
+def sql(warehouse: Path, query: str, params: list | None = None) -> list[tuple]:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return con.execute(query, params or []).fetchall()
+
+
+def metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def texts(at: AppTest) -> list[str]:
+    """Every piece of text a user reads on the page, apart from the data inside tables and charts."""
+    out = [e.value for kind in ("title", "header", "subheader", "markdown", "caption", "info", "warning",
+                                "error", "success") for e in getattr(at, kind)]
+    for m in at.metric:
+        out += [m.label, m.value, str(m.delta or "")]
+    for frame in at.dataframe:
+        out += [str(c) for c in frame.value.columns]
+    for widget in [*at.selectbox, *at.radio]:
+        out.append(widget.label)
+        if widget.key != "w_lang":  # the language switch names each language in itself
+            out += [str(o) for o in widget.options]
+    out += [b.label for b in at.download_button]
+    return out
+
+
+def chart_specs(at: AppTest) -> list[dict]:
+    return [json.loads(e.proto.spec) for e in at.get("vega_lite_chart")]
+
+
+# --- every page renders --------------------------------------------------------------------------
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_renders_with_tables_and_downloads(app, page):
+    at = app(page)
+    assert at.title and not at.error
+    assert at.dataframe, "each page shows at least one table"
+    if page not in ("pairings", "data"):
+        assert chart_specs(at), "a page about supply, demand or internships draws them"
+    # every table can be downloaded as CSV and as XLSX
+    labels = [b.label for b in at.download_button]
+    assert labels.count("下载 CSV") == labels.count("下载 Excel") == len(at.dataframe)
+    assert at.query_params.get("lang") == "zh"  # the address says which language the page is in
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_english_pages_have_no_chinese_left(app, page):
+    at = app(page, lang="en")
+    leftovers = [text for text in texts(at) if CJK.search(text)]
+    assert not leftovers, leftovers
+    for spec in chart_specs(at):  # chart titles, axes, legends and the names they plot
+        assert not CJK.search(json.dumps(spec, ensure_ascii=False)), spec.get("title")
+    # names of majors, industries, cities and universities in tables are the English ones
+    for frame in at.dataframe:
+        for column in ("Major", "Industry", "City", "University", "Pillar industry"):
+            if column in frame.value.columns:
+                chinese = [v for v in frame.value[column].dropna().astype(str) if CJK.search(v)]
+                assert not chinese, (column, chinese[:3])
+    assert at.query_params.get("lang") == "en"
+
+
+# --- Overview: the headline figures are the metrics of METRICS.md -------------------------------
+def expected_headline(warehouse: Path, level: str, geography: str, year: int) -> dict[str, float]:
+    [(graduates, demand, shortage)] = sql(warehouse, """
+        SELECT sum(supply), sum(demand), count(*) FILTER (WHERE status = 'shortage')
+        FROM marts.major_gap WHERE geography_level = ? AND geography = ? AND year = ?""",
+                                          [level, geography, year])
+    [(placed, graduates_covered, relevant, rows, hired, completed, employed, reporting)] = sql(warehouse, """
+        SELECT sum(placements) FILTER (WHERE graduates > 0), sum(graduates),
+               sum(relevant_rows), sum(placement_rows), sum(hired_rows), sum(completed_rows),
+               sum(employed_in_province), sum(graduates) FILTER (WHERE employed_in_province IS NOT NULL)
+        FROM marts.internship_coverage
+        WHERE year = ? AND (? = 'region' OR (? = 'province' AND province_name = ?)
+                            OR (? = 'city' AND city_name = ?))""",
+        [year, level, level, geography, level, geography])
+    return {
+        "graduates": graduates, "demand": demand, "shortage": shortage,
+        "coverage": placed / graduates_covered, "relevance": relevant / rows,
+        "conversion": hired / (hired + completed), "retention": employed / reporting,
+    }
+
+
+def shown(expected: dict[str, float]) -> dict[str, str]:
+    """The figures as the Overview prints them: whole people, percentages to one decimal."""
+    return {
+        "毕业生（供给）": f"{expected['graduates']:,.0f}",
+        "调查需求人数": f"{expected['demand']:,.0f}",
+        "紧缺专业数": f"{expected['shortage']:,.0f}",
+        "实习覆盖率": f"{100 * expected['coverage']:.1f}%",
+        "专业对口率": f"{100 * expected['relevance']:.1f}%",
+        "留用率": f"{100 * expected['conversion']:.1f}%",
+        "本省就业率": f"{100 * expected['retention']:.1f}%",
+    }
+
+
+def test_overview_headline_figures_equal_the_marts(app, warehouse):
+    at = app("overview")
+    [(latest,)] = sql(warehouse, "SELECT max(year) FROM marts.major_gap")
+    assert f"{latest}" in at.title[0].value
+    assert metrics(at) == shown(expected_headline(warehouse, "region", REGION, latest))
+    # change against last year, e.g. graduates
+    last = expected_headline(warehouse, "region", REGION, latest - 1)
+    now = expected_headline(warehouse, "region", REGION, latest)
+    delta = {m.label: m.delta for m in at.metric}
+    assert delta["毕业生（供给）"] == f"{now['graduates'] - last['graduates']:+,.0f}"
+    assert delta["实习覆盖率"] == f"{100 * (now['coverage'] - last['coverage']):+.1f} 个百分点"
+
+
+def test_choosing_a_province_and_year_changes_the_figures(app, warehouse):
+    at = app("overview")
+    region_figures = metrics(at)
+    at.selectbox(key="w_province").select("吉林省").run()
+    at.selectbox(key="w_year").select(2023).run()
+    assert "吉林省" in at.title[0].value and "2023" in at.title[0].value
+    assert metrics(at) == shown(expected_headline(warehouse, "province", "吉林省", 2023)) != region_figures
+    at.selectbox(key="w_city").select("长春市").run()
+    assert metrics(at) == shown(expected_headline(warehouse, "city", "长春市", 2023))
+
+
+def test_top_shortage_table_lists_the_most_aligned_shortage_majors(app, warehouse):
+    at = app("overview")
+    [(latest,)] = sql(warehouse, "SELECT max(year) FROM marts.major_gap")
+    expected = [r[0] for r in sql(warehouse, """
+        SELECT major_name FROM marts.major_gap
+        WHERE geography_level = 'region' AND year = ? AND status = 'shortage'
+        ORDER BY alignment DESC NULLS FIRST, demand DESC, supply DESC LIMIT 10""", [latest])]
+    assert at.dataframe[0].value["专业"].tolist() == expected
+
+
+def test_filters_persist_when_moving_between_pages(app):
+    at = app("overview")
+    at.selectbox(key="w_province").select("辽宁省").run()
+    at.selectbox(key="w_city").select("沈阳市").run()
+    at.selectbox(key="w_year").select(2024).run()
+    for page in ("majors", "industries", "internships", "pairings", "data", "overview"):
+        at.switch_page(f"app_pages/{page}.py").run()
+        assert not at.exception
+        assert at.selectbox(key="w_city").value == "沈阳市"
+        assert at.selectbox(key="w_year").value == 2024
+        if page != "data":
+            assert "沈阳市" in at.title[0].value and "2024" in at.title[0].value
+
+
+def test_language_survives_page_switches(app):
+    at = app("overview", lang="en")
+    at.switch_page("app_pages/majors.py").run()
+    assert at.title[0].value.startswith("Majors") and at.query_params.get("lang") == "en"
+    at.radio(key="w_lang").set_value("zh").run()
+    assert at.title[0].value.startswith("专业") and at.query_params.get("lang") == "zh"
+
+
+# --- Majors: the planner's story --------------------------------------------------------------------
+def test_majors_page_shows_software_short_and_marketing_in_surplus_in_shenyang_with_reasons(app, warehouse):
+    at = app("majors")
+    at.selectbox(key="w_province").select("辽宁省").run()
+    at.selectbox(key="w_city").select("沈阳市").run()
+    table = next(f.value for f in at.dataframe if "建议" in f.value.columns).set_index("专业代码")
+    [(latest,)] = sql(warehouse, "SELECT max(year) FROM marts.major_gap")
+    software, marketing = table.loc["080902"], table.loc["120202"]
+    assert (software["状态"], software["建议"]) == ("紧缺", "扩大招生")
+    assert (marketing["状态"], marketing["建议"]) == ("过剩", "缩减招生")
+    [(alignment,)] = sql(warehouse, """SELECT alignment FROM marts.major_gap WHERE geography = '沈阳市'
+                                       AND year = ? AND major_code = '080902'""", [latest])
+    assert "沈阳市" in software["原因"] and f"{alignment:.2f}" in software["原因"] and "≥ 1.25" in software["原因"]
+    assert "≤ 0.8" in marketing["原因"]
+
+
+def test_majors_page_for_one_university_judges_its_majors_on_its_city(app, warehouse):
+    at = app("majors")
+    at.selectbox(key="w_university").select("10145").run()  # 东北大学, in Shenyang
+    table = next(f.value for f in at.dataframe if "所在城市状态" in f.value.columns)
+    [(latest,)] = sql(warehouse, "SELECT max(year) FROM marts.major_gap")
+    expected = dict(sql(warehouse, """
+        SELECT ic.major_code, ic.graduates FROM marts.internship_coverage AS ic
+        WHERE ic.university_code = '10145' AND ic.year = ? AND ic.graduates IS NOT NULL""", [latest]))
+    assert dict(zip(table["专业代码"], table["毕业生（人）"])) == expected
+    assert set(table["建议"]) <= {"扩大招生", "保持", "缩减招生", "—"}
+
+
+# --- Internships, Pairings, Data ---------------------------------------------------------------------
+def test_internships_page_for_an_enterprise_counts_its_bases_placements(app, warehouse):
+    at = app("internships")
+    at.selectbox(key="w_internships_view").select("enterprise").run()
+    enterprise = at.selectbox(key="w_internships_enterprise").value
+    [(latest,)] = sql(warehouse, "SELECT max(year) FROM facts.placements")
+    rows = dict(sql(warehouse, """SELECT major_code, count(*) FROM facts.placements WHERE year = ? AND base_id IN
+                                  (SELECT base_id FROM dims.base WHERE enterprise_id = ?) GROUP BY major_code""",
+                    [latest, enterprise]))
+    by_major = next(f.value for f in at.dataframe if "专业对口率" in f.value.columns and "实习人次" in f.value.columns)
+    shown_rows = dict(zip(by_major["专业代码"], by_major["实习人次"]))
+    assert set(shown_rows) == set(rows)
+    for major, count in rows.items():  # majors with under five placements are left blank
+        assert shown_rows[major] == count if count >= 5 else shown_rows[major] != shown_rows[major]  # NaN
+
+
+def test_internships_page_hides_figures_of_groups_under_five_students(app, warehouse):
+    small = sql(warehouse, """SELECT university_code, major_code, year FROM marts.internship_coverage
+                              WHERE placements BETWEEN 1 AND 4 ORDER BY ALL LIMIT 1""")
+    [(university, major, year)] = small
+    at = app("internships")
+    at.selectbox(key="w_year").select(year).run()
+    at.selectbox(key="w_internships_university").select(university).run()
+    table = next(f.value for f in at.dataframe if "实习覆盖率" in f.value.columns and "本省就业率" in f.value.columns
+                 and "毕业生（人）" in f.value.columns).set_index("专业代码")
+    assert table.loc[major, ["实习学生（人）", "实习覆盖率", "专业对口率", "留用率"]].isna().all()
+    # groups of five or more are shown as the mart has them
+    large = dict(sql(warehouse, """SELECT major_code, coverage FROM marts.internship_coverage
+                                   WHERE university_code = ? AND year = ? AND placements >= 5""", [university, year]))
+    assert large and all(table.loc[m, "实习覆盖率"] == pytest.approx(c) for m, c in large.items())
+
+
+def test_pairings_filter_by_major(app, warehouse):
+    at = app("pairings")
+    all_rows = len(at.dataframe[0].value)
+    [(latest,)] = sql(warehouse, "SELECT max(year) FROM marts.pairing_suggestions")
+    [(suggestions, enterprises)] = sql(warehouse, "SELECT count(*), count(DISTINCT enterprise_id) FROM "
+                                                  "marts.pairing_suggestions WHERE year = ?", [latest])
+    assert any(f"共 {suggestions:,} 条建议，涉及 {enterprises:,} 家企业" in m.value for m in at.markdown)
+    at.selectbox(key="w_pairings_major").select("080902").run()
+    table = at.dataframe[0].value
+    [(expected,)] = sql(warehouse, "SELECT count(*) FROM marts.pairing_suggestions WHERE year = ? AND "
+                                   "major_code = '080902'", [latest])
+    assert len(table) == expected < all_rows
+    assert set(table["专业"]) == {"软件工程"}
+
+
+def test_data_page_lists_quarantine_without_student_pseudonyms(app, warehouse):
+    at = app("data")
+    quarantine = next(f.value for f in at.dataframe if "原始内容" in f.value.columns)
+    [(count,)] = sql(warehouse, "SELECT count(*) FROM audit.quarantine")
+    assert len(quarantine) == count > 0
+    assert not quarantine["原始内容"].str.contains("student_key").any()
+    load_log = next(f.value for f in at.dataframe if "读取行数" in f.value.columns)
+    assert len(load_log) == sql(warehouse, "SELECT count(*) FROM audit.load_log")[0][0]
+    at.selectbox(key="w_data_kind").select("bases").run()
+    quarantine = next(f.value for f in at.dataframe if "原始内容" in f.value.columns)
+    assert set(quarantine["类型"]) == {"实习基地"}
+
+
+def test_data_page_shows_the_build_and_its_checks_when_the_publication_records_them(warehouse, tmp_path,
+                                                                                     monkeypatch):
+    recorded = tmp_path / "portal.duckdb"
+    shutil.copyfile(warehouse, recorded)
+    with duckdb.connect(str(recorded)) as con:  # the tables the build's status step writes
+        con.execute("CREATE TABLE audit.checks (asset VARCHAR, check_name VARCHAR, passed BOOLEAN, "
+                    "description VARCHAR, detail VARCHAR)")
+        con.execute("INSERT INTO audit.checks VALUES ('marts/major_gap', 'shares_sum_to_one', false, "
+                    "'Shares sum to one', 'northeast 2024: 0.97'), ('audit/load_log', 'rows_add_up', true, "
+                    "'Rows add up', NULL)")
+        con.execute("CREATE TABLE audit.build AS SELECT 'b-42' AS build_id, "
+                    "TIMESTAMPTZ '2026-03-01 02:30:00+00' AS published_at, 1 AS checks_failed")
+    monkeypatch.setenv("PORTAL_WAREHOUSE", str(recorded))
+    at = AppTest.from_file(str(APP), default_timeout=60).run()
+    at.switch_page("app_pages/data.py").run()
+    assert not at.exception
+    checks = next(f.value for f in at.dataframe if "检查" in f.value.columns).set_index("检查")
+    assert checks.loc["shares_sum_to_one", "结果"] == "未通过" and checks.loc["rows_add_up", "结果"] == "通过"
+    assert checks.loc["shares_sum_to_one", "详情"] == "northeast 2024: 0.97"
+    assert any("2026年3月1日 10:30" in m.value for m in at.markdown)  # published 02:30 UTC, in Beijing time
+    build = next(f.value for f in at.dataframe if "值" in f.value.columns)
+    assert "b-42" in build["值"].tolist()
+
+
+# --- the warehouse file: missing, unbuilt, replaced ----------------------------------------------
+@pytest.mark.parametrize("state", ["missing", "empty file", "empty database"])
+def test_no_warehouse_gives_a_page_that_says_how_to_build_one(state, tmp_path, monkeypatch):
+    path = tmp_path / "portal.duckdb"
+    if state == "empty file":
+        path.write_bytes(b"")
+    elif state == "empty database":
+        duckdb.connect(str(path)).close()
+    monkeypatch.setenv("PORTAL_WAREHOUSE", str(path))
+    at = AppTest.from_file(str(APP), default_timeout=60).run()
+    assert not at.exception
+    assert at.title[0].value == "还没有可用的数据仓库"
+    assert "make demo" in at.info[0].value and "portal build" in at.info[0].value
+    at.switch_page("app_pages/majors.py").run()
+    assert not at.exception and at.title[0].value == "还没有可用的数据仓库"
+
+
+def test_a_new_publication_is_shown_without_a_restart(app, warehouse, tmp_path):
+    at = app("overview")
+    before = metrics(at)["毕业生（供给）"]
+    # publish a changed warehouse the way a build does: a finished file renamed over the published one
+    staged = tmp_path / "next.duckdb"
+    shutil.copyfile(warehouse, staged)
+    with duckdb.connect(str(staged)) as con:
+        con.execute("UPDATE marts.headline SET graduates = 12345 WHERE geography_level = 'region'")
+    original = tmp_path / "original.duckdb"
+    shutil.copyfile(warehouse, original)
+    try:
+        os.replace(staged, warehouse)
+        at.run()
+        assert metrics(at)["毕业生（供给）"] == "12,345" != before
+    finally:
+        os.replace(original, warehouse)
+
+
+def test_downloads_open_in_excel_with_the_headers_and_numbers_shown():
+    import io
+
+    import openpyxl
+    import pandas as pd
+
+    from dashboard import ui
+
+    shown = pd.DataFrame({"专业": ["软件工程", "市场营销"], "供需比": [2.99, None], "需求（人）": [505.5, 51.0]})
+    csv = ui._csv(shown)
+    assert csv.startswith(b"\xef\xbb\xbf")  # the BOM Excel needs to read UTF-8 Chinese text
+    assert pd.read_csv(io.BytesIO(csv), encoding="utf-8-sig").equals(shown)
+    sheet = openpyxl.load_workbook(io.BytesIO(ui._xlsx(shown))).active
+    assert [list(row) for row in sheet.iter_rows(values_only=True)] == [
+        ["专业", "供需比", "需求（人）"], ["软件工程", 2.99, 505.5], ["市场营销", None, 51]]
