@@ -73,10 +73,15 @@ class BackgroundReader:
     def __init__(self, read: Callable[[], object], pause_seconds: float = 0.0):
         self._stop = threading.Event()
         self._stats: ReaderStats | None = None
+        self.latest: object = None  # the value of the last successful read, for waiting on a change
         self._thread = threading.Thread(target=self._run, args=(read, pause_seconds), daemon=True)
 
     def _run(self, read, pause_seconds) -> None:
-        self._stats = reader_loop(read, self._stop.is_set, pause_seconds)
+        def read_and_remember() -> object:
+            self.latest = read()
+            return self.latest
+
+        self._stats = reader_loop(read_and_remember, self._stop.is_set, pause_seconds)
 
     def start(self) -> BackgroundReader:
         self._thread.start()

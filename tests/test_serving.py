@@ -19,7 +19,7 @@ import duckdb
 import pytest
 
 from tests.conftest import csv_bytes
-from tests.reader_loop import ReaderStats
+from tests.reader_loop import BackgroundReader, ReaderStats
 from tests.test_build import small_landing
 from tests.test_rules import CATALOGUE_HEADER, GOOD_CATALOGUE, with_value
 from warehouse import publication
@@ -123,6 +123,37 @@ def test_readers_never_fail_while_builds_publish_and_roll_back(published, tmp_pa
     assert published_build_id(publication.previous_path(warehouse)) == second
     assert portal_cli("rollback", "--warehouse", str(warehouse), env=env).returncode == 0
     assert published_build_id(warehouse) == second
+
+
+def test_the_dashboard_keeps_answering_while_builds_publish_and_roll_back(published, tmp_path, env, monkeypatch):
+    """The dashboard's Overview, rendered over and over by AppTest while a build publishes and a rollback
+    runs: no render fails, and it shows each new publication's graduates without a restart."""
+    from streamlit.testing.v1 import AppTest
+
+    landing, warehouse = published
+    monkeypatch.setenv("PORTAL_WAREHOUSE", str(warehouse))
+
+    def render_overview() -> object:
+        at = AppTest.from_file(str(ROOT / "dashboard" / "app.py"), default_timeout=60).run()
+        if at.exception:
+            raise AssertionError([e.value for e in at.exception])
+        return {m.label: m.value for m in at.metric}.get("毕业生（供给）")
+
+    first = render_overview()
+    reader = BackgroundReader(render_overview).start()
+    try:
+        change_graduates(landing, 90)
+        done = portal_run(build_command(landing, warehouse), env)
+        assert done.returncode == 0, done.stderr
+        wait_for(lambda: reader.latest != first, what="the dashboard to show the new build")
+        rolled = portal_cli("rollback", "--warehouse", str(warehouse), env=env)
+        assert rolled.returncode == 0, rolled.stderr
+        wait_for(lambda: reader.latest == first, what="the dashboard to show the rolled-back build")
+    finally:
+        stats = reader.stop()
+    assert stats.errors == []
+    assert stats.seen[0] == first and stats.seen[-1] == first and len(stats.seen) == 3
+    assert stats.seen[1] == "90"  # the new build's graduates, as the Overview prints them
 
 
 def test_rollback_without_a_previous_publication_changes_nothing(tmp_path, env):
