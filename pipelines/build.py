@@ -45,8 +45,8 @@ def run_build(instance: dg.DagsterInstance | None = None, log_level: str = "WARN
             for kind in KINDS:
                 if f"raw.{kind}__files" in tables:
                     rows = con.execute(
-                        "SELECT file, kind, sha256, status, rows_read, rows_loaded, rows_quarantined, message "
-                        f"FROM raw.{kind}__files ORDER BY file").fetchall()
+                        "SELECT file, kind, sha256, status, rows_read, rows_loaded, rows_quarantined, message, "
+                        f"change FROM raw.{kind}__files ORDER BY file").fetchall()
                     outcome.file_lines += [FileReport(*row).line() for row in rows]
     failed_checks = []
     for check in result.get_asset_check_evaluations():
