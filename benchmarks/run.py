@@ -131,7 +131,7 @@ def floor_read(landing: Path, database: Path) -> dict:
                     f"CREATE TABLE t{i} AS SELECT * FROM read_csv(?, all_varchar = true, skip = ?, header = true)",
                     [str(readable), _first_table_line(text[:65536])],
                 )
-            rows += con.execute(f"SELECT count(*) FROM t{i}").fetchone()[0]
+            rows += con.execute(f"SELECT count(*) FROM t{i}").fetchall()[0][0]
         con.execute("CHECKPOINT")
     return {"seconds": time.perf_counter() - start, "rows": rows}
 
@@ -146,7 +146,7 @@ def time_marts(warehouse: Path) -> dict[str, dict[str, float]]:
                 t = time.perf_counter()
                 con.execute(f"SELECT * FROM marts.{mart}").fetch_arrow_table()
                 runs.append(time.perf_counter() - t)
-            rows = con.execute(f"SELECT count(*) FROM marts.{mart}").fetchone()[0]
+            rows = con.execute(f"SELECT count(*) FROM marts.{mart}").fetchall()[0][0]
         timings[mart] = {"first_s": runs[0], "second_s": runs[1], "rows": rows}
     return timings
 
