@@ -38,7 +38,7 @@ from sources import settings
 from sources.pseudonymise import hmac_pads, student_key_sql
 from sources.reading import FileRejected, file_sha256, read_into_incoming
 from sources.reference_data import REFERENCE_TABLES
-from sources.schema import STUDENT_ID, SourceKind, normalise_select, raw_table_ddl, violation_case
+from sources.schema import STUDENT_ID, SourceKind, normalise_select, raw_table_ddl, violation_sql
 
 #: the code that decides what a file's rows become: any edit to it makes every file be read again
 LOADER_CODE = sorted(Path(__file__).resolve().parent.glob("*.py")) + [Path(__file__).resolve().parent / "macros.sql"]
@@ -333,24 +333,33 @@ def _load_file(
 ) -> FileReport:
     result = read_into_incoming(con, path, kind, shown)
     con.execute(f"CREATE OR REPLACE TEMP TABLE _normalised AS {normalise_select(kind, '_incoming')}")
-    bad_column, bad_reason = violation_case(kind)
+    rules = violation_sql(kind)
     pseudonymised = any(c.type is STUDENT_ID for c in kind.stored_columns)
     # the pseudonym is computed once per row, for the stored row and the quarantined one alike
     student_key = (
         f"{student_key_sql('n.university_code', 'n.student_id')} AS student_key," if pseudonymised else ""
     )
     raw_fields = ", ".join(
-        '"student_key" := student_key' if c.type is STUDENT_ID else f'"{c.name}" := mask_personal(nfkc(r."{c.name}"))'
+        '"student_key" := c.student_key' if c.type is STUDENT_ID else f'"{c.name}" := mask_personal(nfkc(r."{c.name}"))'
         for c in kind.stored_columns
+    )
+    # column checks (with the look-up maps), then row rules (windows, without them): see violation_sql
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE _flagged AS SELECT n.*, {student_key} {rules.column_flags}
+            FROM _incoming r JOIN _normalised n USING (source_row) CROSS JOIN _lookups lk""",
+        {"ipad": ipad, "opad": opad} if pseudonymised else None,
     )
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE _checked AS
-        SELECT n.*, {student_key} {bad_column} AS bad_column, mask_personal({bad_reason}) AS bad_reason,
-               to_json(struct_pack({raw_fields})) AS raw_row
-        FROM _incoming r JOIN _normalised n USING (source_row) CROSS JOIN _lookups lk
-        """,
-        {"ipad": ipad, "opad": opad} if pseudonymised else None,
+        SELECT n.* EXCLUDE (bad_rule), {rules.column} AS bad_column,
+               CASE WHEN bad_rule IS NOT NULL THEN mask_personal({rules.reason}) END AS bad_reason
+        FROM (
+            SELECT * EXCLUDE ({rules.flag_names}), {rules.rule} AS bad_rule FROM (
+                SELECT n.*, {rules.row_flags} FROM _flagged n JOIN _incoming r USING (source_row)
+            )
+        ) n JOIN _incoming r USING (source_row)
+        """
     )
     stored = ", ".join("student_key" if c.type is STUDENT_ID else f'"{c.name}"' for c in kind.stored_columns)
     con.execute(
@@ -359,8 +368,9 @@ def _load_file(
     )
     con.execute(
         f"""INSERT INTO raw.{kind.name}__quarantine
-            SELECT $file, $kind, source_row, bad_column, bad_reason, raw_row FROM _checked
-            WHERE bad_column IS NOT NULL""",
+            SELECT $file, $kind, source_row, c.bad_column, c.bad_reason, to_json(struct_pack({raw_fields}))
+            FROM _checked c JOIN _incoming r USING (source_row)
+            WHERE c.bad_column IS NOT NULL""",
         {"file": shown, "kind": kind.name},
     )
     carries_personal_data = any(c.personal or c.type is STUDENT_ID for c in kind.columns)
@@ -379,7 +389,7 @@ def _load_file(
     ).fetchone()
     quarantined += len(result.structural_rejects)
     message = f"ignored unknown column(s): {', '.join(result.unknown_headers)}" if result.unknown_headers else ""
-    for table in ("_incoming", "_normalised", "_checked"):
+    for table in ("_incoming", "_normalised", "_flagged", "_checked"):
         con.execute(f"DROP TABLE IF EXISTS {table}")
     return FileReport(
         shown, kind.name, result.sha256, "loaded", result.rows + len(result.structural_rejects), loaded,
