@@ -33,11 +33,17 @@ def _nfkc(values: pa.Array) -> pa.Array:
     return pc.utf8_normalize(values, "NFKC")
 
 
+#: DuckDB's memory for a build (past it, DuckDB spills to a temp folder beside the file). DuckDB's default,
+#: 80 % of RAM, would let a national build crowd out the dashboard on the same machine; measured peak with
+#: this limit: benchmarks/RESULTS.md.
+WRITER_MEMORY_LIMIT = os.environ.get("PORTAL_DUCKDB_MEMORY_LIMIT", "2GB")
+
+
 @contextmanager
 def writer(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     """A read-write connection to a build database, with the source-normalisation macros registered."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(path))
+    con = duckdb.connect(str(path), config={"memory_limit": WRITER_MEMORY_LIMIT})
     try:
         con.create_function("nfkc", _nfkc, ["VARCHAR"], "VARCHAR", type="arrow")
         con.execute(MACROS_SQL)
