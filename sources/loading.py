@@ -195,7 +195,8 @@ def _previous_files(con: duckdb.DuckDBPyConnection, kind: SourceKind) -> list[_P
 def _same_table_shape(con: duckdb.DuckDBPyConnection, kind: SourceKind) -> bool:
     """Reused rows are copied column by column, so the tables must match (they do when the code does)."""
     shapes = con.execute(
-        """SELECT database_name, list(column_name || ' ' || data_type ORDER BY column_index)
+        """SELECT database_name, list(table_name || '.' || column_name || ' ' || data_type
+                                      ORDER BY table_name, column_index)
            FROM duckdb_columns() WHERE schema_name = 'raw' AND table_name IN (?, ?)
            AND database_name IN (current_database(), ?) GROUP BY ALL""",
         [kind.name, f"{kind.name}__quarantine", PREVIOUS],
