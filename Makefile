@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 DEMO_LANDING   ?= sources/landing
 DEMO_WAREHOUSE ?= warehouse/portal.duckdb
 
-.PHONY: venv demo demo-data build ui dashboard browser test lint clean
+.PHONY: venv demo demo-data build ui dashboard browser test lint bench clean
 
 $(BIN)/portal: pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -45,6 +45,12 @@ test: venv browser
 
 lint: venv
 	$(BIN)/ruff check .
+
+# The national-scale benchmark (not part of `make test`): `make bench SCALES="1 20"` to choose scales.
+# Writes benchmarks/out/results.{csv,json}; demo data is kept in benchmarks/out/data/ for the next run.
+SCALES ?= 1 20 100
+bench: venv
+	$(BIN)/python -m benchmarks.run --scales $(SCALES)
 
 
 clean:

@@ -39,8 +39,8 @@ def _file_lines(database: Path) -> list[str]:
         for kind in KINDS:
             if f"raw.{kind}__files" in tables:
                 rows = con.execute(
-                    "SELECT file, kind, sha256, status, rows_read, rows_loaded, rows_quarantined, message "
-                    f"FROM raw.{kind}__files ORDER BY file").fetchall()
+                    "SELECT file, kind, sha256, status, rows_read, rows_loaded, rows_quarantined, message, "
+                    f"change FROM raw.{kind}__files ORDER BY file").fetchall()
                 lines += [FileReport(*row).line() for row in rows]
     return lines
 

@@ -7,6 +7,7 @@
     portal dashboard [--port P] [--address A] [--warehouse FILE]
     portal ui [--port P]
     portal serve [--dashboard-port P] [--ui-port P]    both servers until Ctrl-C (what `make demo` ends with)
+    portal export --parquet DIR [--warehouse FILE]
 """
 
 from __future__ import annotations
@@ -155,6 +156,20 @@ def cmd_rollback(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    from warehouse.export import export_parquet
+
+    warehouse = Path(args.warehouse).resolve() if args.warehouse else settings.warehouse_path().resolve()
+    if not warehouse.is_file():
+        print(f"no published warehouse at {warehouse}: run `portal build` first", file=sys.stderr)
+        return 2
+    manifest = export_parquet(warehouse, Path(args.parquet))
+    for table, entry in manifest["tables"].items():
+        partitioned = f"partitioned by {', '.join(entry['partition_by'])}" if entry["partition_by"] else "one file"
+        print(f"{table}: {entry['rows']} rows → {Path(args.parquet) / entry['path']} ({partitioned})")
+    return 0
+
+
 def cmd_ui(args: argparse.Namespace) -> int:
     _use_paths(args.landing, args.warehouse)
     _dagster_home()
@@ -239,6 +254,11 @@ def main(argv: list[str] | None = None) -> int:
     rollback = sub.add_parser("rollback", help="restore the previous publication (run again to undo)")
     rollback.add_argument("--warehouse", help="published DuckDB file (default: PORTAL_WAREHOUSE or warehouse/portal.duckdb)")
     rollback.set_defaults(func=cmd_rollback)
+
+    export = sub.add_parser("export", help="write the published facts and marts as partitioned Parquet")
+    export.add_argument("--parquet", required=True, metavar="DIR", help="folder to write (hive layout)")
+    export.add_argument("--warehouse", help="published DuckDB file (default: PORTAL_WAREHOUSE)")
+    export.set_defaults(func=cmd_export)
 
     ui = sub.add_parser("ui", help="serve the Dagster UI (dg dev) on the same assets")
     ui.add_argument("--landing")

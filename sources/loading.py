@@ -3,24 +3,48 @@
 For a kind `k` this writes three tables, all owned by the Dagster asset raw/k:
 - `raw.k`              the rows that passed every rule, normalised and typed;
 - `raw.k__quarantine`  the rows that did not: file, row, column, reason and the row as written (JSON);
-- `raw.k__files`       one row per file: loaded (with its counts) or rejected whole (with the reason).
-For every loaded file rows_read = rows_loaded + rows_quarantined. The kind is reloaded whole on each
-build, so building twice from the same files gives the same tables; `loaded_at` is when this exact
-content (file name + sha256) was first loaded, carried over from the previous build.
+- `raw.k__files`       one row per file: loaded (with its counts), rejected whole (with the reason), or
+                       removed (in the previous publication, gone from the landing folder now).
+For every loaded file rows_read = rows_loaded + rows_quarantined.
+
+The landing folder is the source of truth and a file is identified by its content (sha256). A build reads
+only what it has not loaded before: a file whose content and *loader fingerprint* (the normalisation code,
+the reference lists, the pseudonymisation key and, for kinds whose rules look at another kind, that kind's
+files) match a file of the previous publication takes its rows from there, under its current name. So a
+changed file (same name, new content) replaces the old one's rows, a deleted file's rows leave, and a renamed
+identical file is loaded once. `change` in raw.k__files says which: new, unchanged, changed, renamed from X,
+reloaded (same content, but the rules or reference lists changed). Building twice from the same files gives
+the same tables; `loaded_at` is when this exact content was first loaded, carried over.
+
+The previous publication is read from the published warehouse file (attached read-only), never from the
+build database, which a build starts afresh.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import pyarrow
 
 from sources import settings
 from sources.pseudonymise import hmac_pads, student_key_sql
-from sources.reading import FileRejected, read_into_incoming
-from sources.schema import STUDENT_ID, SourceKind, normalise_select, raw_table_ddl, violation_case
+from sources.reading import FileRejected, file_sha256, read_into_incoming
+from sources.reference_data import REFERENCE_TABLES
+from sources.schema import STUDENT_ID, SourceKind, normalise_select, raw_table_ddl, violation_sql
+
+#: the code that decides what a file's rows become: any edit to it makes every file be read again
+LOADER_CODE = sorted(Path(__file__).resolve().parent.glob("*.py")) + [Path(__file__).resolve().parent / "macros.sql"]
+PREVIOUS = "_previous"  # the alias the previous publication is attached under
+
+NEW, UNCHANGED, CHANGED, RELOADED = "new", "unchanged", "changed", "reloaded"
 
 
 @dataclass
@@ -28,21 +52,45 @@ class FileReport:
     file: str
     kind: str
     sha256: str | None
-    status: str  # loaded | rejected
+    status: str  # loaded | rejected | removed
     rows_read: int = 0
     rows_loaded: int = 0
     rows_quarantined: int = 0
     message: str = ""
+    change: str = NEW  # new | unchanged | changed | renamed from X | reloaded | removed
+
+    @property
+    def reused(self) -> bool:
+        return self.change == UNCHANGED or self.change.startswith(("renamed from ", "same content as the previous "))
 
     def line(self) -> str:
         """The one line `portal build` prints for this file."""
+        if self.status == "removed":
+            return f"{self.file}: REMOVED from the landing folder: its {self.rows_loaded} row(s) left the warehouse"
         if self.status == "loaded":
             text = (
                 f"{self.file}: read {self.rows_read}, loaded {self.rows_loaded}, "
                 f"quarantined {self.rows_quarantined}"
             )
-            return text + (f" ({self.message})" if self.message else "")
+            notes = [self.message] if self.message else []
+            if self.change != NEW:
+                notes.append(f"{self.change}, rows reused from the previous publication" if self.reused
+                             else self.change)
+            return text + (f" ({'; '.join(notes)})" if notes else "")
         return f"{self.file}: REJECTED: {self.message}"
+
+
+@dataclass(frozen=True)
+class _PreviousFile:
+    file: str
+    sha256: str | None
+    status: str
+    rows_read: int
+    rows_loaded: int
+    rows_quarantined: int
+    message: str | None
+    loaded_at: dt.datetime
+    fingerprint: str | None
 
 
 def landing_files(landing: Path, kind: SourceKind) -> list[Path]:
@@ -58,6 +106,13 @@ def landing_files(landing: Path, kind: SourceKind) -> list[Path]:
     )
 
 
+FILES_COLUMNS = (
+    "file VARCHAR NOT NULL, kind VARCHAR NOT NULL, sha256 VARCHAR, status VARCHAR NOT NULL, "
+    "rows_read BIGINT NOT NULL, rows_loaded BIGINT NOT NULL, rows_quarantined BIGINT NOT NULL, "
+    "message VARCHAR, loaded_at TIMESTAMPTZ NOT NULL, change VARCHAR NOT NULL, loader_fingerprint VARCHAR"
+)
+
+
 def _create_tables(con: duckdb.DuckDBPyConnection, kind: SourceKind) -> None:
     con.execute("CREATE SCHEMA IF NOT EXISTS raw")
     con.execute(raw_table_ddl(kind))
@@ -66,52 +121,207 @@ def _create_tables(con: duckdb.DuckDBPyConnection, kind: SourceKind) -> None:
             file VARCHAR NOT NULL, kind VARCHAR NOT NULL, source_row INTEGER NOT NULL,
             column_name VARCHAR, reason VARCHAR NOT NULL, raw_row JSON)"""
     )
-    con.execute(
-        f"""CREATE OR REPLACE TABLE raw.{kind.name}__files (
-            file VARCHAR NOT NULL, kind VARCHAR NOT NULL, sha256 VARCHAR, status VARCHAR NOT NULL,
-            rows_read BIGINT NOT NULL, rows_loaded BIGINT NOT NULL, rows_quarantined BIGINT NOT NULL,
-            message VARCHAR, loaded_at TIMESTAMPTZ NOT NULL)"""
-    )
+    con.execute(f"CREATE OR REPLACE TABLE raw.{kind.name}__files ({FILES_COLUMNS})")
 
 
-def _previous_loaded_at(con: duckdb.DuckDBPyConnection, kind: SourceKind) -> dict[tuple[str, str], dt.datetime]:
-    # the previous publication when the build has it attached (each build writes a new file), else this database
-    found = con.execute(
-        "SELECT database_name FROM duckdb_tables() WHERE schema_name = 'raw' AND table_name = ? "
-        "ORDER BY database_name = 'previous' DESC LIMIT 1", [f"{kind.name}__files"]
-    ).fetchall()
-    if not found:
-        return {}
+# --- what a file's rows depend on besides its bytes ------------------------------------------------
+def kinds_read_by_rules(kind: SourceKind) -> list[str]:
+    """Other source kinds whose loaded rows this kind's rules look at (placements: bases)."""
+    found = {m for rule in kind.row_rules for m in re.findall(r"\braw\.([a-z_]+)\b", rule.bad + rule.reason)}
+    return sorted(found - {kind.name})
+
+
+def loader_fingerprint(con: duckdb.DuckDBPyConnection, kind: SourceKind, key: bytes) -> str:
+    """A hash of everything besides a file's bytes that decides its rows: equal fingerprints, equal rows."""
+    digest = hashlib.sha256()
+    for path in LOADER_CODE:
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    digest.update(f"duckdb {duckdb.__version__} pyarrow {pyarrow.__version__}\0".encode())
+    for table in REFERENCE_TABLES:  # as loaded, so the landing folder's university supplement counts
+        [(table_hash,)] = con.execute(
+            f"SELECT sha256(coalesce(string_agg(t::VARCHAR, chr(10) ORDER BY t::VARCHAR), '')) "
+            f"FROM reference.{table} t"
+        ).fetchall()
+        digest.update(f"{table} {table_hash}\0".encode())
+    # The key itself must not be stored. Its HMAC over a constant reveals no more than the student
+    # pseudonyms the warehouse already holds (both are HMACs under the same key).
+    digest.update(hmac.new(key, b"portal loader fingerprint", hashlib.sha256).digest())
+    for other in kinds_read_by_rules(kind):
+        [(hashes,)] = con.execute(
+            f"SELECT coalesce(string_agg(sha256, ',' ORDER BY sha256), '') FROM raw.{other}__files "
+            "WHERE status = 'loaded'"
+        ).fetchall()
+        digest.update(f"{other} {hashes}\0".encode())
+    return digest.hexdigest()
+
+
+# --- the previous publication ------------------------------------------------------------------------
+@contextmanager
+def _attached_previous(con: duckdb.DuckDBPyConnection, published: Path | None) -> Iterator[bool]:
+    """Attach the previous publication read-only as `_previous`; yields False when there is none to use."""
+    if published is None or not published.is_file():
+        yield False
+        return
+    try:
+        con.execute(f"ATTACH '{str(published).replace(chr(39), chr(39) * 2)}' AS {PREVIOUS} (READ_ONLY)")
+    except duckdb.Error:
+        yield False  # unreadable (or not a DuckDB file): everything is read afresh
+        return
+    try:
+        yield True
+    finally:
+        con.execute(f"DETACH {PREVIOUS}")
+
+
+def _previous_files(con: duckdb.DuckDBPyConnection, kind: SourceKind) -> list[_PreviousFile]:
+    columns = {
+        r[0]
+        for r in con.execute(
+            "SELECT column_name FROM duckdb_columns() WHERE database_name = ? AND schema_name = 'raw' "
+            "AND table_name = ?",
+            [PREVIOUS, f"{kind.name}__files"],
+        ).fetchall()
+    }
+    if "loader_fingerprint" not in columns:
+        return []  # none, or published before files were tracked by content: nothing to reuse
     rows = con.execute(
-        f'SELECT file, sha256, loaded_at FROM "{found[0][0]}".raw.{kind.name}__files WHERE sha256 IS NOT NULL')
-    return {(f, s): t for f, s, t in rows.fetchall()}
+        f"""SELECT file, sha256, status, rows_read, rows_loaded, rows_quarantined, message, loaded_at,
+                   loader_fingerprint
+            FROM {PREVIOUS}.raw.{kind.name}__files WHERE status <> 'removed' ORDER BY file"""
+    ).fetchall()
+    return [_PreviousFile(*row) for row in rows]
 
 
-def load_kind(con: duckdb.DuckDBPyConnection, kind: SourceKind, landing: Path, key: bytes) -> list[FileReport]:
-    """Reload every file of `kind` from the landing folder; returns one report per file."""
-    previous = _previous_loaded_at(con, kind)
+def _same_table_shape(con: duckdb.DuckDBPyConnection, kind: SourceKind) -> bool:
+    """Reused rows are copied column by column, so the tables must match (they do when the code does)."""
+    shapes = con.execute(
+        """SELECT database_name, list(table_name || '.' || column_name || ' ' || data_type
+                                      ORDER BY table_name, column_index)
+           FROM duckdb_columns() WHERE schema_name = 'raw' AND table_name IN (?, ?)
+           AND database_name IN (current_database(), ?) GROUP BY ALL""",
+        [kind.name, f"{kind.name}__quarantine", PREVIOUS],
+    ).fetchall()
+    return len(shapes) == 2 and shapes[0][1] == shapes[1][1]
+
+
+# --- loading a kind ------------------------------------------------------------------------------------
+def load_kind(
+    con: duckdb.DuckDBPyConnection,
+    kind: SourceKind,
+    landing: Path,
+    key: bytes,
+    previous: Path | None = None,
+) -> list[FileReport]:
+    """Load every file of `kind` from the landing folder, reusing what the publication `previous` (a
+    DuckDB file, usually the published warehouse) already holds; returns one report per file, removed
+    files included."""
     _create_tables(con, kind)
-    ipad, opad = hmac_pads(key)
+    fingerprint = loader_fingerprint(con, kind, key)
     now = dt.datetime.now(dt.UTC)
-    reports: list[FileReport] = []
-    loaded_hashes: dict[str, str] = {}
-    for path in landing_files(landing, kind):
-        shown = path.relative_to(landing).as_posix()
-        try:
-            report = _load_file(con, kind, path, shown, ipad, opad, loaded_hashes)
-        except FileRejected as err:
-            report = FileReport(shown, kind.name, None, "rejected", message=str(err))
-        if report.status == "loaded":
-            loaded_hashes[report.sha256] = shown
+    current = [(path, path.relative_to(landing).as_posix(), file_sha256(path)) for path in landing_files(landing, kind)]
+    with _attached_previous(con, previous) as attached:
+        before = _previous_files(con, kind) if attached else []
+        reusable_rows = attached and bool(before) and _same_table_shape(con, kind)
+        reports, reuse, loaded_at = _plan_and_load(con, kind, current, before, fingerprint, key, now, reusable_rows)
+        if reuse:
+            _copy_previous_rows(con, kind, reuse)
+    for report in reports:
         con.execute(
-            f"INSERT INTO raw.{kind.name}__files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            f"INSERT INTO raw.{kind.name}__files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 report.file, kind.name, report.sha256, report.status, report.rows_read, report.rows_loaded,
-                report.rows_quarantined, report.message, previous.get((shown, report.sha256), now),
+                report.rows_quarantined, report.message, loaded_at.get(report.file, now), report.change,
+                fingerprint if report.status == "loaded" else None,
             ],
         )
-        reports.append(report)
     return reports
+
+
+def _plan_and_load(
+    con: duckdb.DuckDBPyConnection,
+    kind: SourceKind,
+    current: list[tuple[Path, str, str]],
+    before: list[_PreviousFile],
+    fingerprint: str,
+    key: bytes,
+    now: dt.datetime,
+    reusable_rows: bool,
+) -> tuple[list[FileReport], dict[str, str], dict[str, dt.datetime]]:
+    """Decide for each file (reuse, read, duplicate) and read the ones that must be read.
+
+    Returns the reports (sorted by file), {old name in the previous publication: current name} of the files
+    whose rows are reused, and each current file's loaded_at."""
+    previous_by_name = {p.file: p for p in before}
+    reusable = {
+        p.sha256: p for p in before if reusable_rows and p.status == "loaded" and p.fingerprint == fingerprint
+    }
+    first_seen = {(p.file, p.sha256): p.loaded_at for p in before if p.sha256}
+    first_seen_by_hash = {p.sha256: p.loaded_at for p in before if p.sha256 and p.status == "loaded"}
+    names_now = {name for _, name, _ in current}
+    # Of several files with the same content, one is loaded: the one that was loaded under its name
+    # before, else the first by name. The others are rejected as copies.
+    owner: dict[str, str] = {}
+    for _, name, sha in current:
+        owner.setdefault(sha, name)
+    for _, name, sha in current:
+        kept = previous_by_name.get(name)
+        if kept is not None and kept.sha256 == sha and kept.status == "loaded":
+            owner[sha] = name
+    ipad, opad = hmac_pads(key)
+    reports: dict[str, FileReport] = {}
+    reuse: dict[str, str] = {}
+    loaded_at: dict[str, dt.datetime] = {}
+    owners_first = sorted(current, key=lambda f: (owner[f[2]] != f[1], f[1]))
+    for path, name, sha in owners_first:
+        loaded_at[name] = first_seen.get((name, sha)) or first_seen_by_hash.get(sha) or now
+        if owner[sha] != name:
+            first = reports[owner[sha]]
+            if first.status == "loaded":
+                reports[name] = FileReport(name, kind.name, sha, "rejected",
+                                           message=f"{name}: same content as {first.file}, which is already loaded")
+                continue
+        old = reusable.get(sha)
+        if old is not None and old.file not in reuse:
+            reuse[old.file] = name
+            if old.file == name:
+                change = UNCHANGED
+            elif old.file in names_now:  # the old name now holds new content; this is its earlier content
+                change = f"same content as the previous {old.file}"
+            else:
+                change = f"renamed from {old.file}"
+            reports[name] = FileReport(name, kind.name, sha, "loaded", old.rows_read, old.rows_loaded,
+                                       old.rows_quarantined, old.message or "", change)
+            continue
+        earlier = previous_by_name.get(name)
+        change = NEW if earlier is None else (RELOADED if earlier.sha256 == sha else CHANGED)
+        try:
+            report = _load_file(con, kind, path, name, ipad, opad)
+        except FileRejected as err:
+            report = FileReport(name, kind.name, sha, "rejected", message=str(err))
+        report.change = change
+        reports[name] = report
+    renamed_from = set(reuse) - names_now
+    for p in before:
+        if p.file not in names_now and p.file not in renamed_from:
+            reports[p.file] = FileReport(p.file, kind.name, p.sha256, "removed", rows_loaded=p.rows_loaded
+                                         if p.status == "loaded" else 0, change="removed")
+            loaded_at[p.file] = p.loaded_at
+    return [reports[n] for n in sorted(reports)], reuse, loaded_at
+
+
+def _copy_previous_rows(con: duckdb.DuckDBPyConnection, kind: SourceKind, reuse: dict[str, str]) -> None:
+    """Copy the rows of unchanged and renamed files from the previous publication, in one pass per table."""
+    con.execute("CREATE OR REPLACE TEMP TABLE _reuse (old_file VARCHAR, new_file VARCHAR)")
+    con.executemany("INSERT INTO _reuse VALUES (?, ?)", list(reuse.items()))
+    con.execute(
+        f"""INSERT INTO raw.{kind.name} SELECT m.new_file, p.* EXCLUDE (source_file)
+            FROM {PREVIOUS}.raw.{kind.name} p JOIN _reuse m ON p.source_file = m.old_file"""
+    )
+    con.execute(
+        f"""INSERT INTO raw.{kind.name}__quarantine SELECT m.new_file, p.* EXCLUDE (file)
+            FROM {PREVIOUS}.raw.{kind.name}__quarantine p JOIN _reuse m ON p.file = m.old_file"""
+    )
+    con.execute("DROP TABLE _reuse")
 
 
 def _load_file(
@@ -121,30 +331,36 @@ def _load_file(
     shown: str,
     ipad: bytes,
     opad: bytes,
-    loaded_hashes: dict[str, str],
 ) -> FileReport:
     result = read_into_incoming(con, path, kind, shown)
-    if result.sha256 in loaded_hashes:
-        raise FileRejected(f"{shown}: same content as {loaded_hashes[result.sha256]}, which is already loaded")
     con.execute(f"CREATE OR REPLACE TEMP TABLE _normalised AS {normalise_select(kind, '_incoming')}")
-    bad_column, bad_reason = violation_case(kind)
+    rules = violation_sql(kind)
     pseudonymised = any(c.type is STUDENT_ID for c in kind.stored_columns)
     # the pseudonym is computed once per row, for the stored row and the quarantined one alike
     student_key = (
         f"{student_key_sql('n.university_code', 'n.student_id')} AS student_key," if pseudonymised else ""
     )
     raw_fields = ", ".join(
-        '"student_key" := student_key' if c.type is STUDENT_ID else f'"{c.name}" := mask_personal(nfkc(r."{c.name}"))'
+        '"student_key" := c.student_key' if c.type is STUDENT_ID else f'"{c.name}" := mask_personal(nfkc(r."{c.name}"))'
         for c in kind.stored_columns
+    )
+    # column checks (with the look-up maps), then row rules (windows, without them): see violation_sql
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE _flagged AS SELECT n.*, {student_key} {rules.column_flags}
+            FROM _incoming r JOIN _normalised n USING (source_row) CROSS JOIN _lookups lk""",
+        {"ipad": ipad, "opad": opad} if pseudonymised else None,
     )
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE _checked AS
-        SELECT n.*, {student_key} {bad_column} AS bad_column, mask_personal({bad_reason}) AS bad_reason,
-               to_json(struct_pack({raw_fields})) AS raw_row
-        FROM _incoming r JOIN _normalised n USING (source_row) CROSS JOIN _lookups lk
-        """,
-        {"ipad": ipad, "opad": opad} if pseudonymised else None,
+        SELECT n.* EXCLUDE (bad_rule), {rules.column} AS bad_column,
+               CASE WHEN bad_rule IS NOT NULL THEN mask_personal({rules.reason}) END AS bad_reason
+        FROM (
+            SELECT * EXCLUDE ({rules.flag_names}), {rules.rule} AS bad_rule FROM (
+                SELECT n.*, {rules.row_flags} FROM _flagged n JOIN _incoming r USING (source_row)
+            )
+        ) n JOIN _incoming r USING (source_row)
+        """
     )
     stored = ", ".join("student_key" if c.type is STUDENT_ID else f'"{c.name}"' for c in kind.stored_columns)
     con.execute(
@@ -153,8 +369,9 @@ def _load_file(
     )
     con.execute(
         f"""INSERT INTO raw.{kind.name}__quarantine
-            SELECT $file, $kind, source_row, bad_column, bad_reason, raw_row FROM _checked
-            WHERE bad_column IS NOT NULL""",
+            SELECT $file, $kind, source_row, c.bad_column, c.bad_reason, to_json(struct_pack({raw_fields}))
+            FROM _checked c JOIN _incoming r USING (source_row)
+            WHERE c.bad_column IS NOT NULL""",
         {"file": shown, "kind": kind.name},
     )
     carries_personal_data = any(c.personal or c.type is STUDENT_ID for c in kind.columns)
@@ -175,7 +392,7 @@ def _load_file(
     notes = result.notes + ([f"ignored unknown column(s): {', '.join(result.unknown_headers)}"]
                             if result.unknown_headers else [])
     message = "; ".join(notes)
-    for table in ("_incoming", "_normalised", "_checked"):
+    for table in ("_incoming", "_normalised", "_flagged", "_checked"):
         con.execute(f"DROP TABLE IF EXISTS {table}")
     return FileReport(
         shown, kind.name, result.sha256, "loaded", result.rows + len(result.structural_rejects), loaded,

@@ -15,7 +15,7 @@ EXPECTED_ASSETS = {
     "reference/provinces", "reference/cities", "reference/universities", "reference/majors",
     "reference/industries", "reference/major_industry_crosswalk",
     "raw/catalogue", "raw/survey", "raw/bases", "raw/placements",
-    "audit/load_log", "audit/quarantine", "audit/rejected_files",
+    "audit/load_log", "audit/quarantine", "audit/rejected_files", "audit/removed_files",
     "staging/catalogue", "staging/survey_positions", "staging/bases", "staging/placements",
     "dims/province", "dims/city", "dims/university", "dims/major", "dims/industry", "dims/enterprise", "dims/base",
     "facts/supply", "facts/demand", "facts/placements",

@@ -7,6 +7,7 @@ published file (an atomic rename, no copy) is in warehouse/publication.py.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -25,25 +26,21 @@ def _nfkc(values: pa.Array) -> pa.Array:
     return pc.utf8_normalize(values, "NFKC")
 
 
-#: the name under which a build sees the previous publication (read-only), when there is one
-PREVIOUS = "previous"
+#: DuckDB's memory for a build (past it, DuckDB spills to a temp folder beside the file). DuckDB's default,
+#: 80 % of RAM, would let a national build crowd out the dashboard on the same machine; measured peak with
+#: this limit: benchmarks/RESULTS.md.
+WRITER_MEMORY_LIMIT = os.environ.get("PORTAL_DUCKDB_MEMORY_LIMIT", "2GB")
 
 
 @contextmanager
-def writer(path: Path, previous: Path | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A read-write connection to a build database, with the source-normalisation macros registered, and
-    the published warehouse `previous` (if given and readable) attached read-only as database `previous`."""
+def writer(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-write connection to a build database, with the source-normalisation macros registered."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(path))
+    con = duckdb.connect(str(path), config={"memory_limit": WRITER_MEMORY_LIMIT})
     try:
         con.create_function("nfkc", _nfkc, ["VARCHAR"], "VARCHAR", type="arrow")
         con.execute(MACROS_SQL)
         con.execute(personal_data_macros_sql())
-        if previous is not None and previous.exists():
-            try:
-                con.execute(f"ATTACH ? AS {PREVIOUS} (READ_ONLY)", [str(previous)])
-            except duckdb.Error:
-                pass  # a damaged or foreign file there must not stop the build that replaces it
         yield con
     finally:
         con.close()

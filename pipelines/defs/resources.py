@@ -12,6 +12,7 @@ this resource is set up, before its first step, and writes into its own new file
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -81,10 +82,9 @@ class PortalResource(dg.ConfigurableResource):
             yield self
 
     @contextmanager
-    def connect(self, with_previous: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A connection to this run's build database; `with_previous` attaches the current publication
-        read-only as `previous` (what the source loaders compare against)."""
-        with connection.writer(self.build, self.published if with_previous else None) as con:
+    def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A connection to this run's build database."""
+        with connection.writer(self.build) as con:
             yield con
 
 
@@ -117,7 +117,17 @@ def portal_resource() -> PortalResource:
     )
 
 
+def build_executor() -> dg.ExecutorDefinition:
+    """One build database is written by every step, so steps run one after another: in this process by
+    default (fastest on one machine), or with PORTAL_EXECUTOR=multiprocess (production, deploy/) each in
+    its own process, which isolates a step that crashes or runs out of memory from the run, at most
+    PORTAL_MAX_CONCURRENT (default 1: DuckDB allows one writer) at a time. See docs/scaling.md."""
+    if os.environ.get("PORTAL_EXECUTOR", "in_process") == "multiprocess":
+        return dg.multiprocess_executor.configured(
+            {"max_concurrent": int(os.environ.get("PORTAL_MAX_CONCURRENT", "1"))}, name="portal_multiprocess")
+    return dg.in_process_executor
+
+
 @dg.definitions
 def resources() -> dg.Definitions:
-    # One build database is written by every step, so steps run in one process, one after another.
-    return dg.Definitions(resources={"portal": portal_resource()}, executor=dg.in_process_executor)
+    return dg.Definitions(resources={"portal": portal_resource()}, executor=build_executor())

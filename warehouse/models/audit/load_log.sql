@@ -1,4 +1,5 @@
--- One row per source file now loaded, with its row counts (rows_read = rows_loaded + rows_quarantined).
+-- One row per source file now loaded, with its row counts (rows_read = rows_loaded + rows_quarantined) and
+-- what changed since the previous publication: new, unchanged, changed, renamed from <file>, reloaded.
 with files as (
     select * from raw.catalogue__files
     union all select * from raw.survey__files
@@ -13,6 +14,7 @@ select
     rows_read, rows_loaded, rows_quarantined,
     -- notes
     message,
+    change,
     loaded_at
 from files
 where status = 'loaded'

@@ -9,5 +9,5 @@ with files as (
 
 select file, kind, sha256, message as reason, loaded_at as seen_at
 from files
-where status <> 'loaded'
+where status = 'rejected'
 order by kind, file

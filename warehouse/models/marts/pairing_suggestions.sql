@@ -23,6 +23,31 @@ linked as (
     join offered as o using (university_code)
 ),
 
+-- Within one enterprise × major × year, candidates are ordered by same city, then by the university's
+-- coverage and graduates and its code (the province's surplus is the same for all of them). So the top 5
+-- are among the city's top 5 and the province's top 10 for that major and year (if the city has fewer than
+-- 5, at most 4 of the province's top 10 are in it, leaving 6 from elsewhere). Joining enterprises to these
+-- short lists instead of every university of the province keeps the mart linear in the scale.
+university_order as (
+    select o.*, ic.coverage, ic.graduates,
+        row_number() over (
+            partition by o.province_name, o.major_code, o.year
+            order by ic.coverage asc nulls first, ic.graduates desc nulls last, o.university_code
+        ) as province_place,
+        row_number() over (
+            partition by o.province_name, o.city_name, o.major_code, o.year
+            order by ic.coverage asc nulls first, ic.graduates desc nulls last, o.university_code
+        ) as city_place
+    from offered as o
+    left join marts.internship_coverage as ic
+        on ic.university_code = o.university_code and ic.major_code = o.major_code and ic.year = o.year
+),
+
+shortlist as (
+    select * exclude (province_place, city_place) from university_order
+    where province_place <= 10 or city_place <= 5
+),
+
 province_surplus as (
     select geography as province_name, year, major_code, supply - demand as surplus
     from marts.major_gap
@@ -38,14 +63,12 @@ candidates as (
         w.demand,
         o.city_name = w.city_name as same_city,
         ps.surplus as province_surplus,
-        ic.coverage,
-        ic.graduates
+        o.coverage,
+        o.graduates
     from wanted as w
-    join offered as o on o.major_code = w.major_code and o.year = w.year and o.province_name = w.province_name
+    join shortlist as o on o.major_code = w.major_code and o.year = w.year and o.province_name = w.province_name
     left join province_surplus as ps
         on ps.province_name = w.province_name and ps.year = w.year and ps.major_code = w.major_code
-    left join marts.internship_coverage as ic
-        on ic.university_code = o.university_code and ic.major_code = w.major_code and ic.year = w.year
     where not exists (
         select 1 from linked as l
         where l.enterprise_id = w.enterprise_id and l.major_code = w.major_code and l.year = w.year

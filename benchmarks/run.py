@@ -1,0 +1,331 @@
+"""The national-scale benchmark (`make bench`): build time against the floor, memory, incremental builds,
+dashboard pages and mart queries, for demo scales 1, 20 and 100.
+
+    python -m benchmarks.run [--scales 1 20 100] [--out benchmarks/out]
+
+For each scale it
+1. writes the demo landing folder once (`portal demo-data --scale N`, kept in OUT/data/scale-N/ for the
+   next run; generation is not timed);
+2. measures **the floor**: every landing file merely read into a DuckDB table in a fresh database file
+   (DuckDB's read_csv for CSV, after a strict GB18030 → UTF-8 transcode for GBK files, python-calamine for
+   XLSX), in this process;
+3. runs a **full build** (`portal build` as a subprocess into an empty output folder), timing the wall clock
+   and sampling the resident memory of the whole process tree (the build and any children) every 50 ms
+   from /proc (the sum over the build and any children it starts: the whole tree's peak, within 50 ms);
+4. adds **one new file** (a copy of the largest placement CSV with its last row repeated, so new content) and runs an
+   **incremental build** on the already-built warehouse;
+5. times **mart queries** on the published warehouse (each mart read whole, first and second time) and,
+   when dashboard/app.py exists, **each dashboard page** with Streamlit's AppTest (first and cached run).
+
+Results: a table on stdout, OUT/results.csv and OUT/results.json (one record per scale).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import duckdb
+import pandas  # noqa: F401  (imported before timing: the first query must not pay for it)
+import pyarrow as pa
+
+REPO = Path(__file__).resolve().parent.parent
+KINDS = ("catalogue", "survey", "bases", "placements")
+MARTS = ("gap_by_geography", "major_gap", "industry_gap", "internship_coverage", "base_utilisation",
+         "pairing_suggestions")
+
+
+# --- memory of a process tree ----------------------------------------------------------------------
+def _tree(pid: int) -> list[int]:
+    pids, stack = [], [pid]
+    while stack:
+        p = stack.pop()
+        pids.append(p)
+        try:
+            for task in os.listdir(f"/proc/{p}/task"):
+                with open(f"/proc/{p}/task/{task}/children") as f:
+                    stack += [int(c) for c in f.read().split()]
+        except OSError:
+            pass
+    return pids
+
+
+def _rss_bytes(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+def run_measured(command: list[str], env: dict[str, str], log: Path) -> dict:
+    """Run `command`, returning wall seconds, the peak summed RSS of its process tree, and its exit code."""
+    peak = 0
+    start = time.perf_counter()
+    with log.open("w") as out:
+        proc = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT, cwd=REPO)
+        done = threading.Event()
+
+        def sample() -> None:
+            nonlocal peak
+            while not done.is_set():
+                peak = max(peak, sum(_rss_bytes(p) for p in _tree(proc.pid)))
+                done.wait(0.05)
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        code = proc.wait()
+        done.set()
+        sampler.join()
+    seconds = time.perf_counter() - start
+    return {"seconds": seconds, "peak_tree_rss_bytes": peak, "returncode": code}
+
+
+# --- the floor ---------------------------------------------------------------------------------------
+def _first_table_line(text: str) -> int:
+    """Title rows above the header have no separators; skip them like any reader must."""
+    for i, line in enumerate(text.splitlines()[:10]):
+        if sum(line.count(d) for d in ",;\t|") >= 2:
+            return i
+    return 0
+
+
+def floor_read(landing: Path, database: Path) -> dict:
+    """Read every landing file into its own DuckDB table, with nothing but reading: the floor."""
+    from python_calamine import CalamineWorkbook
+
+    start = time.perf_counter()
+    rows = 0
+    with duckdb.connect(str(database)) as con, tempfile.TemporaryDirectory() as tmp:
+        for i, path in enumerate(sorted(p for kind in KINDS for p in (landing / kind).glob("*.*"))):
+            if path.suffix == ".xlsx":
+                sheet = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).to_python()
+                width = max(len(r) for r in sheet)
+                table = pa.table({f"c{j}": pa.array([str(r[j]) if j < len(r) and r[j] is not None else None
+                                                     for r in sheet], pa.string()) for j in range(width)})
+                con.register("sheet", table)
+                con.execute(f"CREATE TABLE t{i} AS SELECT * FROM sheet")
+                con.unregister("sheet")
+            else:
+                data = path.read_bytes()
+                try:
+                    text = data.decode("utf-8")
+                    readable = path
+                except UnicodeDecodeError:
+                    text = data.decode("gb18030")
+                    readable = Path(tmp) / "decoded.csv"
+                    readable.write_text(text, encoding="utf-8")
+                con.execute(
+                    f"CREATE TABLE t{i} AS SELECT * FROM read_csv(?, all_varchar = true, skip = ?, header = true)",
+                    [str(readable), _first_table_line(text[:65536])],
+                )
+            rows += con.execute(f"SELECT count(*) FROM t{i}").fetchall()[0][0]
+        con.execute("CHECKPOINT")
+    return {"seconds": time.perf_counter() - start, "rows": rows}
+
+
+# --- dashboard and marts -----------------------------------------------------------------------------
+def time_marts(warehouse: Path) -> dict[str, dict[str, float]]:
+    timings = {}
+    for mart in MARTS:
+        runs = []
+        with duckdb.connect(str(warehouse), read_only=True) as con:
+            for _ in range(2):
+                t = time.perf_counter()
+                con.execute(f"SELECT * FROM marts.{mart}").df()  # as a page gets it
+                runs.append(time.perf_counter() - t)
+            rows = con.execute(f"SELECT count(*) FROM marts.{mart}").fetchall()[0][0]
+        timings[mart] = {"first_s": runs[0], "second_s": runs[1], "rows": rows}
+    return timings
+
+
+def time_pages(warehouse: Path) -> dict:
+    """Server time of each dashboard page through AppTest: a first run with Streamlit's data caches cleared
+    (the queries really run), then a second, cached run."""
+    dashboard = REPO / "dashboard"
+    app = dashboard / "app.py"
+    if not app.exists():
+        return {"skipped": "dashboard/app.py does not exist on this branch"}
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    os.environ["PORTAL_WAREHOUSE"] = str(warehouse)
+    pages = sorted(p for folder in ("app_pages", "pages") for p in (dashboard / folder).glob("*.py")
+                   if not p.name.startswith("_"))
+    results: dict[str, dict] = {}
+    at = AppTest.from_file(str(app), default_timeout=300)
+    for page in [None, *pages]:
+        name = "app.py (default page)" if page is None else page.relative_to(dashboard).as_posix()
+        runs = []
+        st.cache_data.clear()
+        for _ in range(2):
+            if page is not None:
+                at.switch_page(page.relative_to(dashboard).as_posix())
+            t = time.perf_counter()
+            at.run()
+            runs.append(time.perf_counter() - t)
+        results[name] = {"first_s": runs[0], "cached_s": runs[1], "exceptions": len(at.exception)}
+    return results
+
+
+# --- one scale ---------------------------------------------------------------------------------------
+def landing_for(scale: int, out: Path) -> tuple[Path, float | None]:
+    folder = out / "data" / f"scale-{scale}"
+    landing = folder / "landing"
+    if (landing / "demo_manifest.json").exists():
+        return landing, None
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "pipelines.cli", "demo-data", "--out", str(landing), "--scale",
+                    str(scale)], check=True, cwd=REPO)
+    return landing, time.perf_counter() - start
+
+
+def row_counts(warehouse: Path) -> dict[str, dict[str, int]]:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        rows = con.execute(
+            "SELECT kind, count(*), sum(rows_read), sum(rows_loaded), sum(rows_quarantined) FROM audit.load_log "
+            "GROUP BY kind").fetchall()
+    return {k: {"files": f, "rows_read": int(r), "rows_loaded": int(lo), "rows_quarantined": int(q)}
+            for k, f, r, lo, q in rows}
+
+
+def new_content(data: bytes) -> bytes:
+    """A placement file with new content: its last row once more (quarantined as an exact duplicate), written
+    with the file's own line ending."""
+    ending = b"\r\n" if b"\r\n" in data[:4096] else b"\n"
+    lines = data.rstrip(b"\r\n").split(ending)
+    return ending.join([*lines, lines[-1]]) + ending
+
+
+def bench_scale(scale: int, out: Path) -> dict:
+    landing, generated_s = landing_for(scale, out)
+    work = out / "runs" / f"scale-{scale}"
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    extra = landing / "placements" / "zz_bench_new_file.csv"
+    extra.unlink(missing_ok=True)  # left over from an interrupted run
+    landing_bytes = sum(p.stat().st_size for p in landing.rglob("*") if p.is_file())
+
+    print(f"[scale {scale}] floor: reading {landing} into DuckDB", flush=True)
+    floor = floor_read(landing, work / "floor.duckdb")
+    (work / "floor.duckdb").unlink()
+
+    warehouse = work / "warehouse" / "portal.duckdb"
+    env = {**os.environ, "DAGSTER_HOME": str(work / "dagster_home"), "PORTAL_SECRET": "benchmark key"}
+    (work / "dagster_home").mkdir()
+    command = [sys.executable, "-m", "pipelines.cli", "build", "--landing", str(landing), "--warehouse",
+               str(warehouse)]
+    print(f"[scale {scale}] full build", flush=True)
+    full = run_measured(command, env, work / "full_build.log")
+    if full["returncode"] != 0:
+        raise SystemExit(f"full build failed at scale {scale}; see {work / 'full_build.log'}")
+    counts = row_counts(warehouse)
+
+    source = max((p for p in (landing / "placements").glob("*.csv")), key=lambda p: p.stat().st_size)
+    extra.write_bytes(new_content(source.read_bytes()))
+    try:
+        print(f"[scale {scale}] incremental build (one new file: a copy of {source.name}, one row more)", flush=True)
+        incremental = run_measured(command, env, work / "incremental_build.log")
+    finally:
+        extra.unlink()
+    if incremental["returncode"] != 0:
+        raise SystemExit(f"incremental build failed at scale {scale}; see {work / 'incremental_build.log'}")
+    reread = sum("rows reused" not in line and ": read " in line
+                 for line in (work / "incremental_build.log").read_text().splitlines())
+
+    marts = time_marts(warehouse)
+    pages = time_pages(warehouse)
+    return {
+        "scale": scale,
+        "landing_files": sum(c["files"] for c in counts.values()),
+        "landing_bytes": landing_bytes,
+        "rows": counts,
+        "generate_s": generated_s,
+        "floor_s": floor["seconds"],
+        "floor_rows": floor["rows"],
+        "full_build_s": full["seconds"],
+        "build_over_floor": full["seconds"] / floor["seconds"],
+        "peak_tree_rss_bytes": full["peak_tree_rss_bytes"],
+        "incremental_build_s": incremental["seconds"],
+        "incremental_over_full": incremental["seconds"] / full["seconds"],
+        "incremental_files_read": reread,
+        "incremental_peak_tree_rss_bytes": incremental["peak_tree_rss_bytes"],
+        "warehouse_bytes": warehouse.stat().st_size,
+        "marts": marts,
+        "pages": pages,
+    }
+
+
+def machine() -> dict:
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor())
+    mem = next(int(line.split()[1]) * 1024 for line in Path("/proc/meminfo").read_text().splitlines()
+               if line.startswith("MemTotal"))
+    return {"cpu": cpu, "cores": os.cpu_count(), "memory_bytes": mem, "python": platform.python_version(),
+            "duckdb": duckdb.__version__, "platform": platform.platform()}
+
+
+def table(results: list[dict]) -> str:
+    gib = 1024 ** 3
+    header = ["scale", "files", "catalogue", "survey", "bases", "placements", "floor s", "build s", "build/floor",
+              "peak RSS GiB", "incr s", "incr/full", "slowest mart s", "slowest page s (1st/cached)"]
+    lines = [header]
+    for r in results:
+        pages = {k: v for k, v in r["pages"].items() if isinstance(v, dict)}
+        slowest_page = (f"{max(p['first_s'] for p in pages.values()):.2f}/"
+                        f"{max(p['cached_s'] for p in pages.values()):.2f}") if pages else "skipped"
+        lines.append([
+            str(r["scale"]), str(r["landing_files"]),
+            *(str(r["rows"].get(k, {}).get("rows_read", 0)) for k in KINDS),
+            f"{r['floor_s']:.1f}", f"{r['full_build_s']:.1f}", f"{r['build_over_floor']:.2f}",
+            f"{r['peak_tree_rss_bytes'] / gib:.2f}", f"{r['incremental_build_s']:.1f}",
+            f"{r['incremental_over_full']:.2f}",
+            f"{max(m['first_s'] for m in r['marts'].values()):.3f}", slowest_page,
+        ])
+    widths = [max(len(row[i]) for row in lines) for i in range(len(header))]
+    return "\n".join("  ".join(c.rjust(w) for c, w in zip(row, widths)) for row in lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scales", nargs="+", type=int, default=[1, 20, 100])
+    parser.add_argument("--out", type=Path, default=REPO / "benchmarks" / "out")
+    args = parser.parse_args(argv)
+    args.out.mkdir(parents=True, exist_ok=True)
+    results = []
+    for scale in args.scales:
+        results.append(bench_scale(scale, args.out.resolve()))
+        report = {"machine": machine(), "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                  "results": results}
+        # written after every scale, so a long run that is stopped keeps what it measured
+        (args.out / "results.json").write_text(json.dumps(report, indent=2, ensure_ascii=False), encoding="utf-8")
+    flat = [{k: v for k, v in r.items() if not isinstance(v, dict)}
+            | {f"rows_{k}": r["rows"].get(k, {}).get("rows_read", 0) for k in KINDS} for r in results]
+    with (args.out / "results.csv").open("w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(flat[0]))
+        writer.writeheader()
+        writer.writerows(flat)
+    print(table(results))
+    for r in results:
+        print(f"scale {r['scale']}: pages {json.dumps(r['pages'])}")
+    print(f"written {args.out / 'results.csv'} and {args.out / 'results.json'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
