@@ -2,6 +2,7 @@
 dashboard pages and mart queries, for demo scales 1, 20 and 100.
 
     python -m benchmarks.run [--scales 1 20 100] [--out benchmarks/out]
+    python -m benchmarks.run --pages WAREHOUSE      (only the pages and marts of a published warehouse)
 
 For each scale it
 1. writes the demo landing folder once (`portal demo-data --scale N`, kept in OUT/data/scale-N/ for the
@@ -305,7 +306,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scales", nargs="+", type=int, default=[1, 20, 100])
     parser.add_argument("--out", type=Path, default=REPO / "benchmarks" / "out")
+    parser.add_argument("--pages", type=Path, metavar="WAREHOUSE",
+                        help="only time the dashboard pages and marts on this published warehouse")
     args = parser.parse_args(argv)
+    if args.pages:
+        print(json.dumps({"pages": time_pages(args.pages.resolve()), "marts": time_marts(args.pages.resolve())},
+                         indent=2))
+        return 0
     args.out.mkdir(parents=True, exist_ok=True)
     results = []
     for scale in args.scales:
