@@ -11,6 +11,7 @@ import os
 import re
 import shutil
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import duckdb
 import pytest
@@ -285,28 +286,29 @@ def test_data_page_lists_quarantine_without_student_pseudonyms(app, warehouse):
     assert set(quarantine["类型"]) == {"实习基地"}
 
 
-def test_data_page_shows_the_build_and_its_checks_when_the_publication_records_them(warehouse, tmp_path,
-                                                                                     monkeypatch):
+def test_data_page_shows_the_build_and_its_checks(warehouse, tmp_path, monkeypatch):
+    """The publication's own record (audit.build, audit.checks), with one check marked failed on a copy to
+    see that a failure reads as one."""
     recorded = tmp_path / "portal.duckdb"
     shutil.copyfile(warehouse, recorded)
-    with duckdb.connect(str(recorded)) as con:  # the tables the build's status step writes
-        con.execute("CREATE TABLE audit.checks (asset VARCHAR, check_name VARCHAR, passed BOOLEAN, "
-                    "description VARCHAR, detail VARCHAR)")
-        con.execute("INSERT INTO audit.checks VALUES ('marts/major_gap', 'shares_sum_to_one', false, "
-                    "'Shares sum to one', 'northeast 2024: 0.97'), ('audit/load_log', 'rows_add_up', true, "
-                    "'Rows add up', NULL)")
-        con.execute("CREATE TABLE audit.build AS SELECT 'b-42' AS build_id, "
-                    "TIMESTAMPTZ '2026-03-01 02:30:00+00' AS published_at, 1 AS checks_failed")
+    with duckdb.connect(str(recorded)) as con:
+        con.execute("UPDATE audit.checks SET passed = false, detail = 'northeast 2024: 0.97' "
+                    "WHERE asset = 'marts/major_gap' AND check_name = 'shares_sum_to_one'")
+        [(build_id, published_at)] = con.execute("SELECT build_id, published_at FROM audit.build").fetchall()
+        recorded_checks = con.execute("SELECT asset, check_name, passed FROM audit.checks").fetchall()
     monkeypatch.setenv("PORTAL_WAREHOUSE", str(recorded))
     at = AppTest.from_file(str(APP), default_timeout=60).run()
     at.switch_page("app_pages/data.py").run()
     assert not at.exception
-    checks = next(f.value for f in at.dataframe if "检查" in f.value.columns).set_index("检查")
-    assert checks.loc["shares_sum_to_one", "结果"] == "未通过" and checks.loc["rows_add_up", "结果"] == "通过"
-    assert checks.loc["shares_sum_to_one", "详情"] == "northeast 2024: 0.97"
-    assert any("2026年3月1日 10:30" in m.value for m in at.markdown)  # published 02:30 UTC, in Beijing time
+    table = next(f.value for f in at.dataframe if "检查" in f.value.columns).set_index(["数据表", "检查"])
+    assert len(recorded_checks) == 5 and sum(not passed for *_, passed in recorded_checks) == 1
+    for asset, name, passed in recorded_checks:  # every check of the build, with its result
+        assert table.loc[(asset, name), "结果"] == ("通过" if passed else "未通过"), (asset, name)
+    assert table.loc[("marts/major_gap", "shares_sum_to_one"), "详情"] == "northeast 2024: 0.97"
+    beijing = published_at.astimezone(ZoneInfo("Asia/Shanghai"))
+    assert any(f"{beijing.year}年{beijing.month}月{beijing.day}日 {beijing:%H:%M}" in m.value for m in at.markdown)
     build = next(f.value for f in at.dataframe if "值" in f.value.columns)
-    assert "b-42" in build["值"].tolist()
+    assert build_id in build["值"].astype(str).tolist()
 
 
 # --- the warehouse file: missing, unbuilt, replaced ----------------------------------------------
