@@ -2,14 +2,13 @@
 
 The published warehouse is one DuckDB file that a build replaces atomically (rename) while the dashboard
 runs. So each query batch opens its own short-lived read-only connection (a connection held across reruns
-would pin the old file and its lock), and cached results are keyed by the file's identity (inode, mtime,
-size): a new publication is read on the next query, without a restart. Widget values only ever reach SQL as
+would pin the old file and its lock), and cached results are keyed by the file's identity
+(warehouse.publication.identity: device, inode, mtime): a new publication is read on the next query, without a restart. Widget values only ever reach SQL as
 bound parameters; the only names formatted into SQL are the fixed column names below.
 """
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +18,7 @@ import streamlit as st
 
 from sources import settings
 from warehouse import connection
+from warehouse.publication import identity
 
 #: tables the pages need; a file without them is not a usable warehouse (empty or half-built)
 REQUIRED_TABLES = ("marts.headline", "marts.major_gap", "marts.industry_gap", "marts.internship_coverage")
@@ -29,9 +29,11 @@ class Publication:
     """Which published file a result came from: a new publication has a new identity."""
 
     path: str
-    inode: int
-    mtime_ns: int
-    size: int
+    identity: tuple[int, int, int]  # (device, inode, mtime_ns)
+
+    @property
+    def mtime_ns(self) -> int:
+        return self.identity[2]
 
 
 class PublicationChanged(Exception):
@@ -48,11 +50,8 @@ def warehouse_path() -> Path:
 
 def publication() -> Publication | None:
     path = warehouse_path()
-    try:
-        stat = os.stat(path)
-    except OSError:
-        return None
-    return Publication(str(path), stat.st_ino, stat.st_mtime_ns, stat.st_size)
+    found = identity(path)
+    return None if found is None else Publication(str(path), found)
 
 
 @st.cache_data(show_spinner=False, max_entries=512)
