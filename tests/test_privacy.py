@@ -1,0 +1,101 @@
+"""The personal-data scan that stands between a build and its publication: what it finds, and that a build
+holding a clear phone number is not published whether or not the run includes the no_personal_data check."""
+
+from __future__ import annotations
+
+import dagster as dg
+import duckdb
+import pytest
+
+from tests.conftest import materialize_all
+from tests.test_build import small_landing
+from warehouse.privacy import LOADER_SCHEMAS, find_personal_data
+
+ID_NUMBER = "110101200001011234"
+MOBILE = "13812345678"
+PSEUDONYM_WITH_DIGITS = "a" + "1" * 20 + "b" * 43  # a 64-character hex key with a long run of digits
+
+
+@pytest.fixture
+def con(tmp_path):
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    for schema in ("raw", "staging", "marts", "audit"):
+        con.execute(f"CREATE SCHEMA {schema}")
+    con.execute("CREATE TABLE raw.placements (student_key VARCHAR, source_file VARCHAR, note VARCHAR)")
+    con.execute("INSERT INTO raw.placements VALUES (?, 'placements/2024-first-term.csv', 'ok')",
+                [PSEUDONYM_WITH_DIGITS])
+    con.execute("CREATE TABLE marts.suggestions (reason VARCHAR, year INTEGER, graduates BIGINT)")
+    con.execute("INSERT INTO marts.suggestions VALUES ('同城沈阳市；企业需求 12.5 人', 2024, 12345678901)")
+    yield con
+    con.close()
+
+
+def test_a_clean_build_has_no_findings(con):
+    # long digit runs inside a pseudonym, and numbers in numeric columns, are not personal values
+    assert find_personal_data(con) == []
+
+
+@pytest.mark.parametrize("value", [ID_NUMBER, f"联系人：{ID_NUMBER[:-1]}X。", f"电话{MOBILE}", f"tel: {MOBILE}"])
+def test_a_clear_number_anywhere_in_a_text_value_is_found(con, value):
+    con.execute("INSERT INTO marts.suggestions VALUES (?, 2024, 1)", [value])
+    [finding] = find_personal_data(con)
+    assert finding.startswith("marts.suggestions.reason: 1 value(s) shaped like")
+
+
+def test_json_columns_and_personal_column_names_are_found(con):
+    con.execute("CREATE TABLE audit.quarantine (raw_row JSON)")
+    con.execute("INSERT INTO audit.quarantine VALUES (?)", [f'{{"手机": "{MOBILE}"}}'])
+    con.execute("CREATE TABLE staging.students (phone VARCHAR)")
+    assert find_personal_data(con) == [
+        "staging.students has a personal column 'phone'",
+        "audit.quarantine.raw_row: 1 value(s) shaped like a mobile number",
+    ]
+
+
+def test_only_and_skip_split_the_scan_by_schema(con):
+    con.execute("INSERT INTO raw.placements VALUES ('k', 'f.csv', ?)", [MOBILE])
+    con.execute("INSERT INTO marts.suggestions VALUES (?, 2024, 1)", [ID_NUMBER])
+    loaders = find_personal_data(con, only=LOADER_SCHEMAS)
+    rest = find_personal_data(con, skip=LOADER_SCHEMAS)
+    assert loaders == ["raw.placements.note: 1 value(s) shaped like a mobile number"]
+    assert rest == ["marts.suggestions.reason: 1 value(s) shaped like an ID number"]
+    # a schema nobody listed is scanned too
+    con.execute("CREATE SCHEMA scratch")
+    con.execute("CREATE TABLE scratch.t AS SELECT ? AS v", [MOBILE])
+    assert "scratch.t.v: 1 value(s) shaped like a mobile number" in find_personal_data(con, skip=LOADER_SCHEMAS)
+
+
+def landing_with_a_phone_in_the_university_register(root):
+    landing = small_landing(root)
+    (landing / "reference").mkdir()
+    (landing / "reference" / "universities.csv").write_text(
+        "university_code,university_name,university_name_en,province_name,city_name\n"
+        f"99001,联系电话{MOBILE}学院,Phone College,辽宁省,沈阳市\n", encoding="utf-8")
+    return landing
+
+
+@pytest.mark.parametrize("with_check", [True, False], ids=["with the check", "check left out of the run"])
+def test_a_build_holding_a_clear_phone_number_is_not_published(tmp_path, monkeypatch, with_check):
+    landing = landing_with_a_phone_in_the_university_register(tmp_path)
+    warehouse = tmp_path / "portal.duckdb"
+    monkeypatch.setenv("PORTAL_LANDING", str(landing))
+    monkeypatch.setenv("PORTAL_WAREHOUSE", str(warehouse))
+    monkeypatch.setenv("PORTAL_SECRET", "privacy test key")
+    if with_check:
+        result = materialize_all()
+        [check] = [c for c in result.get_asset_check_evaluations() if c.check_name == "no_personal_data"]
+        assert not check.passed
+    else:
+        from pipelines.build import load_definitions
+        from pipelines.defs.resources import portal_resource
+
+        defs = load_definitions()
+        checks = [c for c in defs.asset_checks or [] if "no_personal_data" not in {s.name for s in c.check_specs}]
+        result = dg.materialize([*defs.assets, *checks], resources={"portal": portal_resource()},
+                                instance=dg.DagsterInstance.ephemeral(), raise_on_error=False)
+        failure = next(e for e in result.all_events if e.is_step_failure and "published_warehouse" in e.step_key)
+        assert "reference.universities.university_name: 1 value(s) shaped like a mobile number" in str(
+            failure.event_specific_data.error.message)
+    assert dg.AssetKey("published_warehouse") not in {
+        e.materialization.asset_key for e in result.get_asset_materialization_events()}
+    assert not warehouse.exists()
