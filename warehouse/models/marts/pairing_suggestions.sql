@@ -17,17 +17,36 @@ offered as (
 ),
 
 linked as (
-    -- enterprise already has a base with a university that offers the major
-    select distinct b.enterprise_id, o.major_code, o.year
-    from dims.base as b
-    join offered as o using (university_code)
+    -- enterprise already has a base with a university that offers the major (wanted ones only: few bases
+    -- per enterprise, so this stays the size of `wanted`)
+    select distinct w.enterprise_id, w.major_code, w.year
+    from wanted as w
+    join dims.base as b on b.enterprise_id = w.enterprise_id
+    join offered as o on o.university_code = b.university_code and o.major_code = w.major_code and o.year = w.year
 ),
 
--- Within one enterprise × major × year, candidates are ordered by same city, then by the university's
--- coverage and graduates and its code (the province's surplus is the same for all of them). So the top 5
--- are among the city's top 5 and the province's top 10 for that major and year (if the city has fewer than
--- 5, at most 4 of the province's top 10 are in it, leaving 6 from elsewhere). Joining enterprises to these
--- short lists instead of every university of the province keeps the mart linear in the scale.
+unlinked as (
+    select w.*
+    from wanted as w
+    where not exists (
+        select 1 from linked as l
+        where l.enterprise_id = w.enterprise_id and l.major_code = w.major_code and l.year = w.year
+    )
+),
+
+-- An enterprise's ranking depends only on where it is (province, city) and the major and year: it is the
+-- ranking of its place. So each place wanted is ranked once, and enterprises take their place's top 5.
+-- An enterprise wanting a major in one year in several places has its places' lists ranked together
+-- (the top 5 of the union are among the places' top 5s).
+places as (
+    select province_name, city_name, major_code, year from unlinked group by all
+),
+
+-- Within one place, candidates are ordered by same city, then by the university's coverage and graduates
+-- and its code (the province's surplus is the same for all of them). So the top 5 are among the city's top
+-- 5 and the province's top 10 for that major and year (if the city has fewer than 5, at most 4 of the
+-- province's top 10 are in it, leaving 6 from elsewhere). Ranking these short lists instead of every
+-- university of the province keeps the mart linear in the scale.
 university_order as (
     select o.*, ic.coverage, ic.graduates,
         row_number() over (
@@ -54,36 +73,85 @@ province_surplus as (
     where geography_level = 'province'
 ),
 
-candidates as (
+place_lists as (
+    select
+        pl.province_name,
+        pl.city_name,
+        pl.major_code,
+        pl.year,
+        o.university_code,
+        o.city_name = pl.city_name as same_city,
+        ps.surplus as province_surplus,
+        o.coverage,
+        o.graduates,
+        row_number() over (
+            partition by pl.province_name, pl.city_name, pl.major_code, pl.year
+            order by same_city desc, province_surplus desc nulls last, coverage asc nulls first,
+                     graduates desc nulls last, o.university_code
+        ) as place_rank
+    from places as pl
+    join shortlist as o on o.major_code = pl.major_code and o.year = pl.year and o.province_name = pl.province_name
+    left join province_surplus as ps
+        on ps.province_name = pl.province_name and ps.year = pl.year and ps.major_code = pl.major_code
+    qualify place_rank <= 5
+),
+
+-- the reasons' words, all but the enterprise's demand, once per place and university
+explained as (
+    select
+        l.*,
+        (case when l.same_city then '同城' || u.city_name else '同省' || u.province_name end)
+            || '；' || m.major_name || '：企业需求 ' as reason_head,
+        ' 人，本校毕业生 ' || coalesce(l.graduates::varchar, '—') || ' 人，实习覆盖率 '
+            || coalesce(round(100 * l.coverage, 1) || '%', '—')
+            || '，全省供需差 ' || coalesce(round(l.province_surplus, 1)::varchar, '—') as reason_tail,
+        (case when l.same_city then 'same city (' || c.city_name_en || ')' else 'same province' end)
+            || '; ' || m.major_name_en || ': enterprise wants ' as reason_en_head,
+        ', university graduates ' || coalesce(l.graduates::varchar, '—') || ', internship coverage '
+            || coalesce(round(100 * l.coverage, 1) || '%', '—')
+            || ', province surplus ' || coalesce(round(l.province_surplus, 1)::varchar, '—') as reason_en_tail,
+        m.major_name,
+        u.university_name
+    from place_lists as l
+    left join reference.majors as m using (major_code)
+    left join reference.universities as u using (university_code)
+    left join reference.cities as c on c.city_name = u.city_name
+),
+
+several_places as (
+    select enterprise_id, major_code, year from unlinked group by all having count(*) > 1
+),
+
+candidates as not materialized (
     select
         w.enterprise_id,
         w.major_code,
         w.year,
-        o.university_code,
         w.demand,
-        o.city_name = w.city_name as same_city,
-        ps.surplus as province_surplus,
-        o.coverage,
-        o.graduates
-    from wanted as w
-    join shortlist as o on o.major_code = w.major_code and o.year = w.year and o.province_name = w.province_name
-    left join province_surplus as ps
-        on ps.province_name = w.province_name and ps.year = w.year and ps.major_code = w.major_code
-    where not exists (
-        select 1 from linked as l
-        where l.enterprise_id = w.enterprise_id and l.major_code = w.major_code and l.year = w.year
-    )
+        s.enterprise_id is not null as in_several_places,
+        l.* exclude (province_name, city_name, major_code, year)
+    from unlinked as w
+    join explained as l
+        on l.province_name = w.province_name and l.city_name is not distinct from w.city_name
+        and l.major_code = w.major_code and l.year = w.year
+    left join several_places as s
+        on s.enterprise_id = w.enterprise_id and s.major_code = w.major_code and s.year = w.year
 ),
 
 ranked as (
-    select
-        *,
+    select * exclude (place_rank, in_several_places), place_rank as rank
+    from candidates
+    where not in_several_places
+    union all by name
+    select * exclude (place_rank, in_several_places),
         row_number() over (
             partition by enterprise_id, major_code, year
             order by same_city desc, province_surplus desc nulls last, coverage asc nulls first,
                      graduates desc nulls last, university_code
         ) as rank
     from candidates
+    where in_several_places
+    qualify rank <= 5
 )
 
 select
@@ -91,10 +159,10 @@ select
     r.enterprise_id,
     e.enterprise_name,
     r.major_code,
-    m.major_name,
+    r.major_name,
     r.year,
     r.university_code,
-    u.university_name,
+    r.university_name,
     r.rank,
     -- why
     r.same_city,
@@ -102,20 +170,7 @@ select
     r.coverage,
     r.graduates,
     r.demand,
-    (case when r.same_city then '同城' || u.city_name else '同省' || u.province_name end)
-        || '；' || m.major_name || '：企业需求 ' || round(r.demand, 1) || ' 人，本校毕业生 '
-        || coalesce(r.graduates::varchar, '—') || ' 人，实习覆盖率 '
-        || coalesce(round(100 * r.coverage, 1) || '%', '—')
-        || '，全省供需差 ' || coalesce(round(r.province_surplus, 1)::varchar, '—') as reason,
-    (case when r.same_city then 'same city (' || c.city_name_en || ')' else 'same province' end)
-        || '; ' || m.major_name_en || ': enterprise wants ' || round(r.demand, 1) || ', university graduates '
-        || coalesce(r.graduates::varchar, '—') || ', internship coverage '
-        || coalesce(round(100 * r.coverage, 1) || '%', '—')
-        || ', province surplus ' || coalesce(round(r.province_surplus, 1)::varchar, '—') as reason_en
+    r.reason_head || round(r.demand, 1) || r.reason_tail as reason,
+    r.reason_en_head || round(r.demand, 1) || r.reason_en_tail as reason_en
 from ranked as r
 left join dims.enterprise as e using (enterprise_id)
-left join reference.majors as m using (major_code)
-left join reference.universities as u using (university_code)
-left join reference.cities as c on c.city_name = u.city_name
-where r.rank <= 5
-order by r.enterprise_id, r.major_code, r.year, r.rank
