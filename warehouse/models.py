@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import graphlib
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -78,9 +79,23 @@ def prepare(con: duckdb.DuckDBPyConnection) -> None:
     con.execute((MODELS_DIR / "macros.sql").read_text(encoding="utf-8"))
 
 
-def run_model(con: duckdb.DuckDBPyConnection, model: Model) -> int:
-    """(Re)build one model's table; returns its row count."""
-    prepare(con)
+def _build(con: duckdb.DuckDBPyConnection, model: Model) -> int:
     con.execute(f"CREATE SCHEMA IF NOT EXISTS {model.schema}")
     con.execute(f"CREATE OR REPLACE TABLE {model.table} AS\n{model.sql}")
     return con.execute(f"SELECT count(*) FROM {model.table}").fetchone()[0]
+
+
+def run_model(con: duckdb.DuckDBPyConnection, model: Model) -> int:
+    """(Re)build one model's table; returns its row count."""
+    prepare(con)
+    return _build(con, model)
+
+
+def run_models(con: duckdb.DuckDBPyConnection, selected: Iterable[Model]) -> Iterator[tuple[Model, int]]:
+    """(Re)build the selected models, each after the selected models it reads; yields (model, row count)
+    as each is done."""
+    prepare(con)
+    chosen = set(selected)
+    for model in discover():
+        if model in chosen:
+            yield model, _build(con, model)
