@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import graphlib
 import re
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
@@ -91,11 +92,14 @@ def run_model(con: duckdb.DuckDBPyConnection, model: Model) -> int:
     return _build(con, model)
 
 
-def run_models(con: duckdb.DuckDBPyConnection, selected: Iterable[Model]) -> Iterator[tuple[Model, int]]:
-    """(Re)build the selected models, each after the selected models it reads; yields (model, row count)
-    as each is done."""
+def run_models(con: duckdb.DuckDBPyConnection,
+               selected: Iterable[Model]) -> Iterator[tuple[Model, int, float]]:
+    """(Re)build the selected models, each after the selected models it reads; yields (model, row count,
+    seconds taken) as each is done."""
     prepare(con)
     chosen = set(selected)
     for model in discover():
         if model in chosen:
-            yield model, _build(con, model)
+            started = time.perf_counter()
+            rows = _build(con, model)
+            yield model, rows, time.perf_counter() - started

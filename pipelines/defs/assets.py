@@ -137,11 +137,13 @@ def sql_models(context: dg.AssetExecutionContext, portal: PortalResource) -> Ite
     Dagster events and connection set-up than most models take to build."""
     selected = context.selected_asset_keys
     with portal.connect() as con:
-        for model, rows in models.run_models(con, [m for m in MODELS if table_key(m.table) in selected]):
-            context.log.debug(f"{model.table}: {rows} rows")
+        for model, rows, seconds in models.run_models(con, [m for m in MODELS if table_key(m.table) in selected]):
+            context.log.debug(f"{model.table}: {rows} rows in {seconds:.2f} s")
             yield dg.MaterializeResult(
                 asset_key=table_key(model.table),
-                metadata={"dagster/row_count": rows, "preview": _preview(con, model.table)},
+                # the step is shared, so each model says what it took
+                metadata={"dagster/row_count": rows, "seconds": round(seconds, 3),
+                          "preview": _preview(con, model.table)},
             )
 
 
