@@ -38,7 +38,14 @@ from sources import settings
 from sources.pseudonymise import hmac_pads, student_key_sql
 from sources.reading import FileRejected, file_sha256, read_into_incoming
 from sources.reference_data import REFERENCE_TABLES
-from sources.schema import STUDENT_ID, SourceKind, normalise_select, raw_table_ddl, violation_sql
+from sources.schema import (
+    STUDENT_ID,
+    SourceKind,
+    checked_select,
+    duplicates_sql,
+    raw_table_ddl,
+    violation_sql,
+)
 
 #: the code that decides what a file's rows become: any edit to it makes every file be read again
 LOADER_CODE = sorted(Path(__file__).resolve().parent.glob("*.py")) + [Path(__file__).resolve().parent / "macros.sql"]
@@ -332,46 +339,45 @@ def _load_file(
     ipad: bytes,
     opad: bytes,
 ) -> FileReport:
+    """Read one file, normalise and check its rows in bulk, and insert them: good rows into raw.<kind>, bad
+    ones into raw.<kind>__quarantine. Four passes over the file's rows, each over whole columns: read,
+    normalise with the column checks (and the student pseudonym), the row rules, insert."""
     result = read_into_incoming(con, path, kind, shown)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE _normalised AS {normalise_select(kind, '_incoming')}")
     rules = violation_sql(kind)
     pseudonymised = any(c.type is STUDENT_ID for c in kind.stored_columns)
     # the pseudonym is computed once per row, for the stored row and the quarantined one alike
-    student_key = (
-        f"{student_key_sql('n.university_code', 'n.student_id')} AS student_key," if pseudonymised else ""
-    )
-    raw_fields = ", ".join(
-        '"student_key" := c.student_key' if c.type is STUDENT_ID else f'"{c.name}" := mask_personal(nfkc(r."{c.name}"))'
-        for c in kind.stored_columns
-    )
-    # column checks (with the look-up maps), then row rules (windows, without them): see violation_sql
+    student_key = f"{student_key_sql('n.university_code', 'n.student_id')} AS student_key" if pseudonymised else ""
     con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE _flagged AS SELECT n.*, {student_key} {rules.column_flags}
-            FROM _incoming r JOIN _normalised n USING (source_row) CROSS JOIN _lookups lk""",
+        f"CREATE OR REPLACE TEMP TABLE _normalised AS "
+        f"{checked_select(kind, '_incoming', fold=result.needs_folding, extra=student_key)}",
         {"ipad": ipad, "opad": opad} if pseudonymised else None,
     )
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _duplicates AS {duplicates_sql(kind, '_incoming')}")
+    raw_join = "JOIN _incoming r USING (source_row)" if rules.row_rules_read_raw else ""
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE _checked AS
-        SELECT n.* EXCLUDE (bad_rule), {rules.column} AS bad_column,
-               CASE WHEN bad_rule IS NOT NULL THEN mask_personal({rules.reason}) END AS bad_reason
-        FROM (
-            SELECT * EXCLUDE ({rules.flag_names}), {rules.rule} AS bad_rule FROM (
-                SELECT n.*, {rules.row_flags} FROM _flagged n JOIN _incoming r USING (source_row)
-            )
-        ) n JOIN _incoming r USING (source_row)
+        SELECT * EXCLUDE ({rules.flag_names}, first_row), {rules.rule} AS bad_rule FROM (
+            SELECT n.*, d.first_row, {rules.row_flags}
+            FROM _normalised n LEFT JOIN _duplicates d USING (source_row) {raw_join}
+        )
         """
     )
     stored = ", ".join("student_key" if c.type is STUDENT_ID else f'"{c.name}"' for c in kind.stored_columns)
     con.execute(
-        f"INSERT INTO raw.{kind.name} SELECT $file, source_row, {stored} FROM _checked WHERE bad_column IS NULL",
+        f"INSERT INTO raw.{kind.name} SELECT $file, source_row, {stored} FROM _checked WHERE bad_rule IS NULL",
         {"file": shown},
+    )
+    raw_fields = ", ".join(
+        '"student_key" := n.student_key' if c.type is STUDENT_ID else f'"{c.name}" := mask_personal(nfkc(r."{c.name}"))'
+        for c in kind.stored_columns
     )
     con.execute(
         f"""INSERT INTO raw.{kind.name}__quarantine
-            SELECT $file, $kind, source_row, c.bad_column, c.bad_reason, to_json(struct_pack({raw_fields}))
-            FROM _checked c JOIN _incoming r USING (source_row)
-            WHERE c.bad_column IS NOT NULL""",
+            SELECT $file, $kind, n.source_row, {rules.column}, mask_personal({rules.reason}),
+                   to_json(struct_pack({raw_fields}))
+            FROM (SELECT * FROM _checked WHERE bad_rule IS NOT NULL) n JOIN _incoming r USING (source_row)
+            LEFT JOIN _duplicates d USING (source_row)""",
         {"file": shown, "kind": kind.name},
     )
     carries_personal_data = any(c.personal or c.type is STUDENT_ID for c in kind.columns)
@@ -385,14 +391,14 @@ def _load_file(
              "keep": not carries_personal_data, "line": reject.raw_line},
         )
     loaded, quarantined = con.execute(
-        "SELECT count(*) FILTER (WHERE bad_column IS NULL), count(*) FILTER (WHERE bad_column IS NOT NULL) "
+        "SELECT count(*) FILTER (WHERE bad_rule IS NULL), count(*) FILTER (WHERE bad_rule IS NOT NULL) "
         "FROM _checked"
     ).fetchone()
     quarantined += len(result.structural_rejects)
     notes = result.notes + ([f"ignored unknown column(s): {', '.join(result.unknown_headers)}"]
                             if result.unknown_headers else [])
     message = "; ".join(notes)
-    for table in ("_incoming", "_normalised", "_flagged", "_checked"):
+    for table in ("_incoming", "_normalised", "_duplicates", "_checked"):
         con.execute(f"DROP TABLE IF EXISTS {table}")
     return FileReport(
         shown, kind.name, result.sha256, "loaded", result.rows + len(result.structural_rejects), loaded,

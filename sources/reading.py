@@ -15,6 +15,7 @@ import csv
 import datetime as dt
 import hashlib
 import tempfile
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -48,6 +49,8 @@ class ReadResult:
     structural_rejects: list[StructuralReject] = field(default_factory=list)
     unknown_headers: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # what the load log should tell staff about this file
+    #: whether any cell may change under NFKC (full-width forms and the like): only then are cells folded
+    needs_folding: bool = True
 
 
 def file_sha256(path: Path) -> str:
@@ -92,9 +95,9 @@ def _map_headers(headers: list[str], kind: SourceKind, shown_name: str) -> tuple
 
 
 # --- CSV -------------------------------------------------------------------------------------------
-def _decoded_csv_path(path: Path, shown_name: str, workdir: Path) -> tuple[Path, str]:
-    """A UTF-8 file DuckDB can read (the file itself, or a strict GB18030 → UTF-8 transcoded copy), and
-    the sha256 of the file's bytes, taken from the same single read."""
+def _decoded_csv_path(path: Path, shown_name: str, workdir: Path) -> tuple[Path, str, bool]:
+    """A UTF-8 file DuckDB can read (the file itself, or a strict GB18030 → UTF-8 transcoded copy), the
+    sha256 of the file's bytes (from the same single read), and whether its text needs NFKC folding."""
     data = path.read_bytes()
     sha = hashlib.sha256(data).hexdigest()
     if not data.strip():
@@ -112,22 +115,25 @@ def _decoded_csv_path(path: Path, shown_name: str, workdir: Path) -> tuple[Path,
                 f"{shown_name}: neither UTF-8 nor GBK/GB18030 text (undecodable byte at offset {err.start}); "
                 "save it from Excel as 'CSV UTF-8'"
             ) from err
-    if text.count('"') % 2:
+    # Quotes and line ends are counted in the bytes (faster than in the text): in UTF-8 and GB18030 alike
+    # the bytes of ", CR and LF never occur inside another character.
+    if data.count(b'"') % 2:
         # an unclosed quote makes the reader swallow every line after it into one cell
-        line = text.count("\n", 0, text.rfind('"')) + 1
+        line = data.count(b"\n", 0, data.rfind(b'"')) + 1
         raise FileRejected(
             f'{shown_name}: a quotation mark (") is opened and never closed (last one on line {line}); '
             "fix that cell and save the file again"
         )
-    crlf = text.count("\r\n")
-    if sum(n > 0 for n in (crlf, text.count("\r") - crlf, text.count("\n") - crlf)) > 1:
+    crlf = data.count(b"\r\n")
+    if sum(n > 0 for n in (crlf, data.count(b"\r") - crlf, data.count(b"\n") - crlf)) > 1:
         # lines ending differently (pasted together from Windows and elsewhere) stop DuckDB's CSV reader
         text, transcoded = text.replace("\r\n", "\n").replace("\r", "\n"), True
+    needs_folding = not unicodedata.is_normalized("NFKC", text)
     if not transcoded:
-        return path, sha
+        return path, sha, needs_folding
     out = workdir / "decoded.csv"
     out.write_text(text, encoding="utf-8")
-    return out, sha
+    return out, sha, needs_folding
 
 
 def _csv_header(readable: Path, kind: SourceKind, shown_name: str) -> tuple[int, list[str], str]:
@@ -155,7 +161,7 @@ def _csv_header(readable: Path, kind: SourceKind, shown_name: str) -> tuple[int,
 
 def _read_csv(con: duckdb.DuckDBPyConnection, path: Path, kind: SourceKind, shown_name: str) -> ReadResult:
     with tempfile.TemporaryDirectory(prefix="portal-read-") as tmp:
-        readable, sha = _decoded_csv_path(path, shown_name, Path(tmp))
+        readable, sha, needs_folding = _decoded_csv_path(path, shown_name, Path(tmp))
         header_line, headers, delimiter = _csv_header(readable, kind, shown_name)
         found, unknown = _map_headers(headers, kind, shown_name)
         # Columns by position, all text: the header was read above, so nothing is left to guessing
@@ -166,13 +172,17 @@ def _read_csv(con: duckdb.DuckDBPyConnection, path: Path, kind: SourceKind, show
             f'c{found[c.name]} AS "{c.name}"' if c.name in found else f'NULL::VARCHAR AS "{c.name}"'
             for c in kind.stored_columns
         )
+        # Data rows take spreadsheet rows (header row + 1), … in order (the reader keeps the file's order).
+        # (Blank lines are not counted: a file with blank lines between rows is numbered as if they were not.)
+        first_data_row = header_line + 2
         try:
             con.execute("DROP TABLE IF EXISTS _rejects; DROP TABLE IF EXISTS _rejects_scan")
             con.execute(
-                f"""CREATE OR REPLACE TEMP TABLE _scanned AS SELECT {selected} FROM read_csv(?,
-                    columns = {positional}, header = true, skip = {header_line}, delim = ?, quote = '"', escape = '"',
-                    auto_detect = false, strict_mode = true, store_rejects = true,
-                    rejects_table = '_rejects', rejects_scan = '_rejects_scan')""",
+                f"""CREATE OR REPLACE TEMP TABLE _incoming AS
+                    SELECT (row_number() OVER () + {first_data_row - 1})::INTEGER AS source_row, {selected}
+                    FROM read_csv(?, columns = {positional}, header = true, skip = {header_line}, delim = ?,
+                        quote = '"', escape = '"', auto_detect = false, strict_mode = true, store_rejects = true,
+                        rejects_table = '_rejects', rejects_scan = '_rejects_scan')""",
                 [str(readable), delimiter],
             )
             rejects = con.execute(
@@ -181,34 +191,36 @@ def _read_csv(con: duckdb.DuckDBPyConnection, path: Path, kind: SourceKind, show
             ).fetchall()
         except duckdb.Error as err:
             raise FileRejected(f"{shown_name}: cannot be read as CSV ({str(err).splitlines()[0]})") from err
-    reject_lines = sorted({int(r[0]) for r in rejects})
     structural = [
         StructuralReject(int(line), f"malformed line ({etype.lower()}; the header has {len(headers)} columns)", csv_line)
         for line, etype, csv_line in rejects
     ]
-    # Data rows take spreadsheet rows (header row + 1), … in order, skipping the lines the reader rejected.
-    # (Blank lines are not counted: a file with blank lines between rows is numbered as if they were not there.)
-    first_data_row = header_line + 2
+    if rejects:
+        _skip_rejected_lines(con, first_data_row, sorted({int(r[0]) for r in rejects}))
+    rows = con.execute("SELECT count(*) FROM _incoming").fetchone()[0]
+    notes = [] if rows or structural else [f"no data rows below the header (row {header_line + 1})"]
+    return ReadResult(sha, rows, structural, unknown, notes, needs_folding)
+
+
+def _skip_rejected_lines(con: duckdb.DuckDBPyConnection, first_data_row: int, reject_lines: list[int]) -> None:
+    """Renumber `_incoming` when the reader rejected lines: the k-th row read is the k-th line not rejected."""
     con.execute("CREATE OR REPLACE TEMP TABLE _reject_lines AS SELECT unnest(?::INTEGER[]) AS line", [reject_lines])
     con.execute(
         """
-        CREATE OR REPLACE TEMP TABLE _incoming AS
-        WITH scanned AS (SELECT row_number() OVER () AS ordinal, * FROM _scanned),
-             lines AS (
-                SELECT line, row_number() OVER (ORDER BY line) AS ordinal
-                FROM range($first, $first + (SELECT count(*) FROM _scanned) + (SELECT count(*) FROM _reject_lines))
-                     t(line)
-                WHERE line NOT IN (SELECT line FROM _reject_lines)
-             )
-        SELECT lines.line::INTEGER AS source_row, scanned.* EXCLUDE (ordinal)
-        FROM scanned JOIN lines USING (ordinal)
+        CREATE OR REPLACE TEMP TABLE _renumbered AS
+        WITH lines AS (
+            SELECT line, row_number() OVER (ORDER BY line) AS ordinal
+            FROM range($first, $first + (SELECT count(*) FROM _incoming) + (SELECT count(*) FROM _reject_lines))
+                 t(line)
+            WHERE line NOT IN (SELECT line FROM _reject_lines)
+        )
+        SELECT lines.line::INTEGER AS source_row, i.* EXCLUDE (source_row)
+        FROM _incoming i JOIN lines ON lines.ordinal = i.source_row - $first + 1
+        ORDER BY source_row
         """,
         {"first": first_data_row},
     )
-    con.execute("DROP TABLE _scanned")
-    rows = con.execute("SELECT count(*) FROM _incoming").fetchone()[0]
-    notes = [] if rows or structural else [f"no data rows below the header (row {header_line + 1})"]
-    return ReadResult(sha, rows, structural, unknown, notes)
+    con.execute("DROP TABLE _incoming; DROP TABLE _reject_lines; ALTER TABLE _renumbered RENAME TO _incoming")
 
 
 # --- XLSX ------------------------------------------------------------------------------------------
@@ -277,4 +289,8 @@ def _read_xlsx(con: duckdb.DuckDBPyConnection, path: Path, kind: SourceKind, sho
         con.unregister("_xlsx_rows")
     if not numbered:
         notes.append(f"no data rows below the header (row {header_index + 1})")
-    return ReadResult(sha, len(numbered), [], unknown, notes)
+    needs_folding = not all(
+        unicodedata.is_normalized("NFKC", v) for k, values in columns.items() if k != "source_row"
+        for v in values if v is not None
+    )
+    return ReadResult(sha, len(numbered), [], unknown, notes, needs_folding)
