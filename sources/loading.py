@@ -8,16 +8,15 @@ For a kind `k` this writes three tables, all owned by the Dagster asset raw/k:
 For every loaded file rows_read = rows_loaded + rows_quarantined.
 
 The landing folder is the source of truth and a file is identified by its content (sha256). A build reads
-only what it has not loaded before: a file whose content and *loader fingerprint* (the normalisation code,
-the reference lists, the pseudonymisation key and, for kinds whose rules look at another kind, that kind's
-files) match a file of the previous publication takes its rows from there, under its current name. So a
+only what it has not loaded before. It starts as a copy of the publication (warehouse/publication.py,
+start_build), so the database already holds the previous build's rows: a file whose content and *loader
+fingerprint* (the normalisation code, the reference lists, the pseudonymisation key and, for kinds whose rules
+look at another kind, that kind's files) match a file loaded before keeps its rows where they are, under its
+current name, and nothing of it is read or copied. The rows of every other earlier file are deleted. So a
 changed file (same name, new content) replaces the old one's rows, a deleted file's rows leave, and a renamed
 identical file is loaded once. `change` in raw.k__files says which: new, unchanged, changed, renamed from X,
 reloaded (same content, but the rules or reference lists changed). Building twice from the same files gives
 the same tables; `loaded_at` is when this exact content was first loaded, carried over.
-
-The previous publication is read from the published warehouse file (attached read-only), never from the
-build database, which a build starts afresh.
 """
 
 from __future__ import annotations
@@ -26,8 +25,6 @@ import datetime as dt
 import hashlib
 import hmac
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,7 +46,6 @@ from sources.schema import (
 
 #: the code that decides what a file's rows become: any edit to it makes every file be read again
 LOADER_CODE = sorted(Path(__file__).resolve().parent.glob("*.py")) + [Path(__file__).resolve().parent / "macros.sql"]
-PREVIOUS = "_previous"  # the alias the previous publication is attached under
 
 NEW, UNCHANGED, CHANGED, RELOADED = "new", "unchanged", "changed", "reloaded"
 
@@ -121,6 +117,7 @@ FILES_COLUMNS = (
 
 
 def _create_tables(con: duckdb.DuckDBPyConnection, kind: SourceKind) -> None:
+    """The kind's row tables, new and empty (raw.k__files is written at the end of each load)."""
     con.execute("CREATE SCHEMA IF NOT EXISTS raw")
     con.execute(raw_table_ddl(kind))
     con.execute(
@@ -128,7 +125,6 @@ def _create_tables(con: duckdb.DuckDBPyConnection, kind: SourceKind) -> None:
             file VARCHAR NOT NULL, kind VARCHAR NOT NULL, source_row INTEGER NOT NULL,
             column_name VARCHAR, reason VARCHAR NOT NULL, raw_row JSON)"""
     )
-    con.execute(f"CREATE OR REPLACE TABLE raw.{kind.name}__files ({FILES_COLUMNS})")
 
 
 # --- what a file's rows depend on besides its bytes ------------------------------------------------
@@ -162,76 +158,52 @@ def loader_fingerprint(con: duckdb.DuckDBPyConnection, kind: SourceKind, key: by
     return digest.hexdigest()
 
 
-# --- the previous publication ------------------------------------------------------------------------
-@contextmanager
-def _attached_previous(con: duckdb.DuckDBPyConnection, published: Path | None) -> Iterator[bool]:
-    """Attach the previous publication read-only as `_previous`; yields False when there is none to use."""
-    if published is None or not published.is_file():
-        yield False
-        return
-    try:
-        con.execute(f"ATTACH '{str(published).replace(chr(39), chr(39) * 2)}' AS {PREVIOUS} (READ_ONLY)")
-    except duckdb.Error:
-        yield False  # unreadable (or not a DuckDB file): everything is read afresh
-        return
-    try:
-        yield True
-    finally:
-        con.execute(f"DETACH {PREVIOUS}")
-
-
-def _previous_files(con: duckdb.DuckDBPyConnection, kind: SourceKind) -> list[_PreviousFile]:
-    columns = {
+# --- what the database held before this load ------------------------------------------------------------
+def _table_columns(con: duckdb.DuckDBPyConnection, table: str) -> set[str]:
+    return {
         r[0]
         for r in con.execute(
-            "SELECT column_name FROM duckdb_columns() WHERE database_name = ? AND schema_name = 'raw' "
-            "AND table_name = ?",
-            [PREVIOUS, f"{kind.name}__files"],
+            "SELECT column_name FROM duckdb_columns() WHERE database_name = current_database() "
+            "AND schema_name = 'raw' AND table_name = ?",
+            [table],
         ).fetchall()
     }
-    if "loader_fingerprint" not in columns:
-        return []  # none, or published before files were tracked by content: nothing to reuse
+
+
+def _files_before(con: duckdb.DuckDBPyConnection, kind: SourceKind) -> list[_PreviousFile]:
+    """The files this database held before this load (the previous build's, as copied), if it can reuse them."""
+    if "loader_fingerprint" not in _table_columns(con, f"{kind.name}__files"):
+        return []  # none, or built before files were tracked by content: nothing to reuse
     rows = con.execute(
         f"""SELECT file, sha256, status, rows_read, rows_loaded, rows_quarantined, message, loaded_at,
                    loader_fingerprint
-            FROM {PREVIOUS}.raw.{kind.name}__files WHERE status <> 'removed' ORDER BY file"""
+            FROM raw.{kind.name}__files WHERE status <> 'removed' ORDER BY file"""
     ).fetchall()
     return [_PreviousFile(*row) for row in rows]
 
 
-def _same_table_shape(con: duckdb.DuckDBPyConnection, kind: SourceKind) -> bool:
-    """Reused rows are copied column by column, so the tables must match (they do when the code does)."""
-    shapes = con.execute(
-        """SELECT database_name, list(table_name || '.' || column_name || ' ' || data_type
-                                      ORDER BY table_name, column_index)
-           FROM duckdb_columns() WHERE schema_name = 'raw' AND table_name IN (?, ?)
-           AND database_name IN (current_database(), ?) GROUP BY ALL""",
-        [kind.name, f"{kind.name}__quarantine", PREVIOUS],
-    ).fetchall()
-    return len(shapes) == 2 and shapes[0][1] == shapes[1][1]
-
-
 # --- loading a kind ------------------------------------------------------------------------------------
-def load_kind(
-    con: duckdb.DuckDBPyConnection,
-    kind: SourceKind,
-    landing: Path,
-    key: bytes,
-    previous: Path | None = None,
-) -> list[FileReport]:
-    """Load every file of `kind` from the landing folder, reusing what the publication `previous` (a
-    DuckDB file, usually the published warehouse) already holds; returns one report per file, removed
-    files included."""
-    _create_tables(con, kind)
+def load_kind(con: duckdb.DuckDBPyConnection, kind: SourceKind, landing: Path, key: bytes) -> list[FileReport]:
+    """Load every file of `kind` from the landing folder, keeping the rows this database already holds of
+    files that are unchanged; returns one report per file, removed files included."""
     fingerprint = loader_fingerprint(con, kind, key)
     now = dt.datetime.now(dt.UTC)
     current = [(path, path.relative_to(landing).as_posix(), file_sha256(path)) for path in landing_files(landing, kind)]
-    with _attached_previous(con, previous) as attached:
-        before = _previous_files(con, kind) if attached else []
-        reusable_rows = attached and bool(before) and _same_table_shape(con, kind)
-        reports, reuse, loaded_at = _plan_and_load(con, kind, current, before, fingerprint, key, now, reusable_rows)
-        if reuse:
-            _copy_previous_rows(con, kind, reuse)
+    before = _files_before(con, kind)
+    has_rows = {kind.name, f"{kind.name}__quarantine"} <= {
+        r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() "
+                                  "AND schema_name = 'raw'").fetchall()}
+    # rows can be kept only if they were loaded by exactly this code with these reference lists (then the
+    # tables have the shape this code creates, too)
+    reusable = {p.sha256: p for p in before if has_rows and p.status == "loaded" and p.fingerprint == fingerprint}
+    owner = _owners(current, before)
+    reuse = _reused(current, owner, reusable)
+    if reuse:
+        _keep_only(con, kind, reuse)
+    else:
+        _create_tables(con, kind)
+    reports, loaded_at = _load_files(con, kind, current, before, owner, reusable, reuse, key, now)
+    con.execute(f"CREATE OR REPLACE TABLE raw.{kind.name}__files ({FILES_COLUMNS})")
     for report in reports:
         con.execute(
             f"INSERT INTO raw.{kind.name}__files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -244,29 +216,10 @@ def load_kind(
     return reports
 
 
-def _plan_and_load(
-    con: duckdb.DuckDBPyConnection,
-    kind: SourceKind,
-    current: list[tuple[Path, str, str]],
-    before: list[_PreviousFile],
-    fingerprint: str,
-    key: bytes,
-    now: dt.datetime,
-    reusable_rows: bool,
-) -> tuple[list[FileReport], dict[str, str], dict[str, dt.datetime]]:
-    """Decide for each file (reuse, read, duplicate) and read the ones that must be read.
-
-    Returns the reports (sorted by file), {old name in the previous publication: current name} of the files
-    whose rows are reused, and each current file's loaded_at."""
+def _owners(current: list[tuple[Path, str, str]], before: list[_PreviousFile]) -> dict[str, str]:
+    """sha256 → the one file of that content that is loaded: the one that was loaded under its name before,
+    else the first by name. The others are rejected as copies."""
     previous_by_name = {p.file: p for p in before}
-    reusable = {
-        p.sha256: p for p in before if reusable_rows and p.status == "loaded" and p.fingerprint == fingerprint
-    }
-    first_seen = {(p.file, p.sha256): p.loaded_at for p in before if p.sha256}
-    first_seen_by_hash = {p.sha256: p.loaded_at for p in before if p.sha256 and p.status == "loaded"}
-    names_now = {name for _, name, _ in current}
-    # Of several files with the same content, one is loaded: the one that was loaded under its name
-    # before, else the first by name. The others are rejected as copies.
     owner: dict[str, str] = {}
     for _, name, sha in current:
         owner.setdefault(sha, name)
@@ -274,9 +227,56 @@ def _plan_and_load(
         kept = previous_by_name.get(name)
         if kept is not None and kept.sha256 == sha and kept.status == "loaded":
             owner[sha] = name
+    return owner
+
+
+def _reused(
+    current: list[tuple[Path, str, str]], owner: dict[str, str], reusable: dict[str, _PreviousFile]
+) -> dict[str, str]:
+    """{name the rows are held under now: the current file's name} of every file whose rows are kept."""
+    reuse: dict[str, str] = {}
+    for _, name, sha in sorted(current, key=lambda f: f[1]):
+        old = reusable.get(sha)
+        if owner[sha] == name and old is not None and old.file not in reuse:
+            reuse[old.file] = name
+    return reuse
+
+
+def _keep_only(con: duckdb.DuckDBPyConnection, kind: SourceKind, reuse: dict[str, str]) -> None:
+    """Delete the rows of every file not kept, and give kept rows their file's current name."""
+    con.execute("CREATE OR REPLACE TEMP TABLE _reuse (old_file VARCHAR, new_file VARCHAR)")
+    con.executemany("INSERT INTO _reuse VALUES (?, ?)", list(reuse.items()))
+    for table, file_column in ((kind.name, "source_file"), (f"{kind.name}__quarantine", "file")):
+        con.execute(f"DELETE FROM raw.{table} WHERE {file_column} NOT IN (SELECT old_file FROM _reuse)")
+        if any(old != new for old, new in reuse.items()):
+            con.execute(
+                f"""UPDATE raw.{table} SET {file_column} = m.new_file FROM _reuse m
+                    WHERE raw.{table}.{file_column} = m.old_file AND m.old_file <> m.new_file"""
+            )
+    con.execute("DROP TABLE _reuse")
+
+
+def _load_files(
+    con: duckdb.DuckDBPyConnection,
+    kind: SourceKind,
+    current: list[tuple[Path, str, str]],
+    before: list[_PreviousFile],
+    owner: dict[str, str],
+    reusable: dict[str, _PreviousFile],
+    reuse: dict[str, str],
+    key: bytes,
+    now: dt.datetime,
+) -> tuple[list[FileReport], dict[str, dt.datetime]]:
+    """Report on each file (kept, read, copy of another, removed) and read the ones that must be read.
+
+    Returns the reports (sorted by file) and each file's loaded_at."""
+    previous_by_name = {p.file: p for p in before}
+    first_seen = {(p.file, p.sha256): p.loaded_at for p in before if p.sha256}
+    first_seen_by_hash = {p.sha256: p.loaded_at for p in before if p.sha256 and p.status == "loaded"}
+    names_now = {name for _, name, _ in current}
+    kept_as = {new: old for old, new in reuse.items()}
     ipad, opad = hmac_pads(key)
     reports: dict[str, FileReport] = {}
-    reuse: dict[str, str] = {}
     loaded_at: dict[str, dt.datetime] = {}
     owners_first = sorted(current, key=lambda f: (owner[f[2]] != f[1], f[1]))
     for path, name, sha in owners_first:
@@ -287,9 +287,8 @@ def _plan_and_load(
                 reports[name] = FileReport(name, kind.name, sha, "rejected",
                                            message=f"{name}: same content as {first.file}, which is already loaded")
                 continue
-        old = reusable.get(sha)
-        if old is not None and old.file not in reuse:
-            reuse[old.file] = name
+        if name in kept_as:
+            old = reusable[sha]
             if old.file == name:
                 change = UNCHANGED
             elif old.file in names_now:  # the old name now holds new content; this is its earlier content
@@ -313,22 +312,7 @@ def _plan_and_load(
             reports[p.file] = FileReport(p.file, kind.name, p.sha256, "removed", rows_loaded=p.rows_loaded
                                          if p.status == "loaded" else 0, change="removed")
             loaded_at[p.file] = p.loaded_at
-    return [reports[n] for n in sorted(reports)], reuse, loaded_at
-
-
-def _copy_previous_rows(con: duckdb.DuckDBPyConnection, kind: SourceKind, reuse: dict[str, str]) -> None:
-    """Copy the rows of unchanged and renamed files from the previous publication, in one pass per table."""
-    con.execute("CREATE OR REPLACE TEMP TABLE _reuse (old_file VARCHAR, new_file VARCHAR)")
-    con.executemany("INSERT INTO _reuse VALUES (?, ?)", list(reuse.items()))
-    con.execute(
-        f"""INSERT INTO raw.{kind.name} SELECT m.new_file, p.* EXCLUDE (source_file)
-            FROM {PREVIOUS}.raw.{kind.name} p JOIN _reuse m ON p.source_file = m.old_file"""
-    )
-    con.execute(
-        f"""INSERT INTO raw.{kind.name}__quarantine SELECT m.new_file, p.* EXCLUDE (file)
-            FROM {PREVIOUS}.raw.{kind.name}__quarantine p JOIN _reuse m ON p.file = m.old_file"""
-    )
-    con.execute("DROP TABLE _reuse")
+    return [reports[n] for n in sorted(reports)], loaded_at
 
 
 def _load_file(
