@@ -324,29 +324,39 @@ def _load_file(
     opad: bytes,
 ) -> FileReport:
     """Read one file, normalise and check its rows in bulk, and insert them: good rows into raw.<kind>, bad
-    ones into raw.<kind>__quarantine. Four passes over the file's rows, each over whole columns: read,
-    normalise with the column checks (and the student pseudonym), the row rules, insert."""
+    ones into raw.<kind>__quarantine. A few passes over the file's rows, each over whole columns: read, find
+    duplicates, normalise with the checks (and the student pseudonym), insert."""
     result = read_into_incoming(con, path, kind, shown)
     rules = violation_sql(kind)
     pseudonymised = any(c.type is STUDENT_ID for c in kind.stored_columns)
     # the pseudonym is computed once per row, for the stored row and the quarantined one alike
     student_key = f"{student_key_sql('n.university_code', 'n.student_id')} AS student_key" if pseudonymised else ""
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE _normalised AS "
-        f"{checked_select(kind, '_incoming', fold=result.needs_folding, extra=student_key)}",
-        {"ipad": ipad, "opad": opad} if pseudonymised else None,
-    )
+    params = {"ipad": ipad, "opad": opad} if pseudonymised else None
     con.execute(f"CREATE OR REPLACE TEMP TABLE _duplicates AS {duplicates_sql(kind, '_incoming')}")
-    raw_join = "JOIN _incoming r USING (source_row)" if rules.row_rules_read_raw else ""
-    con.execute(
-        f"""
-        CREATE OR REPLACE TEMP TABLE _checked AS
-        SELECT * EXCLUDE ({rules.flag_names}, first_row), {rules.rule} AS bad_rule FROM (
-            SELECT n.*, d.first_row, {rules.row_flags}
-            FROM _normalised n LEFT JOIN _duplicates d USING (source_row) {raw_join}
+    if rules.one_pass:
+        con.execute(
+            f"""CREATE OR REPLACE TEMP TABLE _checked AS
+                SELECT * EXCLUDE ({rules.flag_names}, first_row), {rules.rule} AS bad_rule FROM (
+                    {checked_select(kind, '_incoming', fold=result.needs_folding, extra=student_key, row_rules=True)}
+                )""",
+            params,
         )
-        """
-    )
+    else:  # windows must not carry the look-up maps (see violation_sql): the row rules in a second pass
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE _normalised AS "
+            f"{checked_select(kind, '_incoming', fold=result.needs_folding, extra=student_key)}",
+            params,
+        )
+        raw_join = "JOIN _incoming r USING (source_row)" if rules.row_rules_read_raw else ""
+        con.execute(
+            f"""
+            CREATE OR REPLACE TEMP TABLE _checked AS
+            SELECT * EXCLUDE ({rules.flag_names}, first_row), {rules.rule} AS bad_rule FROM (
+                SELECT n.*, d.first_row, {rules.row_flags}
+                FROM _normalised n LEFT JOIN _duplicates d USING (source_row) {raw_join}
+            )
+            """
+        )
     stored = ", ".join("student_key" if c.type is STUDENT_ID else f'"{c.name}"' for c in kind.stored_columns)
     con.execute(
         f"INSERT INTO raw.{kind.name} SELECT $file, source_row, {stored} FROM _checked WHERE bad_rule IS NULL",

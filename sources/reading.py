@@ -226,6 +226,8 @@ def _skip_rejected_lines(con: duckdb.DuckDBPyConnection, first_data_row: int, re
 # --- XLSX ------------------------------------------------------------------------------------------
 def _cell_text(value: object) -> str | None:
     """An XLSX cell as the text a person typed: 80902.0 → '80902', dates → ISO."""
+    if type(value) is str:  # most cells: tested first
+        return value if value.strip() else None
     if value is None:
         return None
     if isinstance(value, bool):
@@ -289,8 +291,6 @@ def _read_xlsx(con: duckdb.DuckDBPyConnection, path: Path, kind: SourceKind, sho
         con.unregister("_xlsx_rows")
     if not numbered:
         notes.append(f"no data rows below the header (row {header_index + 1})")
-    needs_folding = not all(
-        unicodedata.is_normalized("NFKC", v) for k, values in columns.items() if k != "source_row"
-        for v in values if v is not None
-    )
+    needs_folding = not unicodedata.is_normalized("NFKC", "\n".join(
+        v for k, values in columns.items() if k != "source_row" for v in values if v is not None))
     return ReadResult(sha, len(numbered), [], unknown, notes, needs_folding)

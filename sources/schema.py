@@ -284,8 +284,10 @@ def _in_quarantine(template: str, column: str) -> str:
     )
 
 
-def checked_select(kind: SourceKind, source: str, *, fold: bool, extra: str = "") -> str:
-    """SELECT of source_row, every stored column's normalised value, `extra` and the column checks' flags.
+def checked_select(kind: SourceKind, source: str, *, fold: bool, extra: str = "", row_rules: bool = False) -> str:
+    """SELECT of source_row, every stored column's normalised value, `extra` and the column checks' flags;
+    with `row_rules`, also the row rules' flags (over the duplicates `_duplicates d` too), for kinds whose row
+    rules have no window (see Violations.one_pass).
 
     Layered so that each form of a cell is computed once, as a column: the raw text `_r_<col>`, folded
     `_f_<col>` (NFKC, only when `fold`: a file already in NFKC, nearly every file, is not run through it),
@@ -299,14 +301,16 @@ def checked_select(kind: SourceKind, source: str, *, fold: bool, extra: str = ""
     prepared = ", ".join(f'{_in_layers(PREPARED[c.type.prepare], c.name)} AS "_p_{c.name}"' for c in stored)
     values = ", ".join(f'{_in_layers(c.type.normalise, c.name)} AS "{c.name}"' for c in stored)
     names = ", ".join(f'n."{c.name}"' for c in stored)
-    flags = violation_sql(kind).column_flags
+    rules = violation_sql(kind)
+    flags = rules.column_flags + (f", d.first_row, {rules.row_flags}" if row_rules else "")
+    duplicates = "LEFT JOIN _duplicates d ON d.source_row = n.source_row" if row_rules else ""
     return f"""
         SELECT n.source_row, {names}, {extra + ", " if extra else ""}{flags}
         FROM (
             SELECT n.*, {values}
             FROM (SELECT n.*, {prepared} FROM (SELECT source_row, {folded} FROM {source} r) n) n
             CROSS JOIN _lookups lk
-        ) n CROSS JOIN _lookups lk"""
+        ) n CROSS JOIN _lookups lk {duplicates}"""
 
 
 @dataclass(frozen=True)
@@ -320,6 +324,8 @@ class Violations:
     column: str  # the bad column, from `bad_rule`
     reason: str  # the reason, from `bad_rule`, over r (raw row), n (checked row) and d (_duplicates)
     row_rules_read_raw: bool  # whether row_flags name `r` (then _incoming must be joined)
+    #: whether the row rules can be evaluated in checked_select itself (no window, no raw cells): one pass
+    one_pass: bool
 
 
 def violation_sql(kind: SourceKind) -> Violations:
@@ -357,6 +363,7 @@ def violation_sql(kind: SourceKind) -> Violations:
         column="[" + ", ".join(f"'{col}'" for _, col, _ in whens) + "][bad_rule]",
         reason="CASE bad_rule " + " ".join(f"WHEN {i} THEN {reason}" for i, (_, _, reason) in numbered) + " END",
         row_rules_read_raw=any("{raw:" in rule.bad for rule in kind.row_rules),
+        one_pass=not any("{raw:" in rule.bad or re.search(r"\bOVER\b", rule.bad) for rule in kind.row_rules),
     )
 
 
