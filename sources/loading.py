@@ -25,6 +25,7 @@ import datetime as dt
 import hashlib
 import hmac
 import re
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,7 +34,7 @@ import pyarrow
 
 from sources import settings
 from sources.pseudonymise import hmac_pads, student_key_sql
-from sources.reading import FileRejected, file_sha256, read_into_incoming
+from sources.reading import FileRejected, PreparedFile, file_sha256, prepare_file, read_prepared
 from sources.reference_data import REFERENCE_TABLES
 from sources.schema import (
     STUDENT_ID,
@@ -279,33 +280,55 @@ def _load_files(
     reports: dict[str, FileReport] = {}
     loaded_at: dict[str, dt.datetime] = {}
     owners_first = sorted(current, key=lambda f: (owner[f[2]] != f[1], f[1]))
-    for path, name, sha in owners_first:
-        loaded_at[name] = first_seen.get((name, sha)) or first_seen_by_hash.get(sha) or now
-        if owner[sha] != name:
-            first = reports[owner[sha]]
-            if first.status == "loaded":
-                reports[name] = FileReport(name, kind.name, sha, "rejected",
-                                           message=f"{name}: same content as {first.file}, which is already loaded")
-                continue
-        if name in kept_as:
-            old = reusable[sha]
-            if old.file == name:
-                change = UNCHANGED
-            elif old.file in names_now:  # the old name now holds new content; this is its earlier content
-                change = f"same content as the previous {old.file}"
-            else:
-                change = f"renamed from {old.file}"
-            reports[name] = FileReport(name, kind.name, sha, "loaded", old.rows_read, old.rows_loaded,
-                                       old.rows_quarantined, old.message or "", change)
-            continue
-        earlier = previous_by_name.get(name)
-        change = NEW if earlier is None else (RELOADED if earlier.sha256 == sha else CHANGED)
+    # The Python part of reading a file (decoding, checks, XLSX cells) runs in a thread one file ahead, while
+    # DuckDB (which releases the GIL) loads the file before: the two overlap instead of taking turns.
+    to_read = [(path, name) for path, name, sha in owners_first if owner[sha] == name and name not in kept_as]
+    position = {name: i for i, (_, name) in enumerate(to_read)}
+    ahead: dict[str, Future[PreparedFile]] = {}
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="portal-read") as pool:
+
+        def prepare_next(i: int) -> None:
+            if i < len(to_read):
+                path, name = to_read[i]
+                ahead[name] = pool.submit(prepare_file, path, kind, name)
+
+        prepare_next(0)
         try:
-            report = _load_file(con, kind, path, name, ipad, opad)
-        except FileRejected as err:
-            report = FileReport(name, kind.name, sha, "rejected", message=str(err))
-        report.change = change
-        reports[name] = report
+            for path, name, sha in owners_first:
+                loaded_at[name] = first_seen.get((name, sha)) or first_seen_by_hash.get(sha) or now
+                if owner[sha] != name:
+                    first = reports[owner[sha]]
+                    if first.status == "loaded":
+                        reports[name] = FileReport(
+                            name, kind.name, sha, "rejected",
+                            message=f"{name}: same content as {first.file}, which is already loaded")
+                        continue
+                if name in kept_as:
+                    old = reusable[sha]
+                    if old.file == name:
+                        change = UNCHANGED
+                    elif old.file in names_now:  # the old name now holds new content; this is its earlier one
+                        change = f"same content as the previous {old.file}"
+                    else:
+                        change = f"renamed from {old.file}"
+                    reports[name] = FileReport(name, kind.name, sha, "loaded", old.rows_read, old.rows_loaded,
+                                               old.rows_quarantined, old.message or "", change)
+                    continue
+                earlier = previous_by_name.get(name)
+                change = NEW if earlier is None else (RELOADED if earlier.sha256 == sha else CHANGED)
+                future = ahead.pop(name, None)
+                if name in position:
+                    prepare_next(position[name] + 1)
+                try:
+                    prepared = future.result() if future is not None else prepare_file(path, kind, name)
+                    report = _load_file(con, kind, prepared, ipad, opad)
+                except FileRejected as err:
+                    report = FileReport(name, kind.name, sha, "rejected", message=str(err))
+                report.change = change
+                reports[name] = report
+        finally:
+            for future in ahead.values():  # prepared but not loaded (the load stopped): remove its temp files
+                future.cancel() or (future.exception() is None and future.result().cleanup())
     renamed_from = set(reuse) - names_now
     for p in before:
         if p.file not in names_now and p.file not in renamed_from:
@@ -318,15 +341,15 @@ def _load_files(
 def _load_file(
     con: duckdb.DuckDBPyConnection,
     kind: SourceKind,
-    path: Path,
-    shown: str,
+    prepared: PreparedFile,
     ipad: bytes,
     opad: bytes,
 ) -> FileReport:
     """Read one file, normalise and check its rows in bulk, and insert them: good rows into raw.<kind>, bad
     ones into raw.<kind>__quarantine. A few passes over the file's rows, each over whole columns: read, find
     duplicates, normalise with the checks (and the student pseudonym), insert."""
-    result = read_into_incoming(con, path, kind, shown)
+    shown = prepared.shown_name
+    result = read_prepared(con, prepared)
     rules = violation_sql(kind)
     pseudonymised = any(c.type is STUDENT_ID for c in kind.stored_columns)
     # the pseudonym is computed once per row, for the stored row and the quarantined one alike

@@ -61,14 +61,58 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def read_into_incoming(con: duckdb.DuckDBPyConnection, path: Path, kind: SourceKind, shown_name: str) -> ReadResult:
-    """Read `path` into the temp table `_incoming`. Raises FileRejected for a file that cannot load."""
+@dataclass
+class PreparedFile:
+    """A landing file after the Python part of reading (bytes decoded and checked, header found, XLSX cells
+    converted), before DuckDB reads it: prepare_file can run in a thread while DuckDB loads the file before."""
+
+    path: Path
+    kind: SourceKind
+    shown_name: str
+    sha256: str
+    needs_folding: bool
+    found: dict[str, int]  # canonical column name → column index in the file
+    unknown_headers: list[str]
+    notes: list[str] = field(default_factory=list)
+    # CSV: the UTF-8 file DuckDB reads (a transcoded copy lives in `workdir` until it is read)
+    readable: Path | None = None
+    header_line: int = 0
+    headers: list[str] = field(default_factory=list)
+    delimiter: str = ","
+    workdir: tempfile.TemporaryDirectory | None = None
+    # XLSX: the rows as text, already numbered
+    table: pa.Table | None = None
+    header_index: int = 0
+
+    def cleanup(self) -> None:
+        if self.workdir is not None:
+            self.workdir.cleanup()
+            self.workdir = None
+
+
+def prepare_file(path: Path, kind: SourceKind, shown_name: str) -> PreparedFile:
+    """The Python part of reading `path` (no DuckDB). Raises FileRejected for a file that cannot load."""
     suffix = path.suffix.lower()
     if suffix == ".xlsx":
-        return _read_xlsx(con, path, kind, shown_name)
+        return _prepare_xlsx(path, kind, shown_name)
     if suffix in (".csv", ".txt"):
-        return _read_csv(con, path, kind, shown_name)
+        return _prepare_csv(path, kind, shown_name)
     raise FileRejected(f"{shown_name}: unsupported file type '{suffix}' (use .csv or .xlsx)")
+
+
+def read_prepared(con: duckdb.DuckDBPyConnection, prepared: PreparedFile) -> ReadResult:
+    """Read a prepared file into the temp table `_incoming`. Raises FileRejected for a file that cannot load."""
+    try:
+        if prepared.table is not None:
+            return _read_xlsx(con, prepared)
+        return _read_csv(con, prepared)
+    finally:
+        prepared.cleanup()
+
+
+def read_into_incoming(con: duckdb.DuckDBPyConnection, path: Path, kind: SourceKind, shown_name: str) -> ReadResult:
+    """Read `path` into the temp table `_incoming`. Raises FileRejected for a file that cannot load."""
+    return read_prepared(con, prepare_file(path, kind, shown_name))
 
 
 # --- headers ---------------------------------------------------------------------------------------
@@ -159,38 +203,49 @@ def _csv_header(readable: Path, kind: SourceKind, shown_name: str) -> tuple[int,
     return -minus_index, cells, delimiter
 
 
-def _read_csv(con: duckdb.DuckDBPyConnection, path: Path, kind: SourceKind, shown_name: str) -> ReadResult:
-    with tempfile.TemporaryDirectory(prefix="portal-read-") as tmp:
-        readable, sha, needs_folding = _decoded_csv_path(path, shown_name, Path(tmp))
+def _prepare_csv(path: Path, kind: SourceKind, shown_name: str) -> PreparedFile:
+    workdir = tempfile.TemporaryDirectory(prefix="portal-read-")
+    try:
+        readable, sha, needs_folding = _decoded_csv_path(path, shown_name, Path(workdir.name))
         header_line, headers, delimiter = _csv_header(readable, kind, shown_name)
         found, unknown = _map_headers(headers, kind, shown_name)
-        # Columns by position, all text: the header was read above, so nothing is left to guessing
-        # (the sniffer can misjudge a small file with a broken line). Lines with too many or too few
-        # cells go to the reject table of this scan with their line numbers.
-        positional = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(headers))) + "}"
-        selected = ", ".join(
-            f'c{found[c.name]} AS "{c.name}"' if c.name in found else f'NULL::VARCHAR AS "{c.name}"'
-            for c in kind.stored_columns
+    except BaseException:
+        workdir.cleanup()
+        raise
+    return PreparedFile(path, kind, shown_name, sha, needs_folding, found, unknown, readable=readable,
+                        header_line=header_line, headers=headers, delimiter=delimiter, workdir=workdir)
+
+
+def _read_csv(con: duckdb.DuckDBPyConnection, prepared: PreparedFile) -> ReadResult:
+    kind, shown_name, found, headers = prepared.kind, prepared.shown_name, prepared.found, prepared.headers
+    header_line = prepared.header_line
+    # Columns by position, all text: the header was read above, so nothing is left to guessing
+    # (the sniffer can misjudge a small file with a broken line). Lines with too many or too few
+    # cells go to the reject table of this scan with their line numbers.
+    positional = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(headers))) + "}"
+    selected = ", ".join(
+        f'c{found[c.name]} AS "{c.name}"' if c.name in found else f'NULL::VARCHAR AS "{c.name}"'
+        for c in kind.stored_columns
+    )
+    # Data rows take spreadsheet rows (header row + 1), … in order (the reader keeps the file's order).
+    # (Blank lines are not counted: a file with blank lines between rows is numbered as if they were not.)
+    first_data_row = header_line + 2
+    try:
+        con.execute("DROP TABLE IF EXISTS _rejects; DROP TABLE IF EXISTS _rejects_scan")
+        con.execute(
+            f"""CREATE OR REPLACE TEMP TABLE _incoming AS
+                SELECT (row_number() OVER () + {first_data_row - 1})::INTEGER AS source_row, {selected}
+                FROM read_csv(?, columns = {positional}, header = true, skip = {header_line}, delim = ?,
+                    quote = '"', escape = '"', auto_detect = false, strict_mode = true, store_rejects = true,
+                    rejects_table = '_rejects', rejects_scan = '_rejects_scan')""",
+            [str(prepared.readable), prepared.delimiter],
         )
-        # Data rows take spreadsheet rows (header row + 1), … in order (the reader keeps the file's order).
-        # (Blank lines are not counted: a file with blank lines between rows is numbered as if they were not.)
-        first_data_row = header_line + 2
-        try:
-            con.execute("DROP TABLE IF EXISTS _rejects; DROP TABLE IF EXISTS _rejects_scan")
-            con.execute(
-                f"""CREATE OR REPLACE TEMP TABLE _incoming AS
-                    SELECT (row_number() OVER () + {first_data_row - 1})::INTEGER AS source_row, {selected}
-                    FROM read_csv(?, columns = {positional}, header = true, skip = {header_line}, delim = ?,
-                        quote = '"', escape = '"', auto_detect = false, strict_mode = true, store_rejects = true,
-                        rejects_table = '_rejects', rejects_scan = '_rejects_scan')""",
-                [str(readable), delimiter],
-            )
-            rejects = con.execute(
-                "SELECT line, any_value(error_type), any_value(csv_line) "
-                "FROM _rejects GROUP BY line ORDER BY line"
-            ).fetchall()
-        except duckdb.Error as err:
-            raise FileRejected(f"{shown_name}: cannot be read as CSV ({str(err).splitlines()[0]})") from err
+        rejects = con.execute(
+            "SELECT line, any_value(error_type), any_value(csv_line) "
+            "FROM _rejects GROUP BY line ORDER BY line"
+        ).fetchall()
+    except duckdb.Error as err:
+        raise FileRejected(f"{shown_name}: cannot be read as CSV ({str(err).splitlines()[0]})") from err
     structural = [
         StructuralReject(int(line), f"malformed line ({etype.lower()}; the header has {len(headers)} columns)", csv_line)
         for line, etype, csv_line in rejects
@@ -199,7 +254,7 @@ def _read_csv(con: duckdb.DuckDBPyConnection, path: Path, kind: SourceKind, show
         _skip_rejected_lines(con, first_data_row, sorted({int(r[0]) for r in rejects}))
     rows = con.execute("SELECT count(*) FROM _incoming").fetchone()[0]
     notes = [] if rows or structural else [f"no data rows below the header (row {header_line + 1})"]
-    return ReadResult(sha, rows, structural, unknown, notes, needs_folding)
+    return ReadResult(prepared.sha256, rows, structural, prepared.unknown_headers, notes, prepared.needs_folding)
 
 
 def _skip_rejected_lines(con: duckdb.DuckDBPyConnection, first_data_row: int, reject_lines: list[int]) -> None:
@@ -242,7 +297,7 @@ def _cell_text(value: object) -> str | None:
     return text if text.strip() else None
 
 
-def _read_xlsx(con: duckdb.DuckDBPyConnection, path: Path, kind: SourceKind, shown_name: str) -> ReadResult:
+def _prepare_xlsx(path: Path, kind: SourceKind, shown_name: str) -> PreparedFile:
     from python_calamine import CalamineWorkbook  # imported here: only XLSX files need it
 
     sha = file_sha256(path)
@@ -284,13 +339,18 @@ def _read_xlsx(con: duckdb.DuckDBPyConnection, path: Path, kind: SourceKind, sho
     table = pa.table(
         {k: pa.array(v, type=pa.int32() if k == "source_row" else pa.string()) for k, v in columns.items()}
     )
-    con.register("_xlsx_rows", table)
+    needs_folding = not unicodedata.is_normalized("NFKC", "\n".join(
+        v for k, values in columns.items() if k != "source_row" for v in values if v is not None))
+    return PreparedFile(path, kind, shown_name, sha, needs_folding, found, unknown, notes, table=table,
+                        header_index=header_index)
+
+
+def _read_xlsx(con: duckdb.DuckDBPyConnection, prepared: PreparedFile) -> ReadResult:
+    con.register("_xlsx_rows", prepared.table)
     try:
         con.execute("CREATE OR REPLACE TEMP TABLE _incoming AS SELECT * FROM _xlsx_rows")
     finally:
         con.unregister("_xlsx_rows")
-    if not numbered:
-        notes.append(f"no data rows below the header (row {header_index + 1})")
-    needs_folding = not unicodedata.is_normalized("NFKC", "\n".join(
-        v for k, values in columns.items() if k != "source_row" for v in values if v is not None))
-    return ReadResult(sha, len(numbered), [], unknown, notes, needs_folding)
+    rows = prepared.table.num_rows
+    notes = prepared.notes + ([f"no data rows below the header (row {prepared.header_index + 1})"] if not rows else [])
+    return ReadResult(prepared.sha256, rows, [], prepared.unknown_headers, notes, prepared.needs_folding)
