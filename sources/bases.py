@@ -30,7 +30,7 @@ BASES = SourceKind(
         RowRule(
             "base_id",
             "count(*) OVER (PARTITION BY {base_id}) > 1 AND "
-            "row_number() OVER (PARTITION BY {base_id} ORDER BY r.source_row) > 1",
+            "row_number() OVER (PARTITION BY {base_id} ORDER BY {source_row}) > 1",
             "'base id ' || {base_id} || ' already given on an earlier row of this file'",
         ),
     ),

@@ -8,16 +8,15 @@ For a kind `k` this writes three tables, all owned by the Dagster asset raw/k:
 For every loaded file rows_read = rows_loaded + rows_quarantined.
 
 The landing folder is the source of truth and a file is identified by its content (sha256). A build reads
-only what it has not loaded before: a file whose content and *loader fingerprint* (the normalisation code,
-the reference lists, the pseudonymisation key and, for kinds whose rules look at another kind, that kind's
-files) match a file of the previous publication takes its rows from there, under its current name. So a
+only what it has not loaded before. It starts as a copy of the publication (warehouse/publication.py,
+start_build), so the database already holds the previous build's rows: a file whose content and *loader
+fingerprint* (the normalisation code, the reference lists, the pseudonymisation key and, for kinds whose rules
+look at another kind, that kind's files) match a file loaded before keeps its rows where they are, under its
+current name, and nothing of it is read or copied. The rows of every other earlier file are deleted. So a
 changed file (same name, new content) replaces the old one's rows, a deleted file's rows leave, and a renamed
 identical file is loaded once. `change` in raw.k__files says which: new, unchanged, changed, renamed from X,
 reloaded (same content, but the rules or reference lists changed). Building twice from the same files gives
 the same tables; `loaded_at` is when this exact content was first loaded, carried over.
-
-The previous publication is read from the published warehouse file (attached read-only), never from the
-build database, which a build starts afresh.
 """
 
 from __future__ import annotations
@@ -26,8 +25,7 @@ import datetime as dt
 import hashlib
 import hmac
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,13 +34,19 @@ import pyarrow
 
 from sources import settings
 from sources.pseudonymise import hmac_pads, student_key_sql
-from sources.reading import FileRejected, file_sha256, read_into_incoming
+from sources.reading import FileRejected, PreparedFile, file_sha256, prepare_file, read_prepared
 from sources.reference_data import REFERENCE_TABLES
-from sources.schema import STUDENT_ID, SourceKind, normalise_select, raw_table_ddl, violation_sql
+from sources.schema import (
+    STUDENT_ID,
+    SourceKind,
+    checked_select,
+    duplicates_sql,
+    raw_table_ddl,
+    violation_sql,
+)
 
 #: the code that decides what a file's rows become: any edit to it makes every file be read again
 LOADER_CODE = sorted(Path(__file__).resolve().parent.glob("*.py")) + [Path(__file__).resolve().parent / "macros.sql"]
-PREVIOUS = "_previous"  # the alias the previous publication is attached under
 
 NEW, UNCHANGED, CHANGED, RELOADED = "new", "unchanged", "changed", "reloaded"
 
@@ -114,6 +118,7 @@ FILES_COLUMNS = (
 
 
 def _create_tables(con: duckdb.DuckDBPyConnection, kind: SourceKind) -> None:
+    """The kind's row tables, new and empty (raw.k__files is written at the end of each load)."""
     con.execute("CREATE SCHEMA IF NOT EXISTS raw")
     con.execute(raw_table_ddl(kind))
     con.execute(
@@ -121,7 +126,6 @@ def _create_tables(con: duckdb.DuckDBPyConnection, kind: SourceKind) -> None:
             file VARCHAR NOT NULL, kind VARCHAR NOT NULL, source_row INTEGER NOT NULL,
             column_name VARCHAR, reason VARCHAR NOT NULL, raw_row JSON)"""
     )
-    con.execute(f"CREATE OR REPLACE TABLE raw.{kind.name}__files ({FILES_COLUMNS})")
 
 
 # --- what a file's rows depend on besides its bytes ------------------------------------------------
@@ -155,76 +159,52 @@ def loader_fingerprint(con: duckdb.DuckDBPyConnection, kind: SourceKind, key: by
     return digest.hexdigest()
 
 
-# --- the previous publication ------------------------------------------------------------------------
-@contextmanager
-def _attached_previous(con: duckdb.DuckDBPyConnection, published: Path | None) -> Iterator[bool]:
-    """Attach the previous publication read-only as `_previous`; yields False when there is none to use."""
-    if published is None or not published.is_file():
-        yield False
-        return
-    try:
-        con.execute(f"ATTACH '{str(published).replace(chr(39), chr(39) * 2)}' AS {PREVIOUS} (READ_ONLY)")
-    except duckdb.Error:
-        yield False  # unreadable (or not a DuckDB file): everything is read afresh
-        return
-    try:
-        yield True
-    finally:
-        con.execute(f"DETACH {PREVIOUS}")
-
-
-def _previous_files(con: duckdb.DuckDBPyConnection, kind: SourceKind) -> list[_PreviousFile]:
-    columns = {
+# --- what the database held before this load ------------------------------------------------------------
+def _table_columns(con: duckdb.DuckDBPyConnection, table: str) -> set[str]:
+    return {
         r[0]
         for r in con.execute(
-            "SELECT column_name FROM duckdb_columns() WHERE database_name = ? AND schema_name = 'raw' "
-            "AND table_name = ?",
-            [PREVIOUS, f"{kind.name}__files"],
+            "SELECT column_name FROM duckdb_columns() WHERE database_name = current_database() "
+            "AND schema_name = 'raw' AND table_name = ?",
+            [table],
         ).fetchall()
     }
-    if "loader_fingerprint" not in columns:
-        return []  # none, or published before files were tracked by content: nothing to reuse
+
+
+def _files_before(con: duckdb.DuckDBPyConnection, kind: SourceKind) -> list[_PreviousFile]:
+    """The files this database held before this load (the previous build's, as copied), if it can reuse them."""
+    if "loader_fingerprint" not in _table_columns(con, f"{kind.name}__files"):
+        return []  # none, or built before files were tracked by content: nothing to reuse
     rows = con.execute(
         f"""SELECT file, sha256, status, rows_read, rows_loaded, rows_quarantined, message, loaded_at,
                    loader_fingerprint
-            FROM {PREVIOUS}.raw.{kind.name}__files WHERE status <> 'removed' ORDER BY file"""
+            FROM raw.{kind.name}__files WHERE status <> 'removed' ORDER BY file"""
     ).fetchall()
     return [_PreviousFile(*row) for row in rows]
 
 
-def _same_table_shape(con: duckdb.DuckDBPyConnection, kind: SourceKind) -> bool:
-    """Reused rows are copied column by column, so the tables must match (they do when the code does)."""
-    shapes = con.execute(
-        """SELECT database_name, list(table_name || '.' || column_name || ' ' || data_type
-                                      ORDER BY table_name, column_index)
-           FROM duckdb_columns() WHERE schema_name = 'raw' AND table_name IN (?, ?)
-           AND database_name IN (current_database(), ?) GROUP BY ALL""",
-        [kind.name, f"{kind.name}__quarantine", PREVIOUS],
-    ).fetchall()
-    return len(shapes) == 2 and shapes[0][1] == shapes[1][1]
-
-
 # --- loading a kind ------------------------------------------------------------------------------------
-def load_kind(
-    con: duckdb.DuckDBPyConnection,
-    kind: SourceKind,
-    landing: Path,
-    key: bytes,
-    previous: Path | None = None,
-) -> list[FileReport]:
-    """Load every file of `kind` from the landing folder, reusing what the publication `previous` (a
-    DuckDB file, usually the published warehouse) already holds; returns one report per file, removed
-    files included."""
-    _create_tables(con, kind)
+def load_kind(con: duckdb.DuckDBPyConnection, kind: SourceKind, landing: Path, key: bytes) -> list[FileReport]:
+    """Load every file of `kind` from the landing folder, keeping the rows this database already holds of
+    files that are unchanged; returns one report per file, removed files included."""
     fingerprint = loader_fingerprint(con, kind, key)
     now = dt.datetime.now(dt.UTC)
     current = [(path, path.relative_to(landing).as_posix(), file_sha256(path)) for path in landing_files(landing, kind)]
-    with _attached_previous(con, previous) as attached:
-        before = _previous_files(con, kind) if attached else []
-        reusable_rows = attached and bool(before) and _same_table_shape(con, kind)
-        reports, reuse, loaded_at = _plan_and_load(con, kind, current, before, fingerprint, key, now, reusable_rows)
-        if reuse:
-            _copy_previous_rows(con, kind, reuse)
+    before = _files_before(con, kind)
+    has_rows = {kind.name, f"{kind.name}__quarantine"} <= {
+        r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() "
+                                  "AND schema_name = 'raw'").fetchall()}
+    # rows can be kept only if they were loaded by exactly this code with these reference lists (then the
+    # tables have the shape this code creates, too)
+    reusable = {p.sha256: p for p in before if has_rows and p.status == "loaded" and p.fingerprint == fingerprint}
+    owner = _owners(current, before)
+    reuse = _reused(current, owner, reusable)
+    if reuse:
+        _keep_only(con, kind, reuse)
+    else:
+        _create_tables(con, kind)
+    reports, loaded_at = _load_files(con, kind, current, before, owner, reusable, reuse, key, now)
+    con.execute(f"CREATE OR REPLACE TABLE raw.{kind.name}__files ({FILES_COLUMNS})")
     for report in reports:
         con.execute(
             f"INSERT INTO raw.{kind.name}__files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -237,29 +217,10 @@ def load_kind(
     return reports
 
 
-def _plan_and_load(
-    con: duckdb.DuckDBPyConnection,
-    kind: SourceKind,
-    current: list[tuple[Path, str, str]],
-    before: list[_PreviousFile],
-    fingerprint: str,
-    key: bytes,
-    now: dt.datetime,
-    reusable_rows: bool,
-) -> tuple[list[FileReport], dict[str, str], dict[str, dt.datetime]]:
-    """Decide for each file (reuse, read, duplicate) and read the ones that must be read.
-
-    Returns the reports (sorted by file), {old name in the previous publication: current name} of the files
-    whose rows are reused, and each current file's loaded_at."""
+def _owners(current: list[tuple[Path, str, str]], before: list[_PreviousFile]) -> dict[str, str]:
+    """sha256 → the one file of that content that is loaded: the one that was loaded under its name before,
+    else the first by name. The others are rejected as copies."""
     previous_by_name = {p.file: p for p in before}
-    reusable = {
-        p.sha256: p for p in before if reusable_rows and p.status == "loaded" and p.fingerprint == fingerprint
-    }
-    first_seen = {(p.file, p.sha256): p.loaded_at for p in before if p.sha256}
-    first_seen_by_hash = {p.sha256: p.loaded_at for p in before if p.sha256 and p.status == "loaded"}
-    names_now = {name for _, name, _ in current}
-    # Of several files with the same content, one is loaded: the one that was loaded under its name
-    # before, else the first by name. The others are rejected as copies.
     owner: dict[str, str] = {}
     for _, name, sha in current:
         owner.setdefault(sha, name)
@@ -267,111 +228,173 @@ def _plan_and_load(
         kept = previous_by_name.get(name)
         if kept is not None and kept.sha256 == sha and kept.status == "loaded":
             owner[sha] = name
+    return owner
+
+
+def _reused(
+    current: list[tuple[Path, str, str]], owner: dict[str, str], reusable: dict[str, _PreviousFile]
+) -> dict[str, str]:
+    """{name the rows are held under now: the current file's name} of every file whose rows are kept."""
+    reuse: dict[str, str] = {}
+    for _, name, sha in sorted(current, key=lambda f: f[1]):
+        old = reusable.get(sha)
+        if owner[sha] == name and old is not None and old.file not in reuse:
+            reuse[old.file] = name
+    return reuse
+
+
+def _keep_only(con: duckdb.DuckDBPyConnection, kind: SourceKind, reuse: dict[str, str]) -> None:
+    """Delete the rows of every file not kept, and give kept rows their file's current name."""
+    con.execute("CREATE OR REPLACE TEMP TABLE _reuse (old_file VARCHAR, new_file VARCHAR)")
+    con.executemany("INSERT INTO _reuse VALUES (?, ?)", list(reuse.items()))
+    for table, file_column in ((kind.name, "source_file"), (f"{kind.name}__quarantine", "file")):
+        con.execute(f"DELETE FROM raw.{table} WHERE {file_column} NOT IN (SELECT old_file FROM _reuse)")
+        if any(old != new for old, new in reuse.items()):
+            con.execute(
+                f"""UPDATE raw.{table} SET {file_column} = m.new_file FROM _reuse m
+                    WHERE raw.{table}.{file_column} = m.old_file AND m.old_file <> m.new_file"""
+            )
+    con.execute("DROP TABLE _reuse")
+
+
+def _load_files(
+    con: duckdb.DuckDBPyConnection,
+    kind: SourceKind,
+    current: list[tuple[Path, str, str]],
+    before: list[_PreviousFile],
+    owner: dict[str, str],
+    reusable: dict[str, _PreviousFile],
+    reuse: dict[str, str],
+    key: bytes,
+    now: dt.datetime,
+) -> tuple[list[FileReport], dict[str, dt.datetime]]:
+    """Report on each file (kept, read, copy of another, removed) and read the ones that must be read.
+
+    Returns the reports (sorted by file) and each file's loaded_at."""
+    previous_by_name = {p.file: p for p in before}
+    first_seen = {(p.file, p.sha256): p.loaded_at for p in before if p.sha256}
+    first_seen_by_hash = {p.sha256: p.loaded_at for p in before if p.sha256 and p.status == "loaded"}
+    names_now = {name for _, name, _ in current}
+    kept_as = {new: old for old, new in reuse.items()}
     ipad, opad = hmac_pads(key)
     reports: dict[str, FileReport] = {}
-    reuse: dict[str, str] = {}
     loaded_at: dict[str, dt.datetime] = {}
     owners_first = sorted(current, key=lambda f: (owner[f[2]] != f[1], f[1]))
-    for path, name, sha in owners_first:
-        loaded_at[name] = first_seen.get((name, sha)) or first_seen_by_hash.get(sha) or now
-        if owner[sha] != name:
-            first = reports[owner[sha]]
-            if first.status == "loaded":
-                reports[name] = FileReport(name, kind.name, sha, "rejected",
-                                           message=f"{name}: same content as {first.file}, which is already loaded")
-                continue
-        old = reusable.get(sha)
-        if old is not None and old.file not in reuse:
-            reuse[old.file] = name
-            if old.file == name:
-                change = UNCHANGED
-            elif old.file in names_now:  # the old name now holds new content; this is its earlier content
-                change = f"same content as the previous {old.file}"
-            else:
-                change = f"renamed from {old.file}"
-            reports[name] = FileReport(name, kind.name, sha, "loaded", old.rows_read, old.rows_loaded,
-                                       old.rows_quarantined, old.message or "", change)
-            continue
-        earlier = previous_by_name.get(name)
-        change = NEW if earlier is None else (RELOADED if earlier.sha256 == sha else CHANGED)
+    # The Python part of reading a file (decoding, checks, XLSX cells) runs in a thread one file ahead, while
+    # DuckDB (which releases the GIL) loads the file before: the two overlap instead of taking turns.
+    to_read = [(path, name) for path, name, sha in owners_first if owner[sha] == name and name not in kept_as]
+    position = {name: i for i, (_, name) in enumerate(to_read)}
+    ahead: dict[str, Future[PreparedFile]] = {}
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="portal-read") as pool:
+
+        def prepare_next(i: int) -> None:
+            if i < len(to_read):
+                path, name = to_read[i]
+                ahead[name] = pool.submit(prepare_file, path, kind, name)
+
+        prepare_next(0)
         try:
-            report = _load_file(con, kind, path, name, ipad, opad)
-        except FileRejected as err:
-            report = FileReport(name, kind.name, sha, "rejected", message=str(err))
-        report.change = change
-        reports[name] = report
+            for path, name, sha in owners_first:
+                loaded_at[name] = first_seen.get((name, sha)) or first_seen_by_hash.get(sha) or now
+                if owner[sha] != name:
+                    first = reports[owner[sha]]
+                    if first.status == "loaded":
+                        reports[name] = FileReport(
+                            name, kind.name, sha, "rejected",
+                            message=f"{name}: same content as {first.file}, which is already loaded")
+                        continue
+                if name in kept_as:
+                    old = reusable[sha]
+                    if old.file == name:
+                        change = UNCHANGED
+                    elif old.file in names_now:  # the old name now holds new content; this is its earlier one
+                        change = f"same content as the previous {old.file}"
+                    else:
+                        change = f"renamed from {old.file}"
+                    reports[name] = FileReport(name, kind.name, sha, "loaded", old.rows_read, old.rows_loaded,
+                                               old.rows_quarantined, old.message or "", change)
+                    continue
+                earlier = previous_by_name.get(name)
+                change = NEW if earlier is None else (RELOADED if earlier.sha256 == sha else CHANGED)
+                future = ahead.pop(name, None)
+                if name in position:
+                    prepare_next(position[name] + 1)
+                try:
+                    prepared = future.result() if future is not None else prepare_file(path, kind, name)
+                    report = _load_file(con, kind, prepared, ipad, opad)
+                except FileRejected as err:
+                    report = FileReport(name, kind.name, sha, "rejected", message=str(err))
+                report.change = change
+                reports[name] = report
+        finally:
+            for future in ahead.values():  # prepared but not loaded (the load stopped): remove its temp files
+                future.cancel() or (future.exception() is None and future.result().cleanup())
     renamed_from = set(reuse) - names_now
     for p in before:
         if p.file not in names_now and p.file not in renamed_from:
             reports[p.file] = FileReport(p.file, kind.name, p.sha256, "removed", rows_loaded=p.rows_loaded
                                          if p.status == "loaded" else 0, change="removed")
             loaded_at[p.file] = p.loaded_at
-    return [reports[n] for n in sorted(reports)], reuse, loaded_at
-
-
-def _copy_previous_rows(con: duckdb.DuckDBPyConnection, kind: SourceKind, reuse: dict[str, str]) -> None:
-    """Copy the rows of unchanged and renamed files from the previous publication, in one pass per table."""
-    con.execute("CREATE OR REPLACE TEMP TABLE _reuse (old_file VARCHAR, new_file VARCHAR)")
-    con.executemany("INSERT INTO _reuse VALUES (?, ?)", list(reuse.items()))
-    con.execute(
-        f"""INSERT INTO raw.{kind.name} SELECT m.new_file, p.* EXCLUDE (source_file)
-            FROM {PREVIOUS}.raw.{kind.name} p JOIN _reuse m ON p.source_file = m.old_file"""
-    )
-    con.execute(
-        f"""INSERT INTO raw.{kind.name}__quarantine SELECT m.new_file, p.* EXCLUDE (file)
-            FROM {PREVIOUS}.raw.{kind.name}__quarantine p JOIN _reuse m ON p.file = m.old_file"""
-    )
-    con.execute("DROP TABLE _reuse")
+    return [reports[n] for n in sorted(reports)], loaded_at
 
 
 def _load_file(
     con: duckdb.DuckDBPyConnection,
     kind: SourceKind,
-    path: Path,
-    shown: str,
+    prepared: PreparedFile,
     ipad: bytes,
     opad: bytes,
 ) -> FileReport:
-    result = read_into_incoming(con, path, kind, shown)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE _normalised AS {normalise_select(kind, '_incoming')}")
+    """Read one file, normalise and check its rows in bulk, and insert them: good rows into raw.<kind>, bad
+    ones into raw.<kind>__quarantine. A few passes over the file's rows, each over whole columns: read, find
+    duplicates, normalise with the checks (and the student pseudonym), insert."""
+    shown = prepared.shown_name
+    result = read_prepared(con, prepared)
     rules = violation_sql(kind)
     pseudonymised = any(c.type is STUDENT_ID for c in kind.stored_columns)
     # the pseudonym is computed once per row, for the stored row and the quarantined one alike
-    student_key = (
-        f"{student_key_sql('n.university_code', 'n.student_id')} AS student_key," if pseudonymised else ""
-    )
-    raw_fields = ", ".join(
-        '"student_key" := c.student_key' if c.type is STUDENT_ID else f'"{c.name}" := mask_personal(nfkc(r."{c.name}"))'
-        for c in kind.stored_columns
-    )
-    # column checks (with the look-up maps), then row rules (windows, without them): see violation_sql
-    con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE _flagged AS SELECT n.*, {student_key} {rules.column_flags}
-            FROM _incoming r JOIN _normalised n USING (source_row) CROSS JOIN _lookups lk""",
-        {"ipad": ipad, "opad": opad} if pseudonymised else None,
-    )
-    con.execute(
-        f"""
-        CREATE OR REPLACE TEMP TABLE _checked AS
-        SELECT n.* EXCLUDE (bad_rule), {rules.column} AS bad_column,
-               CASE WHEN bad_rule IS NOT NULL THEN mask_personal({rules.reason}) END AS bad_reason
-        FROM (
-            SELECT * EXCLUDE ({rules.flag_names}), {rules.rule} AS bad_rule FROM (
-                SELECT n.*, {rules.row_flags} FROM _flagged n JOIN _incoming r USING (source_row)
+    student_key = f"{student_key_sql('n.university_code', 'n.student_id')} AS student_key" if pseudonymised else ""
+    params = {"ipad": ipad, "opad": opad} if pseudonymised else None
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _duplicates AS {duplicates_sql(kind, '_incoming')}")
+    if rules.one_pass:
+        con.execute(
+            f"""CREATE OR REPLACE TEMP TABLE _checked AS
+                SELECT * EXCLUDE ({rules.flag_names}, first_row), {rules.rule} AS bad_rule FROM (
+                    {checked_select(kind, '_incoming', fold=result.needs_folding, extra=student_key, row_rules=True)}
+                )""",
+            params,
+        )
+    else:  # windows must not carry the look-up maps (see violation_sql): the row rules in a second pass
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE _normalised AS "
+            f"{checked_select(kind, '_incoming', fold=result.needs_folding, extra=student_key)}",
+            params,
+        )
+        raw_join = "JOIN _incoming r USING (source_row)" if rules.row_rules_read_raw else ""
+        con.execute(
+            f"""
+            CREATE OR REPLACE TEMP TABLE _checked AS
+            SELECT * EXCLUDE ({rules.flag_names}, first_row), {rules.rule} AS bad_rule FROM (
+                SELECT n.*, d.first_row, {rules.row_flags}
+                FROM _normalised n LEFT JOIN _duplicates d USING (source_row) {raw_join}
             )
-        ) n JOIN _incoming r USING (source_row)
-        """
-    )
+            """
+        )
     stored = ", ".join("student_key" if c.type is STUDENT_ID else f'"{c.name}"' for c in kind.stored_columns)
     con.execute(
-        f"INSERT INTO raw.{kind.name} SELECT $file, source_row, {stored} FROM _checked WHERE bad_column IS NULL",
+        f"INSERT INTO raw.{kind.name} SELECT $file, source_row, {stored} FROM _checked WHERE bad_rule IS NULL",
         {"file": shown},
+    )
+    raw_fields = ", ".join(
+        '"student_key" := n.student_key' if c.type is STUDENT_ID else f'"{c.name}" := mask_personal(nfkc(r."{c.name}"))'
+        for c in kind.stored_columns
     )
     con.execute(
         f"""INSERT INTO raw.{kind.name}__quarantine
-            SELECT $file, $kind, source_row, c.bad_column, c.bad_reason, to_json(struct_pack({raw_fields}))
-            FROM _checked c JOIN _incoming r USING (source_row)
-            WHERE c.bad_column IS NOT NULL""",
+            SELECT $file, $kind, n.source_row, {rules.column}, mask_personal({rules.reason}),
+                   to_json(struct_pack({raw_fields}))
+            FROM (SELECT * FROM _checked WHERE bad_rule IS NOT NULL) n JOIN _incoming r USING (source_row)
+            LEFT JOIN _duplicates d USING (source_row)""",
         {"file": shown, "kind": kind.name},
     )
     carries_personal_data = any(c.personal or c.type is STUDENT_ID for c in kind.columns)
@@ -385,14 +408,14 @@ def _load_file(
              "keep": not carries_personal_data, "line": reject.raw_line},
         )
     loaded, quarantined = con.execute(
-        "SELECT count(*) FILTER (WHERE bad_column IS NULL), count(*) FILTER (WHERE bad_column IS NOT NULL) "
+        "SELECT count(*) FILTER (WHERE bad_rule IS NULL), count(*) FILTER (WHERE bad_rule IS NOT NULL) "
         "FROM _checked"
     ).fetchone()
     quarantined += len(result.structural_rejects)
     notes = result.notes + ([f"ignored unknown column(s): {', '.join(result.unknown_headers)}"]
                             if result.unknown_headers else [])
     message = "; ".join(notes)
-    for table in ("_incoming", "_normalised", "_flagged", "_checked"):
+    for table in ("_incoming", "_normalised", "_duplicates", "_checked"):
         con.execute(f"DROP TABLE IF EXISTS {table}")
     return FileReport(
         shown, kind.name, result.sha256, "loaded", result.rows + len(result.structural_rejects), loaded,

@@ -1,54 +1,71 @@
 -- Normalisation macros used when source files are read (sources/schema.py builds the per-column SQL
 -- from them). TEMP macros: they live for one connection and never in the published warehouse.
--- `nfkc(text)` is a vectorised UDF registered by warehouse/connection.py (Arrow's utf8_normalize):
--- it folds full-width letters, digits and spaces (Ｓｏｆｔ　０１ → Soft 01) as DESIGN.md asks.
+-- Every macro takes text that is already folded to NFKC (full-width letters, digits and spaces folded:
+-- Ｓｏｆｔ　０１ → Soft 01, as DESIGN.md asks); `nfkc(text)` is a vectorised UDF registered by
+-- warehouse/connection.py (Arrow's utf8_normalize), applied once per cell and only to files that need it.
+-- A macro is inlined where it is used, so none of them names an expensive argument twice: the callers
+-- compute a cell's code or text form once (sources/schema.py, PREPARED) and pass it in.
 
--- text: NFKC, whitespace runs folded to one space, trimmed; empty becomes NULL
+-- text: whitespace runs folded to one space, trimmed; empty becomes NULL
+-- (RE2's \s is ASCII whitespace, so `has_space` finds every cell the regular expressions would change, and the
+-- far more common cells without any skip them.)
+CREATE OR REPLACE TEMP MACRO has_space(x) AS
+    contains(x, ' ') OR contains(x, chr(9)) OR contains(x, chr(10)) OR contains(x, chr(13)) OR contains(x, chr(12));
 CREATE OR REPLACE TEMP MACRO norm_text(x) AS
-    nullif(trim(regexp_replace(nfkc(x), '\s+', ' ', 'g')), '');
+    CASE WHEN has_space(x) THEN nullif(trim(regexp_replace(x, '\s+', ' ', 'g')), '') ELSE nullif(x, '') END;
 
--- a code as typed by people or Excel: NFKC, upper case, no spaces, no Excel float tail ("80902.0")
+-- a code as typed by people or Excel: upper case, no spaces, no Excel float tail ("80902.0"). Only a cell with
+-- whitespace or a possible tail (ends in 0, has a dot) pays for the regular expressions.
 CREATE OR REPLACE TEMP MACRO norm_code(x) AS
-    nullif(regexp_replace(upper(regexp_replace(nfkc(x), '\s+', '', 'g')), '\.0+$', ''), '');
+    CASE WHEN has_space(x) OR (suffix(x, '0') AND contains(x, '.'))
+         THEN nullif(regexp_replace(upper(regexp_replace(x, '\s+', '', 'g')), '\.0+$', ''), '')
+         ELSE nullif(upper(x), '') END;
 
--- MoE major code: Excel drops the leading zero of codes such as 080902, so five digits get it back
-CREATE OR REPLACE TEMP MACRO norm_major_code(x) AS
-    CASE WHEN regexp_matches(norm_code(x), '^[0-9]{5}[TK]{0,2}$') THEN '0' || norm_code(x)
-         ELSE norm_code(x) END;
+-- MoE major code (from a code): Excel drops the leading zero of codes such as 080902, so five digits get it
+-- back
+CREATE OR REPLACE TEMP MACRO major_code_of(code) AS
+    CASE WHEN length(code) BETWEEN 5 AND 7 AND regexp_matches(code, '^[0-9]{5}[TK]{0,2}$') THEN '0' || code
+         ELSE code END;
 
 -- counts written as people write them: "1,234", "120人", "３５" (thousands separators, units dropped)
 CREATE OR REPLACE TEMP MACRO norm_number_text(x) AS
-    nullif(regexp_replace(nfkc(x), '[\s,，人名个]|元/月|元', '', 'g'), '');
+    nullif(regexp_replace(x, '[\s,，人名个]|元/月|元', '', 'g'), '');
 
--- dates: ISO, slashes, dots, compact, Chinese, or an Excel serial day number (days since 1899-12-30)
-CREATE OR REPLACE TEMP MACRO norm_date(x) AS
+-- dates (from a code): ISO, slashes, dots, compact, Chinese, or an Excel serial day number (days since
+-- 1899-12-30). The plain cast takes ISO, slashes and dots (after the dots become dashes), with or without a
+-- time; the compact and serial forms are cut up; only the rest pays for strptime.
+CREATE OR REPLACE TEMP MACRO date_of(code) AS
     CASE
-        WHEN regexp_matches(norm_code(x), '^[0-9]{5}$')
-            THEN (DATE '1899-12-30' + CAST(norm_code(x) AS INTEGER))::DATE
-        ELSE try_strptime(
-            regexp_replace(regexp_replace(norm_code(x), '[年月]', '-', 'g'), '日', '', 'g'),
-            ['%Y-%m-%d', '%Y/%m/%d', '%Y.%m.%d', '%Y%m%d', '%Y-%m-%dT%H:%M:%S', '%Y-%m-%d %H:%M:%S']
-        )::DATE
+        WHEN length(code) IN (5, 8) AND regexp_matches(code, '^[0-9]+$') THEN
+            CASE WHEN length(code) = 5 THEN (DATE '1899-12-30' + CAST(code AS INTEGER))::DATE
+                 ELSE try_cast(substr(code, 1, 4) || '-' || substr(code, 5, 2) || '-' || substr(code, 7, 2) AS DATE)
+            END
+        ELSE coalesce(
+            try_cast(replace(code, '.', '-') AS DATE),
+            try_strptime(
+                regexp_replace(regexp_replace(code, '[年月]', '-', 'g'), '日', '', 'g'),
+                ['%Y-%m-%d', '%Y/%m/%d', '%Y.%m.%d', '%Y%m%d', '%Y-%m-%dT%H:%M:%S', '%Y-%m-%d %H:%M:%S']
+            )::DATE)
     END;
 
--- 是/否, yes/no, y/n, true/false, 1/0 → boolean; anything else NULL
-CREATE OR REPLACE TEMP MACRO norm_bool(x) AS
-    CASE lower(norm_code(x))
+-- 是/否, yes/no, y/n, true/false, 1/0 (from a code) → boolean; anything else NULL
+CREATE OR REPLACE TEMP MACRO bool_of(code) AS
+    CASE lower(code)
         WHEN '是' THEN true WHEN 'yes' THEN true WHEN 'y' THEN true WHEN 'true' THEN true WHEN '1' THEN true
         WHEN '否' THEN false WHEN 'no' THEN false WHEN 'n' THEN false WHEN 'false' THEN false WHEN '0' THEN false
     END;
 
--- internship outcome in Chinese or English → hired / completed / dropped
-CREATE OR REPLACE TEMP MACRO norm_outcome(x) AS
-    CASE lower(norm_code(x))
+-- internship outcome in Chinese or English (from a code) → hired / completed / dropped
+CREATE OR REPLACE TEMP MACRO outcome_of(code) AS
+    CASE lower(code)
         WHEN '留用' THEN 'hired' WHEN 'hired' THEN 'hired' WHEN '录用' THEN 'hired'
         WHEN '完成' THEN 'completed' WHEN 'completed' THEN 'completed' WHEN '已完成' THEN 'completed'
         WHEN '中止' THEN 'dropped' WHEN 'dropped' THEN 'dropped' WHEN '终止' THEN 'dropped'
     END;
 
--- education level of a catalogue row: 本科 (bachelor) or 专科 (vocational)
-CREATE OR REPLACE TEMP MACRO norm_level(x) AS
-    CASE lower(norm_text(x))
+-- education level of a catalogue row (from text): 本科 (bachelor) or 专科 (vocational)
+CREATE OR REPLACE TEMP MACRO level_of(text) AS
+    CASE lower(text)
         WHEN '本科' THEN '本科' WHEN 'bachelor' THEN '本科' WHEN 'undergraduate' THEN '本科'
         WHEN '专科' THEN '专科' WHEN '高职' THEN '专科' WHEN '高职专科' THEN '专科'
         WHEN 'vocational' THEN '专科' WHEN 'junior college' THEN '专科'

@@ -15,6 +15,7 @@ import csv
 import datetime as dt
 import hashlib
 import tempfile
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -48,6 +49,8 @@ class ReadResult:
     structural_rejects: list[StructuralReject] = field(default_factory=list)
     unknown_headers: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # what the load log should tell staff about this file
+    #: whether any cell may change under NFKC (full-width forms and the like): only then are cells folded
+    needs_folding: bool = True
 
 
 def file_sha256(path: Path) -> str:
@@ -58,14 +61,58 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def read_into_incoming(con: duckdb.DuckDBPyConnection, path: Path, kind: SourceKind, shown_name: str) -> ReadResult:
-    """Read `path` into the temp table `_incoming`. Raises FileRejected for a file that cannot load."""
+@dataclass
+class PreparedFile:
+    """A landing file after the Python part of reading (bytes decoded and checked, header found, XLSX cells
+    converted), before DuckDB reads it: prepare_file can run in a thread while DuckDB loads the file before."""
+
+    path: Path
+    kind: SourceKind
+    shown_name: str
+    sha256: str
+    needs_folding: bool
+    found: dict[str, int]  # canonical column name → column index in the file
+    unknown_headers: list[str]
+    notes: list[str] = field(default_factory=list)
+    # CSV: the UTF-8 file DuckDB reads (a transcoded copy lives in `workdir` until it is read)
+    readable: Path | None = None
+    header_line: int = 0
+    headers: list[str] = field(default_factory=list)
+    delimiter: str = ","
+    workdir: tempfile.TemporaryDirectory | None = None
+    # XLSX: the rows as text, already numbered
+    table: pa.Table | None = None
+    header_index: int = 0
+
+    def cleanup(self) -> None:
+        if self.workdir is not None:
+            self.workdir.cleanup()
+            self.workdir = None
+
+
+def prepare_file(path: Path, kind: SourceKind, shown_name: str) -> PreparedFile:
+    """The Python part of reading `path` (no DuckDB). Raises FileRejected for a file that cannot load."""
     suffix = path.suffix.lower()
     if suffix == ".xlsx":
-        return _read_xlsx(con, path, kind, shown_name)
+        return _prepare_xlsx(path, kind, shown_name)
     if suffix in (".csv", ".txt"):
-        return _read_csv(con, path, kind, shown_name)
+        return _prepare_csv(path, kind, shown_name)
     raise FileRejected(f"{shown_name}: unsupported file type '{suffix}' (use .csv or .xlsx)")
+
+
+def read_prepared(con: duckdb.DuckDBPyConnection, prepared: PreparedFile) -> ReadResult:
+    """Read a prepared file into the temp table `_incoming`. Raises FileRejected for a file that cannot load."""
+    try:
+        if prepared.table is not None:
+            return _read_xlsx(con, prepared)
+        return _read_csv(con, prepared)
+    finally:
+        prepared.cleanup()
+
+
+def read_into_incoming(con: duckdb.DuckDBPyConnection, path: Path, kind: SourceKind, shown_name: str) -> ReadResult:
+    """Read `path` into the temp table `_incoming`. Raises FileRejected for a file that cannot load."""
+    return read_prepared(con, prepare_file(path, kind, shown_name))
 
 
 # --- headers ---------------------------------------------------------------------------------------
@@ -92,9 +139,9 @@ def _map_headers(headers: list[str], kind: SourceKind, shown_name: str) -> tuple
 
 
 # --- CSV -------------------------------------------------------------------------------------------
-def _decoded_csv_path(path: Path, shown_name: str, workdir: Path) -> tuple[Path, str]:
-    """A UTF-8 file DuckDB can read (the file itself, or a strict GB18030 → UTF-8 transcoded copy), and
-    the sha256 of the file's bytes, taken from the same single read."""
+def _decoded_csv_path(path: Path, shown_name: str, workdir: Path) -> tuple[Path, str, bool]:
+    """A UTF-8 file DuckDB can read (the file itself, or a strict GB18030 → UTF-8 transcoded copy), the
+    sha256 of the file's bytes (from the same single read), and whether its text needs NFKC folding."""
     data = path.read_bytes()
     sha = hashlib.sha256(data).hexdigest()
     if not data.strip():
@@ -112,22 +159,25 @@ def _decoded_csv_path(path: Path, shown_name: str, workdir: Path) -> tuple[Path,
                 f"{shown_name}: neither UTF-8 nor GBK/GB18030 text (undecodable byte at offset {err.start}); "
                 "save it from Excel as 'CSV UTF-8'"
             ) from err
-    if text.count('"') % 2:
+    # Quotes and line ends are counted in the bytes (faster than in the text): in UTF-8 and GB18030 alike
+    # the bytes of ", CR and LF never occur inside another character.
+    if data.count(b'"') % 2:
         # an unclosed quote makes the reader swallow every line after it into one cell
-        line = text.count("\n", 0, text.rfind('"')) + 1
+        line = data.count(b"\n", 0, data.rfind(b'"')) + 1
         raise FileRejected(
             f'{shown_name}: a quotation mark (") is opened and never closed (last one on line {line}); '
             "fix that cell and save the file again"
         )
-    crlf = text.count("\r\n")
-    if sum(n > 0 for n in (crlf, text.count("\r") - crlf, text.count("\n") - crlf)) > 1:
+    crlf = data.count(b"\r\n")
+    if sum(n > 0 for n in (crlf, data.count(b"\r") - crlf, data.count(b"\n") - crlf)) > 1:
         # lines ending differently (pasted together from Windows and elsewhere) stop DuckDB's CSV reader
         text, transcoded = text.replace("\r\n", "\n").replace("\r", "\n"), True
+    needs_folding = not unicodedata.is_normalized("NFKC", text)
     if not transcoded:
-        return path, sha
+        return path, sha, needs_folding
     out = workdir / "decoded.csv"
     out.write_text(text, encoding="utf-8")
-    return out, sha
+    return out, sha, needs_folding
 
 
 def _csv_header(readable: Path, kind: SourceKind, shown_name: str) -> tuple[int, list[str], str]:
@@ -153,67 +203,86 @@ def _csv_header(readable: Path, kind: SourceKind, shown_name: str) -> tuple[int,
     return -minus_index, cells, delimiter
 
 
-def _read_csv(con: duckdb.DuckDBPyConnection, path: Path, kind: SourceKind, shown_name: str) -> ReadResult:
-    with tempfile.TemporaryDirectory(prefix="portal-read-") as tmp:
-        readable, sha = _decoded_csv_path(path, shown_name, Path(tmp))
+def _prepare_csv(path: Path, kind: SourceKind, shown_name: str) -> PreparedFile:
+    workdir = tempfile.TemporaryDirectory(prefix="portal-read-")
+    try:
+        readable, sha, needs_folding = _decoded_csv_path(path, shown_name, Path(workdir.name))
         header_line, headers, delimiter = _csv_header(readable, kind, shown_name)
         found, unknown = _map_headers(headers, kind, shown_name)
-        # Columns by position, all text: the header was read above, so nothing is left to guessing
-        # (the sniffer can misjudge a small file with a broken line). Lines with too many or too few
-        # cells go to the reject table of this scan with their line numbers.
-        positional = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(headers))) + "}"
-        selected = ", ".join(
-            f'c{found[c.name]} AS "{c.name}"' if c.name in found else f'NULL::VARCHAR AS "{c.name}"'
-            for c in kind.stored_columns
-        )
-        try:
-            con.execute("DROP TABLE IF EXISTS _rejects; DROP TABLE IF EXISTS _rejects_scan")
-            con.execute(
-                f"""CREATE OR REPLACE TEMP TABLE _scanned AS SELECT {selected} FROM read_csv(?,
-                    columns = {positional}, header = true, skip = {header_line}, delim = ?, quote = '"', escape = '"',
-                    auto_detect = false, strict_mode = true, store_rejects = true,
+    except BaseException:
+        workdir.cleanup()
+        raise
+    return PreparedFile(path, kind, shown_name, sha, needs_folding, found, unknown, readable=readable,
+                        header_line=header_line, headers=headers, delimiter=delimiter, workdir=workdir)
+
+
+def _read_csv(con: duckdb.DuckDBPyConnection, prepared: PreparedFile) -> ReadResult:
+    kind, shown_name, found, headers = prepared.kind, prepared.shown_name, prepared.found, prepared.headers
+    header_line = prepared.header_line
+    # Columns by position, all text: the header was read above, so nothing is left to guessing
+    # (the sniffer can misjudge a small file with a broken line). Lines with too many or too few
+    # cells go to the reject table of this scan with their line numbers.
+    positional = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(headers))) + "}"
+    selected = ", ".join(
+        f'c{found[c.name]} AS "{c.name}"' if c.name in found else f'NULL::VARCHAR AS "{c.name}"'
+        for c in kind.stored_columns
+    )
+    # Data rows take spreadsheet rows (header row + 1), … in order (the reader keeps the file's order).
+    # (Blank lines are not counted: a file with blank lines between rows is numbered as if they were not.)
+    first_data_row = header_line + 2
+    try:
+        con.execute("DROP TABLE IF EXISTS _rejects; DROP TABLE IF EXISTS _rejects_scan")
+        con.execute(
+            f"""CREATE OR REPLACE TEMP TABLE _incoming AS
+                SELECT (row_number() OVER () + {first_data_row - 1})::INTEGER AS source_row, {selected}
+                FROM read_csv(?, columns = {positional}, header = true, skip = {header_line}, delim = ?,
+                    quote = '"', escape = '"', auto_detect = false, strict_mode = true, store_rejects = true,
                     rejects_table = '_rejects', rejects_scan = '_rejects_scan')""",
-                [str(readable), delimiter],
-            )
-            rejects = con.execute(
-                "SELECT line, any_value(error_type), any_value(csv_line) "
-                "FROM _rejects GROUP BY line ORDER BY line"
-            ).fetchall()
-        except duckdb.Error as err:
-            raise FileRejected(f"{shown_name}: cannot be read as CSV ({str(err).splitlines()[0]})") from err
-    reject_lines = sorted({int(r[0]) for r in rejects})
+            [str(prepared.readable), prepared.delimiter],
+        )
+        rejects = con.execute(
+            "SELECT line, any_value(error_type), any_value(csv_line) "
+            "FROM _rejects GROUP BY line ORDER BY line"
+        ).fetchall()
+    except duckdb.Error as err:
+        raise FileRejected(f"{shown_name}: cannot be read as CSV ({str(err).splitlines()[0]})") from err
     structural = [
         StructuralReject(int(line), f"malformed line ({etype.lower()}; the header has {len(headers)} columns)", csv_line)
         for line, etype, csv_line in rejects
     ]
-    # Data rows take spreadsheet rows (header row + 1), … in order, skipping the lines the reader rejected.
-    # (Blank lines are not counted: a file with blank lines between rows is numbered as if they were not there.)
-    first_data_row = header_line + 2
+    if rejects:
+        _skip_rejected_lines(con, first_data_row, sorted({int(r[0]) for r in rejects}))
+    rows = con.execute("SELECT count(*) FROM _incoming").fetchone()[0]
+    notes = [] if rows or structural else [f"no data rows below the header (row {header_line + 1})"]
+    return ReadResult(prepared.sha256, rows, structural, prepared.unknown_headers, notes, prepared.needs_folding)
+
+
+def _skip_rejected_lines(con: duckdb.DuckDBPyConnection, first_data_row: int, reject_lines: list[int]) -> None:
+    """Renumber `_incoming` when the reader rejected lines: the k-th row read is the k-th line not rejected."""
     con.execute("CREATE OR REPLACE TEMP TABLE _reject_lines AS SELECT unnest(?::INTEGER[]) AS line", [reject_lines])
     con.execute(
         """
-        CREATE OR REPLACE TEMP TABLE _incoming AS
-        WITH scanned AS (SELECT row_number() OVER () AS ordinal, * FROM _scanned),
-             lines AS (
-                SELECT line, row_number() OVER (ORDER BY line) AS ordinal
-                FROM range($first, $first + (SELECT count(*) FROM _scanned) + (SELECT count(*) FROM _reject_lines))
-                     t(line)
-                WHERE line NOT IN (SELECT line FROM _reject_lines)
-             )
-        SELECT lines.line::INTEGER AS source_row, scanned.* EXCLUDE (ordinal)
-        FROM scanned JOIN lines USING (ordinal)
+        CREATE OR REPLACE TEMP TABLE _renumbered AS
+        WITH lines AS (
+            SELECT line, row_number() OVER (ORDER BY line) AS ordinal
+            FROM range($first, $first + (SELECT count(*) FROM _incoming) + (SELECT count(*) FROM _reject_lines))
+                 t(line)
+            WHERE line NOT IN (SELECT line FROM _reject_lines)
+        )
+        SELECT lines.line::INTEGER AS source_row, i.* EXCLUDE (source_row)
+        FROM _incoming i JOIN lines ON lines.ordinal = i.source_row - $first + 1
+        ORDER BY source_row
         """,
         {"first": first_data_row},
     )
-    con.execute("DROP TABLE _scanned")
-    rows = con.execute("SELECT count(*) FROM _incoming").fetchone()[0]
-    notes = [] if rows or structural else [f"no data rows below the header (row {header_line + 1})"]
-    return ReadResult(sha, rows, structural, unknown, notes)
+    con.execute("DROP TABLE _incoming; DROP TABLE _reject_lines; ALTER TABLE _renumbered RENAME TO _incoming")
 
 
 # --- XLSX ------------------------------------------------------------------------------------------
 def _cell_text(value: object) -> str | None:
     """An XLSX cell as the text a person typed: 80902.0 → '80902', dates → ISO."""
+    if type(value) is str:  # most cells: tested first
+        return value if value.strip() else None
     if value is None:
         return None
     if isinstance(value, bool):
@@ -228,7 +297,7 @@ def _cell_text(value: object) -> str | None:
     return text if text.strip() else None
 
 
-def _read_xlsx(con: duckdb.DuckDBPyConnection, path: Path, kind: SourceKind, shown_name: str) -> ReadResult:
+def _prepare_xlsx(path: Path, kind: SourceKind, shown_name: str) -> PreparedFile:
     from python_calamine import CalamineWorkbook  # imported here: only XLSX files need it
 
     sha = file_sha256(path)
@@ -270,11 +339,18 @@ def _read_xlsx(con: duckdb.DuckDBPyConnection, path: Path, kind: SourceKind, sho
     table = pa.table(
         {k: pa.array(v, type=pa.int32() if k == "source_row" else pa.string()) for k, v in columns.items()}
     )
-    con.register("_xlsx_rows", table)
+    needs_folding = not unicodedata.is_normalized("NFKC", "\n".join(
+        v for k, values in columns.items() if k != "source_row" for v in values if v is not None))
+    return PreparedFile(path, kind, shown_name, sha, needs_folding, found, unknown, notes, table=table,
+                        header_index=header_index)
+
+
+def _read_xlsx(con: duckdb.DuckDBPyConnection, prepared: PreparedFile) -> ReadResult:
+    con.register("_xlsx_rows", prepared.table)
     try:
         con.execute("CREATE OR REPLACE TEMP TABLE _incoming AS SELECT * FROM _xlsx_rows")
     finally:
         con.unregister("_xlsx_rows")
-    if not numbered:
-        notes.append(f"no data rows below the header (row {header_index + 1})")
-    return ReadResult(sha, len(numbered), [], unknown, notes)
+    rows = prepared.table.num_rows
+    notes = prepared.notes + ([f"no data rows below the header (row {prepared.header_index + 1})"] if not rows else [])
+    return ReadResult(prepared.sha256, rows, [], prepared.unknown_headers, notes, prepared.needs_folding)

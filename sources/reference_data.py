@@ -73,7 +73,7 @@ def load_reference_table(con: duckdb.DuckDBPyConnection, table: str, landing: Pa
 
 
 LOOKUPS_SQL = """
-CREATE OR REPLACE TEMP VIEW _lookups AS
+CREATE OR REPLACE TEMP TABLE _lookups AS
 WITH province_alias AS (
     SELECT alias, any_value(province_name) AS province_name FROM (
         SELECT lower(province_name) AS alias, province_name FROM reference.provinces
@@ -114,5 +114,6 @@ SELECT
 
 
 def prepare_lookups(con: duckdb.DuckDBPyConnection) -> None:
-    """Create the `_lookups` temp view (one row of maps) that the source SQL joins as `lk`."""
+    """Create the `_lookups` temp table (one row of maps) that the source SQL joins as `lk`. A table, made once
+    after the reference tables are loaded, not a view: a view would build the maps again in every query."""
     con.execute(LOOKUPS_SQL)

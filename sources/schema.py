@@ -26,55 +26,75 @@ class Check:
     reason: str  # a SQL expression giving the message (may use {c} and {v})
 
 
+#: How a cell is prepared, once, before its type normalises it. `{f}` is the cell folded (NFKC; only files
+#: that need it are folded, see normalise_select).
+PREPARED = {
+    "code": "norm_code({f})",  # upper case, no whitespace, no Excel float tail
+    "text": "norm_text({f})",  # whitespace runs folded to one space, trimmed
+    "folded": "{f}",
+}
+
+
 @dataclass(frozen=True)
 class ColumnType:
+    """How a column's text becomes a typed value.
+
+    Templates: `{c}` the raw cell, `{f}` the folded cell, `{p}` the prepared cell (`prepare`, see PREPARED),
+    `{v}` the normalised value. Each is computed once per cell (as a column of its own), so a template may
+    name them as often as it likes at no cost.
+    """
+
     name: str
     sql_type: str  # the type stored in raw.<kind>
-    normalise: str  # SQL expression over {c}
+    normalise: str  # SQL expression over {p} (and {f})
     checks: tuple[Check, ...] = ()
+    prepare: str = "code"
 
 
 def _quoted(c: str) -> str:
     return f"coalesce('''' || {c} || '''', 'empty')"
 
 
-_NOT_WHOLE = Check(
-    "{c} IS NOT NULL AND try_cast(norm_number_text({c}) AS BIGINT) IS NULL",
-    "'not a whole number: ' || " + _quoted("{c}"),
-)
+_NOT_WHOLE = Check("{v} IS NULL", "'not a whole number: ' || " + _quoted("{c}"))
 _NEGATIVE = Check("{v} < 0", "'negative count: ' || {c}")
 
 # Free text must not carry personal data: a cell with an ID or mobile number is quarantined (and masked).
 TEXT = ColumnType(
     "text",
     "VARCHAR",
-    "norm_text({c})",
-    (Check("has_personal_value(nfkc({c}))", "'contains what looks like an ID or mobile number (masked here); "
+    "{p}",
+    (Check("has_personal_value({f})", "'contains what looks like an ID or mobile number (masked here); "
            "personal data must not be sent'"),),
+    prepare="text",
 )
 YEAR = ColumnType(
     "year",
     "INTEGER",
-    "try_cast(norm_code({c}) AS INTEGER)",
+    "try_cast({p} AS INTEGER)",
     (Check("{v} IS NULL OR {v} NOT BETWEEN 1990 AND 2100", "'not a year: ' || " + _quoted("{c}")),),
 )
-COUNT = ColumnType("count", "BIGINT", "try_cast(norm_number_text({c}) AS BIGINT)", (_NOT_WHOLE, _NEGATIVE))
+# a count as people write it ("1,234", "120人", "３５"); the cast alone takes the plain ones, which are most
+COUNT = ColumnType(
+    "count",
+    "BIGINT",
+    "coalesce(try_cast({f} AS BIGINT), try_cast(norm_number_text({f}) AS BIGINT))",
+    (_NOT_WHOLE, _NEGATIVE),
+    prepare="folded",
+)
 AMOUNT = ColumnType(
     "amount",
     "DOUBLE",
-    "try_cast(norm_number_text({c}) AS DOUBLE)",
+    "coalesce(try_cast({f} AS DOUBLE), try_cast(norm_number_text({f}) AS DOUBLE))",
     (
-        Check(
-            "{c} IS NOT NULL AND try_cast(norm_number_text({c}) AS DOUBLE) IS NULL",
-            "'not a number: ' || " + _quoted("{c}"),
-        ),
+        Check("{v} IS NULL", "'not a number: ' || " + _quoted("{c}")),
         Check("{v} < 0", "'negative amount: ' || {c}"),
     ),
+    prepare="folded",
 )
 MAJOR_CODE = ColumnType(
     "major_code",
     "VARCHAR",
-    "norm_major_code({c})",
+    "major_code_of({p})",
     (
         Check(
             "NOT map_contains(lk.majors, {v})",
@@ -85,7 +105,7 @@ MAJOR_CODE = ColumnType(
 UNIVERSITY_CODE = ColumnType(
     "university_code",
     "VARCHAR",
-    "norm_code({c})",
+    "{p}",
     (
         Check(
             "NOT map_contains(lk.universities, {v})",
@@ -97,7 +117,7 @@ UNIVERSITY_CODE = ColumnType(
 INDUSTRY_CODE = ColumnType(
     "industry_code",
     "VARCHAR",
-    "coalesce(lk.industry_alias[norm_code({c})], norm_code({c}))",
+    "coalesce(lk.industry_alias[{p}], {p})",
     (
         Check(
             "NOT map_contains(lk.industries, {v})",
@@ -108,24 +128,26 @@ INDUSTRY_CODE = ColumnType(
 PROVINCE = ColumnType(
     "province",
     "VARCHAR",
-    "coalesce(lk.province_alias[lower(norm_text({c}))], norm_text({c}))",
+    "coalesce(lk.province_alias[lower({p})], {p})",
     (
         Check(
             "NOT map_contains(lk.provinces, {v})",
             "'unknown province ' || " + _quoted("{c}"),
         ),
     ),
+    prepare="text",
 )
 CITY = ColumnType(
     "city",
     "VARCHAR",
-    "coalesce(lk.city_alias[lower(norm_text({c}))], norm_text({c}))",
+    "coalesce(lk.city_alias[lower({p})], {p})",
     (Check("NOT map_contains(lk.cities, {v})", "'unknown city ' || " + _quoted("{c}")),),
+    prepare="text",
 )
 ENTERPRISE_ID = ColumnType(
     "enterprise_id",
     "VARCHAR",
-    "norm_code({c})",
+    "{p}",
     (
         Check(
             f"NOT regexp_matches({{v}}, '{settings.USCC_PATTERN}')",
@@ -134,26 +156,27 @@ ENTERPRISE_ID = ColumnType(
     ),
 )
 DATE = ColumnType(
-    "date", "DATE", "norm_date({c})", (Check("{v} IS NULL", "'not a date: ' || " + _quoted("{c}")),)
+    "date", "DATE", "date_of({p})", (Check("{v} IS NULL", "'not a date: ' || " + _quoted("{c}")),)
 )
 OUTCOME = ColumnType(
     "outcome",
     "VARCHAR",
-    "norm_outcome({c})",
+    "outcome_of({p})",
     (Check("{v} IS NULL", "'unknown outcome ' || " + _quoted("{c}") + " || ' (留用/完成/中止 or hired/completed/dropped)'"),),
 )
 BOOL = ColumnType(
-    "bool", "BOOLEAN", "norm_bool({c})", (Check("{c} IS NOT NULL AND {v} IS NULL", "'not yes/no: ' || {c}"),)
+    "bool", "BOOLEAN", "bool_of({p})", (Check("{v} IS NULL", "'not yes/no: ' || {c}"),)
 )
 LEVEL = ColumnType(
-    "level", "VARCHAR", "norm_level({c})", (Check("{v} IS NULL", "'unknown level ' || " + _quoted("{c}")),)
+    "level", "VARCHAR", "level_of({p})", (Check("{v} IS NULL", "'unknown level ' || " + _quoted("{c}")),),
+    prepare="text",
 )
 # a list of majors by code or by name, separated by 、 ; , /; each element must resolve to a known code
 MAJOR_LIST = ColumnType(
     "major_list",
     "VARCHAR[]",
-    "list_transform(list_filter(string_split_regex(nfkc({c}), '[、;；,，/]'), lambda e: trim(e) <> ''),"
-    " lambda e: coalesce(lk.major_alias[lower(norm_text(e))], lk.major_alias[lower(norm_major_code(e))],"
+    "list_transform(list_filter(string_split_regex({f}, '[、;；,，/]'), lambda e: trim(e) <> ''),"
+    " lambda e: coalesce(lk.major_alias[lower(norm_text(e))], lk.major_alias[lower(major_code_of(norm_code(e)))],"
     " '?' || trim(e)))",
     (
         Check("len({v}) = 0", "'no major given'"),
@@ -163,17 +186,17 @@ MAJOR_LIST = ColumnType(
             " lambda e: '''' || e[2:] || ''''), ', ')",
         ),
     ),
+    prepare="folded",
 )
 # The student number is personal: it only ever leaves the reader as a keyed hash (see pseudonymise.py).
 # All-digit numbers lose their leading zeros in Excel, so they are compared without them: 00123 = 123.
 STUDENT_ID = ColumnType(
     "student_id",
     "VARCHAR",
-    "CASE WHEN regexp_matches(norm_code({c}), '^[0-9]+$') THEN coalesce(nullif(ltrim(norm_code({c}), '0'), ''), '0')"
-    " ELSE norm_code({c}) END",
+    "CASE WHEN regexp_matches({p}, '^[0-9]+$') THEN coalesce(nullif(ltrim({p}, '0'), ''), '0') ELSE {p} END",
 )
 #: personal columns are recognised (so they are never mistaken for unknown columns) and never read
-PERSONAL = ColumnType("personal", "VARCHAR", "NULL")
+PERSONAL = ColumnType("personal", "VARCHAR", "NULL", prepare="folded")
 
 
 @dataclass(frozen=True)
@@ -243,58 +266,91 @@ def raw_table_ddl(kind: SourceKind, schema: str = "raw") -> str:
     )
 
 
-def _fill(template: str, column: str) -> str:
-    return template.replace("{c}", f'r."{column}"').replace("{v}", f'n."{column}"')
-
-
-def normalise_select(kind: SourceKind, source: str) -> str:
-    """SELECT of the normalised values (n) beside the raw text (r) of every stored column."""
-    values = ",\n        ".join(
-        f'{_fill(c.type.normalise, c.name)} AS "{c.name}"' for c in kind.stored_columns
+def _in_layers(template: str, column: str) -> str:
+    """A column template inside the layered SELECT of checked_select: each form is a column of its own."""
+    return (
+        template.replace("{c}", f'n."_r_{column}"').replace("{f}", f'n."_f_{column}"')
+        .replace("{p}", f'n."_p_{column}"').replace("{v}", f'n."{column}"')
     )
-    return f"SELECT r.source_row, {values}\n    FROM {source} r CROSS JOIN _lookups lk"
+
+
+def _in_quarantine(template: str, column: str) -> str:
+    """A reason template over `r` (the raw row, _incoming) and `n` (the checked row)."""
+    if "{p}" in template:
+        raise ValueError(f"a reason may quote the cell ({{c}}) or its value ({{v}}), not {{p}}: {template}")
+    return (
+        template.replace("{c}", f'r."{column}"').replace("{f}", f'nfkc(r."{column}")')
+        .replace("{v}", f'n."{column}"')
+    )
+
+
+def checked_select(kind: SourceKind, source: str, *, fold: bool, extra: str = "", row_rules: bool = False) -> str:
+    """SELECT of source_row, every stored column's normalised value, `extra` and the column checks' flags;
+    with `row_rules`, also the row rules' flags (over the duplicates `_duplicates d` too), for kinds whose row
+    rules have no window (see Violations.one_pass).
+
+    Layered so that each form of a cell is computed once, as a column: the raw text `_r_<col>`, folded
+    `_f_<col>` (NFKC, only when `fold`: a file already in NFKC, nearly every file, is not run through it),
+    prepared `_p_<col>` (see PREPARED), then the value `<col>`; the checks read those columns. (Macros are
+    inlined, so a macro naming its argument three times computes it three times: this measured 3x slower.)
+    """
+    stored = kind.stored_columns
+    folded = ", ".join(
+        f'r."{c.name}" AS "_r_{c.name}", {"nfkc(" if fold else "("}r."{c.name}") AS "_f_{c.name}"' for c in stored
+    )
+    prepared = ", ".join(f'{_in_layers(PREPARED[c.type.prepare], c.name)} AS "_p_{c.name}"' for c in stored)
+    values = ", ".join(f'{_in_layers(c.type.normalise, c.name)} AS "{c.name}"' for c in stored)
+    names = ", ".join(f'n."{c.name}"' for c in stored)
+    rules = violation_sql(kind)
+    flags = rules.column_flags + (f", d.first_row, {rules.row_flags}" if row_rules else "")
+    duplicates = "LEFT JOIN _duplicates d ON d.source_row = n.source_row" if row_rules else ""
+    return f"""
+        SELECT n.source_row, {names}, {extra + ", " if extra else ""}{flags}
+        FROM (
+            SELECT n.*, {values}
+            FROM (SELECT n.*, {prepared} FROM (SELECT source_row, {folded} FROM {source} r) n) n
+            CROSS JOIN _lookups lk
+        ) n CROSS JOIN _lookups lk {duplicates}"""
 
 
 @dataclass(frozen=True)
 class Violations:
     """SQL for the first rule each row breaks, in column order (see violation_sql)."""
 
-    column_flags: str  # `(cond) AS _broke_<i>, …` of the column checks, over r, n and the look-ups lk
-    row_flags: str  # the same for the row rules (duplicates, rules across columns), over r and n, no lk
+    column_flags: str  # `(cond) AS _broke_<i>, …` of the column checks, inside checked_select
+    row_flags: str  # the same for the row rules, over `n` (checked_select's output), `d` (_duplicates), `r`
     flag_names: str  # every `_broke_<i>`, comma-separated
     rule: str  # the index of the first broken rule, over the flags (NULL: the row is good)
     column: str  # the bad column, from `bad_rule`
-    reason: str  # the reason, from `bad_rule`, over r and n
+    reason: str  # the reason, from `bad_rule`, over r (raw row), n (checked row) and d (_duplicates)
+    row_rules_read_raw: bool  # whether row_flags name `r` (then _incoming must be joined)
+    #: whether the row rules can be evaluated in checked_select itself (no window, no raw cells): one pass
+    one_pass: bool
 
 
 def violation_sql(kind: SourceKind) -> Violations:
-    """The rules of a kind as SQL over `r` (raw text) joined with `n` (normalised) on source_row.
+    """The rules of a kind as SQL: first the column checks (in checked_select, with the look-up maps `lk`),
+    then the row rules, over checked_select's output `n`, without `lk` (a window materialises every column it
+    carries: carrying the large maps made it 10-20x slower at scale 20).
 
-    Each rule is evaluated once over whole columns, as a boolean column `_broke_<i>`, in two steps: the column
-    checks with the look-up maps `lk`, then the row rules with their window functions *without* `lk`. (A
-    window materialises every column it carries, and a CASE evaluates each branch on a selection of rows:
-    either copies the large look-up maps row by row — measured 10-20x slower at scale 20.) The first broken
-    rule's index then picks the column and the reason; a CASE only evaluates the branch a row takes, so a
-    good row pays nothing for the reason texts.
+    Each rule is a boolean column `_broke_<i>`, evaluated once over whole columns. The first broken rule's index
+    picks the column and the reason; a CASE only evaluates the branch a row takes, so a good row pays nothing
+    for the reason texts, which are built only for the quarantined rows.
     """
     column_whens: list[tuple[str, str, str]] = []
     for c in kind.stored_columns:
         if c.required:
-            column_whens.append((f'r."{c.name}" IS NULL OR trim(r."{c.name}") = \'\'', c.name, "'missing value'"))
+            column_whens.append(
+                (f'n."_r_{c.name}" IS NULL OR trim(n."_r_{c.name}") = \'\'', c.name, "'missing value'")
+            )
         for check in c.type.checks:
             # a check only judges a value that is there; emptiness is the required rule's job
             column_whens.append(
-                (f'r."{c.name}" IS NOT NULL AND ({_fill(check.bad, c.name)})', c.name, _fill(check.reason, c.name))
+                (f'n."_r_{c.name}" IS NOT NULL AND ({_in_layers(check.bad, c.name)})', c.name,
+                 _in_quarantine(check.reason, c.name))
             )
-    # an exact duplicate (every cell as written) of an earlier row of the same file
-    same_row = ", ".join(f'r."{c.name}"' for c in kind.stored_columns)
-    row_whens = [
-        (
-            f"row_number() OVER (PARTITION BY {same_row} ORDER BY r.source_row) > 1",
-            "*",
-            f"'exact duplicate of row ' || min(r.source_row) OVER (PARTITION BY {same_row})",
-        )
-    ]
+    # an exact duplicate (every cell as written) of an earlier row of the same file: see duplicates_sql
+    row_whens = [("d.first_row IS NOT NULL", "*", "'exact duplicate of row ' || d.first_row")]
     for rule in kind.row_rules:
         row_whens.append((_row_rule(rule.bad), rule.column, _row_rule(rule.reason)))
     whens = column_whens + row_whens
@@ -306,7 +362,23 @@ def violation_sql(kind: SourceKind) -> Violations:
         rule="CASE " + " ".join(f"WHEN _broke_{i} THEN {i}" for i, _ in numbered) + " END",
         column="[" + ", ".join(f"'{col}'" for _, col, _ in whens) + "][bad_rule]",
         reason="CASE bad_rule " + " ".join(f"WHEN {i} THEN {reason}" for i, (_, _, reason) in numbered) + " END",
+        row_rules_read_raw=any("{raw:" in rule.bad for rule in kind.row_rules),
+        one_pass=not any("{raw:" in rule.bad or re.search(r"\bOVER\b", rule.bad) for rule in kind.row_rules),
     )
+
+
+def duplicates_sql(kind: SourceKind, source: str) -> str:
+    """SELECT source_row, first_row of every row that repeats an earlier row of `source` cell for cell.
+
+    Only rows whose hash of all cells occurs more than once are compared cell by cell, so a file without
+    duplicates costs one hash aggregate instead of a window over every column."""
+    cells = ", ".join(f'"{c.name}"' for c in kind.stored_columns)
+    return f"""
+        SELECT source_row, first_row FROM (
+            SELECT source_row, min(source_row) OVER (PARTITION BY {cells}) AS first_row FROM {source}
+            WHERE hash({cells}) IN (SELECT h FROM (SELECT hash({cells}) AS h FROM {source}) GROUP BY h
+                                    HAVING count(*) > 1)
+        ) WHERE source_row > first_row"""
 
 
 def _row_rule(sql: str) -> str:

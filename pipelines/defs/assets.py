@@ -87,8 +87,9 @@ def _raw_asset(kind_name: str) -> dg.AssetsDefinition:
     def _asset(context: dg.AssetExecutionContext, portal: PortalResource) -> dg.MaterializeResult:
         with portal.connect() as con:
             prepare_lookups(con)
-            # files already in the published warehouse under the same content and rules are not re-read
-            reports = load_kind(con, kind, portal.landing, load_key(), previous=portal.published)
+            # the build started as a copy of the publication: files it holds under the same content and rules
+            # keep their rows and are not read again
+            reports = load_kind(con, kind, portal.landing, load_key())
         for report in reports:
             (context.log.info if report.status == "loaded" else context.log.warning)(report.line())
         loaded = [r for r in reports if r.status == "loaded"]

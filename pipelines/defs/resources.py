@@ -5,7 +5,8 @@ manager. Paths default to PORTAL_LANDING / PORTAL_WAREHOUSE (sources/settings.py
 
 Every run (launched by `portal build`, the sensor, the schedule or the UI alike) takes the build lock when
 this resource is set up, before its first step, and writes into its own new file
-`.<warehouse>.builds/<run id>.duckdb`; `published_warehouse` renames that file into place
+`.<warehouse>.builds/<run id>.duckdb`, which starts as a copy of the publication (so unchanged source files
+are not loaded again); `published_warehouse` renames that file into place
 (warehouse/publication.py). A run that finds the lock held fails at once with a one-line reason.
 """
 
@@ -79,6 +80,8 @@ class PortalResource(dg.ConfigurableResource):
                 context.log.info(f"removed {len(removed)} file(s) left by earlier builds: "
                                  + ", ".join(p.name for p in removed))
             self._landing_stat = landing_stat(self.landing)
+            if publication.start_build(self.published, self.build):
+                context.log.info(f"build {self.build.name} started as a copy of {self.published}")
             yield self
 
     @contextmanager
