@@ -37,7 +37,8 @@ unlinked as (
 -- An enterprise's ranking depends only on where it is (province, city) and the major and year: it is the
 -- ranking of its place. So each place wanted is ranked once, and enterprises take their place's top 5.
 -- An enterprise wanting a major in one year in several places has its places' lists ranked together
--- (the top 5 of the union are among the places' top 5s).
+-- (the top 5 of the union are among the places' top 5s; a university on two of its lists with equal keys
+-- is a tie, broken arbitrarily as before).
 places as (
     select province_name, city_name, major_code, year from unlinked group by all
 ),
