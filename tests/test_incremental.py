@@ -196,3 +196,12 @@ def test_one_asset_run_from_the_ui_builds_on_the_publication(landing):
     with duckdb.connect(str(publication.build_file(landing.warehouse, result.run_id)), read_only=True) as con:
         rebuilt = con.execute(query).fetchall()
     assert rebuilt and rebuilt == landing.rows(query)
+
+
+def test_a_damaged_publication_is_built_over_from_the_files(landing):
+    """A build starts as a copy of the publication; one DuckDB cannot open must not stop every later build."""
+    landing.warehouse.parent.mkdir(parents=True)
+    landing.warehouse.write_bytes(b"not a DuckDB database, e.g. cut short by a failing disk" * 100)
+    landing.build()
+    assert {change for change, *_ in landing.log().values()} == {"new"}
+    assert landing.rows("SELECT count(*) FROM raw.placements") == [(2,)]

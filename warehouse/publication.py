@@ -28,6 +28,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import duckdb
+
 from warehouse import connection
 
 
@@ -47,18 +49,25 @@ def build_file(published: Path, build_id: str) -> Path:
     return builds_dir(published) / f"{build_id}.duckdb"
 
 
-def start_build(published: Path, build: Path) -> bool:
+def start_build(published: Path, build: Path) -> str | None:
     """Start a build's database as a copy of the publication, so that what the landing folder still holds
-    unchanged stays where it is (sources/loading.py) and a run of only some assets finds the rest; a first
-    build starts empty. The copy is made by the kernel (copy_file_range), about 1 s per GB. Returns whether
-    there was a publication to copy."""
+    unchanged stays where it is (sources/loading.py) and a run of only some assets finds the rest. The copy is
+    made by the kernel (copy_file_range), about 1 s per GB. A first build starts empty, and so does a build
+    whose publication DuckDB cannot open (damaged, or written by another storage version): everything is then
+    read afresh rather than every build failing. Returns why the build starts empty, or None after a copy."""
     build.parent.mkdir(parents=True, exist_ok=True)
     if not published.is_file():
-        return False
+        return f"no publication at {published} yet"
     partial = build.with_name(build.name + ".copying")
     shutil.copyfile(published, partial)
+    try:
+        duckdb.connect(str(partial)).close()  # opening reads the header and the catalog: a damaged file fails here
+    except duckdb.Error as err:
+        partial.unlink()
+        partial.with_name(partial.name + ".wal").unlink(missing_ok=True)
+        return f"the publication {published} cannot be opened ({str(err).splitlines()[0]})"
     os.replace(partial, build)
-    return True
+    return None
 
 
 def previous_path(published: Path) -> Path:

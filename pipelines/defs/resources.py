@@ -80,8 +80,9 @@ class PortalResource(dg.ConfigurableResource):
                 context.log.info(f"removed {len(removed)} file(s) left by earlier builds: "
                                  + ", ".join(p.name for p in removed))
             self._landing_stat = landing_stat(self.landing)
-            if publication.start_build(self.published, self.build):
-                context.log.info(f"build {self.build.name} started as a copy of {self.published}")
+            empty = publication.start_build(self.published, self.build)
+            context.log.info(f"build {self.build.name} starts empty: {empty}; every file is read" if empty
+                             else f"build {self.build.name} started as a copy of {self.published}")
             yield self
 
     @contextmanager
