@@ -25,6 +25,7 @@ import datetime as dt
 import hashlib
 import hmac
 import re
+import unicodedata
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -140,7 +141,8 @@ def loader_fingerprint(con: duckdb.DuckDBPyConnection, kind: SourceKind, key: by
     digest = hashlib.sha256()
     for path in LOADER_CODE:
         digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
-    digest.update(f"duckdb {duckdb.__version__} pyarrow {pyarrow.__version__}\0".encode())
+    digest.update(f"duckdb {duckdb.__version__} pyarrow {pyarrow.__version__} "
+                  f"unicode {unicodedata.unidata_version}\0".encode())
     for table in REFERENCE_TABLES:  # as loaded, so the landing folder's university supplement counts
         [(table_hash,)] = con.execute(
             f"SELECT sha256(coalesce(string_agg(t::VARCHAR, chr(10) ORDER BY t::VARCHAR), '')) "

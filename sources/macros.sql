@@ -32,20 +32,23 @@ CREATE OR REPLACE TEMP MACRO norm_number_text(x) AS
     nullif(regexp_replace(x, '[\s,，人名个]|元/月|元', '', 'g'), '');
 
 -- dates (from a code): ISO, slashes, dots, compact, Chinese, or an Excel serial day number (days since
--- 1899-12-30). The plain cast takes ISO, slashes and dots (after the dots become dashes), with or without a
--- time; the compact and serial forms are cut up; only the rest pays for strptime.
+-- 1899-12-30). A plain year-month-day with one kind of separator is cast (a cast alone would take far more:
+-- five-digit years, 'infinity', mixed separators); the compact and serial forms are cut up; only the rest
+-- pays for strptime. A time may follow after a T (as XLSX date-times are read), not after a space, which the
+-- code form has removed.
 CREATE OR REPLACE TEMP MACRO date_of(code) AS
     CASE
         WHEN length(code) IN (5, 8) AND regexp_matches(code, '^[0-9]+$') THEN
             CASE WHEN length(code) = 5 THEN (DATE '1899-12-30' + CAST(code AS INTEGER))::DATE
                  ELSE try_cast(substr(code, 1, 4) || '-' || substr(code, 5, 2) || '-' || substr(code, 7, 2) AS DATE)
             END
-        ELSE coalesce(
-            try_cast(replace(code, '.', '-') AS DATE),
-            try_strptime(
-                regexp_replace(regexp_replace(code, '[年月]', '-', 'g'), '日', '', 'g'),
-                ['%Y-%m-%d', '%Y/%m/%d', '%Y.%m.%d', '%Y%m%d', '%Y-%m-%dT%H:%M:%S', '%Y-%m-%d %H:%M:%S']
-            )::DATE)
+        WHEN regexp_matches(code, '^[0-9]{4}(?:-[0-9]{1,2}-|/[0-9]{1,2}/|\.[0-9]{1,2}\.)[0-9]{1,2}$')
+            THEN try_cast(replace(replace(code, '.', '-'), '/', '-') AS DATE)
+        -- every format starts with the year (and DuckDB's strptime reads 'infinity' and 'epoch' as 1900-01-01)
+        WHEN regexp_matches(code, '^[0-9]{4}') THEN try_strptime(
+            regexp_replace(regexp_replace(code, '[年月]', '-', 'g'), '日', '', 'g'),
+            ['%Y-%m-%d', '%Y/%m/%d', '%Y.%m.%d', '%Y%m%d', '%Y-%m-%dT%H:%M:%S', '%Y-%m-%d %H:%M:%S']
+        )::DATE
     END;
 
 -- 是/否, yes/no, y/n, true/false, 1/0 (from a code) → boolean; anything else NULL

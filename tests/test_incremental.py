@@ -205,3 +205,30 @@ def test_a_damaged_publication_is_built_over_from_the_files(landing):
     landing.build()
     assert {change for change, *_ in landing.log().values()} == {"new"}
     assert landing.rows("SELECT count(*) FROM raw.placements") == [(2,)]
+
+
+def test_the_production_executor_builds_every_step_into_one_database(landing, tmp_path, monkeypatch):
+    """With PORTAL_EXECUTOR=multiprocess (deploy/) every step runs in its own process and sets up the resource
+    again: all steps must still write the one build database, started once from the publication, so a file
+    added between two builds reaches the published warehouse."""
+    import os
+    import subprocess
+    import sys
+
+    monkeypatch.setenv("PORTAL_EXECUTOR", "multiprocess")
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster_home"))
+    (tmp_path / "dagster_home").mkdir()
+
+    def build() -> None:
+        subprocess.run([str(Path(sys.executable).with_name("dagster")), "job", "execute", "-m", "pipelines.definitions",
+                        "-j", "build_warehouse"], env=os.environ, check=True, capture_output=True, timeout=600)
+
+    build()
+    placement_2025 = with_value(with_value(with_value(with_value(
+        GOOD_PLACEMENT, 0, 2025), 1, "20250003"), 5, "2025-07-01"), 6, "2025-08-31")
+    landing.write("placements/p2025.csv", csv_bytes(PLACEMENT_HEADER, [placement_2025], "gbk"))
+    build()
+    assert landing.rows("SELECT count(*) FROM raw.placements") == [(3,)]
+    assert landing.rows("SELECT count(*) FROM facts.placements") == [(3,)]
+    assert landing.log()["placements/p2025.csv"][0] == "new"
+    assert not list(landing.warehouse.parent.glob(".portal.builds/*"))  # nothing copied after publishing

@@ -8,7 +8,7 @@ import io
 import openpyxl
 
 from tests.conftest import csv_bytes
-from tests.test_rules import CATALOGUE_HEADER, GOOD_CATALOGUE, GOOD_SURVEY, SURVEY_HEADER
+from tests.test_rules import CATALOGUE_HEADER, GOOD_CATALOGUE, GOOD_SURVEY, SURVEY_HEADER, with_value
 
 ENGLISH_CATALOGUE_HEADER = ["year", "university_code", "university_name", "province", "city", "level", "major_code",
                             "major_name", "enrolment", "graduates"]
@@ -116,7 +116,9 @@ def test_xlsx_dates_are_read_as_dates(load_landing):
 
     from tests.test_rules import BASES_HEADER, GOOD_BASE, PLACEMENT_HEADER
 
-    row = [2024, "20240001", "10145", "080902", "JD001", dt.datetime(2024, 7, 1), dt.datetime(2024, 8, 31), "完成"]
+    # the end date with a time of day, as Excel keeps it when someone types one
+    row = [2024, "20240001", "10145", "080902", "JD001", dt.datetime(2024, 7, 1), dt.datetime(2024, 8, 31, 17, 30),
+           "完成"]
     loaded = load_landing({
         "bases": {"b.csv": csv_bytes(BASES_HEADER, [GOOD_BASE])},
         "placements": {"p.xlsx": xlsx_bytes([PLACEMENT_HEADER, row])},
@@ -159,3 +161,19 @@ def test_unclosed_quote_rejects_the_file_instead_of_swallowing_rows(load_landing
     loaded = load_landing({"catalogue": {"c.csv": text.encode()}})
     report = loaded.report("c.csv")
     assert report.status == "rejected" and "never closed" in report.message and "line 2" in report.message
+
+
+def test_a_cell_reads_the_same_whatever_else_its_file_holds(load_landing):
+    """Only files that need NFKC folding are folded, so the test for 'needs folding' and the folding must agree
+    on every character, even ones newer than Python's Unicode data (U+1CCF1: an outlined digit, Unicode 16)."""
+    odd = with_value(GOOD_CATALOGUE, 8, "\U0001CCF1\U0001CCF20")
+    full_width = with_value(with_value(GOOD_CATALOGUE, 6, "０８０９０１"), 7, "计算机科学与技术")
+    loaded = load_landing({"catalogue": {
+        "plain.csv": csv_bytes(CATALOGUE_HEADER, [odd]),
+        "with_full_width.csv": csv_bytes(CATALOGUE_HEADER, [odd, full_width]),
+    }})
+    outcomes = loaded.con.execute(
+        "SELECT file, reason FROM raw.catalogue__quarantine ORDER BY file").fetchall()
+    assert [reason for _, reason in outcomes] == [outcomes[0][1]] * 2 and len(outcomes) == 2
+    # the other file really was folded: its full-width major code loaded as 080901
+    assert loaded.con.execute("SELECT major_code FROM raw.catalogue").fetchall() == [("080901",)]

@@ -3,6 +3,10 @@ file, row, column and a reason a data clerk can act on."""
 
 from __future__ import annotations
 
+import datetime as dt
+
+import pytest
+
 from tests.conftest import csv_bytes
 
 CATALOGUE_HEADER = ["年份", "院校代码", "院校名称", "省份", "城市", "培养层次", "专业代码", "专业名称", "招生人数", "毕业生人数"]
@@ -74,6 +78,26 @@ def test_end_before_start_is_quarantined(load_landing):
         "placements": {"p.csv": csv_bytes(PLACEMENT_HEADER, [GOOD_PLACEMENT, bad])},
     })
     assert_one_quarantined(loaded, "placements", "p.csv", "end_date", "before start date")
+
+
+@pytest.mark.parametrize("end_date", ["20244-08-31", "infinity", "epoch", "-2024-08-31", "2024-08.31", "2024-13-01"])
+def test_what_only_looks_like_a_date_is_not_a_date(load_landing, end_date):
+    bad = with_value(with_value(GOOD_PLACEMENT, 1, "20240002"), 6, end_date)
+    loaded = load_landing({
+        "bases": {"b.csv": csv_bytes(BASES_HEADER, [GOOD_BASE])},
+        "placements": {"p.csv": csv_bytes(PLACEMENT_HEADER, [GOOD_PLACEMENT, bad])},
+    })
+    assert_one_quarantined(loaded, "placements", "p.csv", "end_date", "not a date")
+
+
+@pytest.mark.parametrize("written", ["2024-8-31", "2024/08/31", "2024.8.31", "20240831", "2024年8月31日", "45535"])
+def test_dates_as_people_and_excel_write_them(load_landing, written):
+    row = with_value(GOOD_PLACEMENT, 6, written)
+    loaded = load_landing({
+        "bases": {"b.csv": csv_bytes(BASES_HEADER, [GOOD_BASE])},
+        "placements": {"p.csv": csv_bytes(PLACEMENT_HEADER, [row])},
+    })
+    assert loaded.con.execute("SELECT end_date FROM raw.placements").fetchall() == [(dt.date(2024, 8, 31),)]
 
 
 def test_placement_at_unknown_base_is_quarantined(load_landing):

@@ -8,6 +8,7 @@ published file (an atomic rename, no copy) is in warehouse/publication.py.
 from __future__ import annotations
 
 import os
+import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -23,7 +24,14 @@ MACROS_SQL = (Path(sources.__file__).resolve().parent / "macros.sql").read_text(
 
 
 def _nfkc(values: pa.Array) -> pa.Array:
-    return pc.utf8_normalize(values, "NFKC")
+    """NFKC by Python's unicodedata: the same engine that decides whether a file needs folding at all
+    (sources/reading.py), so a cell folds the same whatever the rest of its file holds. (Arrow's
+    utf8_normalize follows a newer Unicode version than Python 3.11's 14.0: 167 code points would differ.)
+    Only files that need folding get here; each distinct value is folded once."""
+    distinct = pc.unique(values)
+    folded = pa.array([None if v is None else unicodedata.normalize("NFKC", v) for v in distinct.to_pylist()],
+                      pa.string())
+    return pc.take(folded, pc.index_in(values, distinct))
 
 
 #: DuckDB's memory for a build (past it, DuckDB spills to a temp folder beside the file). DuckDB's default,

@@ -70,6 +70,15 @@ def start_build(published: Path, build: Path) -> str | None:
     return None
 
 
+def published_build_id(published: Path) -> str | None:
+    """The id of the build that made the publication (audit.build), if there is one."""
+    try:
+        with connection.reader(published) as con:
+            return con.execute("SELECT build_id FROM audit.build").fetchone()[0]
+    except Exception:  # no publication yet, or one made before audit.build existed
+        return None
+
+
 def previous_path(published: Path) -> Path:
     return published.with_name(f"{published.stem}.previous{published.suffix}")
 

@@ -21,7 +21,7 @@ from sources.kinds import KINDS
 from sources.loading import load_kind
 from sources.pseudonymise import load_key
 from sources.reference_data import REFERENCE_TABLES, load_reference_table, prepare_lookups
-from warehouse import connection, models, publication, status
+from warehouse import models, publication, status
 from warehouse.privacy import LOADER_SCHEMAS, find_personal_data
 
 REFERENCE_KEYS = [dg.AssetKey(["reference", t]) for t in REFERENCE_TABLES]
@@ -173,14 +173,6 @@ def _check_records(context: dg.AssetExecutionContext) -> list[status.CheckRecord
     return found
 
 
-def _published_build_id(path) -> str | None:
-    try:
-        with connection.reader(path) as con:
-            return con.execute("SELECT build_id FROM audit.build").fetchone()[0]
-    except Exception:  # no publication yet, or one made before audit.build existed
-        return None
-
-
 def _scanned_by_check(checks: list[status.CheckRecord]) -> tuple[str, ...]:
     """The schemas this run's no_personal_data check has scanned and found clean: it runs after every loader
     (the only writers of those schemas), so they cannot have changed since. Without it (a run that left the
@@ -206,7 +198,7 @@ def published_warehouse(context: dg.AssetExecutionContext, portal: PortalResourc
     with portal.connect() as con:
         status.record_build(
             con, build_id=portal.build_id, started_at=portal.started_at, landing=portal.landing,
-            landing_stat=portal.landing_stat, previous_build_id=_published_build_id(portal.published),
+            landing_stat=portal.landing_stat, previous_build_id=publication.published_build_id(portal.published),
             checks=checks,
         )
         findings = find_personal_data(con, skip=_scanned_by_check(checks))

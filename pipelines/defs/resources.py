@@ -75,14 +75,18 @@ class PortalResource(dg.ConfigurableResource):
         with publication.build_lock(self.published, holder, self.lock_wait_seconds):
             self._build_id = run.run_id
             self._started_at = dt.datetime.now(dt.UTC)
-            removed = publication.remove_stale_builds(self.published)
+            # Set up once per step's process (the multiprocess executor runs each step in its own, and its
+            # parent once more after the run): this run's own build file is kept and, once started, not
+            # started again, nor after this run has published it.
+            removed = publication.remove_stale_builds(self.published, keep=self.build)
             if removed:
                 context.log.info(f"removed {len(removed)} file(s) left by earlier builds: "
                                  + ", ".join(p.name for p in removed))
             self._landing_stat = landing_stat(self.landing)
-            empty = publication.start_build(self.published, self.build)
-            context.log.info(f"build {self.build.name} starts empty: {empty}; every file is read" if empty
-                             else f"build {self.build.name} started as a copy of {self.published}")
+            if not self.build.exists() and publication.published_build_id(self.published) != self.build_id:
+                empty = publication.start_build(self.published, self.build)
+                context.log.info(f"build {self.build.name} starts empty: {empty}; every file is read" if empty
+                                 else f"build {self.build.name} started as a copy of {self.published}")
             yield self
 
     @contextmanager
