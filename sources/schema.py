@@ -55,7 +55,11 @@ def _quoted(c: str) -> str:
     return f"coalesce('''' || {c} || '''', 'empty')"
 
 
-_NOT_WHOLE = Check("{v} IS NULL", "'not a whole number: ' || " + _quoted("{c}"))
+# (DuckDB's cast to an integer rounds "12.5" to 13: a count with a fraction is caught by comparing the number)
+_NOT_WHOLE = Check(
+    "{v} IS NULL OR (contains({f}, '.') AND try_cast(norm_number_text({f}) AS DOUBLE) <> {v})",
+    "'not a whole number: ' || " + _quoted("{c}"),
+)
 _NEGATIVE = Check("{v} < 0", "'negative count: ' || {c}")
 
 # Free text must not carry personal data: a cell with an ID or mobile number is quarantined (and masked).

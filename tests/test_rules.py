@@ -65,6 +65,15 @@ def test_negative_count_is_quarantined(load_landing):
     assert_one_quarantined(loaded, "catalogue", "c.csv", "enrolment", "negative count: -5")
 
 
+def test_count_with_a_fraction_is_quarantined_not_rounded(load_landing):
+    bad = with_value(with_value(GOOD_CATALOGUE, 8, "12.5"), 6, "080901")
+    excel_float = with_value(with_value(GOOD_CATALOGUE, 8, "120.0"), 6, "080903")
+    loaded = load_landing({"catalogue": {"c.csv": csv_bytes(CATALOGUE_HEADER, [GOOD_CATALOGUE, bad])}})
+    assert_one_quarantined(loaded, "catalogue", "c.csv", "enrolment", "not a whole number: '12.5'")
+    loaded = load_landing({"catalogue": {"c.csv": csv_bytes(CATALOGUE_HEADER, [excel_float])}})
+    assert loaded.con.execute("SELECT enrolment FROM raw.catalogue").fetchall() == [(120,)]
+
+
 def test_non_numeric_count_is_quarantined(load_landing):
     bad = with_value(GOOD_SURVEY, 9, "若干")
     loaded = load_landing({"survey": {"s.csv": csv_bytes(SURVEY_HEADER, [GOOD_SURVEY, bad])}})
