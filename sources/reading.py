@@ -6,7 +6,9 @@ structural errors come back with line numbers. XLSX is read in Python (python-ca
 row found below any title rows. Personal columns are recognised by their header and never selected.
 
 The result, `_incoming`, has `source_row` (the row number as a spreadsheet shows it: header row 1) and one
-VARCHAR column per stored column of the kind (NULL where an optional column is absent).
+VARCHAR column per stored column of the kind (NULL where an optional column is absent). Reading is two calls:
+`prepare_file` (Python only: decoding, checks, the header, XLSX cells; sources/loading.py runs it one file
+ahead in a thread) and `read_prepared` (DuckDB).
 """
 
 from __future__ import annotations
@@ -108,11 +110,6 @@ def read_prepared(con: duckdb.DuckDBPyConnection, prepared: PreparedFile) -> Rea
         return _read_csv(con, prepared)
     finally:
         prepared.cleanup()
-
-
-def read_into_incoming(con: duckdb.DuckDBPyConnection, path: Path, kind: SourceKind, shown_name: str) -> ReadResult:
-    """Read `path` into the temp table `_incoming`. Raises FileRejected for a file that cannot load."""
-    return read_prepared(con, prepare_file(path, kind, shown_name))
 
 
 # --- headers ---------------------------------------------------------------------------------------
