@@ -25,6 +25,14 @@ def with_value(row: list, index: int, value: object) -> list:
     return changed
 
 
+def load_placements(load_landing, rows: list[list]):
+    """A landing folder of one valid base and a placement file `p.csv` with these rows."""
+    return load_landing({
+        "bases": {"b.csv": csv_bytes(BASES_HEADER, [GOOD_BASE])},
+        "placements": {"p.csv": csv_bytes(PLACEMENT_HEADER, rows)},
+    })
+
+
 def assert_one_quarantined(loaded, kind: str, file: str, column: str, reason_part: str) -> None:
     report = loaded.report(file)
     assert (report.rows_read, report.rows_loaded, report.rows_quarantined) == (2, 1, 1)
@@ -82,39 +90,27 @@ def test_non_numeric_count_is_quarantined(load_landing):
 
 def test_end_before_start_is_quarantined(load_landing):
     bad = with_value(with_value(GOOD_PLACEMENT, 1, "20240002"), 6, "2024-06-30")
-    loaded = load_landing({
-        "bases": {"b.csv": csv_bytes(BASES_HEADER, [GOOD_BASE])},
-        "placements": {"p.csv": csv_bytes(PLACEMENT_HEADER, [GOOD_PLACEMENT, bad])},
-    })
+    loaded = load_placements(load_landing, [GOOD_PLACEMENT, bad])
     assert_one_quarantined(loaded, "placements", "p.csv", "end_date", "before start date")
 
 
 @pytest.mark.parametrize("end_date", ["20244-08-31", "infinity", "epoch", "-2024-08-31", "2024-08.31", "2024-13-01"])
 def test_what_only_looks_like_a_date_is_not_a_date(load_landing, end_date):
     bad = with_value(with_value(GOOD_PLACEMENT, 1, "20240002"), 6, end_date)
-    loaded = load_landing({
-        "bases": {"b.csv": csv_bytes(BASES_HEADER, [GOOD_BASE])},
-        "placements": {"p.csv": csv_bytes(PLACEMENT_HEADER, [GOOD_PLACEMENT, bad])},
-    })
+    loaded = load_placements(load_landing, [GOOD_PLACEMENT, bad])
     assert_one_quarantined(loaded, "placements", "p.csv", "end_date", "not a date")
 
 
 @pytest.mark.parametrize("written", ["2024-8-31", "2024/08/31", "2024.8.31", "20240831", "2024年8月31日", "45535"])
 def test_dates_as_people_and_excel_write_them(load_landing, written):
     row = with_value(GOOD_PLACEMENT, 6, written)
-    loaded = load_landing({
-        "bases": {"b.csv": csv_bytes(BASES_HEADER, [GOOD_BASE])},
-        "placements": {"p.csv": csv_bytes(PLACEMENT_HEADER, [row])},
-    })
+    loaded = load_placements(load_landing, [row])
     assert loaded.con.execute("SELECT end_date FROM raw.placements").fetchall() == [(dt.date(2024, 8, 31),)]
 
 
 def test_placement_at_unknown_base_is_quarantined(load_landing):
     bad = with_value(with_value(GOOD_PLACEMENT, 1, "20240002"), 4, "JD404")
-    loaded = load_landing({
-        "bases": {"b.csv": csv_bytes(BASES_HEADER, [GOOD_BASE])},
-        "placements": {"p.csv": csv_bytes(PLACEMENT_HEADER, [GOOD_PLACEMENT, bad])},
-    })
+    loaded = load_placements(load_landing, [GOOD_PLACEMENT, bad])
     assert_one_quarantined(loaded, "placements", "p.csv", "base_id", "unknown base JD404")
 
 
@@ -193,17 +189,11 @@ def test_personal_numbers_in_free_text_are_quarantined_and_masked(load_landing):
 def test_student_numbers_that_lost_leading_zeros_are_the_same_student(load_landing):
     rows = [with_value(GOOD_PLACEMENT, 1, "00123"),
             with_value(with_value(with_value(GOOD_PLACEMENT, 1, "123"), 5, "2024-09-01"), 6, "2024-10-31")]
-    loaded = load_landing({
-        "bases": {"b.csv": csv_bytes(BASES_HEADER, [GOOD_BASE])},
-        "placements": {"p.csv": csv_bytes(PLACEMENT_HEADER, rows)},
-    })
+    loaded = load_placements(load_landing, rows)
     assert loaded.rows("SELECT count(DISTINCT student_key), count(*) FROM raw.placements") == [(1, 2)]
 
 
 def test_placement_year_must_be_the_start_dates_year(load_landing):
     bad = with_value(with_value(GOOD_PLACEMENT, 1, "20240002"), 0, 2023)
-    loaded = load_landing({
-        "bases": {"b.csv": csv_bytes(BASES_HEADER, [GOOD_BASE])},
-        "placements": {"p.csv": csv_bytes(PLACEMENT_HEADER, [GOOD_PLACEMENT, bad])},
-    })
+    loaded = load_placements(load_landing, [GOOD_PLACEMENT, bad])
     assert_one_quarantined(loaded, "placements", "p.csv", "year", "is not the year of the start date")
