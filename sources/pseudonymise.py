@@ -27,6 +27,10 @@ ID_NUMBER = (
     r"([^0-9A-Za-z]|$)"
 )
 MOBILE = r"(^|[^0-9A-Za-z])1[3-9][0-9]{9}([^0-9A-Za-z]|$)"
+#: either pattern, as one regular expression (one pass over a value instead of one per pattern)
+ANY_PERSONAL = f"(?:{ID_NUMBER})|(?:{MOBILE})"
+#: the shortest value that can hold a match (a mobile number: 11 digits), a cheap test before the patterns
+SHORTEST_PERSONAL = 11
 MASK = "〔已删除 removed〕"
 
 
@@ -37,9 +41,8 @@ def personal_data_macros_sql() -> str:
     """
     once = f"regexp_replace(regexp_replace(x, '{ID_NUMBER}', '\\1{MASK}\\2', 'g'), '{MOBILE}', '\\1{MASK}\\2', 'g')"
     return (
-        # both patterns in one pass; a value of fewer than 11 characters cannot hold either (the cheap test first)
-        f"CREATE OR REPLACE TEMP MACRO has_personal_value(x) AS "
-        f"CASE WHEN length(x) >= 11 THEN regexp_matches(x, '(?:{ID_NUMBER})|(?:{MOBILE})') WHEN x IS NOT NULL THEN false END;\n"
+        f"CREATE OR REPLACE TEMP MACRO has_personal_value(x) AS CASE WHEN length(x) >= {SHORTEST_PERSONAL} "
+        f"THEN regexp_matches(x, '{ANY_PERSONAL}') WHEN x IS NOT NULL THEN false END;\n"
         f"CREATE OR REPLACE TEMP MACRO mask_personal_once(x) AS {once};\n"
         "CREATE OR REPLACE TEMP MACRO mask_personal(x) AS mask_personal_once(mask_personal_once(x));\n"
     )

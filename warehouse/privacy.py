@@ -14,16 +14,13 @@ from __future__ import annotations
 
 import duckdb
 
-from sources.pseudonymise import ID_NUMBER, MOBILE
+from sources.pseudonymise import ANY_PERSONAL, ID_NUMBER, MOBILE, SHORTEST_PERSONAL
 
 PERSONAL_COLUMN_NAMES = ("student_name", "id_number", "phone", "student_id", "姓名", "身份证号", "手机号", "学号")
 #: the schemas only the source loaders write (sources/loading.py, sources/reference_data.py)
 LOADER_SCHEMAS = ("reference", "raw")
-#: what the patterns look for, and the shortest value that can hold it (a mobile number: 11 digits)
+#: what the patterns look for (the findings name it)
 PATTERNS = (("an ID number", ID_NUMBER), ("a mobile number", MOBILE))
-SHORTEST_MATCH = 11
-#: either pattern, as one regular expression: one pass over each value instead of one per pattern
-ANY_PATTERN = "|".join(f"(?:{pattern})" for _, pattern in PATTERNS)
 _SYSTEM_SCHEMAS = ("information_schema", "pg_catalog")
 
 
@@ -59,10 +56,10 @@ def find_personal_data(con: duckdb.DuckDBPyConnection, *, only: tuple[str, ...] 
         # regular expression only on the values that pass it
         counts = con.execute(
             "SELECT " + ", ".join(
-                f"count_if(length({_text(c)}) >= {SHORTEST_MATCH} AND regexp_matches({_text(c)}, $pattern))"
+                f"count_if(length({_text(c)}) >= {SHORTEST_PERSONAL} AND regexp_matches({_text(c)}, $pattern))"
                 for c in names
             ) + f" FROM {schema}.\"{table}\"",
-            {"pattern": ANY_PATTERN},
+            {"pattern": ANY_PERSONAL},
         ).fetchone()
         for column, hits in zip(names, counts, strict=True):
             if not hits:
