@@ -8,13 +8,18 @@ A build is scanned once, in two halves that together cover every table: the `no_
 what the loaders wrote (LOADER_SCHEMAS) once they have all run, and the publication step scans everything
 else (the models and the build record), see pipelines/defs. Each table is read in one query, all its text
 columns at once, and a value is matched against the patterns only when it is long enough to hold a match.
+A build reads only what changed since the publication it started from was scanned (warehouse/state.py,
+scan_plan): the rows of the files loaded this build, the years a delta touched, the tables built again.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import duckdb
 
 from sources.pseudonymise import ANY_PERSONAL, ID_NUMBER, MOBILE, SHORTEST_PERSONAL
+from warehouse import state
 
 PERSONAL_COLUMN_NAMES = ("student_name", "id_number", "phone", "student_id", "姓名", "身份证号", "手机号", "学号")
 #: the schemas only the source loaders write (sources/loading.py, sources/reference_data.py)
@@ -24,17 +29,24 @@ PATTERNS = (("an ID number", ID_NUMBER), ("a mobile number", MOBILE))
 _SYSTEM_SCHEMAS = ("information_schema", "pg_catalog")
 
 
+def scanner_fingerprint() -> str:
+    """What a clean scan depends on: a table scanned clean by another version of this scan is read again."""
+    return state.digest("scanner", Path(__file__).read_text(encoding="utf-8"), ANY_PERSONAL, SHORTEST_PERSONAL)
+
+
 def _text(column: str) -> str:
     return f'"{column.replace(chr(34), chr(34) * 2)}"::VARCHAR'
 
 
 def find_personal_data(con: duckdb.DuckDBPyConnection, *, only: tuple[str, ...] | None = None,
-                       skip: tuple[str, ...] = ()) -> list[str]:
+                       skip: tuple[str, ...] = (), changed_only: bool = False) -> list[str]:
     """Human-readable findings; empty when the scanned tables hold no personal data.
 
     Every table of the build database is scanned (whatever its schema), or only those of the schemas in
-    `only`, minus those of the schemas in `skip`.
+    `only`, minus those of the schemas in `skip`. With `changed_only`, each table is read only as far as it
+    changed since it was last scanned clean (warehouse/state.py), and a clean result is recorded there.
     """
+    scanner = scanner_fingerprint()
     columns = con.execute(
         """SELECT schema_name, table_name, column_name, data_type FROM duckdb_columns()
            WHERE database_name = current_database() AND NOT internal
@@ -51,14 +63,22 @@ def find_personal_data(con: duckdb.DuckDBPyConnection, *, only: tuple[str, ...] 
     for schema, table, column, data_type in columns:
         if data_type in ("VARCHAR", "JSON"):
             text_columns.setdefault((schema, table), []).append(column)
+    scanned = []
     for (schema, table), names in text_columns.items():
+        where = ""
+        if changed_only:
+            plan = state.scan_plan(con, f"{schema}.{table}", scanner)
+            if plan is None:
+                continue
+            where = f" WHERE {plan[1]}" if plan[0] == "rows" else ""
+            scanned.append(f"{schema}.{table}")
         # length() first: most columns (codes, names) are shorter than any match, and DuckDB evaluates the
         # regular expression only on the values that pass it
         counts = con.execute(
             "SELECT " + ", ".join(
                 f"count_if(length({_text(c)}) >= {SHORTEST_PERSONAL} AND regexp_matches({_text(c)}, $pattern))"
                 for c in names
-            ) + f" FROM {schema}.\"{table}\"",
+            ) + f" FROM {schema}.\"{table}\"{where}",
             {"pattern": ANY_PERSONAL},
         ).fetchone()
         for column, hits in zip(names, counts, strict=True):
@@ -71,4 +91,6 @@ def find_personal_data(con: duckdb.DuckDBPyConnection, *, only: tuple[str, ...] 
                 ).fetchone()[0]
                 if found:
                     findings.append(f"{schema}.{table}.{column}: {found} value(s) shaped like {label}")
+    if changed_only and not findings:
+        state.record_scanned(con, scanned, scanner)
     return findings

@@ -21,7 +21,7 @@ from sources.kinds import KINDS
 from sources.loading import load_kind
 from sources.pseudonymise import load_key
 from sources.reference_data import REFERENCE_TABLES, load_reference_table, prepare_lookups
-from warehouse import models, publication, status
+from warehouse import models, publication, state, status
 from warehouse.privacy import LOADER_SCHEMAS, find_personal_data
 
 REFERENCE_KEYS = [dg.AssetKey(["reference", t]) for t in REFERENCE_TABLES]
@@ -89,7 +89,10 @@ def _raw_asset(kind_name: str) -> dg.AssetsDefinition:
             prepare_lookups(con)
             # the build started as a copy of the publication: files it holds under the same content and rules
             # keep their rows and are not read again
+            before = state.loaded_files(con, kind.name)
             reports = load_kind(con, kind, portal.landing, load_key())
+            # which files' rows came and went: the models and the personal-data scan redo only those
+            state.record_source_delta(con, kind.name, before)
         for report in reports:
             (context.log.info if report.status == "loaded" else context.log.warning)(report.line())
         loaded = [r for r in reports if r.status == "loaded"]
@@ -135,16 +138,17 @@ MODELS = models.discover()
 def sql_models(context: dg.AssetExecutionContext, portal: PortalResource) -> Iterator[dg.MaterializeResult]:
     """Every selected SQL model, in dependency order, in ONE step over one connection: each model is an
     asset of its own in the UI (lineage, row count, preview, checks), but a step per model cost more in
-    Dagster events and connection set-up than most models take to build."""
+    Dagster events and connection set-up than most models take to build. A model whose inputs did not change
+    keeps its table; one declared incremental is updated by a delta when it can (warehouse/models.py)."""
     selected = context.selected_asset_keys
     with portal.connect() as con:
-        for model, rows, seconds in models.run_models(con, [m for m in MODELS if table_key(m.table) in selected]):
-            context.log.debug(f"{model.table}: {rows} rows in {seconds:.2f} s")
+        for done in models.run_models(con, [m for m in MODELS if table_key(m.table) in selected]):
+            context.log.debug(f"{done.model.table}: {done.how}, {done.rows} rows in {done.seconds:.2f} s")
             yield dg.MaterializeResult(
-                asset_key=table_key(model.table),
-                # the step is shared, so each model says what it took
-                metadata={"dagster/row_count": rows, "seconds": round(seconds, 3),
-                          "preview": _preview(con, model.table)},
+                asset_key=table_key(done.model.table),
+                # the step is shared, so each model says what it took, and what it did
+                metadata={"dagster/row_count": done.rows, "seconds": round(done.seconds, 3), "how": done.how,
+                          "preview": _preview(con, done.model.table)},
             )
 
 
@@ -201,7 +205,7 @@ def published_warehouse(context: dg.AssetExecutionContext, portal: PortalResourc
             landing_stat=portal.landing_stat, previous_build_id=publication.published_build_id(portal.published),
             checks=checks,
         )
-        findings = find_personal_data(con, skip=_scanned_by_check(checks))
+        findings = find_personal_data(con, skip=_scanned_by_check(checks), changed_only=True)
         summary = status.read_status(con)
     if findings:
         raise dg.Failure("Not published: personal data found in the build:\n" + "\n".join(findings))

@@ -1,5 +1,6 @@
 -- Utilisation of each internship base per year: placement rows starting that year / yearly capacity.
 -- Every year the data covers from the base's founding on has a row, so an idle base shows 0.
+-- incremental by: year
 with years as (
     select distinct year from facts.placements
 ),

@@ -3,6 +3,7 @@
 -- (Σ demand shares = Σ headcount of positions naming a major), how many majors are in shortage / surplus,
 -- and internship coverage, relevance, conversion and retention as ratios of the sums in
 -- marts.internship_by_geography. A geography-year with any projected supply is flagged.
+-- incremental by: year
 with gap as (
     select
         geography_level, geography, year,

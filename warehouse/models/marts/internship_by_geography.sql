@@ -4,6 +4,7 @@
 -- coverage = Σ placements / Σ graduates over university-majors with graduates (coverage is undefined
 -- where graduates are 0, so their placements count in neither); retention = Σ employed_in_province /
 -- Σ graduates over university-majors whose catalogue gives employed_in_province.
+-- incremental by: year
 with by_university as (
     select * from marts.internship_coverage
 ),

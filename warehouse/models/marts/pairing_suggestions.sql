@@ -3,6 +3,7 @@
 -- universities of its province offering the major, ranked by same city first, then the major's surplus
 -- (supply − demand) in the province, then the university's existing coverage of the major (lower first).
 -- Ties are broken by the university's graduates of the major (more first), then its code. Top 5 kept.
+-- incremental by: year
 with wanted as (
     select enterprise_id, province_name, city_name, year, major_code, sum(demand) as demand
     from facts.demand

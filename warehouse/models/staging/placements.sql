@@ -1,6 +1,7 @@
 -- Internship placements: one row per placement. Students appear only as student_key, the keyed pseudonym
 -- computed when the file was read. A placement (student, base, start date) sent again in a later file
 -- (a corrected resubmission, in file-name order) replaces the earlier row, so it is never counted twice.
+-- incremental by: student_key, base_id, start_date
 with source as not materialized (
     -- one 64-bit hash of the placement's identity: grouping millions of rows on it is several times
     -- cheaper than on the 64-character pseudonym
