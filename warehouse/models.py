@@ -177,8 +177,8 @@ def run_models(con: duckdb.DuckDBPyConnection, selected: Iterable[Model]) -> Ite
             con.begin()
             try:
                 if plan is not None:
-                    rows, touched = _apply_delta(con, model, *plan)
-                    how = f"delta: {plan[2]}"
+                    rows, touched = _apply_delta(con, model, plan)
+                    how = f"delta: {plan.what}"
                 else:
                     rows, touched, how = _build(con, model), None, "built"
                 content = rows <= state.CONTENT_STATE_MAX_ROWS
@@ -195,10 +195,17 @@ def run_models(con: duckdb.DuckDBPyConnection, selected: Iterable[Model]) -> Ite
         yield Built(model, rows, time.perf_counter() - started, how)
 
 
+@dataclass(frozen=True)
+class DeltaPlan:
+    touched_rows: str  # a condition selecting the rows of the touched keys
+    views: dict[str, str]  # input → a SELECT of its rows with those keys
+    what: str  # what is touched, for `how`
+
+
 def _delta_plan(con: duckdb.DuckDBPyConnection, model: Model, before: state.TableState,
-                inputs: dict[str, str | None], code: str) -> tuple[str, dict[str, str], str] | None:
-    """(the keys' SQL, {input: the view of its touched rows}, what is touched) when `model` can be brought up
-    to date by a delta from `before` to its current `inputs`; None when it must be built whole."""
+                inputs: dict[str, str | None], code: str) -> DeltaPlan | None:
+    """How `model` can be brought up to date by a delta from `before` to its current `inputs`; None when it
+    must be built whole."""
     columns = model.incremental_by
     if not columns or before.code != code:
         return None
@@ -214,8 +221,7 @@ def _delta_plan(con: duckdb.DuckDBPyConnection, model: Model, before: state.Tabl
         held = [r[0] for r in con.execute(f"SELECT DISTINCT year FROM {model.table}").fetchall()]
         if len(years) > DELTA_AT_MOST * max(len(held), 1):
             return None
-        # a list of constants, not a subquery: DuckDB then skips the other years' row groups outright
-        keys = ", ".join(str(int(y)) for y in years) or "NULL"
+        keys = state.sql_constants(years)
         key = "year"
         what = "year " + ", ".join(map(str, years))
     else:
@@ -243,15 +249,14 @@ def _delta_plan(con: duckdb.DuckDBPyConnection, model: Model, before: state.Tabl
             views[u] = f"SELECT * FROM {u} WHERE {key} IN ({keys})"
         elif u in changed:
             return None  # a changed input whose rows cannot be narrowed to the keys
-    return f"{key} IN ({keys})", views, what
+    return DeltaPlan(f"{key} IN ({keys})", views, what)
 
 
-def _apply_delta(con: duckdb.DuckDBPyConnection, model: Model, touched_rows: str,
-                 views: dict[str, str], what: str) -> tuple[int, list[int] | None]:
+def _apply_delta(con: duckdb.DuckDBPyConnection, model: Model, plan: DeltaPlan) -> tuple[int, list[int] | None]:
     """Replace the model's rows of the touched keys; returns its row count and the years it touched (None if it
     has no year)."""
-    sql = model.sql
-    for u, view in views.items():
+    sql, touched_rows = model.sql, plan.touched_rows
+    for u, view in plan.views.items():
         name = "_delta_in_" + u.replace(".", "_")
         con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS {view}")
         sql = re.sub(rf"\b{re.escape(u)}\b", name, sql)
@@ -263,7 +268,7 @@ def _apply_delta(con: duckdb.DuckDBPyConnection, model: Model, touched_rows: str
                                            "UNION SELECT DISTINCT year FROM _delta_rows").fetchall()}
     con.execute(f"DELETE FROM {model.table} WHERE {touched_rows}")
     con.execute(f"INSERT INTO {model.table} BY NAME SELECT * FROM _delta_rows")
-    for u in views:
+    for u in plan.views:
         con.execute(f"DROP VIEW IF EXISTS _delta_in_{u.replace('.', '_')}")
     con.execute("DROP TABLE _delta_rows")
     return _rows(con, model), sorted(y for y in years if y is not None) if has_year else None

@@ -46,7 +46,9 @@ def find_personal_data(con: duckdb.DuckDBPyConnection, *, only: tuple[str, ...] 
     `only`, minus those of the schemas in `skip`. With `changed_only`, each table is read only as far as it
     changed since it was last scanned clean (warehouse/state.py), and a clean result is recorded there.
     """
-    scanner = scanner_fingerprint()
+    if changed_only:
+        scanner = scanner_fingerprint()
+        state.ensure(con)
     columns = con.execute(
         """SELECT schema_name, table_name, column_name, data_type FROM duckdb_columns()
            WHERE database_name = current_database() AND NOT internal
@@ -63,15 +65,16 @@ def find_personal_data(con: duckdb.DuckDBPyConnection, *, only: tuple[str, ...] 
     for schema, table, column, data_type in columns:
         if data_type in ("VARCHAR", "JSON"):
             text_columns.setdefault((schema, table), []).append(column)
-    scanned = []
+    scanned: dict[str, str] = {}  # table → the state it is scanned at (tracked tables only)
     for (schema, table), names in text_columns.items():
         where = ""
         if changed_only:
             plan = state.scan_plan(con, f"{schema}.{table}", scanner)
             if plan is None:
                 continue
-            where = f" WHERE {plan[1]}" if plan[0] == "rows" else ""
-            scanned.append(f"{schema}.{table}")
+            where = f" WHERE {plan.where}" if plan.where else ""
+            if plan.state is not None:
+                scanned[f"{schema}.{table}"] = plan.state
         # length() first: most columns (codes, names) are shorter than any match, and DuckDB evaluates the
         # regular expression only on the values that pass it
         counts = con.execute(

@@ -47,6 +47,8 @@ CREATE TABLE IF NOT EXISTS {SCHEMA}.scan_state (
 
 
 def ensure(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the record tables if this database has none yet: once per step that reads or writes them (the
+    model runner, a loader's delta, the personal-data scan), not per look-up."""
     con.execute(_DDL)
 
 
@@ -134,7 +136,6 @@ class Delta:
 
 
 def stored_state(con: duckdb.DuckDBPyConnection, table: str) -> TableState | None:
-    ensure(con)
     row = con.execute(f"SELECT state, recipe, code, inputs FROM {SCHEMA}.table_state WHERE table_name = ?",
                       [table]).fetchone()
     return None if row is None else TableState(row[0], row[1], row[2], json.loads(row[3]))
@@ -146,7 +147,6 @@ def record_state(con: duckdb.DuckDBPyConnection, table: str, built: TableState, 
 
 
 def delta(con: duckdb.DuckDBPyConnection, table: str) -> Delta | None:
-    ensure(con)
     row = con.execute(f"SELECT from_state, to_state, years, gone_files, new_files FROM {SCHEMA}.table_delta "
                       "WHERE table_name = ?", [table]).fetchone()
     return None if row is None else Delta(*row)
@@ -170,45 +170,44 @@ def current_state(con: duckdb.DuckDBPyConnection, table: str) -> str | None:
 
 
 # --- the personal-data scan's records ---------------------------------------------------------------
-def scan_plan(con: duckdb.DuckDBPyConnection, table: str, scanner: str) -> tuple[str, str | None] | None:
+@dataclass(frozen=True)
+class ScanPlan:
+    state: str | None  # the table's state now, recorded once it is scanned clean; None: not tracked
+    where: str | None  # a condition selecting just the rows a delta touched; None: the whole table
+
+
+def scan_plan(con: duckdb.DuckDBPyConnection, table: str, scanner: str) -> ScanPlan | None:
     """How much of `table` the personal-data scan must read: None when nothing changed since it was last
-    scanned clean by this same scanner; ('all', None); or ('rows', a WHERE condition) for just the rows a
-    delta touched."""
-    ensure(con)
+    scanned clean by this same scanner, else the whole table or just the rows a delta touched."""
     base = table.split("__")[0] if table.startswith("raw.") else table
     # the build records and file logs are small and written anew by every build: always read whole
     now = None if table.startswith(("audit.", f"{SCHEMA}.")) or table.endswith("__files") else current_state(con, base)
     if now is None:
-        return ("all", None)
+        return ScanPlan(None, None)
     row = con.execute(f"SELECT state, scanner FROM {SCHEMA}.scan_state WHERE table_name = ?", [table]).fetchone()
     if row is None or row[1] != scanner:
-        return ("all", None)
+        return ScanPlan(now, None)
     if row[0] == now:
         return None
     change = delta(con, base)
     if change is None or change.from_state != row[0] or change.to_state != now:
-        return ("all", None)
+        return ScanPlan(now, None)
     if change.new_files is not None:
         column = "file" if table.endswith("__quarantine") else "source_file"
-        if not has_column(con, table, column):
-            return ("all", None)
-        return ("rows", f"{column} IN ({_sql_list(change.new_files)})")
+        return ScanPlan(now, f"{column} IN ({sql_constants(change.new_files)})"
+                        if has_column(con, table, column) else None)
     if change.years is not None and has_column(con, table, "year"):
-        return ("rows", f"year IN ({_sql_list(change.years)})")
-    return ("all", None)
+        return ScanPlan(now, f"year IN ({sql_constants(change.years)})")
+    return ScanPlan(now, None)
 
 
-def record_scanned(con: duckdb.DuckDBPyConnection, tables: list[str], scanner: str) -> None:
-    """Remember that these tables were scanned clean at their current state."""
-    ensure(con)
-    for table in tables:
-        base = table.split("__")[0] if table.startswith("raw.") else table
-        now = current_state(con, base)
-        if now is not None:
-            con.execute(f"INSERT OR REPLACE INTO {SCHEMA}.scan_state VALUES (?, ?, ?)", [table, now, scanner])
+def record_scanned(con: duckdb.DuckDBPyConnection, scanned: dict[str, str], scanner: str) -> None:
+    """Remember that these tables ({table: its state, from its ScanPlan}) were scanned clean."""
+    for table, now in scanned.items():
+        con.execute(f"INSERT OR REPLACE INTO {SCHEMA}.scan_state VALUES (?, ?, ?)", [table, now, scanner])
 
 
-def _sql_list(values: list) -> str:
-    """Constants for an IN list (DuckDB prunes row groups by them); NULL for none."""
+def sql_constants(values: list) -> str:
+    """Constants for an IN list (DuckDB prunes row groups by them, not by a subquery's values); NULL for none."""
     return ", ".join(str(int(v)) if isinstance(v, int) else "'" + str(v).replace("'", "''") + "'"
                      for v in values) or "NULL"
