@@ -14,8 +14,8 @@ For each scale it
    and sampling the resident memory of the whole process tree (the build and any children) every 50 ms
    from /proc (the sum over the build and any children it starts: the whole tree's peak, within 50 ms), and
    where the time went: each step's duration from the run's own records in Dagster;
-4. adds **one new file** (a copy of the largest placement CSV with its last row repeated, so new content) and runs an
-   **incremental build** on the already-built warehouse;
+4. adds **one new file** (the largest placement CSV with other students' numbers: a late batch of new placements)
+   and runs an **incremental build** on the already-built warehouse;
 5. times **mart queries** on the published warehouse (each mart read whole, first and second time) and,
    when dashboard/app.py exists, **each dashboard page** with Streamlit's AppTest (first and cached run).
 
@@ -226,11 +226,13 @@ def row_counts(warehouse: Path) -> dict[str, dict[str, int]]:
 
 
 def new_content(data: bytes) -> bytes:
-    """A placement file with new content: its last row once more (quarantined as an exact duplicate), written
-    with the file's own line ending."""
+    """A placement file of new placements: every row of `data` with the student number prefixed by 9 (other
+    students, so each row is a placement the warehouse does not hold yet: a late batch of one province's
+    year), written with the file's own line ending. The student number is the second column of the demo's
+    placement files."""
     ending = b"\r\n" if b"\r\n" in data[:4096] else b"\n"
-    lines = data.rstrip(b"\r\n").split(ending)
-    return ending.join([*lines, lines[-1]]) + ending
+    header, *rows = data.rstrip(b"\r\n").split(ending)
+    return ending.join([header, *(row.replace(b",", b",9", 1) for row in rows)]) + ending
 
 
 def bench_scale(scale: int, out: Path) -> dict:
@@ -261,7 +263,7 @@ def bench_scale(scale: int, out: Path) -> dict:
     source = max((p for p in (landing / "placements").glob("*.csv")), key=lambda p: p.stat().st_size)
     extra.write_bytes(new_content(source.read_bytes()))
     try:
-        print(f"[scale {scale}] incremental build (one new file: a copy of {source.name}, one row more)", flush=True)
+        print(f"[scale {scale}] incremental build (one new file: {source.name} with other students)", flush=True)
         incremental = run_measured(command, env, work / "incremental_build.log")
     finally:
         extra.unlink()

@@ -145,6 +145,16 @@ class Built:
     how: str  # "built" | "unchanged" | "delta: <what it touched>"
 
 
+@dataclass(frozen=True)
+class Change:
+    """How a model changed by a delta in this run: from which state to which, and the temp table of its rows
+    that differ (the old versions that left and the new ones that came), which the models below take their
+    keys from."""
+    from_state: str
+    to_state: str
+    rows: str
+
+
 def run_models(con: duckdb.DuckDBPyConnection, selected: Iterable[Model]) -> Iterator[Built]:
     """Bring the selected models up to date, each after the selected models it reads: keep, update by a
     delta, or build whole (see the module's docstring); yields each as it is done."""
@@ -152,47 +162,56 @@ def run_models(con: duckdb.DuckDBPyConnection, selected: Iterable[Model]) -> Ite
     state.ensure(con)
     chosen = set(selected)
     states: dict[str, str | None] = {}  # this run's state of every table read so far
+    changes: dict[str, Change] = {}  # the models updated by a delta in this run
 
     def state_of(table: str) -> str | None:
         if table not in states:
             states[table] = state.current_state(con, table)
         return states[table]
 
-    for model in discover():
-        if model not in chosen:
-            continue
-        started = time.perf_counter()
-        inputs = {u: state_of(u) for u in model.upstream}
-        code = code_fingerprint(model)
-        recipe = state.digest("recipe", code, inputs)
-        before = state.stored_state(con, model.table)
-        exists = state.table_exists(con, model.table)
-        if model.schema != "audit" and exists and before is not None and before.recipe == recipe:
-            how, now = "unchanged", state.TableState(before.state, recipe, code, inputs)
-            rows = _rows(con, model)
-            state.record_state(con, model.table, now, how)
-            state.record_delta(con, model.table, None, now.state, None)
-        else:
-            plan = _delta_plan(con, model, before, inputs, code) if exists and before is not None else None
-            con.begin()
-            try:
-                if plan is not None:
-                    rows, touched = _apply_delta(con, model, plan)
-                    how = f"delta: {plan.what}"
-                else:
-                    rows, touched, how = _build(con, model), None, "built"
-                content = rows <= state.CONTENT_STATE_MAX_ROWS
-                now = state.TableState(state.content_state(con, model.table) if content else recipe, recipe, code,
-                                       inputs)
+    try:
+        for model in discover():
+            if model not in chosen:
+                continue
+            started = time.perf_counter()
+            inputs = {u: state_of(u) for u in model.upstream}
+            code = code_fingerprint(model)
+            recipe = state.digest("recipe", code, inputs)
+            before = state.stored_state(con, model.table)
+            exists = state.table_exists(con, model.table)
+            if model.schema != "audit" and exists and before is not None and before.recipe == recipe:
+                how, now = "unchanged", state.TableState(before.state, recipe, code, inputs)
+                rows = _rows(con, model)
                 state.record_state(con, model.table, now, how)
-                state.record_delta(con, model.table, before.state if touched is not None else None, now.state,
-                                   touched)
-                con.commit()
-            except BaseException:
-                con.rollback()
-                raise
-        states[model.table] = now.state
-        yield Built(model, rows, time.perf_counter() - started, how)
+                state.record_delta(con, model.table, None, now.state, None)
+            else:
+                plan = (_delta_plan(con, model, before, inputs, code, changes)
+                        if exists and before is not None else None)
+                con.begin()
+                try:
+                    if plan is not None:
+                        changed_rows = _apply_delta(con, model, plan)
+                        rows, how = _rows(con, model), f"delta: {plan.what}"
+                    else:
+                        changed_rows, rows, how = None, _build(con, model), "built"
+                    content = rows <= state.CONTENT_STATE_MAX_ROWS
+                    now = state.TableState(state.content_state(con, model.table) if content else recipe, recipe,
+                                           code, inputs)
+                    state.record_state(con, model.table, now, how)
+                    years = None if changed_rows is None else _years(con, changed_rows)
+                    state.record_delta(con, model.table, before.state if changed_rows is not None else None,
+                                       now.state, years)
+                    con.commit()
+                except BaseException:
+                    con.rollback()
+                    raise
+                if changed_rows is not None:
+                    changes[model.table] = Change(before.state, now.state, changed_rows)
+            states[model.table] = now.state
+            yield Built(model, rows, time.perf_counter() - started, how)
+    finally:
+        for change in changes.values():
+            con.execute(f"DROP TABLE IF EXISTS {change.rows}")
 
 
 @dataclass(frozen=True)
@@ -200,75 +219,141 @@ class DeltaPlan:
     touched_rows: str  # a condition selecting the rows of the touched keys
     views: dict[str, str]  # input → a SELECT of its rows with those keys
     what: str  # what is touched, for `how`
+    nothing: bool  # no key is touched: the table stays as it is
 
 
 def _delta_plan(con: duckdb.DuckDBPyConnection, model: Model, before: state.TableState,
-                inputs: dict[str, str | None], code: str) -> DeltaPlan | None:
+                inputs: dict[str, str | None], code: str, changes: dict[str, Change]) -> DeltaPlan | None:
     """How `model` can be brought up to date by a delta from `before` to its current `inputs`; None when it
-    must be built whole."""
+    must be built whole.
+
+    The touched keys are the key values of every row that changed in the changed inputs: for a model updated
+    by a delta earlier in this run, its rows that differ (`changes`); for a loader's table, the rows of the
+    files that came in and the model's own rows of the files that went (so a withdrawn resubmission brings
+    back the row it had replaced)."""
     columns = model.incremental_by
     if not columns or before.code != code:
         return None
     changed = [u for u in model.upstream if before.inputs.get(u) != inputs.get(u)]
-    deltas = {u: state.delta(con, u) for u in changed}
-    if not changed or any(d is None or d.from_state != before.inputs.get(u) or d.to_state != inputs.get(u)
-                          for u, d in deltas.items()):
+    if not changed:
         return None
-    if columns == ("year",):
-        if any(d.years is None for d in deltas.values()):
+    # one key per row: the column itself when there is one, else a 64-bit hash of them (two keys sharing a
+    # hash are both recomputed, which is still right); with the year beside it, which prunes row groups
+    key = columns[0] if len(columns) == 1 else f"hash({', '.join(columns)})"
+    year = "year" if "year" in columns else "NULL"
+    parts, params, gone, files = [], [], set(), 0
+    types = _key_types(con, model.table, columns)
+    if types is None:
+        return None
+    for u in changed:
+        change = changes.get(u)
+        if change is not None and change.from_state == before.inputs.get(u) and change.to_state == inputs.get(u):
+            if _key_types(con, change.rows, columns) != types:
+                return None
+            parts.append(f"SELECT {year} AS y, {key} AS k FROM {change.rows}")
+            continue
+        d = state.delta(con, u)  # a loader's delta, recorded by the step that loaded it
+        if (d is None or d.new_files is None or d.from_state != before.inputs.get(u) or d.to_state != inputs.get(u)
+                or _key_types(con, u, columns) != types or not state.has_column(con, model.table, "source_file")):
             return None
-        years = sorted({y for d in deltas.values() for y in d.years})
-        held = [r[0] for r in con.execute(f"SELECT DISTINCT year FROM {model.table}").fetchall()]
-        if len(years) > DELTA_AT_MOST * max(len(held), 1):
+        parts.append(f"SELECT {year} AS y, {key} AS k FROM {u} WHERE source_file IN (SELECT unnest(?::VARCHAR[]))")
+        params.append(d.new_files)
+        gone.update(d.gone_files)
+        files += len(d.new_files) + len(d.gone_files)
+    if gone:
+        parts.append(f"SELECT {year} AS y, {key} AS k FROM {model.table} WHERE source_file IN (SELECT unnest(?::VARCHAR[]))")
+        params.append(sorted(gone))
+    con.execute("CREATE OR REPLACE TEMP TABLE _delta_keys AS SELECT DISTINCT y, k FROM ("
+                + " UNION ALL ".join(parts) + ")", params)
+    touched = con.execute("SELECT count(*) FROM _delta_keys").fetchone()[0]
+    if len(columns) == 1:
+        held = con.execute(f"SELECT count(DISTINCT {key}) FROM {model.table}").fetchone()[0] \
+            if key == "year" else _rows(con, model)
+        if touched > DELTA_AT_MOST * max(held, 1):
             return None
-        keys = state.sql_constants(years)
-        key = "year"
-        what = "year " + ", ".join(map(str, years))
+    elif touched > DELTA_AT_MOST * max(_rows(con, model), 1):
+        return None
+    if key == "year":
+        years = [r[0] for r in con.execute("SELECT k FROM _delta_keys ORDER BY k").fetchall()]
+        if None in years:
+            return None
+        condition, what = f"year IN ({state.sql_constants(years)})", "year " + ", ".join(map(str, years))
     else:
-        # identity keys from the files that came and went: their rows now (new) and the rows the model still
-        # holds of them (gone), so a withdrawn resubmission brings back the row it had replaced
-        if any(d.new_files is None for d in deltas.values()) or not state.has_column(con, model.table, "source_file"):
-            return None
-        key = f"hash({', '.join(columns)})"
-        parts = [f"SELECT {key} AS k FROM {model.table} WHERE source_file IN (SELECT unnest(?::VARCHAR[]))"]
-        params = [sorted({f for d in deltas.values() for f in d.gone_files})]
-        for u, d in deltas.items():
-            parts.append(f"SELECT {key} FROM {u} WHERE source_file IN (SELECT unnest(?::VARCHAR[]))")
-            params.append(d.new_files)
-        con.execute("CREATE OR REPLACE TEMP TABLE _delta_keys AS SELECT DISTINCT k FROM (" + " UNION ALL ".join(parts)
-                    + ")", params)
-        touched = con.execute("SELECT count(*) FROM _delta_keys").fetchone()[0]
-        if touched > DELTA_AT_MOST * max(_rows(con, model), 1):
-            return None
-        keys = "SELECT k FROM _delta_keys"
-        files = sum(len(d.new_files) + len(d.gone_files) for d in deltas.values())
-        what = f"{touched} key(s) of {files} file(s)"
+        condition = f"{key} IN (SELECT k FROM _delta_keys)"
+        years = [r[0] for r in con.execute("SELECT DISTINCT y FROM _delta_keys ORDER BY y").fetchall()]
+        if year != "NULL" and None not in years:
+            condition = f"year IN ({state.sql_constants(years)}) AND {condition}"
+        what = f"{touched} key(s) ({', '.join(columns)})" + (f" of {files} file(s)" if files else "")
     views = {}
     for u in model.upstream:
-        if all(state.has_column(con, u, c) for c in columns):
-            views[u] = f"SELECT * FROM {u} WHERE {key} IN ({keys})"
-        elif u in changed:
-            return None  # a changed input whose rows cannot be narrowed to the keys
-    return DeltaPlan(f"{key} IN ({keys})", views, what)
+        input_types = _key_types(con, u, columns)
+        if input_types == types:
+            views[u] = f"SELECT * FROM {u} WHERE {condition}"
+        elif u in changed or input_types is not None:
+            return None  # a changed input whose rows cannot be narrowed to the keys, or keys of other types
+    return DeltaPlan(condition, views, what, touched == 0)
 
 
-def _apply_delta(con: duckdb.DuckDBPyConnection, model: Model, plan: DeltaPlan) -> tuple[int, list[int] | None]:
-    """Replace the model's rows of the touched keys; returns its row count and the years it touched (None if it
-    has no year)."""
-    sql, touched_rows = model.sql, plan.touched_rows
+def _key_types(con: duckdb.DuckDBPyConnection, table: str, columns: tuple[str, ...]) -> tuple[str, ...] | None:
+    """The types of a table's key columns (a temp table's when it has no schema); None if one is missing. Keys
+    are compared by hash, and equal values of different types hash apart, so every table keyed together must
+    agree on them."""
+    schema, name = table.split(".") if "." in table else ("main", table)
+    database = "current_database()" if "." in table else "'temp'"
+    types = dict(con.execute(
+        f"SELECT column_name, data_type FROM duckdb_columns() WHERE database_name = {database} "
+        "AND schema_name = ? AND table_name = ?", [schema, name]).fetchall())
+    return None if any(c not in types for c in columns) else tuple(types[c] for c in columns)
+
+
+def _temp_has_column(con: duckdb.DuckDBPyConnection, table: str, column: str) -> bool:
+    return _key_types(con, table, (column,)) is not None
+
+
+def _apply_delta(con: duckdb.DuckDBPyConnection, model: Model, plan: DeltaPlan) -> str:
+    """Bring the model's rows of the touched keys up to date; returns the temp table of the rows that differ
+    (the old versions that left and the new ones that came). Rows are compared by a hash of all their columns,
+    as multisets: a row computed again equal to one it replaces is left in place and is no change to the
+    models below (two different rows sharing a 64-bit hash, a chance of about 2^-64, would be taken as equal,
+    as in state.content_state)."""
+    changed = f"_changed__{model.schema}__{model.name}"
+    columns = ", ".join(f'"{d[0]}"' for d in con.execute(f"SELECT * FROM {model.table} LIMIT 0").description)
+    if plan.nothing:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {changed} AS SELECT {columns} FROM {model.table} LIMIT 0")
+        return changed
+    sql = model.sql
     for u, view in plan.views.items():
         name = "_delta_in_" + u.replace(".", "_")
         con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS {view}")
         sql = re.sub(rf"\b{re.escape(u)}\b", name, sql)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE _delta_rows AS SELECT * FROM ({sql}) WHERE {touched_rows}")
-    has_year = state.has_column(con, model.table, "year")
-    years = set()
-    if has_year:
-        years = {r[0] for r in con.execute(f"SELECT DISTINCT year FROM {model.table} WHERE {touched_rows} "
-                                           "UNION SELECT DISTINCT year FROM _delta_rows").fetchall()}
-    con.execute(f"DELETE FROM {model.table} WHERE {touched_rows}")
-    con.execute(f"INSERT INTO {model.table} BY NAME SELECT * FROM _delta_rows")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _delta_new AS SELECT {columns}, hash({columns}) AS _row_hash "
+                f"FROM ({sql}) WHERE {plan.touched_rows}")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _delta_old AS SELECT rowid AS _row_id, hash({columns}) AS _row_hash "
+                f"FROM {model.table} WHERE {plan.touched_rows}")
+    # the row hashes whose count differs between the old rows and the new: every version of them is replaced
+    con.execute("""CREATE OR REPLACE TEMP TABLE _delta_hashes AS
+        SELECT _row_hash
+        FROM (SELECT _row_hash, count(*) AS n FROM _delta_old GROUP BY ALL) AS old
+        FULL JOIN (SELECT _row_hash, count(*) AS n FROM _delta_new GROUP BY ALL) AS new USING (_row_hash)
+        WHERE old.n IS DISTINCT FROM new.n""")
+    con.execute("CREATE OR REPLACE TEMP TABLE _delta_gone AS SELECT _row_id FROM _delta_old SEMI JOIN _delta_hashes "
+                "USING (_row_hash)")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {changed} AS "
+                f"SELECT {columns} FROM {model.table} WHERE rowid IN (SELECT _row_id FROM _delta_gone) "
+                f"UNION ALL SELECT {columns} FROM _delta_new SEMI JOIN _delta_hashes USING (_row_hash)")
+    con.execute(f"DELETE FROM {model.table} WHERE rowid IN (SELECT _row_id FROM _delta_gone)")
+    con.execute(f"INSERT INTO {model.table} SELECT {columns} FROM _delta_new SEMI JOIN _delta_hashes USING (_row_hash)")
     for u in plan.views:
         con.execute(f"DROP VIEW IF EXISTS _delta_in_{u.replace('.', '_')}")
-    con.execute("DROP TABLE _delta_rows")
-    return _rows(con, model), sorted(y for y in years if y is not None) if has_year else None
+    for table in ("_delta_new", "_delta_old", "_delta_hashes", "_delta_gone"):
+        con.execute(f"DROP TABLE {table}")
+    return changed
+
+
+def _years(con: duckdb.DuckDBPyConnection, changed: str) -> list[int] | None:
+    """The years of a delta's changed rows (what the personal-data scan reads again); None without a year."""
+    if not _temp_has_column(con, changed, "year"):
+        return None
+    return [r[0] for r in con.execute(f"SELECT DISTINCT year FROM {changed} WHERE year IS NOT NULL ORDER BY 1")
+            .fetchall()]
+

@@ -93,8 +93,14 @@ def _raw_asset(kind_name: str) -> dg.AssetsDefinition:
             reports = load_kind(con, kind, portal.landing, load_key())
             # which files' rows came and went: the models and the personal-data scan redo only those
             state.record_source_delta(con, kind.name, before)
-        for report in reports:
-            (context.log.info if report.status == "loaded" else context.log.warning)(report.line())
+        # one message per kind and level, not per file: each is an event the run's storage writes, and a
+        # national folder has hundreds of files (the per-file table is in the metadata too)
+        loaded_lines = [r.line() for r in reports if r.status == "loaded"]
+        other_lines = [r.line() for r in reports if r.status != "loaded"]
+        if loaded_lines:
+            context.log.info("\n".join(loaded_lines))
+        if other_lines:
+            context.log.warning("\n".join(other_lines))
         loaded = [r for r in reports if r.status == "loaded"]
         table = markdown_table(
             ["file", "status", "change", "read", "loaded", "quarantined", "note"],
@@ -143,7 +149,6 @@ def sql_models(context: dg.AssetExecutionContext, portal: PortalResource) -> Ite
     selected = context.selected_asset_keys
     with portal.connect() as con:
         for done in models.run_models(con, [m for m in MODELS if table_key(m.table) in selected]):
-            context.log.debug(f"{done.model.table}: {done.how}, {done.rows} rows in {done.seconds:.2f} s")
             yield dg.MaterializeResult(
                 asset_key=table_key(done.model.table),
                 # the step is shared, so each model says what it took, and what it did

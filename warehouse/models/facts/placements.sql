@@ -1,6 +1,6 @@
 -- Internship placements with the base's enterprise division and whether it fits the student's major
 -- (relevant = the crosswalk gives the major a weight in that division, METRICS.md "relevance").
--- incremental by: year
+-- incremental by: year, student_key, base_id, start_date
 with placements as (
     select * from staging.placements
 ),

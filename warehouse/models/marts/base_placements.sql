@@ -1,7 +1,7 @@
 -- Placements at each internship base per year and student major: the counts behind an enterprise's or a
 -- university's relevance (专业对口率) and conversion (留用率) in METRICS.md "Internships". Students are
 -- counted, never listed.
--- incremental by: year
+-- incremental by: year, university_code
 with per_student as (
     -- one row per student and group first: counting distinct students is then a count of rows, which is
     -- much cheaper than count(distinct) over millions of 64-character pseudonyms

@@ -1,6 +1,6 @@
 -- Internship coverage, relevance (专业对口率), conversion (留用率) and retention (本省就业率) per
 -- university, major and year (METRICS.md "Internships"). Ratios are fractions; NULL where undefined.
--- incremental by: year
+-- incremental by: year, university_code
 with graduates as (
     -- actual graduates only: coverage of a projected cohort would be a guess
     select university_code, major_code, year,
