@@ -125,7 +125,7 @@ def trend(frame: pd.DataFrame, title: str) -> alt.Chart:
                       value_name="people")
     long["series_label"] = long["series"].map(series_labels)
     long = _with_status_label(long)
-    base = alt.Chart(long).encode(
+    base = alt.Chart().encode(
         x=alt.X("year:O", title=L.t("year")),
         y=alt.Y("people:Q", title=L.t("ax_people"), axis=alt.Axis(format=",.0f")),
     )
@@ -142,7 +142,9 @@ def trend(frame: pd.DataFrame, title: str) -> alt.Chart:
                  alt.Tooltip("people:Q", title=L.t("ax_people"), format=",.1f"),
                  alt.Tooltip("status_label:N", title=L.column("status"))],
     )
-    chart = alt.layer(lines, points).resolve_scale(color="independent").properties(height=380)
+    # the data on the layer, not on each line and point chart: Altair names layers that carry their own data
+    # by a hash of the data's text form, which costs more than drawing the chart
+    chart = alt.layer(lines, points, data=long).resolve_scale(color="independent").properties(height=380)
     return _finish(chart, title)
 
 

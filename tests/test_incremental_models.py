@@ -202,3 +202,24 @@ def test_the_personal_data_scan_reads_the_years_a_delta_touched(tmp_path, scenar
         con.execute("UPDATE meta.table_delta SET from_state = 'before' WHERE table_name = 'facts.placements'")
         assert find_personal_data(con, only=("facts",), changed_only=True) == [
             "facts.placements.outcome: 1 value(s) shaped like a mobile number"]
+
+
+def test_a_delta_scans_just_the_rows_it_changed(tmp_path, scenario, monkeypatch):
+    from warehouse.privacy import scan_delta
+
+    w = Warehouses(tmp_path, scenario, monkeypatch)
+    w.build()
+    with duckdb.connect(str(w.warehouse)) as con:
+        scanned_at = con.execute("SELECT state FROM meta.scan_state WHERE table_name = 'facts.placements'").fetchone()[0]
+        con.execute("CREATE TEMP TABLE clean AS SELECT * FROM facts.placements LIMIT 3")
+        con.execute("CREATE TEMP TABLE leaked AS SELECT * FROM facts.placements LIMIT 3")
+        con.execute("UPDATE leaked SET outcome = '13812345678' WHERE rowid = (SELECT min(rowid) FROM leaked)")
+        # a phone number among the changed rows: not recorded as scanned, so the publication's scan reads the
+        # table and reports it
+        assert not scan_delta(con, "facts.placements", "leaked", scanned_at, "after")
+        # clean changed rows of a table scanned clean before: recorded at the new state without reading the table
+        assert scan_delta(con, "facts.placements", "clean", scanned_at, "after")
+        assert con.execute("SELECT state FROM meta.scan_state WHERE table_name = 'facts.placements'").fetchone()[0] \
+            == "after"
+        # a delta from a state that was never scanned clean is left to the publication's scan
+        assert not scan_delta(con, "facts.placements", "clean", "never scanned", "later")

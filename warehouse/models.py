@@ -8,13 +8,19 @@ from). A model whose SQL and inputs are unchanged keeps its table. A model whose
 
     -- incremental by: <columns>
 
-may instead be brought up to date by a delta when its inputs changed by a delta of their own: its rows for
-the touched keys are deleted and computed again from only the input rows with those keys (each input that
-has the columns is replaced, in the SQL, by a view of its rows with those keys). The header is a promise the
-model's SQL must keep: each output row depends only on input rows with the same key values.
-- `by: year`: the keys are the years an upstream delta touched (facts and marts of placements);
-- `by: <identity columns>`: the keys are the hashes of those columns over the rows of the files that came
-  and went in a loader's delta (staging.placements: a resubmitted placement replaces the earlier row).
+may instead be brought up to date by a delta when every input that changed can say which of its rows
+changed: its rows for the touched keys are computed again from only the input rows with those keys (each input
+that has the key columns is replaced, in the SQL, by a view of its rows with those keys) and compared with the
+rows they replace by a hash of every column; only the rows that differ are replaced, and they are what the
+models below take their own keys from (a rename changes staging's lineage columns and nothing below the facts).
+The header is a promise the model's SQL must keep: each output row depends only on input rows with the same
+key values. Where the keys come from:
+- an input updated by a delta earlier in this run: the key columns of its rows that changed (old and new);
+- a loader's table (raw.<kind>): the key columns of the rows of the files that came in, and of the model's own
+  rows of the files that went (staging.placements, by placement identity: a withdrawn resubmission brings back
+  the row it had replaced).
+The facts of placements are keyed by year and identity, the marts per university by year and university, the
+marts that sum or rank across universities by year.
 The audit models read the per-build file logs and always run (milliseconds).
 """
 
@@ -31,7 +37,7 @@ from pathlib import Path
 import duckdb
 
 from sources import settings
-from warehouse import state
+from warehouse import privacy, state
 
 MODELS_DIR = Path(__file__).resolve().parent / "models"
 LAYERS = ("audit", "staging", "dims", "facts", "marts")
@@ -207,6 +213,8 @@ def run_models(con: duckdb.DuckDBPyConnection, selected: Iterable[Model]) -> Ite
                     raise
                 if changed_rows is not None:
                     changes[model.table] = Change(before.state, now.state, changed_rows)
+                    # the rows that changed are at hand: scan them now rather than a year of the table later
+                    privacy.scan_delta(con, model.table, changed_rows, before.state, now.state)
             states[model.table] = now.state
             yield Built(model, rows, time.perf_counter() - started, how)
     finally:

@@ -75,15 +75,7 @@ def find_personal_data(con: duckdb.DuckDBPyConnection, *, only: tuple[str, ...] 
             where = f" WHERE {plan.where}" if plan.where else ""
             if plan.state is not None:
                 scanned[f"{schema}.{table}"] = plan.state
-        # length() first: most columns (codes, names) are shorter than any match, and DuckDB evaluates the
-        # regular expression only on the values that pass it
-        counts = con.execute(
-            "SELECT " + ", ".join(
-                f"count_if(length({_text(c)}) >= {SHORTEST_PERSONAL} AND regexp_matches({_text(c)}, $pattern))"
-                for c in names
-            ) + f" FROM {schema}.\"{table}\"{where}",
-            {"pattern": ANY_PERSONAL},
-        ).fetchone()
+        counts = _hits(con, f'{schema}."{table}"{where}', names)
         for column, hits in zip(names, counts, strict=True):
             if not hits:
                 continue
@@ -97,3 +89,38 @@ def find_personal_data(con: duckdb.DuckDBPyConnection, *, only: tuple[str, ...] 
     if changed_only and not findings:
         state.record_scanned(con, scanned, scanner)
     return findings
+
+
+def _hits(con: duckdb.DuckDBPyConnection, relation: str, columns: list[str]) -> tuple[int, ...]:
+    """How many values of each column match either pattern, in one read of `relation`."""
+    # length() first: most columns (codes, names) are shorter than any match, and DuckDB evaluates the
+    # regular expression only on the values that pass it
+    return con.execute(
+        "SELECT " + ", ".join(
+            f"count_if(length({_text(c)}) >= {SHORTEST_PERSONAL} AND regexp_matches({_text(c)}, $pattern))"
+            for c in columns
+        ) + f" FROM {relation}",
+        {"pattern": ANY_PERSONAL},
+    ).fetchone()
+
+
+def scan_delta(con: duckdb.DuckDBPyConnection, table: str, changed_rows: str, from_state: str,
+               to_state: str) -> bool:
+    """After a delta replaced the rows of `table` that differ (temp table `changed_rows`, warehouse/models.py):
+    when the table was scanned clean at `from_state`, scan just those rows, and if they are clean record the
+    table as scanned at `to_state`, so the publication's scan skips it. Anything found is left for that
+    scan, which reads the rows again and reports them. True when recorded."""
+    scanner = scanner_fingerprint()
+    if con.execute(f"SELECT state, scanner FROM {state.SCHEMA}.scan_state WHERE table_name = ?",
+                   [table]).fetchone() != (from_state, scanner):
+        return False
+    columns = con.execute(
+        "SELECT column_name, data_type FROM duckdb_columns() WHERE database_name = 'temp' AND table_name = ?",
+        [changed_rows]).fetchall()
+    if any(c.lower() in PERSONAL_COLUMN_NAMES for c, _ in columns):
+        return False
+    names = [c for c, t in columns if t in ("VARCHAR", "JSON")]
+    if names and any(_hits(con, changed_rows, names)):
+        return False
+    state.record_scanned(con, {table: to_state}, scanner)
+    return True
