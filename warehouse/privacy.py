@@ -9,7 +9,9 @@ what the loaders wrote (LOADER_SCHEMAS) once they have all run, and the publicat
 else (the models and the build record), see pipelines/defs. Each table is read in one query, all its text
 columns at once, and a value is matched against the patterns only when it is long enough to hold a match.
 A build reads only what changed since the publication it started from was scanned (warehouse/state.py,
-scan_plan): the rows of the files loaded this build, the years a delta touched, the tables built again.
+scan_plan): the rows of the files loaded this build, the tables built again, and for a model updated by a delta
+the rows that changed, scanned as the delta is applied (scan_delta; if they hold anything, the publication's
+scan reads the years they touched and reports it).
 """
 
 from __future__ import annotations
