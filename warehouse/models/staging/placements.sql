@@ -1,7 +1,9 @@
 -- Internship placements: one row per placement. Students appear only as student_key, the keyed pseudonym
 -- computed when the file was read. A placement (student, base, start date) sent again in a later file
 -- (a corrected resubmission, in file-name order) replaces the earlier row, so it is never counted twice.
--- incremental by: student_key, base_id, start_date
+-- incremental by: year, student_key, base_id, start_date
+-- (The year in the delta key adds nothing to the identity, as a row's year is its start date's, a rule of the
+-- loader; it lets a delta read only the touched years' rows.)
 with source as not materialized (
     -- one 64-bit hash of the placement's identity: grouping millions of rows on it is several times
     -- cheaper than on the 64-character pseudonym
