@@ -245,9 +245,10 @@ def _delta_plan(con: duckdb.DuckDBPyConnection, model: Model, before: state.Tabl
     changed = [u for u in model.upstream if before.inputs.get(u) != inputs.get(u)]
     if not changed:
         return None
-    # one key per row: the column itself when there is one, else a 64-bit hash of them (two keys sharing a
-    # hash are both recomputed, which is still right); with the year beside it, which prunes row groups
-    key = columns[0] if len(columns) == 1 else f"hash({', '.join(columns)})"
+    # one key per row: the year when it is the only key column, else a 64-bit hash of the key columns (which
+    # matches NULLs too, as IN would not; two keys sharing a hash are both recomputed, which is still right);
+    # with the year beside it, which prunes row groups
+    key = "year" if columns == ("year",) else f"hash({', '.join(columns)})"
     year = "year" if "year" in columns else "NULL"
     parts, params, gone, files = [], [], set(), 0
     types = _key_types(con, model.table, columns)
@@ -274,12 +275,11 @@ def _delta_plan(con: duckdb.DuckDBPyConnection, model: Model, before: state.Tabl
     con.execute("CREATE OR REPLACE TEMP TABLE _delta_keys AS SELECT DISTINCT y, k FROM ("
                 + " UNION ALL ".join(parts) + ")", params)
     touched = con.execute("SELECT count(*) FROM _delta_keys").fetchone()[0]
-    if len(columns) == 1:
-        held = con.execute(f"SELECT count(DISTINCT {key}) FROM {model.table}").fetchone()[0] \
-            if key == "year" else _rows(con, model)
-        if touched > DELTA_AT_MOST * max(held, 1):
-            return None
-    elif touched > DELTA_AT_MOST * max(_rows(con, model), 1):
+    # (keys of several columns are weighed against the rows, an upper bound of the keys: a delta is then
+    # sometimes chosen where a build would be cheaper, never the other way round)
+    held = con.execute(f"SELECT count(DISTINCT year) FROM {model.table}").fetchone()[0] if key == "year" \
+        else _rows(con, model)
+    if touched > DELTA_AT_MOST * max(held, 1):
         return None
     if key == "year":
         years = [r[0] for r in con.execute("SELECT k FROM _delta_keys ORDER BY k").fetchall()]
@@ -362,6 +362,6 @@ def _years(con: duckdb.DuckDBPyConnection, changed: str) -> list[int] | None:
     """The years of a delta's changed rows (what the personal-data scan reads again); None without a year."""
     if not _temp_has_column(con, changed, "year"):
         return None
-    return [r[0] for r in con.execute(f"SELECT DISTINCT year FROM {changed} WHERE year IS NOT NULL ORDER BY 1")
-            .fetchall()]
+    years = [r[0] for r in con.execute(f"SELECT DISTINCT year FROM {changed} ORDER BY 1").fetchall()]
+    return None if None in years else years  # a row without a year: the scan reads the whole table
 
