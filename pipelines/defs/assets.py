@@ -93,15 +93,14 @@ def _raw_asset(kind_name: str) -> dg.AssetsDefinition:
             reports = load_kind(con, kind, portal.landing, load_key())
             # which files' rows came and went: the models and the personal-data scan redo only those
             state.record_source_delta(con, kind.name, before)
+        loaded = [r for r in reports if r.status == "loaded"]
+        not_loaded = [r for r in reports if r.status != "loaded"]
         # one message per kind and level, not per file: each is an event the run's storage writes, and a
         # national folder has hundreds of files (the per-file table is in the metadata too)
-        loaded_lines = [r.line() for r in reports if r.status == "loaded"]
-        other_lines = [r.line() for r in reports if r.status != "loaded"]
-        if loaded_lines:
-            context.log.info("\n".join(loaded_lines))
-        if other_lines:
-            context.log.warning("\n".join(other_lines))
-        loaded = [r for r in reports if r.status == "loaded"]
+        if loaded:
+            context.log.info("\n".join(r.line() for r in loaded))
+        if not_loaded:
+            context.log.warning("\n".join(r.line() for r in not_loaded))
         table = markdown_table(
             ["file", "status", "change", "read", "loaded", "quarantined", "note"],
             [(r.file, r.status, r.change, r.rows_read, r.rows_loaded, r.rows_quarantined, r.message)
