@@ -10,6 +10,12 @@ import pandas as pd
 
 from dashboard import labels as L
 
+# Streamlit sizes every chart to its container: Altair's default theme would fix a 300 px view (Streamlit's
+# st.altair_chart switches it off the same way). Charts carry their data inline; a long list of majors must
+# draw, not fail Altair's 5,000-row guard.
+alt.theme.enable("none")
+alt.data_transformers.disable_max_rows()
+
 STATUS_COLOURS = {"shortage": "#d1495b", "balanced": "#9a9a9a", "surplus": "#3a7bd5"}
 SUPPLY_COLOUR, DEMAND_COLOUR = "#2a9d8f", "#e9a23b"
 #: Streamlit fits the whole chart (title, legend, axes) into `height`: room for them besides the bars

@@ -1,7 +1,7 @@
 """The one place that opens DuckDB connections.
 
 Pipelines write into a build's own new database beside the published one; the dashboard and analysts only
-ever open the *published* file, read-only, with short-lived connections. How a finished build becomes the
+ever open the *published* file, read-only. How a finished build becomes the
 published file (an atomic rename, no copy) is in warehouse/publication.py.
 """
 
@@ -62,6 +62,27 @@ def reader(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
         yield con
     finally:
         con.close()
+
+
+#: DuckDB's memory for the dashboard's kept-open reader (its cache of the file's blocks included)
+READER_MEMORY_LIMIT = os.environ.get("PORTAL_DUCKDB_READER_MEMORY_LIMIT", "2GB")
+#: the name the kept-open reader gives the published file (`USE` it on each cursor)
+KEPT_OPEN_NAME = "published"
+
+
+def kept_open_reader(path: Path) -> duckdb.DuckDBPyConnection:
+    """A read-only connection to a published warehouse, to be kept open and queried through cursors (one per
+    query, each after `USE published`). The file is attached to an in-memory database instead of opened
+    by path, because DuckDB keeps one database per path in a process: after a publication replaced the file,
+    opening the path again would hand back the kept-open database, the old file's data."""
+    con = duckdb.connect(":memory:", config={"memory_limit": READER_MEMORY_LIMIT})
+    try:
+        quoted = str(path).replace("'", "''")
+        con.execute(f"ATTACH '{quoted}' AS {KEPT_OPEN_NAME} (READ_ONLY)")
+    except BaseException:
+        con.close()
+        raise
+    return con
 
 
 def checkpoint(path: Path) -> None:

@@ -20,13 +20,13 @@ pillars = pillars.assign(pillar_label=pillars["pillar"].map(L.pillar))
 st.subheader(L.t("pillar_gap"))
 left, right = st.columns(2)
 with left:
-    ui.chart(charts.supply_demand_bars(pillars, "pillar_label", f"{L.t('supply_demand_chart')} · {L.t('pillar')}"))
+    ui.chart(charts.supply_demand_bars, pillars, "pillar_label", f"{L.t('supply_demand_chart')} · {L.t('pillar')}")
 with right:
-    ui.chart(charts.status_bars(pillars.dropna(subset=["alignment"]), "pillar_label", "alignment",
-                                L.t("alignment_chart"), L.t("ax_alignment")))
+    ui.chart(charts.status_bars, pillars.dropna(subset=["alignment"]), "pillar_label", "alignment",
+             L.t("alignment_chart"), L.t("ax_alignment"))
 
 st.subheader(L.t("industry"))
-ui.chart(charts.supply_demand_bars(gaps, "industry", L.t("supply_demand_chart")))
+ui.chart(charts.supply_demand_bars, gaps, "industry", L.t("supply_demand_chart"))
 ui.table(gaps, [("industry_code", "industry_code"), ("industry", "industry"), ("pillar", "pillar_label"),
                 ("supply", "supply"), ("demand", "demand"), ("gap", "gap"), ("supply_share", "supply_share"),
                 ("demand_share", "demand_share"), ("alignment", "alignment"), ("status", "status"),
@@ -41,11 +41,11 @@ if industry_names:
     left, right = st.columns(2)
     with left:
         trend = queries.industry_trend(scope.level, scope.geography, industry)
-        ui.chart(charts.trend(trend, f"{L.t('trend')} · {industry_names[industry]}"))
+        ui.chart(charts.trend, trend, f"{L.t('trend')} · {industry_names[industry]}")
     with right:
         feeding = queries.majors_feeding_industry(scope.level, scope.geography, scope.year, industry)
         feeding = feeding.assign(major=feeding[L.name_column("major")])
-        ui.chart(charts.value_bars(feeding[feeding["supply"] > 0], "major", "supply", L.t("feeding_majors"),
-                                   L.t("ax_people"), value_format=",.0f"))
+        ui.chart(charts.value_bars, feeding[feeding["supply"] > 0], "major", "supply", L.t("feeding_majors"),
+                 L.t("ax_people"), value_format=",.0f")
     ui.table(feeding, [("major_code", "major_code"), ("major", "major"), ("supply", "supply"),
                        ("demand", "demand")], key="feeding_majors")

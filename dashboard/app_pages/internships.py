@@ -33,8 +33,8 @@ with st.spinner(L.t("loading")):
         bases = queries.bases(scope.year, **selector)
         bases = bases.assign(university=bases[L.name_column("university")], city=bases[L.name_column("city")])
         if not bases.empty:
-            ui.chart(charts.value_bars(bases.dropna(subset=["utilisation"]), "base_id", "utilisation",
-                                       L.t("bases"), L.t("ax_utilisation")))
+            ui.chart(charts.value_bars, bases.dropna(subset=["utilisation"]), "base_id", "utilisation",
+                     L.t("bases"), L.t("ax_utilisation"))
         ui.table(bases, [("base_id", "base_id"), ("base_name", "base_name"), ("enterprise", "enterprise_name"),
                          ("university", "university"), ("city", "city"), ("capacity", "capacity"),
                          ("placement_rows", "placements"), ("utilisation", "utilisation")], key="bases")
@@ -46,8 +46,8 @@ with st.spinner(L.t("loading")):
         if view == "university":
             st.subheader(L.t("coverage_by_major"))
             coverage = queries.university_coverage(chosen, scope.year)
-            ui.chart(charts.value_bars(coverage.dropna(subset=["coverage"]), major, "coverage",
-                                       L.t("coverage_by_major"), L.t("ax_coverage")))
+            ui.chart(charts.value_bars, coverage.dropna(subset=["coverage"]), major, "coverage",
+                     L.t("coverage_by_major"), L.t("ax_coverage"))
             ui.table(coverage, [("major_code", "major_code"), ("major", major), ("graduates", "graduates"),
                                 ("placements", "placements"), ("coverage", "coverage"),
                                 ("relevance", "relevance"), ("conversion", "conversion"),

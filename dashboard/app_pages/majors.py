@@ -58,8 +58,8 @@ with st.spinner(L.t("loading")):
 gaps = gaps.assign(advice=gaps["status"].map(L.advice),
                    reason=[reason(r, market_place) for _, r in gaps.iterrows()])
 st.subheader(f"{L.t('page_majors')} · {market_place}")
-ui.chart(charts.status_bars(gaps.dropna(subset=["alignment"]), name, "alignment",
-                            f"{L.t('alignment_chart')} · {market_place} · {scope.year}", L.t("ax_alignment")))
+ui.chart(charts.status_bars, gaps.dropna(subset=["alignment"]), name, "alignment",
+         f"{L.t('alignment_chart')} · {market_place} · {scope.year}", L.t("ax_alignment"))
 ui.table(gaps, [("major_code", "major_code"), ("major", name), ("supply", "supply"), ("demand", "demand"),
                 ("supply_share", "supply_share"), ("demand_share", "demand_share"), ("alignment", "alignment"),
                 ("status", "status"), ("advice", "advice"), ("reason", "reason"),
@@ -80,11 +80,11 @@ if major_names:
     left, right = st.columns(2)
     with left:
         trend = queries.major_trend(market_level, market, major)
-        ui.chart(charts.trend(trend, f"{L.t('trend')} · {major_names[major]}"))
+        ui.chart(charts.trend, trend, f"{L.t('trend')} · {major_names[major]}")
     with right:
         demanding = queries.industries_demanding_major(market_level, market, scope.year, major)
         demanding = demanding.assign(industry=demanding[L.name_column("industry")])
-        ui.chart(charts.value_bars(demanding, "industry", "demand", L.t("industries_demanding"),
-                                   L.t("ax_people"), value_format=",.1f", colour=charts.DEMAND_COLOUR))
+        ui.chart(charts.value_bars, demanding, "industry", "demand", L.t("industries_demanding"),
+                 L.t("ax_people"), value_format=",.1f", colour=charts.DEMAND_COLOUR)
     ui.table(demanding, [("industry_code", "industry_code"), ("industry", "industry"),
                          ("demand", "demand")], key="industries_demanding")

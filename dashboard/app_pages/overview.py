@@ -59,7 +59,7 @@ with right:
 st.subheader(L.t("gap_by_place"))
 counts = queries.status_counts_by_place(scope.level, scope.geography, scope.year)
 counts = counts.assign(place=counts["geography_en"] if L.is_en() else counts["geography"])
-ui.chart(charts.status_counts(counts, "place", f"{L.t('ax_majors')} · {scope.place} · {scope.year}"))
+ui.chart(charts.status_counts, counts, "place", f"{L.t('ax_majors')} · {scope.place} · {scope.year}")
 
 st.subheader(L.t("city_map"))
 major_names = dict(zip(gaps["major_code"], gaps[name]))  # most short first
@@ -73,14 +73,14 @@ if major_names:
                          format_func=lambda code: f"{major_names[code]} ({code})")
     cities = queries.city_gap_for_major(scope.year, major)
     cities = cities.assign(city=cities[L.name_column("city")])
-    ui.chart(charts.city_map(cities, "city", f"{major_names[major]} · {L.t('city_map')}"))
+    ui.chart(charts.city_map, cities, "city", f"{major_names[major]} · {L.t('city_map')}")
 
 # --- industry gap by pillar industry
 st.subheader(L.t("pillar_gap"))
 pillars = queries.pillar_gap(scope.level, scope.geography, scope.year)
 pillars = pillars.assign(pillar_label=pillars["pillar"].map(L.pillar))
-ui.chart(charts.status_bars(pillars, "pillar_label", "alignment",
-                            f"{L.t('alignment_chart')} · {scope.place} · {scope.year}", L.t("ax_alignment")))
+ui.chart(charts.status_bars, pillars, "pillar_label", "alignment",
+         f"{L.t('alignment_chart')} · {scope.place} · {scope.year}", L.t("ax_alignment"))
 ui.table(pillars, [("pillar", "pillar_label"), ("supply", "supply"), ("demand", "demand"),
                    ("supply_share", "supply_share"), ("demand_share", "demand_share"),
                    ("alignment", "alignment"), ("status", "status")], key="pillar_gap")
