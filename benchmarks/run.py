@@ -14,9 +14,11 @@ For each scale it
    and sampling the resident memory of the whole process tree (the build and any children) every 50 ms
    from /proc (the sum over the build and any children it starts: the whole tree's peak, within 50 ms), and
    where the time went: each step's duration from the run's own records in Dagster;
-4. adds **one new file** (the largest placement CSV with other students' numbers: a late batch of new placements)
+4. runs the build again with **nothing changed** (the least any incremental build costs: Dagster's run, the
+   copy of the publication, every file's fingerprint compared);
+5. adds **one new file** (the largest placement CSV with other students' numbers: a late batch of new placements)
    and runs an **incremental build** on the already-built warehouse;
-5. times **mart queries** on the published warehouse (each mart read whole, first and second time) and,
+6. times **mart queries** on the published warehouse (each mart read whole, first and second time) and,
    when dashboard/app.py exists, **each dashboard page** with Streamlit's AppTest (first and cached run).
 
 Results: a table on stdout, OUT/results.csv and OUT/results.json (one record per scale).
@@ -260,6 +262,13 @@ def bench_scale(scale: int, out: Path) -> dict:
     counts = row_counts(warehouse)
     full_steps = step_seconds(work / "dagster_home")
 
+    # the same files again: what any build costs before it has anything to do (Dagster's run, the copy of
+    # the publication, every file's fingerprint compared), the least an incremental build can take
+    print(f"[scale {scale}] build with nothing changed", flush=True)
+    unchanged = run_measured(command, env, work / "unchanged_build.log")
+    if unchanged["returncode"] != 0:
+        raise SystemExit(f"the build with nothing changed failed at scale {scale}; see {work / 'unchanged_build.log'}")
+
     source = max((p for p in (landing / "placements").glob("*.csv")), key=lambda p: p.stat().st_size)
     extra.write_bytes(new_content(source.read_bytes()))
     try:
@@ -286,6 +295,8 @@ def bench_scale(scale: int, out: Path) -> dict:
         "full_build_s": full["seconds"],
         "build_over_floor": full["seconds"] / floor["seconds"],
         "peak_tree_rss_bytes": full["peak_tree_rss_bytes"],
+        "unchanged_build_s": unchanged["seconds"],
+        "unchanged_over_full": unchanged["seconds"] / full["seconds"],
         "incremental_build_s": incremental["seconds"],
         "incremental_over_full": incremental["seconds"] / full["seconds"],
         "incremental_files_read": reread,
@@ -310,7 +321,7 @@ def machine() -> dict:
 def table(results: list[dict]) -> str:
     gib = 1024 ** 3
     header = ["scale", "files", "catalogue", "survey", "bases", "placements", "floor s", "build s", "build/floor",
-              "peak RSS GiB", "incr s", "incr/full", "slowest mart s", "slowest page s (1st/cached)"]
+              "peak RSS GiB", "unchanged s", "incr s", "incr/full", "slowest mart s", "slowest page s (1st/cached)"]
     lines = [header]
     for r in results:
         pages = {k: v for k, v in r["pages"].items() if isinstance(v, dict) and "first_s" in v}
@@ -320,7 +331,7 @@ def table(results: list[dict]) -> str:
             str(r["scale"]), str(r["landing_files"]),
             *(str(r["rows"].get(k, {}).get("rows_read", 0)) for k in KINDS),
             f"{r['floor_s']:.1f}", f"{r['full_build_s']:.1f}", f"{r['build_over_floor']:.2f}",
-            f"{r['peak_tree_rss_bytes'] / gib:.2f}", f"{r['incremental_build_s']:.1f}",
+            f"{r['peak_tree_rss_bytes'] / gib:.2f}", f"{r['unchanged_build_s']:.1f}", f"{r['incremental_build_s']:.1f}",
             f"{r['incremental_over_full']:.2f}",
             f"{max(m['first_s'] for m in r['marts'].values()):.3f}", slowest_page,
         ])
