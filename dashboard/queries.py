@@ -64,17 +64,29 @@ _kept_open: tuple[Publication, duckdb.DuckDBPyConnection] | None = None
 
 @contextmanager
 def _cursor(pub: Publication) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A cursor on the connection kept open to `pub`. A new publication replaces that connection; the old one
-    is dropped, not closed, so queries still running on it finish, and DuckDB closes it (letting the old file
-    go) when its last cursor closes."""
+    """A cursor on the connection kept open to `pub`. A new publication replaces that connection on the next
+    query; the old one is dropped, not closed, so queries still running on it finish, and DuckDB closes it
+    (letting the old file go) when its last cursor closes. Until a query comes, an idle dashboard keeps the
+    replaced file open: its disk space is freed on the first query after a publication."""
     global _kept_open
     with _kept_open_lock:
         if _kept_open is None or _kept_open[0] != pub:
-            _kept_open = (pub, connection.kept_open_reader(Path(pub.path)))
-        cursor = _kept_open[1].cursor()
+            opened = connection.kept_open_reader(Path(pub.path))
+            if publication() != pub:  # replaced between stat and open: the file opened is not `pub`
+                opened.close()
+                raise PublicationChanged
+            _kept_open = (pub, opened)
+        kept = _kept_open[1]
+        cursor = kept.cursor()
     try:
         cursor.execute(f"USE {connection.KEPT_OPEN_NAME}")
         yield cursor
+    except (duckdb.FatalException, duckdb.InternalException):
+        # DuckDB refuses every later query of a database after such an error: the next query opens afresh
+        with _kept_open_lock:
+            if _kept_open is not None and _kept_open[1] is kept:
+                _kept_open = None
+        raise
     finally:
         cursor.close()
 
@@ -112,13 +124,17 @@ def _tables(pub: Publication) -> frozenset[str]:
 
 
 def tables() -> frozenset[str]:
-    pub = publication()
-    if pub is None:
-        return frozenset()
-    try:
-        return _tables(pub)
-    except duckdb.Error:
-        return frozenset()
+    for _ in range(3):
+        pub = publication()
+        if pub is None:
+            return frozenset()
+        try:
+            return _tables(pub)
+        except PublicationChanged:
+            continue
+        except duckdb.Error:
+            return frozenset()
+    return frozenset()
 
 
 def is_ready() -> bool:

@@ -8,6 +8,7 @@ published file (an atomic rename, no copy) is in warehouse/publication.py.
 from __future__ import annotations
 
 import os
+import tempfile
 import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -64,8 +65,9 @@ def reader(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
         con.close()
 
 
-#: DuckDB's memory for the dashboard's kept-open reader (its cache of the file's blocks included)
-READER_MEMORY_LIMIT = os.environ.get("PORTAL_DUCKDB_READER_MEMORY_LIMIT", "2GB")
+#: DuckDB's memory for the dashboard's kept-open reader, shared by every session's queries (its cache of the
+#: file's blocks included); unset, DuckDB's default of 80 % of RAM, as a connection opened by path gets
+READER_MEMORY_LIMIT = os.environ.get("PORTAL_DUCKDB_READER_MEMORY_LIMIT")
 #: the name the kept-open reader gives the published file (`USE` it on each cursor)
 KEPT_OPEN_NAME = "published"
 
@@ -75,7 +77,11 @@ def kept_open_reader(path: Path) -> duckdb.DuckDBPyConnection:
     query, each after `USE published`). The file is attached to an in-memory database instead of opened
     by path, because DuckDB keeps one database per path in a process: after a publication replaced the file,
     opening the path again would hand back the kept-open database, the old file's data."""
-    con = duckdb.connect(":memory:", config={"memory_limit": READER_MEMORY_LIMIT})
+    # an in-memory database would spill to `.tmp` in the working directory, which may not be writable
+    config = {"temp_directory": str(Path(tempfile.gettempdir()) / "portal-duckdb-reader")}
+    if READER_MEMORY_LIMIT:
+        config["memory_limit"] = READER_MEMORY_LIMIT
+    con = duckdb.connect(":memory:", config=config)
     try:
         quoted = str(path).replace("'", "''")
         con.execute(f"ATTACH '{quoted}' AS {KEPT_OPEN_NAME} (READ_ONLY)")
