@@ -95,7 +95,7 @@ def _cursor(pub: Publication) -> Iterator[duckdb.DuckDBPyConnection]:
 def _fetch(pub: Publication, sql: str, params: tuple) -> pd.DataFrame:
     with _cursor(pub) as con:
         frame = con.execute(sql, list(params)).df()
-    if publication() != pub:  # replaced between stat and open: this may be the new file's data
+    if publication() != pub:  # replaced while it was read: read the new publication instead
         raise PublicationChanged
     return frame
 
