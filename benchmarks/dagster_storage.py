@@ -16,23 +16,11 @@ import argparse
 import json
 import os
 import shutil
-import subprocess
-import sys
 import tempfile
-import time
 from pathlib import Path
 
-from benchmarks.run import REPO, new_content
+from benchmarks.run import REPO, build_command, measured_build, new_file_in, new_file_path
 from tests.postgres_server import running_postgres
-
-
-def build(landing: Path, warehouse: Path, env: dict[str, str]) -> float:
-    started = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "pipelines.cli", "build", "--landing", str(landing), "--warehouse",
-                           str(warehouse)], env=env, cwd=REPO, capture_output=True, text=True)
-    if done.returncode != 0:
-        raise SystemExit(f"build failed:\n{done.stderr[-3000:]}")
-    return round(time.perf_counter() - started, 1)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -48,9 +36,7 @@ def main(argv: list[str] | None = None) -> int:
             published = REPO / "benchmarks" / "out" / "runs" / f"scale-{scale}" / "warehouse" / "portal.duckdb"
             if not published.exists():
                 raise SystemExit(f"no benchmarked warehouse at {published}: run `make bench SCALES={scale}` first")
-            extra = landing / "placements" / "zz_bench_new_file.csv"
-            extra.unlink(missing_ok=True)
-            source = max(landing.glob("placements/*.csv"), key=lambda p: p.stat().st_size)
+            new_file_path(landing).unlink(missing_ok=True)  # left over from an interrupted run
             for storage in ("sqlite", "postgres"):
                 folder = Path(work) / f"{storage}-{scale}"
                 home, warehouse = folder / "dagster_home", folder / "warehouse" / "portal.duckdb"
@@ -62,14 +48,13 @@ def main(argv: list[str] | None = None) -> int:
                 if storage == "postgres":
                     shutil.copy(REPO / "deploy" / "dagster.yaml", home / "dagster.yaml")
                     env.update(server.dagster_env())
-                build(landing, warehouse, env)
-                unchanged = [build(landing, warehouse, env), build(landing, warehouse, env)]
-                extra.write_bytes(new_content(source.read_bytes()))
-                try:
-                    incremental = build(landing, warehouse, env)
-                finally:
-                    extra.unlink()
-                build(landing, warehouse, env)
+                command, log = build_command(landing, warehouse), published.parents[1] / f"{storage}_storage_build.log"
+                what = f"a build at scale {scale} on {storage} storage"
+                measured_build(command, env, log, what)
+                unchanged = [round(measured_build(command, env, log, what)["seconds"], 1) for _ in range(2)]
+                with new_file_in(landing):
+                    incremental = round(measured_build(command, env, log, what)["seconds"], 1)
+                measured_build(command, env, log, what)
                 shutil.rmtree(folder)
                 results[f"scale {scale}, {storage}"] = {"nothing changed s": unchanged, "incremental s": incremental}
                 print(f"scale {scale}, {storage}: {results[f'scale {scale}, {storage}']}", flush=True)

@@ -37,6 +37,8 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -237,13 +239,41 @@ def new_content(data: bytes) -> bytes:
     return ending.join([header, *(row.replace(b",", b",9", 1) for row in rows)]) + ending
 
 
+def new_file_path(landing: Path) -> Path:
+    return landing / "placements" / "zz_bench_new_file.csv"
+
+
+@contextmanager
+def new_file_in(landing: Path) -> Iterator[Path]:
+    """The benchmark's one new file (`new_content` of the largest placement CSV) in `landing` while the block
+    runs, removed afterwards; yields the file it was made from."""
+    source = max(landing.glob("placements/*.csv"), key=lambda p: p.stat().st_size)
+    extra = new_file_path(landing)
+    extra.write_bytes(new_content(source.read_bytes()))
+    try:
+        yield source
+    finally:
+        extra.unlink()
+
+
+def build_command(landing: Path, warehouse: Path) -> list[str]:
+    return [sys.executable, "-m", "pipelines.cli", "build", "--landing", str(landing), "--warehouse", str(warehouse)]
+
+
+def measured_build(command: list[str], env: dict[str, str], log: Path, what: str) -> dict:
+    """`run_measured` for a build that must succeed (else the benchmark stops, naming its log)."""
+    result = run_measured(command, env, log)
+    if result["returncode"] != 0:
+        raise SystemExit(f"{what} failed; see {log}")
+    return result
+
+
 def bench_scale(scale: int, out: Path) -> dict:
     landing, generated_s = landing_for(scale, out)
     work = out / "runs" / f"scale-{scale}"
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
-    extra = landing / "placements" / "zz_bench_new_file.csv"
-    extra.unlink(missing_ok=True)  # left over from an interrupted run
+    new_file_path(landing).unlink(missing_ok=True)  # left over from an interrupted run
     landing_bytes = sum(p.stat().st_size for p in landing.rglob("*") if p.is_file())
 
     print(f"[scale {scale}] floor: reading {landing} into DuckDB", flush=True)
@@ -253,31 +283,22 @@ def bench_scale(scale: int, out: Path) -> dict:
     warehouse = work / "warehouse" / "portal.duckdb"
     env = {**os.environ, "DAGSTER_HOME": str(work / "dagster_home"), "PORTAL_SECRET": "benchmark key"}
     (work / "dagster_home").mkdir()
-    command = [sys.executable, "-m", "pipelines.cli", "build", "--landing", str(landing), "--warehouse",
-               str(warehouse)]
+    command = build_command(landing, warehouse)
     print(f"[scale {scale}] full build", flush=True)
-    full = run_measured(command, env, work / "full_build.log")
-    if full["returncode"] != 0:
-        raise SystemExit(f"full build failed at scale {scale}; see {work / 'full_build.log'}")
+    full = measured_build(command, env, work / "full_build.log", f"full build at scale {scale}")
     counts = row_counts(warehouse)
     full_steps = step_seconds(work / "dagster_home")
 
     # the same files again: what any build costs before it has anything to do (Dagster's run, the copy of
     # the publication, every file's fingerprint compared), the least an incremental build can take
     print(f"[scale {scale}] build with nothing changed", flush=True)
-    unchanged = run_measured(command, env, work / "unchanged_build.log")
-    if unchanged["returncode"] != 0:
-        raise SystemExit(f"the build with nothing changed failed at scale {scale}; see {work / 'unchanged_build.log'}")
+    unchanged = measured_build(command, env, work / "unchanged_build.log",
+                               f"the build with nothing changed at scale {scale}")
 
-    source = max((p for p in (landing / "placements").glob("*.csv")), key=lambda p: p.stat().st_size)
-    extra.write_bytes(new_content(source.read_bytes()))
-    try:
+    with new_file_in(landing) as source:
         print(f"[scale {scale}] incremental build (one new file: {source.name} with other students)", flush=True)
-        incremental = run_measured(command, env, work / "incremental_build.log")
-    finally:
-        extra.unlink()
-    if incremental["returncode"] != 0:
-        raise SystemExit(f"incremental build failed at scale {scale}; see {work / 'incremental_build.log'}")
+        incremental = measured_build(command, env, work / "incremental_build.log",
+                                     f"incremental build at scale {scale}")
     incremental_steps = step_seconds(work / "dagster_home")
     reread = sum("rows reused" not in line and ": read " in line
                  for line in (work / "incremental_build.log").read_text().splitlines())
