@@ -11,10 +11,11 @@ bound parameters; the only names formatted into SQL are the fixed column names b
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import duckdb
 import pandas as pd
@@ -23,6 +24,8 @@ import streamlit as st
 from sources import settings
 from warehouse import connection
 from warehouse.publication import identity
+
+T = TypeVar("T")
 
 #: tables the pages need; a file without them is not a usable warehouse (empty or half-built)
 REQUIRED_TABLES = ("marts.headline", "marts.major_gap", "marts.industry_gap", "marts.internship_coverage")
@@ -100,19 +103,25 @@ def _fetch(pub: Publication, sql: str, params: tuple) -> pd.DataFrame:
     return frame
 
 
-def query(sql: str, params: tuple = ()) -> pd.DataFrame:
-    """Run one SELECT against the current publication (cached per publication and parameters)."""
+def _read_current(read: Callable[[Publication], T]) -> T:
+    """`read(pub)` of the current publication, or of the next one when it was replaced meanwhile;
+    WarehouseUnavailable when there is none or DuckDB cannot read it."""
     for _ in range(3):
         pub = publication()
         if pub is None:
             raise WarehouseUnavailable(str(warehouse_path()))
         try:
-            return _fetch(pub, sql, tuple(params))
+            return read(pub)
         except PublicationChanged:
             continue
         except duckdb.Error as error:
             raise WarehouseUnavailable(str(error)) from error
     raise WarehouseUnavailable("the warehouse kept changing while it was read")
+
+
+def query(sql: str, params: tuple = ()) -> pd.DataFrame:
+    """Run one SELECT against the current publication (cached per publication and parameters)."""
+    return _read_current(lambda pub: _fetch(pub, sql, tuple(params)))
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -124,17 +133,10 @@ def _tables(pub: Publication) -> frozenset[str]:
 
 
 def tables() -> frozenset[str]:
-    for _ in range(3):
-        pub = publication()
-        if pub is None:
-            return frozenset()
-        try:
-            return _tables(pub)
-        except PublicationChanged:
-            continue
-        except duckdb.Error:
-            return frozenset()
-    return frozenset()
+    try:
+        return _read_current(_tables)
+    except WarehouseUnavailable:
+        return frozenset()
 
 
 def is_ready() -> bool:
