@@ -17,6 +17,11 @@ changed file (same name, new content) replaces the old one's rows, a deleted fil
 identical file is loaded once. `change` in raw.k__files says which: new, unchanged, changed, renamed from X,
 reloaded (same content, but the rules or reference lists changed). Building twice from the same files gives
 the same tables; `loaded_at` is when this exact content was first loaded, carried over.
+
+Hashing every file on every build would cost about 2.5 s per GB. So each file's *stat signature* is recorded
+with its sha256 (meta.file_signatures, the build's bookkeeping): a file whose signature is the one recorded
+when it was last hashed has not been written since, and keeps its sha256 without being read (as git's index
+and rsync trust a file's stat).
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ import datetime as dt
 import hashlib
 import hmac
 import re
+import time
 import unicodedata
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -116,6 +122,48 @@ FILES_COLUMNS = (
     "rows_read BIGINT NOT NULL, rows_loaded BIGINT NOT NULL, rows_quarantined BIGINT NOT NULL, "
     "message VARCHAR, loaded_at TIMESTAMPTZ NOT NULL, change VARCHAR NOT NULL, loader_fingerprint VARCHAR"
 )
+#: landing file → its sha256 and its stat signature when it was hashed (the meta schema holds a build's
+#: bookkeeping, which two builds from the same files may record differently)
+SIGNATURES_TABLE = "meta.file_signatures"
+
+#: a file written less than this long before it was hashed may be written again within the same tick of the
+#: file system's clock, leaving its times as they were (git's "racy" entries): its stat then proves nothing
+SETTLED_NS = 2_000_000_000
+
+
+def stat_signature(path: Path) -> int | None:
+    """A 64-bit signature of what the file system says about a file: device, inode, size, modification and
+    change time. Writing the file changes it (the change time cannot be set back, unlike the modification
+    time), so an equal signature means the same bytes. None for a file written too recently to tell."""
+    st = path.stat()
+    if time.time_ns() - max(st.st_mtime_ns, st.st_ctime_ns) < SETTLED_NS:
+        return None
+    text = f"{st.st_dev}:{st.st_ino}:{st.st_size}:{st.st_mtime_ns}:{st.st_ctime_ns}"
+    return int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "big", signed=True)
+
+
+def _hash_files(con: duckdb.DuckDBPyConnection, paths: list[Path], landing: Path
+                ) -> tuple[list[tuple[Path, str, str]], dict[tuple[str, str], int]]:
+    """(path, name, sha256) of each file, and the stat signature of each (name, sha256) that can be recorded.
+    A file whose signature is the one recorded with its name keeps that record's sha256 unread."""
+    con.execute(f"CREATE SCHEMA IF NOT EXISTS meta; CREATE TABLE IF NOT EXISTS {SIGNATURES_TABLE} ("
+                "file VARCHAR NOT NULL, sha256 VARCHAR NOT NULL, stat_signature BIGINT NOT NULL)")
+    names = [path.relative_to(landing).as_posix() for path in paths]
+    known = {(file, signature): sha for file, sha, signature in con.execute(
+        f"SELECT file, sha256, stat_signature FROM {SIGNATURES_TABLE} WHERE file IN (SELECT unnest(?::VARCHAR[]))",
+        [names]).fetchall()}
+    current, signatures = [], {}
+    for path, name in zip(paths, names):
+        signature = stat_signature(path)
+        sha = known.get((name, signature)) if signature is not None else None
+        if sha is None:
+            sha = file_sha256(path)
+            if signature is not None and stat_signature(path) != signature:
+                signature = None  # written while it was read: the hash may be of neither version
+        if signature is not None:
+            signatures[(name, sha)] = signature
+        current.append((path, name, sha))
+    return current, signatures
 
 
 def _create_tables(con: duckdb.DuckDBPyConnection, kind: SourceKind) -> None:
@@ -191,7 +239,7 @@ def load_kind(con: duckdb.DuckDBPyConnection, kind: SourceKind, landing: Path, k
     files that are unchanged; returns one report per file, removed files included."""
     fingerprint = loader_fingerprint(con, kind, key)
     now = dt.datetime.now(dt.UTC)
-    current = [(path, path.relative_to(landing).as_posix(), file_sha256(path)) for path in landing_files(landing, kind)]
+    current, signatures = _hash_files(con, landing_files(landing, kind), landing)
     before = _files_before(con, kind)
     has_rows = {kind.name, f"{kind.name}__quarantine"} <= {
         r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() "
@@ -216,6 +264,12 @@ def load_kind(con: duckdb.DuckDBPyConnection, kind: SourceKind, landing: Path, k
                 fingerprint if report.status == "loaded" else None,
             ],
         )
+    # (a file that changed between its hash and its read reports another sha256: its signature is not kept)
+    kept = [(r.file, r.sha256, signatures[(r.file, r.sha256)]) for r in reports
+            if r.status != "removed" and (r.file, r.sha256) in signatures]
+    con.execute(f"DELETE FROM {SIGNATURES_TABLE} WHERE starts_with(file, ?)", [f"{kind.name}/"])
+    if kept:
+        con.executemany(f"INSERT INTO {SIGNATURES_TABLE} VALUES (?, ?, ?)", kept)
     return reports
 
 

@@ -3,13 +3,16 @@ left alone, asserting what the published warehouse then holds and what the load 
 
 from __future__ import annotations
 
+import os
 import shutil
+import time
 from pathlib import Path
 
 import duckdb
 import pytest
 
 from pipelines.build import BuildOutcome, run_build
+from sources.loading import SETTLED_NS
 from tests.conftest import csv_bytes
 from tests.test_build import all_tables
 from tests.test_rules import (
@@ -101,6 +104,26 @@ def test_a_changed_file_replaces_its_old_rows(landing):
     assert landing.rows("SELECT major_code, enrolment FROM raw.catalogue ORDER BY major_code") == [
         ("080901", 95), ("080902", 120)]
     assert landing.rows("SELECT sum(enrolment) FROM facts.supply WHERE year = 2024")[0][0] == 215
+    assert landing.log()["catalogue/c.csv"] == ("changed", 2, 2, 0)
+    assert landing.log()["survey/s.csv"][0] == "unchanged"
+
+
+def test_an_edit_that_keeps_the_files_size_and_modification_time_is_still_loaded(landing):
+    # A build does not hash a file again while its stat is the one recorded when it was hashed. Tools that
+    # restore the modification time (cp -p, rsync -t, unpacking an archive) must not hide an edit of the same
+    # length from it.
+    time.sleep(SETTLED_NS / 1e9)  # files written just now are hashed every time (their stat proves nothing yet)
+    landing.build()
+    path = landing.dir / "catalogue/c.csv"
+    assert landing.rows("SELECT count(*) FROM meta.file_signatures WHERE file = 'catalogue/c.csv'") == [(1,)]
+    before = path.stat()
+    landing.write("catalogue/c.csv", csv_bytes(CATALOGUE_HEADER, [GOOD_CATALOGUE, with_value(SECOND_MAJOR, 8, 121)]))
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert (path.stat().st_size, path.stat().st_mtime_ns) == (before.st_size, before.st_mtime_ns)
+    time.sleep(SETTLED_NS / 1e9)  # and the next build comes later, as it would
+    landing.build()
+    assert landing.rows("SELECT major_code, enrolment FROM raw.catalogue ORDER BY major_code") == [
+        ("080901", 121), ("080902", 120)]
     assert landing.log()["catalogue/c.csv"] == ("changed", 2, 2, 0)
     assert landing.log()["survey/s.csv"][0] == "unchanged"
 

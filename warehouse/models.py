@@ -323,7 +323,8 @@ def _apply_delta(con: duckdb.DuckDBPyConnection, model: Model, plan: DeltaPlan) 
     (the old versions that left and the new ones that came). Rows are compared by a hash of all their columns,
     as multisets: a row computed again equal to one it replaces is left in place and is no change to the
     models below (two different rows sharing a 64-bit hash, a chance of about 2^-64, would be taken as equal,
-    as in state.content_state)."""
+    as in state.content_state). When the table holds no rows of the touched keys, there is nothing to compare:
+    every row computed is inserted, and is the change."""
     changed = f"_changed__{model.schema}__{model.name}"
     columns = ", ".join(f'"{d[0]}"' for d in con.execute(f"SELECT * FROM {model.table} LIMIT 0").description)
     if plan.nothing:
@@ -334,27 +335,35 @@ def _apply_delta(con: duckdb.DuckDBPyConnection, model: Model, plan: DeltaPlan) 
         name = "_delta_in_" + u.replace(".", "_")
         con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS {view}")
         sql = re.sub(rf"\b{re.escape(u)}\b", name, sql)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE _delta_new AS SELECT {columns}, hash({columns}) AS _row_hash "
-                f"FROM ({sql}) WHERE {plan.touched_rows}")
     con.execute(f"CREATE OR REPLACE TEMP TABLE _delta_old AS SELECT rowid AS _row_id, hash({columns}) AS _row_hash "
                 f"FROM {model.table} WHERE {plan.touched_rows}")
-    # the row hashes whose count differs between the old rows and the new: every version of them is replaced
-    con.execute("""CREATE OR REPLACE TEMP TABLE _delta_hashes AS
-        SELECT _row_hash
-        FROM (SELECT _row_hash, count(*) AS n FROM _delta_old GROUP BY ALL) AS old
-        FULL JOIN (SELECT _row_hash, count(*) AS n FROM _delta_new GROUP BY ALL) AS new USING (_row_hash)
-        WHERE old.n IS DISTINCT FROM new.n""")
-    con.execute("CREATE OR REPLACE TEMP TABLE _delta_gone AS SELECT _row_id FROM _delta_old SEMI JOIN _delta_hashes "
-                "USING (_row_hash)")
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {changed} AS "
-                f"SELECT {columns} FROM {model.table} WHERE rowid IN (SELECT _row_id FROM _delta_gone) "
-                f"UNION ALL SELECT {columns} FROM _delta_new SEMI JOIN _delta_hashes USING (_row_hash)")
-    con.execute(f"DELETE FROM {model.table} WHERE rowid IN (SELECT _row_id FROM _delta_gone)")
-    con.execute(f"INSERT INTO {model.table} SELECT {columns} FROM _delta_new SEMI JOIN _delta_hashes USING (_row_hash)")
+    if con.execute("SELECT count(*) FROM _delta_old").fetchone()[0] == 0:
+        # keys the table has no rows of (a late batch of new placements): every row computed is a change, and
+        # there is nothing to compare them with
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {changed} AS SELECT {columns} FROM ({sql}) WHERE {plan.touched_rows}")
+        con.execute(f"INSERT INTO {model.table} SELECT {columns} FROM {changed}")
+    else:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _delta_new AS SELECT {columns}, hash({columns}) AS _row_hash "
+                    f"FROM ({sql}) WHERE {plan.touched_rows}")
+        # the row hashes whose count differs between the old rows and the new: every version of them is replaced
+        con.execute("""CREATE OR REPLACE TEMP TABLE _delta_hashes AS
+            SELECT _row_hash
+            FROM (SELECT _row_hash, count(*) AS n FROM _delta_old GROUP BY ALL) AS old
+            FULL JOIN (SELECT _row_hash, count(*) AS n FROM _delta_new GROUP BY ALL) AS new USING (_row_hash)
+            WHERE old.n IS DISTINCT FROM new.n""")
+        con.execute("CREATE OR REPLACE TEMP TABLE _delta_gone AS SELECT _row_id FROM _delta_old SEMI JOIN "
+                    "_delta_hashes USING (_row_hash)")
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _delta_added AS SELECT {columns} FROM _delta_new SEMI JOIN "
+                    "_delta_hashes USING (_row_hash)")
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {changed} AS "
+                    f"SELECT {columns} FROM {model.table} WHERE rowid IN (SELECT _row_id FROM _delta_gone) "
+                    "UNION ALL SELECT * FROM _delta_added")
+        con.execute(f"DELETE FROM {model.table} WHERE rowid IN (SELECT _row_id FROM _delta_gone)")
+        con.execute(f"INSERT INTO {model.table} SELECT * FROM _delta_added")
     for u in plan.views:
         con.execute(f"DROP VIEW IF EXISTS _delta_in_{u.replace('.', '_')}")
-    for table in ("_delta_new", "_delta_old", "_delta_hashes", "_delta_gone"):
-        con.execute(f"DROP TABLE {table}")
+    for table in ("_delta_new", "_delta_old", "_delta_hashes", "_delta_gone", "_delta_added"):
+        con.execute(f"DROP TABLE IF EXISTS {table}")
     return changed
 
 
