@@ -149,6 +149,12 @@ TEXT: dict[str, tuple[str, str]] = {
     "showing_first": ("下表列出需求最大的前 {shown} 条；可用行业、专业或地区筛选缩小范围。",
                       "The table lists the {shown} most wanted; narrow it by industry, major or place."),
     "count_suggestions": ("共 {n} 条建议，涉及 {e} 家企业。", "{n} suggestions for {e} enterprises."),
+    "pairing_reason": ("{where}；{major}：企业需求 {demand} 人，本校毕业生 {graduates} 人，实习覆盖率 {coverage}，"
+                       "全省供需差 {surplus}",
+                       "{where}; {major}: enterprise wants {demand}, university graduates {graduates}, internship "
+                       "coverage {coverage}, province surplus {surplus}"),
+    "pairing_same_city": ("同城{city}", "same city ({city})"),
+    "pairing_same_province": ("同省{province}", "same province"),
     # --- data
     "data_title": ("数据：来源文件与构建", "Data: source files and builds"),
     "data_intro": ("数据工作人员视角：每个文件导入了多少行、哪些行被隔离及原因、最近一次构建与检查结果。",
@@ -399,6 +405,16 @@ def timestamp(value: dt.datetime) -> str:
     if is_en():
         return local.strftime("%d %b %Y %H:%M (Beijing time)")
     return f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}（北京时间）"
+
+
+def pairing_reason(same_city: bool, city: str | None, province: str | None, major: str | None, demand: float,
+                   graduates: float, coverage: float, province_surplus: float) -> str:
+    """Why a university is suggested to an enterprise: the figures the ranking used (METRICS.md "Pairing
+    suggestions"; `city` and `province` are the university's)."""
+    where = (t("pairing_same_city", city=city or "—") if same_city
+             else t("pairing_same_province", province=province or "—"))
+    return t("pairing_reason", where=where, major=major or "—", demand=number(demand, 1),
+             graduates=number(graduates), coverage=percent(coverage), surplus=number(province_surplus, 1))
 
 
 def gap_reason(reason: str | None, place_name: str, supply: float, demand: float, supply_share: float,

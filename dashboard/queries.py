@@ -537,14 +537,16 @@ def pairing_suggestions(level: str, geography: str, year: int, industry_code: st
         SELECT s.enterprise_name, s.enterprise_id, s.industry_code, i.industry_name, i.industry_name_en,
                s.enterprise_city AS city_name, c.city_name_en, s.major_code, s.major_name, m.major_name_en,
                s.university_code, s.university_name, u.university_name_en, s.rank, s.same_city,
-               s.demand, s.graduates, s.coverage, s.province_surplus, s.reason, s.reason_en,
-               t.matching, t.matching_enterprises
+               s.demand, s.graduates, s.coverage, s.province_surplus,
+               u.city_name AS university_city, uc.city_name_en AS university_city_en,
+               u.province_name AS university_province, t.matching, t.matching_enterprises
         FROM matching AS s
         CROSS JOIN totals AS t
         LEFT JOIN dims.industry AS i ON i.industry_code = s.industry_code
         LEFT JOIN dims.city AS c ON c.city_name = s.enterprise_city
         LEFT JOIN dims.major AS m ON m.major_code = s.major_code
         LEFT JOIN dims.university AS u ON u.university_code = s.university_code
+        LEFT JOIN dims.city AS uc ON uc.city_name = u.city_name
         ORDER BY s.demand DESC, s.enterprise_id, s.major_code, s.rank
         LIMIT ?
         """,

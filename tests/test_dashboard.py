@@ -273,6 +273,22 @@ def test_pairings_filter_by_major(app, warehouse):
     assert set(table["专业"]) == {"软件工程"}
 
 
+def test_pairings_say_why_with_the_figures_of_each_suggestion(app, warehouse):
+    table = app("pairings").dataframe[0].value
+    assert len(table) > 0
+    for _, row in table.head(20).iterrows():
+        [(same_city, city, province, major, graduates, coverage)] = sql(warehouse, """
+            SELECT s.same_city, u.city_name, u.province_name, s.major_name, s.graduates, s.coverage
+            FROM marts.pairing_suggestions s JOIN dims.university u USING (university_code)
+            WHERE s.year = (SELECT max(year) FROM marts.pairing_suggestions) AND s.enterprise_id = ?
+              AND s.major_name = ? AND s.rank = ?""", [row["统一社会信用代码"], row["专业"], int(row["推荐顺序"])])
+        reason = row["原因"]
+        assert reason.startswith(f"同城{city}；" if same_city else f"同省{province}；"), reason
+        assert f"{major}：" in reason, reason
+        assert (f"本校毕业生 {graduates:,.0f} 人" if graduates is not None else "本校毕业生 — 人") in reason, reason
+        assert (f"实习覆盖率 {100 * coverage:.1f}%" if coverage is not None else "实习覆盖率 —") in reason, reason
+
+
 def test_data_page_lists_quarantine_without_student_pseudonyms(app, warehouse):
     at = app("data")
     quarantine = next(f.value for f in at.dataframe if "原始内容" in f.value.columns)

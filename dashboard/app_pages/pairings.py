@@ -29,7 +29,11 @@ enterprises = int(pairs["matching_enterprises"].iloc[0]) if len(pairs) else 0
 st.markdown(L.t("count_suggestions", n=f"{matching:,}", e=f"{enterprises:,}"))
 if matching > len(pairs):
     st.caption(L.t("showing_first", shown=f"{len(pairs):,}"))
-pairs = pairs.assign(reason_text=pairs["reason_en" if L.is_en() else "reason"])
+en = L.is_en()
+pairs = pairs.assign(reason_text=[
+    L.pairing_reason(p.same_city, p.university_city_en if en else p.university_city, p.university_province,
+                     p.major_name_en if en else p.major_name, p.demand, p.graduates, p.coverage, p.province_surplus)
+    for p in pairs.itertuples()])
 # enterprises are named as registered (the surveys carry no English names); the credit code identifies them
 ui.table(pairs, [("enterprise", "enterprise_name"), ("enterprise_id", "enterprise_id"),
                  ("industry", L.name_column("industry")),

@@ -98,26 +98,18 @@ place_lists as (
     qualify place_rank <= 5
 ),
 
--- the reasons' words, all but the enterprise's demand, once per place and university
+-- names once per place and university. The reason a suggestion gives is written where it is shown, from the
+-- figures it quotes (same_city, province_surplus, coverage, graduates, demand: dashboard/labels.py
+-- `pairing_reason`), as the gap pages write theirs: two sentences per row stored here would be most of the
+-- mart's bytes, which every build writes, compares and scans for personal data (benchmarks/RESULTS.md)
 explained as (
     select
         l.*,
-        (case when l.same_city then '同城' || u.city_name else '同省' || u.province_name end)
-            || '；' || m.major_name || '：企业需求 ' as reason_head,
-        ' 人，本校毕业生 ' || coalesce(l.graduates::varchar, '—') || ' 人，实习覆盖率 '
-            || coalesce(round(100 * l.coverage, 1) || '%', '—')
-            || '，全省供需差 ' || coalesce(round(l.province_surplus, 1)::varchar, '—') as reason_tail,
-        (case when l.same_city then 'same city (' || c.city_name_en || ')' else 'same province' end)
-            || '; ' || m.major_name_en || ': enterprise wants ' as reason_en_head,
-        ', university graduates ' || coalesce(l.graduates::varchar, '—') || ', internship coverage '
-            || coalesce(round(100 * l.coverage, 1) || '%', '—')
-            || ', province surplus ' || coalesce(round(l.province_surplus, 1)::varchar, '—') as reason_en_tail,
         m.major_name,
         u.university_name
     from place_lists as l
     left join reference.majors as m using (major_code)
     left join reference.universities as u using (university_code)
-    left join reference.cities as c on c.city_name = u.city_name
 ),
 
 several_places as (
@@ -171,8 +163,6 @@ select
     r.province_surplus,
     r.coverage,
     r.graduates,
-    r.demand,
-    r.reason_head || round(r.demand, 1) || r.reason_tail as reason,
-    r.reason_en_head || round(r.demand, 1) || r.reason_en_tail as reason_en
+    r.demand
 from ranked as r
 left join dims.enterprise as e using (enterprise_id)
