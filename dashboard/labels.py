@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Iterable
 from zoneinfo import ZoneInfo
 
 import streamlit as st
@@ -407,14 +408,27 @@ def timestamp(value: dt.datetime) -> str:
     return f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}（北京时间）"
 
 
-def pairing_reason(same_city: bool, city: str | None, province: str | None, major: str | None, demand: float,
-                   graduates: float, coverage: float, province_surplus: float) -> str:
-    """Why a university is suggested to an enterprise: the figures the ranking used (METRICS.md "Pairing
-    suggestions"; `city` and `province` are the university's)."""
-    where = (t("pairing_same_city", city=city or "—") if same_city
-             else t("pairing_same_province", province=province or "—"))
-    return t("pairing_reason", where=where, major=major or "—", demand=number(demand, 1),
-             graduates=number(graduates), coverage=percent(coverage), surplus=number(province_surplus, 1))
+def pairing_reasons(same_city: Iterable[bool], city: Iterable[str | None], province: Iterable[str | None],
+                    major: Iterable[str | None], demand: Iterable[float], graduates: Iterable[float],
+                    coverage: Iterable[float], province_surplus: Iterable[float]) -> list[str]:
+    """Why each university is suggested to its enterprise: the figures the ranking used (METRICS.md "Pairing
+    suggestions"; `city` and `province` are the university's). For a whole table at once: the page shows
+    up to 2,000 suggestions on every rerun, and the language and the templates are looked up once."""
+    sentence, same_city_text, same_province_text = (t("pairing_reason"), t("pairing_same_city"),
+                                                    t("pairing_same_province"))
+    return [
+        sentence.format(
+            where=same_city_text.format(city=c or "—") if local else same_province_text.format(province=p or "—"),
+            major=m or "—", demand=number(d, 1), graduates=number(g), coverage=percent(cv),
+            surplus=number(ps, 1))
+        for local, c, p, m, d, g, cv, ps in zip(*map(_python_values, (
+            same_city, city, province, major, demand, graduates, coverage, province_surplus)), strict=True)
+    ]
+
+
+def _python_values(values: Iterable) -> list:
+    """A column's values as Python objects (a pandas column yields NumPy scalars, several times slower)."""
+    return values.tolist() if hasattr(values, "tolist") else list(values)
 
 
 def gap_reason(reason: str | None, place_name: str, supply: float, demand: float, supply_share: float,

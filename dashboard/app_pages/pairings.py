@@ -30,10 +30,10 @@ st.markdown(L.t("count_suggestions", n=f"{matching:,}", e=f"{enterprises:,}"))
 if matching > len(pairs):
     st.caption(L.t("showing_first", shown=f"{len(pairs):,}"))
 en = L.is_en()
-pairs = pairs.assign(reason_text=[
-    L.pairing_reason(p.same_city, p.university_city_en if en else p.university_city, p.university_province,
-                     p.major_name_en if en else p.major_name, p.demand, p.graduates, p.coverage, p.province_surplus)
-    for p in pairs.itertuples()])
+pairs = pairs.assign(reason_text=L.pairing_reasons(
+    pairs["same_city"], pairs["university_city_en" if en else "university_city"], pairs["university_province"],
+    pairs["major_name_en" if en else "major_name"], pairs["demand"], pairs["graduates"], pairs["coverage"],
+    pairs["province_surplus"]))
 # enterprises are named as registered (the surveys carry no English names); the credit code identifies them
 ui.table(pairs, [("enterprise", "enterprise_name"), ("enterprise_id", "enterprise_id"),
                  ("industry", L.name_column("industry")),
