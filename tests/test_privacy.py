@@ -42,6 +42,13 @@ def test_a_clear_number_anywhere_in_a_text_value_is_found(con, value):
     assert finding.startswith("marts.suggestions.reason: 1 value(s) shaped like")
 
 
+def test_a_clear_number_among_many_repeated_values_is_found(con):
+    # a column of few distinct values (file names, codes) is matched one distinct value at a time
+    con.execute("INSERT INTO raw.placements SELECT 'k' || i, 'placements/liaoning_2024.csv', 'ok' FROM range(5000) t(i)")
+    con.execute("INSERT INTO raw.placements VALUES ('k', ?, 'ok')", [f"placements/{MOBILE}.csv"])
+    assert find_personal_data(con) == ["raw.placements.source_file: 1 value(s) shaped like a mobile number"]
+
+
 def test_json_columns_and_personal_column_names_are_found(con):
     con.execute("CREATE TABLE audit.quarantine (raw_row JSON)")
     con.execute("INSERT INTO audit.quarantine VALUES (?)", [f'{{"手机": "{MOBILE}"}}'])

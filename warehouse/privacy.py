@@ -7,7 +7,9 @@ or mobile phone number anywhere in any text or JSON column (quarantined rows inc
 A build is scanned once, in two halves that together cover every table: the `no_personal_data` check scans
 what the loaders wrote (LOADER_SCHEMAS) once they have all run, and the publication step scans everything
 else (the models and the build record), see pipelines/defs. Each table is read in one query, all its text
-columns at once, and a value is matched against the patterns only when it is long enough to hold a match.
+columns at once, and a value is matched against the patterns only when it is long enough to hold a match;
+DuckDB's column statistics skip columns too short to hold one and let columns of few distinct values (file
+names, codes, categories) be matched one distinct value at a time (_hits).
 A build reads only what changed since the publication it started from was scanned (warehouse/state.py,
 scan_plan): the rows of the files loaded this build, the tables built again, and for a model updated by a delta
 the rows that changed, scanned as the delta is applied (scan_delta; if they hold anything, the publication's
@@ -36,8 +38,12 @@ def scanner_fingerprint() -> str:
     return state.digest("scanner", Path(__file__).read_text(encoding="utf-8"), ANY_PERSONAL, SHORTEST_PERSONAL)
 
 
+def _quoted(column: str) -> str:
+    return '"' + column.replace('"', '""') + '"'
+
+
 def _text(column: str) -> str:
-    return f'"{column.replace(chr(34), chr(34) * 2)}"::VARCHAR'
+    return f"{_quoted(column)}::VARCHAR"
 
 
 def find_personal_data(con: duckdb.DuckDBPyConnection, *, only: tuple[str, ...] | None = None,
@@ -77,7 +83,7 @@ def find_personal_data(con: duckdb.DuckDBPyConnection, *, only: tuple[str, ...] 
             where = f" WHERE {plan.where}" if plan.where else ""
             if plan.state is not None:
                 scanned[f"{schema}.{table}"] = plan.state
-        counts = _hits(con, f'{schema}."{table}"{where}', names)
+        counts = _hits(con, f'{schema}."{table}"', names, where)
         for column, hits in zip(names, counts, strict=True):
             if not hits:
                 continue
@@ -93,17 +99,45 @@ def find_personal_data(con: duckdb.DuckDBPyConnection, *, only: tuple[str, ...] 
     return findings
 
 
-def _hits(con: duckdb.DuckDBPyConnection, relation: str, columns: list[str]) -> tuple[int, ...]:
-    """How many values of each column match either pattern, in one read of `relation`."""
-    # length() first: most columns (codes, names) are shorter than any match, and DuckDB evaluates the
-    # regular expression only on the values that pass it
-    return con.execute(
-        "SELECT " + ", ".join(
-            f"count_if(length({_text(c)}) >= {SHORTEST_PERSONAL} AND regexp_matches({_text(c)}, $pattern))"
-            for c in columns
-        ) + f" FROM {relation}",
-        {"pattern": ANY_PERSONAL},
-    ).fetchone()
+#: a column with at most this share of distinct values (codes, file names, categories) is matched one distinct
+#: value at a time: grouping its rows costs far less than a regular expression per row
+DISTINCT_SCAN_SHARE = 0.1
+
+
+def _hits(con: duckdb.DuckDBPyConnection, table: str, columns: list[str], where: str = "") -> tuple[bool, ...]:
+    """Whether any value of each column of `table` (the rows `where` selects, as " WHERE …") matches either
+    pattern, in one query. DuckDB's statistics of each column decide how it is read: a column whose longest
+    value is shorter than any match (or that holds only NULLs) is not read, one with few distinct values is
+    matched one distinct value at a time, any other value by value; `length()` first, so the regular
+    expression runs only on values long enough to hold a match. (The statistics cover the whole table and
+    only ever widen, so they hold for any selection of its rows.)"""
+    def matches(column: str) -> str:
+        text = _text(column)
+        return f"count_if(length({text}) >= {SHORTEST_PERSONAL} AND regexp_matches({text}, $pattern)) > 0"
+
+    rows = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+    if rows == 0:
+        return (False,) * len(columns)
+    stats = con.execute("SELECT " + ", ".join(f"stats({_quoted(c)})" for c in columns)
+                        + f" FROM {table} LIMIT 1").fetchone()
+    per_row, per_value = [], []
+    for column, found in zip(columns, stats, strict=True):
+        found = found if isinstance(found, dict) else {}
+        longest, distinct = found.get("max_string_length"), found.get("approx_unique")
+        if isinstance(longest, int) and longest < SHORTEST_PERSONAL:
+            continue  # (bytes: a value has at least as many bytes as characters)
+        if isinstance(distinct, int) and distinct <= DISTINCT_SCAN_SHARE * rows:
+            per_value.append(column)
+        else:
+            per_row.append(column)
+    if not per_row and not per_value:
+        return (False,) * len(columns)
+    select = [matches(c) for c in per_row] + [
+        f"(SELECT {matches(c)} FROM (SELECT DISTINCT {_quoted(c)} FROM {table}{where}))" for c in per_value]
+    found = dict(zip(per_row + per_value, con.execute(
+        "SELECT " + ", ".join(select) + (f" FROM {table}{where}" if per_row else ""),
+        {"pattern": ANY_PERSONAL}).fetchone(), strict=True))
+    return tuple(bool(found.get(c)) for c in columns)
 
 
 def scan_delta(con: duckdb.DuckDBPyConnection, table: str, changed_rows: str, from_state: str,
