@@ -12,6 +12,7 @@ import math
 from collections.abc import Iterable
 from zoneinfo import ZoneInfo
 
+import pandas as pd
 import streamlit as st
 
 LANGS = ("zh", "en")
@@ -427,8 +428,9 @@ def pairing_reasons(same_city: Iterable[bool], city: Iterable[str | None], provi
 
 
 def _python_values(values: Iterable) -> list:
-    """A column's values as Python objects (a pandas column yields NumPy scalars, several times slower)."""
-    return values.tolist() if hasattr(values, "tolist") else list(values)
+    """A column's values as Python objects, missing ones as None (a pandas column yields NumPy scalars, several
+    times slower, and a nullable one pd.NA, which has no truth value)."""
+    return [None if v is pd.NA else v for v in (values.tolist() if hasattr(values, "tolist") else values)]
 
 
 def gap_reason(reason: str | None, place_name: str, supply: float, demand: float, supply_share: float,

@@ -100,7 +100,7 @@ place_lists as (
 
 -- names once per place and university. The reason a suggestion gives is written where it is shown, from the
 -- figures it quotes (same_city, province_surplus, coverage, graduates, demand: dashboard/labels.py
--- `pairing_reason`), as the gap pages write theirs: two sentences per row stored here would be most of the
+-- `pairing_reasons`), as the gap pages write theirs: two sentences per row stored here would be most of the
 -- mart's bytes, which every build writes, compares and scans for personal data (benchmarks/RESULTS.md)
 explained as (
     select
