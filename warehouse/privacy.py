@@ -83,9 +83,9 @@ def find_personal_data(con: duckdb.DuckDBPyConnection, *, only: tuple[str, ...] 
             where = f" WHERE {plan.where}" if plan.where else ""
             if plan.state is not None:
                 scanned[f"{schema}.{table}"] = plan.state
-        counts = _hits(con, f'{schema}."{table}"', names, where)
-        for column, hits in zip(names, counts, strict=True):
-            if not hits:
+        hit = _hits(con, f'{schema}."{table}"', names, where)
+        for column, column_hit in zip(names, hit, strict=True):
+            if not column_hit:
                 continue
             # rare: say which pattern, as the finding names it
             for label, pattern in PATTERNS:
