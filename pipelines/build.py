@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -45,20 +47,29 @@ def _file_lines(database: Path) -> list[str]:
     return lines
 
 
-def run_build(instance: dg.DagsterInstance | None = None, log_level: str = "WARNING") -> BuildOutcome:
-    """Materialize every asset (checks included) with the paths of PORTAL_LANDING / PORTAL_WAREHOUSE."""
+def run_build(instance: dg.DagsterInstance | Callable[[], dg.DagsterInstance] | None = None,
+              log_level: str = "WARNING") -> BuildOutcome:
+    """Materialize every asset (checks included) with the paths of PORTAL_LANDING / PORTAL_WAREHOUSE, in
+    `instance` (or the one a function returns, called once the build lock is held; default: an ephemeral one)."""
     portal = portal_resource()
-    defs = load_definitions()
-    job = defs.resolve_job_def("build_warehouse")
+    run_id = str(uuid.uuid4())
+    build = publication.build_file(portal.published, run_id)
     try:
         # Taken here, before Dagster starts, so a refusal is one line; the run's resource takes it again
         # (re-entrant in this process), as it does for runs the sensor, the schedule or the UI launch.
         with publication.build_lock(portal.published, "portal build", portal.lock_wait_seconds):
-            result = job.execute_in_process(
-                instance=instance or dg.DagsterInstance.ephemeral(),
-                raise_on_error=False,
-                run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
-            )
+            # the copy of the publication the run starts from runs while Dagster sets the run up
+            publication.start_build_ahead(portal.published, build)
+            try:
+                job = load_definitions().resolve_job_def("build_warehouse")
+                result = job.execute_in_process(
+                    instance=(instance() if callable(instance) else instance) or dg.DagsterInstance.ephemeral(),
+                    raise_on_error=False,
+                    run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
+                    run_id=run_id,
+                )
+            finally:
+                publication.cancel_build_ahead(build)
     except BuildLockHeld as err:
         return BuildOutcome(False, refused=str(err))
     outcome = BuildOutcome(published=False, result=result)

@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import sys
 from pathlib import Path
@@ -85,7 +86,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 
     from pipelines.build import run_build
 
-    outcome = run_build(dg.DagsterInstance.get())
+    outcome = run_build(dg.DagsterInstance.get)  # made once the build lock is held, while the copy runs
     if outcome.refused:
         print(outcome.refused, file=sys.stderr)
         return EXIT_LOCKED
@@ -284,5 +285,17 @@ def main(argv: list[str] | None = None) -> int:
     return args.func(args)
 
 
+def run() -> None:
+    """The `portal` command: main(), then exit without the interpreter's last garbage collection.
+
+    After a build the process holds a large graph of objects (Dagster's definitions, plans and events), and
+    the collection Python runs as it shuts down took 0.75 s of every `portal build` at scale 100. Frozen
+    objects are left out of collections; the memory goes back with the process. (Only the command does this:
+    tests call main() in a process that goes on.)"""
+    code = main()
+    gc.freeze()
+    sys.exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

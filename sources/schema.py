@@ -16,6 +16,7 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from sources import settings
+from sources.pseudonymise import STUDENT_KEY_TYPE
 
 
 @dataclass(frozen=True)
@@ -196,7 +197,7 @@ MAJOR_LIST = ColumnType(
 # All-digit numbers lose their leading zeros in Excel, so they are compared without them: 00123 = 123.
 STUDENT_ID = ColumnType(
     "student_id",
-    "VARCHAR",
+    STUDENT_KEY_TYPE,  # stored only as its keyed pseudonym, student_key
     "CASE WHEN regexp_matches({p}, '^[0-9]+$') THEN coalesce(nullif(ltrim({p}, '0'), ''), '0') ELSE {p} END",
 )
 #: personal columns are recognised (so they are never mistaken for unknown columns) and never read
