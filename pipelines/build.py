@@ -48,18 +48,20 @@ def _file_lines(database: Path) -> list[str]:
 
 
 def run_build(instance: dg.DagsterInstance | Callable[[], dg.DagsterInstance] | None = None,
-              log_level: str = "WARNING") -> BuildOutcome:
+              log_level: str = "WARNING", run_id: str | None = None) -> BuildOutcome:
     """Materialize every asset (checks included) with the paths of PORTAL_LANDING / PORTAL_WAREHOUSE, in
-    `instance` (or the one a function returns, called once the build lock is held; default: an ephemeral one)."""
+    `instance` (or the one a function returns, called once the build lock is held; default: an ephemeral one),
+    as run `run_id` (default: a new one; `portal build` passes the id whose copy it began ahead)."""
     portal = portal_resource()
-    run_id = str(uuid.uuid4())
+    run_id = run_id or str(uuid.uuid4())
     build = publication.build_file(portal.published, run_id)
     try:
         # Taken here, before Dagster starts, so a refusal is one line; the run's resource takes it again
         # (re-entrant in this process), as it does for runs the sensor, the schedule or the UI launch.
         with publication.build_lock(portal.published, "portal build", portal.lock_wait_seconds):
             # the copy of the publication the run starts from runs while Dagster sets the run up
-            publication.start_build_ahead(portal.published, build)
+            if not publication.started_ahead(build):
+                publication.start_build_ahead(portal.published, build)
             try:
                 job = load_definitions().resolve_job_def("build_warehouse")
                 result = job.execute_in_process(

@@ -13,18 +13,27 @@
 from __future__ import annotations
 
 import argparse
-import gc
+import atexit
+import json
 import os
 import sys
+import uuid
 from pathlib import Path
 
 from sources import settings
 
-# Default storage (SQLite under DAGSTER_HOME). Builds write one DuckDB file, so the run queue lets one
-# build_warehouse run at a time: the sensor, the schedule and UI launches wait for each other.
+# SQLite storage under DAGSTER_HOME, in Dagster's own layout; the event log keeps its connections open
+# (pipelines/event_log.py; {event_logs} is DAGSTER_HOME/history/runs, as by default). Builds write one DuckDB
+# file, so the run queue lets one build_warehouse run at a time: the sensor, the schedule and UI launches wait
+# for each other.
 DAGSTER_YAML = """\
 telemetry:
   enabled: false
+event_log_storage:
+  module: pipelines.event_log
+  class: KeptConnectionSqliteEventLogStorage
+  config:
+    base_dir: {event_logs}
 run_queue:
   tag_concurrency_limits:
     - key: portal/writes
@@ -58,7 +67,8 @@ def _dagster_home() -> Path:
     home.mkdir(parents=True, exist_ok=True)
     config = home / "dagster.yaml"
     if not config.exists():
-        config.write_text(DAGSTER_YAML, encoding="utf-8")
+        config.write_text(DAGSTER_YAML.format(event_logs=json.dumps(str(home.resolve() / "history" / "runs"))),
+                          encoding="utf-8")
     os.environ["DAGSTER_HOME"] = str(home)
     return home
 
@@ -82,11 +92,22 @@ def cmd_build(args: argparse.Namespace) -> int:
     if args.wait is not None:
         os.environ["PORTAL_BUILD_WAIT"] = str(args.wait)
     _dagster_home()
-    import dagster as dg
+    from warehouse import publication
 
-    from pipelines.build import run_build
+    run_id = str(uuid.uuid4())
+    try:
+        with publication.build_lock(warehouse, "portal build", settings.build_wait_seconds()):
+            # The copy of the publication the run starts from is begun now, in a thread, so that it runs while
+            # Dagster is imported, its instance made and the run set up (a second or two of Python).
+            publication.start_build_ahead(warehouse, publication.build_file(warehouse, run_id))
+            import dagster as dg
 
-    outcome = run_build(dg.DagsterInstance.get)  # made once the build lock is held, while the copy runs
+            from pipelines.build import run_build
+
+            outcome = run_build(dg.DagsterInstance.get, run_id=run_id)
+    except publication.BuildLockHeld as err:
+        print(err, file=sys.stderr)
+        return EXIT_LOCKED
     if outcome.refused:
         print(outcome.refused, file=sys.stderr)
         return EXIT_LOCKED
@@ -286,15 +307,33 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run() -> None:
-    """The `portal` command: main(), then exit without the interpreter's last garbage collection.
+    """The `portal` command: main(), then an exit that skips the interpreter's teardown.
 
     After a build the process holds a large graph of objects (Dagster's definitions, plans and events), and
-    the collection Python runs as it shuts down took 0.75 s of every `portal build` at scale 100. Frozen
-    objects are left out of collections; the memory goes back with the process. (Only the command does this:
-    tests call main() in a process that goes on.)"""
-    code = main()
-    gc.freeze()
-    sys.exit(code)
+    the garbage collection Python runs as it tears its modules down took 0.75 s of every `portal build` at
+    scale 100. So, as Instagram's servers do, the process ends with os._exit once every exit handler has run
+    (the handler below is registered first, so it runs last) and the output is flushed; the memory goes back
+    with the process. (Only the command does this: tests call main() in a process that goes on.)"""
+    code = [1]  # an uncaught exception's traceback is printed, then the process ends with 1
+    atexit.register(_exit_now, code)
+    try:
+        code[0] = main()
+    except SystemExit as err:  # argparse's errors and --help
+        code[0] = err.code if isinstance(err.code, int) else int(err.code is not None)
+        raise
+    except KeyboardInterrupt:
+        code[0] = 130  # as a shell reports an interrupted command
+        raise
+    sys.exit(code[0])
+
+
+def _exit_now(code: list[int]) -> None:
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # closed, or a closed pipe: nothing more can be said
+            pass
+    os._exit(code[0])
 
 
 if __name__ == "__main__":

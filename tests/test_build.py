@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import dagster as dg
 import duckdb
 import pandas as pd
 import pytest
@@ -25,6 +26,7 @@ from tests.test_rules import (
     PLACEMENT_HEADER,
     SURVEY_HEADER,
 )
+from warehouse import publication
 
 PLACEMENT_PERSONAL = {"姓名": "student_name", "身份证号": "id_number", "手机号": "phone", "学号": "student_id",
                       "student_name": "student_name", "id_number": "id_number", "phone": "phone",
@@ -183,6 +185,21 @@ def test_portal_build_prints_one_line_per_file_and_survives_a_rejected_file(tmp_
         assert con.execute("SELECT file FROM audit.rejected_files").fetchall() == [("catalogue/no_codes.csv",)]
 
 
+def test_the_dagster_ui_sees_every_portal_build_with_its_steps_and_assets(tmp_path, cli_env):
+    # `portal build` writes into the Dagster instance `portal ui` shows (its own event-log storage class)
+    landing = small_landing(tmp_path)
+    warehouse = tmp_path / "out" / "portal.duckdb"
+    for _ in range(2):
+        assert portal("build", "--landing", str(landing), "--warehouse", str(warehouse), env=cli_env).returncode == 0
+    with dg.DagsterInstance.from_config(cli_env["DAGSTER_HOME"]) as instance:  # as the UI opens it
+        runs = instance.get_runs()
+        assert [run.status for run in runs] == [dg.DagsterRunStatus.SUCCESS] * 2
+        latest = instance.get_latest_materialization_event(dg.AssetKey(["published_warehouse"]))
+        assert latest is not None and latest.run_id == runs[0].run_id
+        steps = instance.get_records_for_run(runs[0].run_id, of_type=dg.DagsterEventType.STEP_SUCCESS).records
+        assert {"raw__placements", "sql_models", "published_warehouse"} <= {r.event_log_entry.step_key for r in steps}
+
+
 def test_a_failing_blocking_check_keeps_the_published_warehouse(tmp_path, cli_env):
     good = small_landing(tmp_path / "good")
     warehouse = tmp_path / "out" / "portal.duckdb"
@@ -201,6 +218,9 @@ def test_a_failing_blocking_check_keeps_the_published_warehouse(tmp_path, cli_en
     assert "check reference/major_industry_crosswalk:crosswalk_weights_sum_to_one: FAILED" in done.stdout
     assert "NOT published" in done.stderr
     assert warehouse.read_bytes() == before
+    # the failed build's own database stays beside the warehouse, for a look at what it made, until the next
+    # build starts
+    assert len(list(publication.builds_dir(warehouse).glob("*.duckdb"))) == 1
 
 
 def test_personal_numbers_pasted_into_free_text_are_quarantined_masked(tmp_path, cli_env):

@@ -7,6 +7,8 @@ published file (an atomic rename, no copy) is in warehouse/publication.py.
 
 from __future__ import annotations
 
+import array
+import itertools
 import os
 import tempfile
 import unicodedata
@@ -30,9 +32,24 @@ def _nfkc(values: pa.Array) -> pa.Array:
     utf8_normalize follows a newer Unicode version than Python 3.11's 14.0: 167 code points would differ.)
     Only files that need folding get here; each distinct value is folded once."""
     distinct = pc.unique(values)
-    folded = pa.array([None if v is None else unicodedata.normalize("NFKC", v) for v in distinct.to_pylist()],
-                      pa.string())
+    folded = _strings([None if v is None else unicodedata.normalize("NFKC", v) for v in distinct.to_pylist()])
     return pc.take(folded, pc.index_in(values, distinct))
+
+
+def _strings(values: list[str | None]) -> pa.Array:
+    """An Arrow string array made from its buffers. (pa.array would do, but its first call in a process imports
+    pandas, 0.3 s that a build otherwise never spends: an incremental build's first quarantined row paid it.)"""
+    encoded = [b"" if v is None else v.encode() for v in values]
+    offsets = array.array("i", itertools.accumulate(map(len, encoded), initial=0))
+    validity = None
+    if None in values:
+        bits = bytearray((len(values) + 7) // 8)
+        for i, v in enumerate(values):
+            if v is not None:
+                bits[i >> 3] |= 1 << (i & 7)
+        validity = pa.py_buffer(bits)
+    return pa.Array.from_buffers(pa.string(), len(values),
+                                 [validity, pa.py_buffer(offsets), pa.py_buffer(b"".join(encoded))])
 
 
 #: DuckDB's memory for a build (past it, DuckDB spills to a temp folder beside the file). DuckDB's default,

@@ -62,12 +62,13 @@ def exported_tables(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, ...]
 
 def _select(con: duckdb.DuckDBPyConnection, table: str) -> str:
     """The table's columns; HUGEINT sums become BIGINT (Parquet has no 128-bit integer, DuckDB would write
-    DOUBLE)."""
+    DOUBLE) and UUIDs (student keys) their text (Parquet's UUID type is one Spark refuses to read)."""
     schema, name = table.split(".")
     columns = con.execute(
         "SELECT column_name, data_type FROM duckdb_columns() WHERE schema_name = ? AND table_name = ? "
         "ORDER BY column_index", [schema, name]).fetchall()
-    return ", ".join(f'"{c}"::BIGINT AS "{c}"' if t == "HUGEINT" else f'"{c}"' for c, t in columns)
+    casts = {"HUGEINT": "BIGINT", "UUID": "VARCHAR"}
+    return ", ".join(f'"{c}"::{casts[t]} AS "{c}"' if t in casts else f'"{c}"' for c, t in columns)
 
 
 def export_parquet(warehouse: Path, out: Path) -> dict:

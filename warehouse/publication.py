@@ -71,15 +71,22 @@ def start_build_ahead(published: Path, build: Path) -> None:
     """Begin start_build(published, build) in a thread and return at once; the run's own start_build then
     waits for it. `portal build` calls this as soon as it holds the build lock and knows its run id, so the
     copy (mostly the kernel's time, and the disk's) runs while Dagster sets the run up (a second or two of
-    Python), not after. Call only while holding the lock; end with cancel_build_ahead."""
+    Python), not after. Call only while holding the lock; the run's resource claims the copy (started_ahead,
+    then start_build) even when it has finished; end with cancel_build_ahead."""
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="portal-copy")
     _ahead[build] = pool.submit(_copy_publication, published, build)
     pool.shutdown(wait=False)
 
 
+def started_ahead(build: Path) -> bool:
+    """Whether start_build_ahead began this build's copy and no start_build has waited for it yet (the copy
+    may be finished: the run's resource must still call start_build, which claims it)."""
+    return build in _ahead
+
+
 def cancel_build_ahead(build: Path) -> None:
-    """After the run: if it never reached its start_build (it failed before its first step), wait for the copy
-    begun ahead and delete it, so that nothing is left writing or written."""
+    """After the run: if its resource never claimed the copy begun ahead (the run failed before it started),
+    wait for the copy and delete it, so that nothing is left writing or written."""
     ahead = _ahead.pop(build, None)
     if ahead is not None:
         ahead.exception()  # waits; a failed copy has nothing to delete but what remove_stale_builds would

@@ -83,7 +83,9 @@ class PortalResource(dg.ConfigurableResource):
                 context.log.info(f"removed {len(removed)} file(s) left by earlier builds: "
                                  + ", ".join(p.name for p in removed))
             self._landing_stat = landing_stat(self.landing)
-            if not self.build.exists() and publication.published_build_id(self.published) != self.build_id:
+            # (a copy `portal build` began ahead is claimed even when it has finished: the file exists by then)
+            if publication.started_ahead(self.build) or (
+                    not self.build.exists() and publication.published_build_id(self.published) != self.build_id):
                 empty = publication.start_build(self.published, self.build)
                 context.log.info(f"build {self.build.name} starts empty: {empty}; every file is read" if empty
                                  else f"build {self.build.name} started as a copy of {self.published}")

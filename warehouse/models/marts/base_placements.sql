@@ -4,7 +4,7 @@
 -- incremental by: year, university_code
 with per_student as (
     -- one row per student and group first: counting distinct students is then a count of rows, which is
-    -- much cheaper than count(distinct) over millions of 64-character pseudonyms
+    -- much cheaper than count(distinct) over millions of pseudonyms
     select
         base_id, enterprise_id, university_code, major_code, year, student_key,
         count(*) as placement_rows,

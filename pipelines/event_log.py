@@ -1,0 +1,86 @@
+"""Dagster's SQLite event log, with its connections kept open between events.
+
+`portal build` and `portal ui` share a Dagster instance in DAGSTER_HOME whose dagster.yaml (written by
+pipelines/cli.py) names this class as the event log storage. It is Dagster's own SQLite event log (one
+database per run and an index database, the same files and schema), but for one thing: Dagster's opens a new
+SQLAlchemy engine and SQLite connection for every event it writes and closes both after it. A build writes
+about 170 events (a run's planned assets, each step's start, outputs and end, each asset's materialization,
+which is written twice: to the run's database and to the index) and opening and closing took about 10 ms of
+each, 1.8 s of a 14 s incremental build at scale 100 (py-spy, benchmarks/RESULTS.md). Here each database
+file keeps one engine with one connection for as long as the process uses it.
+
+Writes are still one transaction each, committed as Dagster commits them, under Dagster's own lock, so other
+processes (the UI, the daemon) see the same files as before. A process keeps the connections of the few
+databases it used last (a run's and the index) and closes the others; a child process (the multiprocess
+executor forks) opens its own. PostgreSQL storage (deploy/dagster.yaml) keeps its own pooled connections and
+does not use this.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from dagster._core.storage.event_log.sqlite.sqlite_event_log import SqliteEventLogStorage
+from dagster._core.storage.sql import create_engine
+from dagster._core.storage.sqlite import SQLITE_BUSY_TIMEOUT_SECONDS
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.pool import QueuePool
+
+#: databases whose connection a process keeps open (the run being written, the index, a few the UI reads)
+KEPT = 4
+
+
+class KeptConnectionSqliteEventLogStorage(SqliteEventLogStorage):
+    """SqliteEventLogStorage whose engines (one connection each) live as long as the process needs them."""
+
+    def __init__(self, base_dir: str, inst_data=None):
+        self._engines: OrderedDict[str, Engine] = OrderedDict()
+        self._engines_pid = os.getpid()
+        super().__init__(base_dir, inst_data)
+
+    @classmethod
+    def from_config_value(cls, inst_data, config_value) -> KeptConnectionSqliteEventLogStorage:
+        return cls(inst_data=inst_data, **config_value)
+
+    def _engine(self, shard: str) -> Engine:
+        if self._engines_pid != os.getpid():  # a forked child must not use its parent's connections
+            self._engines = OrderedDict()
+            self._engines_pid = os.getpid()
+        engine = self._engines.get(shard)
+        if engine is None:
+            engine = create_engine(
+                self.conn_string_for_shard(shard),
+                poolclass=QueuePool,
+                # one connection kept, used by one thread at a time (under Dagster's lock), from any thread;
+                # setting a database up (_initdb) opens a second one for a moment
+                pool_size=1,
+                max_overflow=2,
+                connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS, "check_same_thread": False},
+            )
+            self._engines[shard] = engine
+            while len(self._engines) > KEPT:
+                self._engines.popitem(last=False)[1].dispose()
+        self._engines.move_to_end(shard)
+        return engine
+
+    @contextmanager
+    def _connect(self, shard: str) -> Iterator[Connection]:
+        # Dagster's _connect, but for where the engine comes from
+        with self._db_lock:
+            engine = self._engine(shard)
+            if shard not in self._initialized_dbs:
+                self._initdb(engine)
+                self._initialized_dbs.add(shard)
+            with engine.connect() as conn:
+                with conn.begin():
+                    yield conn
+
+    def dispose(self) -> None:
+        with self._db_lock:
+            for engine in self._engines.values():
+                engine.dispose()
+            self._engines.clear()
+        super().dispose()
