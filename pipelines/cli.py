@@ -99,12 +99,16 @@ def cmd_build(args: argparse.Namespace) -> int:
         with publication.build_lock(warehouse, "portal build", settings.build_wait_seconds()):
             # The copy of the publication the run starts from is begun now, in a thread, so that it runs while
             # Dagster is imported, its instance made and the run set up (a second or two of Python).
-            publication.start_build_ahead(warehouse, publication.build_file(warehouse, run_id))
-            import dagster as dg
+            build = publication.build_file(warehouse, run_id)
+            publication.start_build_ahead(warehouse, build)
+            try:
+                import dagster as dg
 
-            from pipelines.build import run_build
+                from pipelines.build import run_build
 
-            outcome = run_build(dg.DagsterInstance.get, run_id=run_id)
+                outcome = run_build(dg.DagsterInstance.get, run_id=run_id)
+            finally:  # (if the run never claimed the copy: stopped before it began, Ctrl-C while importing)
+                publication.cancel_build_ahead(build)
     except publication.BuildLockHeld as err:
         print(err, file=sys.stderr)
         return EXIT_LOCKED

@@ -10,7 +10,8 @@ each, 1.8 s of a 14 s incremental build at scale 100 (py-spy, benchmarks/RESULTS
 file keeps one engine with one connection for as long as the process uses it.
 
 Writes are still one transaction each, committed as Dagster commits them, under Dagster's own lock, so other
-processes (the UI, the daemon) see the same files as before. A process keeps the connections of the few
+processes (the UI, the daemon) see the same files as before; a database written to is touched, as closing the
+connection used to change it, so that the UI's watch on a running run sees each new event. A process keeps the connections of the few
 databases it used last (a run's and the index) and closes the others; a child process (the multiprocess
 executor forks) opens its own. PostgreSQL storage (deploy/dagster.yaml) keeps its own pooled connections and
 does not use this.
@@ -75,12 +76,28 @@ class KeptConnectionSqliteEventLogStorage(SqliteEventLogStorage):
                 self._initdb(engine)
                 self._initialized_dbs.add(shard)
             with engine.connect() as conn:
+                sqlite = conn.connection.dbapi_connection
+                changes = sqlite.total_changes
                 with conn.begin():
                     yield conn
+                if sqlite.total_changes != changes:
+                    # Dagster's UI follows a running run by watching its database file (watchdog). The rows are
+                    # in SQLite's write-ahead log, and the file itself changes only when the last connection
+                    # closes (Dagster's closes after every event; this one stays open), so it is touched.
+                    os.utime(self.path_for_shard(shard))
+
+    def _dispose_engines(self) -> None:
+        for engine in self._engines.values():
+            engine.dispose()
+        self._engines.clear()
+
+    def wipe(self) -> None:
+        # the run databases are deleted: their kept connections must not write into the deleted files
+        with self._db_lock:
+            self._dispose_engines()
+        super().wipe()
 
     def dispose(self) -> None:
         with self._db_lock:
-            for engine in self._engines.values():
-                engine.dispose()
-            self._engines.clear()
+            self._dispose_engines()
         super().dispose()
