@@ -56,22 +56,17 @@ def run_build(instance: dg.DagsterInstance | Callable[[], dg.DagsterInstance] | 
     run_id = run_id or str(uuid.uuid4())
     build = publication.build_file(portal.published, run_id)
     try:
-        # Taken here, before Dagster starts, so a refusal is one line; the run's resource takes it again
-        # (re-entrant in this process), as it does for runs the sensor, the schedule or the UI launch.
-        with publication.build_lock(portal.published, "portal build", portal.lock_wait_seconds):
-            # the copy of the publication the run starts from runs while Dagster sets the run up
-            if not publication.started_ahead(build):
-                publication.start_build_ahead(portal.published, build)
-            try:
-                job = load_definitions().resolve_job_def("build_warehouse")
-                result = job.execute_in_process(
-                    instance=(instance() if callable(instance) else instance) or dg.DagsterInstance.ephemeral(),
-                    raise_on_error=False,
-                    run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
-                    run_id=run_id,
-                )
-            finally:
-                publication.cancel_build_ahead(build)
+        # The lock is taken here, before Dagster starts, so a refusal is one line; the run's resource takes it
+        # again (re-entrant in this process), as it does for runs the sensor, the schedule or the UI launch.
+        # The copy of the publication the run starts from runs meanwhile, while Dagster sets the run up.
+        with publication.building(portal.published, build, "portal build", portal.lock_wait_seconds):
+            job = load_definitions().resolve_job_def("build_warehouse")
+            result = job.execute_in_process(
+                instance=(instance() if callable(instance) else instance) or dg.DagsterInstance.ephemeral(),
+                raise_on_error=False,
+                run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
+                run_id=run_id,
+            )
     except BuildLockHeld as err:
         return BuildOutcome(False, refused=str(err))
     outcome = BuildOutcome(published=False, result=result)

@@ -96,24 +96,18 @@ def cmd_build(args: argparse.Namespace) -> int:
 
     run_id = str(uuid.uuid4())
     try:
-        with publication.build_lock(warehouse, "portal build", settings.build_wait_seconds()):
-            # The copy of the publication the run starts from is begun now, in a thread, so that it runs while
-            # Dagster is imported, its instance made and the run set up (a second or two of Python).
-            build = publication.build_file(warehouse, run_id)
-            publication.start_build_ahead(warehouse, build)
-            try:
-                import dagster as dg
+        # The lock is taken and the copy of the publication the run starts from begun now, in a thread, so that
+        # the copy runs while Dagster is imported, its instance made and the run set up (a second or two of
+        # Python). run_build takes both again, as re-entrant, so a refusal is this one line.
+        with publication.building(warehouse, publication.build_file(warehouse, run_id), "portal build",
+                                  settings.build_wait_seconds()):
+            import dagster as dg
 
-                from pipelines.build import run_build
+            from pipelines.build import run_build
 
-                outcome = run_build(dg.DagsterInstance.get, run_id=run_id)
-            finally:  # (if the run never claimed the copy: stopped before it began, Ctrl-C while importing)
-                publication.cancel_build_ahead(build)
+            outcome = run_build(dg.DagsterInstance.get, run_id=run_id)
     except publication.BuildLockHeld as err:
         print(err, file=sys.stderr)
-        return EXIT_LOCKED
-    if outcome.refused:
-        print(outcome.refused, file=sys.stderr)
         return EXIT_LOCKED
     for line in outcome.file_lines:
         print(line)

@@ -93,6 +93,20 @@ def cancel_build_ahead(build: Path) -> None:
         build.unlink(missing_ok=True)
 
 
+@contextmanager
+def building(published: Path, build: Path, holder: str, wait_seconds: float = 0.0) -> Iterator[None]:
+    """Hold the build lock (build_lock) for the duration, with `build`'s copy of the publication begun ahead
+    (unless it already is: the lock and this are re-entrant within a process); on the way out, a copy that no
+    run claimed is waited for and deleted (cancel_build_ahead)."""
+    with build_lock(published, holder, wait_seconds):
+        if not started_ahead(build):
+            start_build_ahead(published, build)
+        try:
+            yield
+        finally:
+            cancel_build_ahead(build)
+
+
 def _copy_publication(published: Path, build: Path) -> str | None:
     build.parent.mkdir(parents=True, exist_ok=True)
     if not published.is_file():
