@@ -52,6 +52,8 @@ from sources.schema import (
     violation_sql,
 )
 
+#: files prepared ahead of the one DuckDB loads: each holds at most a decoded copy on disk or a sheet's cells
+READ_AHEAD = 3
 #: the code that decides what a file's rows become: any edit to it makes every file be read again
 LOADER_CODE = sorted(Path(__file__).resolve().parent.glob("*.py")) + [Path(__file__).resolve().parent / "macros.sql"]
 
@@ -336,19 +338,24 @@ def _load_files(
     reports: dict[str, FileReport] = {}
     loaded_at: dict[str, dt.datetime] = {}
     owners_first = sorted(current, key=lambda f: (owner[f[2]] != f[1], f[1]))
-    # The Python part of reading a file (decoding, checks, XLSX cells) runs in a thread one file ahead, while
-    # DuckDB (which releases the GIL) loads the file before: the two overlap instead of taking turns.
+    # The Python part of reading a file (decoding, checks, XLSX cells) runs in a thread up to READ_AHEAD files
+    # ahead, while DuckDB (which releases the GIL) loads the file before: the two overlap instead of taking
+    # turns, and a slow file to prepare (a large XLSX) is prepared while DuckDB loads the quick ones before it.
     to_read = [(path, name) for path, name, sha in owners_first if owner[sha] == name and name not in kept_as]
     position = {name: i for i, (_, name) in enumerate(to_read)}
     ahead: dict[str, Future[PreparedFile]] = {}
+    submitted = 0
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="portal-read") as pool:
 
-        def prepare_next(i: int) -> None:
-            if i < len(to_read):
-                path, name = to_read[i]
+        def prepare_ahead(loading: int) -> None:
+            """Have the files up to READ_AHEAD past the one at `loading` (in to_read) prepared or on the way."""
+            nonlocal submitted
+            while submitted < min(loading + 1 + READ_AHEAD, len(to_read)):
+                path, name = to_read[submitted]
                 ahead[name] = pool.submit(prepare_file, path, kind, name)
+                submitted += 1
 
-        prepare_next(0)
+        prepare_ahead(-1)
         try:
             for path, name, sha in owners_first:
                 loaded_at[name] = first_seen.get((name, sha)) or first_seen_by_hash.get(sha) or now
@@ -374,7 +381,7 @@ def _load_files(
                 change = NEW if earlier is None else (RELOADED if earlier.sha256 == sha else CHANGED)
                 future = ahead.pop(name, None)
                 if name in position:
-                    prepare_next(position[name] + 1)
+                    prepare_ahead(position[name])
                 try:
                     prepared = future.result() if future is not None else prepare_file(path, kind, name)
                     report = _load_file(con, kind, prepared, ipad, opad)

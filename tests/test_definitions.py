@@ -16,7 +16,7 @@ EXPECTED_ASSETS = {
     "reference/industries", "reference/major_industry_crosswalk",
     "raw/catalogue", "raw/survey", "raw/bases", "raw/placements",
     "audit/load_log", "audit/quarantine", "audit/rejected_files", "audit/removed_files",
-    "staging/catalogue", "staging/survey_positions", "staging/bases", "staging/placements",
+    "staging/catalogue", "staging/survey_positions", "staging/bases",
     "dims/province", "dims/city", "dims/university", "dims/major", "dims/industry", "dims/enterprise", "dims/base",
     "facts/supply", "facts/demand", "facts/placements",
     "marts/major_gap", "marts/industry_gap", "marts/internship_coverage", "marts/base_utilisation",

@@ -12,12 +12,12 @@ may instead be brought up to date by a delta when every input that changed can s
 changed: its rows for the touched keys are computed again from only the input rows with those keys (each input
 that has the key columns is replaced, in the SQL, by a view of its rows with those keys) and compared with the
 rows they replace by a hash of every column; only the rows that differ are replaced, and they are what the
-models below take their own keys from (a rename changes staging's lineage columns and nothing below the facts).
+models below take their own keys from (a rename changes the facts' lineage columns and nothing below them).
 The header is a promise the model's SQL must keep: each output row depends only on input rows with the same
 key values. Where the keys come from:
 - an input updated by a delta earlier in this run: the key columns of its rows that changed (old and new);
 - a loader's table (raw.<kind>): the key columns of the rows of the files that came in, and of the model's own
-  rows of the files that went (staging.placements, by placement identity: a withdrawn resubmission brings back
+  rows of the files that went (facts.placements, by placement identity: a withdrawn resubmission brings back
   the row it had replaced).
 The facts of placements are keyed by year and identity, the marts per university by year and university, the
 marts that sum or rank across universities by year.
@@ -154,11 +154,37 @@ class Built:
 @dataclass(frozen=True)
 class Change:
     """How a model changed by a delta in this run: from which state to which, and the temp table of its rows
-    that differ (the old versions that left and the new ones that came), which the models below take their
-    keys from."""
+    whose content differs (the old versions that left and the new ones that came), which the models below take
+    their keys from."""
     from_state: str
     to_state: str
     rows: str
+
+
+#: columns that say where a row came from, not what it says. No model reads another's: a row whose only
+#: change is in them (a placement sent again in an identical copy, or a file renamed) is replaced in its own
+#: table but is no change to the models below.
+LINEAGE_COLUMNS = ("source_file", "source_row")
+
+
+#: the schemas only models write (audit also holds the publication's own records, written in warehouse/status.py)
+_MODEL_ONLY_SCHEMAS = ("staging", "dims", "facts", "marts")
+
+
+def drop_retired_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Drop the tables of models that no longer exist (removed or renamed in a new version), with their
+    records: a warehouse built by an older version would otherwise keep them, stale, in every publication."""
+    built = {m.table for m in discover()}
+    retired = [f"{s}.{t}" for s, t in con.execute(
+        "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = current_database() "
+        "AND NOT temporary AND schema_name IN (SELECT unnest(?::VARCHAR[])) ORDER BY 1, 2",
+        [list(_MODEL_ONLY_SCHEMAS)]).fetchall()]
+    retired = [t for t in retired if t not in built]
+    for table in retired:
+        con.execute(f"DROP TABLE {table}")
+        for records in ("table_state", "table_delta", "scan_state"):
+            con.execute(f"DELETE FROM {state.SCHEMA}.{records} WHERE table_name = ?", [table])
+    return retired
 
 
 def run_models(con: duckdb.DuckDBPyConnection, selected: Iterable[Model]) -> Iterator[Built]:
@@ -166,6 +192,7 @@ def run_models(con: duckdb.DuckDBPyConnection, selected: Iterable[Model]) -> Ite
     delta, or build whole (see the module's docstring); yields each as it is done."""
     prepare(con)
     state.ensure(con)
+    drop_retired_tables(con)
     chosen = set(selected)
     states: dict[str, str | None] = {}  # this run's state of every table read so far
     changes: dict[str, Change] = {}  # the models updated by a delta in this run
@@ -196,10 +223,12 @@ def run_models(con: duckdb.DuckDBPyConnection, selected: Iterable[Model]) -> Ite
                 con.begin()
                 try:
                     if plan is not None:
-                        changed_rows = _apply_delta(con, model, plan)
-                        rows, how = _rows(con, model), f"delta: {plan.what}"
+                        changed_rows, content_changed = _apply_delta(con, model, plan)
+                        # no key touched (the inputs changed only in columns the model does not read): kept
+                        rows, how = _rows(con, model), "unchanged" if plan.nothing else f"delta: {plan.what}"
                     else:
-                        changed_rows, rows, how = None, _build(con, model), "built"
+                        changed_rows = content_changed = None
+                        rows, how = _build(con, model), "built"
                     content = rows <= state.CONTENT_STATE_MAX_ROWS
                     now = state.TableState(state.content_state(con, model.table) if content else recipe, recipe,
                                            code, inputs)
@@ -212,9 +241,11 @@ def run_models(con: duckdb.DuckDBPyConnection, selected: Iterable[Model]) -> Ite
                     con.rollback()
                     raise
                 if changed_rows is not None:
-                    changes[model.table] = Change(before.state, now.state, changed_rows)
+                    changes[model.table] = Change(before.state, now.state, content_changed)
                     # the rows that changed are at hand: scan them now rather than a year of the table later
                     privacy.scan_delta(con, model.table, changed_rows, before.state, now.state)
+                    if content_changed != changed_rows:
+                        con.execute(f"DROP TABLE {changed_rows}")
             states[model.table] = now.state
             yield Built(model, rows, time.perf_counter() - started, how)
     finally:
@@ -318,18 +349,20 @@ def _temp_has_column(con: duckdb.DuckDBPyConnection, table: str, column: str) ->
     return _key_types(con, table, (column,)) is not None
 
 
-def _apply_delta(con: duckdb.DuckDBPyConnection, model: Model, plan: DeltaPlan) -> str:
-    """Bring the model's rows of the touched keys up to date; returns the temp table of the rows that differ
-    (the old versions that left and the new ones that came). Rows are compared by a hash of all their columns,
+def _apply_delta(con: duckdb.DuckDBPyConnection, model: Model, plan: DeltaPlan) -> tuple[str, str]:
+    """Bring the model's rows of the touched keys up to date; returns the temp tables of the rows that differ
+    (the old versions that left and the new ones that came) and of those whose content differs beyond their
+    lineage (what the models below take their keys from; the same table when they are the same rows). Rows are compared by a hash of all their columns,
     as multisets: a row computed again equal to one it replaces is left in place and is no change to the
     models below (two different rows sharing a 64-bit hash, a chance of about 2^-64, would be taken as equal,
     as in state.content_state). When the table holds no rows of the touched keys, there is nothing to compare:
     every row computed is inserted, and is the change."""
     changed = f"_changed__{model.schema}__{model.name}"
-    columns = ", ".join(f'"{d[0]}"' for d in con.execute(f"SELECT * FROM {model.table} LIMIT 0").description)
+    names = [d[0] for d in con.execute(f"SELECT * FROM {model.table} LIMIT 0").description]
+    columns = ", ".join(f'"{c}"' for c in names)
     if plan.nothing:
         con.execute(f"CREATE OR REPLACE TEMP TABLE {changed} AS SELECT {columns} FROM {model.table} LIMIT 0")
-        return changed
+        return changed, changed
     sql = model.sql
     for u, view in plan.views.items():
         name = "_delta_in_" + u.replace(".", "_")
@@ -342,6 +375,7 @@ def _apply_delta(con: duckdb.DuckDBPyConnection, model: Model, plan: DeltaPlan) 
         # there is nothing to compare them with
         con.execute(f"CREATE OR REPLACE TEMP TABLE {changed} AS SELECT {columns} FROM ({sql}) WHERE {plan.touched_rows}")
         con.execute(f"INSERT INTO {model.table} SELECT {columns} FROM {changed}")
+        content_changed = changed
     else:
         con.execute(f"CREATE OR REPLACE TEMP TABLE _delta_new AS SELECT {columns}, hash({columns}) AS _row_hash "
                     f"FROM ({sql}) WHERE {plan.touched_rows}")
@@ -356,15 +390,34 @@ def _apply_delta(con: duckdb.DuckDBPyConnection, model: Model, plan: DeltaPlan) 
         con.execute(f"CREATE OR REPLACE TEMP TABLE _delta_added AS SELECT {columns} FROM _delta_new SEMI JOIN "
                     "_delta_hashes USING (_row_hash)")
         con.execute(f"CREATE OR REPLACE TEMP TABLE {changed} AS "
-                    f"SELECT {columns} FROM {model.table} WHERE rowid IN (SELECT _row_id FROM _delta_gone) "
-                    "UNION ALL SELECT * FROM _delta_added")
+                    f"SELECT {columns}, false AS _new FROM {model.table} WHERE rowid IN (SELECT _row_id FROM _delta_gone) "
+                    "UNION ALL SELECT *, true FROM _delta_added")
+        content_changed = _content_changes(con, changed, names)
+        con.execute(f"ALTER TABLE {changed} DROP COLUMN _new")
         con.execute(f"DELETE FROM {model.table} WHERE rowid IN (SELECT _row_id FROM _delta_gone)")
         con.execute(f"INSERT INTO {model.table} SELECT * FROM _delta_added")
     for u in plan.views:
         con.execute(f"DROP VIEW IF EXISTS _delta_in_{u.replace('.', '_')}")
     for table in ("_delta_new", "_delta_old", "_delta_hashes", "_delta_gone", "_delta_added"):
         con.execute(f"DROP TABLE IF EXISTS {table}")
-    return changed
+    return changed, content_changed
+
+
+def _content_changes(con: duckdb.DuckDBPyConnection, changed: str, names: list[str]) -> str:
+    """Of a delta's changed rows (temp table `changed` of columns `names` and `_new`: old versions and new),
+    those whose content beyond the LINEAGE_COLUMNS differs, as a temp table; `changed` itself when the model
+    has no lineage columns. An old and a new version equal but for their lineage cancel out (compared as
+    multisets by a 64-bit hash, as the rows are)."""
+    content = [c for c in names if c not in LINEAGE_COLUMNS]
+    if len(content) == len(names):
+        return changed
+    content_hash = "hash(" + ", ".join(f'"{c}"' for c in content) + ")"
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE {changed}__content AS
+        SELECT * EXCLUDE (_new) FROM {changed}
+        WHERE {content_hash} IN (
+            SELECT {content_hash} FROM {changed} GROUP BY 1
+            HAVING count(*) FILTER (WHERE _new) <> count(*) FILTER (WHERE NOT _new))""")
+    return f"{changed}__content"
 
 
 def _years(con: duckdb.DuckDBPyConnection, changed: str) -> list[int] | None:

@@ -2,34 +2,56 @@
 -- university's relevance (专业对口率) and conversion (留用率) in METRICS.md "Internships". Students are
 -- counted, never listed.
 -- incremental by: year, university_code
-with per_student as (
-    -- one row per student and group first: counting distinct students is then a count of rows, which is
-    -- much cheaper than count(distinct) over millions of pseudonyms
+with placements as not materialized (
+    select *, hash(base_id, university_code, major_code, year, student_key) as student_hash
+    from facts.placements
+),
+
+repeated as (
+    -- a student with more than one placement in a group (at one base, in one year and major): hashes seen
+    -- more than once, which (rarely) also gathers different students whose hashes collide
+    select student_hash from placements group by student_hash having count(*) > 1
+),
+
+repeats as (
+    -- per group, the placement rows beyond each student's first, counted exactly among those few rows
+    select base_id, university_code, major_code, year,
+           count(student_key) - count(distinct student_key) as repeat_rows
+    from placements semi join repeated using (student_hash)
+    group by all
+),
+
+counted as (
+    -- a student's rows are the group's rows less those repeats: counting distinct students is then a count of
+    -- rows, which is much cheaper than grouping millions of pseudonyms
     select
-        base_id, enterprise_id, university_code, major_code, year, student_key,
+        base_id, enterprise_id, university_code, major_code, year,
+        count(student_key) as student_rows,
         count(*) as placement_rows,
         count(*) filter (where is_relevant) as relevant_rows,
         count(*) filter (where outcome = 'hired') as hired_rows,
         count(*) filter (where outcome = 'completed') as completed_rows,
         count(*) filter (where outcome = 'dropped') as dropped_rows
-    from facts.placements
+    from placements
     group by all
 )
 
 select
     -- ids
-    base_id,
-    enterprise_id,
-    university_code,
-    major_code,
-    year,
+    c.base_id,
+    c.enterprise_id,
+    c.university_code,
+    c.major_code,
+    c.year,
     -- counts
-    count(student_key)::bigint as students,
-    sum(placement_rows)::bigint as placement_rows,
-    sum(relevant_rows)::bigint as relevant_rows,
-    sum(hired_rows)::bigint as hired_rows,
-    sum(completed_rows)::bigint as completed_rows,
-    sum(dropped_rows)::bigint as dropped_rows
-from per_student
-group by all
-order by base_id, year, major_code, university_code
+    (c.student_rows - coalesce(r.repeat_rows, 0))::bigint as students,
+    c.placement_rows::bigint as placement_rows,
+    c.relevant_rows::bigint as relevant_rows,
+    c.hired_rows::bigint as hired_rows,
+    c.completed_rows::bigint as completed_rows,
+    c.dropped_rows::bigint as dropped_rows
+from counted as c
+left join repeats as r
+    on r.base_id is not distinct from c.base_id and r.university_code is not distinct from c.university_code
+    and r.major_code is not distinct from c.major_code and r.year is not distinct from c.year
+order by c.base_id, c.year, c.major_code, c.university_code
