@@ -30,9 +30,10 @@ import datetime as dt
 import hashlib
 import hmac
 import re
+import threading
 import time
 import unicodedata
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,9 +41,9 @@ import duckdb
 import pyarrow
 
 from sources import settings
-from sources.pseudonymise import hmac_pads, student_key_sql
+from sources.pseudonymise import hmac_pads, personal_data_macros_sql, student_key_sql
 from sources.reading import FileRejected, PreparedFile, file_sha256, prepare_file, read_prepared
-from sources.reference_data import REFERENCE_TABLES
+from sources.reference_data import REFERENCE_TABLES, prepare_lookups
 from sources.schema import (
     STUDENT_ID,
     SourceKind,
@@ -52,8 +53,8 @@ from sources.schema import (
     violation_sql,
 )
 
-#: files prepared ahead of the one DuckDB loads: each holds at most a decoded copy on disk or a sheet's cells
-READ_AHEAD = 3
+#: files of a kind loaded side by side (each holds its rows in temp tables while it loads)
+LOADERS = 2
 #: the code that decides what a file's rows become: any edit to it makes every file be read again
 LOADER_CODE = sorted(Path(__file__).resolve().parent.glob("*.py")) + [Path(__file__).resolve().parent / "macros.sql"]
 
@@ -236,6 +237,27 @@ def _files_before(con: duckdb.DuckDBPyConnection, kind: SourceKind) -> list[_Pre
 
 
 # --- loading a kind ------------------------------------------------------------------------------------
+def source_macros_sql() -> str:
+    """The macros the loaders' SQL calls (sources/macros.sql and the personal-data ones): TEMP macros, which
+    are each connection's own, so every connection that loads makes them."""
+    return (Path(__file__).resolve().parent / "macros.sql").read_text(encoding="utf-8") + "\n" + \
+        personal_data_macros_sql()
+
+
+def loader_connection(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """Another connection to the database of `con` (a build's writer, warehouse/connection.py), set up as that
+    one is for loading: the macros and the look-up maps are made again (the nfkc function, registered from
+    Python, is the database's). Close it when done."""
+    cursor = con.cursor()
+    try:
+        cursor.execute(source_macros_sql())
+        prepare_lookups(cursor)
+    except BaseException:
+        cursor.close()
+        raise
+    return cursor
+
+
 def load_kind(con: duckdb.DuckDBPyConnection, kind: SourceKind, landing: Path, key: bytes) -> list[FileReport]:
     """Load every file of `kind` from the landing folder, keeping the rows this database already holds of
     files that are unchanged; returns one report per file, removed files included."""
@@ -338,60 +360,59 @@ def _load_files(
     reports: dict[str, FileReport] = {}
     loaded_at: dict[str, dt.datetime] = {}
     owners_first = sorted(current, key=lambda f: (owner[f[2]] != f[1], f[1]))
-    # The Python part of reading a file (decoding, checks, XLSX cells) runs in a thread up to READ_AHEAD files
-    # ahead, while DuckDB (which releases the GIL) loads the file before: the two overlap instead of taking
-    # turns, and a slow file to prepare (a large XLSX) is prepared while DuckDB loads the quick ones before it.
-    to_read = [(path, name) for path, name, sha in owners_first if owner[sha] == name and name not in kept_as]
-    position = {name: i for i, (_, name) in enumerate(to_read)}
-    ahead: dict[str, Future[PreparedFile]] = {}
-    submitted = 0
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="portal-read") as pool:
+    # Files are read LOADERS at a time, each on a connection of its own: DuckDB runs a statement over fewer rows
+    # than a row group (122,880) on one thread, so files of that size, loaded one at a time, kept one of two
+    # cores idle; and one file's Python part (decoding, checks, XLSX cells) overlaps the other's DuckDB work,
+    # which releases the GIL. Reports are taken in file order, so what a file is told does not depend on timing.
+    # (Rows of files loaded side by side interleave in raw.<kind>: every model orders by file and row.)
+    local, cursors, opened = threading.local(), [], threading.Lock()
 
-        def prepare_ahead(loading: int) -> None:
-            """Have the files up to READ_AHEAD past the one at `loading` (in to_read) prepared or on the way."""
-            nonlocal submitted
-            while submitted < min(loading + 1 + READ_AHEAD, len(to_read)):
-                path, name = to_read[submitted]
-                ahead[name] = pool.submit(prepare_file, path, kind, name)
-                submitted += 1
-
-        prepare_ahead(-1)
+    def load(path: Path, name: str, sha: str) -> FileReport:
+        cursor = getattr(local, "cursor", None)
+        if cursor is None:
+            cursor = local.cursor = loader_connection(con)
+            with opened:
+                cursors.append(cursor)
         try:
-            for path, name, sha in owners_first:
-                loaded_at[name] = first_seen.get((name, sha)) or first_seen_by_hash.get(sha) or now
-                if owner[sha] != name:
-                    first = reports[owner[sha]]
-                    if first.status == "loaded":
-                        reports[name] = FileReport(
-                            name, kind.name, sha, "rejected",
-                            message=f"{name}: same content as {first.file}, which is already loaded")
+            return _load_file(cursor, kind, prepare_file(path, kind, name), ipad, opad)
+        except FileRejected as err:
+            return FileReport(name, kind.name, sha, "rejected", message=str(err))
+
+    try:
+        with ThreadPoolExecutor(max_workers=LOADERS, thread_name_prefix="portal-load") as pool:
+            loading = {name: pool.submit(load, path, name, sha) for path, name, sha in owners_first
+                       if owner[sha] == name and name not in kept_as}
+            try:
+                for path, name, sha in owners_first:
+                    loaded_at[name] = first_seen.get((name, sha)) or first_seen_by_hash.get(sha) or now
+                    if owner[sha] != name:
+                        first = reports[owner[sha]]
+                        if first.status == "loaded":
+                            reports[name] = FileReport(
+                                name, kind.name, sha, "rejected",
+                                message=f"{name}: same content as {first.file}, which is already loaded")
+                            continue
+                    if name in kept_as:
+                        old = reusable[sha]
+                        if old.file == name:
+                            change = UNCHANGED
+                        elif old.file in names_now:  # the old name now holds new content; this is its earlier one
+                            change = f"same content as the previous {old.file}"
+                        else:
+                            change = f"renamed from {old.file}"
+                        reports[name] = FileReport(name, kind.name, sha, "loaded", old.rows_read, old.rows_loaded,
+                                                   old.rows_quarantined, old.message or "", change)
                         continue
-                if name in kept_as:
-                    old = reusable[sha]
-                    if old.file == name:
-                        change = UNCHANGED
-                    elif old.file in names_now:  # the old name now holds new content; this is its earlier one
-                        change = f"same content as the previous {old.file}"
-                    else:
-                        change = f"renamed from {old.file}"
-                    reports[name] = FileReport(name, kind.name, sha, "loaded", old.rows_read, old.rows_loaded,
-                                               old.rows_quarantined, old.message or "", change)
-                    continue
-                earlier = previous_by_name.get(name)
-                change = NEW if earlier is None else (RELOADED if earlier.sha256 == sha else CHANGED)
-                future = ahead.pop(name, None)
-                if name in position:
-                    prepare_ahead(position[name])
-                try:
-                    prepared = future.result() if future is not None else prepare_file(path, kind, name)
-                    report = _load_file(con, kind, prepared, ipad, opad)
-                except FileRejected as err:
-                    report = FileReport(name, kind.name, sha, "rejected", message=str(err))
-                report.change = change
-                reports[name] = report
-        finally:
-            for future in ahead.values():  # prepared but not loaded (the load stopped): remove its temp files
-                future.cancel() or (future.exception() is None and future.result().cleanup())
+                    earlier = previous_by_name.get(name)
+                    report = loading.pop(name).result() if name in loading else load(path, name, sha)
+                    report.change = NEW if earlier is None else (RELOADED if earlier.sha256 == sha else CHANGED)
+                    reports[name] = report
+            finally:
+                for future in loading.values():  # the load stopped: the files not started are not read
+                    future.cancel()
+    finally:
+        for cursor in cursors:
+            cursor.close()
     renamed_from = set(reuse) - names_now
     for p in before:
         if p.file not in names_now and p.file not in renamed_from:

@@ -7,8 +7,8 @@ row found below any title rows. Personal columns are recognised by their header 
 
 The result, `_incoming`, has `source_row` (the row number as a spreadsheet shows it: header row 1) and one
 VARCHAR column per stored column of the kind (NULL where an optional column is absent). Reading is two calls:
-`prepare_file` (Python only: decoding, checks, the header, XLSX cells; sources/loading.py runs it one file
-ahead in a thread) and `read_prepared` (DuckDB).
+`prepare_file` (Python only: decoding, checks, the header, XLSX cells) and `read_prepared` (DuckDB);
+sources/loading.py loads two files side by side, so one's Python part overlaps the other's DuckDB work.
 """
 
 from __future__ import annotations
@@ -66,7 +66,7 @@ def file_sha256(path: Path) -> str:
 @dataclass
 class PreparedFile:
     """A landing file after the Python part of reading (bytes decoded and checked, header found, XLSX cells
-    converted), before DuckDB reads it: prepare_file can run in a thread while DuckDB loads the file before."""
+    converted), before DuckDB reads it."""
 
     path: Path
     kind: SourceKind

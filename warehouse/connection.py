@@ -20,10 +20,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
-import sources
-from sources.pseudonymise import personal_data_macros_sql
-
-MACROS_SQL = (Path(sources.__file__).resolve().parent / "macros.sql").read_text(encoding="utf-8")
+from sources.loading import source_macros_sql
 
 
 def _nfkc(values: pa.Array) -> pa.Array:
@@ -65,8 +62,7 @@ def writer(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     con = duckdb.connect(str(path), config={"memory_limit": WRITER_MEMORY_LIMIT})
     try:
         con.create_function("nfkc", _nfkc, ["VARCHAR"], "VARCHAR", type="arrow")
-        con.execute(MACROS_SQL)
-        con.execute(personal_data_macros_sql())
+        con.execute(source_macros_sql())
         yield con
     finally:
         con.close()
