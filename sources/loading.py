@@ -364,8 +364,10 @@ def _load_files(
     # than a row group (122,880) on one thread, so files of that size, loaded one at a time, kept one of two
     # cores idle; and one file's Python part (decoding, checks, XLSX cells) overlaps the other's DuckDB work,
     # which releases the GIL. Reports are taken in file order, so what a file is told does not depend on timing.
-    # (Rows of files loaded side by side interleave in raw.<kind>: every model orders by file and row.)
+    # (Rows of files loaded side by side interleave in raw.<kind>: the models that pick one row of several order
+    # them by file and row.)
     local, cursors, opened = threading.local(), [], threading.Lock()
+    loaded_content: dict[str, str] = {}  # sha256 → the file of that content that loaded
 
     def load(path: Path, name: str, sha: str) -> FileReport:
         cursor = getattr(local, "cursor", None)
@@ -385,13 +387,13 @@ def _load_files(
             try:
                 for path, name, sha in owners_first:
                     loaded_at[name] = first_seen.get((name, sha)) or first_seen_by_hash.get(sha) or now
-                    if owner[sha] != name:
-                        first = reports[owner[sha]]
-                        if first.status == "loaded":
-                            reports[name] = FileReport(
-                                name, kind.name, sha, "rejected",
-                                message=f"{name}: same content as {first.file}, which is already loaded")
-                            continue
+                    if owner[sha] != name and sha in loaded_content:
+                        # (the owner may itself have been rejected, say as an XLSX that is not one: then the first
+                        # copy that loaded is the one that counts)
+                        reports[name] = FileReport(
+                            name, kind.name, sha, "rejected",
+                            message=f"{name}: same content as {loaded_content[sha]}, which is already loaded")
+                        continue
                     if name in kept_as:
                         old = reusable[sha]
                         if old.file == name:
@@ -402,11 +404,13 @@ def _load_files(
                             change = f"renamed from {old.file}"
                         reports[name] = FileReport(name, kind.name, sha, "loaded", old.rows_read, old.rows_loaded,
                                                    old.rows_quarantined, old.message or "", change)
-                        continue
-                    earlier = previous_by_name.get(name)
-                    report = loading.pop(name).result() if name in loading else load(path, name, sha)
-                    report.change = NEW if earlier is None else (RELOADED if earlier.sha256 == sha else CHANGED)
-                    reports[name] = report
+                    else:
+                        earlier = previous_by_name.get(name)
+                        report = loading.pop(name).result() if name in loading else load(path, name, sha)
+                        report.change = NEW if earlier is None else (RELOADED if earlier.sha256 == sha else CHANGED)
+                        reports[name] = report
+                    if reports[name].status == "loaded":
+                        loaded_content.setdefault(sha, name)
             finally:
                 for future in loading.values():  # the load stopped: the files not started are not read
                     future.cancel()

@@ -142,6 +142,18 @@ def test_identical_file_under_another_name_loads_once(load_landing):
     assert loaded.rows("SELECT count(*) FROM raw.catalogue") == [(1,)]
 
 
+def test_copies_of_a_file_load_once_when_the_first_of_them_is_rejected(load_landing):
+    """The same bytes as a.xlsx (a CSV given the wrong suffix: rejected), b.csv and c.csv: b.csv loads and
+    c.csv is a copy of it, so its rows are not counted twice."""
+    data = csv_bytes(CATALOGUE_HEADER, [GOOD_CATALOGUE])
+    loaded = load_landing({"catalogue": {"a.xlsx": data, "b.csv": data, "c.csv": data}})
+    assert loaded.report("a.xlsx").status == "rejected"
+    assert loaded.report("b.csv").status == "loaded"
+    assert loaded.report("c.csv").status == "rejected"
+    assert "same content as catalogue/b.csv" in loaded.report("c.csv").message
+    assert loaded.rows("SELECT count(*) FROM raw.catalogue") == [(1,)]
+
+
 def test_gbk_csv_with_a_title_row_above_the_header(load_landing):
     title = "2024年辽宁省高校本科专业目录\n"
     malformed = "2024,10145,东北大学,辽宁省,沈阳市,本科,080903,网络工程,60,50,多余\n"

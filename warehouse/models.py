@@ -161,9 +161,10 @@ class Change:
     rows: str
 
 
-#: columns that say where a row came from, not what it says. No model reads another's: a row whose only
-#: change is in them (a placement sent again in an identical copy, or a file renamed) is replaced in its own
-#: table but is no change to the models below.
+#: columns that say where a row came from, not what it says. A model updated by a delta that has them
+#: (facts.placements) is read by no model that uses them: a row whose only change is in them (a placement sent
+#: again in an identical copy, or a file renamed) is replaced in its own table but is no change to the models
+#: below. Keep it so: a model reading them would miss such changes.
 LINEAGE_COLUMNS = ("source_file", "source_row")
 
 
