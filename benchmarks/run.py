@@ -9,7 +9,8 @@ For each scale it
    next run; generation is not timed);
 2. measures **the floor**: every landing file merely read into a DuckDB table in a fresh database file
    (DuckDB's read_csv for CSV, after a strict GB18030 → UTF-8 transcode for GBK files, python-calamine for
-   XLSX), in this process;
+   XLSX), in this process, two files at a time as the build's loaders read them (sources/loading.py,
+   LOADERS); and, for comparison with earlier figures, one file at a time;
 3. runs a **full build** (`portal build` as a subprocess into an empty output folder), timing the wall clock
    and sampling the resident memory of the whole process tree (the build and any children) every 50 ms
    from /proc (the sum over the build and any children it starts: the whole tree's peak, within 50 ms), and
@@ -38,12 +39,15 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
 import pandas  # noqa: F401  (imported before timing: the first query must not pay for it)
 import pyarrow as pa
+
+from sources.loading import LOADERS
 
 REPO = Path(__file__).resolve().parent.parent
 KINDS = ("catalogue", "survey", "bases", "placements")
@@ -109,36 +113,55 @@ def _first_table_line(text: str) -> int:
     return 0
 
 
-def floor_read(landing: Path, database: Path) -> dict:
-    """Read every landing file into its own DuckDB table, with nothing but reading: the floor."""
+def _read_one(con: duckdb.DuckDBPyConnection, path: Path, table: str, tmp: Path) -> int:
+    """One landing file into table `table`, with nothing but reading; returns its rows."""
     from python_calamine import CalamineWorkbook
 
+    if path.suffix == ".xlsx":
+        sheet = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).to_python()
+        width = max(len(r) for r in sheet)
+        arrow = pa.table({f"c{j}": pa.array([str(r[j]) if j < len(r) and r[j] is not None else None
+                                             for r in sheet], pa.string()) for j in range(width)})
+        con.register("sheet", arrow)
+        con.execute(f"CREATE TABLE {table} AS SELECT * FROM sheet")
+        con.unregister("sheet")
+    else:
+        data = path.read_bytes()
+        try:
+            text = data.decode("utf-8")
+            readable = path
+        except UnicodeDecodeError:
+            text = data.decode("gb18030")
+            readable = tmp / f"{table}.csv"
+            readable.write_text(text, encoding="utf-8")
+        con.execute(
+            f"CREATE TABLE {table} AS SELECT * FROM read_csv(?, all_varchar = true, skip = ?, header = true)",
+            [str(readable), _first_table_line(text[:65536])],
+        )
+    return con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
+
+
+def floor_read(landing: Path, database: Path, side_by_side: int = 1) -> dict:
+    """Read every landing file into its own DuckDB table, with nothing but reading: the floor. With
+    `side_by_side` > 1, that many files at a time, each on a connection of its own, as the build's loaders do
+    (sources/loading.py, LOADERS): DuckDB reads a file of fewer rows than a row group on one thread."""
+    files = sorted(p for kind in KINDS for p in (landing / kind).glob("*.*"))
     start = time.perf_counter()
-    rows = 0
     with duckdb.connect(str(database)) as con, tempfile.TemporaryDirectory() as tmp:
-        for i, path in enumerate(sorted(p for kind in KINDS for p in (landing / kind).glob("*.*"))):
-            if path.suffix == ".xlsx":
-                sheet = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).to_python()
-                width = max(len(r) for r in sheet)
-                table = pa.table({f"c{j}": pa.array([str(r[j]) if j < len(r) and r[j] is not None else None
-                                                     for r in sheet], pa.string()) for j in range(width)})
-                con.register("sheet", table)
-                con.execute(f"CREATE TABLE t{i} AS SELECT * FROM sheet")
-                con.unregister("sheet")
-            else:
-                data = path.read_bytes()
-                try:
-                    text = data.decode("utf-8")
-                    readable = path
-                except UnicodeDecodeError:
-                    text = data.decode("gb18030")
-                    readable = Path(tmp) / "decoded.csv"
-                    readable.write_text(text, encoding="utf-8")
-                con.execute(
-                    f"CREATE TABLE t{i} AS SELECT * FROM read_csv(?, all_varchar = true, skip = ?, header = true)",
-                    [str(readable), _first_table_line(text[:65536])],
-                )
-            rows += con.execute(f"SELECT count(*) FROM t{i}").fetchall()[0][0]
+        local, cursors = threading.local(), []
+
+        def read(i: int) -> int:
+            if not hasattr(local, "con"):
+                local.con = con.cursor()
+                cursors.append(local.con)
+            return _read_one(local.con, files[i], f"t{i}", Path(tmp))
+
+        try:
+            with ThreadPoolExecutor(max_workers=side_by_side) as pool:
+                rows = sum(pool.map(read, range(len(files))))
+        finally:
+            for cursor in cursors:
+                cursor.close()
         con.execute("CHECKPOINT")
     return {"seconds": time.perf_counter() - start, "rows": rows}
 
@@ -276,8 +299,11 @@ def bench_scale(scale: int, out: Path) -> dict:
     new_file_path(landing).unlink(missing_ok=True)  # left over from an interrupted run
     landing_bytes = sum(p.stat().st_size for p in landing.rglob("*") if p.is_file())
 
-    print(f"[scale {scale}] floor: reading {landing} into DuckDB", flush=True)
-    floor = floor_read(landing, work / "floor.duckdb")
+    print(f"[scale {scale}] floor: reading {landing} into DuckDB, {LOADERS} files at a time as the build does, "
+          "then one at a time", flush=True)
+    floor = floor_read(landing, work / "floor.duckdb", side_by_side=LOADERS)
+    (work / "floor.duckdb").unlink()
+    floor_one_at_a_time = floor_read(landing, work / "floor.duckdb")
     (work / "floor.duckdb").unlink()
 
     warehouse = work / "warehouse" / "portal.duckdb"
@@ -315,6 +341,9 @@ def bench_scale(scale: int, out: Path) -> dict:
         "floor_rows": floor["rows"],
         "full_build_s": full["seconds"],
         "build_over_floor": full["seconds"] / floor["seconds"],
+        # the floor as sessions before the eighth measured it, when the build also read one file at a time
+        "floor_one_at_a_time_s": floor_one_at_a_time["seconds"],
+        "build_over_floor_one_at_a_time": full["seconds"] / floor_one_at_a_time["seconds"],
         "peak_tree_rss_bytes": full["peak_tree_rss_bytes"],
         "unchanged_build_s": unchanged["seconds"],
         "unchanged_over_full": unchanged["seconds"] / full["seconds"],
@@ -341,7 +370,7 @@ def machine() -> dict:
 
 def table(results: list[dict]) -> str:
     gib = 1024 ** 3
-    header = ["scale", "files", "catalogue", "survey", "bases", "placements", "floor s", "build s", "build/floor",
+    header = ["scale", "files", "catalogue", "survey", "bases", "placements", "floor s", "floor 1x s", "build s", "build/floor",
               "peak RSS GiB", "unchanged s", "incr s", "incr/full", "slowest mart s", "slowest page s (1st/cached)"]
     lines = [header]
     for r in results:
@@ -351,7 +380,7 @@ def table(results: list[dict]) -> str:
         lines.append([
             str(r["scale"]), str(r["landing_files"]),
             *(str(r["rows"].get(k, {}).get("rows_read", 0)) for k in KINDS),
-            f"{r['floor_s']:.1f}", f"{r['full_build_s']:.1f}", f"{r['build_over_floor']:.2f}",
+            f"{r['floor_s']:.1f}", f"{r.get('floor_one_at_a_time_s', float('nan')):.1f}", f"{r['full_build_s']:.1f}", f"{r['build_over_floor']:.2f}",
             f"{r['peak_tree_rss_bytes'] / gib:.2f}", f"{r['unchanged_build_s']:.1f}", f"{r['incremental_build_s']:.1f}",
             f"{r['incremental_over_full']:.2f}",
             f"{max(m['first_s'] for m in r['marts'].values()):.3f}", slowest_page,
