@@ -353,11 +353,11 @@ def _temp_has_column(con: duckdb.DuckDBPyConnection, table: str, column: str) ->
 def _apply_delta(con: duckdb.DuckDBPyConnection, model: Model, plan: DeltaPlan) -> tuple[str, str]:
     """Bring the model's rows of the touched keys up to date; returns the temp tables of the rows that differ
     (the old versions that left and the new ones that came) and of those whose content differs beyond their
-    lineage (what the models below take their keys from; the same table when they are the same rows). Rows are compared by a hash of all their columns,
-    as multisets: a row computed again equal to one it replaces is left in place and is no change to the
-    models below (two different rows sharing a 64-bit hash, a chance of about 2^-64, would be taken as equal,
-    as in state.content_state). When the table holds no rows of the touched keys, there is nothing to compare:
-    every row computed is inserted, and is the change."""
+    lineage (what the models below take their keys from; the same table when they are the same rows). Rows are
+    compared by a hash of all their columns, as multisets: a row computed again equal to one it replaces is
+    left in place and is no change to the models below (two different rows sharing a 64-bit hash, a chance of
+    about 2^-64, would be taken as equal, as in state.content_state). When the table holds no rows of the
+    touched keys, there is nothing to compare: every row computed is inserted, and is the change."""
     changed = f"_changed__{model.schema}__{model.name}"
     names = [d[0] for d in con.execute(f"SELECT * FROM {model.table} LIMIT 0").description]
     columns = ", ".join(f'"{c}"' for c in names)
