@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import gc
 import io
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -46,6 +47,16 @@ class Loaded:
 
     def rows(self, sql: str) -> list[tuple]:
         return self.con.execute(sql).fetchall()
+
+
+@pytest.fixture
+def collected_garbage() -> None:
+    """Earlier tests' garbage collected before a test that renders the dashboard. A SQLite connection left
+    behind by an in-process Dagster run logs an error when it is collected, and Python 3.11 formats that
+    traceback with ast.parse; collected in the middle of Streamlit's own ast.parse of a page, it breaks that
+    parse ("AST constructor recursion depth mismatch", python/cpython#106905; a finalizer that formats a
+    traceback reproduces it). A dashboard server runs no Dagster, so has no such garbage."""
+    gc.collect()
 
 
 @pytest.fixture

@@ -17,6 +17,9 @@ import duckdb
 import pytest
 from streamlit.testing.v1 import AppTest
 
+# every test here renders the dashboard (conftest.py, collected_garbage)
+pytestmark = pytest.mark.usefixtures("collected_garbage")
+
 APP = Path(__file__).resolve().parents[1] / "dashboard" / "app.py"
 PAGES = ("overview", "majors", "industries", "internships", "pairings", "data")
 CJK = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]")

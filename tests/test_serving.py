@@ -5,7 +5,6 @@ Every build here is a real `portal build` process on a small landing folder (abo
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import os
 import resource
@@ -24,6 +23,9 @@ from tests.reader_loop import BackgroundReader, ReaderStats
 from tests.test_build import small_landing
 from tests.test_rules import CATALOGUE_HEADER, GOOD_CATALOGUE, with_value
 from warehouse import publication
+
+# the dashboard is rendered here, in threads and beside builds (conftest.py, collected_garbage)
+pytestmark = pytest.mark.usefixtures("collected_garbage")
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -141,11 +143,6 @@ def test_the_dashboard_keeps_answering_while_builds_publish_and_roll_back(publis
         return {m.label: m.value for m in at.metric}.get("毕业生（供给）")
 
     first = render_overview()
-    # Earlier tests' garbage is collected here, not in the reader's thread: a SQLite connection left behind by an
-    # in-process Dagster run logs an error when collected in another thread, and Python 3.11 formats that
-    # traceback with ast.parse, which, when the collector runs inside Streamlit's own ast.parse of a page, breaks
-    # it ("AST constructor recursion depth mismatch", python/cpython#106905). A server runs no Dagster.
-    gc.collect()
     reader = BackgroundReader(render_overview).start()
     try:
         change_graduates(landing, 90)
