@@ -370,7 +370,8 @@ def machine() -> dict:
 
 def table(results: list[dict]) -> str:
     gib = 1024 ** 3
-    header = ["scale", "files", "catalogue", "survey", "bases", "placements", "floor s", "floor 1x s", "build s", "build/floor",
+    header = ["scale", "files", "catalogue", "survey", "bases", "placements", "floor s", "floor 1x s", "build s",
+              "build/floor",
               "peak RSS GiB", "unchanged s", "incr s", "incr/full", "slowest mart s", "slowest page s (1st/cached)"]
     lines = [header]
     for r in results:
@@ -380,7 +381,8 @@ def table(results: list[dict]) -> str:
         lines.append([
             str(r["scale"]), str(r["landing_files"]),
             *(str(r["rows"].get(k, {}).get("rows_read", 0)) for k in KINDS),
-            f"{r['floor_s']:.1f}", f"{r.get('floor_one_at_a_time_s', float('nan')):.1f}", f"{r['full_build_s']:.1f}", f"{r['build_over_floor']:.2f}",
+            f"{r['floor_s']:.1f}", f"{r.get('floor_one_at_a_time_s', float('nan')):.1f}",
+            f"{r['full_build_s']:.1f}", f"{r['build_over_floor']:.2f}",
             f"{r['peak_tree_rss_bytes'] / gib:.2f}", f"{r['unchanged_build_s']:.1f}", f"{r['incremental_build_s']:.1f}",
             f"{r['incremental_over_full']:.2f}",
             f"{max(m['first_s'] for m in r['marts'].values()):.3f}", slowest_page,
