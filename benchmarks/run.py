@@ -47,7 +47,7 @@ import duckdb
 import pandas  # noqa: F401  (imported before timing: the first query must not pay for it)
 import pyarrow as pa
 
-from sources.loading import LOADERS
+from sources.loading import LOADERS, connection_per_thread
 
 REPO = Path(__file__).resolve().parent.parent
 KINDS = ("catalogue", "survey", "bases", "placements")
@@ -148,20 +148,8 @@ def floor_read(landing: Path, database: Path, side_by_side: int = 1) -> dict:
     files = sorted(p for kind in KINDS for p in (landing / kind).glob("*.*"))
     start = time.perf_counter()
     with duckdb.connect(str(database)) as con, tempfile.TemporaryDirectory() as tmp:
-        local, cursors = threading.local(), []
-
-        def read(i: int) -> int:
-            if not hasattr(local, "con"):
-                local.con = con.cursor()
-                cursors.append(local.con)
-            return _read_one(local.con, files[i], f"t{i}", Path(tmp))
-
-        try:
-            with ThreadPoolExecutor(max_workers=side_by_side) as pool:
-                rows = sum(pool.map(read, range(len(files))))
-        finally:
-            for cursor in cursors:
-                cursor.close()
+        with connection_per_thread(con.cursor) as connection, ThreadPoolExecutor(max_workers=side_by_side) as pool:
+            rows = sum(pool.map(lambda i: _read_one(connection(), files[i], f"t{i}", Path(tmp)), range(len(files))))
         con.execute("CHECKPOINT")
     return {"seconds": time.perf_counter() - start, "rows": rows}
 

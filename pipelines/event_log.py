@@ -13,8 +13,8 @@ Writes are still one transaction each, committed as Dagster commits them, under 
 processes (the UI, the daemon) see the same files as before; a database written to is touched, as closing the
 connection used to change it, so that the UI's watch on a running run sees each new event. A process keeps
 the connections of the few databases it used last (a run's and the index) and closes the others; a child
-process (the multiprocess executor forks) opens its own. PostgreSQL storage (deploy/dagster.yaml) keeps its own pooled connections and
-does not use this.
+process (the multiprocess executor forks) opens its own. PostgreSQL storage (deploy/dagster.yaml) keeps its
+own pooled connections and does not use this.
 """
 
 from __future__ import annotations

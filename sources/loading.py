@@ -33,8 +33,11 @@ import re
 import threading
 import time
 import unicodedata
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import duckdb
@@ -237,11 +240,33 @@ def _files_before(con: duckdb.DuckDBPyConnection, kind: SourceKind) -> list[_Pre
 
 
 # --- loading a kind ------------------------------------------------------------------------------------
+@cache
 def source_macros_sql() -> str:
     """The macros the loaders' SQL calls (sources/macros.sql and the personal-data ones): TEMP macros, which
-    are each connection's own, so every connection that loads makes them."""
+    are each connection's own, so every connection that loads makes them (the file is read once)."""
     return (Path(__file__).resolve().parent / "macros.sql").read_text(encoding="utf-8") + "\n" + \
         personal_data_macros_sql()
+
+
+@contextmanager
+def connection_per_thread(
+    open_connection: Callable[[], duckdb.DuckDBPyConnection],
+) -> Iterator[Callable[[], duckdb.DuckDBPyConnection]]:
+    """A function that returns the calling thread's own connection, opened by `open_connection` on the thread's
+    first call; every one opened is closed on the way out (leave the threads' pool first)."""
+    local, opened = threading.local(), []
+
+    def connection() -> duckdb.DuckDBPyConnection:
+        if not hasattr(local, "connection"):
+            local.connection = open_connection()
+            opened.append(local.connection)
+        return local.connection
+
+    try:
+        yield connection
+    finally:
+        for each in opened:
+            each.close()
 
 
 def loader_connection(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
@@ -366,57 +391,48 @@ def _load_files(
     # which releases the GIL. Reports are taken in file order, so what a file is told does not depend on timing.
     # (Rows of files loaded side by side interleave in raw.<kind>: the models that pick one row of several order
     # them by file and row.)
-    local, cursors, opened = threading.local(), [], threading.Lock()
     loaded_content: dict[str, str] = {}  # sha256 → the file of that content that loaded
+    with (connection_per_thread(lambda: loader_connection(con)) as connection,
+          ThreadPoolExecutor(max_workers=LOADERS, thread_name_prefix="portal-load") as pool):
 
-    def load(path: Path, name: str, sha: str) -> FileReport:
-        cursor = getattr(local, "cursor", None)
-        if cursor is None:
-            cursor = local.cursor = loader_connection(con)
-            with opened:
-                cursors.append(cursor)
-        try:
-            return _load_file(cursor, kind, prepare_file(path, kind, name), ipad, opad)
-        except FileRejected as err:
-            return FileReport(name, kind.name, sha, "rejected", message=str(err))
-
-    try:
-        with ThreadPoolExecutor(max_workers=LOADERS, thread_name_prefix="portal-load") as pool:
-            loading = {name: pool.submit(load, path, name, sha) for path, name, sha in owners_first
-                       if owner[sha] == name and name not in kept_as}
+        def load(path: Path, name: str, sha: str) -> FileReport:
             try:
-                for path, name, sha in owners_first:
-                    loaded_at[name] = first_seen.get((name, sha)) or first_seen_by_hash.get(sha) or now
-                    if owner[sha] != name and sha in loaded_content:
-                        # (the owner may itself have been rejected, say as an XLSX that is not one: then the first
-                        # copy that loaded is the one that counts)
-                        reports[name] = FileReport(
-                            name, kind.name, sha, "rejected",
-                            message=f"{name}: same content as {loaded_content[sha]}, which is already loaded")
-                        continue
-                    if name in kept_as:
-                        old = reusable[sha]
-                        if old.file == name:
-                            change = UNCHANGED
-                        elif old.file in names_now:  # the old name now holds new content; this is its earlier one
-                            change = f"same content as the previous {old.file}"
-                        else:
-                            change = f"renamed from {old.file}"
-                        reports[name] = FileReport(name, kind.name, sha, "loaded", old.rows_read, old.rows_loaded,
-                                                   old.rows_quarantined, old.message or "", change)
+                return _load_file(connection(), kind, prepare_file(path, kind, name), ipad, opad)
+            except FileRejected as err:
+                return FileReport(name, kind.name, sha, "rejected", message=str(err))
+
+        loading = {name: pool.submit(load, path, name, sha) for path, name, sha in owners_first
+                   if owner[sha] == name and name not in kept_as}
+        try:
+            for path, name, sha in owners_first:
+                loaded_at[name] = first_seen.get((name, sha)) or first_seen_by_hash.get(sha) or now
+                if owner[sha] != name and sha in loaded_content:
+                    # (the owner may itself have been rejected, say as an XLSX that is not one: then the first
+                    # copy that loaded is the one that counts)
+                    reports[name] = FileReport(
+                        name, kind.name, sha, "rejected",
+                        message=f"{name}: same content as {loaded_content[sha]}, which is already loaded")
+                    continue
+                if name in kept_as:
+                    old = reusable[sha]
+                    if old.file == name:
+                        change = UNCHANGED
+                    elif old.file in names_now:  # the old name now holds new content; this is its earlier one
+                        change = f"same content as the previous {old.file}"
                     else:
-                        earlier = previous_by_name.get(name)
-                        report = loading.pop(name).result() if name in loading else load(path, name, sha)
-                        report.change = NEW if earlier is None else (RELOADED if earlier.sha256 == sha else CHANGED)
-                        reports[name] = report
-                    if reports[name].status == "loaded":
-                        loaded_content.setdefault(sha, name)
-            finally:
-                for future in loading.values():  # the load stopped: the files not started are not read
-                    future.cancel()
-    finally:
-        for cursor in cursors:
-            cursor.close()
+                        change = f"renamed from {old.file}"
+                    reports[name] = FileReport(name, kind.name, sha, "loaded", old.rows_read, old.rows_loaded,
+                                               old.rows_quarantined, old.message or "", change)
+                else:
+                    earlier = previous_by_name.get(name)
+                    report = loading.pop(name).result() if name in loading else load(path, name, sha)
+                    report.change = NEW if earlier is None else (RELOADED if earlier.sha256 == sha else CHANGED)
+                    reports[name] = report
+                if reports[name].status == "loaded":
+                    loaded_content.setdefault(sha, name)
+        finally:
+            for future in loading.values():  # the load stopped: the files not started are not read
+                future.cancel()
     renamed_from = set(reuse) - names_now
     for p in before:
         if p.file not in names_now and p.file not in renamed_from:

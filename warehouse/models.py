@@ -183,8 +183,7 @@ def drop_retired_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
     retired = [t for t in retired if t not in built]
     for table in retired:
         con.execute(f"DROP TABLE {table}")
-        for records in ("table_state", "table_delta", "scan_state"):
-            con.execute(f"DELETE FROM {state.SCHEMA}.{records} WHERE table_name = ?", [table])
+        state.forget(con, table)
     return retired
 
 

@@ -146,6 +146,12 @@ def record_state(con: duckdb.DuckDBPyConnection, table: str, built: TableState, 
                 [table, built.state, built.recipe, built.code, json.dumps(built.inputs, sort_keys=True), how])
 
 
+def forget(con: duckdb.DuckDBPyConnection, table: str) -> None:
+    """Remove every record of `table` (a table dropped for good)."""
+    for records in ("table_state", "table_delta", "scan_state"):
+        con.execute(f"DELETE FROM {SCHEMA}.{records} WHERE table_name = ?", [table])
+
+
 def delta(con: duckdb.DuckDBPyConnection, table: str) -> Delta | None:
     row = con.execute(f"SELECT from_state, to_state, years, gone_files, new_files FROM {SCHEMA}.table_delta "
                       "WHERE table_name = ?", [table]).fetchone()
