@@ -13,11 +13,14 @@ sources/loading.py loads two files side by side, so one's Python part overlaps t
 
 from __future__ import annotations
 
+import codecs
 import csv
+import dataclasses
 import datetime as dt
 import hashlib
 import tempfile
 import unicodedata
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,6 +32,12 @@ from sources.schema import SourceKind, header_key, header_map
 CSV_DELIMITERS = (",", ";", "\t", "|")
 #: how far down an XLSX sheet the header row may sit (title rows above it)
 MAX_TITLE_ROWS = 10
+#: a CSV file at least this large whose first HEAD_BYTES are UTF-8 is read by DuckDB while Python checks its
+#: whole text (see _prepare_csv); a smaller one is checked first
+OVERLAP_AT_BYTES = 1 << 20
+HEAD_BYTES = 1 << 16
+#: the threads that check whole texts while DuckDB reads them (one per loader suffices; more would wait)
+_TEXT_CHECKS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="portal-text-checks")
 
 
 class FileRejected(Exception):
@@ -78,6 +87,8 @@ class PreparedFile:
     notes: list[str] = field(default_factory=list)
     # CSV: the UTF-8 file DuckDB reads (a transcoded copy lives in `workdir` until it is read)
     readable: Path | None = None
+    #: CSV read while its text is checked: the checks (sha256 and needs_folding are theirs, not the fields')
+    checks: Future[TextChecks] | None = None
     header_line: int = 0
     headers: list[str] = field(default_factory=list)
     delimiter: str = ","
@@ -87,6 +98,8 @@ class PreparedFile:
     header_index: int = 0
 
     def cleanup(self) -> None:
+        if self.checks is not None:
+            wait([self.checks])  # a load stopped by an error does not leave its check running
         if self.workdir is not None:
             self.workdir.cleanup()
             self.workdir = None
@@ -136,9 +149,18 @@ def _map_headers(headers: list[str], kind: SourceKind, shown_name: str) -> tuple
 
 
 # --- CSV -------------------------------------------------------------------------------------------
-def _decoded_csv_path(path: Path, shown_name: str, workdir: Path) -> tuple[Path, str, bool]:
-    """A UTF-8 file DuckDB can read (the file itself, or a strict GB18030 → UTF-8 transcoded copy), the
-    sha256 of the file's bytes (from the same single read), and whether its text needs NFKC folding."""
+@dataclass(frozen=True)
+class TextChecks:
+    """What reading a CSV file's whole text found: its bytes' sha256, whether its text needs NFKC folding, and
+    the text DuckDB must read instead of the file (GB18030 decoded, or mixed line ends made one), if any."""
+
+    sha256: str
+    needs_folding: bool
+    transcoded: str | None
+
+
+def _check_text(path: Path, shown_name: str) -> TextChecks:
+    """Read the whole file and check its text; raises FileRejected for a file that cannot load as CSV."""
     data = path.read_bytes()
     sha = hashlib.sha256(data).hexdigest()
     if not data.strip():
@@ -169,12 +191,18 @@ def _decoded_csv_path(path: Path, shown_name: str, workdir: Path) -> tuple[Path,
     if sum(n > 0 for n in (crlf, data.count(b"\r") - crlf, data.count(b"\n") - crlf)) > 1:
         # lines ending differently (pasted together from Windows and elsewhere) stop DuckDB's CSV reader
         text, transcoded = text.replace("\r\n", "\n").replace("\r", "\n"), True
-    needs_folding = not unicodedata.is_normalized("NFKC", text)
-    if not transcoded:
-        return path, sha, needs_folding
-    out = workdir / "decoded.csv"
-    out.write_text(text, encoding="utf-8")
-    return out, sha, needs_folding
+    return TextChecks(sha, not unicodedata.is_normalized("NFKC", text), text if transcoded else None)
+
+
+def _utf8_head(path: Path) -> bool:
+    """Whether the file's first HEAD_BYTES are UTF-8 text (a character cut at the end is allowed)."""
+    with path.open("rb") as f:
+        head = f.read(HEAD_BYTES)
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+    except UnicodeDecodeError:
+        return False
+    return b"\x00" not in head
 
 
 def _csv_header(readable: Path, kind: SourceKind, shown_name: str) -> tuple[int, list[str], str]:
@@ -201,19 +229,67 @@ def _csv_header(readable: Path, kind: SourceKind, shown_name: str) -> tuple[int,
 
 
 def _prepare_csv(path: Path, kind: SourceKind, shown_name: str) -> PreparedFile:
-    workdir = tempfile.TemporaryDirectory(prefix="portal-read-")
+    """The header, and the checks of the whole text. A large file that starts as UTF-8 (nearly every one) is
+    handed to DuckDB as it is while its text is checked in another thread: the checks of a national year of
+    placements (88 MB: sha256, strict decoding, quotes, line ends, NFKC) take as long as DuckDB's read of
+    it, which no longer waits for them. Should they find the file rejected or in need of transcoding, what
+    DuckDB read is thrown away (_read_csv)."""
+    if path.stat().st_size < OVERLAP_AT_BYTES or not _utf8_head(path):
+        return _checked_csv(path, kind, shown_name, _check_text(path, shown_name))
+    checks = _TEXT_CHECKS.submit(_check_text, path, shown_name)
     try:
-        readable, sha, needs_folding = _decoded_csv_path(path, shown_name, Path(workdir.name))
+        header_line, headers, delimiter = _csv_header(path, kind, shown_name)
+        found, unknown = _map_headers(headers, kind, shown_name)
+    except FileRejected:
+        checks.result()  # what is wrong with the whole text is said first, as when it is checked first
+        raise
+    except UnicodeDecodeError:  # the top lines run on past a UTF-8 head: GB18030 after all
+        return _checked_csv(path, kind, shown_name, checks.result())
+    except BaseException:
+        wait([checks])
+        raise
+    return PreparedFile(path, kind, shown_name, "", False, found, unknown, readable=path, header_line=header_line,
+                        headers=headers, delimiter=delimiter, checks=checks)
+
+
+def _checked_csv(path: Path, kind: SourceKind, shown_name: str, checks: TextChecks) -> PreparedFile:
+    """The prepared file once its text is checked: DuckDB reads the file itself, or a UTF-8 copy of the text
+    the checks made."""
+    workdir, readable = None, path
+    try:
+        if checks.transcoded is not None:
+            workdir = tempfile.TemporaryDirectory(prefix="portal-read-")
+            readable = Path(workdir.name) / "decoded.csv"
+            readable.write_text(checks.transcoded, encoding="utf-8")
         header_line, headers, delimiter = _csv_header(readable, kind, shown_name)
         found, unknown = _map_headers(headers, kind, shown_name)
     except BaseException:
-        workdir.cleanup()
+        if workdir is not None:
+            workdir.cleanup()
         raise
-    return PreparedFile(path, kind, shown_name, sha, needs_folding, found, unknown, readable=readable,
-                        header_line=header_line, headers=headers, delimiter=delimiter, workdir=workdir)
+    return PreparedFile(path, kind, shown_name, checks.sha256, checks.needs_folding, found, unknown,
+                        readable=readable, header_line=header_line, headers=headers, delimiter=delimiter,
+                        workdir=workdir)
 
 
 def _read_csv(con: duckdb.DuckDBPyConnection, prepared: PreparedFile) -> ReadResult:
+    if prepared.checks is None:
+        return _read_csv_file(con, prepared)
+    try:
+        result = _read_csv_file(con, prepared)
+    except FileRejected:
+        checks = prepared.checks.result()  # the text's own fault, if it has one, is the one reported
+        if checks.transcoded is None:
+            raise
+        result = None
+    checks = prepared.checks.result()
+    if result is None or checks.transcoded is not None:
+        # the text is not the file's bytes as DuckDB read them: read the UTF-8 text the checks made instead
+        return read_prepared(con, _checked_csv(prepared.path, prepared.kind, prepared.shown_name, checks))
+    return dataclasses.replace(result, sha256=checks.sha256, needs_folding=checks.needs_folding)
+
+
+def _read_csv_file(con: duckdb.DuckDBPyConnection, prepared: PreparedFile) -> ReadResult:
     kind, shown_name, found, headers = prepared.kind, prepared.shown_name, prepared.found, prepared.headers
     header_line = prepared.header_line
     # Columns by position, all text: the header was read above, so nothing is left to guessing

@@ -12,12 +12,25 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from sources import reading
 from sources.kinds import KINDS
 from sources.loading import FileReport, load_kind
 from sources.reference_data import REFERENCE_TABLES, load_reference_table, prepare_lookups
 from warehouse import connection
 
 TEST_KEY = b"test-only pseudonymisation key"
+
+#: the two ways a CSV file is read (sources/reading.py, _prepare_csv), by the size from which DuckDB reads a
+#: file while Python checks its text: a small file is checked first, a large one read while it is checked
+CSV_READS = {"checked first": 1 << 62, "read while checked": 0}
+
+
+@pytest.fixture(scope="module", params=list(CSV_READS))
+def csv_reads(request) -> Iterator[str]:
+    """Run a module's tests once for each way a CSV file is read (the test files here are all small)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(reading, "OVERLAP_AT_BYTES", CSV_READS[request.param])
+        yield request.param
 
 
 def csv_bytes(header: list[str], rows: list[list[object]], encoding: str = "utf-8") -> bytes:

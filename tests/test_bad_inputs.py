@@ -201,7 +201,7 @@ def load_files(root: Path, files: dict[str, bytes]) -> tuple[duckdb.DuckDBPyConn
 
 
 @pytest.fixture(scope="module")
-def matrix(tmp_path_factory):
+def matrix(tmp_path_factory, csv_reads):
     files = {case.path: case.data for case in CASES}
     files["bases/b.csv"] = csv_bytes(BASES_HEADER, [GOOD_BASE])
     con, reports, manager = load_files(tmp_path_factory.mktemp("matrix"), files)
@@ -242,7 +242,7 @@ def test_bad_input(case: Case, matrix):
 
 # --- random garbage --------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
-def garbage_loader(tmp_path_factory):
+def garbage_loader(tmp_path_factory, csv_reads):
     """Load one landing file at a time into one build database (reference data loaded once). Each landing
     folder replaces the one before, whose file the loader reports as removed."""
     root = tmp_path_factory.mktemp("garbage")

@@ -6,9 +6,12 @@ from __future__ import annotations
 import io
 
 import openpyxl
+import pytest
 
 from tests.conftest import csv_bytes
 from tests.test_rules import CATALOGUE_HEADER, GOOD_CATALOGUE, GOOD_SURVEY, SURVEY_HEADER, with_value
+
+pytestmark = pytest.mark.usefixtures("csv_reads")
 
 ENGLISH_CATALOGUE_HEADER = ["year", "university_code", "university_name", "province", "city", "level", "major_code",
                             "major_name", "enrolment", "graduates"]
@@ -48,6 +51,20 @@ def test_undecodable_file_is_rejected_with_a_clear_message(load_landing):
     report = loaded.report("c.csv")
     assert report.status == "rejected"
     assert "neither UTF-8 nor GBK/GB18030" in report.message and "catalogue/c.csv" in report.message
+
+
+def test_a_gbk_file_whose_first_pages_are_plain_ascii_is_decoded_as_gbk(load_landing):
+    # the first 64 KiB are ASCII (valid UTF-8 too), so a large file is handed to DuckDB before its whole text is
+    # checked: the GBK row further down must still be read as GBK, and every row counted once
+    english = [2024, "10145", "Northeastern University", "Liaoning", "Shenyang", "bachelor", "80902", "Software", 120,
+               100]
+    rows = [with_value(english, 8, n) for n in range(1000, 2200)]  # each row its own (duplicates quarantine)
+    data = csv_bytes(ENGLISH_CATALOGUE_HEADER, rows, "gbk") + ",".join(map(str, GOOD_CATALOGUE)).encode("gbk") + b"\n"
+    assert data[:65536].isascii() and len(data) > 65536
+    loaded = load_landing({"catalogue": {"c.csv": data}})
+    report = loaded.report("c.csv")
+    assert (report.status, report.rows_read, report.rows_loaded) == ("loaded", 1201, 1201), report.line()
+    assert loaded.rows("SELECT major_name FROM raw.catalogue WHERE source_row = 1202") == [("软件工程",)]
 
 
 def test_english_headers_english_place_names_and_lost_leading_zero(load_landing):
