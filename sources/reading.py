@@ -8,7 +8,8 @@ row found below any title rows. Personal columns are recognised by their header 
 The result, `_incoming`, has `source_row` (the row number as a spreadsheet shows it: header row 1) and one
 VARCHAR column per stored column of the kind (NULL where an optional column is absent). Reading is two calls:
 `prepare_file` (Python only: decoding, checks, the header, XLSX cells) and `read_prepared` (DuckDB);
-sources/loading.py loads two files side by side, so one's Python part overlaps the other's DuckDB work.
+sources/loading.py loads two files side by side, so one's Python part overlaps the other's DuckDB work. A large
+CSV file's own checks overlap DuckDB's read of it too (_prepare_csv).
 """
 
 from __future__ import annotations
@@ -278,8 +279,8 @@ def _read_csv(con: duckdb.DuckDBPyConnection, prepared: PreparedFile) -> ReadRes
     try:
         result = _read_csv_file(con, prepared)
     except FileRejected:
-        checks = prepared.checks.result()  # the text's own fault, if it has one, is the one reported
-        if checks.transcoded is None:
+        # the text's own fault, if it has one, is the one reported (result() raises it); else DuckDB's
+        if prepared.checks.result().transcoded is None:
             raise
         result = None
     checks = prepared.checks.result()
