@@ -13,6 +13,7 @@ changed: its rows for the touched keys are computed again from only the input ro
 that has the key columns is replaced, in the SQL, by a view of its rows with those keys) and compared with the
 rows they replace by a hash of every column; only the rows that differ are replaced, and they are what the
 models below take their own keys from (a rename changes the facts' lineage columns and nothing below them).
+A model no other model reads skips the comparison: its rows of the touched keys are replaced whole.
 The header is a promise the model's SQL must keep: each output row depends only on input rows with the same
 key values. Where the keys come from:
 - an input updated by a delta earlier in this run: the key columns of its rows that changed (old and new);
