@@ -188,8 +188,10 @@ def _check_text(path: Path, shown_name: str) -> TextChecks:
             f'{shown_name}: a quotation mark (") is opened and never closed (last one on line {line}); '
             "fix that cell and save the file again"
         )
-    crlf = data.count(b"\r\n")
-    if sum(n > 0 for n in (crlf, data.count(b"\r") - crlf, data.count(b"\n") - crlf)) > 1:
+    # most files have no CR at all: one count then settles it
+    cr = data.count(b"\r")
+    crlf = data.count(b"\r\n") if cr else 0
+    if cr and sum(n > 0 for n in (crlf, cr - crlf, data.count(b"\n") - crlf)) > 1:
         # lines ending differently (pasted together from Windows and elsewhere) stop DuckDB's CSV reader
         text, transcoded = text.replace("\r\n", "\n").replace("\r", "\n"), True
     return TextChecks(sha, not unicodedata.is_normalized("NFKC", text), text if transcoded else None)

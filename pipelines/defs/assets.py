@@ -20,7 +20,7 @@ from pipelines.defs.resources import PortalResource
 from sources.kinds import KINDS
 from sources.loading import load_kind
 from sources.pseudonymise import load_key
-from sources.reference_data import REFERENCE_TABLES, load_reference_table, prepare_lookups
+from sources.reference_data import REFERENCE_TABLES, load_reference_table
 from warehouse import models, publication, state, status
 from warehouse.privacy import LOADER_SCHEMAS, find_personal_data
 
@@ -86,7 +86,8 @@ def _raw_asset(kind_name: str) -> dg.AssetsDefinition:
     )
     def _asset(context: dg.AssetExecutionContext, portal: PortalResource) -> dg.MaterializeResult:
         with portal.connect() as con:
-            prepare_lookups(con)
+            # (the look-up maps are made on each loader connection that reads files, not here: a step
+            # with nothing to read does not build them)
             # the build started as a copy of the publication: files it holds under the same content and rules
             # keep their rows and are not read again
             before = state.loaded_files(con, kind.name)
