@@ -19,8 +19,9 @@ For each scale it
    copy of the publication, every file's fingerprint compared);
 5. adds **one new file** (the largest placement CSV with other students' numbers: a late batch of new placements)
    and runs an **incremental build** on the already-built warehouse;
-6. times **mart queries** on the published warehouse (each mart read whole, first and second time) and,
-   when dashboard/app.py exists, **each dashboard page** with Streamlit's AppTest (first and cached run).
+6. times, in a fresh Python process as a dashboard server is one, **mart queries** on the published warehouse
+   (each mart read whole, first and second time) and, when dashboard/app.py exists, **each dashboard page**
+   with Streamlit's AppTest (first and cached run).
 
 Results: a table on stdout, OUT/results.csv and OUT/results.json (one record per scale).
 """
