@@ -148,12 +148,19 @@ def stat_signature(path: Path) -> int | None:
     return int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "big", signed=True)
 
 
+def prepare_shared_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """The schema and the bookkeeping table that every kind's load writes into. Kinds loading side by side
+    (pipelines/defs/assets.py) need them made first: two connections creating one table at once conflict."""
+    con.execute(f"CREATE SCHEMA IF NOT EXISTS raw; CREATE SCHEMA IF NOT EXISTS meta; "
+                f"CREATE TABLE IF NOT EXISTS {SIGNATURES_TABLE} ("
+                "file VARCHAR NOT NULL, sha256 VARCHAR NOT NULL, stat_signature BIGINT NOT NULL)")
+
+
 def _hash_files(con: duckdb.DuckDBPyConnection, paths: list[Path], landing: Path
                 ) -> tuple[list[tuple[Path, str, str]], dict[tuple[str, str], int]]:
     """(path, name, sha256) of each file, and the stat signature of each (name, sha256) that can be recorded.
     A file whose signature is the one recorded with its name keeps that record's sha256 unread."""
-    con.execute(f"CREATE SCHEMA IF NOT EXISTS meta; CREATE TABLE IF NOT EXISTS {SIGNATURES_TABLE} ("
-                "file VARCHAR NOT NULL, sha256 VARCHAR NOT NULL, stat_signature BIGINT NOT NULL)")
+    prepare_shared_tables(con)
     names = [path.relative_to(landing).as_posix() for path in paths]
     known = {(file, signature): sha for file, sha, signature in con.execute(
         f"SELECT file, sha256, stat_signature FROM {SIGNATURES_TABLE} WHERE file IN (SELECT unnest(?::VARCHAR[]))",

@@ -26,7 +26,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from sources.schema import SourceKind, header_key, header_map
 
@@ -356,7 +358,8 @@ def _skip_rejected_lines(con: duckdb.DuckDBPyConnection, first_data_row: int, re
 
 # --- XLSX ------------------------------------------------------------------------------------------
 def _cell_text(value: object) -> str | None:
-    """An XLSX cell as the text a person typed: 80902.0 → '80902', dates → ISO."""
+    """An XLSX cell as the text a person typed: 80902.0 → '80902', dates → ISO. (_column_texts does the same
+    for a whole column at once; this is what it does for the odd cell types, and the rule it keeps.)"""
     if type(value) is str:  # most cells: tested first
         return value if value.strip() else None
     if value is None:
@@ -372,6 +375,79 @@ def _cell_text(value: object) -> str | None:
         return value.isoformat()
     text = str(value)
     return text if text.strip() else None
+
+
+#: a cell of nothing but what Python's str.strip() removes is blank (every such character lies below U+3001)
+_BLANK_CELL = "^[" + "".join(f"\\x{{{ord(c):x}}}" for c in map(chr, range(0x3001)) if c.isspace()) + "]*$"
+#: floats with an integer value of this size or more are written out by Python, not cast (int64's range)
+_INT64_LIMIT = 2.0**63
+
+
+def _str_texts(values: list[str]) -> pa.Array:
+    cells = pa.array(values, pa.string())
+    return pc.if_else(pc.match_substring_regex(cells, _BLANK_CELL), pa.scalar(None, pa.string()), cells)
+
+
+def _float_texts(values: list[float]) -> pa.Array:
+    numbers = np.asarray(values, dtype=np.float64)
+    with np.errstate(invalid="ignore"):
+        whole = np.isfinite(numbers) & (numbers == np.trunc(numbers)) & (np.abs(numbers) < _INT64_LIMIT)
+    if whole.all():
+        return pa.array(numbers.astype(np.int64)).cast(pa.string())
+    odd = ~whole  # fractions, huge whole numbers, inf and nan: Python's own text of them
+    return _scattered(len(values), [
+        (whole, pa.array(numbers[whole].astype(np.int64)).cast(pa.string())),
+        (odd, pa.array([_cell_text(v) for v in numbers[odd].tolist()], pa.string())),
+    ])
+
+
+def _scattered(n: int, parts: list[tuple[np.ndarray, pa.Array]]) -> pa.Array:
+    """One array of n values from parts that each hold the values at the positions their mask marks."""
+    position = np.empty(n, dtype=np.int64)
+    offset = 0
+    for mask, texts in parts:
+        position[mask] = np.arange(offset, offset + len(texts))
+        offset += len(texts)
+    return pc.take(pa.concat_arrays([texts for _, texts in parts]), pa.array(position))
+
+
+def _column_texts(values: list[object]) -> pa.Array:
+    """_cell_text of every cell of a column, with Arrow doing the work for the two types nearly every cell has
+    (str, float): a Python call per cell cost twice what calamine takes to read the sheet."""
+    types = set(map(type, values))
+    if types <= {str}:
+        return _str_texts(values)
+    if types <= {float}:
+        return _float_texts(values)
+    cells = np.empty(len(values), dtype=object)
+    cells[:] = values
+    cell_types = np.empty(len(values), dtype=object)
+    cell_types[:] = list(map(type, values))
+    parts = []
+    for cell_type in types:
+        mask = cell_types == cell_type
+        of_type = cells[mask].tolist()
+        if cell_type is str:
+            parts.append((mask, _str_texts(of_type)))
+        elif cell_type is float:
+            parts.append((mask, _float_texts(of_type)))
+        else:  # None, bool, int, dates and times: rare, one call each
+            parts.append((mask, pa.array([_cell_text(v) for v in of_type], pa.string())))
+    return _scattered(len(values), parts)
+
+
+def _needs_folding(columns: list[tuple[list[object], pa.Array]]) -> bool:
+    """Whether any cell's text may change under NFKC, for (a column's cells as read, its texts) pairs. The str
+    cells as read are checked first, in one string per column: nearly always they are already NFKC, and then so
+    is every text made of them; only if not are the texts alone checked (blank cells, which are never folded,
+    and empty rows left out), so the answer is the one a check of the texts gives."""
+    for values, texts in columns:
+        types = set(map(type, values))
+        strings = values if types == {str} else [v for v in values if type(v) is str] if str in types else []
+        if strings and not unicodedata.is_normalized("NFKC", "\n".join(strings)):
+            if not unicodedata.is_normalized("NFKC", "\n".join(v for v in texts.to_pylist() if v is not None)):
+                return True
+    return False
 
 
 def _prepare_xlsx(path: Path, kind: SourceKind, shown_name: str) -> PreparedFile:
@@ -405,19 +481,28 @@ def _prepare_xlsx(path: Path, kind: SourceKind, shown_name: str) -> PreparedFile
     headers = [str(v) if v is not None else "" for v in rows[header_index]]
     found, unknown = _map_headers(headers, kind, shown_name)
     body = rows[header_index + 1 :]
+    width = max(map(len, body), default=0)
+    if any(len(r) < width for r in body):  # calamine's rows are all as wide as the sheet; padded should not be
+        body = [list(r) + [None] * (width - len(r)) for r in body]
+    cells = [list(values) for values in zip(*body)]  # column by column
+    texts = [_column_texts(values) for values in cells]
     # spreadsheet row numbers; wholly empty rows are layout, not data
-    numbered = [(header_index + 2 + i, r) for i, r in enumerate(body) if any(_cell_text(v) for v in r)]
-    columns: dict[str, list[str | None]] = {"source_row": [n for n, _ in numbered]}
+    kept = np.zeros(len(body), dtype=bool)
+    for column in texts:
+        kept |= pc.is_valid(column).to_numpy(zero_copy_only=False)
+    kept_rows = pa.array(kept)
+    columns: dict[str, pa.Array] = {
+        "source_row": pa.array(np.flatnonzero(kept) + header_index + 2, pa.int32())}
+    folding = []
     for c in kind.stored_columns:
         idx = found.get(c.name)
-        columns[c.name] = [
-            _cell_text(r[idx]) if idx is not None and idx < len(r) else None for _, r in numbered
-        ]
-    table = pa.table(
-        {k: pa.array(v, type=pa.int32() if k == "source_row" else pa.string()) for k, v in columns.items()}
-    )
-    needs_folding = not unicodedata.is_normalized("NFKC", "\n".join(
-        v for k, values in columns.items() if k != "source_row" for v in values if v is not None))
+        if idx is not None and idx < width:
+            columns[c.name] = texts[idx].filter(kept_rows)
+            folding.append((cells[idx], columns[c.name]))
+        else:
+            columns[c.name] = pa.nulls(int(kept.sum()), pa.string())
+    table = pa.table(columns)
+    needs_folding = _needs_folding(folding)
     return PreparedFile(path, kind, shown_name, sha, needs_folding, found, unknown, notes, table=table,
                         header_index=header_index)
 

@@ -197,7 +197,7 @@ def test_the_dagster_ui_sees_every_portal_build_with_its_steps_and_assets(tmp_pa
         latest = instance.get_latest_materialization_event(dg.AssetKey(["published_warehouse"]))
         assert latest is not None and latest.run_id == runs[0].run_id
         steps = instance.get_records_for_run(runs[0].run_id, of_type=dg.DagsterEventType.STEP_SUCCESS).records
-        assert {"raw__placements", "sql_models", "published_warehouse"} <= {r.event_log_entry.step_key for r in steps}
+        assert {"raw_sources", "sql_models", "published_warehouse"} <= {r.event_log_entry.step_key for r in steps}
 
 
 def test_a_failing_blocking_check_keeps_the_published_warehouse(tmp_path, cli_env):

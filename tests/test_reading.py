@@ -206,3 +206,23 @@ def test_a_cell_reads_the_same_whatever_else_its_file_holds(load_landing):
     assert [reason for _, reason in outcomes] == [outcomes[0][1]] * 2 and len(outcomes) == 2
     # the other file really was folded: its full-width major code loaded as 080901
     assert loaded.con.execute("SELECT major_code FROM raw.catalogue").fetchall() == [("080901",)]
+
+
+def test_xlsx_columns_mixing_numbers_text_and_blanks_read_as_typed(load_landing):
+    """Excel keeps a code typed as a number as a number, and staff mix both in one column; cells of nothing but
+    spaces (ASCII or full-width) are empty, and a row of them is layout, not data: it is not counted."""
+    rows = [
+        CATALOGUE_HEADER,
+        [2024, 10145, "东北大学", "辽宁省", "沈阳市", "本科", 80902, "软件工程", 120, 100],
+        [2024, "10145", "东北大学", "辽宁省", "沈阳市", "本科", "080910T", "数据科学与大数据技术", "60", "\u3000"],
+        [" ", "\u3000", None, "", " \u3000 "],
+        [2024, 10145.0, "东北大学", "辽宁省", "沈阳市", "本科", "０８０９０１", "计算机科学与技术", 12.5, 10],
+    ]
+    loaded = load_landing({"catalogue": {"c.xlsx": xlsx_bytes(rows)}})
+    report = loaded.report("c.xlsx")
+    assert (report.rows_read, report.rows_loaded, report.rows_quarantined) == (3, 2, 1)
+    assert loaded.rows("SELECT source_row, university_code, major_code, enrolment, graduates FROM raw.catalogue "
+                       "ORDER BY source_row") == [(2, "10145", "080902", 120, 100), (3, "10145", "080910T", 60, None)]
+    # the row below the empty one keeps the number Excel shows, and its fraction is reported as typed
+    [(file, row, column, reason)] = loaded.quarantine("catalogue")
+    assert (row, column) == (5, "enrolment") and "12.5" in reason

@@ -3,7 +3,8 @@
 - reference/<table>: the bundled reference CSVs (and the landing-folder university supplement), all built
   in one step (multi-asset `reference_lists`);
 - raw/<kind>: every landing file of a source kind, read, validated, pseudonymised (its quarantine and
-  per-file log are written beside it as raw.<kind>__quarantine and raw.<kind>__files);
+  per-file log are written beside it as raw.<kind>__quarantine and raw.<kind>__files), all kinds in one step
+  (multi-asset `raw_sources`), two kinds at a time;
 - audit/…, staging/…, dims/…, facts/…, marts/…: one asset per SQL model in warehouse/models/, all built
   in one step over one connection (multi-asset `sql_models`; any subset can be selected, and runs in
   dependency order);
@@ -12,15 +13,27 @@
 """
 
 
+import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import dagster as dg
+import duckdb
 
 from pipelines.defs.resources import PortalResource
 from sources.kinds import KINDS
-from sources.loading import load_kind
+from sources.loading import (
+    FileReport,
+    kinds_read_by_rules,
+    landing_files,
+    load_kind,
+    prepare_shared_tables,
+    source_macros_sql,
+)
 from sources.pseudonymise import load_key
 from sources.reference_data import REFERENCE_TABLES, load_reference_table
+from sources.schema import SourceKind
 from warehouse import models, publication, state, status
 from warehouse.privacy import LOADER_SCHEMAS, find_personal_data
 
@@ -70,30 +83,101 @@ def reference_lists(context: dg.AssetExecutionContext, portal: PortalResource) -
 
 
 # --- raw source kinds ------------------------------------------------------------------------------
-def _raw_asset(kind_name: str) -> dg.AssetsDefinition:
+def _raw_spec(kind_name: str) -> dg.AssetSpec:
     kind = KINDS[kind_name]
-    deps = [*REFERENCE_KEYS, *([dg.AssetKey(["raw", "bases"])] if kind_name == "placements" else [])]
-
-    @dg.asset(
+    return dg.AssetSpec(
         key=["raw", kind_name],
-        deps=deps,
+        deps=[*REFERENCE_KEYS, *(dg.AssetKey(["raw", other]) for other in kinds_read_by_rules(kind))],
         group_name="sources",
         kinds={"duckdb", "python"},
         description=(
             f"Every file in <landing>/{kind_name}/ ({kind.description}): read, normalised, validated; bad rows "
             f"to raw.{kind_name}__quarantine, one line per file in raw.{kind_name}__files."
         ),
+        skippable=True,
     )
-    def _asset(context: dg.AssetExecutionContext, portal: PortalResource) -> dg.MaterializeResult:
-        with portal.connect() as con:
-            # (the look-up maps are made on each loader connection that reads files, not here: a step
-            # with nothing to read does not build them)
-            # the build started as a copy of the publication: files it holds under the same content and rules
-            # keep their rows and are not read again
-            before = state.loaded_files(con, kind.name)
-            reports = load_kind(con, kind, portal.landing, load_key())
-            # which files' rows came and went: the models and the personal-data scan redo only those
-            state.record_source_delta(con, kind.name, before)
+
+
+def _load_in_turn(con: duckdb.DuckDBPyConnection, kinds: list[SourceKind], landing: Path, key: bytes
+                  ) -> tuple[list[tuple[SourceKind, list[FileReport], float]], Exception | None]:
+    """Load `kinds` one after another on a connection of their own (a cursor of `con`): what each loaded and
+    took, and the error that stopped them, if one did."""
+    done = []
+    try:
+        with con.cursor() as cursor:
+            cursor.execute(source_macros_sql())  # the loaders' macros are each connection's own
+            for kind in kinds:
+                start = time.perf_counter()
+                # the build started as a copy of the publication: files it holds under the same content and
+                # rules keep their rows and are not read again
+                before = state.loaded_files(cursor, kind.name)
+                reports = load_kind(cursor, kind, landing, key)
+                # which files' rows came and went: the models and the personal-data scan redo only those
+                state.record_source_delta(cursor, kind.name, before)
+                done.append((kind, reports, time.perf_counter() - start))
+    except Exception as err:
+        return done, err
+    return done, None
+
+
+def _load_side_by_side(con: duckdb.DuckDBPyConnection, kinds: list[SourceKind], landing: Path, key: bytes
+                       ) -> tuple[list[tuple[SourceKind, list[FileReport], float]], Exception | None]:
+    """Every kind loaded, two at a time, a kind whose rules read another's rows after that one on its thread.
+    Parsing XLSX (most catalogues and surveys) is Python, which holds the GIL and left the second core mostly
+    idle while a kind loaded alone; the placements' CSV work is mostly DuckDB's, which does not hold it.
+    What loaded, in `kinds` order, and the first error raised, if any (the other thread still finishes)."""
+    chains: list[list[SourceKind]] = []
+    for kind in kinds:  # (KINDS is in load order: a kind comes after those its rules read)
+        reads = set(kinds_read_by_rules(kind))
+        chain = next((c for c in chains if reads & {k.name for k in c}), None)
+        if chain is None:
+            chains.append([kind])
+        else:
+            chain.append(kind)
+    # the largest first: the other thread takes the rest in turn while it runs
+    chains.sort(key=lambda chain: -sum(p.stat().st_size for k in chain for p in landing_files(landing, k)))
+    prepare_shared_tables(con)
+    state.ensure(con)
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="portal-kinds") as pool:
+        results = list(pool.map(lambda chain: _load_in_turn(con, chain, landing, key), chains))
+    done = sorted((d for chain_done, _ in results for d in chain_done), key=lambda d: kinds.index(d[0]))
+    return done, next((err for _, err in results if err is not None), None)
+
+
+def _raw_result(kind: SourceKind, reports: list[FileReport], seconds: float) -> dg.MaterializeResult:
+    loaded = [r for r in reports if r.status == "loaded"]
+    table = markdown_table(
+        ["file", "status", "change", "read", "loaded", "quarantined", "note"],
+        [(r.file, r.status, r.change, r.rows_read, r.rows_loaded, r.rows_quarantined, r.message) for r in reports],
+    )
+    return dg.MaterializeResult(
+        asset_key=["raw", kind.name],
+        metadata={
+            "dagster/row_count": sum(r.rows_loaded for r in loaded),
+            # the step is shared, so each kind says what it took (beside the other kind on its thread)
+            "seconds": round(seconds, 3),
+            "files_loaded": len(loaded),
+            "files_rejected": sum(r.status == "rejected" for r in reports),
+            "files_reused": sum(r.reused for r in loaded),
+            "files_read": sum(not r.reused for r in reports if r.status != "removed"),
+            "files_removed": sum(r.status == "removed" for r in reports),
+            "rows_read": sum(r.rows_read for r in loaded),
+            "rows_quarantined": sum(r.rows_quarantined for r in loaded),
+            "files": dg.MetadataValue.md(table),
+        },
+    )
+
+
+@dg.multi_asset(specs=[_raw_spec(k) for k in KINDS], can_subset=True, name="raw_sources")
+def raw_sources(context: dg.AssetExecutionContext, portal: PortalResource) -> Iterator[dg.MaterializeResult]:
+    """Every selected source kind, in one step: each kind is an asset of its own, and two load side by side
+    (_load_side_by_side), which separate steps, run one after another on the one writer, could not."""
+    kinds = [kind for name, kind in KINDS.items() if dg.AssetKey(["raw", name]) in context.selected_asset_keys]
+    # (the look-up maps are made on each loader connection that reads files, not here: a kind with nothing to
+    # read does not build them)
+    with portal.connect() as con:
+        done, failure = _load_side_by_side(con, kinds, portal.landing, load_key())
+    for kind, reports, seconds in done:
         loaded = [r for r in reports if r.status == "loaded"]
         not_loaded = [r for r in reports if r.status != "loaded"]
         # one message per kind and level, not per file: each is an event the run's storage writes, and a
@@ -102,26 +186,9 @@ def _raw_asset(kind_name: str) -> dg.AssetsDefinition:
             context.log.info("\n".join(r.line() for r in loaded))
         if not_loaded:
             context.log.warning("\n".join(r.line() for r in not_loaded))
-        table = markdown_table(
-            ["file", "status", "change", "read", "loaded", "quarantined", "note"],
-            [(r.file, r.status, r.change, r.rows_read, r.rows_loaded, r.rows_quarantined, r.message)
-             for r in reports],
-        )
-        return dg.MaterializeResult(
-            metadata={
-                "dagster/row_count": sum(r.rows_loaded for r in loaded),
-                "files_loaded": len(loaded),
-                "files_rejected": sum(r.status == "rejected" for r in reports),
-                "files_reused": sum(r.reused for r in loaded),
-                "files_read": sum(not r.reused for r in reports if r.status != "removed"),
-                "files_removed": sum(r.status == "removed" for r in reports),
-                "rows_read": sum(r.rows_read for r in loaded),
-                "rows_quarantined": sum(r.rows_quarantined for r in loaded),
-                "files": dg.MetadataValue.md(table),
-            }
-        )
-
-    return _asset
+        yield _raw_result(kind, reports, seconds)
+    if failure is not None:
+        raise failure
 
 
 # --- SQL models ------------------------------------------------------------------------------------
@@ -240,4 +307,3 @@ def published_warehouse(context: dg.AssetExecutionContext, portal: PortalResourc
     )
 
 
-RAW_ASSETS = [_raw_asset(k) for k in KINDS]
