@@ -124,19 +124,17 @@ WITH province_alias AS (
 )
 SELECT
     (SELECT map_from_entries(list((alias, province_name))) FROM province_alias) AS province_alias,
-    (SELECT map_from_entries(list((province_name, province_code))) FROM reference.provinces) AS provinces,
     (SELECT map_from_entries(list((alias, city_name))) FROM city_alias) AS city_alias,
-    (SELECT map_from_entries(list((city_name, city_code))) FROM reference.cities) AS cities,
     (SELECT map_from_entries(list((alias, major_code))) FROM major_alias) AS major_alias,
-    (SELECT map_from_entries(list((major_code, major_name))) FROM reference.majors) AS majors,
-    (SELECT map_from_entries(list((alias, industry_code))) FROM industry_alias) AS industry_alias,
-    (SELECT map_from_entries(list((industry_code, industry_name))) FROM reference.industries) AS industries,
-    (SELECT map_from_entries(list((university_code, university_name))) FROM reference.universities)
-        AS universities
+    (SELECT map_from_entries(list((alias, industry_code))) FROM industry_alias) AS industry_alias
 """
 
 
 def prepare_lookups(con: duckdb.DuckDBPyConnection) -> None:
     """Create the `_lookups` temp table (one row of maps) that the source SQL joins as `lk`. A table, made once
-    after the reference tables are loaded, not a view: a view would build the maps again in every query."""
+    after the reference tables are loaded, not a view: a view would build the maps again in every query.
+
+    The maps resolve aliases only. Whether a value is a known code is checked against the reference table itself
+    (schema._not_in): a map is searched key by key, so a look-up costs as many comparisons as it has keys,
+    which at national scale (thousands of universities) is far more than a hash join's one probe."""
     con.execute(LOOKUPS_SQL)

@@ -197,3 +197,17 @@ def test_placement_year_must_be_the_start_dates_year(load_landing):
     bad = with_value(with_value(GOOD_PLACEMENT, 1, "20240002"), 0, 2023)
     loaded = load_placements(load_landing, [GOOD_PLACEMENT, bad])
     assert_one_quarantined(loaded, "placements", "p.csv", "year", "is not the year of the start date")
+
+
+@pytest.mark.parametrize(("kind", "header", "good", "index", "column"), [
+    ("catalogue", CATALOGUE_HEADER, GOOD_CATALOGUE, 1, "university_code"),
+    ("catalogue", CATALOGUE_HEADER, GOOD_CATALOGUE, 3, "province"),
+    ("catalogue", CATALOGUE_HEADER, GOOD_CATALOGUE, 4, "city"),
+    ("catalogue", CATALOGUE_HEADER, GOOD_CATALOGUE, 6, "major_code"),
+    ("survey", SURVEY_HEADER, GOOD_SURVEY, 3, "industry_code"),
+])
+def test_a_code_cell_of_only_a_tab_is_quarantined_not_loaded_empty(load_landing, kind, header, good, index, column):
+    # a tab is whitespace that a code loses when it is normalised: the value left is no code at all
+    bad = with_value(good, index, "\t")
+    loaded = load_landing({kind: {"f.csv": csv_bytes(header, [good, bad])}})
+    assert_one_quarantined(loaded, kind, "f.csv", column, "")
