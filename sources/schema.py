@@ -57,7 +57,7 @@ def _not_in(table: str, column: str) -> str:
 
     DuckDB evaluates an IN over a subquery as a hash join, one probe per row. A look-up map of `lk` would be
     scanned key by key (map_contains is linear): checking 6.6M placements against 2,475 university codes that
-    way took about 8 s more per build at national scale (benchmarks/RESULTS.md, thirteenth session)."""
+    way cost a national-scale build about 3 s and 5 CPU-s more (benchmarks/RESULTS.md, thirteenth session)."""
     return f"NOT coalesce({{v}} IN (SELECT {column} FROM {table}), false)"
 
 
