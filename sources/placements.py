@@ -44,7 +44,7 @@ PLACEMENTS = SourceKind(
                 "'year ' || {year} || ' is not the year of the start date ' || {start_date}"),
         RowRule("end_date", "{end_date} < {start_date}",
                 "'end date ' || {end_date} || ' is before start date ' || {start_date}"),
-        RowRule("base_id", "{base_id} NOT IN (SELECT base_id FROM raw.bases)",
-                "'unknown base ' || {base_id} || ' (not in any loaded internship-base file)'"),
+        RowRule("base_id", "NOT coalesce({base_id} IN (SELECT base_id FROM raw.bases), false)",
+                "'unknown base ' || coalesce({base_id}, '(empty)') || ' (not in any loaded internship-base file)'"),
     ),
 )

@@ -211,3 +211,10 @@ def test_a_code_cell_of_only_a_tab_is_quarantined_not_loaded_empty(load_landing,
     bad = with_value(good, index, "\t")
     loaded = load_landing({kind: {"f.csv": csv_bytes(header, [good, bad])}})
     assert_one_quarantined(loaded, kind, "f.csv", column, "")
+
+
+def test_a_base_cell_of_only_a_tab_is_quarantined_not_loaded_empty(load_landing):
+    # the base rule's twin of the known-code checks above: no base at all is not a known base
+    bad = with_value(with_value(GOOD_PLACEMENT, 1, "20240002"), 4, "\t")
+    loaded = load_placements(load_landing, [GOOD_PLACEMENT, bad])
+    assert_one_quarantined(loaded, "placements", "p.csv", "base_id", "unknown base (empty)")
