@@ -11,6 +11,7 @@ import dagster as dg
 
 from pipelines.defs.resources import portal_resource
 from sources.kinds import KINDS
+from sources.landing_folder import LandingFolderUnreadable
 from sources.loading import FileReport
 from warehouse import connection, publication
 from warehouse.publication import BuildLockHeld
@@ -94,8 +95,9 @@ def run_build(instance: dg.DagsterInstance | Callable[[], dg.DagsterInstance] | 
             failed_checks.append(name)
     if not outcome.published:
         # the innermost cause says what happened ("No space left on device"), the wrappers only where
-        messages = list(dict.fromkeys(([error, *_causes(error)][-1].message.strip() or "?").splitlines()[0]
-                                      for error in errors))
+        messages = list(dict.fromkeys(
+            ([error, *_causes(error)][-1].message.strip() or "?").splitlines()[0].removeprefix(_LANDING_ERROR)
+            for error in errors))
         outcome.failure = "; ".join(
             ([f"blocking check(s) failed: {', '.join(failed_checks)}"] if failed_checks else []) + messages[:3]
         ) or None
@@ -103,6 +105,8 @@ def run_build(instance: dg.DagsterInstance | Callable[[], dg.DagsterInstance] | 
 
 
 _LOCK_ERROR = f"{publication.__name__}.{BuildLockHeld.__name__}"
+#: a landing folder that cannot be read: its message names the folder and says why, and is said as it is
+_LANDING_ERROR = f"{LandingFolderUnreadable.__module__}.{LandingFolderUnreadable.__name__}: "
 
 
 def _causes(error) -> list:

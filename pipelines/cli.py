@@ -21,6 +21,7 @@ import uuid
 from pathlib import Path
 
 from sources import settings
+from sources.landing_folder import printable
 
 # SQLite storage under DAGSTER_HOME, in Dagster's own layout; the event log keeps its connections open
 # (pipelines/event_log.py; {event_logs} is DAGSTER_HOME/history/runs, as by default). Builds write one DuckDB
@@ -86,7 +87,7 @@ def cmd_demo_data(args: argparse.Namespace) -> int:
 def cmd_build(args: argparse.Namespace) -> int:
     landing, warehouse = _use_paths(args.landing, args.warehouse)
     if not landing.is_dir():
-        print(f"no landing folder at {landing}: run `portal demo-data` or point --landing at your files",
+        print(printable(f"no landing folder at {landing}: run `portal demo-data` or point --landing at your files"),
               file=sys.stderr)
         return 2
     if args.wait is not None:
@@ -107,16 +108,17 @@ def cmd_build(args: argparse.Namespace) -> int:
 
             outcome = run_build(dg.DagsterInstance.get, run_id=run_id)
     except publication.BuildLockHeld as err:
-        print(err, file=sys.stderr)
+        print(printable(str(err)), file=sys.stderr)
         return EXIT_LOCKED
-    for line in outcome.file_lines:
-        print(line)
-    for line in outcome.check_lines:
-        print(line)
+    # every line escaped: file and folder names (in the lines and in a failure's reason) may hold a newline or
+    # a terminal code that would forge or hide a line of this output
+    for line in outcome.file_lines + outcome.check_lines:
+        print(printable(line))
     if outcome.published:
-        print(f"published {warehouse}")
+        print(printable(f"published {warehouse}"))
         return 0
-    print(f"NOT published: {outcome.failure or 'the build failed'}; {warehouse} is unchanged", file=sys.stderr)
+    print(printable(f"NOT published: {outcome.failure or 'the build failed'}; {warehouse} is unchanged"),
+          file=sys.stderr)
     return 1
 
 
@@ -127,17 +129,17 @@ def cmd_status(args: argparse.Namespace) -> int:
     _, warehouse = _use_paths(None, args.warehouse)
     holder = publication.lock_holder(warehouse)
     if holder:
-        print(f"a build is running now: {holder}")
+        print(printable(f"a build is running now: {holder}"))
     if not warehouse.exists():
-        print(f"nothing published yet at {warehouse}: run `portal build`", file=sys.stderr)
+        print(printable(f"nothing published yet at {warehouse}: run `portal build`"), file=sys.stderr)
         return 1
     with connection.reader(warehouse) as con:
-        lines = status_lines(read_status(con))
-    print(f"published warehouse {warehouse}")
+        lines = status_lines(read_status(con))  # (escaped)
+    print(printable(f"published warehouse {warehouse}"))
     for line in lines:
         print(line)
     previous = publication.previous_path(warehouse)
-    print(f"previous publication: {previous}" if previous.exists() else "previous publication: none")
+    print(printable(f"previous publication: {previous}") if previous.exists() else "previous publication: none")
     return 0
 
 

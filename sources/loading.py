@@ -43,7 +43,7 @@ from pathlib import Path
 import duckdb
 import pyarrow
 
-from sources import settings
+from sources.landing_folder import file_unreadable, kind_files, printable
 from sources.pseudonymise import hmac_pads, personal_data_macros_sql, student_key_sql
 from sources.reading import FileRejected, PreparedFile, file_sha256, prepare_file, read_prepared
 from sources.reference_data import REFERENCE_TABLES, prepare_lookups
@@ -81,7 +81,11 @@ class FileReport:
         return self.change == UNCHANGED or self.change.startswith(("renamed from ", "same content as the previous "))
 
     def line(self) -> str:
-        """The one line `portal build` prints for this file."""
+        """The one line `portal build` prints (and the run logs) for this file, escaped (landing_folder.printable):
+        a name or a message may hold a newline or a terminal code that would forge or hide a line."""
+        return printable(self._text())
+
+    def _text(self) -> str:
         if self.status == "removed":
             return f"{self.file}: REMOVED from the landing folder: its {self.rows_loaded} row(s) left the warehouse"
         if self.status == "loaded":
@@ -108,19 +112,6 @@ class _PreviousFile:
     message: str | None
     loaded_at: dt.datetime
     fingerprint: str | None
-
-
-def landing_files(landing: Path, kind: SourceKind) -> list[Path]:
-    folder = landing / kind.name
-    if not folder.is_dir():
-        return []
-    return sorted(
-        p
-        for p in folder.rglob("*")
-        if p.is_file()
-        and p.suffix.lower() in settings.SOURCE_SUFFIXES
-        and not p.name.startswith((".", "~$"))  # hidden files and Excel's lock files
-    )
 
 
 FILES_COLUMNS = (
@@ -170,7 +161,10 @@ def _hash_files(con: duckdb.DuckDBPyConnection, paths: list[Path], landing: Path
         signature = stat_signature(path)
         sha = known.get((name, signature)) if signature is not None else None
         if sha is None:
-            sha = file_sha256(path)
+            try:
+                sha = file_sha256(path)
+            except OSError as err:  # listed, but not readable: rejected, its rows would leave the warehouse
+                raise file_unreadable(name, err) from None
             if signature is not None and stat_signature(path) != signature:
                 signature = None  # written while it was read: the hash may be of neither version
         if signature is not None:
@@ -295,7 +289,10 @@ def load_kind(con: duckdb.DuckDBPyConnection, kind: SourceKind, landing: Path, k
     files that are unchanged; returns one report per file, removed files included."""
     fingerprint = loader_fingerprint(con, kind, key)
     now = dt.datetime.now(dt.UTC)
-    current, signatures = _hash_files(con, landing_files(landing, kind), landing)
+    listed = kind_files(landing, kind.name)
+    # (a refused file, a link say, is never opened: it is reported with the reason, and its name holds no rows)
+    refused = {f.name: f.refused for f in listed if f.refused}
+    current, signatures = _hash_files(con, [f.path for f in listed if not f.refused], landing)
     before = _files_before(con, kind)
     has_rows = {kind.name, f"{kind.name}__quarantine"} <= {
         r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() "
@@ -309,7 +306,7 @@ def load_kind(con: duckdb.DuckDBPyConnection, kind: SourceKind, landing: Path, k
         _keep_only(con, kind, reuse)
     else:
         _create_tables(con, kind)
-    reports, loaded_at = _load_files(con, kind, current, before, owner, reusable, reuse, key, now)
+    reports, loaded_at = _load_files(con, kind, current, refused, before, owner, reusable, reuse, key, now)
     con.execute(f"CREATE OR REPLACE TABLE raw.{kind.name}__files ({FILES_COLUMNS})")
     for report in reports:
         con.execute(
@@ -373,6 +370,7 @@ def _load_files(
     con: duckdb.DuckDBPyConnection,
     kind: SourceKind,
     current: list[tuple[Path, str, str]],
+    refused: dict[str, str],
     before: list[_PreviousFile],
     owner: dict[str, str],
     reusable: dict[str, _PreviousFile],
@@ -380,13 +378,13 @@ def _load_files(
     key: bytes,
     now: dt.datetime,
 ) -> tuple[list[FileReport], dict[str, dt.datetime]]:
-    """Report on each file (kept, read, copy of another, removed) and read the ones that must be read.
+    """Report on each file (kept, read, copy of another, refused, removed) and read the ones that must be read.
 
     Returns the reports (sorted by file) and each file's loaded_at."""
     previous_by_name = {p.file: p for p in before}
     first_seen = {(p.file, p.sha256): p.loaded_at for p in before if p.sha256}
     first_seen_by_hash = {p.sha256: p.loaded_at for p in before if p.sha256 and p.status == "loaded"}
-    names_now = {name for _, name, _ in current}
+    names_now = {name for _, name, _ in current} | set(refused)
     kept_as = {new: old for old, new in reuse.items()}
     ipad, opad = hmac_pads(key)
     reports: dict[str, FileReport] = {}
@@ -440,6 +438,12 @@ def _load_files(
         finally:
             for future in loading.values():  # the load stopped: the files not started are not read
                 future.cancel()
+    for name, reason in refused.items():
+        earlier = previous_by_name.get(name)
+        refused_before = earlier is not None and earlier.sha256 is None
+        reports[name] = FileReport(name, kind.name, None, "rejected", message=f"{name}: {reason}",
+                                   change=NEW if earlier is None else UNCHANGED if refused_before else CHANGED)
+        loaded_at[name] = earlier.loaded_at if refused_before else now
     renamed_from = set(reuse) - names_now
     for p in before:
         if p.file not in names_now and p.file not in renamed_from:

@@ -10,6 +10,7 @@ from pathlib import Path
 import duckdb
 
 from sources import settings
+from sources.landing_folder import reference_supplement
 
 #: table → its columns (and their types), as documented in docs/data-contracts.md
 REFERENCE_TABLES: dict[str, dict[str, str]] = {
@@ -61,8 +62,9 @@ def load_reference_table(con: duckdb.DuckDBPyConnection, table: str, landing: Pa
     bundled = settings.reference_dir() / f"{table}.csv"
     query = _read_reference_csv(con, table, bundled, ", 'bundled' AS listed_in" if table == "universities" else "")
     if table == "universities" and landing is not None:
-        supplement = landing / settings.LANDING_REFERENCE_UNIVERSITIES
-        if supplement.is_file():
+        # (raises LandingFolderUnreadable for a link or a pipe there, which is never read: sources/landing_folder.py)
+        supplement = reference_supplement(landing)
+        if supplement is not None:
             query = (
                 f"SELECT * FROM ({query}) UNION ALL SELECT * FROM ("
                 f"{_read_reference_csv(con, table, supplement, ', ' + repr('landing') + ' AS listed_in')}) s "

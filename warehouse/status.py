@@ -11,12 +11,14 @@ each build just before it is published, and the summary `portal status` prints a
 from __future__ import annotations
 
 import datetime as dt
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 
 from sources.kinds import KINDS
+from sources.landing_folder import LandingFile, printable
 from sources.reading import file_sha256
 
 
@@ -35,7 +37,7 @@ def record_build(
     build_id: str,
     started_at: dt.datetime,
     landing: Path,
-    landing_stat: dict[str, tuple[int, int]],
+    landing_files: list[LandingFile],
     previous_build_id: str | None,
     checks: list[CheckRecord],
 ) -> None:
@@ -55,14 +57,15 @@ def record_build(
     files_tables = " UNION ALL ".join(f"SELECT file, sha256 FROM raw.{k}__files" for k in KINDS)
     hashes = dict(con.execute(f"SELECT file, sha256 FROM ({files_tables}) WHERE sha256 IS NOT NULL").fetchall())
     inputs = []
-    for name, (size, mtime_ns) in sorted(landing_stat.items()):
+    for landing_file in sorted(landing_files, key=lambda f: f.name):
+        name, size, mtime_ns = landing_file.name, landing_file.size, landing_file.mtime_ns
         sha = hashes.get(name)
-        if sha is None:
+        if sha is None and not landing_file.refused:  # (a refused file, a link say, is never opened)
             # files no loader hashed (the reference supplement, rejected files): hash them now, if unchanged
-            path = landing / name
+            path = landing_file.path
             try:
-                st = path.stat()
-                if (st.st_size, st.st_mtime_ns) == (size, mtime_ns):
+                st = path.lstat()
+                if stat.S_ISREG(st.st_mode) and (st.st_size, st.st_mtime_ns) == (size, mtime_ns):
                     sha = file_sha256(path)
             except FileNotFoundError:
                 pass
@@ -144,7 +147,7 @@ def read_status(con: duckdb.DuckDBPyConnection) -> Status:
 
 
 def status_lines(status: Status) -> list[str]:
-    """`portal status`, one fact per line."""
+    """`portal status`, one fact per line, escaped (sources/landing_folder.py, printable)."""
     lines: list[str] = []
     b = status.build
     if b is None:
@@ -168,7 +171,8 @@ def status_lines(status: Status) -> list[str]:
     if status.rejected_files:
         lines.append(f"rejected files: {len(status.rejected_files)}")
         lines += [f"  {file}: {reason}" for file, reason in status.rejected_files]
-    return lines
+    # file names, the landing folder's among them, may hold a newline or a terminal code
+    return [printable(line) for line in lines]
 
 
 def format_time(value: object) -> str:

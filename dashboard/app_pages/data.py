@@ -8,6 +8,7 @@ import streamlit as st
 
 from dashboard import labels as L
 from dashboard import queries, ui
+from sources.landing_folder import printable
 
 st.title(L.t("data_title"))
 st.caption(L.t("data_intro"))
@@ -29,10 +30,17 @@ if published is not None:
     st.markdown(L.t("published_at", when=L.timestamp(published), path=f"`{publication.path}`"))
 
 
+def escaped(frame: pd.DataFrame) -> pd.DataFrame:
+    """File names, and the messages and rows that quote a file, as they are safe to show and download: a
+    control or bidirectional character (U+202E reverses what follows it) written as an escape."""
+    text = [c for c in ("file", "message", "reason", "column_name", "raw_row") if c in frame.columns]
+    return frame.assign(**{c: frame[c].map(lambda v: printable(v) if isinstance(v, str) else v) for c in text})
+
+
 def shown_value(value) -> str:
     if isinstance(value, pd.Timestamp):
         return L.timestamp(value.to_pydatetime())
-    return "—" if pd.isna(value) else str(value)
+    return "—" if pd.isna(value) else printable(str(value))  # (the landing folder's path among them)
 
 
 if build is not None and not build.empty:
@@ -53,7 +61,7 @@ else:
                       ("description", "what"), ("detail", "detail")], key="checks")
 
 st.subheader(L.t("load_log"))
-log = log.assign(kind_label=log["kind"].map(L.kind))
+log = escaped(log).assign(kind_label=log["kind"].map(L.kind))
 ui.table(log, [("file", "file"), ("kind", "kind_label"), ("rows_read", "rows_read"), ("rows_loaded", "rows_loaded"),
                ("rows_quarantined", "rows_quarantined"), ("message", "message"), ("loaded_at", "loaded_at")],
          key="load_log")
@@ -63,7 +71,7 @@ kinds = ["", "catalogue", "survey", "bases", "placements"]
 kind = ui.persisted_choice(L.t("kind"), kinds, {"": L.t("all_kinds"), **{k: L.kind(k) for k in kinds[1:]}},
                            "data_kind")
 quarantined = queries.quarantine(kind or None)
-quarantined = quarantined.assign(kind_label=quarantined["kind"].map(L.kind))
+quarantined = escaped(quarantined).assign(kind_label=quarantined["kind"].map(L.kind))
 ui.table(quarantined, [("file", "file"), ("kind", "kind_label"), ("row_number", "row_number"),
                        ("column_name", "column_name"), ("reason", "reason"), ("raw_row", "raw_row")],
          key="quarantine")
@@ -72,7 +80,7 @@ st.subheader(L.t("rejected_files"))
 if rejected.empty:
     st.caption(L.t("none_rejected"))
 else:
-    rejected = rejected.assign(kind_label=rejected["kind"].map(L.kind))
+    rejected = escaped(rejected).assign(kind_label=rejected["kind"].map(L.kind))
     ui.table(rejected, [("file", "file"), ("kind", "kind_label"), ("reason", "reason"), ("seen_at", "seen_at")],
              key="rejected_files")
 

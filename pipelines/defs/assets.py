@@ -23,10 +23,10 @@ import duckdb
 
 from pipelines.defs.resources import PortalResource
 from sources.kinds import KINDS
+from sources.landing_folder import kind_files, printable
 from sources.loading import (
     FileReport,
     kinds_read_by_rules,
-    landing_files,
     load_kind,
     prepare_shared_tables,
     source_macros_sql,
@@ -135,7 +135,7 @@ def _load_side_by_side(con: duckdb.DuckDBPyConnection, kinds: list[SourceKind], 
         else:
             chain.append(kind)
     # the largest first: the other thread takes the rest in turn while it runs
-    chains.sort(key=lambda chain: -sum(p.stat().st_size for k in chain for p in landing_files(landing, k)))
+    chains.sort(key=lambda chain: -sum(f.size for k in chain for f in kind_files(landing, k.name)))
     prepare_shared_tables(con)
     state.ensure(con)
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="portal-kinds") as pool:
@@ -148,7 +148,8 @@ def _raw_result(kind: SourceKind, reports: list[FileReport], seconds: float) -> 
     loaded = [r for r in reports if r.status == "loaded"]
     table = markdown_table(
         ["file", "status", "change", "read", "loaded", "quarantined", "note"],
-        [(r.file, r.status, r.change, r.rows_read, r.rows_loaded, r.rows_quarantined, r.message) for r in reports],
+        [(printable(r.file), r.status, printable(r.change), r.rows_read, r.rows_loaded, r.rows_quarantined,
+          printable(r.message)) for r in reports],
     )
     return dg.MaterializeResult(
         asset_key=["raw", kind.name],
@@ -274,7 +275,7 @@ def published_warehouse(context: dg.AssetExecutionContext, portal: PortalResourc
     with portal.connect() as con:
         status.record_build(
             con, build_id=portal.build_id, started_at=portal.started_at, landing=portal.landing,
-            landing_stat=portal.landing_stat, previous_build_id=publication.published_build_id(portal.published),
+            landing_files=portal.landing_files, previous_build_id=publication.published_build_id(portal.published),
             checks=checks,
         )
         findings = find_personal_data(con, skip=_scanned_by_check(checks), changed_only=True)

@@ -9,6 +9,7 @@ import dagster as dg
 
 from pipelines.defs.resources import PortalResource
 from sources.kinds import KINDS
+from sources.landing_folder import printable
 from sources.reference_data import REFERENCE_TABLES
 from warehouse.privacy import LOADER_SCHEMAS, find_personal_data
 
@@ -19,7 +20,9 @@ TOLERANCE = 1e-9
 def _result(failures: list[str], **metadata: object) -> dg.AssetCheckResult:
     return dg.AssetCheckResult(
         passed=not failures,
-        metadata={"failures": dg.MetadataValue.md("\n".join(f"- {f}" for f in failures[:50]) or "none"), **metadata},
+        # (a failure may name a landing file, whose name may hold a newline or a terminal code)
+        metadata={"failures": dg.MetadataValue.md("\n".join(f"- {printable(f)}" for f in failures[:50]) or "none"),
+                  **metadata},
     )
 
 

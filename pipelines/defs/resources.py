@@ -23,6 +23,7 @@ import duckdb
 from pydantic import PrivateAttr
 
 from sources import settings
+from sources.landing_folder import LandingFile, list_landing
 from warehouse import connection, publication
 
 
@@ -34,7 +35,7 @@ class PortalResource(dg.ConfigurableResource):
 
     _build_id: str | None = PrivateAttr(default=None)
     _started_at: dt.datetime | None = PrivateAttr(default=None)
-    _landing_stat: dict[str, tuple[int, int]] = PrivateAttr(default_factory=dict)
+    _landing_files: list[LandingFile] = PrivateAttr(default_factory=list)
 
     @property
     def landing(self) -> Path:
@@ -60,9 +61,9 @@ class PortalResource(dg.ConfigurableResource):
         return self._started_at or dt.datetime.now(dt.UTC)
 
     @property
-    def landing_stat(self) -> dict[str, tuple[int, int]]:
-        """Landing file → (size, mtime_ns) as the run found them when it started."""
-        return self._landing_stat
+    def landing_files(self) -> list[LandingFile]:
+        """The landing folder's files (sources/landing_folder.py) as the run found them when it started."""
+        return self._landing_files
 
     @contextmanager
     def yield_for_execution(self, context: dg.InitResourceContext) -> Iterator[PortalResource]:
@@ -82,7 +83,8 @@ class PortalResource(dg.ConfigurableResource):
             if removed:
                 context.log.info(f"removed {len(removed)} file(s) left by earlier builds: "
                                  + ", ".join(p.name for p in removed))
-            self._landing_stat = landing_stat(self.landing)
+            # (a kind folder that cannot be listed stops the run here, before a build file is made)
+            self._landing_files = list_landing(self.landing)
             # (a copy `portal build` began ahead is claimed even when it has finished: the file exists by then)
             if publication.started_ahead(self.build) or (
                     not self.build.exists() and publication.published_build_id(self.published) != self.build_id):
@@ -96,27 +98,6 @@ class PortalResource(dg.ConfigurableResource):
         """A connection to this run's build database."""
         with connection.writer(self.build) as con:
             yield con
-
-
-def landing_files(landing: Path) -> list[Path]:
-    """Every file a build may read from the landing folder (source kinds and the reference supplement)."""
-    if not landing.is_dir():
-        return []
-    return sorted(
-        p for p in landing.rglob("*")
-        if p.is_file() and p.suffix.lower() in settings.SOURCE_SUFFIXES and not p.name.startswith((".", "~$"))
-    )
-
-
-def landing_stat(landing: Path) -> dict[str, tuple[int, int]]:
-    found: dict[str, tuple[int, int]] = {}
-    for p in landing_files(landing):
-        try:
-            st = p.stat()
-        except FileNotFoundError:  # removed while we looked
-            continue
-        found[p.relative_to(landing).as_posix()] = (st.st_size, st.st_mtime_ns)
-    return found
 
 
 def portal_resource() -> PortalResource:

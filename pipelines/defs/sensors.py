@@ -18,7 +18,8 @@ import json
 import dagster as dg
 
 from pipelines.defs.jobs import build_warehouse
-from pipelines.defs.resources import PortalResource, landing_stat
+from pipelines.defs.resources import PortalResource
+from sources.landing_folder import list_landing, printable
 from sources.reading import file_sha256
 from warehouse import connection, publication
 
@@ -42,8 +43,14 @@ def compare_landing(
     published = published_inputs(portal)
     identity: dict[str, str] = {}
     changed: list[str] = []
-    for name, (size, mtime) in landing_stat(portal.landing).items():
+    for landing_file in list_landing(portal.landing):
+        name, size, mtime = landing_file.name, landing_file.size, landing_file.mtime_ns
         seen = (published or {}).get(name)
+        if landing_file.refused:  # never opened (a link, a pipe): known by what lstat says of it
+            identity[name] = f"refused {size} {mtime}"
+            if seen is None or (seen[0], seen[1]) != (size, mtime):
+                changed.append(name)
+            continue
         if seen is not None and (seen[0], seen[1]) == (size, mtime) and seen[2]:
             identity[name] = seen[2]
             continue
@@ -52,7 +59,7 @@ def compare_landing(
             sha = cached[2]
         else:
             try:
-                sha = file_sha256(portal.landing / name)
+                sha = file_sha256(landing_file.path)
             except FileNotFoundError:
                 continue
             hash_cache[name] = [size, mtime, sha]
@@ -81,6 +88,7 @@ def landing_folder_sensor(context: dg.SensorEvaluationContext, portal: PortalRes
     if not changed and not removed:
         return dg.SkipReason("the published warehouse was built from exactly these files")
     run_key = hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()[:16]
-    context.log.info(f"changed or new: {', '.join(changed) or 'none'}; removed: {', '.join(removed) or 'none'}")
+    context.log.info(printable(f"changed or new: {', '.join(changed) or 'none'}; "
+                               f"removed: {', '.join(removed) or 'none'}"))
     return dg.RunRequest(run_key=run_key, tags={"portal/changed_files": str(len(changed)),
                                                 "portal/removed_files": str(len(removed))})
