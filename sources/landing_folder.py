@@ -55,10 +55,6 @@ class LandingFile:
     #: why the file is not read (a link, a pipe, a name that is not text); None for a file to read
     refused: str | None = None
 
-    @property
-    def kind(self) -> str:
-        return self.name.split("/", 1)[0]
-
 
 def list_landing(landing: Path) -> list[LandingFile]:
     """Every file a build may read from the landing folder (each kind's and the reference supplement), and

@@ -6,6 +6,10 @@ compared by content, so a file saved again with the same bytes triggers nothing.
 already published — after `make demo` the first tick finds the folder matching and skips — and it skips
 while a build holds the lock (a manual `portal build`, say), looking again on the next tick.
 
+The files are those the build reads, listed by sources/landing_folder.py as the build lists them: a refused
+link or pipe is compared by what lstat says of it and never opened; a kind folder that cannot be listed fails
+the tick with its name and the reason (a build would fail the same way).
+
 The run key is the hash of the landing folder's content, so the same content never triggers two runs (and a
 `portal rollback` is not undone by the sensor rebuilding the files it rolled back from). The cursor caches
 content hashes by (size, mtime) so unchanged files are hashed once.
