@@ -21,7 +21,7 @@ REFERENCE_TABLES: dict[str, dict[str, str]] = {
     },
     "universities": {
         "university_code": "VARCHAR", "university_name": "VARCHAR", "university_name_en": "VARCHAR",
-        "province_name": "VARCHAR", "city_name": "VARCHAR",
+        "province_name": "VARCHAR", "city_name": "VARCHAR", "level": "VARCHAR",
     },
     "majors": {
         "major_code": "VARCHAR", "major_name": "VARCHAR", "major_name_en": "VARCHAR", "discipline_code": "VARCHAR",
@@ -37,6 +37,15 @@ REFERENCE_TABLES: dict[str, dict[str, str]] = {
 }
 
 
+#: table → columns a file may leave out; they load as NULL. The landing-folder university supplement predates the
+#: institution's level (本科 / 专科), and a supplement written before it must still load.
+OPTIONAL_COLUMNS: dict[str, frozenset[str]] = {"universities": frozenset({"level"})}
+
+#: (table, column) → the values a cell may hold (or be empty): an institution is a university (本科) or a
+#: higher-vocational college (专科), as MoE's list of institutions (办学层次) gives it.
+ALLOWED_VALUES: dict[tuple[str, str], tuple[str, ...]] = {("universities", "level"): ("本科", "专科")}
+
+
 class ReferenceError(Exception):
     """A reference file is missing columns or cannot be read."""
 
@@ -44,12 +53,29 @@ class ReferenceError(Exception):
 def _read_reference_csv(con: duckdb.DuckDBPyConnection, table: str, path: Path, extra: str = "") -> str:
     """SQL selecting the documented columns of a reference CSV, typed; raises ReferenceError if columns lack."""
     columns = REFERENCE_TABLES[table]
+    optional = OPTIONAL_COLUMNS.get(table, frozenset())
     found = {d[0] for d in con.execute("DESCRIBE SELECT * FROM read_csv(?, all_varchar=true)", [str(path)]).fetchall()}
-    missing = [c for c in columns if c not in found]
+    missing = [c for c in columns if c not in found and c not in optional]
     if missing:
         raise ReferenceError(f"{path}: missing column(s) {', '.join(missing)} (see docs/data-contracts.md)")
-    select = ", ".join(f"CAST(nullif(trim(\"{c}\"), '') AS {t}) AS {c}" for c, t in columns.items())
+    for (listed, column), allowed in ALLOWED_VALUES.items():
+        if listed == table and column in found:
+            _check_values(con, path, column, allowed)
+    select = ", ".join(
+        f"CAST(nullif(trim(\"{c}\"), '') AS {t}) AS {c}" if c in found else f"CAST(NULL AS {t}) AS {c}"
+        for c, t in columns.items()
+    )
     return f"SELECT {select}{extra} FROM read_csv('{path.as_posix()}', all_varchar=true)"
+
+
+def _check_values(con: duckdb.DuckDBPyConnection, path: Path, column: str, allowed: tuple[str, ...]) -> None:
+    """Raise ReferenceError naming the file, row (header = row 1) and column of the first cell outside `allowed`."""
+    bad = con.execute(
+        f"SELECT row, value FROM (SELECT row_number() OVER () + 1 AS row, nullif(trim(\"{column}\"), '') AS value "
+        "FROM read_csv(?, all_varchar=true)) WHERE value IS NOT NULL AND value NOT IN (SELECT unnest(?)) "
+        "ORDER BY row LIMIT 1", [str(path), list(allowed)]).fetchone()
+    if bad is not None:
+        raise ReferenceError(f"{path}: row {bad[0]}, column {column}: {bad[1]!r} is not one of {', '.join(allowed)}")
 
 
 def load_reference_table(con: duckdb.DuckDBPyConnection, table: str, landing: Path | None = None) -> int:

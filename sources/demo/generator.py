@@ -729,7 +729,12 @@ def load_reference(reference_dir: Path) -> Reference:
 
     crosswalk = read("major_industry_crosswalk.csv")
     crosswalk["weight"] = crosswalk["weight"].astype(float)
-    return Reference(read("provinces.csv"), read("cities.csv"), read("universities.csv"), read("majors.csv"),
+    universities = read("universities.csv")
+    if "level" in universities.columns:
+        # the story is told with the universities (本科); the vocational colleges join it with their own
+        # catalogues, bases and placements (issue 25), not as universities offering bachelor majors
+        universities = universities[universities.level != "专科"].drop(columns="level").reset_index(drop=True)
+    return Reference(read("provinces.csv"), read("cities.csv"), universities, read("majors.csv"),
                      read("industries.csv"), crosswalk)
 
 
