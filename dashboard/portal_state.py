@@ -140,6 +140,29 @@ def university_names() -> dict[str, str]:
     return {row["university_code"].strip(): row.get("university_name", "").strip() for row in rows}
 
 
+def scope_label(role: str | None, scope: str | None, english: bool = False) -> str:
+    """A scope as people read it: 辽宁省 / Liaoning, 10145 东北大学 / 10145 Northeastern University, a credit code."""
+    if role == DATA_STAFF:
+        return "everything" if english else "全部数据"
+    if scope is None:
+        return ""
+    name = "name_en" if english else "name"
+    if role == EDUCATION:
+        if scope == REGION:
+            return "the Northeast" if english else "东北三省"
+        for row in _reference_rows(settings.reference_dir() / "provinces.csv"):
+            if row["province_name"] == scope:
+                return row[f"province_{name}"] or scope
+        return scope
+    if role == UNIVERSITY:
+        rows = _reference_rows(settings.reference_dir() / "universities.csv")
+        rows += _reference_rows(settings.landing_dir() / settings.LANDING_REFERENCE_UNIVERSITIES)
+        for row in rows:
+            if row["university_code"].strip() == scope:
+                return f"{scope} {row.get(f'university_{name}') or row.get('university_name') or ''}".strip()
+    return scope
+
+
 def normalise_scope(role: str, scope: str | None) -> str | None:
     """The scope as stored, checked against the role: a province or the region, a known university code, a
     well-formed credit code, or nothing for data staff."""

@@ -17,6 +17,7 @@ import getpass
 import ipaddress
 import os
 import sys
+import unicodedata
 from pathlib import Path
 
 from sources import settings
@@ -60,12 +61,7 @@ def _new_password(args: argparse.Namespace, username: str) -> tuple[str, bool]:
 def _scope_text(role: str, scope: str | None) -> str:
     from dashboard import portal_state
 
-    if role == portal_state.DATA_STAFF:
-        return "everything"
-    if role == portal_state.UNIVERSITY:
-        name = portal_state.university_names().get(scope or "")
-        return f"{scope} {name}" if name else str(scope)
-    return str(scope)
+    return portal_state.scope_label(role, scope, english=portal_state.DATA_STAFF == role)
 
 
 def cmd_users_add(args: argparse.Namespace) -> int:
@@ -88,6 +84,11 @@ def cmd_users_add(args: argparse.Namespace) -> int:
     return 0
 
 
+def _width(text: str) -> int:
+    """Columns a terminal gives the text: two for each Chinese character."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
 def cmd_users_list(args: argparse.Namespace) -> int:
     from dashboard import portal_state
 
@@ -104,9 +105,9 @@ def cmd_users_list(args: argparse.Namespace) -> int:
             f"locked until {a.locked_until:%Y-%m-%d %H:%M} UTC" if a.locked(at) else "active")
         rows.append((a.username, a.display_name, a.role, _scope_text(a.role, a.scope), state,
                      f"{a.updated_at:%Y-%m-%d %H:%M} UTC"))
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    widths = [max(_width(row[i]) for row in rows) for i in range(len(rows[0]))]
     for row in rows:
-        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
+        print("  ".join(cell + " " * (width - _width(cell)) for cell, width in zip(row, widths)).rstrip())
     return 0
 
 
@@ -161,13 +162,15 @@ def _demo_scopes(warehouse: Path) -> dict[str, str] | None:
             [(university,)] = con.execute(
                 "SELECT university_code FROM facts.placements GROUP BY ALL ORDER BY count(*) DESC, 1 LIMIT 1"
             ).fetchall()
-            [(enterprise,)] = con.execute(
-                "SELECT enterprise_id FROM facts.placements WHERE enterprise_id IS NOT NULL "
+            [(enterprise, enterprise_name)] = con.execute(
+                "SELECT p.enterprise_id, any_value(e.enterprise_name) FROM facts.placements AS p "
+                "LEFT JOIN dims.enterprise AS e USING (enterprise_id) WHERE p.enterprise_id IS NOT NULL "
                 "GROUP BY ALL ORDER BY count(*) DESC, 1 LIMIT 1").fetchall()
     except Exception as err:  # no warehouse, or one built from no placements
         print(f"cannot pick a demo university and enterprise from {warehouse}: {err}", file=sys.stderr)
         return None
-    return {"education": "辽宁省", "university": university, "enterprise": enterprise, "data_staff": ""}
+    return {"education": "辽宁省", "university": university, "enterprise": enterprise, "data_staff": "",
+            "enterprise_name": enterprise_name or enterprise}
 
 
 def cmd_demo_accounts(args: argparse.Namespace) -> int:
@@ -183,8 +186,8 @@ def cmd_demo_accounts(args: argparse.Namespace) -> int:
         return 2
     names = {
         "education": ("demo-education", "演示：辽宁省教育厅"),
-        "university": ("demo-university", "演示：高校"),
-        "enterprise": ("demo-enterprise", "演示：企业"),
+        "university": ("demo-university", f"演示：{portal_state.university_names()[scopes['university']]}"),
+        "enterprise": ("demo-enterprise", f"演示：{scopes['enterprise_name']}"),
         "data_staff": ("demo-staff", "演示：数据管理员"),
     }
     existing = {a.username: a for a in portal_state.list_accounts()}
