@@ -549,8 +549,11 @@ def test_a_sign_in_survives_a_page_refresh_through_its_cookie_and_sign_out_ends_
     token = session_token(at)
     assert "SameSite=Strict" in html_bodies(at)[0] and "?" not in token
     assert not any(token in str(v) for v in at.query_params.values())  # never in the address
-    # a refresh: a new session whose only memory is the cookie the browser sends
-    monkeypatch.setattr(auth, "_cookie_token", lambda: token)
+    # a refresh: a new session whose only memory is the cookie the browser sends with the WebSocket's opening
+    # request, which st.context.cookies gives (AppTest has no browser to send it, so it is put there)
+    from streamlit.runtime.context import ContextProxy, StreamlitCookies
+
+    monkeypatch.setattr(ContextProxy, "cookies", property(lambda _: StreamlitCookies({auth.COOKIE: token})))
     refreshed = AppTest.from_file(str(APP), default_timeout=60).run()
     assert refreshed.sidebar.caption[0].value.startswith("已登录：Staff")
     refreshed.switch_page("app_pages/data.py").run()
