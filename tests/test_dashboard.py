@@ -39,16 +39,19 @@ ACCOUNTS = {
     "staff": ("data_staff", None, "staff password 1"),
     "liaoning": ("education", "辽宁省", "education password 1"),
     "neu": ("university", "10145", "university password 1"),
+    "enterprise": ("enterprise", None, "enterprise password 1"),  # scope: the demo's busiest enterprise
 }
 
 
 @pytest.fixture(scope="module")
-def state_url(tmp_path_factory) -> str:
+def state_url(tmp_path_factory, warehouse) -> str:
     """A state database of the module's own with the test accounts (hashing passwords is slow: made once)."""
     from dashboard import portal_state
 
     url = f"sqlite:///{tmp_path_factory.mktemp('state') / 'portal_state.sqlite'}"
     for username, (role, scope, password) in ACCOUNTS.items():
+        if role == "enterprise":
+            scope = busiest_enterprise(warehouse)
         portal_state.add_account(username, role, scope, password, username.capitalize(), actor="test", url=url)
     return url
 
@@ -59,6 +62,11 @@ def accounts(state_url, monkeypatch) -> str:
     monkeypatch.setenv("PORTAL_SESSION_SECRET", "dashboard test session key, long enough")
     monkeypatch.delenv("PORTAL_PUBLIC_PAGES", raising=False)
     return state_url
+
+
+def busiest_enterprise(warehouse: Path) -> str:
+    return sql(warehouse, "SELECT b.enterprise_id FROM facts.placements AS p JOIN dims.base AS b USING (base_id) "
+                          "GROUP BY ALL ORDER BY count(*) DESC, 1 LIMIT 1")[0][0]
 
 
 def sign_in(at: AppTest, username: str, password: str | None = None) -> AppTest:
@@ -598,3 +606,25 @@ def test_the_entry_point_opens_a_page_only_to_whom_it_is_for(role, opens, monkey
     assert {page for page in pages if auth.may_open(viewer, page)} == opens
     monkeypatch.setenv("PORTAL_PUBLIC_PAGES", "all")
     assert auth.may_open(Viewer(), "pairings") and not auth.may_open(Viewer(), "data")
+
+
+@pytest.mark.parametrize("user", ["neu", "enterprise"])
+def test_a_university_or_an_enterprise_sees_only_its_own_bases_on_the_internships_page(app, warehouse, user):
+    own = "10145" if user == "neu" else busiest_enterprise(warehouse)
+    kind = "university" if user == "neu" else "enterprise"
+    at = app("internships", user=user)
+    for province in ("", "吉林省", "黑龙江省"):  # wherever the filters point
+        at.selectbox(key="w_province").select(province).run()
+        view = at.selectbox(key="w_internships_view")
+        assert (view.value, len(view.options)) == (kind, 1)
+        picker = at.selectbox(key=f"w_internships_{kind}")
+        assert (picker.value, len(picker.options)) == (own, 1)
+        bases = next(f.value for f in at.dataframe if "基地编号" in f.value.columns)
+        theirs = {b for (b,) in sql(warehouse, f"SELECT base_id FROM dims.base WHERE {kind}_code = ?"
+                                    if kind == "university" else
+                                    "SELECT base_id FROM dims.base WHERE enterprise_id = ?", [own])}
+        assert len(bases) > 0 and set(bases["基地编号"]) <= theirs
+    # data staff still choose any university or enterprise
+    staff = app("internships", user="staff")
+    assert len(staff.selectbox(key="w_internships_view").options) == 2
+    assert len(staff.selectbox(key="w_internships_university").options) > 1
