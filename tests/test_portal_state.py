@@ -301,3 +301,39 @@ def test_the_dashboard_refuses_an_open_address_until_an_account_exists(state, tm
     assert refusal_to_serve("0.0.0.0", public=False) is None
     ps.set_disabled("staff", True, actor="cli:admin")
     assert "no account" in refusal_to_serve("192.168.1.5", public=False)
+
+
+def test_demo_accounts_one_per_role_printed_once_and_renewed_not_duplicated(demo_build, tmp_path, monkeypatch,
+                                                                             capsys):
+    from pipelines import cli
+
+    monkeypatch.setenv("PORTAL_STATE_URL", f"sqlite:///{tmp_path / 'state.sqlite'}")
+    monkeypatch.setenv("PORTAL_SESSION_SECRET", "test session key " * 3)
+    monkeypatch.setenv("PORTAL_WAREHOUSE", str(demo_build.warehouse))  # the command sets it: restored after
+
+    def passwords() -> dict[str, str]:
+        assert cli.main(["demo-accounts", "--warehouse", str(demo_build.warehouse)]) == 0
+        printed = capsys.readouterr().out
+        assert "DEMO ACCOUNTS" in printed
+        return {line.split()[0]: line.split()[2] for line in printed.splitlines() if line.startswith("  demo-")}
+
+    try:
+        first = passwords()
+        assert {a.username: a.role for a in ps.list_accounts()} == {
+            "demo-education": "education", "demo-university": "university", "demo-enterprise": "enterprise",
+            "demo-staff": "data_staff"}
+        scopes = {a.username: a.scope for a in ps.list_accounts()}
+        with demo_build.connect() as con:  # a real university and enterprise of the demo, with placements
+            assert con.execute("SELECT count(*) FROM facts.placements WHERE university_code = ?",
+                               [scopes["demo-university"]]).fetchone()[0] > 0
+            assert con.execute("SELECT count(*) FROM facts.placements WHERE enterprise_id = ?",
+                               [scopes["demo-enterprise"]]).fetchone()[0] > 0
+        assert scopes["demo-education"] == "辽宁省" and scopes["demo-staff"] is None
+        second = passwords()
+        assert len(ps.list_accounts()) == 4 and second.keys() == first.keys()
+        for username, password in second.items():
+            assert password != first[username]
+            assert ps.authenticate(username, first[username]).outcome == "wrong"
+            assert ps.authenticate(username, password).outcome == "ok"
+    finally:
+        ps.dispose_engines()
