@@ -22,9 +22,11 @@ demo-data: venv
 build: venv
 	$(BIN)/portal build --landing $(DEMO_LANDING) --warehouse $(DEMO_WAREHOUSE)
 
-# Demo: write the bundled Northeast scenario, build the warehouse, then serve the dashboard
-# (http://localhost:8501) and the Dagster UI (http://localhost:3000) together until Ctrl-C.
+# Demo: write the bundled Northeast scenario, build the warehouse, make one DEMO account per role (new passwords
+# printed once), then serve the dashboard (http://localhost:8501) and the Dagster UI (http://localhost:3000)
+# together until Ctrl-C.
 demo: demo-data build
+	$(BIN)/portal demo-accounts --warehouse $(DEMO_WAREHOUSE)
 	$(BIN)/portal serve --landing $(DEMO_LANDING) --warehouse $(DEMO_WAREHOUSE)
 
 ui: venv

@@ -1,8 +1,9 @@
 """The dashboard's entry point: `streamlit run dashboard/app.py` (or `portal dashboard`).
 
-It sets the page, the language and the sidebar filters once for every page, then runs the page the URL
-names. Pages live in `app_pages/`, one per user's question; URL paths are stable (the end-to-end tests
-and bookmarks use them): / /majors /industries /internships /pairings /data.
+It sets the page, the language, who is looking (auth.py: signed in or not, role and scope) and the sidebar
+filters once for every page, then runs the page the URL names if this viewer may open it. Pages live in
+`app_pages/`, one per user's question; URL paths are stable (the end-to-end tests and bookmarks use them):
+/ /majors /industries /internships /pairings /data /admin. /data and /admin are for the data staff only.
 """
 
 import sys
@@ -15,8 +16,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from dashboard import auth, queries, ui  # noqa: E402
 from dashboard import labels as L  # noqa: E402
-from dashboard import queries, ui  # noqa: E402
 
 PAGES_DIR = Path(__file__).resolve().parent / "app_pages"
 #: (file, title key, URL path)
@@ -27,17 +28,26 @@ PAGES = (
     ("internships.py", "page_internships", "internships"),
     ("pairings.py", "page_pairings", "pairings"),
     ("data.py", "page_data", "data"),
+    ("admin.py", "page_admin", "admin"),
 )
 
 ui.sync_language()
 st.set_page_config(page_title=L.t("app_title"), layout="wide")
+# before the navigation: a refreshed or bookmarked /data must find its signed-in viewer to be listed
+viewer = auth.current_viewer()
 navigation = st.navigation([
     st.Page(PAGES_DIR / file, title=L.t(title), url_path=path or None, default=not path)
-    for file, title, path in PAGES
+    for file, title, path in PAGES if auth.listed(viewer, auth.page_key(path))
 ])
 ui.language_switch()
+auth.sidebar(viewer)
+page = auth.page_key(navigation.url_path)
 
-if not queries.is_ready() or not queries.years():  # missing, unbuilt, or built from no files
+if not auth.may_open(viewer, page):
+    auth.sign_in_required_page(navigation.title)
+elif page == "admin":  # accounts need no warehouse
+    navigation.run()
+elif not queries.is_ready() or not queries.years():  # missing, unbuilt, or built from no files
     ui.no_warehouse_page()
 else:
     try:

@@ -4,10 +4,12 @@
     portal build [--landing DIR] [--warehouse FILE] [--wait SECONDS]
     portal status [--warehouse FILE]
     portal rollback [--warehouse FILE]
-    portal dashboard [--port P] [--address A] [--warehouse FILE]
+    portal dashboard [--port P] [--address A] [--public] [--warehouse FILE]
     portal ui [--port P]
     portal serve [--dashboard-port P] [--ui-port P]    both servers until Ctrl-C (what `make demo` ends with)
     portal export --parquet DIR [--warehouse FILE]
+    portal users add|list|disable|enable|reset-password …    the portal's accounts (pipelines/accounts_cli.py)
+    portal demo-accounts [--warehouse FILE]                    one DEMO account per role (make demo)
 """
 
 from __future__ import annotations
@@ -230,11 +232,21 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
         return 2
     if not warehouse.is_file():
         print(f"note: no warehouse at {warehouse} yet; the dashboard will say how to build one", file=sys.stderr)
+    refusal = _refusal_to_serve(args.address, args.public)
+    if refusal:
+        print(refusal, file=sys.stderr)
+        return 2
     command = dashboard_command(args.port, args.address)
     os.chdir(settings.REPO_ROOT)  # Streamlit reads .streamlit/config.toml from the working directory
     sys.stdout.flush()
     os.execv(command[0], command)
     return 0  # not reached
+
+
+def _refusal_to_serve(address: str, public: bool) -> str | None:
+    from pipelines.accounts_cli import refusal_to_serve
+
+    return refusal_to_serve(address, public)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -293,6 +305,8 @@ def main(argv: list[str] | None = None) -> int:
     dashboard.add_argument("--address", default=LOCALHOST,
                            help=f"address to listen on (default {LOCALHOST}; 0.0.0.0 for every interface)")
     dashboard.add_argument("--warehouse", help="published DuckDB file (default: PORTAL_WAREHOUSE or warehouse/portal.duckdb)")
+    dashboard.add_argument("--public", action="store_true",
+                           help="serve on a non-loopback address even with no account (public pages only)")
     dashboard.set_defaults(func=cmd_dashboard)
 
     serve = sub.add_parser("serve", help="serve the dashboard and the Dagster UI together until Ctrl-C")
@@ -302,8 +316,16 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--ui-port", type=int, default=UI_PORT)
     serve.set_defaults(func=cmd_serve)
 
+    _add_account_parsers(sub)
+
     args = parser.parse_args(argv)
     return args.func(args)
+
+
+def _add_account_parsers(sub) -> None:
+    from pipelines.accounts_cli import add_parsers
+
+    add_parsers(sub)
 
 
 def run() -> None:

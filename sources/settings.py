@@ -62,3 +62,46 @@ PROJECTION_LAG_YEARS = {"本科": 4, "专科": 3}
 MIN_GROUP_SIZE = 5
 #: the geography name of the whole region in the gap marts
 REGION_GEOGRAPHY = "northeast"
+
+# --- the portal's own state: accounts, sign-in, submissions (DESIGN.md "Portal state") -------------
+#: the state database's file name beside the published warehouse, when PORTAL_STATE_URL names none
+PORTAL_STATE_FILE = "portal_state.sqlite"
+#: failed sign-ins in a row that lock an account, and for how long
+SIGN_IN_ATTEMPTS = 5
+LOCKOUT_MINUTES = 15
+#: the shortest password a person may choose (generated ones are longer)
+MIN_PASSWORD_LENGTH = 10
+#: how long a sign-in lasts (a page refresh keeps it) when PORTAL_SESSION_HOURS is not set
+DEFAULT_SESSION_HOURS = 12.0
+#: pages anyone may open without signing in, when PORTAL_PUBLIC_PAGES is not set
+DEFAULT_PUBLIC_PAGES = "overview"
+
+
+def portal_state_url() -> str:
+    """The state database: PORTAL_STATE_URL (an SQLAlchemy URL, e.g. postgresql://portal@db/portal, or
+    sqlite:////srv/portal/state.sqlite), else a SQLite file beside the published warehouse, never in it."""
+    explicit = os.environ.get("PORTAL_STATE_URL")
+    if explicit:
+        return explicit
+    return f"sqlite:///{warehouse_path().resolve().parent / PORTAL_STATE_FILE}"
+
+
+def session_secret_file() -> Path:
+    """Where the key that signs sign-in cookies lives when PORTAL_SESSION_SECRET is not set: beside the
+    pseudonymisation key, outside the warehouse and the repository, but a different key."""
+    explicit = os.environ.get("PORTAL_SESSION_SECRET_FILE")
+    if explicit:
+        return Path(explicit)
+    return secret_file().with_name("session.key")
+
+
+def session_hours() -> float:
+    """How long a sign-in lasts (PORTAL_SESSION_HOURS)."""
+    return float(os.environ.get("PORTAL_SESSION_HOURS") or DEFAULT_SESSION_HOURS)
+
+
+def public_pages() -> str:
+    """PORTAL_PUBLIC_PAGES: the pages open without signing in, comma-separated (`overview,majors`), `all`, or
+    empty for none (set but empty: sign-in required for everything)."""
+    value = os.environ.get("PORTAL_PUBLIC_PAGES")
+    return DEFAULT_PUBLIC_PAGES if value is None else value

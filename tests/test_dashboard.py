@@ -34,16 +34,64 @@ def warehouse(demo_build, tmp_path_factory) -> Path:
     return copy
 
 
+#: the accounts the tests sign in with: user name -> (role, scope, password)
+ACCOUNTS = {
+    "staff": ("data_staff", None, "staff password 1"),
+    "liaoning": ("education", "辽宁省", "education password 1"),
+    "neu": ("university", "10145", "university password 1"),
+    "enterprise": ("enterprise", None, "enterprise password 1"),  # scope: the demo's busiest enterprise
+}
+
+
+@pytest.fixture(scope="module")
+def state_url(tmp_path_factory, warehouse) -> str:
+    """A state database of the module's own with the test accounts (hashing passwords is slow: made once)."""
+    from dashboard import portal_state
+
+    url = f"sqlite:///{tmp_path_factory.mktemp('state') / 'portal_state.sqlite'}"
+    for username, (role, scope, password) in ACCOUNTS.items():
+        if role == "enterprise":
+            scope = busiest_enterprise(warehouse)
+        portal_state.add_account(username, role, scope, password, username.capitalize(), actor="test", url=url)
+    return url
+
+
 @pytest.fixture
-def app(warehouse, monkeypatch):
-    """Open a page of the dashboard (optionally in a language) and return the finished AppTest."""
+def accounts(state_url, monkeypatch) -> str:
+    monkeypatch.setenv("PORTAL_STATE_URL", state_url)
+    monkeypatch.setenv("PORTAL_SESSION_SECRET", "dashboard test session key, long enough")
+    monkeypatch.delenv("PORTAL_PUBLIC_PAGES", raising=False)
+    return state_url
+
+
+def busiest_enterprise(warehouse: Path) -> str:
+    return sql(warehouse, "SELECT b.enterprise_id FROM facts.placements AS p JOIN dims.base AS b USING (base_id) "
+                          "GROUP BY ALL ORDER BY count(*) DESC, 1 LIMIT 1")[0][0]
+
+
+def sign_in(at: AppTest, username: str, password: str | None = None) -> AppTest:
+    """Sign in with the sidebar's form, as a person does."""
+    at.text_input(key="w_sign_in_user").input(username)
+    at.text_input(key="w_sign_in_password").input(password if password is not None else ACCOUNTS[username][2])
+    at.button(key="w_sign_in").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+@pytest.fixture
+def app(warehouse, accounts, monkeypatch):
+    """Open a page of the dashboard (optionally in a language, signed in as one of ACCOUNTS; the Overview is
+    public, every other page is opened signed in as data staff unless told otherwise) and return the AppTest."""
     monkeypatch.setenv("PORTAL_WAREHOUSE", str(warehouse))
 
-    def _open(page: str = "overview", lang: str | None = None) -> AppTest:
+    def _open(page: str = "overview", lang: str | None = None, user: str | None = None) -> AppTest:
         at = AppTest.from_file(str(APP), default_timeout=60)
         if lang:
             at.query_params["lang"] = lang
         at.run()
+        user = user or (None if page == "overview" else "staff")
+        if user:
+            sign_in(at, user)
         if page != "overview":
             at.switch_page(f"app_pages/{page}.py").run()
         assert not at.exception, [e.value for e in at.exception]
@@ -180,7 +228,7 @@ def test_top_shortage_table_lists_the_most_aligned_shortage_majors(app, warehous
 
 
 def test_filters_persist_when_moving_between_pages(app):
-    at = app("overview")
+    at = app("overview", user="staff")
     at.selectbox(key="w_province").select("辽宁省").run()
     at.selectbox(key="w_city").select("沈阳市").run()
     at.selectbox(key="w_year").select(2024).run()
@@ -194,7 +242,7 @@ def test_filters_persist_when_moving_between_pages(app):
 
 
 def test_language_survives_page_switches(app):
-    at = app("overview", lang="en")
+    at = app("overview", lang="en", user="staff")
     at.switch_page("app_pages/majors.py").run()
     assert at.title[0].value.startswith("Majors") and at.query_params.get("lang") == "en"
     at.radio(key="w_lang").set_value("zh").run()
@@ -305,7 +353,7 @@ def test_data_page_lists_quarantine_without_student_pseudonyms(app, warehouse):
     assert set(quarantine["类型"]) == {"实习基地"}
 
 
-def test_data_page_shows_the_build_and_its_checks(warehouse, tmp_path, monkeypatch):
+def test_data_page_shows_the_build_and_its_checks(warehouse, accounts, tmp_path, monkeypatch):
     """The publication's own record (audit.build, audit.checks), with one check marked failed on a copy to
     see that a failure reads as one."""
     recorded = tmp_path / "portal.duckdb"
@@ -316,7 +364,7 @@ def test_data_page_shows_the_build_and_its_checks(warehouse, tmp_path, monkeypat
         [(build_id, published_at)] = con.execute("SELECT build_id, published_at FROM audit.build").fetchall()
         recorded_checks = con.execute("SELECT asset, check_name, passed FROM audit.checks").fetchall()
     monkeypatch.setenv("PORTAL_WAREHOUSE", str(recorded))
-    at = AppTest.from_file(str(APP), default_timeout=60).run()
+    at = sign_in(AppTest.from_file(str(APP), default_timeout=60).run(), "staff")
     at.switch_page("app_pages/data.py").run()
     assert not at.exception
     table = next(f.value for f in at.dataframe if "检查" in f.value.columns).set_index(["数据表", "检查"])
@@ -339,6 +387,7 @@ def test_no_warehouse_gives_a_page_that_says_how_to_build_one(state, tmp_path, m
     elif state == "empty database":
         duckdb.connect(str(path)).close()
     monkeypatch.setenv("PORTAL_WAREHOUSE", str(path))
+    monkeypatch.setenv("PORTAL_PUBLIC_PAGES", "all")  # the pages say the same to anyone
     at = AppTest.from_file(str(APP), default_timeout=60).run()
     assert not at.exception
     assert at.title[0].value == "还没有可用的数据仓库"
@@ -380,3 +429,202 @@ def test_downloads_open_in_excel_with_the_headers_and_numbers_shown():
     sheet = openpyxl.load_workbook(io.BytesIO(ui._xlsx(shown))).active
     assert [list(row) for row in sheet.iter_rows(values_only=True)] == [
         ["专业", "供需比", "需求（人）"], ["软件工程", 2.99, 505.5], ["市场营销", None, 51]]
+
+
+# --- signing in: who sees which page -------------------------------------------------------------------
+SHARED = ("majors", "industries", "internships", "pairings")
+
+
+def nav_pages(at: AppTest) -> set[str]:
+    """The URL paths of the pages the app registered for this viewer (those its navigation lists; the server
+    serves no other: asked for one, it says the page does not exist and shows the Overview)."""
+    return {info.get("url_pathname") or "overview" for info in at._registered_pages.values()}
+
+
+def unreachable(at: AppTest, page: str) -> bool:
+    try:
+        at.switch_page(f"app_pages/{page}.py")
+    except ValueError:  # not a page of this viewer's navigation
+        return True
+    return False
+
+
+def test_anonymous_visitors_see_only_the_overview(app):
+    at = app("overview")
+    assert metrics(at) and not at.exception  # the public page, with its figures
+    assert "data" not in nav_pages(at) and "admin" not in nav_pages(at)
+    for page in SHARED:
+        at.switch_page(f"app_pages/{page}.py").run()
+        assert at.title[0].value in {"专业", "产业", "实习", "校企配对"}  # the page's name, no place or year
+        assert at.info[0].value == "登录后才能查看此页。请在左侧边栏登录。"
+        assert not at.dataframe and not at.metric and not at.get("vega_lite_chart") and not at.download_button
+    assert unreachable(at, "data") and unreachable(at, "admin")
+
+
+def test_public_pages_are_a_setting_that_can_require_sign_in_for_everything(app, monkeypatch):
+    monkeypatch.setenv("PORTAL_PUBLIC_PAGES", "")
+    at = app("overview")
+    assert at.info[0].value == "登录后才能查看此页。请在左侧边栏登录。" and not at.metric
+    monkeypatch.setenv("PORTAL_PUBLIC_PAGES", "overview,majors,data")  # the data page can never be public
+    at = app("overview")
+    at.switch_page("app_pages/majors.py").run()
+    assert at.dataframe and not at.info
+    assert unreachable(at, "data")
+
+
+def test_data_staff_see_the_data_and_account_pages(app):
+    at = app("data", user="staff")
+    assert at.title[0].value.startswith("数据") and any("原始内容" in f.value.columns for f in at.dataframe)
+    assert "已登录：Staff（数据管理员，全部数据）" in [c.value for c in at.sidebar.caption]
+    assert {"data", "admin"} <= set(nav_pages(at))
+    at.switch_page("app_pages/admin.py").run()
+    assert at.title[0].value == "账户管理" and not at.exception
+    accounts = at.dataframe[0].value.set_index("用户名")
+    assert accounts.loc["neu", "角色"] == "高校" and accounts.loc["neu", "范围"] == "10145 东北大学"
+    assert accounts.loc["liaoning", "范围"] == "辽宁省" and accounts.loc["staff", "范围"] == "全部数据"
+
+
+def test_data_staff_add_an_account_on_the_account_page_and_its_password_is_shown_once(app):
+    from dashboard import portal_state
+
+    at = app("admin", user="staff")
+    at.text_input(key="w_admin_username").input("dlut")
+    at.text_input(key="w_admin_name").input("大连理工大学")
+    at.selectbox(key="w_admin_role").select("university")
+    at.text_input(key="w_admin_scope").input("10141")
+    at.button(key="w_admin_add").click().run()
+    assert not at.exception and at.success[0].value == "已新建账户 dlut。"
+    [password] = [c.value for c in at.code]
+    assert portal_state.authenticate("dlut", password).viewer == portal_state.Viewer(
+        "university", "10141", "dlut", "大连理工大学")
+    assert "dlut" in at.dataframe[0].value["用户名"].tolist()
+    at.run()
+    assert not at.code  # shown once
+    audit = at.dataframe[1].value
+    assert ((audit["操作"] == "新建账户") & (audit["账户"] == "dlut") & (audit["操作者"] == "staff")).any()
+    at.text_input(key="w_admin_username").input("bad")
+    at.selectbox(key="w_admin_role").select("university")
+    at.text_input(key="w_admin_scope").input("99999")
+    at.button(key="w_admin_add").click().run()
+    assert at.error[0].value == "院校名单中没有代码为 99999 的高校。" and not at.code
+
+
+@pytest.mark.parametrize("user", ["liaoning", "neu"])
+def test_other_roles_see_the_shared_pages_but_not_data_or_accounts(app, user):
+    at = app("majors", user=user)
+    assert at.dataframe and not at.info  # signed in: the page itself
+    assert "data" not in nav_pages(at) and "admin" not in nav_pages(at)
+    assert unreachable(at, "data") and unreachable(at, "admin")
+
+
+def test_five_wrong_passwords_lock_the_account_until_the_lock_runs_out(app, monkeypatch):
+    import datetime as dt
+
+    from dashboard import portal_state
+
+    portal_state.add_account("locked-out", "education", "吉林省", "the right password", actor="test")
+    at = app("overview")
+    for attempt in range(1, 6):
+        sign_in(at, "locked-out", f"wrong guess {attempt}")
+        assert at.sidebar.error, attempt
+        assert at.text_input(key="w_sign_in_password").value == ""  # the password never stays in the form
+        if attempt == 4:
+            assert at.sidebar.error[0].value == "用户名或密码不正确；再错 1 次，账户将被锁定 15 分钟。"
+    assert at.sidebar.error[0].value.startswith("连续登录失败次数过多，账户已锁定至")
+    sign_in(at, "locked-out", "the right password")  # still locked
+    assert at.sidebar.error[0].value.startswith("连续登录失败次数过多") and not at.sidebar.caption
+    later = portal_state.now() + dt.timedelta(minutes=15, seconds=1)
+    monkeypatch.setattr(portal_state, "now", lambda: later)
+    sign_in(at, "locked-out", "the right password")
+    assert not at.sidebar.error
+    assert at.sidebar.caption[0].value == "已登录：locked-out（教育主管部门，吉林省）"
+
+
+def html_bodies(at: AppTest) -> list[str]:
+    return [h.proto.body for h in at.get("html")]
+
+
+def session_token(at: AppTest) -> str:
+    """The token the sign-in's script stores in the browser's cookie."""
+    [token] = [m.group(1) for body in html_bodies(at) for m in [re.search(r"portal_session=([^;]+);", body)] if m]
+    return token
+
+
+def test_a_sign_in_survives_a_page_refresh_through_its_cookie_and_sign_out_ends_it(app, monkeypatch):
+    from dashboard import auth, portal_state
+
+    at = app("overview", user="staff")
+    token = session_token(at)
+    assert "SameSite=Strict" in html_bodies(at)[0] and "?" not in token
+    assert not any(token in str(v) for v in at.query_params.values())  # never in the address
+    # a refresh: a new session whose only memory is the cookie the browser sends with the WebSocket's opening
+    # request, which st.context.cookies gives (AppTest has no browser to send it, so it is put there)
+    from streamlit.runtime.context import ContextProxy, StreamlitCookies
+
+    monkeypatch.setattr(ContextProxy, "cookies", property(lambda _: StreamlitCookies({auth.COOKIE: token})))
+    refreshed = AppTest.from_file(str(APP), default_timeout=60).run()
+    assert refreshed.sidebar.caption[0].value.startswith("已登录：Staff")
+    refreshed.switch_page("app_pages/data.py").run()
+    assert refreshed.title[0].value.startswith("数据")
+    refreshed.button(key="w_sign_out").click().run()
+    assert refreshed.sidebar.info[0].value == "已退出登录。" and not refreshed.sidebar.caption
+    assert any("portal_session=;" in body and "1970" in body for body in html_bodies(refreshed))  # cookie cleared
+    assert refreshed.title[0].value.startswith("总览")
+    assert portal_state.viewer_of_session(token) is None
+    # the browser of the first session still holds the old cookie: it opens nothing any more
+    again = AppTest.from_file(str(APP), default_timeout=60).run()
+    assert not again.sidebar.caption and again.text_input(key="w_sign_in_user")
+    at.run()
+    assert not at.sidebar.caption  # and the first session is signed out on its next click
+
+
+def test_a_disabled_account_is_signed_out_on_its_next_click(app):
+    from dashboard import portal_state
+
+    portal_state.add_account("soon-gone", "university", "10140", "the right password", actor="test")
+    at = sign_in(app("overview"), "soon-gone", "the right password")
+    assert at.sidebar.caption
+    portal_state.set_disabled("soon-gone", True, actor="staff")
+    at.switch_page("app_pages/majors.py").run()
+    assert not at.sidebar.caption and at.info[0].value == "登录后才能查看此页。请在左侧边栏登录。"
+
+
+@pytest.mark.parametrize(("role", "opens"), [
+    (None, {"overview"}),
+    ("education", {"overview", "majors", "industries", "internships", "pairings"}),
+    ("enterprise", {"overview", "majors", "industries", "internships", "pairings"}),
+    ("data_staff", {"overview", "majors", "industries", "internships", "pairings", "data", "admin"}),
+])
+def test_the_entry_point_opens_a_page_only_to_whom_it_is_for(role, opens, monkeypatch):
+    """What app.py checks before running any page, listed in the navigation or not."""
+    from dashboard import auth
+    from dashboard.portal_state import Viewer
+
+    monkeypatch.delenv("PORTAL_PUBLIC_PAGES", raising=False)
+    viewer = Viewer(role, None, role)
+    pages = {"overview", *SHARED, "data", "admin"}
+    assert {page for page in pages if auth.may_open(viewer, page)} == opens
+    monkeypatch.setenv("PORTAL_PUBLIC_PAGES", "all")
+    assert auth.may_open(Viewer(), "pairings") and not auth.may_open(Viewer(), "data")
+
+
+@pytest.mark.parametrize("user", ["neu", "enterprise"])
+def test_a_university_or_an_enterprise_sees_only_its_own_bases_on_the_internships_page(app, warehouse, user):
+    own = "10145" if user == "neu" else busiest_enterprise(warehouse)
+    kind = "university" if user == "neu" else "enterprise"
+    at = app("internships", user=user)
+    for province in ("", "吉林省", "黑龙江省"):  # wherever the filters point
+        at.selectbox(key="w_province").select(province).run()
+        view = at.selectbox(key="w_internships_view")
+        assert (view.value, len(view.options)) == (kind, 1)
+        picker = at.selectbox(key=f"w_internships_{kind}")
+        assert (picker.value, len(picker.options)) == (own, 1)
+        bases = next(f.value for f in at.dataframe if "基地编号" in f.value.columns)
+        theirs = {b for (b,) in sql(warehouse, f"SELECT base_id FROM dims.base WHERE {kind}_code = ?"
+                                    if kind == "university" else
+                                    "SELECT base_id FROM dims.base WHERE enterprise_id = ?", [own])}
+        assert len(bases) > 0 and set(bases["基地编号"]) <= theirs
+    # data staff still choose any university or enterprise
+    staff = app("internships", user="staff")
+    assert len(staff.selectbox(key="w_internships_view").options) == 2
+    assert len(staff.selectbox(key="w_internships_university").options) > 1

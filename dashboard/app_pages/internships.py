@@ -3,10 +3,12 @@ major, coverage, relevance (对口率) and conversion (留用率); majors with h
 
 import streamlit as st
 
-from dashboard import charts, queries, ui
+from dashboard import auth, charts, queries, ui
 from dashboard import labels as L
+from dashboard.portal_state import ENTERPRISE, UNIVERSITY
 from sources import settings
 
+viewer = auth.viewer()
 scope = ui.scope()
 st.title(L.t("internships_title", place=scope.place, year=scope.year))
 st.caption(L.t("internships_intro"))
@@ -14,17 +16,27 @@ major = L.name_column("major")
 
 
 views = {"university": L.t("by_university"), "enterprise": L.t("by_enterprise")}
+# A university or an enterprise sees the bases and placements of its own scope only, wherever the filters
+# point; the tables after them are the place's aggregates, open to every signed-in role.
+own_view = {UNIVERSITY: "university", ENTERPRISE: "enterprise"}.get(viewer.role)
+if own_view:
+    views = {own_view: views[own_view]}
 view = ui.persisted_choice(L.t("view_by"), list(views), views, "internships_view")
+listed_in = ("region", settings.REGION_GEOGRAPHY) if own_view else (scope.level, scope.geography)
 
 with st.spinner(L.t("loading")):
     if view == "university":
-        universities = queries.universities(scope.level, scope.geography)
+        universities = queries.universities(*listed_in)
         names = dict(zip(universities["university_code"], universities[L.name_column("university")]))
+        if own_view:
+            names = {viewer.scope: names.get(viewer.scope, viewer.scope)}
         chosen = ui.persisted_choice(L.t("university"), list(names), names, "internships_university")
         selector = {"university_code": chosen}
     else:
-        enterprises = queries.enterprises(scope.level, scope.geography)
+        enterprises = queries.enterprises(*listed_in)
         names = dict(zip(enterprises["enterprise_id"], enterprises["enterprise_name"]))
+        if own_view:
+            names = {viewer.scope: names.get(viewer.scope, viewer.scope)}
         chosen = ui.persisted_choice(L.t("enterprise"), list(names), names, "internships_enterprise")
         selector = {"enterprise_id": chosen}
 

@@ -83,6 +83,10 @@ def stop_group(process: subprocess.Popen, grace: float = 10.0) -> None:
         process.wait()
 
 
+#: the data staff account the browser signs in with (every page but the Overview needs a signed-in viewer)
+STAFF = ("e2e-staff", "e2e staff password")
+
+
 @dataclass
 class DashboardServer:
     url: str
@@ -91,17 +95,25 @@ class DashboardServer:
 
 
 @pytest.fixture(scope="session")
-def dashboard_server(demo_build) -> Iterator[DashboardServer]:
-    """`portal dashboard` itself, on a free port, serving the session's demo warehouse."""
+def dashboard_server(demo_build, tmp_path_factory) -> Iterator[DashboardServer]:
+    """`portal dashboard` itself, on a free port, serving the session's demo warehouse, with a state database
+    of its own holding the STAFF account."""
     require_chromium()  # no browser, no reason to start a server
+    from dashboard import portal_state
+
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    state_url = f"sqlite:///{tmp_path_factory.mktemp('e2e-state') / 'portal_state.sqlite'}"
+    portal_state.add_account(STAFF[0], "data_staff", None, STAFF[1], "E2E staff", actor="test", url=state_url)
     port = free_port()
     log = ARTIFACTS / "dashboard-server.log"
     portal = Path(sys.executable).with_name("portal")
+    env = {**os.environ, "PORTAL_STATE_URL": state_url,
+           "PORTAL_SESSION_SECRET": "browser test session key, long enough"}
+    env.pop("PORTAL_PUBLIC_PAGES", None)  # the default: only the Overview without signing in
     with log.open("w", encoding="utf-8") as out:
         process = subprocess.Popen(
             [str(portal), "dashboard", "--port", str(port), "--warehouse", str(demo_build.warehouse)],
-            stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
+            stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True, env=env,
         )
     try:
         wait_until_healthy(f"http://127.0.0.1:{port}/_stcore/health", process, log, SERVER_START_SECONDS)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from tests.e2e.conftest import ARTIFACTS, CHROMIUM, NO_CHROMIUM
+from tests.e2e.conftest import ARTIFACTS, CHROMIUM, NO_CHROMIUM, STAFF
 
 # Decided before any fixture runs, so a machine without Chromium does not build a warehouse for nothing.
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason=NO_CHROMIUM)
@@ -48,6 +48,22 @@ def wait_for_app(page) -> None:
         timeout=LOAD_MS)
     expect(page.get_by_test_id("stSkeleton")).to_have_count(0, timeout=LOAD_MS)
     expect(page.get_by_test_id("stSpinner")).to_have_count(0, timeout=LOAD_MS)
+
+
+SIGN_IN_FORM = {"zh": ("用户名", "密码", "登录", "已登录"), "en": ("User name", "Password", "Sign in", "Signed in")}
+
+
+def sign_in(page, lang: str = "zh", account: tuple[str, str] = STAFF) -> None:
+    """Sign in with the sidebar's form of the page open now; the cookie keeps the sign-in for the next pages."""
+    from playwright.sync_api import expect
+
+    user_label, password_label, button, signed_in = SIGN_IN_FORM[lang]
+    sidebar = page.get_by_test_id("stSidebar")
+    sidebar.get_by_label(user_label).fill(account[0])
+    sidebar.get_by_label(password_label).fill(account[1])
+    sidebar.get_by_role("button", name=button, exact=True).click()
+    expect(sidebar.get_by_text(signed_in)).to_be_visible(timeout=LOAD_MS)
+    wait_for_app(page)
 
 
 CHART_SIZES = """() => [...document.querySelectorAll("[data-testid='stVegaLiteChart']")].map(chart => {
@@ -93,7 +109,12 @@ def test_page_renders_in_the_browser(dashboard_server, browser, spec: DashboardP
     script_errors: list[str] = []
     page.on("pageerror", lambda error: script_errors.append(str(error)))
     try:
-        url = f"{dashboard_server.url}/{spec.path}" + ("?lang=en" if lang == "en" else "")
+        query = "?lang=en" if lang == "en" else ""
+        if spec.path:  # only the Overview is public: sign in on it first, as a person would
+            page.goto(f"{dashboard_server.url}/{query}")
+            wait_for_app(page)
+            sign_in(page, lang)
+        url = f"{dashboard_server.url}/{spec.path}{query}"
         page.goto(url)
         wait_for_app(page)
 
@@ -130,6 +151,7 @@ def test_english_and_the_year_stay_when_moving_between_pages(dashboard_server, b
     try:
         page.goto(f"{dashboard_server.url}/?lang=en")
         wait_for_app(page)
+        sign_in(page, "en")  # the Majors page is for signed-in viewers
         year_box = page.get_by_test_id("stSidebar").get_by_test_id("stSelectbox").first
         chosen = year_box.inner_text().strip().splitlines()[-1]
         year_box.click()
@@ -146,6 +168,37 @@ def test_english_and_the_year_stay_when_moving_between_pages(dashboard_server, b
         expect(heading).to_contain_text("Majors")
         expect(heading).to_contain_text(other)
         assert not CJK.search(page.get_by_test_id("stSidebarNav").inner_text())
+    finally:
+        context.close()
+
+
+def test_a_sign_in_survives_a_reload_and_sign_out_ends_it(dashboard_server, browser):
+    """The sign-in is kept by a cookie (not the address): a reload, or a bookmark of a staff-only page, finds the
+    viewer signed in; after signing out, the same pages ask for a sign-in again."""
+    from playwright.sync_api import expect
+
+    context = browser.new_context(viewport=VIEWPORT)
+    page = context.new_page()
+    try:
+        page.goto(f"{dashboard_server.url}/")
+        wait_for_app(page)
+        sign_in(page)
+        assert STAFF[0] not in page.url and "portal_session" not in page.url
+        [cookie] = [c for c in context.cookies() if c["name"] == "portal_session"]
+        assert cookie["sameSite"] == "Strict" and cookie["expires"] > 0
+        page.goto(f"{dashboard_server.url}/data")
+        wait_for_app(page)
+        expect(page.locator("h1").first).to_contain_text("数据")
+        page.reload()
+        wait_for_app(page)
+        expect(page.locator("h1").first).to_contain_text("数据")
+        page.get_by_test_id("stSidebar").get_by_role("button", name="退出登录").click()
+        wait_for_app(page)
+        expect(page.get_by_test_id("stSidebar").get_by_text("已退出登录")).to_be_visible()
+        page.wait_for_function("() => !document.cookie.includes('portal_session=')", timeout=LOAD_MS)
+        page.goto(f"{dashboard_server.url}/majors")
+        wait_for_app(page)
+        expect(page.get_by_text("登录后才能查看此页")).to_be_visible()
     finally:
         context.close()
 
