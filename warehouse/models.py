@@ -1,6 +1,7 @@
 """The SQL models: one SELECT per file, `models/<schema>/<table>.sql` builds table `<schema>.<table>`.
 
-A model's dependencies are the `schema.table` names its SQL reads, so lineage is never declared twice.
+A model's dependencies are the `schema.table` names its SQL reads (as DuckDB's parser reads them:
+warehouse/lineage.py), so lineage is never declared twice.
 Layers run in the order of LAYERS; within a layer, in dependency order.
 
 A build does only the work its changed inputs call for (warehouse/state.py records what each table was made
@@ -32,19 +33,18 @@ import re
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 
 import duckdb
 
 from sources import settings
-from warehouse import privacy, state
+from warehouse import lineage, privacy, state
 
 MODELS_DIR = Path(__file__).resolve().parent / "models"
 LAYERS = ("audit", "staging", "dims", "facts", "marts")
 #: schemas a model may read from (raw and reference are written by the source loaders)
 SOURCE_SCHEMAS = ("raw", "reference")
-_TABLE_REF = re.compile(r"\b(" + "|".join(SOURCE_SCHEMAS + LAYERS) + r")\.([a-z_][a-z0-9_]*)\b")
 _INCREMENTAL = re.compile(r"^-- incremental by: *(.+?)\s*$", re.MULTILINE)
 #: a delta is worth it only while it touches less than this share of a model's keys
 DELTA_AT_MOST = 0.5
@@ -80,12 +80,16 @@ class Model:
         found = _INCREMENTAL.search(self.sql)
         return tuple(c.strip() for c in found.group(1).split(",")) if found else ()
 
-    @property
+    @cached_property
     def upstream(self) -> tuple[str, ...]:
         """Tables this model reads, as 'schema.table' (its own name excluded)."""
-        sql = re.sub(r"--[^\n]*", "", self.sql)  # table names in comments are not dependencies
-        # raw.<kind>__files and raw.<kind>__quarantine are written with raw.<kind>, by the same loader
-        refs = {f"{s}.{t.split('__')[0]}" for s, t in _TABLE_REF.findall(sql)}
+        refs = set()
+        for ref in lineage.table_refs(self.sql):
+            if ref.catalog or ref.schema not in SOURCE_SCHEMAS + LAYERS:
+                raise ValueError(f"{self.path}: reads {ref.table!r}; a model reads a table as schema.table, "
+                                 f"of the schemas {', '.join(SOURCE_SCHEMAS + LAYERS)}")
+            # raw.<kind>__files and raw.<kind>__quarantine are written with raw.<kind>, by the same loader
+            refs.add(f"{ref.schema}.{ref.name.split('__')[0]}")
         refs.discard(self.table)
         return tuple(sorted(refs))
 
@@ -390,11 +394,9 @@ def _apply_delta(con: duckdb.DuckDBPyConnection, model: Model, plan: DeltaPlan, 
     if plan.nothing:
         con.execute(f"CREATE OR REPLACE TEMP TABLE {changed} AS SELECT {columns} FROM {model.table} LIMIT 0")
         return changed, changed
-    sql = model.sql
     for u, view in plan.views.items():
-        name = "_delta_in_" + u.replace(".", "_")
-        con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS {view}")
-        sql = re.sub(rf"\b{re.escape(u)}\b", name, sql)
+        con.execute(f"CREATE OR REPLACE TEMP VIEW {_delta_view(u)} AS {view}")
+    sql = lineage.replace_tables(model.sql, {u: _delta_view(u) for u in plan.views})
     if compare:
         con.execute(f"CREATE OR REPLACE TEMP TABLE _delta_old AS SELECT rowid AS _row_id, hash({columns}) AS "
                     f"_row_hash FROM {model.table} WHERE {plan.touched_rows}")
@@ -427,10 +429,15 @@ def _apply_delta(con: duckdb.DuckDBPyConnection, model: Model, plan: DeltaPlan, 
         con.execute(f"DELETE FROM {model.table} WHERE rowid IN (SELECT _row_id FROM _delta_gone)")
         con.execute(f"INSERT INTO {model.table} SELECT * FROM _delta_added")
     for u in plan.views:
-        con.execute(f"DROP VIEW IF EXISTS _delta_in_{u.replace('.', '_')}")
+        con.execute(f"DROP VIEW IF EXISTS {_delta_view(u)}")
     for table in ("_delta_new", "_delta_old", "_delta_hashes", "_delta_gone", "_delta_added"):
         con.execute(f"DROP TABLE IF EXISTS {table}")
     return changed, content_changed
+
+
+def _delta_view(table: str) -> str:
+    """The temp view of an input's rows of a delta's touched keys, which the model's SQL reads in its place."""
+    return "_delta_in_" + table.replace(".", "_")
 
 
 def _content_changes(con: duckdb.DuckDBPyConnection, changed: str, names: list[str]) -> str:
