@@ -48,10 +48,10 @@ import duckdb
 import pandas  # noqa: F401  (imported before timing: the first query must not pay for it)
 import pyarrow as pa
 
+from sources.kinds import KINDS
 from sources.loading import LOADERS, connection_per_thread
 
 REPO = Path(__file__).resolve().parent.parent
-KINDS = ("catalogue", "survey", "bases", "placements")
 MARTS = ("gap_by_geography", "major_gap", "industry_gap", "internship_coverage", "base_utilisation",
          "pairing_suggestions")
 
@@ -371,7 +371,7 @@ def machine() -> dict:
 
 def table(results: list[dict]) -> str:
     gib = 1024 ** 3
-    header = ["scale", "files", "catalogue", "survey", "bases", "placements", "floor s", "floor 1x s", "build s",
+    header = ["scale", "files", *KINDS, "floor s", "floor 1x s", "build s",
               "build/floor",
               "peak RSS GiB", "unchanged s", "incr s", "incr/full", "slowest mart s", "slowest page s (1st/cached)"]
     lines = [header]

@@ -571,13 +571,12 @@ def load_log() -> pd.DataFrame:
 
 
 def quarantine(kind: str | None) -> pd.DataFrame:
-    # the raw row is shown without the student pseudonym: a pseudonym is still about one person
+    # the raw row is shown without the student pseudonym (of whichever kind carries one): a pseudonym is still
+    # about one person
     return query(
         """
         SELECT file, kind, row_number, column_name, reason,
-               CASE WHEN kind = 'placements'
-                    THEN json_remove(raw_row::json, '$.student_key')::varchar
-                    ELSE raw_row::varchar END AS raw_row
+               json_remove(raw_row::json, '$.student_key')::varchar AS raw_row
         FROM audit.quarantine
         WHERE ? IS NULL OR kind = ?
         ORDER BY kind, file, row_number
