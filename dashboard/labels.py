@@ -434,8 +434,8 @@ def pairing_reasons(same_city: Iterable[bool], city: Iterable[str | None], provi
 
 
 def _python_values(values: Iterable) -> list:
-    """A column's values as Python objects, missing ones as None (a pandas column yields NumPy scalars, several
-    times slower, and a nullable one pd.NA, which has no truth value)."""
+    """A column's values as Python objects, missing ones as None (a pandas column yields NumPy scalars, slower
+    to format, and a nullable one pd.NA, which has no truth value)."""
     return [None if v is pd.NA else v for v in (values.tolist() if hasattr(values, "tolist") else values)]
 
 

@@ -1,8 +1,8 @@
 """Every query the dashboard runs: parameterised SQL over the published warehouse's marts, audit and dims.
 
 The published warehouse is one DuckDB file that a build replaces atomically (rename) while the dashboard
-runs. Queries share one read-only connection per publication (opening a national warehouse costs about
-50 ms, more than most queries), and cached results are keyed by the file's identity
+runs. Queries share one read-only connection per publication (opening a national warehouse costs more than
+most queries), and cached results are keyed by the file's identity
 (warehouse.publication.identity: device, inode, mtime): a new publication gets a new connection and is read
 on the next query, without a restart. Widget values only ever reach SQL as
 bound parameters; the only names formatted into SQL are the fixed column names below.

@@ -23,7 +23,7 @@ key values. Where the keys come from:
   the row it had replaced).
 The facts of placements are keyed by year and identity, the marts per university by year and university, the
 marts that sum or rank across universities by year.
-The audit models read the per-build file logs and always run (milliseconds).
+The audit models read the per-build file logs, which are small, and always run.
 """
 
 from __future__ import annotations
@@ -141,10 +141,10 @@ def code_fingerprint(model: Model) -> str:
 def _stored_order(model: Model) -> str:
     """How a model's rows are stored: a model updated by deltas of whole years in year order. A year's rows
     then fill row groups of their own, and replacing the year drops those (DuckDB's checkpoint vacuums a row
-    group that lost a quarter of its rows by rewriting it with its neighbours: 0.45 s for a year of
-    pairing_suggestions stored in any order at scale 100, 0.01 s in year order). A delta's rows are inserted
-    as computed, unsorted: they are of the years it touched, most often one (sorting a year of pairing
-    suggestions by year took 0.4 s), and are replaced together the next time those years change."""
+    group that lost a quarter of its rows by rewriting it with its neighbours: with the years mixed, replacing
+    one rewrites most of the table). A delta's rows are inserted as computed, unsorted: they are of the years
+    it touched, most often one, so sorting them would buy little for its cost, and are replaced together the
+    next time those years change (figures: benchmarks/RESULTS.md)."""
     return " ORDER BY year" if model.incremental_by == ("year",) else ""
 
 
