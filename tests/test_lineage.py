@@ -50,7 +50,7 @@ def test_a_model_reading_a_table_without_a_schema_is_refused(tmp_path):
 
 
 def test_sql_that_is_not_one_select_is_refused(tmp_path):
-    with pytest.raises(ValueError, match="cannot read this SQL"):
+    with pytest.raises(ValueError, match=r"example\.sql: DuckDB cannot read this SQL"):
         _ = model_of(tmp_path, "SELECT FROM WHERE").upstream
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import bisect
 import json
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
 
@@ -35,6 +35,9 @@ class TableRef:
 
 
 _parser_lock = threading.Lock()
+#: the table references of each SQL text parsed so far, or why it could not be (a process parses each model
+#: once)
+_parsed: dict[str, tuple[TableRef, ...] | ValueError] = {}
 
 
 @cache
@@ -43,9 +46,8 @@ def _parser() -> duckdb.DuckDBPyConnection:
     return duckdb.connect()
 
 
-def _syntax_tree(sql: str) -> dict:
-    with _parser_lock:
-        tree = json.loads(_parser().execute("SELECT json_serialize_sql(?::VARCHAR)", [sql]).fetchone()[0])
+def _syntax_tree(serialized: str) -> dict:
+    tree = json.loads(serialized)
     if tree.get("error"):
         raise ValueError(f"DuckDB cannot read this SQL as one SELECT: {tree.get('error_message')}")
     if len(tree["statements"]) != 1:
@@ -53,29 +55,53 @@ def _syntax_tree(sql: str) -> dict:
     return tree["statements"][0]
 
 
-def _base_tables(node: object, ctes: frozenset[str]) -> Iterator[tuple[dict, frozenset[str]]]:
-    """Every BASE_TABLE node below `node`, with the CTE names in scope where it is written."""
-    if isinstance(node, dict):
-        ctes_here = node.get("cte_map", {}).get("map", []) if isinstance(node.get("cte_map"), dict) else []
-        if ctes_here:
-            ctes = ctes | {entry["key"].lower() for entry in ctes_here}
+def _base_tables(tree: dict) -> Iterator[tuple[dict, frozenset[str]]]:
+    """Every BASE_TABLE node of a syntax tree, with the CTE names in scope where it is written."""
+    stack: list[tuple[object, frozenset[str]]] = [(tree, frozenset())]
+    while stack:
+        node, ctes = stack.pop()
+        if isinstance(node, list):
+            stack.extend((value, ctes) for value in node if isinstance(value, (dict, list)))
+            continue
+        cte_map = node.get("cte_map")
+        if isinstance(cte_map, dict) and cte_map.get("map"):
+            ctes = ctes | {entry["key"].lower() for entry in cte_map["map"]}
         if node.get("type") == "BASE_TABLE" and "table_name" in node:
             yield node, ctes
-        for value in node.values():
-            yield from _base_tables(value, ctes)
-    elif isinstance(node, list):
-        for value in node:
-            yield from _base_tables(value, ctes)
+        stack.extend((value, ctes) for value in node.values() if isinstance(value, (dict, list)))
 
 
-def table_refs(sql: str) -> list[TableRef]:
+def table_refs(sql: str) -> tuple[TableRef, ...]:
     """The tables `sql` (one SELECT) reads, each where it is written, in the order written. Names of CTEs in
     scope are not tables; table functions (read_csv(...)) are not either."""
+    parse_ahead([sql])
+    refs = _parsed[sql]
+    if isinstance(refs, ValueError):
+        raise refs
+    return refs
+
+
+def parse_ahead(sqls: Iterable[str]) -> None:
+    """Parse these SELECTs, those not parsed before, together in one query, for table_refs to find."""
+    with _parser_lock:
+        new = [sql for sql in dict.fromkeys(sqls) if sql not in _parsed]
+        if not new:
+            return
+        serialized = _parser().execute("SELECT list_transform(?::VARCHAR[], lambda s: json_serialize_sql(s))",
+                                       [new]).fetchone()[0]
+        for sql, text in zip(new, serialized, strict=True):
+            try:
+                _parsed[sql] = _refs(sql, _syntax_tree(text))
+            except ValueError as error:  # raised when its references are asked for
+                _parsed[sql] = error
+
+
+def _refs(sql: str, tree: dict) -> tuple[TableRef, ...]:
     encoded = sql.encode("utf-8")
     # (a comment between the parts of a name, or between a name and its alias, is not one of its tokens)
     token_starts = [start for start, kind in duckdb.tokenize(sql) if kind != duckdb.token_type.comment]
     refs = []
-    for node, ctes in _base_tables(_syntax_tree(sql), frozenset()):
+    for node, ctes in _base_tables(tree):
         catalog, schema, name = node["catalog_name"], node["schema_name"], node["table_name"]
         if not catalog and not schema and name.lower() in ctes:
             continue
@@ -89,7 +115,7 @@ def table_refs(sql: str) -> list[TableRef]:
         after = first + 2 * sum(1 for part in (catalog, schema, name) if part) - 1
         end = min(start + length, token_starts[after]) if after < len(token_starts) else start + length
         refs.append(TableRef(catalog, schema, name, node["alias"], start, length, end))
-    return sorted(refs, key=lambda ref: ref.start)
+    return tuple(sorted(refs, key=lambda ref: ref.start))
 
 
 def replace_tables(sql: str, replacements: Mapping[str, str]) -> str:

@@ -83,8 +83,12 @@ class Model:
     @cached_property
     def upstream(self) -> tuple[str, ...]:
         """Tables this model reads, as 'schema.table' (its own name excluded)."""
+        try:
+            read = lineage.table_refs(self.sql)
+        except ValueError as error:
+            raise ValueError(f"{self.path}: {error}") from None
         refs = set()
-        for ref in lineage.table_refs(self.sql):
+        for ref in read:
             if ref.catalog or ref.schema not in SOURCE_SCHEMAS + LAYERS:
                 raise ValueError(f"{self.path}: reads {ref.table!r}; a model reads a table as schema.table, "
                                  f"of the schemas {', '.join(SOURCE_SCHEMAS + LAYERS)}")
@@ -102,6 +106,7 @@ def discover() -> tuple[Model, ...]:
         for layer in LAYERS
         for p in sorted((MODELS_DIR / layer).glob("*.sql"))
     }
+    lineage.parse_ahead(m.sql for m in models.values())
     graph = {table: {u for u in m.upstream if u in models} for table, m in models.items()}
     return tuple(models[t] for t in graphlib.TopologicalSorter(graph).static_order())
 
