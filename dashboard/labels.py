@@ -255,12 +255,11 @@ TEXT: dict[str, tuple[str, str]] = {
     "none_rejected": ("没有被拒绝的文件。", "No file was rejected."),
     "how_to_load": ("如何导入新文件", "How to load new files"),
     "how_to_load_body": (
-        "把文件（CSV 或 XLSX，表头中英文皆可）放进导入目录下对应的子目录：`catalogue/`（专业目录）、"
-        "`survey/`（企业需求调查）、`bases/`（实习基地）、`placements/`（实习记录），然后运行 "
+        "把文件（CSV 或 XLSX，表头中英文皆可）放进导入目录下对应的子目录：{folders}，然后运行 "
         "`portal build`，或在 Dagster 界面（`portal ui`）中等待目录监测自动构建。"
         "格式要求见 `docs/data-contracts.md`。坏行不会阻止构建：它们出现在上面的隔离表中，注明行号、列和原因。",
         "Drop the files (CSV or XLSX, Chinese or English headers) into the landing folder's sub-folder of "
-        "their kind: `catalogue/`, `survey/`, `bases/`, `placements/`; then run `portal build`, or let the "
+        "their kind: {folders}; then run `portal build`, or let the "
         "landing-folder sensor start a build in the Dagster UI (`portal ui`). The formats are in "
         "`docs/data-contracts.md`. A bad row never stops a build: it appears in the quarantine table above "
         "with its row, column and reason.",
@@ -448,6 +447,13 @@ def kind(value: str) -> str:
     return t(key) if key in TEXT else value
 
 
+def landing_folders(kinds: Iterable[str]) -> str:
+    """The landing folder of each source kind, for the how-to-load text (the Chinese names what each holds)."""
+    if is_en():
+        return ", ".join(f"`{k}/`" for k in kinds)
+    return "、".join(f"`{k}/`（{kind(k)}）" for k in kinds)
+
+
 def name_column(entity: str) -> str:
     """The column holding an entity's name in the current language ('major' → 'major_name_en' in English)."""
     return f"{entity}_name_en" if is_en() else f"{entity}_name"
@@ -516,8 +522,8 @@ def pairing_reasons(same_city: Iterable[bool], city: Iterable[str | None], provi
 
 
 def _python_values(values: Iterable) -> list:
-    """A column's values as Python objects, missing ones as None (a pandas column yields NumPy scalars, several
-    times slower, and a nullable one pd.NA, which has no truth value)."""
+    """A column's values as Python objects, missing ones as None (a pandas column yields NumPy scalars, slower
+    to format, and a nullable one pd.NA, which has no truth value)."""
     return [None if v is pd.NA else v for v in (values.tolist() if hasattr(values, "tolist") else values)]
 
 

@@ -1,8 +1,8 @@
 """Every query the dashboard runs: parameterised SQL over the published warehouse's marts, audit and dims.
 
 The published warehouse is one DuckDB file that a build replaces atomically (rename) while the dashboard
-runs. Queries share one read-only connection per publication (opening a national warehouse costs about
-50 ms, more than most queries), and cached results are keyed by the file's identity
+runs. Queries share one read-only connection per publication (opening a national warehouse costs more than
+most queries), and cached results are keyed by the file's identity
 (warehouse.publication.identity: device, inode, mtime): a new publication gets a new connection and is read
 on the next query, without a restart. Widget values only ever reach SQL as
 bound parameters; the only names formatted into SQL are the fixed column names below.
@@ -571,13 +571,12 @@ def load_log() -> pd.DataFrame:
 
 
 def quarantine(kind: str | None) -> pd.DataFrame:
-    # the raw row is shown without the student pseudonym: a pseudonym is still about one person
+    # the raw row is shown without the student pseudonym (of whichever kind carries one): a pseudonym is still
+    # about one person
     return query(
         """
         SELECT file, kind, row_number, column_name, reason,
-               CASE WHEN kind = 'placements'
-                    THEN json_remove(raw_row::json, '$.student_key')::varchar
-                    ELSE raw_row::varchar END AS raw_row
+               json_remove(raw_row::json, '$.student_key')::varchar AS raw_row
         FROM audit.quarantine
         WHERE ? IS NULL OR kind = ?
         ORDER BY kind, file, row_number

@@ -185,7 +185,7 @@ def table(frame: pd.DataFrame, columns: Sequence[tuple[str, str]], key: str, hei
 @st.cache_data(max_entries=200, show_spinner=False)
 def _vega_lite_spec(chart_name: str, lang: str, *args, **kwargs) -> dict:
     """The Vega-Lite spec of one of `charts`' charts, built and validated by Altair once per input: building
-    and validating a chart costs 15-90 ms, more than all the rest of a cached page. `lang` is part of the
+    and validating a chart costs more than all the rest of a cached page. `lang` is part of the
     cache key because the charts' axis and legend texts are in the page's language."""
     return getattr(charts, chart_name)(*args, **kwargs).to_dict()
 

@@ -1,8 +1,8 @@
 -- Normalisation macros used when source files are read (sources/schema.py builds the per-column SQL
 -- from them). TEMP macros: they live for one connection and never in the published warehouse.
 -- Every macro takes text that is already folded to NFKC (full-width letters, digits and spaces folded:
--- Ｓｏｆｔ　０１ → Soft 01, as DESIGN.md asks); `nfkc(text)` is a vectorised UDF registered by
--- warehouse/connection.py (Arrow's utf8_normalize), applied once per cell and only to files that need it.
+-- Ｓｏｆｔ　０１ → Soft 01, as DESIGN.md asks); `nfkc(text)` is a vectorised UDF (sources/folding.py),
+-- applied once per cell and only to files that need it.
 -- A macro is inlined where it is used, so none of them names an expensive argument twice: the callers
 -- compute a cell's code or text form once (sources/schema.py, PREPARED) and pass it in.
 

@@ -56,8 +56,8 @@ def _not_in(table: str, column: str) -> str:
     """A check that {v} is not a key of a reference table (a NULL value is not one either).
 
     DuckDB evaluates an IN over a subquery as a hash join, one probe per row. A look-up map of `lk` would be
-    scanned key by key (map_contains is linear): checking 6.6M placements against 2,475 university codes that
-    way cost a national-scale build about 3 s and 5 CPU-s more (benchmarks/RESULTS.md, thirteenth session)."""
+    scanned key by key (map_contains is linear): each of millions of placements would be compared with
+    thousands of university codes at national scale (benchmarks/RESULTS.md, thirteenth session)."""
     return f"NOT coalesce({{v}} IN (SELECT {column} FROM {table}), false)"
 
 
@@ -306,7 +306,7 @@ def checked_select(kind: SourceKind, source: str, *, fold: bool, extra: str = ""
     Layered so that each form of a cell is computed once, as a column: the raw text `_r_<col>`, folded
     `_f_<col>` (NFKC, only when `fold`: a file already in NFKC, nearly every file, is not run through it),
     prepared `_p_<col>` (see PREPARED), then the value `<col>`; the checks read those columns. (Macros are
-    inlined, so a macro naming its argument three times computes it three times: this measured 3x slower.)
+    inlined, so a macro naming its argument three times computes it three times.)
     """
     stored = kind.stored_columns
     folded = ", ".join(
@@ -345,7 +345,7 @@ class Violations:
 def violation_sql(kind: SourceKind) -> Violations:
     """The rules of a kind as SQL: first the column checks (in checked_select, with the alias maps `lk`),
     then the row rules, over checked_select's output `n`, without `lk` (a window materialises every column it
-    carries: carrying the large maps made it 10-20x slower at scale 20).
+    carries, and the maps are large).
 
     Each rule is a boolean column `_broke_<i>`, evaluated once over whole columns. The first broken rule's index
     picks the column and the reason; a CASE only evaluates the branch a row takes, so a good row pays nothing

@@ -348,6 +348,8 @@ def test_data_page_lists_quarantine_without_student_pseudonyms(app, warehouse):
     assert not quarantine["原始内容"].str.contains("student_key").any()
     load_log = next(f.value for f in at.dataframe if "读取行数" in f.value.columns)
     assert len(load_log) == sql(warehouse, "SELECT count(*) FROM audit.load_log")[0][0]
+    # every kind of file the build loaded can be chosen, under the name the load log gives it
+    assert set(at.selectbox(key="w_data_kind").options) == {"全部类型", *load_log["类型"]}
     at.selectbox(key="w_data_kind").select("bases").run()
     quarantine = next(f.value for f in at.dataframe if "原始内容" in f.value.columns)
     assert set(quarantine["类型"]) == {"实习基地"}

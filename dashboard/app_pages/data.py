@@ -8,6 +8,7 @@ import streamlit as st
 
 from dashboard import labels as L
 from dashboard import queries, ui
+from sources.kinds import KINDS
 from sources.landing_folder import printable
 
 st.title(L.t("data_title"))
@@ -67,7 +68,7 @@ ui.table(log, [("file", "file"), ("kind", "kind_label"), ("rows_read", "rows_rea
          key="load_log")
 
 st.subheader(L.t("quarantine"))
-kinds = ["", "catalogue", "survey", "bases", "placements"]
+kinds = ["", *KINDS]
 kind = ui.persisted_choice(L.t("kind"), kinds, {"": L.t("all_kinds"), **{k: L.kind(k) for k in kinds[1:]}},
                            "data_kind")
 quarantined = queries.quarantine(kind or None)
@@ -85,4 +86,4 @@ else:
              key="rejected_files")
 
 st.subheader(L.t("how_to_load"))
-st.markdown(L.t("how_to_load_body"))
+st.markdown(L.t("how_to_load_body", folders=L.landing_folders(KINDS)))

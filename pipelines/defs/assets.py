@@ -73,7 +73,8 @@ def _preview(con, table: str, limit: int = 5) -> dg.MetadataValue:
     name="reference_lists",
 )
 def reference_lists(context: dg.AssetExecutionContext, portal: PortalResource) -> Iterator[dg.MaterializeResult]:
-    """The selected reference lists, in one step (each loads in milliseconds; a step each cost more)."""
+    """The selected reference lists, in one step (each is small: a step of its own would cost more than
+    loading it)."""
     with portal.connect() as con:
         for table in REFERENCE_TABLES:
             key = dg.AssetKey(["reference", table])

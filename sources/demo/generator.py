@@ -41,8 +41,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sources import settings
+from sources import schema, settings
 from sources.demo import xlsx
+from sources.kinds import KINDS
 
 # =====================================================================================================
 # The story (shared/SCENARIO.md). Codes are the reference CSVs' codes; a code missing from the
@@ -584,45 +585,24 @@ RULE_TEXT = {
 }
 
 # =====================================================================================================
-# File layouts (docs/data-contracts.md): canonical column, Chinese header
+# File layouts: the source kinds' declared columns (sources/kinds.py), each with its canonical (English) name
+# and its Chinese header, in the declared order
 # =====================================================================================================
 
 COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
-    "catalogue": (
-        ("year", "年份"), ("university_code", "院校代码"), ("university_name", "院校名称"),
-        ("province", "省份"), ("city", "城市"), ("level", "培养层次"), ("major_code", "专业代码"),
-        ("major_name", "专业名称"), ("enrolment", "招生人数"), ("graduates", "毕业生人数"),
-        ("employed_in_province", "本省就业人数"),
-    ),
-    "survey": (
-        ("survey_year", "调查年份"), ("enterprise_id", "统一社会信用代码"), ("enterprise_name", "企业名称"),
-        ("industry_code", "行业代码"), ("province", "省份"), ("city", "城市"), ("position", "岗位名称"),
-        ("majors", "需求专业"), ("education", "学历要求"), ("headcount", "需求人数"),
-        ("skills", "技能要求"), ("hosts_interns", "是否接收实习生"), ("monthly_salary", "月薪"),
-    ),
-    "bases": (
-        ("base_id", "基地编号"), ("base_name", "基地名称"), ("enterprise_id", "统一社会信用代码"),
-        ("university_code", "院校代码"), ("city", "城市"), ("established_year", "建立年份"),
-        ("capacity_per_year", "年接收能力"),
-    ),
-    "placements": (
-        ("year", "年份"), ("student_id", "学号"), ("student_name", "姓名"), ("id_number", "身份证号"),
-        ("phone", "手机号"), ("university_code", "院校代码"), ("major_code", "专业代码"),
-        ("base_id", "基地编号"), ("start_date", "开始日期"), ("end_date", "结束日期"),
-        ("outcome", "实习结果"), ("internship_type", "实习类型"), ("organisation", "组织方式"),
-        ("mode", "实习形式"),
-    ),
+    name: tuple((c.name, c.chinese) for c in kind.columns) for name, kind in KINDS.items()
 }
 #: a unit some staff append to a Chinese header: 招生人数(人)
 HEADER_UNITS = {"enrolment": "(人)", "graduates": "(人)", "employed_in_province": "(人)",
                 "headcount": "(人)", "monthly_salary": "(元)", "capacity_per_year": "(人)"}
-COUNT_COLUMNS = frozenset({"year", "survey_year", "enrolment", "graduates", "employed_in_province",
-                           "headcount", "monthly_salary", "established_year", "capacity_per_year"})
+#: columns of numbers (years, counts, amounts), which XLSX files hold as numbers
+COUNT_COLUMNS = frozenset(c.name for kind in KINDS.values() for c in kind.columns
+                          if c.type in (schema.YEAR, schema.COUNT, schema.AMOUNT))
 #: codes that Excel turns into numbers (and so lose leading zeros) when staff do not format them as text
 NUMERIC_CODE_COLUMNS = frozenset({"university_code", "major_code", "majors", "phone", "student_id"})
 #: names that pick up stray spaces and full-width characters in "messy" files
 MESSY_COLUMNS = ("university_name", "major_name", "enterprise_name", "base_name", "position", "skills")
-DATE_COLUMNS = ("start_date", "end_date")
+DATE_COLUMNS = tuple(c.name for kind in KINDS.values() for c in kind.columns if c.type is schema.DATE)
 TITLES = {"catalogue": "{year}年{province}高校本科专业目录",
           "survey": "{year}年{province}企业人才需求调查表",
           "bases": "{province}高校实践教学基地名录",
