@@ -284,22 +284,27 @@ def _utf16(head: bytes) -> str | None:
 
 def _odd_cells_possible(data: bytes) -> bool:
     """Whether a cell of this UTF-8 text may hold a control character or be longer than settings.MAX_CELL_CHARS
-    (then its line is longer, in bytes). A pass over the bytes; the exact check, cell by cell, is SQL's
+    (then its line is longer, in bytes). One pass over the bytes; the exact check, cell by cell, is SQL's
     (sources/schema.py, odd_cell_whens), and runs only on the files this finds."""
     octets = np.frombuffer(data, np.uint8)
-    if _control_characters_possible(octets):
+    at = np.flatnonzero(octets < 0x20)  # line ends, tabs and any control character
+    below = octets[at]
+    if _control_characters_possible(data, octets, below):
         return True
-    line_ends = np.flatnonzero(octets == ord("\n"))
+    line_ends = at[below == ord("\n")]
     return int(np.diff(line_ends, prepend=-1, append=len(octets)).max()) - 1 > settings.MAX_CELL_CHARS
 
 
-def _control_characters_possible(octets: np.ndarray) -> bool:
-    """Whether UTF-8 bytes may hold a control character: one of _CONTROL_BYTES (in UTF-8 a byte below 0x80 is
-    always a character of its own) or a C1 character, U+0080 to U+009F (C2 80 to C2 9F)."""
-    if _CONTROL_BYTE[octets[octets < 0x20]].any() or (octets == 0x7F).any():
+def _control_characters_possible(data: bytes, octets: np.ndarray, below: np.ndarray) -> bool:
+    """Whether UTF-8 bytes (`octets` their array, `below` those of them below 0x20) may hold a control
+    character: one of _CONTROL_BYTES (in UTF-8 a byte below 0x80 is always a character of its own) or a C1
+    character, U+0080 to U+009F (C2 80 to C2 9F)."""
+    if _CONTROL_BYTE[below].any() or b"\x7f" in data:
         return True
+    if b"\xc2" not in data:
+        return False
     lead = np.flatnonzero(octets[:-1] == 0xC2)
-    return bool(len(lead)) and bool((octets[lead + 1] < 0xA0).any())
+    return bool((octets[lead + 1] < 0xA0).any())
 
 
 def _utf8_head(path: Path) -> bool:
@@ -673,7 +678,9 @@ def _odd_texts(texts: pa.Array) -> bool:
     if pc.max(pc.binary_length(texts)).as_py() > settings.MAX_CELL_CHARS:
         return True
     # (the buffer of a slice holds other cells too: at worst the exact check runs for nothing)
-    return _control_characters_possible(np.frombuffer(texts.buffers()[2], np.uint8))
+    data = texts.buffers()[2].to_pybytes()
+    octets = np.frombuffer(data, np.uint8)
+    return _control_characters_possible(data, octets, octets[octets < 0x20])
 
 
 def _first_line(err: BaseException) -> str:
