@@ -524,8 +524,9 @@ def _load_file(
         )
     else:  # windows must not carry the look-up maps (see violation_sql): the row rules in a second pass
         con.execute(
-            f"CREATE OR REPLACE TEMP TABLE _normalised AS "
-            f"{checked_select(kind, '_incoming', fold=result.needs_folding, extra=student_key, odd_cells=result.odd_cells)}",
+            "CREATE OR REPLACE TEMP TABLE _normalised AS "
+            + checked_select(kind, '_incoming', fold=result.needs_folding, extra=student_key,
+                             odd_cells=result.odd_cells),
             params,
         )
         raw_join = "JOIN _incoming r USING (source_row)" if rules.row_rules_read_raw else ""

@@ -116,41 +116,45 @@ def sheet_rows(rows: list[list[object]], first_row: int = 1) -> bytes:
 
 TABLE = sheet_rows([CATALOGUE_HEADER, *catalogue_rows(2)])
 
-# Each would have calamine allocate far more than the 3 GiB the test process may use (or read one part a
-# thousand times): (file name, bytes, a part of the reason)
-BOMBS = [
-    # the issue's own: one cell, at the sheet's last address, and a dimension saying so
-    ("far_cell.xlsx", raw_xlsx([sheet_rows([CATALOGUE_HEADER]) + b'<row r="1048576">'
-                                + cell("XFD1048576", "x") + b"</row>"], dimension=b"A1:XFD1048576"),
-     "column XFD, row 1,048,576"),
-    # a dimension that says the sheet is small, data that is not
-    ("small_dimension.xlsx", raw_xlsx([TABLE + b'<row r="900000">' + cell("AZZ900000", 1) + b"</row>"],
-                                      dimension=b"A1:J3"),
-     "column AZZ, row 900,000"),
-    # no dimension; a huge empty area between the table and one stray cell
-    ("empty_area.xlsx", raw_xlsx([TABLE + b'<row r="1000000">' + cell("Z1000000", 1) + b"</row>"]),
-     "column Z, row 1,000,000"),
-    # cells without addresses: calamine places each after the one before
-    ("no_addresses.xlsx", raw_xlsx([TABLE + b'<row r="1048576">' + b"<c><v>1</v></c>" * 16384 + b"</row>"]),
-     "column XFD, row 1,048,576"),
-    # rows without addresses, one after the other
-    ("unnumbered_rows.xlsx", raw_xlsx([TABLE + b"<row/>" * 1_048_000 + b"<row>" + b"<c><v>1</v></c>" * 40
-                                       + b"</row>"]),
-     "row 1,048,004"),
-    # namespace prefixes, lower-case and single-quoted addresses, the address not the first attribute
-    ("odd_spelling.xlsx", raw_xlsx([TABLE + b"<x:row r='5'><x:c s=\"0\" r='xfd1048576'><x:v>1</x:v></x:c></x:row>"]),
-     "column XFD, row 1,048,576"),
-    # an address past any spreadsheet's grid (calamine's u32 would wrap)
-    ("past_the_grid.xlsx", raw_xlsx([TABLE + b'<row r="4">' + cell("A99999999999", 1) + b"</row>"]),
-     "beyond the last row and column of any spreadsheet"),
-    # a thousand sheets naming one part of ~3 MB
-    ("many_sheets.xlsx", raw_xlsx([TABLE + sheet_rows([[i] * 10 for i in range(20_000)], first_row=4)],
-                                  sheets=[(f"S{i}", 0) for i in range(1000)]),
-     "1,000 sheets"),
-    # a part that inflates a thousand times its file's size (a zip bomb)
-    ("zip_bomb.xlsx", raw_xlsx([TABLE], extra={"xl/sharedStrings.xml": b" " * (100 << 20)}),
-     "times the file's size"),
-]
+def bombs() -> list[tuple[str, bytes, str]]:
+    """(file name, bytes, a part of the reason) of workbooks that would each have calamine allocate far more than
+    the 3 GiB the test process may use (or read one part a thousand times). Made when needed, not on import: some
+    take a second to write."""
+    return [
+        # the issue's own: one cell, at the sheet's last address, and a dimension saying so
+        ("far_cell.xlsx", raw_xlsx([sheet_rows([CATALOGUE_HEADER]) + b'<row r="1048576">'
+                                    + cell("XFD1048576", "x") + b"</row>"], dimension=b"A1:XFD1048576"),
+         "column XFD, row 1,048,576"),
+        # a dimension that says the sheet is small, data that is not
+        ("small_dimension.xlsx", raw_xlsx([TABLE + b'<row r="900000">' + cell("AZZ900000", 1) + b"</row>"],
+                                          dimension=b"A1:J3"),
+         "column AZZ, row 900,000"),
+        # no dimension; a huge empty area between the table and one stray cell
+        ("empty_area.xlsx", raw_xlsx([TABLE + b'<row r="1000000">' + cell("Z1000000", 1) + b"</row>"]),
+         "column Z, row 1,000,000"),
+        # cells without addresses: calamine places each after the one before
+        ("no_addresses.xlsx", raw_xlsx([TABLE + b'<row r="1048576">' + b"<c><v>1</v></c>" * 16384 + b"</row>"]),
+         "column XFD, row 1,048,576"),
+        # rows without addresses, one after the other
+        ("unnumbered_rows.xlsx", raw_xlsx([TABLE + b"<row/>" * 1_048_000 + b"<row>" + b"<c><v>1</v></c>" * 40
+                                           + b"</row>"]),
+         "row 1,048,004"),
+        # namespace prefixes, lower-case and single-quoted addresses, the address not the first attribute
+        ("odd_spelling.xlsx",
+         raw_xlsx([TABLE + b"<x:row r='5'><x:c s=\"0\" r='xfd1048576'><x:v>1</x:v></x:c></x:row>"]),
+         "column XFD, row 1,048,576"),
+        # an address past any spreadsheet's grid (calamine's u32 would wrap)
+        ("past_the_grid.xlsx", raw_xlsx([TABLE + b'<row r="4">' + cell("A99999999999", 1) + b"</row>"]),
+         "beyond the last row and column of any spreadsheet"),
+        # a thousand sheets naming one part of ~5 MB
+        ("many_sheets.xlsx", raw_xlsx([TABLE + sheet_rows([[i] * 10 for i in range(20_000)], first_row=4)],
+                                      sheets=[(f"S{i}", 0) for i in range(1000)]),
+         "1,000 sheets"),
+        # a part that inflates a thousand times its file's size (a zip bomb)
+        ("zip_bomb.xlsx", raw_xlsx([TABLE], extra={"xl/sharedStrings.xml": b" " * (100 << 20)}),
+         "times the file's size"),
+    ]
+
 
 _LOAD_UNDER_LIMIT = textwrap.dedent("""
     import json, resource, sys
@@ -177,7 +181,8 @@ def test_workbooks_that_would_take_all_memory_are_rejected_by_a_load_under_a_mem
     """The load runs in a process that may use 3 GiB: a workbook that slipped past the checks would abort it."""
     landing = tmp_path / "landing"
     (landing / "catalogue").mkdir(parents=True)
-    for name, data, _ in BOMBS:
+    hostile = bombs()
+    for name, data, _ in hostile:
         (landing / "catalogue" / name).write_bytes(data)
     (landing / "catalogue" / "good.xlsx").write_bytes(raw_xlsx([TABLE]))
     (landing / "catalogue" / "good.csv").write_bytes(csv_bytes(CATALOGUE_HEADER, catalogue_rows(3, 200)))
@@ -187,7 +192,7 @@ def test_workbooks_that_would_take_all_memory_are_rejected_by_a_load_under_a_mem
     assert done.returncode == 0, done.stderr[-3000:]
     reports = {file.removeprefix("catalogue/"): (status, message, counts)
                for file, status, message, *counts in json.loads(done.stdout.splitlines()[-1])}
-    for name, _, reason in BOMBS:
+    for name, _, reason in hostile:
         status, message, _ = reports[name]
         assert status == "rejected" and message.startswith(f"catalogue/{name}: ") and reason in message, (name,
                                                                                                           message)
@@ -332,7 +337,8 @@ def unicode_text(rows: list[list[object]], encoding: str) -> bytes:
 
 
 @pytest.mark.usefixtures("csv_reads")
-@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be", "utf-16-le"], ids=["LE with BOM", "BE with BOM", "LE without BOM"])
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be", "utf-16-le"],
+                         ids=["LE with BOM", "BE with BOM", "LE without BOM"])
 def test_utf16_text_is_read_and_the_load_log_says_so(load_landing, encoding):
     data = unicode_text([CATALOGUE_HEADER, *catalogue_rows(2), with_value(GOOD_CATALOGUE, 0, "明年")], encoding)
     if encoding == "utf-16-be":
