@@ -10,8 +10,8 @@ XML library, so nothing in it (entities, say) is expanded.
 
 A cell's address is where calamine puts it: its `r` attribute, or, without one, the place after the cell
 before it (and the row after the row before it). Files from Excel, WPS, LibreOffice and the usual libraries
-write `<c r="..."` for every cell, which is read from the bytes in bulk (numpy); any other way of writing
-cells is followed tag by tag, as calamine does, within a smaller size.
+write `<c r="..."` (or `<x:c r="..."`) for every cell, which is read from the bytes in bulk (numpy); any other
+way of writing cells is followed tag by tag, as calamine does, within a smaller size.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ _CHUNK = 1 << 22
 #: the bytes that may follow a tag's name, as a look-up table
 _AFTER_NAME = np.zeros(256, bool)
 _AFTER_NAME[list(b" \t\n\r>/")] = True
-#: a cell's address in the common form: the tag, `r` as its first attribute, in double quotes
+#: a cell's address in the common form: the tag's name, `r` as its first attribute, in double quotes
 _CELL_REF = b'<c r="'
 #: the longest tag the scan carries from one chunk to the next
 _MAX_TAG = 1 << 16
@@ -219,14 +219,12 @@ def _scan_part(archive: zipfile.ZipFile, part: zipfile.ZipInfo, budget: int) -> 
 
 
 def _cells_in_bulk(buffer: bytes, extent: _Extent) -> bool:
-    """Extend `extent` by the cells of a stretch of XML in which every cell tag is `<c r="..."` (the first
-    attribute an address); False, with nothing done, for XML written otherwise."""
+    """Extend `extent` by the cells of a stretch of XML in which every cell tag is `<c r="..."` or `<x:c r="..."`
+    (the first attribute an address); False, with nothing done, for XML written otherwise."""
     data = np.frombuffer(buffer + bytes(16), np.uint8)  # padded: the bytes after any position can be looked at
-    is_c = data[1:] == ord("c")
-    prefixed = np.flatnonzero((data[:-1] == ord(":")) & is_c)
-    if _AFTER_NAME[data[prefixed + 2]].any():
-        return False  # a tag name with a namespace prefix
-    cells = np.flatnonzero((data[:-1] == ord("<")) & is_c)
+    # `<c` or, with a namespace prefix (as .NET's OpenXML SDK writes), `<x:c`: the byte before the name
+    before = data[:-1]
+    cells = np.flatnonzero(((before == ord("<")) | (before == ord(":"))) & (data[1:] == ord("c")))
     cells = cells[_AFTER_NAME[data[cells + 2]]]
     if not len(cells):
         return True
