@@ -27,8 +27,10 @@ and rsync trust a file's stat).
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import hashlib
 import hmac
+import logging
 import re
 import threading
 import time
@@ -62,6 +64,13 @@ LOADERS = 2
 LOADER_CODE = sorted(Path(__file__).resolve().parent.glob("*.py")) + [Path(__file__).resolve().parent / "macros.sql"]
 
 NEW, UNCHANGED, CHANGED, RELOADED = "new", "unchanged", "changed", "reloaded"
+
+_log = logging.getLogger(__name__)
+#: errors that are the build's, not the file's being loaded: they stop the build (a full disk, say, would
+#: otherwise reject every file and publish a warehouse without their rows)
+_BUILD_ERRORS = (KeyboardInterrupt, SystemExit, GeneratorExit, duckdb.IOException, duckdb.ConnectionException,
+                 duckdb.FatalException, duckdb.InterruptException, duckdb.TransactionException)
+_SYSTEM_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EIO, errno.EMFILE, errno.ENFILE, errno.EROFS}
 
 
 @dataclass
@@ -405,6 +414,13 @@ def _load_files(
                 return _load_file(connection(), kind, prepare_file(path, kind, name), ipad, opad)
             except FileRejected as err:
                 return FileReport(name, kind.name, sha, "rejected", message=str(err))
+            except BaseException as err:
+                if not _fault_of_the_file(err):
+                    raise
+                # whatever one file does to the reader, the others load: it is rejected, and none of its rows kept
+                _log.warning("%s: rejected after an unexpected error", name, exc_info=True)
+                _forget_rows(connection(), kind, name)
+                return FileReport(name, kind.name, sha, "rejected", message=_unexpected(name, err))
 
         loading = {name: pool.submit(load, path, name, sha) for path, name, sha in owners_first
                    if owner[sha] == name and name not in kept_as}
@@ -453,6 +469,36 @@ def _load_files(
     return [reports[n] for n in sorted(reports)], loaded_at
 
 
+def _fault_of_the_file(err: BaseException) -> bool:
+    """Whether an error raised while one file loaded is that file's doing (it is then rejected; the build goes
+    on): anything the readers raise on what the file holds, a MemoryError and a panic of python-calamine's
+    included, but not what says the build itself cannot go on."""
+    if isinstance(err, _BUILD_ERRORS):
+        return False
+    if isinstance(err, OSError) and err.errno in _SYSTEM_ERRNOS:
+        return False
+    return isinstance(err, Exception) or type(err).__name__ == "PanicException"
+
+
+def _unexpected(name: str, err: BaseException) -> str:
+    """The rejection of a file whose load raised `err`: what it was, without the values it may quote (digit
+    runs, which could be ID or phone numbers, are left out)."""
+    if isinstance(err, MemoryError | duckdb.OutOfMemoryException):
+        return f"{name}: too large to load in the memory this machine has; split it into smaller files"
+    first = (str(err).strip().splitlines() or [""])[0]
+    detail = re.sub(r"[0-9]{6,}", "…", first)[:200]
+    return (f"{name}: the reader failed on it ({type(err).__name__}{': ' + detail if detail else ''}); "
+            "save it again from Excel as 'CSV UTF-8' or XLSX, and report it if it still fails")
+
+
+def _forget_rows(con: duckdb.DuckDBPyConnection, kind: SourceKind, name: str) -> None:
+    """Delete what a file whose load failed half-way inserted (each statement commits on its own)."""
+    con.execute(f"DELETE FROM raw.{kind.name} WHERE source_file = ?", [name])
+    con.execute(f"DELETE FROM raw.{kind.name}__quarantine WHERE file = ?", [name])
+    for table in ("_incoming", "_normalised", "_duplicates", "_checked"):
+        con.execute(f"DROP TABLE IF EXISTS {table}")
+
+
 def _load_file(
     con: duckdb.DuckDBPyConnection,
     kind: SourceKind,
@@ -465,7 +511,7 @@ def _load_file(
     duplicates, normalise with the checks (and the student pseudonym), insert."""
     shown = prepared.shown_name
     result = read_prepared(con, prepared)
-    rules = violation_sql(kind)
+    rules = violation_sql(kind, odd_cells=result.odd_cells)
     pseudonymised = any(c.type is STUDENT_ID for c in kind.stored_columns)
     # the pseudonym is computed once per row, for the stored row and the quarantined one alike
     student_key = f"{student_key_sql('n.university_code', 'n.student_id')} AS student_key" if pseudonymised else ""
@@ -475,14 +521,16 @@ def _load_file(
         con.execute(
             f"""CREATE OR REPLACE TEMP TABLE _checked AS
                 SELECT * EXCLUDE ({rules.flag_names}, first_row), {rules.rule} AS bad_rule FROM (
-                    {checked_select(kind, '_incoming', fold=result.needs_folding, extra=student_key, row_rules=True)}
+                    {checked_select(kind, '_incoming', fold=result.needs_folding, extra=student_key, row_rules=True,
+                                    odd_cells=result.odd_cells)}
                 )""",
             params,
         )
     else:  # windows must not carry the look-up maps (see violation_sql): the row rules in a second pass
         con.execute(
-            f"CREATE OR REPLACE TEMP TABLE _normalised AS "
-            f"{checked_select(kind, '_incoming', fold=result.needs_folding, extra=student_key)}",
+            "CREATE OR REPLACE TEMP TABLE _normalised AS "
+            + checked_select(kind, '_incoming', fold=result.needs_folding, extra=student_key,
+                             odd_cells=result.odd_cells),
             params,
         )
         raw_join = "JOIN _incoming r USING (source_row)" if rules.row_rules_read_raw else ""

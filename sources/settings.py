@@ -105,3 +105,25 @@ def public_pages() -> str:
     empty for none (set but empty: sign-in required for everything)."""
     value = os.environ.get("PORTAL_PUBLIC_PAGES")
     return DEFAULT_PUBLIC_PAGES if value is None else value
+
+
+# --- the readers' limits (docs/data-contracts.md, "Files that are refused") -------------------------------
+#: the cells an XLSX sheet may span from A1 to its furthest cell, empty ones included: the reader holds them all
+#: (2.5x a national placements year, ~650,000 rows x 12 columns; 1,048,576 rows x 19 columns)
+XLSX_MAX_CELLS = 20_000_000
+#: the XML an XLSX workbook's parts may inflate to, in all (a national placements year is ~300 MB of it)
+XLSX_MAX_INFLATED_BYTES = 2 << 30
+#: how many times its own size a workbook's parts may inflate to, once past XLSX_INFLATION_FLOOR: sheets as Excel
+#: writes them deflate 5-30 times, zip bombs thousands
+XLSX_MAX_INFLATION = 100
+XLSX_INFLATION_FLOOR = 64 << 20
+XLSX_MAX_PARTS = 10_000
+#: a sheet whose cells are not written as Excel writes them (`<c r="A1"`) is followed tag by tag, up to this size
+XLSX_MAX_UNUSUAL_BYTES = 64 << 20
+#: a CSV file larger than this is refused (its text is held in memory while it is checked): ~11x a national
+#: placements year (88 MB)
+TEXT_MAX_BYTES = 1 << 30
+#: a cell longer than this is quarantined: the most an Excel cell holds
+MAX_CELL_CHARS = 32_767
+#: a CSV line longer than this is quarantined (DuckDB's reader's default)
+CSV_MAX_LINE_BYTES = 2_000_000
