@@ -88,6 +88,15 @@ def undefined_text(value: object, reason: str | None, digits: int = 2) -> str:
         f"{UNDEFINED} ({L.t(key)})" if key in L.TEXT else UNDEFINED)
 
 
+def people_text(value: object, series: str) -> str:
+    """A count of people for a tooltip: supply whole, demand to one decimal at most."""
+    if value is None or pd.isna(value):
+        return UNDEFINED
+    if series in WHOLE_COLUMNS:
+        return f"{round(float(value)):,}"
+    return f"{float(value):,.1f}".removesuffix(".0")
+
+
 # --- downloads ----------------------------------------------------------------------------------------
 #: what a spreadsheet reads as the start of a formula (OWASP "CSV injection")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -112,7 +121,9 @@ def neutralised(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def csv_bytes(frame: pd.DataFrame) -> bytes:
-    return neutralised(frame).to_csv(index=False).encode("utf-8-sig")  # BOM: Excel opens it as UTF-8
+    # BOM: Excel opens it as UTF-8. CRLF lines (RFC 4180): a cell holding a lone carriage return is then quoted,
+    # not read as the end of its row
+    return neutralised(frame).to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
 
 
 def xlsx_bytes(frame: pd.DataFrame) -> bytes:
