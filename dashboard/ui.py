@@ -8,7 +8,6 @@ changes); the widgets (`w_*`) are re-seeded from them on every run.
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -16,7 +15,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from dashboard import charts, queries
+from dashboard import charts, formatting, queries
 from dashboard import labels as L
 
 YEAR, PROVINCE, CITY = "filter_year", "filter_province", "filter_city"
@@ -128,13 +127,6 @@ def no_warehouse_page() -> None:
 
 
 # --- tables -----------------------------------------------------------------------------------------
-PERCENT_COLUMNS = {"supply_share", "demand_share", "coverage", "relevance", "conversion", "retention",
-                   "utilisation"}
-RATIO_COLUMNS = {"alignment", "city_alignment"}
-#: people counts that may be fractional (a survey position naming k majors gives 1/k to each)
-PEOPLE_COLUMNS = {"supply", "demand", "gap", "city_supply", "city_demand", "province_surplus"}
-
-
 def display_frame(frame: pd.DataFrame, columns: Sequence[tuple[str, str]]) -> pd.DataFrame:
     """Pick and rename columns for showing: `columns` is (header key in labels.COLUMNS, source column)."""
     out = pd.DataFrame({key: frame[source].to_numpy() for key, source in columns})
@@ -145,14 +137,11 @@ def display_frame(frame: pd.DataFrame, columns: Sequence[tuple[str, str]]) -> pd
 
 
 def _csv(frame: pd.DataFrame) -> bytes:
-    return frame.to_csv(index=False).encode("utf-8-sig")  # BOM: Excel opens it as UTF-8
+    return formatting.csv_bytes(frame)
 
 
 def _xlsx(frame: pd.DataFrame) -> bytes:
-    buffer = io.BytesIO()
-    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        frame.to_excel(writer, index=False, sheet_name="data")
-    return buffer.getvalue()
+    return formatting.xlsx_bytes(frame)
 
 
 def table(frame: pd.DataFrame, columns: Sequence[tuple[str, str]], key: str, height: int | None = None) -> None:
@@ -162,17 +151,15 @@ def table(frame: pd.DataFrame, columns: Sequence[tuple[str, str]], key: str, hei
         st.caption(L.t("no_rows"))
         return
     headers = {k: L.column(k) for k in shown.columns}
-    config = {}
-    for k in shown.columns:
-        if k in PERCENT_COLUMNS:
-            config[headers[k]] = st.column_config.NumberColumn(format="percent")
-        elif k in RATIO_COLUMNS:
-            config[headers[k]] = st.column_config.NumberColumn(format="%.2f")
-        elif k in PEOPLE_COLUMNS:
-            config[headers[k]] = st.column_config.NumberColumn(format="%.1f")
-    labelled = shown.rename(columns=headers)
+    config = {headers[k]: st.column_config.NumberColumn(format=formatting.column_format(k))
+              for k in shown.columns if formatting.column_format(k)}
+    labelled = shown.rename(columns=headers)  # downloads: the raw numbers
     kwargs = {"height": height} if height else {}
-    st.dataframe(labelled, hide_index=True, column_config=config, width="stretch", **kwargs)
+    st.dataframe(formatting.table_values(shown).rename(columns=headers), hide_index=True, column_config=config,
+                 width="stretch", placeholder=formatting.UNDEFINED, **kwargs)
+    note = formatting.undefined_note(shown)
+    if note:
+        st.caption(note)
     buttons = st.container(horizontal=True)
     buttons.download_button(L.t("download_csv"), data=lambda: _csv(labelled), file_name=f"{key}.csv",
                          mime="text/csv", key=f"csv_{key}", on_click="ignore")

@@ -14,6 +14,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import duckdb
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -290,7 +291,7 @@ def test_internships_page_for_an_enterprise_counts_its_bases_placements(app, war
     shown_rows = dict(zip(by_major["专业代码"], by_major["实习人次"]))
     assert set(shown_rows) == set(rows)
     for major, count in rows.items():  # majors with under five placements are left blank
-        assert shown_rows[major] == count if count >= 5 else shown_rows[major] != shown_rows[major]  # NaN
+        assert shown_rows[major] == count if count >= 5 else pd.isna(shown_rows[major])
 
 
 def test_internships_page_hides_figures_of_groups_under_five_students(app, warehouse):
@@ -630,3 +631,34 @@ def test_a_university_or_an_enterprise_sees_only_its_own_bases_on_the_internship
     staff = app("internships", user="staff")
     assert len(staff.selectbox(key="w_internships_view").options) == 2
     assert len(staff.selectbox(key="w_internships_university").options) > 1
+
+
+# --- colours, legends and whole people (issue 25) ----------------------------------------------------------
+@pytest.mark.parametrize("page", ("overview", "majors", "industries", "internships"))
+def test_every_chart_has_a_legend_and_draws_statuses_in_the_planners_colours(app, page):
+    from tests.test_palette import colour_channels, colour_of, hue, saturation
+
+    at = app(page)
+    specs = chart_specs(at)
+    assert specs
+    for spec in specs:
+        channels = colour_channels(spec)
+        assert channels, spec.get("title")
+        for channel in channels:
+            assert channel.get("legend", {}) is not None and channel.get("title"), spec.get("title")
+        colours = colour_of(spec)
+        if "紧缺" in colours:
+            assert 90 <= hue(colours["紧缺"]) <= 160, colours  # shortage green
+            assert hue(colours["过剩"]) <= 20 or hue(colours["过剩"]) >= 340, colours  # surplus red
+            assert saturation(colours["平衡"]) < 0.05, colours  # balanced grey
+
+
+def test_tables_show_people_whole_and_undefined_ratios_as_a_dash_with_why(app):
+    at = app("majors")
+    table = next(f for f in at.dataframe if "建议" in f.value.columns)
+    supply = table.value["供给（人）"].dropna()
+    assert len(supply) and (supply == supply.round()).all() and not (supply.astype(str).str.endswith(".0")).any()
+    assert (table.value["需求（人）"].dropna() * 10 % 1 < 1e-6).all()  # one decimal at most
+    assert table.proto.placeholder == "—"  # a missing figure reads —, not None
+    if table.value["供需比"].isna().any():
+        assert any(c.value.startswith("“—”表示无法计算") for c in at.caption), [c.value for c in at.caption]
