@@ -9,9 +9,10 @@ from pathlib import Path
 
 import dagster as dg
 
-from pipelines.defs.resources import portal_resource
+from pipelines.defs.resources import REKEY_TAG, portal_resource
 from sources.kinds import KINDS
 from sources.loading import FileReport
+from sources.pseudonymise import KeyProblem
 from warehouse import connection, publication
 from warehouse.publication import BuildLockHeld
 
@@ -48,10 +49,11 @@ def _file_lines(database: Path) -> list[str]:
 
 
 def run_build(instance: dg.DagsterInstance | Callable[[], dg.DagsterInstance] | None = None,
-              log_level: str = "WARNING", run_id: str | None = None) -> BuildOutcome:
+              log_level: str = "WARNING", run_id: str | None = None, rekey: bool = False) -> BuildOutcome:
     """Materialize every asset (checks included) with the paths of PORTAL_LANDING / PORTAL_WAREHOUSE, in
     `instance` (or the one a function returns, called once the build lock is held; default: an ephemeral one),
-    as run `run_id` (default: a new one; `portal build` passes the id whose copy it began ahead)."""
+    as run `run_id` (default: a new one; `portal build` passes the id whose copy it began ahead). With `rekey`
+    the run may use another pseudonymisation key than the publication's (pipelines/defs/resources.py)."""
     portal = portal_resource()
     run_id = run_id or str(uuid.uuid4())
     build = publication.build_file(portal.published, run_id)
@@ -66,6 +68,7 @@ def run_build(instance: dg.DagsterInstance | Callable[[], dg.DagsterInstance] | 
                 raise_on_error=False,
                 run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
                 run_id=run_id,
+                tags={REKEY_TAG: "true"} if rekey else None,
             )
     except BuildLockHeld as err:
         return BuildOutcome(False, refused=str(err))
@@ -80,6 +83,10 @@ def run_build(instance: dg.DagsterInstance | Callable[[], dg.DagsterInstance] | 
         held = next((e for e in [error, *_causes(error)] if e.cls_name == BuildLockHeld.__name__), None)
         if held is not None:
             outcome.refused = held.message.strip().removeprefix(f"{_LOCK_ERROR}: ")
+            return outcome
+        key = next((e for e in [error, *_causes(error)] if e.cls_name in _KEY_ERRORS), None)
+        if key is not None:  # the run did not start: the key said why, in one line
+            outcome.failure = key.message.strip().removeprefix(f"{KeyProblem.__module__}.{key.cls_name}: ")
             return outcome
     database = publication.build_file(portal.published, result.run_id)
     if outcome.published:
@@ -103,6 +110,7 @@ def run_build(instance: dg.DagsterInstance | Callable[[], dg.DagsterInstance] | 
 
 
 _LOCK_ERROR = f"{publication.__name__}.{BuildLockHeld.__name__}"
+_KEY_ERRORS = {KeyProblem.__name__, *(c.__name__ for c in KeyProblem.__subclasses__())}
 
 
 def _causes(error) -> list:
