@@ -155,14 +155,16 @@ def published_build(published: Path) -> dict[str, object] | None:
 
 # --- deleted rows' bytes ---------------------------------------------------------------------------
 def _loaded_files(con: duckdb.DuckDBPyConnection) -> set[tuple]:
-    """(kind, file, sha256, status, loader fingerprint) of every file the database holds rows or a record of."""
+    """(kind, file, sha256, status, loader fingerprint) of every file the database holds rows or a record of
+    (a file listed as removed holds neither: its rows went in the build that listed it)."""
     tables = [r[0] for r in con.execute(
         "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() AND schema_name = 'raw' "
         "AND suffix(table_name, '__files')").fetchall()]
     found: set[tuple] = set()
     for table in tables:
         found |= set(con.execute(
-            f'SELECT kind, file, sha256, status, loader_fingerprint FROM raw."{table}"').fetchall())
+            f"SELECT kind, file, sha256, status, loader_fingerprint FROM raw.\"{table}\" WHERE status <> 'removed'"
+        ).fetchall())
     return found
 
 
