@@ -9,7 +9,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from pipelines.defs.resources import REKEY_TAG, portal_resource
+from pipelines.defs.resources import REKEY_TAG, build_key, portal_resource
 from sources.kinds import KINDS
 from sources.loading import FileReport
 from sources.pseudonymise import KeyProblem
@@ -62,6 +62,7 @@ def run_build(instance: dg.DagsterInstance | Callable[[], dg.DagsterInstance] | 
         # again (re-entrant in this process), as it does for runs the sensor, the schedule or the UI launch.
         # The copy of the publication the run starts from runs meanwhile, while Dagster sets the run up.
         with publication.building(portal.published, build, "portal build", portal.lock_wait_seconds):
+            build_key(portal.published, rekey)  # (a key refused, the run is not started: one line, no trace)
             job = load_definitions().resolve_job_def("build_warehouse")
             result = job.execute_in_process(
                 instance=(instance() if callable(instance) else instance) or dg.DagsterInstance.ephemeral(),
@@ -72,6 +73,8 @@ def run_build(instance: dg.DagsterInstance | Callable[[], dg.DagsterInstance] | 
             )
     except BuildLockHeld as err:
         return BuildOutcome(False, refused=str(err))
+    except KeyProblem as err:
+        return BuildOutcome(False, failure=str(err))
     outcome = BuildOutcome(published=False, result=result)
     outcome.published = dg.AssetKey(["published_warehouse"]) in {
         event.materialization.asset_key for event in result.get_asset_materialization_events()
@@ -83,10 +86,6 @@ def run_build(instance: dg.DagsterInstance | Callable[[], dg.DagsterInstance] | 
         held = next((e for e in [error, *_causes(error)] if e.cls_name == BuildLockHeld.__name__), None)
         if held is not None:
             outcome.refused = held.message.strip().removeprefix(f"{_LOCK_ERROR}: ")
-            return outcome
-        key = next((e for e in [error, *_causes(error)] if e.cls_name in _KEY_ERRORS), None)
-        if key is not None:  # the run did not start: the key said why, in one line
-            outcome.failure = key.message.strip().removeprefix(f"{KeyProblem.__module__}.{key.cls_name}: ")
             return outcome
     database = publication.build_file(portal.published, result.run_id)
     if outcome.published:
@@ -110,7 +109,6 @@ def run_build(instance: dg.DagsterInstance | Callable[[], dg.DagsterInstance] | 
 
 
 _LOCK_ERROR = f"{publication.__name__}.{BuildLockHeld.__name__}"
-_KEY_ERRORS = {KeyProblem.__name__, *(c.__name__ for c in KeyProblem.__subclasses__())}
 
 
 def _causes(error) -> list:

@@ -13,8 +13,11 @@ from pathlib import Path
 import pytest
 
 from pipelines.build import run_build
+from sources import settings
 from sources.pseudonymise import key_fingerprint
 from tests.conftest import csv_bytes, materialize_all
+from tests.test_build import portal as cli
+from tests.test_build import small_landing
 from tests.test_incremental import Landing
 from tests.test_rules import GOOD_SURVEY, SURVEY_HEADER, with_value
 from warehouse import publication
@@ -104,6 +107,33 @@ def test_a_run_the_ui_or_the_sensor_launches_is_refused_too_unless_tagged_to_rek
               if getattr(e.event_specific_data, "error", None) is not None]
     assert any("is not the key the published warehouse" in e and "--rekey" in e for e in errors), errors
     assert untouched(landing.warehouse) == before
+
+
+def test_portal_build_refuses_another_key_in_one_line_and_rekey_says_what_changed(tmp_path):
+    cli_env = {**os.environ, "PORTAL_SECRET": "cli test pseudonymisation key",
+               "DAGSTER_HOME": str(tmp_path / "dagster_home")}
+    landing = small_landing(tmp_path)
+    warehouse = tmp_path / "out" / "portal.duckdb"
+    paths = ("--landing", str(landing), "--warehouse", str(warehouse))
+    assert cli("build", *paths, env=cli_env).returncode == 0
+    before = untouched(warehouse)
+    other = {**cli_env, "PORTAL_SECRET": ANOTHER_KEY}
+    old, new = key_fingerprint(cli_env["PORTAL_SECRET"].encode()), key_fingerprint(ANOTHER_KEY.encode())
+
+    refused = cli("build", *paths, env=other)
+    assert refused.returncode == 1 and refused.stdout == ""
+    assert refused.stderr.splitlines() == [
+        f"NOT published: the pseudonymisation key in PORTAL_SECRET (fingerprint {new}) is not the key the published "
+        f"warehouse {warehouse} was built with (fingerprint {old}): use that key (PORTAL_SECRET or the key file "
+        f"{settings.secret_file()}), or run `portal build --rekey` to build with a new key, which gives every "
+        f"student a new pseudonym (every file is read again); nothing was built; {warehouse} is unchanged"]
+    assert untouched(warehouse) == before
+
+    rekeyed = cli("build", *paths, "--rekey", env=other)
+    assert rekeyed.returncode == 0, rekeyed.stderr
+    assert rekeyed.stdout.splitlines()[-1] == (
+        f"--rekey: pseudonymisation key fingerprint {old} → {new}: every student has a new pseudonym")
+    assert f"pseudonymisation key: fingerprint {new}" in cli("status", "--warehouse", str(warehouse), env=other).stdout
 
 
 # --- deleted files' bytes ----------------------------------------------------------------------------------
