@@ -20,7 +20,8 @@ before it is published (write_fresh: every table copied by DuckDB, nothing else)
 the bytes of files deleted from the landing folder, nor of pseudonyms made with a replaced key. A build that
 removed nothing (no file deleted, changed, renamed or read again: the common case, and every build the
 benchmark times) is published as it is: what its free blocks can hold are older versions of tables made from
-files it still holds, so rewriting the whole warehouse (a few seconds per GB) would remove nothing personal.
+files it still holds, so rewriting the whole warehouse (a cost in proportion to its size, paid by every build
+if done always) would remove nothing personal.
 The previous publication still holds what the current one dropped: it is deleted once it has been replaced
 for longer than the retention (expire_previous) or at once by `portal purge-previous` (purge).
 
