@@ -309,7 +309,7 @@ def bench_scale(scale: int, out: Path) -> dict:
     (work / "floor.duckdb").unlink()
 
     warehouse = work / "warehouse" / "portal.duckdb"
-    env = {**os.environ, "DAGSTER_HOME": str(work / "dagster_home"), "PORTAL_SECRET": "benchmark key"}
+    env = {**os.environ, "DAGSTER_HOME": str(work / "dagster_home"), "PORTAL_SECRET": "benchmark pseudonymisation key"}
     (work / "dagster_home").mkdir()
     command = build_command(landing, warehouse)
     print(f"[scale {scale}] full build", flush=True)

@@ -393,6 +393,8 @@ BUILD_FIELDS: dict[str, tuple[str, str]] = {
     "rows_quarantined": ("隔离行数", "Rows quarantined"),
     "checks_passed": ("通过的检查", "Checks passed"),
     "checks_failed": ("未通过的检查", "Checks failed"),
+    "key_fingerprint": ("假名密钥指纹", "Pseudonym key fingerprint"),
+    "written_fresh": ("文件重新写入（不含已删除的行）", "File written fresh (no deleted rows)"),
 }
 
 #: what each asset check guards, in both languages (a check not listed shows the build's own description)

@@ -34,6 +34,13 @@ def build_wait_seconds() -> float:
     return float(os.environ.get("PORTAL_BUILD_WAIT") or 0)
 
 
+def previous_retention_days() -> float:
+    """How long the previous publication (kept for `portal rollback`) is kept after a newer one replaced it
+    (PORTAL_PREVIOUS_RETENTION_DAYS, default 7): it still holds the rows of files deleted since, so it is
+    deleted at the first build or rollback after that."""
+    return float(os.environ.get("PORTAL_PREVIOUS_RETENTION_DAYS") or 7)
+
+
 def reference_dir() -> Path:
     """The reference lists: the bundled ones, or an edited copy named by PORTAL_REFERENCE_DIR."""
     return Path(os.environ.get("PORTAL_REFERENCE_DIR") or REFERENCE_DIR)

@@ -102,7 +102,7 @@ def test_a_subset_of_the_models_runs_alone_in_dependency_order(tmp_path, monkeyp
 
     monkeypatch.setenv("PORTAL_LANDING", str(small_landing(tmp_path)))
     monkeypatch.setenv("PORTAL_WAREHOUSE", str(tmp_path / "portal.duckdb"))
-    monkeypatch.setenv("PORTAL_SECRET", "subset test key")
+    monkeypatch.setenv("PORTAL_SECRET", "subset test pseudonymisation key")
     selected = {f"reference/{t}" for t in ("provinces", "cities", "universities", "majors", "industries",
                                             "major_industry_crosswalk")}
     selected |= {"raw/catalogue", "staging/catalogue", "dims/major", "dims/university"}
