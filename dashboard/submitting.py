@@ -157,7 +157,7 @@ def form_csv(viewer: Viewer, year: int, enterprise_name: str, industry_code: str
              positions: list[dict]) -> bytes:
     """A survey file of the usual contract (docs/data-contracts.md) with the enterprise's positions; its credit
     code is the account's scope, never a field of the form."""
-    headers = {c.name: c.header for c in SURVEY.columns}
+    headers = {c.name: c.chinese for c in SURVEY.columns}
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow([headers[c] for c in FORM_COLUMNS])

@@ -190,7 +190,9 @@ def file_unreadable(name: str, err: OSError) -> LandingFolderUnreadable:
 SUBMISSIONS = "submissions"
 SCOPED_ROLES = ("university", "enterprise")
 STAFF_FOLDER = "staff"
-_SUBMISSION_FOLDER = re.compile(rf"^[a-z]+/{SUBMISSIONS}/({'|'.join(SCOPED_ROLES)})-([0-9A-Z]{{1,32}})/")
+#: a university code or a credit code, as a folder name holds it (nothing else: no `/`, no `..`)
+_SCOPE_IN_NAME = "[0-9A-Z]{1,32}"
+_SUBMISSION_FOLDER = re.compile(rf"^[a-z]+/{SUBMISSIONS}/({'|'.join(SCOPED_ROLES)})-({_SCOPE_IN_NAME})/")
 
 
 def submission_folder(kind: str, role: str | None, scope: str | None) -> str:
@@ -200,10 +202,9 @@ def submission_folder(kind: str, role: str | None, scope: str | None) -> str:
         raise ValueError(f"unknown source kind {kind!r}")
     if role not in SCOPED_ROLES:
         return f"{kind}/{SUBMISSIONS}/{STAFF_FOLDER}"
-    folder = f"{kind}/{SUBMISSIONS}/{role}-{scope}/"
-    if not _SUBMISSION_FOLDER.match(folder):
+    if not re.fullmatch(_SCOPE_IN_NAME, scope or ""):
         raise ValueError(f"not a scope a folder can be named by: {scope!r}")
-    return folder.rstrip("/")
+    return f"{kind}/{SUBMISSIONS}/{role}-{scope}"
 
 
 def submission_scope(name: str) -> str | None:

@@ -171,6 +171,8 @@ if viewer.role == portal_state.ENTERPRISE:
     industries = pd.read_csv(reference / "industries.csv", dtype=str)
     cities = pd.read_csv(reference / "cities.csv", dtype=str)
     major_names = dict(zip(majors["major_code"], majors[L.name_column("major")]))
+    industry_names = dict(zip(industries["industry_code"], industries[L.name_column("industry")]))
+    city_names_shown = dict(zip(cities["city_name"], cities[L.name_column("city")]))
     if st.session_state.get(FORM, {}).get("year") != year:
         st.session_state[FORM] = {"year": year, **(submitting.earlier_form(viewer, year) or {"positions": []})}
     form = st.session_state[FORM]
@@ -223,11 +225,11 @@ if viewer.role == portal_state.ENTERPRISE:
     st.selectbox(L.t("form_industry"), industry_codes, key="w_form_industry",
                  index=industry_codes.index(form["industry_code"]) if form.get("industry_code") in industry_codes
                  else 0,
-                 format_func=lambda c: f"{c} {industries.set_index('industry_code').at[c, L.name_column('industry')]}")
+                 format_func=lambda c: f"{c} {industry_names[c]}")
     city_names = list(cities["city_name"])
     st.selectbox(L.t("form_city"), city_names, key="w_form_city",
                  index=city_names.index(form["city"]) if form.get("city") in city_names else 0,
-                 format_func=lambda c: cities.set_index("city_name").at[c, L.name_column("city")])
+                 format_func=lambda c: city_names_shown[c])
     with st.container(border=True):
         st.text_input(L.t("form_position"), key="w_form_position")
         st.multiselect(L.t("form_majors"), list(major_names), key="w_form_majors",
