@@ -159,6 +159,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "submit_confirm": ("确认提交（载入 {n} 行）", "Confirm ({n} rows will load)"),
     "submit_confirmed": ("已提交 {file}，等待下一次构建载入。", "Submitted {file}; the next build loads it."),
     "submit_file_rejected": ("整个文件无法载入：{reason}", "The whole file cannot be loaded: {reason}"),
+    "submit_not_written": ("未能提交：{error}。请联系数据管理员。", "Not submitted: {error}. Tell the data staff."),
     "submit_rejected_not_written": ("整个文件无法载入，未提交。", "The whole file cannot be loaded; not submitted."),
     "submit_bad_type": ("只接受这些文件类型：{types}。", "Only these file types are accepted: {types}."),
     "submit_too_large": ("文件超过 {mb} MB，请拆分后再提交。", "The file is larger than {mb} MB; split it and submit the parts."),

@@ -262,3 +262,21 @@ def test_an_enterprise_fills_in_the_survey_form_and_after_a_build_its_positions_
         == [("080902", 4.0)]
     statuses = table(again.run(), "状态")["状态"].tolist()
     assert len(statuses) == 2 and all(s.startswith("已在构建 ") for s in statuses)
+
+
+def test_a_build_is_not_started_from_the_page_while_another_holds_the_lock(portal):
+    from dashboard import submitting
+    from warehouse import publication
+
+    with publication.build_lock(portal["warehouse"], "portal build"):
+        at = open_submit("staff")
+        at.file_uploader[0].set_value(("bases.csv", csv_bytes(
+            ["基地编号", "基地名称", "统一社会信用代码", "院校代码", "城市", "建立年份", "年接收能力"],
+            [["B1", "软件实训基地", ENTERPRISE, "10145", "沈阳市", 2020, 30]]), "text/csv"))
+        at.selectbox(key="w_submit_kind").set_value("bases")
+        at.run()
+        at.button(key="w_submit_confirm").click().run()
+        assert "w_submit_build" not in [b.key for b in at.button]  # a build runs: no button, but why
+        assert at.info[0].value.startswith("已有构建在运行（portal build, pid ")
+        assert submitting.start_build().startswith("portal build, pid ")  # and the function refuses too
+    assert not (portal["warehouse"].parent / "submitted-build.log").exists()  # nothing was started

@@ -66,7 +66,7 @@ def _start_build() -> None:
 
 
 st.title(L.t("submit_title"))
-st.caption(L.t("submit_intro", mb=settings.MAX_UPLOAD_MB, types="、".join(settings.SOURCE_SUFFIXES),
+st.caption(L.t("submit_intro", mb=settings.MAX_UPLOAD_MB, types=", ".join(settings.SOURCE_SUFFIXES),
                scope=portal_state.scope_label(viewer.role, viewer.scope, L.is_en())))
 message = st.session_state.pop(MESSAGE, None)
 if message:
@@ -109,6 +109,9 @@ def _confirm() -> None:
         submitting.confirm(who, checked)
     except submitting.SubmissionRefused as error:
         st.session_state[MESSAGE] = ("error", _refusal(error))
+        return
+    except OSError as error:  # the landing folder cannot be written: say so, keep the checked file
+        st.session_state[MESSAGE] = ("error", L.t("submit_not_written", error=printable(str(error))))
         return
     st.session_state.pop(CHECKED, None)
     st.session_state[UPLOADS] = st.session_state.get(UPLOADS, 0) + 1  # an empty uploader for the next file
@@ -213,6 +216,9 @@ if viewer.role == portal_state.ENTERPRISE:
         except submitting.SubmissionRefused as error:
             st.session_state[MESSAGE] = ("error", _refusal(error))
             return
+        except Exception as error:  # the landing folder cannot be written, say: a message, not a crash
+            st.session_state[MESSAGE] = ("error", L.t("submit_not_written", error=printable(str(error))))
+            return
         report = checked.preview.report
         st.session_state[MESSAGE] = ("success", L.t("form_submitted", year=year, n=report.rows_loaded,
                                                     q=report.rows_quarantined))
@@ -233,7 +239,7 @@ if viewer.role == portal_state.ENTERPRISE:
     with st.container(border=True):
         st.text_input(L.t("form_position"), key="w_form_position")
         st.multiselect(L.t("form_majors"), list(major_names), key="w_form_majors",
-                       format_func=lambda c: f"{major_names[c]}（{c}）", placeholder=L.t("form_majors_search"))
+                       format_func=lambda c: f"{major_names[c]} ({c})", placeholder=L.t("form_majors_search"))
         st.selectbox(L.t("form_education"), submitting.EDUCATION_LEVELS, key="w_form_education")
         st.number_input(L.t("form_headcount"), min_value=1, max_value=100_000, value=1, step=1,
                         key="w_form_headcount")
