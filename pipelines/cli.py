@@ -259,6 +259,7 @@ def dashboard_command(port: int, address: str = LOCALHOST) -> list[str]:
         "--browser.gatherUsageStats", "false",
         "--browser.serverAddress", "localhost",
         "--client.toolbarMode", "viewer",  # readers get no "Deploy" button or developer menu
+        "--server.maxUploadSize", str(settings.MAX_UPLOAD_MB),  # the Submit page's limit, before a byte is kept
     ]
 
 

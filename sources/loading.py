@@ -45,12 +45,13 @@ from pathlib import Path
 import duckdb
 import pyarrow
 
-from sources.landing_folder import file_unreadable, kind_files, printable
+from sources.landing_folder import file_unreadable, kind_files, printable, submission_scope
 from sources.pseudonymise import hmac_pads, personal_data_macros_sql, student_key_sql
 from sources.reading import FileRejected, PreparedFile, file_sha256, prepare_file, read_prepared
 from sources.reference_data import REFERENCE_TABLES, prepare_lookups
 from sources.schema import (
     STUDENT_ID,
+    SUBMISSION_SCOPE_VARIABLE,
     SourceKind,
     checked_select,
     duplicates_sql,
@@ -513,6 +514,9 @@ def _load_file(
     result = read_prepared(con, prepared)
     rules = violation_sql(kind, odd_cells=result.odd_cells)
     pseudonymised = any(c.type is STUDENT_ID for c in kind.stored_columns)
+    # whose file this is, for the rule that quarantines rows outside a portal submitter's scope (set per file:
+    # this connection loads other files too)
+    con.execute(f"SET VARIABLE {SUBMISSION_SCOPE_VARIABLE} = ?", [submission_scope(shown)])
     # the pseudonym is computed once per row, for the stored row and the quarantined one alike
     student_key = f"{student_key_sql('n.university_code', 'n.student_id')} AS student_key" if pseudonymised else ""
     params = {"ipad": ipad, "opad": opad} if pseudonymised else None

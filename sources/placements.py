@@ -17,6 +17,7 @@ from sources.schema import (
     Column,
     RowRule,
     SourceKind,
+    submitter_scope_rule,
 )
 
 PLACEMENTS = SourceKind(
@@ -40,6 +41,7 @@ PLACEMENTS = SourceKind(
         Column("mode", "实习形式", TEXT, required=False, aliases=("实习方式",)),
     ),
     row_rules=(
+        submitter_scope_rule("university_code", "university"),
         RowRule("year", "{year} <> year({start_date})",
                 "'year ' || {year} || ' is not the year of the start date ' || {start_date}"),
         RowRule("end_date", "{end_date} < {start_date}",

@@ -238,6 +238,25 @@ class RowRule:
     reason: str
 
 
+#: the DuckDB variable the loader sets, for each file, to the scope of whoever submitted it through the portal
+#: (`university:10145`, `enterprise:<credit code>`; NULL for a file put in the landing folder directly), from
+#: the file's submissions folder (sources/landing_folder.py, submission_scope)
+SUBMISSION_SCOPE_VARIABLE = "submission_scope"
+
+
+def submitter_scope_rule(column: str, role: str) -> RowRule:
+    """The row rule that keeps a submitter to its own rows: in a file submitted through the portal by a
+    university (an enterprise), a row of another university code (credit code) is quarantined. A file from a
+    submitter of another role (an enterprise's catalogue) has no row of its own: every row is quarantined."""
+    scope = f"getvariable('{SUBMISSION_SCOPE_VARIABLE}')"
+    return RowRule(
+        column,
+        f"{scope} IS NOT NULL AND {scope} <> '{role}:' || {{{column}}}",
+        f"'{column} ' || {{{column}}} || ' is outside the scope of the submitter (' || {scope} || "
+        "'): a submission may only hold its own rows'",
+    )
+
+
 @dataclass(frozen=True)
 class SourceKind:
     name: str

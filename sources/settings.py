@@ -82,6 +82,9 @@ MIN_PASSWORD_LENGTH = 10
 DEFAULT_SESSION_HOURS = 12.0
 #: pages anyone may open without signing in, when PORTAL_PUBLIC_PAGES is not set
 DEFAULT_PUBLIC_PAGES = "overview"
+#: the largest file the Submit page accepts, in MB (also server.maxUploadSize in .streamlit/config.toml and
+#: the flag `portal dashboard` passes, so Streamlit refuses a larger one before it is read into memory)
+MAX_UPLOAD_MB = 20
 
 
 def portal_state_url() -> str:

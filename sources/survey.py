@@ -16,6 +16,7 @@ from sources.schema import (
     YEAR,
     Column,
     SourceKind,
+    submitter_scope_rule,
 )
 
 SURVEY = SourceKind(
@@ -36,4 +37,5 @@ SURVEY = SourceKind(
         Column("hosts_interns", "是否接收实习生", BOOL, required=False, aliases=("接收实习生",)),
         Column("monthly_salary", "月薪", AMOUNT, required=False, aliases=("薪资", "salary")),
     ),
+    row_rules=(submitter_scope_rule("enterprise_id", "enterprise"),),
 )
