@@ -3,8 +3,9 @@ each build just before it is published, and the summary `portal status` prints a
 
 - `audit.build`        one row: the build's id, when it started and was published, from which landing folder,
                        which build it replaced, and its totals;
-- `audit.build_inputs` every landing file the build saw: size and modification time when the build started,
-                       and the content hash of what was read (the landing-folder sensor compares against it);
+- `audit.build_inputs` every landing file the build saw (by the name the loaders store: personal values
+                       masked): size and modification time when the build started, and the content hash of
+                       what was read (the landing-folder sensor compares against it);
 - `audit.checks`       every asset check of the build and whether it passed.
 """
 
@@ -17,6 +18,7 @@ from pathlib import Path
 import duckdb
 
 from sources.kinds import KINDS
+from sources.pseudonymise import mask_personal_text, stored_file_names
 from sources.reading import file_sha256
 
 
@@ -54,9 +56,10 @@ def record_build(
         )
     files_tables = " UNION ALL ".join(f"SELECT file, sha256 FROM raw.{k}__files" for k in KINDS)
     hashes = dict(con.execute(f"SELECT file, sha256 FROM ({files_tables}) WHERE sha256 IS NOT NULL").fetchall())
+    stored = stored_file_names(landing_stat)  # the names the loaders stored (personal values masked)
     inputs = []
     for name, (size, mtime_ns) in sorted(landing_stat.items()):
-        sha = hashes.get(name)
+        sha = hashes.get(stored[name])
         if sha is None:
             # files no loader hashed (the reference supplement, rejected files): hash them now, if unchanged
             path = landing / name
@@ -66,7 +69,7 @@ def record_build(
                     sha = file_sha256(path)
             except FileNotFoundError:
                 pass
-        inputs.append((name, size, mtime_ns, sha))
+        inputs.append((stored[name], size, mtime_ns, sha))
     con.execute(
         """CREATE OR REPLACE TABLE audit.build_inputs (
             file VARCHAR NOT NULL, size_bytes BIGINT NOT NULL, modified_ns BIGINT NOT NULL, sha256 VARCHAR)"""
@@ -91,7 +94,7 @@ def record_build(
         """,
         {
             "build_id": build_id, "started_at": started_at, "published_at": dt.datetime.now(dt.UTC),
-            "landing": str(landing), "previous": previous_build_id,
+            "landing": mask_personal_text(str(landing)), "previous": previous_build_id,
         },
     )
 

@@ -19,6 +19,7 @@ import dagster as dg
 
 from pipelines.defs.jobs import build_warehouse
 from pipelines.defs.resources import PortalResource, landing_stat
+from sources.pseudonymise import stored_file_names
 from sources.reading import file_sha256
 from warehouse import connection, publication
 
@@ -42,7 +43,10 @@ def compare_landing(
     published = published_inputs(portal)
     identity: dict[str, str] = {}
     changed: list[str] = []
-    for name, (size, mtime) in landing_stat(portal.landing).items():
+    found = landing_stat(portal.landing)
+    stored = stored_file_names(found)  # files are known as the warehouse knows them: personal values masked
+    for landing_name, (size, mtime) in found.items():
+        name = stored[landing_name]
         seen = (published or {}).get(name)
         if seen is not None and (seen[0], seen[1]) == (size, mtime) and seen[2]:
             identity[name] = seen[2]
@@ -52,7 +56,7 @@ def compare_landing(
             sha = cached[2]
         else:
             try:
-                sha = file_sha256(portal.landing / name)
+                sha = file_sha256(portal.landing / landing_name)
             except FileNotFoundError:
                 continue
             hash_cache[name] = [size, mtime, sha]
