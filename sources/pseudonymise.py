@@ -38,11 +38,13 @@ _BLOCK = 64  # SHA-256 block size in bytes
 _D = "[0-9]"
 #: one optional separator between two digits: 139-1234-5678, 110101 19900307 1234, 139.1234.5678
 _S = "[ .-]?"
-# Mainland ID numbers: 6-digit area, date of birth, 3-digit serial, and a check digit (0-9 or X) in the
-# 18-digit form; the 15-digit first-generation form has a 2-digit year and no check digit. A separator may
-# sit between any two digits (6-8-4, 6-4-4-4, 4-4-4-4-2 are all seen): the fixed date in the middle keeps
-# runs of codes, years and amounts from passing for one.
-_AREA = "[1-9]" + f"{_S}{_D}" * 5
+# Mainland ID numbers: 6-digit area (its first two digits a province's code), date of birth, 3-digit serial,
+# and a check digit (0-9 or X) in the 18-digit form; the 15-digit first-generation form has a 2-digit year and
+# no check digit. A separator may sit between any two digits (6-8-4, 6-4-4-4, 4-4-4-4-2 are all seen): the
+# province and the date keep runs of codes, years and amounts from passing for one, and an enterprise's credit
+# code (91…, 92…, 93…, all digits when its organisation code is) too.
+_PROVINCE = f"(?:1{_S}[1-5]|2{_S}[1-3]|3{_S}[1-7]|4{_S}[1-6]|5{_S}[0-4]|6{_S}[1-5]|7{_S}1|8{_S}[1-3])"
+_AREA = _PROVINCE + f"{_S}{_D}" * 4
 _MONTH = f"(?:0{_S}[1-9]|1{_S}[0-2])"
 _DAY = f"(?:0{_S}[1-9]|[12]{_S}{_D}|3{_S}[01])"
 _SERIAL = f"{_D}{_S}{_D}{_S}{_D}"
