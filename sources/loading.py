@@ -476,7 +476,7 @@ def _contract_cells(kind: SourceKind, prepared: PreparedFile, line: str | None) 
     too: 联系人, 联系电话). A line with more cells than the header may have its extra cell anywhere, so a cell
     of such a column may have moved right by as many places (left, with fewer cells): a stored column's cell
     is kept only where none of those can have landed. None when the line cannot be split."""
-    if line is None:
+    if line is None or not prepared.headers:  # (only a CSV line can be split as its header was)
         return None
     try:
         rows = list(csv.reader(io.StringIO(line, newline=""), delimiter=prepared.delimiter))

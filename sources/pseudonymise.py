@@ -112,12 +112,13 @@ def mask_personal_text(text: str) -> str:
 
 
 def _masked_name(name: str) -> str:
-    """A landing file's name (folder/…/file.csv) with personal values masked in each part, suffixes kept."""
+    """A landing file's name (folder/…/file.csv) with personal values masked in each part, suffixes kept;
+    then in the whole, for what only the whole shows (hr@company.xlsx has the shape of an e-mail address)."""
     parts = []
     for part in name.split("/"):
         stem, dot, suffix = part.rpartition(".")
         parts.append(mask_personal_text(stem) + dot + suffix if dot and stem else mask_personal_text(part))
-    return "/".join(parts)
+    return mask_personal_text("/".join(parts))
 
 
 def stored_file_names(names: Iterable[str]) -> dict[str, str]:

@@ -230,7 +230,7 @@ def test_codes_pseudonyms_dates_and_amounts_are_never_personal(sql, value, befor
 def test_file_names_are_masked_and_told_apart():
     names = ["placements/张三_13912345678.csv", "placements/李四_13812345678.csv", "placements/13912345678.csv",
              "placements/13812345678.csv", "placements/liaoning_2024.csv", "placements/zhang@qq.com.xlsx",
-             "placements/13712345678/p.csv"]
+             "placements/13712345678/p.csv", "placements/hr@company.xlsx"]
     stored = stored_file_names(names)
     assert stored == {
         "placements/张三_13912345678.csv": f"placements/张三_{M}.csv",
@@ -240,7 +240,9 @@ def test_file_names_are_masked_and_told_apart():
         "placements/liaoning_2024.csv": "placements/liaoning_2024.csv",
         "placements/zhang@qq.com.xlsx": f"placements/{M}.xlsx",
         "placements/13712345678/p.csv": f"placements/{M}/p.csv",
+        "placements/hr@company.xlsx": f"placements/{M}",  # the whole name has the shape of an e-mail address
     }
+    assert all(mask_personal_text(shown) == shown for shown in stored.values())  # nothing left to mask
     # a set of names always maps the same way, whatever order it comes in
     assert stored_file_names(reversed(names)) == stored
 
