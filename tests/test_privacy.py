@@ -124,8 +124,8 @@ def test_a_build_holding_a_clear_phone_number_is_not_published(tmp_path, monkeyp
         result = dg.materialize([*defs.assets, *checks], resources={"portal": portal_resource()},
                                 instance=dg.DagsterInstance.ephemeral(), raise_on_error=False)
         failure = next(e for e in result.all_events if e.is_step_failure and "published_warehouse" in e.step_key)
-        assert "reference.universities.university_name: 1 value(s) shaped like a mobile number" in str(
-            failure.event_specific_data.error.message)
+        assert "reference.universities.university_name: 1 value(s) shaped like a mobile number, in the landing " \
+            "folder's reference/universities.csv" in str(failure.event_specific_data.error.message)
     assert dg.AssetKey("published_warehouse") not in {
         e.materialization.asset_key for e in result.get_asset_materialization_events()}
     assert not warehouse.exists()
@@ -140,7 +140,8 @@ def test_a_failed_scan_is_named_in_the_build_output_never_the_value(tmp_path, mo
     monkeypatch.setenv("PORTAL_SECRET", "privacy test key")
     outcome = run_build()
     assert not outcome.published
-    finding = "reference.universities.university_name: 1 value(s) shaped like a mobile number"
+    finding = ("reference.universities.university_name: 1 value(s) shaped like a mobile number, in the landing "
+               "folder's reference/universities.csv")
     failed = outcome.check_lines.index("check raw/placements:no_personal_data: FAILED")
     assert outcome.check_lines[failed + 1] == f"  {finding}"  # what `portal build` prints under the check
     [check] = [c for c in outcome.result.get_asset_check_evaluations() if c.check_name == "no_personal_data"]

@@ -4,7 +4,8 @@ Students are identified only by keyed pseudonyms; this scan is the last line of 
 published. It looks for columns named like personal fields and for values shaped like a mainland ID number,
 a mobile phone number or an e-mail address (sources/pseudonymise.py) anywhere in any text or JSON column
 (quarantined rows included). A finding names the table and column, and where the table says which file a row
-came from, the file and the rows; it never quotes the value (a file name is shown masked).
+came from, the file and the rows (a reference list: the bundled file or the landing folder's supplement); it
+never quotes the value (a file name is shown masked).
 
 A build is scanned once, in two halves that together cover every table: the `no_personal_data` check scans
 what the loaders wrote (LOADER_SCHEMAS) once they have all run, and the publication step scans everything
@@ -25,6 +26,7 @@ from pathlib import Path
 
 import duckdb
 
+from sources import settings
 from sources.pseudonymise import (
     ANY_PERSONAL,
     PERSONAL_VALUES,
@@ -129,6 +131,13 @@ def _located(con: duckdb.DuckDBPyConnection, schema: str, table: str, column: st
                 f" row(s) {', '.join(map(str, numbers[:SHOWN_ROWS]))}{' …' if len(numbers) > SHOWN_ROWS else ''}"
                 if numbers else "") for file, numbers in places[:SHOWN_FILES]]
             finding += f", in {'; '.join(shown)}{'; …' if len(places) > SHOWN_FILES else ''}"
+        elif schema == "reference":  # a reference list: the bundled file, or the landing folder's supplement
+            listed_in = "listed_in" if "listed_in" in table_columns else "'bundled'"
+            origins = [o for (o,) in con.execute(f"SELECT DISTINCT {listed_in} FROM {matched} ORDER BY 1",
+                                                 {"pattern": pattern}).fetchall()]
+            finding += ", in " + "; ".join(
+                f"the landing folder's {settings.LANDING_REFERENCE_UNIVERSITIES.as_posix()}" if o == "landing"
+                else f"the bundled reference list {table}.csv" for o in origins)
         findings.append(finding)
     return findings
 
