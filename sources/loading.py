@@ -572,7 +572,7 @@ def _load_file(
     )
     con.execute(
         f"""INSERT INTO raw.{kind.name}__quarantine
-            SELECT $file, $kind, n.source_row, {rules.column}, mask_personal({rules.reason}),
+            SELECT $file, $kind, n.source_row, {rules.column}, mask_personal(nfkc({rules.reason})),
                    to_json(struct_pack({raw_fields}))
             FROM (SELECT * FROM _checked WHERE bad_rule IS NOT NULL) n JOIN _incoming r USING (source_row)
             LEFT JOIN _duplicates d USING (source_row)""",

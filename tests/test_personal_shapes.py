@@ -370,3 +370,14 @@ def test_personal_values_in_free_text_are_quarantined_masked(load_landing, kind,
     assert value not in text_values(loaded.con)
     [(raw_row,)] = loaded.rows(f"SELECT raw_row::VARCHAR FROM raw.{kind}__quarantine")
     assert M in raw_row
+
+
+def test_a_full_width_number_quoted_in_a_reason_is_masked(load_landing):
+    # a code cell is quoted as written in the reason it is quarantined with: folded before it is masked
+    wide = "１３９１２３４５６７８"
+    loaded = load_landing({"survey": {"s.csv": csv_bytes(SURVEY_HEADER, [GOOD_SURVEY, with_value(
+        with_value(GOOD_SURVEY, 0, 2023), 5, f"沈阳{wide}")])}})
+    [(_, row, column, reason)] = loaded.quarantine("survey")
+    assert (row, column) == (3, "city") and reason.startswith("unknown city") and M in reason
+    stored = text_values(loaded.con)
+    assert wide not in stored and "13912345678" not in stored
