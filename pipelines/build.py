@@ -99,6 +99,8 @@ def run_build(instance: dg.DagsterInstance | Callable[[], dg.DagsterInstance] | 
         outcome.check_lines.append(f"check {name}: {'passed' if check.passed else 'FAILED'}")
         if not check.passed:
             failed_checks.append(name)
+            # what failed (pipelines/defs/checks.py: the failures, personal values never quoted)
+            outcome.check_lines += [f"  {line}" for line in (check.description or "").splitlines()]
     if not outcome.published:
         # the innermost cause says what happened ("No space left on device"), the wrappers only where
         messages = list(dict.fromkeys(

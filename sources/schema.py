@@ -72,13 +72,14 @@ _NOT_WHOLE = Check(
 )
 _NEGATIVE = Check("{v} < 0", "'negative count: ' || {c}")
 
-# Free text must not carry personal data: a cell with an ID or mobile number is quarantined (and masked).
+# Free text must not carry personal data: a cell with an ID or mobile number or an e-mail address is quarantined
+# (and masked).
 TEXT = ColumnType(
     "text",
     "VARCHAR",
     "{p}",
-    (Check("has_personal_value({f})", "'contains what looks like an ID or mobile number (masked here); "
-           "personal data must not be sent'"),),
+    (Check("has_personal_value({f})", "'contains what looks like an ID or mobile number or an e-mail address "
+           "(masked here); personal data must not be sent'"),),
     prepare="text",
 )
 YEAR = ColumnType(
