@@ -496,6 +496,9 @@ INDUSTRY_POSITIONS: dict[str, tuple[Position, ...]] = {
     ),
     "Q84": (
         _p("临床医师", "100201K", "执业医师资格", (6000, 10000), 3, 6, "硕士"),
+        # county hospitals take bachelors as residents, a few at a time: too little surveyed demand to judge
+        # clinical medicine's bachelors (hospitals seldom answer enterprise surveys)
+        _p("住院医师", "100201K", "执业医师资格", (5000, 8000), 1, 1, "本科及以上"),
         _p("药师", "100701", "药学服务", (5000, 7500), 2, 2),
     ),
 }
@@ -1022,7 +1025,10 @@ def build_survey(ref: Reference, ent: pd.DataFrame, hosts: np.ndarray, graduates
     city_factor = np.array([CITY_SALARY.get(c, CITY_SALARY_DEFAULT) for c in city])[e]
     salary = np.rint(rng.uniform(lo, hi) * city_factor * 1.04 ** (year - YEARS[0]) / 100) * 100
     education = np.array([p.education for p in positions], dtype=object)[t]
-    education = np.where((education == "本科") & (rng.random(n) < 0.15), "本科及以上", education)
+    # the wordings enterprises use: some bachelor posts say 本科及以上, some master's posts 硕士研究生
+    wording = rng.random(n)
+    education = np.select([(education == "本科") & (wording < 0.15), (education == "硕士") & (wording >= 0.85)],
+                          ["本科及以上", "硕士研究生"], education)
     hosts_interns = np.where(hosts[e], rng.random(n) < 0.92, rng.random(n) < 0.3)
     return pd.DataFrame({
         "survey_year": year.astype(str),
