@@ -59,6 +59,9 @@ SURPLUS_ALIGNMENT = 0.80  # alignment <= this is a surplus
 #: graduates of supply; below them it is insufficient_data (METRICS.md v2 "Enough evidence")
 MIN_DEMAND = 20
 MIN_SUPPLY = 20
+#: the study levels of the gap marts, and the one the dashboard shows first
+STUDY_LEVELS = ("专科", "本科", "研究生")
+DEFAULT_STUDY_LEVEL = "本科"
 #: cards (绿牌/黄牌/红牌) are judged over this many latest survey years of a province (METRICS.md v2 "Cards")
 CARD_YEARS = 3
 #: projected supply = enrolment this many years earlier, by level (catalogue levels are normalised to these)
