@@ -224,7 +224,9 @@ def major_gap(level: str, geography: str, year: int, study_level: str = settings
                g.demand_share, g.alignment, g.status, g.status_reason, g.is_projection, g.market,
                c.card, c.survey_years, c.statuses
         FROM marts.major_gap AS g {_MAJOR_NAMES}
-        LEFT JOIN marts.major_cards AS c USING (geography_level, geography, year, level, major_code)
+        LEFT JOIN marts.major_cards AS c
+            ON c.geography_level = g.geography_level AND c.geography = g.geography AND c.year = g.year
+            AND c.level = g.level AND c.major_code = g.major_code
         WHERE g.geography_level = ? AND g.geography = ? AND g.year = ? AND g.level = ?
         ORDER BY g.alignment DESC NULLS FIRST, g.demand DESC
         """,
