@@ -149,9 +149,9 @@ TEXT: dict[str, tuple[str, str]] = {
     "card_yellow": ("黄牌", "Yellow card"),
     "card_red": ("红牌", "Red card"),
     "study_level": ("学历层次", "Level"),
-    "study_level_专科": ("专科（高职）", "Vocational (专科)"),
-    "study_level_本科": ("本科", "Bachelor (本科)"),
-    "study_level_研究生": ("研究生", "Graduate (研究生)"),
+    "study_level_专科": ("专科（高职）", "Vocational"),
+    "study_level_本科": ("本科", "Bachelor"),
+    "study_level_研究生": ("研究生", "Graduate"),
     "cards_title": ("专业预警（近三个调查年度）", "Cards (the last three survey years)"),
     "cards_intro": ("按省（或东北全区）判断：三年均紧缺为绿牌，三年均过剩为红牌，三年中两年过剩为黄牌。",
                     "Judged for the province (or the whole region): shortage in all three years is a green "
