@@ -564,6 +564,7 @@ BAD_ROW_PLAN: tuple[tuple[str, str, int | None, str, str | None], ...] = (
     ("survey", "黑龙江省", 2024, "negative_count", "headcount"),
     ("survey", "辽宁省", 2021, "non_numeric_count", "headcount"),
     ("survey", "吉林省", 2025, "exact_duplicate", None),
+    ("survey", "黑龙江省", 2023, "unknown_education", "education"),
     ("bases", "吉林省", None, "unknown_university_code", "university_code"),
     ("bases", "黑龙江省", None, "non_numeric_count", "capacity_per_year"),
     ("bases", "辽宁省", None, "exact_duplicate", None),
@@ -581,6 +582,7 @@ RULE_TEXT = {
     "unknown_industry_code": f"industry code {UNKNOWN_INDUSTRY_CODE}: GB/T 4754-2017 has no division 99",
     "negative_count": "a count below zero",
     "non_numeric_count": "a count that is not a whole number (约…, 若干, 不限)",
+    "unknown_education": "学历要求 in a wording that names no level (中专 is below 专科)",
     "end_before_start": "the end date is before the start date",
     "unknown_base": "a base id that no bases file lists",
     "exact_duplicate": "the same row, cell for cell, as an earlier row of the file (duplicate_of_row)",
@@ -1423,6 +1425,8 @@ def _inject_invalid(kind: str, frame: pd.DataFrame, plan: list[tuple[str, str | 
                            "capacity_per_year": "不限"}[column]
             if kind == "bases":
                 row["base_id"] = row["base_id"][:-3] + "901"  # a new base nobody is placed at
+        elif rule == "unknown_education":
+            row["education"] = "中专"
         elif rule == "end_before_start":
             row["start_date"], row["end_date"] = row["end_date"], row["start_date"]
         elif rule == "unknown_base":
