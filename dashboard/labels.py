@@ -15,6 +15,8 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 import streamlit as st
 
+from sources import settings
+
 LANGS = ("zh", "en")
 DEFAULT_LANG = "zh"
 LANG_KEY = "lang"  # session-state key (not owned by a widget) and query parameter
@@ -235,11 +237,24 @@ TEXT: dict[str, tuple[str, str]] = {
     "undefined_retention": ("本省就业率在院校未报告时", "retention where the catalogue does not report it"),
     "undefined_utilisation": ("利用率在基地没有登记容量时", "utilisation where a base has no capacity"),
     "undefined_suppressed": ("少于 {n} 人的组不公开", "groups of fewer than {n} are not shown"),
+    "study_level": ("学历层次", "Level"),
+    "study_level_专科": ("专科（高职）", "Vocational"),
+    "study_level_本科": ("本科", "Bachelor"),
+    "study_level_研究生": ("研究生", "Graduate"),
+    "cards_title": ("专业预警（近三个调查年度）", "Cards (the last three survey years)"),
+    "cards_intro": ("按省（或东北全区）判断：三年均紧缺为绿牌，三年均过剩为红牌，三年中两年过剩为黄牌。",
+                    "Judged for the province (or the whole region): shortage in all three years is a green "
+                    "card, surplus in all three a red card, surplus in two of three a yellow card."),
+    "m_graduate_demand": ("研究生层次需求", "Graduate-level demand"),
     "status": ("供需状态", "Status"),
     "advice": ("建议", "Advice"),
     "advice_shortage": ("扩大招生", "Expand"),
     "advice_balanced": ("保持", "Hold"),
     "advice_surplus": ("缩减招生", "Shrink"),
+    "advice_unserved": ("考虑开设或引进", "Consider opening it"),
+    "advice_no_demand": ("核实需求", "Check demand"),
+    "advice_imports": ("由省内供给", "Served by the province"),
+    "advice_insufficient_data": ("暂不判断", "Not judged"),
     "reason": ("原因", "Reason"),
     "reason_unserved": ("{place}有企业需求 {demand} 人，但没有毕业生供给。",
                         "{place} has demand for {demand} but no graduates."),
@@ -252,6 +267,16 @@ TEXT: dict[str, tuple[str, str]] = {
     "rule_low": ("≤ {v} 为过剩", "≤ {v} is a surplus"),
     "rule_within": ("介于 {lo} 与 {hi} 之间为平衡", "between {lo} and {hi} is balanced"),
     "reason_none": ("没有供需数据。", "No supply or demand data."),
+    "reason_too_little_demand": ("{place}需求 {demand} 人，少于 {min} 人，证据不足，不作判断。",
+                                 "{place} has demand for {demand}, fewer than {min}: too little evidence to judge."),
+    "reason_too_little_supply": ("{place}毕业生 {supply} 人，少于 {min} 人，证据不足，不作判断。",
+                                 "{place} has {supply} graduates, fewer than {min}: too little evidence to judge."),
+    "reason_supply_not_collected": ("研究生层次的毕业生未纳入专业目录，此处只显示需求 {demand} 人。",
+                                    "Graduate-level graduates are not in the catalogues: demand for {demand} "
+                                    "is shown on its own."),
+    "reason_no_local_supply": ("{place}本地没有该专业毕业生，需求 {demand} 人由省内其他城市供给。",
+                               "{place} has no graduates of its own; its demand for {demand} draws on the "
+                               "rest of the province."),
     # --- overview
     "overview_title": ("总览：{place}{year}年", "Overview: {place}, {year}"),
     "overview_intro": ("教育主管部门视角：本地区今年的供需与实习情况；数字下方为与上一年相比的变化。",
@@ -417,6 +442,8 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "same_city": ("同城", "Same city"),
     "province_surplus": ("全省供需差（供给 − 需求）", "Province surplus (supply − demand)"),
     "shortage_majors": ("紧缺专业数", "Shortage majors"),
+    "card": ("专业预警", "Card"),
+    "card_statuses": ("近三年状态", "Last three years"),
     "balanced_majors": ("平衡专业数", "Balanced majors"),
     "surplus_majors": ("过剩专业数", "Surplus majors"),
     "file": ("文件", "File"),
@@ -496,6 +523,9 @@ PILLARS: dict[str, tuple[str, str]] = {
 }
 
 STATUSES = ("shortage", "balanced", "surplus")
+#: every status a gap row may have (docs/metrics.md "Gap (major level)"); CARDS: a major's cards
+ALL_STATUSES = (*STATUSES, "unserved", "no_demand", "imports", "insufficient_data")
+CARDS = ("green", "yellow", "red")
 
 
 def lang() -> str:
@@ -517,11 +547,30 @@ def column(key: str) -> str:
 
 
 def status(value: str | None) -> str:
-    return t(f"status_{value}") if value in STATUSES else "—"
+    return t(f"status_{value}") if value in ALL_STATUSES else "—"
 
 
 def advice(value: str | None) -> str:
-    return t(f"advice_{value}") if value in STATUSES else "—"
+    return t(f"advice_{value}") if value in ALL_STATUSES else "—"
+
+
+def card(value: str | None) -> str:
+    return t(f"card_{value}") if value in CARDS else "—"
+
+
+def card_statuses(pairs: object) -> str:
+    """The statuses behind a card: `(years, statuses)` → "2023 紧缺 · 2024 紧缺 · 2025 紧缺"."""
+    if pairs is None or (isinstance(pairs, float) and math.isnan(pairs)):
+        return "—"
+    years, statuses = pairs
+    if not hasattr(years, "__len__") or not hasattr(statuses, "__len__"):
+        return "—"
+    return " · ".join(f"{y} {status(s)}" for y, s in zip(years, statuses, strict=True))
+
+
+def study_level(value: str) -> str:
+    key = f"study_level_{value}"
+    return t(key) if key in TEXT else value
 
 
 def pillar(code: str | None) -> str:
@@ -637,6 +686,14 @@ def _gap_reason(reason: str | None, place_name: str, supply: float, demand: floa
                 demand_share: float, alignment: float, shortage: float, surplus: float) -> str:
     if reason == "unserved":
         return t("reason_unserved", place=place_name, demand=number(demand, 1))
+    if reason == "too_little_demand":
+        return t("reason_too_little_demand", place=place_name, demand=number(demand, 1), min=settings.MIN_DEMAND)
+    if reason == "too_little_supply":
+        return t("reason_too_little_supply", place=place_name, supply=number(supply), min=settings.MIN_SUPPLY)
+    if reason == "supply_not_collected":
+        return t("reason_supply_not_collected", demand=number(demand, 1))
+    if reason == "no_local_supply":
+        return t("reason_no_local_supply", place=place_name, demand=number(demand, 1))
     if reason == "no_demand":
         return t("reason_no_demand", place=place_name, supply=number(supply))
     if reason in ("alignment_high", "alignment_low", "alignment_within"):

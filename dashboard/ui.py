@@ -17,8 +17,9 @@ import streamlit as st
 
 from dashboard import charts, formatting, queries
 from dashboard import labels as L
+from sources import settings
 
-YEAR, PROVINCE, CITY = "filter_year", "filter_province", "filter_city"
+YEAR, PROVINCE, CITY, STUDY_LEVEL = "filter_year", "filter_province", "filter_city", "filter_study_level"
 ALL = ""  # the "all" option of the geography filters
 
 
@@ -59,7 +60,7 @@ def _persisted_selectbox(label: str, options: Sequence, state_key: str, widget_k
 
 
 def filters() -> None:
-    """Year, province and city in the sidebar of every page."""
+    """Year, study level, province and city in the sidebar of every page."""
     years = queries.years()
     provinces = queries.provinces()
     cities = queries.cities()
@@ -67,6 +68,12 @@ def filters() -> None:
     city_names = dict(zip(cities["city_name"], cities[L.name_column("city")]))
     st.sidebar.subheader(L.t("filters"))
     _persisted_selectbox(L.t("year"), list(reversed(years)), YEAR, "w_year", str, years[-1] if years else None)
+    study_levels = queries.study_levels()
+    level_names = {lv: L.study_level(lv) for lv in study_levels}
+    default_level = settings.DEFAULT_STUDY_LEVEL if settings.DEFAULT_STUDY_LEVEL in study_levels else (
+        study_levels[0] if study_levels else None)
+    _persisted_selectbox(L.t("study_level"), study_levels, STUDY_LEVEL, "w_study_level", level_names.get,
+                         default_level)
     # format functions read only prepared dicts: AppTest calls them after the run, outside its context
     province_names[ALL] = L.t("all_provinces")
     city_names[ALL] = L.t("all_cities")
@@ -95,9 +102,10 @@ def persisted_choice(label: str, options: list, names: dict, state_key: str):
 
 @dataclass(frozen=True)
 class Scope:
-    """What the filters select: a year and one geography as the marts key it."""
+    """What the filters select: a year, a study level and one geography as the marts key it."""
 
     year: int
+    study_level: str  # 专科 / 本科 / 研究生: the gap marts' `level`
     level: str  # region / province / city
     geography: str  # the marts' key: Chinese name, or the region's name
     place: str  # the geography's name in the page's language
@@ -117,7 +125,8 @@ def scope() -> Scope:
     cities = queries.cities()
     place = L.place(level, geography, dict(zip(provinces["province_name"], provinces["province_name_en"])),
                     dict(zip(cities["city_name"], cities["city_name_en"])))
-    return Scope(year, level, geography, place)
+    study_level = st.session_state.get(STUDY_LEVEL) or settings.DEFAULT_STUDY_LEVEL
+    return Scope(year, study_level, level, geography, place)
 
 
 # --- missing warehouse ------------------------------------------------------------------------------
@@ -133,6 +142,10 @@ def display_frame(frame: pd.DataFrame, columns: Sequence[tuple[str, str]]) -> pd
     for key in out.columns:
         if key in ("status", "city_status", "province_status"):
             out[key] = out[key].map(L.status)
+        elif key == "card":
+            out[key] = out[key].map(L.card)
+        elif key == "card_statuses":
+            out[key] = out[key].map(L.card_statuses)
     return out
 
 

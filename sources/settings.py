@@ -62,6 +62,15 @@ USCC_PATTERN = r"^[0-9A-HJ-NPQRTUWXY]{18}$"
 # --- metrics (shared/METRICS.md) ---------------------------------------------------------------
 SHORTAGE_ALIGNMENT = 1.25  # alignment >= this is a shortage
 SURPLUS_ALIGNMENT = 0.80  # alignment <= this is a surplus
+#: a status needs this much evidence in its geography, level and year: positions' worth of demand and
+#: graduates of supply; below them it is insufficient_data (METRICS.md v2 "Enough evidence")
+MIN_DEMAND = 20
+MIN_SUPPLY = 20
+#: the study levels of the gap marts, and the one the dashboard shows first
+STUDY_LEVELS = ("专科", "本科", "研究生")
+DEFAULT_STUDY_LEVEL = "本科"
+#: cards (绿牌/黄牌/红牌) are judged over this many latest survey years of a province (METRICS.md v2 "Cards")
+CARD_YEARS = 3
 #: projected supply = enrolment this many years earlier, by level (catalogue levels are normalised to these)
 PROJECTION_LAG_YEARS = {"本科": 4, "专科": 3}
 #: the dashboard shows no student count, or ratio over students, for a group of 1 to this − 1 students

@@ -22,7 +22,7 @@ EXPECTED_ASSETS = {
     "marts/major_gap", "marts/industry_gap", "marts/internship_coverage", "marts/base_utilisation",
     "marts/pairing_suggestions", "marts/gap_by_geography", "facts/supply_demand_by_city",
     "marts/headline", "marts/pillar_gap", "marts/major_industry_links", "marts/internship_by_geography",
-    "marts/base_placements",
+    "marts/base_placements", "marts/major_cards",
     "published_warehouse",
 }
 

@@ -121,6 +121,9 @@ def _settings() -> dict[str, object]:
     return {
         "shortage_alignment": settings.SHORTAGE_ALIGNMENT,
         "surplus_alignment": settings.SURPLUS_ALIGNMENT,
+        "min_demand": settings.MIN_DEMAND,
+        "min_supply": settings.MIN_SUPPLY,
+        "card_years": settings.CARD_YEARS,
         "bachelor_lag_years": settings.PROJECTION_LAG_YEARS["本科"],
         "vocational_lag_years": settings.PROJECTION_LAG_YEARS["专科"],
         "region_geography": settings.REGION_GEOGRAPHY,

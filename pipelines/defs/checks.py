@@ -92,13 +92,13 @@ def crosswalk_weights_sum_to_one(portal: PortalResource) -> dg.AssetCheckResult:
 
 def _shares_check(table: str) -> dg.AssetChecksDefinition:
     @dg.asset_check(asset=["marts", table], name="shares_sum_to_one", blocking=True,
-                    description="Within each geography and year, supply shares and demand shares each sum to 1 "
+                    description="Within each geography, level and year, supply shares and demand shares each sum to 1 "
                     "(where there is any supply, resp. demand).")
     def _check(portal: PortalResource) -> dg.AssetCheckResult:
         with portal.connect() as con:
             rows = con.execute(
                 f"""
-                SELECT geography_level, geography, year, sum(supply_share), sum(demand_share),
+                SELECT geography_level, geography || ' ' || level, year, sum(supply_share), sum(demand_share),
                        sum(supply), sum(demand)
                 FROM marts.{table} GROUP BY ALL
                 """

@@ -497,6 +497,9 @@ INDUSTRY_POSITIONS: dict[str, tuple[Position, ...]] = {
     ),
     "Q84": (
         _p("临床医师", "100201K", "执业医师资格", (6000, 10000), 3, 6, "硕士"),
+        # county hospitals take bachelors as residents, a few at a time: too little surveyed demand to judge
+        # clinical medicine's bachelors (hospitals seldom answer enterprise surveys)
+        _p("住院医师", "100201K", "执业医师资格", (5000, 8000), 1, 1, "本科及以上"),
         _p("药师", "100701", "药学服务", (5000, 7500), 2, 2),
     ),
 }
@@ -562,6 +565,7 @@ BAD_ROW_PLAN: tuple[tuple[str, str, int | None, str, str | None], ...] = (
     ("survey", "黑龙江省", 2024, "negative_count", "headcount"),
     ("survey", "辽宁省", 2021, "non_numeric_count", "headcount"),
     ("survey", "吉林省", 2025, "exact_duplicate", None),
+    ("survey", "黑龙江省", 2023, "unknown_education", "education"),
     ("bases", "吉林省", None, "unknown_university_code", "university_code"),
     ("bases", "黑龙江省", None, "non_numeric_count", "capacity_per_year"),
     ("bases", "辽宁省", None, "exact_duplicate", None),
@@ -579,6 +583,7 @@ RULE_TEXT = {
     "unknown_industry_code": f"industry code {UNKNOWN_INDUSTRY_CODE}: GB/T 4754-2017 has no division 99",
     "negative_count": "a count below zero",
     "non_numeric_count": "a count that is not a whole number (约…, 若干, 不限)",
+    "unknown_education": "学历要求 in a wording that names no level (中专 is below 专科)",
     "end_before_start": "the end date is before the start date",
     "unknown_base": "a base id that no bases file lists",
     "exact_duplicate": "the same row, cell for cell, as an earlier row of the file (duplicate_of_row)",
@@ -1002,7 +1007,10 @@ def build_survey(ref: Reference, ent: pd.DataFrame, hosts: np.ndarray, graduates
     city_factor = np.array([CITY_SALARY.get(c, CITY_SALARY_DEFAULT) for c in city])[e]
     salary = np.rint(rng.uniform(lo, hi) * city_factor * 1.04 ** (year - YEARS[0]) / 100) * 100
     education = np.array([p.education for p in positions], dtype=object)[t]
-    education = np.where((education == "本科") & (rng.random(n) < 0.15), "本科及以上", education)
+    # the wordings enterprises use: some bachelor posts say 本科及以上, some master's posts 硕士研究生
+    wording = rng.random(n)
+    education = np.select([(education == "本科") & (wording < 0.15), (education == "硕士") & (wording >= 0.85)],
+                          ["本科及以上", "硕士研究生"], education)
     hosts_interns = np.where(hosts[e], rng.random(n) < 0.92, rng.random(n) < 0.3)
     return pd.DataFrame({
         "survey_year": year.astype(str),
@@ -1397,6 +1405,8 @@ def _inject_invalid(kind: str, frame: pd.DataFrame, plan: list[tuple[str, str | 
                            "capacity_per_year": "不限"}[column]
             if kind == "bases":
                 row["base_id"] = row["base_id"][:-3] + "901"  # a new base nobody is placed at
+        elif rule == "unknown_education":
+            row["education"] = "中专"
         elif rule == "end_before_start":
             row["start_date"], row["end_date"] = row["end_date"], row["start_date"]
         elif rule == "unknown_base":
