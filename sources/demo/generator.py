@@ -594,8 +594,11 @@ RULE_TEXT = {
 # and its Chinese header, in the declared order
 # =====================================================================================================
 
+#: declared columns the demo's offices never write (their files carry name, ID and phone, not e-mail)
+NOT_WRITTEN = frozenset({"email"})
 COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
-    name: tuple((c.name, c.chinese) for c in kind.columns) for name, kind in KINDS.items()
+    name: tuple((c.name, c.chinese) for c in kind.columns if c.name not in NOT_WRITTEN)
+    for name, kind in KINDS.items()
 }
 #: a unit some staff append to a Chinese header: 招生人数(人)
 HEADER_UNITS = {"enrolment": "(人)", "graduates": "(人)", "employed_in_province": "(人)",
