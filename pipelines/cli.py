@@ -378,8 +378,8 @@ def run() -> None:
     """The `portal` command: main(), then an exit that skips the interpreter's teardown.
 
     After a build the process holds a large graph of objects (Dagster's definitions, plans and events), and
-    the garbage collection Python runs as it tears its modules down took 0.75 s of every `portal build` at
-    scale 100. So, as Instagram's servers do, the process ends with os._exit once every exit handler has run
+    the garbage collection Python runs as it tears its modules down is a noticeable share of every `portal
+    build` (benchmarks/RESULTS.md). So, as Instagram's servers do, the process ends with os._exit once every exit handler has run
     (the handler below is registered first, so it runs last) and the output is flushed; the memory goes back
     with the process. (Only the command does this: tests call main() in a process that goes on.)"""
     code = [1]  # an uncaught exception's traceback is printed, then the process ends with 1
