@@ -57,12 +57,17 @@ LOCALHOST = "127.0.0.1"
 
 
 def _use_paths(landing: str | None, warehouse: str | None) -> tuple[Path, Path]:
-    """Resolve paths (flag, else environment, else default) and export them for the Dagster definitions."""
+    """The landing folder and the warehouse a command works on: the flag, else the environment, else the
+    default. They are handed on as arguments (a build: its run's resource config; a server: its environment)."""
     landing_path = Path(landing).resolve() if landing else settings.landing_dir().resolve()
     warehouse_path = Path(warehouse).resolve() if warehouse else settings.warehouse_path().resolve()
-    os.environ["PORTAL_LANDING"] = str(landing_path)
-    os.environ["PORTAL_WAREHOUSE"] = str(warehouse_path)
     return landing_path, warehouse_path
+
+
+def _child_environment(landing: Path | None, warehouse: Path) -> dict[str, str]:
+    """The environment of a server this command becomes (`dg dev`, Streamlit), which reads its paths from it."""
+    paths = {"PORTAL_WAREHOUSE": str(warehouse)} | ({"PORTAL_LANDING": str(landing)} if landing else {})
+    return os.environ | paths
 
 
 def _dagster_home() -> Path:
@@ -93,10 +98,11 @@ def cmd_build(args: argparse.Namespace) -> int:
         print(printable(f"no landing folder at {landing}: run `portal demo-data` or point --landing at your files"),
               file=sys.stderr)
         return 2
-    if args.wait is not None:
-        os.environ["PORTAL_BUILD_WAIT"] = str(args.wait)
     _dagster_home()
+    from pipelines.defs.resources import portal_resource
     from warehouse import publication
+
+    portal = portal_resource(landing, warehouse, args.wait)
 
     run_id = str(uuid.uuid4())
     try:
@@ -104,13 +110,13 @@ def cmd_build(args: argparse.Namespace) -> int:
         # the copy runs while Dagster is imported, its instance made and the run set up (a second or two of
         # Python). run_build takes both again, as re-entrant, so a refusal is this one line.
         with publication.building(warehouse, publication.build_file(warehouse, run_id), "portal build",
-                                  settings.build_wait_seconds()):
+                                  portal.lock_wait_seconds):
             import dagster as dg
 
             from pipelines.build import run_build
 
             before = publication.published_build(warehouse) or {}
-            outcome = run_build(dg.DagsterInstance.get, run_id=run_id, rekey=args.rekey)
+            outcome = run_build(dg.DagsterInstance.get, run_id=run_id, rekey=args.rekey, portal=portal)
     except publication.BuildLockHeld as err:
         print(printable(str(err)), file=sys.stderr)
         return EXIT_LOCKED
@@ -232,13 +238,15 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_ui(args: argparse.Namespace) -> int:
-    _use_paths(args.landing, args.warehouse)
+    landing, warehouse = _use_paths(args.landing, args.warehouse)
     _dagster_home()
     dg_cli = Path(sys.executable).with_name("dg")
     command = [str(dg_cli), "dev", "--port", str(args.port)]
-    os.environ["VIRTUAL_ENV"] = str(Path(sys.executable).parent.parent)  # the project's venv, as dg expects
+    # the runs the UI launches take their paths from its environment (pipelines/defs/resources.py)
+    environment = _child_environment(landing, warehouse)
+    environment["VIRTUAL_ENV"] = str(Path(sys.executable).parent.parent)  # the project's venv, as dg expects
     os.chdir(settings.REPO_ROOT)  # dg finds the project through pyproject.toml
-    os.execv(command[0], command)
+    os.execve(command[0], command, environment)
     return 0  # not reached
 
 
@@ -277,7 +285,7 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
     command = dashboard_command(args.port, args.address)
     os.chdir(settings.REPO_ROOT)  # Streamlit reads .streamlit/config.toml from the working directory
     sys.stdout.flush()
-    os.execv(command[0], command)
+    os.execve(command[0], command, _child_environment(None, warehouse))  # the dashboard reads PORTAL_WAREHOUSE
     return 0  # not reached
 
 
