@@ -56,6 +56,11 @@ UI_PORT = 3000
 LOCALHOST = "127.0.0.1"
 
 
+#: where a command's paths come from when no flag names them (_use_paths)
+LANDING_HELP = "landing folder (default: PORTAL_LANDING or sources/landing)"
+WAREHOUSE_HELP = "published DuckDB file (default: PORTAL_WAREHOUSE or warehouse/portal.duckdb)"
+
+
 def _use_paths(landing: str | None, warehouse: str | None) -> tuple[Path, Path]:
     """The landing folder and the warehouse a command works on: the flag, else the environment, else the
     default. They are handed on as arguments (a build: its run's resource config; a server: its environment)."""
@@ -226,7 +231,7 @@ def cmd_purge_previous(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     from warehouse.export import export_parquet
 
-    warehouse = Path(args.warehouse).resolve() if args.warehouse else settings.warehouse_path().resolve()
+    _, warehouse = _use_paths(None, args.warehouse)
     if not warehouse.is_file():
         print(f"no published warehouse at {warehouse}: run `portal build` first", file=sys.stderr)
         return 2
@@ -321,8 +326,8 @@ def main(argv: list[str] | None = None) -> int:
     demo.set_defaults(func=cmd_demo_data)
 
     build = sub.add_parser("build", help="load the landing folder, build and publish the warehouse")
-    build.add_argument("--landing", help="landing folder (default: PORTAL_LANDING or sources/landing)")
-    build.add_argument("--warehouse", help="published DuckDB file (default: PORTAL_WAREHOUSE or warehouse/portal.duckdb)")
+    build.add_argument("--landing", help=LANDING_HELP)
+    build.add_argument("--warehouse", help=WAREHOUSE_HELP)
     build.add_argument("--wait", type=float, metavar="SECONDS",
                        help="if another build is running, wait up to SECONDS for it (default: refuse at once)")
     build.add_argument("--rekey", action="store_true",
@@ -331,21 +336,21 @@ def main(argv: list[str] | None = None) -> int:
     build.set_defaults(func=cmd_build)
 
     status = sub.add_parser("status", help="what is published: build time, sources, row counts, checks, quarantine")
-    status.add_argument("--warehouse", help="published DuckDB file (default: PORTAL_WAREHOUSE or warehouse/portal.duckdb)")
+    status.add_argument("--warehouse", help=WAREHOUSE_HELP)
     status.set_defaults(func=cmd_status)
 
     rollback = sub.add_parser("rollback", help="restore the previous publication (run again to undo)")
-    rollback.add_argument("--warehouse", help="published DuckDB file (default: PORTAL_WAREHOUSE or warehouse/portal.duckdb)")
+    rollback.add_argument("--warehouse", help=WAREHOUSE_HELP)
     rollback.set_defaults(func=cmd_rollback)
 
     purge = sub.add_parser("purge-previous", help="delete the previous publication and files left by builds "
                                                    "(a data-protection request)")
-    purge.add_argument("--warehouse", help="published DuckDB file (default: PORTAL_WAREHOUSE or warehouse/portal.duckdb)")
+    purge.add_argument("--warehouse", help=WAREHOUSE_HELP)
     purge.set_defaults(func=cmd_purge_previous)
 
     export = sub.add_parser("export", help="write the published facts and marts as partitioned Parquet")
     export.add_argument("--parquet", required=True, metavar="DIR", help="folder to write (hive layout)")
-    export.add_argument("--warehouse", help="published DuckDB file (default: PORTAL_WAREHOUSE)")
+    export.add_argument("--warehouse", help=WAREHOUSE_HELP)
     export.set_defaults(func=cmd_export)
 
     ui = sub.add_parser("ui", help="serve the Dagster UI (dg dev) on the same assets")
@@ -358,7 +363,7 @@ def main(argv: list[str] | None = None) -> int:
     dashboard.add_argument("--port", type=int, default=DASHBOARD_PORT)
     dashboard.add_argument("--address", default=LOCALHOST,
                            help=f"address to listen on (default {LOCALHOST}; 0.0.0.0 for every interface)")
-    dashboard.add_argument("--warehouse", help="published DuckDB file (default: PORTAL_WAREHOUSE or warehouse/portal.duckdb)")
+    dashboard.add_argument("--warehouse", help=WAREHOUSE_HELP)
     dashboard.add_argument("--public", action="store_true",
                            help="serve on a non-loopback address even with no account (public pages only)")
     dashboard.set_defaults(func=cmd_dashboard)
