@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 import streamlit as st
 
-from sources import settings
+from warehouse import settings
 
 LANGS = ("zh", "en")
 DEFAULT_LANG = "zh"

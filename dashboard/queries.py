@@ -21,8 +21,9 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from sources import settings
+from dashboard import settings
 from warehouse import connection
+from warehouse import settings as warehouse_settings
 from warehouse.publication import identity
 
 T = TypeVar("T")
@@ -52,7 +53,7 @@ class WarehouseUnavailable(Exception):
 
 
 def warehouse_path() -> Path:
-    return settings.warehouse_path()
+    return warehouse_settings.warehouse_path()
 
 
 def publication() -> Publication | None:
@@ -145,7 +146,7 @@ def is_ready() -> bool:
 
 
 # --- geography and the filters' choices ------------------------------------------------------------
-REGION = settings.REGION_GEOGRAPHY
+REGION = warehouse_settings.REGION_GEOGRAPHY
 
 
 def geography_of(province: str | None, city: str | None) -> tuple[str, str]:

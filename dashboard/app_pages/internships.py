@@ -3,10 +3,10 @@ major, coverage, relevance (对口率) and conversion (留用率); majors with h
 
 import streamlit as st
 
-from dashboard import auth, charts, queries, ui
+from dashboard import auth, charts, queries, settings, ui
 from dashboard import labels as L
 from dashboard.portal_state import ENTERPRISE, UNIVERSITY
-from sources import settings
+from warehouse import settings as warehouse_settings
 
 viewer = auth.viewer()
 scope = ui.scope()
@@ -22,7 +22,7 @@ own_view = {UNIVERSITY: "university", ENTERPRISE: "enterprise"}.get(viewer.role)
 if own_view:
     views = {own_view: views[own_view]}
 view = ui.persisted_choice(L.t("view_by"), list(views), views, "internships_view")
-listed_in = ("region", settings.REGION_GEOGRAPHY) if own_view else (scope.level, scope.geography)
+listed_in = ("region", warehouse_settings.REGION_GEOGRAPHY) if own_view else (scope.level, scope.geography)
 
 with st.spinner(L.t("loading")):
     if view == "university":

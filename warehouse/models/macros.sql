@@ -1,5 +1,5 @@
 -- Metric macros shared by the mart models (TEMP: defined for the build connection only).
--- Thresholds come from sources/settings.py through DuckDB variables set by warehouse/models.py.
+-- Thresholds come from warehouse/settings.py through DuckDB variables set by warehouse/models.py.
 
 -- why a major or industry has its status in one labour market (a province or the region), level and year
 -- (docs/metrics.md "Gap (major level)"). Graduates move within their province, so only a market is judged;
