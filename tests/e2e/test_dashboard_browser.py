@@ -59,8 +59,8 @@ def sign_in(page, lang: str = "zh", account: tuple[str, str] = STAFF) -> None:
 
     user_label, password_label, button, signed_in = SIGN_IN_FORM[lang]
     sidebar = page.get_by_test_id("stSidebar")
-    sidebar.get_by_label(user_label).fill(account[0])
-    sidebar.get_by_label(password_label).fill(account[1])
+    sidebar.get_by_label(user_label, exact=True).fill(account[0])
+    sidebar.get_by_label(password_label, exact=True).fill(account[1])
     sidebar.get_by_role("button", name=button, exact=True).click()
     expect(sidebar.get_by_text(signed_in)).to_be_visible(timeout=LOAD_MS)
     wait_for_app(page)
