@@ -218,3 +218,15 @@ def test_a_base_cell_of_only_a_tab_is_quarantined_not_loaded_empty(load_landing)
     bad = with_value(with_value(GOOD_PLACEMENT, 1, "20240002"), 4, "\t")
     loaded = load_placements(load_landing, [GOOD_PLACEMENT, bad])
     assert_one_quarantined(loaded, "placements", "p.csv", "base_id", "unknown base (empty)")
+
+
+def test_placement_naming_another_host_than_its_base_is_quarantined(load_landing):
+    header = [*PLACEMENT_HEADER, "实习单位统一社会信用代码"]
+    good = [*GOOD_PLACEMENT, GOOD_BASE[2]]
+    bad = with_value(good, len(header) - 1, "91210100MA0AB1C02X")
+    loaded = load_landing({
+        "bases": {"b.csv": csv_bytes(BASES_HEADER, [GOOD_BASE])},
+        "placements": {"p.csv": csv_bytes(header, [good, bad])},
+    })
+    assert_one_quarantined(loaded, "placements", "p.csv", "host_enterprise_id",
+                           "host 91210100MA0AB1C02X is not the enterprise of base JD001")
