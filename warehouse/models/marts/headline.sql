@@ -1,8 +1,8 @@
 -- The Overview's headline figures per geography (region 'northeast', province, city) and year, each the
 -- METRICS.md figure summed over the geography: graduates (supply, actual or projected), surveyed demand
 -- (Σ demand shares = Σ headcount of positions naming a major), how many majors are in shortage / surplus,
--- and internship coverage, relevance, conversion and retention as ratios of the sums in
--- marts.internship_by_geography. A geography-year with any projected supply is flagged.
+-- and internship coverage, relevance, conversion and retention as marts.internship_totals gives them.
+-- A geography-year with any projected supply is flagged.
 -- incremental by: year
 with gap as (
     select
@@ -18,19 +18,10 @@ with gap as (
 ),
 
 internships as (
-    select
-        geography_level, geography, year,
-        sum(graduates) as internship_graduates,
-        sum(covered_placements) as covered_placements,
-        sum(placements) as placements,
-        sum(placement_rows) as placement_rows,
-        sum(relevant_rows) as relevant_rows,
-        sum(hired_rows) as hired_rows,
-        sum(completed_rows) as completed_rows,
-        sum(employed_in_province) as employed_in_province,
-        sum(graduates_reporting_employment) as graduates_reporting_employment
-    from marts.internship_by_geography
-    group by all
+    -- the internship figures as marts.internship_totals gives them (docs/metrics-internships.md)
+    select geography_level, geography, year, placements, coverage, relevance, relevance_unknown_share,
+           conversion, retention
+    from marts.internship_totals
 )
 
 select
@@ -46,11 +37,12 @@ select
     g.surplus_majors,
     g.is_projection,
     -- internships
-    coalesce(i.placements, 0)::bigint as placements,
-    ratio(i.covered_placements::double, i.internship_graduates) as coverage,
-    ratio(i.relevant_rows::double, i.placement_rows) as relevance,
-    ratio(i.hired_rows::double, i.hired_rows + i.completed_rows) as conversion,
-    ratio(i.employed_in_province::double, i.graduates_reporting_employment) as retention
+    i.placements,
+    i.coverage,
+    i.relevance,
+    i.relevance_unknown_share,
+    i.conversion,
+    i.retention
 from gap as g
 left join internships as i using (geography_level, geography, year)
 order by geography_level, geography, year
