@@ -129,6 +129,7 @@ def no_warehouse_page() -> None:
 
 # --- tables -----------------------------------------------------------------------------------------
 PERCENT_COLUMNS = {"supply_share", "demand_share", "coverage", "relevance", "conversion", "retention",
+                   "relevance_unknown_share",
                    "utilisation"}
 RATIO_COLUMNS = {"alignment", "city_alignment"}
 #: people counts that may be fractional (a survey position naming k majors gives 1/k to each)

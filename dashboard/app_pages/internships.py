@@ -1,6 +1,7 @@
 """Internships (/internships) · enterprises and universities: bases, capacity and utilisation, placements by
 major, coverage, relevance (对口率) and conversion (留用率); majors with high demand but low coverage."""
 
+import pandas as pd
 import streamlit as st
 
 from dashboard import auth, charts, queries, ui
@@ -13,6 +14,27 @@ scope = ui.scope()
 st.title(L.t("internships_title", place=scope.place, year=scope.year))
 st.caption(L.t("internships_intro"))
 major = L.name_column("major")
+
+#: the whole-people columns the marts give (NULL only where a small group is suppressed)
+PEOPLE = ("graduates", "placements", "students", "placement_rows", "capacity")
+
+
+def readable(frame: pd.DataFrame, ratios: tuple[str, ...]) -> pd.DataFrame:
+    """People as whole numbers; each ratio as a percentage, or — with the reason the mart gives
+    (`<ratio>_undefined`) where it is undefined, in a `<ratio>_text` column."""
+    out = frame.copy()
+    for column in PEOPLE:
+        if column in out:
+            out[column] = pd.to_numeric(out[column]).round().astype("Int64")
+    for ratio in ratios:
+        reasons = out[f"{ratio}_undefined"] if f"{ratio}_undefined" in out else pd.Series(None, index=out.index)
+        out[f"{ratio}_text"] = [
+            f"{value:.1%}" if pd.notna(value)
+            else "— (" + L.t(f"undefined_{reason}", n=settings.MIN_GROUP_SIZE) + ")" if isinstance(reason, str)
+            else "—"
+            for value, reason in zip(out[ratio], reasons, strict=True)
+        ]
+    return out
 
 
 views = {"university": L.t("by_university"), "enterprise": L.t("by_enterprise")}
@@ -33,47 +55,77 @@ with st.spinner(L.t("loading")):
         chosen = ui.persisted_choice(L.t("university"), list(names), names, "internships_university")
         selector = {"university_code": chosen}
     else:
+        # every surveyed enterprise and every base host, so any enterprise finds itself (a select box is
+        # searchable by typing): one without a base sees empty tables and where to look next
         enterprises = queries.enterprises(*listed_in)
-        names = dict(zip(enterprises["enterprise_id"], enterprises["enterprise_name"]))
+        names = {e: f"{n} · {e}" for e, n in zip(enterprises["enterprise_id"], enterprises["enterprise_name"],
+                                                 strict=True)}
         if own_view:
             names = {viewer.scope: names.get(viewer.scope, viewer.scope)}
-        chosen = ui.persisted_choice(L.t("enterprise"), list(names), names, "internships_enterprise")
+        chosen = ui.persisted_choice(L.t("enterprise_search"), list(names), names, "internships_enterprise")
         selector = {"enterprise_id": chosen}
+        if chosen and not bool(enterprises.loc[enterprises["enterprise_id"] == chosen, "has_base"].any()):
+            st.info(L.t("no_base_yet"))
 
     if chosen:
         st.subheader(L.t("bases"))
         bases = queries.bases(scope.year, **selector)
-        bases = bases.assign(university=bases[L.name_column("university")], city=bases[L.name_column("city")])
+        bases = bases.assign(university=bases[L.name_column("university")], city=bases[L.name_column("city")],
+                             utilisation_undefined=bases["suppressed"].map({True: "suppressed"}))
         if not bases.empty:
             ui.chart(charts.value_bars, bases.dropna(subset=["utilisation"]), "base_id", "utilisation",
                      L.t("bases"), L.t("ax_utilisation"))
-        ui.table(bases, [("base_id", "base_id"), ("base_name", "base_name"), ("enterprise", "enterprise_name"),
-                         ("university", "university"), ("city", "city"), ("capacity", "capacity"),
-                         ("placement_rows", "placements"), ("utilisation", "utilisation")], key="bases")
+        ui.table(readable(bases, ("utilisation",)),
+                 [("base_id", "base_id"), ("base_name", "base_name"), ("enterprise", "enterprise_name"),
+                  ("university", "university"), ("city", "city"), ("capacity", "capacity"),
+                  ("placement_rows", "placements"), ("utilisation_text", "utilisation_text")], key="bases")
 
         st.subheader(L.t("placements_by_major"))
-        placed = queries.placements_by_major(scope.year, **selector)
-        ui.table(placed, [("major_code", "major_code"), ("major", major), ("placement_rows", "placement_rows"), ("relevance", "relevance"),
-                          ("conversion", "conversion")], key="placements_by_major")
+        types = {t: L.t(f"type_{t}") for t in (queries.ALL, "production", "graduation", "cognitive")}
+        organisations = {o: L.t(f"organisation_{o}") if o != queries.ALL else L.t("option_all")
+                         for o in (queries.ALL, "centralised", "dispersed")} | {"unknown": L.t("option_unknown")}
+        modes = {m: L.t(f"mode_{m}") if m != queries.ALL else L.t("option_all")
+                 for m in (queries.ALL, "onsite", "virtual", "simulated")} | {"unknown": L.t("option_unknown")}
+        left, middle, right = st.columns(3)
+        with left:
+            internship_type = ui.persisted_choice(L.t("internship_type_filter"), list(types), types,
+                                                  "internships_type")
+        with middle:
+            organisation = ui.persisted_choice(L.t("organisation_filter"), list(organisations), organisations,
+                                               "internships_organisation")
+        with right:
+            mode = ui.persisted_choice(L.t("mode_filter"), list(modes), modes, "internships_mode")
+        placed = queries.placements_by_major(scope.year, **selector, internship_type=internship_type,
+                                             organisation=organisation, mode=mode)
+        ui.table(readable(placed, ("relevance", "conversion")),
+                 [("major_code", "major_code"), ("major", major), ("students", "students"),
+                  ("placement_rows", "placement_rows"), ("relevance_text", "relevance_text"),
+                  ("relevance_unknown_share", "relevance_unknown_share"), ("conversion_text", "conversion_text")],
+                 key="placements_by_major")
         if view == "university":
             st.subheader(L.t("coverage_by_major"))
             coverage = queries.university_coverage(chosen, scope.year)
             ui.chart(charts.value_bars, coverage.dropna(subset=["coverage"]), major, "coverage",
                      L.t("coverage_by_major"), L.t("ax_coverage"))
-            ui.table(coverage, [("major_code", "major_code"), ("major", major), ("graduates", "graduates"),
-                                ("placements", "placements"), ("coverage", "coverage"),
-                                ("relevance", "relevance"), ("conversion", "conversion"),
-                                ("retention", "retention")], key="university_coverage")
+            ui.table(readable(coverage, ("coverage", "relevance", "conversion", "retention")),
+                     [("major_code", "major_code"), ("major", major), ("graduates", "graduates"),
+                      ("placements", "placements"), ("coverage_text", "coverage_text"),
+                      ("relevance_text", "relevance_text"), ("relevance_unknown_share", "relevance_unknown_share"),
+                      ("conversion_text", "conversion_text"), ("retention_text", "retention_text")],
+                     key="university_coverage")
 
     st.subheader(f"{L.t('shortage_low_coverage')} · {scope.place}")
     low = queries.shortage_low_coverage(scope.level, scope.geography, scope.year)
-    ui.table(low, [("major_code", "major_code"), ("major", major), ("demand", "demand"), ("supply", "supply"),
-                   ("alignment", "alignment"), ("graduates", "graduates"), ("placements", "placements"),
-                   ("coverage", "coverage")], key="shortage_low_coverage")
+    ui.table(readable(low, ("coverage",)),
+             [("major_code", "major_code"), ("major", major), ("demand", "demand"), ("supply", "supply"),
+              ("alignment", "alignment"), ("graduates", "graduates"), ("placements", "placements"),
+              ("coverage_text", "coverage_text")], key="shortage_low_coverage")
 
     st.subheader(f"{L.t('region_internships')} · {scope.place}")
     by_major = queries.internship_by_major(scope.level, scope.geography, scope.year)
-    ui.table(by_major, [("major_code", "major_code"), ("major", major), ("graduates", "graduates"),
-                        ("placements", "placements"), ("coverage", "coverage"), ("relevance", "relevance"),
-                        ("conversion", "conversion"), ("retention", "retention")], key="internships_by_major")
+    ui.table(readable(by_major, ("coverage", "relevance", "conversion", "retention")),
+             [("major_code", "major_code"), ("major", major), ("graduates", "graduates"),
+              ("placements", "placements"), ("coverage_text", "coverage_text"), ("relevance_text", "relevance_text"),
+              ("relevance_unknown_share", "relevance_unknown_share"), ("conversion_text", "conversion_text"),
+              ("retention_text", "retention_text")], key="internships_by_major")
 st.caption(L.t("suppressed_note", n=settings.MIN_GROUP_SIZE))

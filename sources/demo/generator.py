@@ -690,7 +690,7 @@ def file_style(kind: str, p_idx: int, y_idx: int, scale: int) -> FileStyle:
         units=header == "zh" and (y_idx + p_idx) % 3 == 2,
         date_format=date_format,
         bools="zh" if header == "zh" else ("yes", "yn", "01")[(y_idx + p_idx) % 3],
-        # one catalogue file without employed_in_province; some placement files without platform fields
+        # one catalogue file without employed_in_province; some placement files without 组织方式 and 实习形式
         optional=not ((kind == "catalogue" and (p_idx, y_idx) == (1, 0))
                       or (kind == "placements" and (y_idx + p_idx) % 3 == 2)),
     )
@@ -704,7 +704,7 @@ BASES_STYLES = (
 )
 OPTIONAL_COLUMNS = {"catalogue": ("employed_in_province",),
                     "survey": ("skills", "hosts_interns", "monthly_salary"),
-                    "bases": (), "placements": ("internship_type", "organisation", "mode")}
+                    "bases": (), "placements": ("organisation", "mode")}  # 实习类型 always: conversion needs it
 
 # =====================================================================================================
 # Reference data
