@@ -44,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
                 warehouse.parent.mkdir(parents=True)
                 shutil.copy(published, warehouse)
                 env = {k: v for k, v in os.environ.items() if not k.startswith(("PORTAL_", "DAGSTER_"))}
-                env.update(DAGSTER_HOME=str(home), PORTAL_SECRET="benchmark key")
+                env.update(DAGSTER_HOME=str(home), PORTAL_SECRET="benchmark pseudonymisation key")
                 if storage == "postgres":
                     shutil.copy(REPO / "deploy" / "dagster.yaml", home / "dagster.yaml")
                     env.update(server.dagster_env())

@@ -48,10 +48,10 @@ import duckdb
 import pandas  # noqa: F401  (imported before timing: the first query must not pay for it)
 import pyarrow as pa
 
+from sources.kinds import KINDS
 from sources.loading import LOADERS, connection_per_thread
 
 REPO = Path(__file__).resolve().parent.parent
-KINDS = ("catalogue", "survey", "bases", "placements")
 MARTS = ("gap_by_geography", "major_gap", "industry_gap", "internship_coverage", "base_utilisation",
          "pairing_suggestions")
 
@@ -186,9 +186,9 @@ def time_marts(warehouse: Path) -> dict[str, dict[str, float]]:
 
 def pages_and_marts_in_new_process(warehouse: Path) -> tuple[dict, dict]:
     """time_marts and time_pages in a fresh Python process, as a dashboard server is one. Timed in the
-    benchmark's own process right after the builds, the default page's cached run took 0.14-0.19 s at scale 20
-    (three runs, 2026-12-05/06) against 0.04-0.05 s in a fresh process. The cause was not found: it is not
-    Python's garbage collector, nor the floor's or the marts' reads earlier in the process (each tried alone)."""
+    benchmark's own process right after the builds, the default page's cached run was several times slower
+    than in a fresh process (benchmarks/RESULTS.md). The cause was not found: it is not Python's garbage
+    collector, nor the floor's or the marts' reads earlier in the process (each tried alone)."""
     done = subprocess.run([sys.executable, "-m", "benchmarks.run", "--pages", str(warehouse)], cwd=REPO,
                           capture_output=True, text=True)
     if done.returncode != 0:
@@ -309,7 +309,7 @@ def bench_scale(scale: int, out: Path) -> dict:
     (work / "floor.duckdb").unlink()
 
     warehouse = work / "warehouse" / "portal.duckdb"
-    env = {**os.environ, "DAGSTER_HOME": str(work / "dagster_home"), "PORTAL_SECRET": "benchmark key"}
+    env = {**os.environ, "DAGSTER_HOME": str(work / "dagster_home"), "PORTAL_SECRET": "benchmark pseudonymisation key"}
     (work / "dagster_home").mkdir()
     command = build_command(landing, warehouse)
     print(f"[scale {scale}] full build", flush=True)
@@ -371,7 +371,7 @@ def machine() -> dict:
 
 def table(results: list[dict]) -> str:
     gib = 1024 ** 3
-    header = ["scale", "files", "catalogue", "survey", "bases", "placements", "floor s", "floor 1x s", "build s",
+    header = ["scale", "files", *KINDS, "floor s", "floor 1x s", "build s",
               "build/floor",
               "peak RSS GiB", "unchanged s", "incr s", "incr/full", "slowest mart s", "slowest page s (1st/cached)"]
     lines = [header]

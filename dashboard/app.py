@@ -3,7 +3,8 @@
 It sets the page, the language, who is looking (auth.py: signed in or not, role and scope) and the sidebar
 filters once for every page, then runs the page the URL names if this viewer may open it. Pages live in
 `app_pages/`, one per user's question; URL paths are stable (the end-to-end tests and bookmarks use them):
-/ /majors /industries /internships /pairings /data /admin. /data and /admin are for the data staff only.
+/ /majors /industries /internships /pairings /data /admin /submit. /data and /admin are for the data staff only;
+/submit for universities, enterprises and the data staff.
 """
 
 import sys
@@ -29,6 +30,7 @@ PAGES = (
     ("pairings.py", "page_pairings", "pairings"),
     ("data.py", "page_data", "data"),
     ("admin.py", "page_admin", "admin"),
+    ("submit.py", "page_submit", "submit"),
 )
 
 ui.sync_language()
@@ -45,7 +47,7 @@ page = auth.page_key(navigation.url_path)
 
 if not auth.may_open(viewer, page):
     auth.sign_in_required_page(navigation.title)
-elif page == "admin":  # accounts need no warehouse
+elif page in ("admin", "submit"):  # accounts and submitting need no warehouse
     navigation.run()
 elif not queries.is_ready() or not queries.years():  # missing, unbuilt, or built from no files
     ui.no_warehouse_page()

@@ -31,6 +31,9 @@ VIEWER_KEY, TOKEN_KEY, COOKIE_SCRIPT_KEY, MESSAGE_KEY = "auth_viewer", "auth_tok
 SHARED_PAGES = ("overview", "majors", "industries", "internships", "pairings")
 #: pages for the data staff only: never public, not even listed for anyone else
 STAFF_PAGES = ("data", "admin")
+#: the page where data is handed in: for universities, enterprises and the data staff only, never public
+SUBMIT_PAGE = "submit"
+SUBMITTING_ROLES = (portal_state.UNIVERSITY, portal_state.ENTERPRISE, portal_state.DATA_STAFF)
 
 
 def page_key(url_path: str | None) -> str:
@@ -49,10 +52,14 @@ def public_pages() -> frozenset[str]:
 
 def listed(viewer: Viewer, page: str) -> bool:
     """Whether the navigation shows the page to this viewer (a shared page not open to them says why)."""
+    if page == SUBMIT_PAGE:
+        return viewer.role in SUBMITTING_ROLES
     return viewer.is_staff if page in STAFF_PAGES else True
 
 
 def may_open(viewer: Viewer, page: str) -> bool:
+    if page == SUBMIT_PAGE:
+        return viewer.role in SUBMITTING_ROLES
     if page in STAFF_PAGES:
         return viewer.is_staff
     return viewer.signed_in or page in public_pages()

@@ -1,6 +1,7 @@
-"""Every chart of the dashboard (Altair): titles and units on every axis, bars sorted by value, and one colour
-per status on every page — shortage red, balanced grey, surplus blue — so a colour means the same thing
-wherever a user meets it. Charts take frames whose text is already in the page's language.
+"""Every chart of the dashboard (Altair): titles and units on every axis, bars sorted by value, a legend on
+every chart, and colours from dashboard/palette.py only — green shortage, grey balanced, red surplus — so a
+colour means the same thing wherever a user meets it. Charts take frames whose text is already in the page's
+language; numbers in axes and tooltips are formatted as in tables (dashboard/formatting.py).
 """
 
 from __future__ import annotations
@@ -8,7 +9,9 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
+from dashboard import formatting as F
 from dashboard import labels as L
+from dashboard import palette
 
 # Streamlit sizes every chart to its container: Altair's default theme would fix a 300 px view (Streamlit's
 # st.altair_chart switches it off the same way). Charts carry their data inline; a long list of majors must
@@ -16,8 +19,7 @@ from dashboard import labels as L
 alt.theme.enable("none")
 alt.data_transformers.disable_max_rows()
 
-STATUS_COLOURS = {"shortage": "#d1495b", "balanced": "#9a9a9a", "surplus": "#3a7bd5"}
-SUPPLY_COLOUR, DEMAND_COLOUR = "#2a9d8f", "#e9a23b"
+SUPPLY_COLOUR, DEMAND_COLOUR = palette.SERIES_COLOURS["supply"], palette.SERIES_COLOURS["demand"]
 #: Streamlit fits the whole chart (title, legend, axes) into `height`: room for them besides the bars
 CHROME_HEIGHT = 200
 
@@ -28,17 +30,51 @@ def _bars_height(rows: int, per_row: int) -> int:
 FONT = "'Noto Sans CJK SC', 'Noto Sans SC', 'Source Han Sans SC', 'Microsoft YaHei', sans-serif"
 
 
+def status_name(status: str) -> str:
+    return L.t(f"status_{status}")
+
+
 def _status_scale() -> alt.Scale:
-    return alt.Scale(domain=[L.status(s) for s in L.STATUSES], range=list(STATUS_COLOURS.values()))
+    """Every status of the palette in its fixed order, whatever the chart shows: a status keeps its colour."""
+    return alt.Scale(domain=[status_name(s) for s in palette.STATUSES],
+                     range=[palette.STATUS_COLOURS[s] for s in palette.STATUSES])
 
 
-def _status_colour() -> alt.Color:
-    return alt.Color("status_label:N", title=L.column("status"), scale=_status_scale(),
-                     legend=alt.Legend(orient="top"))
+def _status_legend(shown: pd.Series) -> alt.Legend:
+    """The three verdicts always, and the other statuses where the chart shows them (in the palette's order)."""
+    present = set(shown.dropna())
+    values = [status_name(s) for s in palette.STATUSES if s in palette.CORE_STATUSES or status_name(s) in present]
+    return alt.Legend(orient="top", values=values)
+
+
+def _status_colour(shown: pd.Series, channel: type = alt.Color):
+    return channel("status_label:N", title=L.column("status"), scale=_status_scale(), legend=_status_legend(shown))
+
+
+def card_scale() -> alt.Scale:
+    """Cards (绿牌 / 黄牌 / 红牌) in their fixed order: plot a column of `L.t(f"card_{card}")` with it."""
+    return alt.Scale(domain=[L.t(f"card_{c}") for c in palette.CARDS],
+                     range=[palette.CARD_COLOURS[c] for c in palette.CARDS])
+
+
+def card_colour(field: str = "card_label") -> alt.Color:
+    return alt.Color(f"{field}:N", title=L.t("legend_card"), scale=card_scale(), legend=alt.Legend(orient="top"))
+
+
+def _series_names() -> dict[str, str]:
+    return {s: L.t(f"series_{s}") for s in palette.SERIES}
+
+
+def _series_colour() -> alt.Color:
+    names = _series_names()
+    return alt.Color("series_label:N", title=L.t("legend_series"), legend=alt.Legend(orient="top"),
+                     scale=alt.Scale(domain=list(names.values()),
+                                     range=[palette.SERIES_COLOURS[s] for s in names]))
 
 
 def _with_status_label(frame: pd.DataFrame, status_column: str = "status") -> pd.DataFrame:
-    return frame.assign(status_label=frame[status_column].map(L.status))
+    """A status in the page's language; a row without one was not judged: insufficient data."""
+    return frame.assign(status_label=frame[status_column].fillna("insufficient_data").map(status_name))
 
 
 def _finish(chart: alt.Chart, title: str) -> alt.Chart:
@@ -48,13 +84,13 @@ def _finish(chart: alt.Chart, title: str) -> alt.Chart:
 
 
 def status_bars(frame: pd.DataFrame, category: str, value: str, title: str, value_title: str,
-                value_format: str = ",.2f", height_per_bar: int = 26) -> alt.Chart:
+                value_format: str = F.RATIO_FORMAT, height_per_bar: int = 26) -> alt.Chart:
     """Horizontal bars of one value per category, largest first, coloured by status."""
     data = _with_status_label(frame[[category, value, "status"]])
     chart = alt.Chart(data).mark_bar().encode(
         x=alt.X(f"{value}:Q", title=value_title, axis=alt.Axis(format=value_format)),
         y=alt.Y(f"{category}:N", title=None, sort="-x"),
-        color=_status_colour(),
+        color=_status_colour(data["status_label"]),
         tooltip=[alt.Tooltip(f"{category}:N", title=L.column("major") if "major" in category else None),
                  alt.Tooltip(f"{value}:Q", title=value_title, format=value_format),
                  alt.Tooltip("status_label:N", title=L.column("status"))],
@@ -63,21 +99,22 @@ def status_bars(frame: pd.DataFrame, category: str, value: str, title: str, valu
 
 
 def status_counts(frame: pd.DataFrame, category: str, title: str) -> alt.Chart:
-    """Stacked bars: how many majors are in shortage / balanced / surplus per place."""
-    counts = frame[[category, "shortage_majors", "balanced_majors", "surplus_majors"]].melt(
-        id_vars=[category], value_vars=["shortage_majors", "balanced_majors", "surplus_majors"],
-                        var_name="status", value_name="majors")
+    """Stacked bars: how many majors are in each status per place (each `<status>_majors` column the frame
+    has), in the palette's order."""
+    statuses = [s for s in palette.STATUSES if f"{s}_majors" in frame.columns]
+    counts = frame[[category, *(f"{s}_majors" for s in statuses)]].melt(
+        id_vars=[category], value_vars=[f"{s}_majors" for s in statuses], var_name="status", value_name="majors")
     counts["status"] = counts["status"].str.removesuffix("_majors")
     counts = _with_status_label(counts)
-    order = {L.status(s): i for i, s in enumerate(L.STATUSES)}
-    counts["order"] = counts["status_label"].map(order)
+    counts["order"] = counts["status"].map({s: i for i, s in enumerate(palette.STATUSES)})
     chart = alt.Chart(counts).mark_bar().encode(
-        x=alt.X("majors:Q", title=L.t("ax_majors"), stack="zero", axis=alt.Axis(tickMinStep=1, tickCount=8)),
+        x=alt.X("majors:Q", title=L.t("ax_majors"), stack="zero",
+                axis=alt.Axis(tickMinStep=1, tickCount=8, format=F.WHOLE_FORMAT)),
         y=alt.Y(f"{category}:N", title=None, sort=alt.EncodingSortField("majors", op="sum", order="descending")),
-        color=_status_colour(),
+        color=_status_colour(counts.loc[counts["majors"] > 0, "status_label"]),
         order=alt.Order("order:Q"),
         tooltip=[alt.Tooltip(f"{category}:N"), alt.Tooltip("status_label:N", title=L.column("status")),
-                 alt.Tooltip("majors:Q", title=L.t("ax_majors"))],
+                 alt.Tooltip("majors:Q", title=L.t("ax_majors"), format=F.WHOLE_FORMAT)],
     ).properties(height=_bars_height(frame[category].nunique(), 30))
     return _finish(chart, title)
 
@@ -87,18 +124,22 @@ def city_map(frame: pd.DataFrame, name: str, title: str) -> alt.Chart:
     demand, a disc coloured by its status there and sized by its demand."""
     data = frame[[name, "longitude", "latitude", "supply", "demand", "alignment", "status"]]
     judged = _with_status_label(data[data["status"].notna()])
-    every_city = alt.Chart(data).mark_point(color="#bbbbbb", size=30).encode(
+    judged = judged.assign(alignment_text=[
+        F.undefined_text(a, s) for a, s in zip(judged["alignment"], judged.get(
+            "status_reason", judged["status"]), strict=True)])
+    every_city = alt.Chart(data).mark_point(color=palette.BACKGROUND_COLOUR, size=30).encode(
         longitude="longitude:Q", latitude="latitude:Q")
     labels = alt.Chart(data).mark_text(dy=-14, fontSize=10).encode(
         longitude="longitude:Q", latitude="latitude:Q", text=f"{name}:N")
     discs = alt.Chart(judged).mark_circle(opacity=0.85, stroke="white", strokeWidth=1).encode(
         longitude="longitude:Q", latitude="latitude:Q",
-        color=_status_colour(),
-        size=alt.Size("demand:Q", title=L.column("demand"), scale=alt.Scale(range=[60, 1400])),
+        color=_status_colour(judged["status_label"]),
+        size=alt.Size("demand:Q", title=L.column("demand"), scale=alt.Scale(range=[60, 1400]),
+                      legend=alt.Legend(orient="top", format=F.FRACTIONAL_FORMAT)),
         tooltip=[alt.Tooltip(f"{name}:N", title=L.column("city")),
-                 alt.Tooltip("supply:Q", title=L.column("supply"), format=",.0f"),
-                 alt.Tooltip("demand:Q", title=L.column("demand"), format=",.1f"),
-                 alt.Tooltip("alignment:Q", title=L.column("alignment"), format=".2f"),
+                 alt.Tooltip("supply:Q", title=L.column("supply"), format=F.WHOLE_FORMAT),
+                 alt.Tooltip("demand:Q", title=L.column("demand"), format=F.FRACTIONAL_FORMAT),
+                 alt.Tooltip("alignment_text:N", title=L.column("alignment")),
                  alt.Tooltip("status_label:N", title=L.column("status"))],
     )
     chart = alt.layer(every_city, discs, labels).project(type="mercator").properties(height=560)
@@ -109,43 +150,45 @@ def supply_demand_bars(frame: pd.DataFrame, category: str, title: str, limit: in
     """Supply and demand side by side per category, largest demand first."""
     top = frame.nlargest(limit, "demand") if len(frame) > limit else frame
     long = top.melt(id_vars=[category], value_vars=["supply", "demand"], var_name="series", value_name="people")
-    series_labels = {"supply": L.t("series_supply"), "demand": L.t("series_demand")}
+    series_labels = _series_names()
     long["series_label"] = long["series"].map(series_labels)
+    long["people_text"] = [F.people_text(v, s) for v, s in zip(long["people"], long["series"], strict=True)]
     order = top.sort_values("demand", ascending=False)[category].tolist()
     chart = alt.Chart(long).mark_bar().encode(
-        x=alt.X("people:Q", title=L.t("ax_people"), axis=alt.Axis(format=",.0f")),
+        x=alt.X("people:Q", title=L.t("ax_people"), axis=alt.Axis(format=F.WHOLE_FORMAT)),
         y=alt.Y(f"{category}:N", title=None, sort=order),
         yOffset=alt.YOffset("series_label:N", sort=list(series_labels.values())),
-        color=alt.Color("series_label:N", title=None, legend=alt.Legend(orient="top"),
-                        scale=alt.Scale(domain=list(series_labels.values()), range=[SUPPLY_COLOUR, DEMAND_COLOUR])),
-        tooltip=[alt.Tooltip(f"{category}:N"), alt.Tooltip("series_label:N", title=None),
-                 alt.Tooltip("people:Q", title=L.t("ax_people"), format=",.1f")],
+        color=_series_colour(),
+        tooltip=[alt.Tooltip(f"{category}:N"), alt.Tooltip("series_label:N", title=L.t("legend_series")),
+                 alt.Tooltip("people_text:N", title=L.t("ax_people"))],
     ).properties(height=_bars_height(len(top), 36))
     return _finish(chart, title)
 
 
 def trend(frame: pd.DataFrame, title: str) -> alt.Chart:
-    """Supply and demand over the years (lines), each year's point coloured by its status."""
-    series_labels = {"supply": L.t("series_supply"), "demand": L.t("series_demand")}
+    """Supply and demand over the years (lines, demand dashed), each year's point coloured by its status."""
+    series_labels = _series_names()
     long = frame[["year", "status", "supply", "demand"]].melt(id_vars=["year", "status"], value_vars=["supply", "demand"], var_name="series",
                       value_name="people")
     long["series_label"] = long["series"].map(series_labels)
+    long["people_text"] = [F.people_text(v, s) for v, s in zip(long["people"], long["series"], strict=True)]
     long = _with_status_label(long)
     base = alt.Chart().encode(
         x=alt.X("year:O", title=L.t("year")),
-        y=alt.Y("people:Q", title=L.t("ax_people"), axis=alt.Axis(format=",.0f")),
+        y=alt.Y("people:Q", title=L.t("ax_people"), axis=alt.Axis(format=F.WHOLE_FORMAT)),
     )
     lines = base.mark_line().encode(
-        color=alt.Color("series_label:N", title=None, legend=alt.Legend(orient="top"),
-                        scale=alt.Scale(domain=list(series_labels.values()), range=[SUPPLY_COLOUR, DEMAND_COLOUR])),
+        color=_series_colour(),
+        # a second cue besides the hue, for readers who do not tell purple from brown
+        strokeDash=alt.StrokeDash("series_label:N", legend=None,
+                                  scale=alt.Scale(domain=list(series_labels.values()), range=[[1, 0], [6, 3]])),
         detail="series_label:N",
     )
     points = base.mark_point(filled=True, size=90).encode(
-        fill=alt.Fill("status_label:N", title=L.column("status"), scale=_status_scale(),
-                      legend=alt.Legend(orient="top")),
+        fill=_status_colour(long["status_label"], alt.Fill),
         stroke=alt.value("white"),
-        tooltip=[alt.Tooltip("year:O", title=L.t("year")), alt.Tooltip("series_label:N", title=None),
-                 alt.Tooltip("people:Q", title=L.t("ax_people"), format=",.1f"),
+        tooltip=[alt.Tooltip("year:O", title=L.t("year")), alt.Tooltip("series_label:N", title=L.t("legend_series")),
+                 alt.Tooltip("people_text:N", title=L.t("ax_people")),
                  alt.Tooltip("status_label:N", title=L.column("status"))],
     )
     # the data on the layer, not on each line and point chart: Altair names layers that carry their own data
@@ -155,11 +198,16 @@ def trend(frame: pd.DataFrame, title: str) -> alt.Chart:
 
 
 def value_bars(frame: pd.DataFrame, category: str, value: str, title: str, value_title: str,
-               value_format: str = ".0%", colour: str = SUPPLY_COLOUR) -> alt.Chart:
-    """Plain horizontal bars of one value per category (no status), largest first."""
-    chart = alt.Chart(frame[[category, value]]).mark_bar(color=colour).encode(
+               value_format: str = ".0%", colour: str | None = None) -> alt.Chart:
+    """Plain horizontal bars of one value per category (no status), largest first; supply and demand in their
+    series colours, any other measure in the palette's measure colour, named by the legend."""
+    colour = colour or palette.SERIES_COLOURS.get(value, palette.MEASURE_COLOUR)
+    data = frame[[category, value]].assign(measure=value_title)
+    chart = alt.Chart(data).mark_bar().encode(
         x=alt.X(f"{value}:Q", title=value_title, axis=alt.Axis(format=value_format)),
         y=alt.Y(f"{category}:N", title=None, sort="-x"),
+        color=alt.Color("measure:N", title=L.t("legend_measure"), legend=alt.Legend(orient="top"),
+                        scale=alt.Scale(domain=[value_title], range=[colour])),
         tooltip=[alt.Tooltip(f"{category}:N"), alt.Tooltip(f"{value}:Q", title=value_title, format=value_format)],
     ).properties(height=_bars_height(len(frame), 24))
     return _finish(chart, title)

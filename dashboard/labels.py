@@ -15,6 +15,8 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 import streamlit as st
 
+from sources import settings
+
 LANGS = ("zh", "en")
 DEFAULT_LANG = "zh"
 LANG_KEY = "lang"  # session-state key (not owned by a widget) and query parameter
@@ -117,6 +119,82 @@ TEXT: dict[str, tuple[str, str]] = {
     "audit_sign_in_refused": ("拒绝登录", "sign-in refused"),
     "audit_account_locked": ("账户锁定", "account locked"),
     "audit_sign_out": ("退出登录", "signed out"),
+    "audit_submitted": ("提交数据", "data submitted"),
+    # --- submitting data (/submit)
+    "page_submit": ("提交数据", "Submit data"),
+    "submit_title": ("提交数据", "Submit data"),
+    "submit_intro": ("以 {scope} 的名义提交文件：文件先按与构建相同的规则检查，确认后放入落地目录，下一次构建时载入。"
+                     "每个文件不超过 {mb} MB，格式为 {types}；只载入属于本单位的行，其他行会被隔离。",
+                     "Submit files as {scope}: each is checked with the same rules as a build, and once confirmed "
+                     "goes into the landing folder and is loaded by the next build. At most {mb} MB per file, as "
+                     "{types}; only your own rows load, any other row is quarantined."),
+    "submit_not_for_you": ("只有高校、企业和数据管理员可以提交数据。",
+                           "Only universities, enterprises and the data staff may submit data."),
+    "submit_mine": ("我的提交", "My submissions"),
+    "submit_none_yet": ("还没有提交。", "Nothing submitted yet."),
+    "submit_col_at": ("提交时间", "Submitted"),
+    "submit_col_kind": ("类型", "Kind"),
+    "submit_col_file": ("文件", "File"),
+    "submit_col_status": ("状态", "Status"),
+    "submit_col_read": ("读取行数", "Rows read"),
+    "submit_col_loaded": ("载入行数", "Rows loaded"),
+    "submit_col_quarantined": ("隔离行数", "Rows quarantined"),
+    "submit_col_row": ("行", "Row"),
+    "submit_col_column": ("列", "Column"),
+    "submit_col_reason": ("原因", "Reason"),
+    "submit_status_waiting": ("等待构建", "waiting for a build"),
+    "submit_status_loaded": ("已在构建 {build} 中载入", "loaded in build {build}"),
+    "submit_status_rejected": ("被拒绝：{reason}", "rejected: {reason}"),
+    "submit_waiting_help": ("数据构建监测到新文件会自动开始构建；也可以现在就开始。",
+                            "The landing-folder sensor starts a build for new files; you can also start one now."),
+    "submit_build_now": ("立即开始构建", "Start a build now"),
+    "submit_build_started": ("构建已开始，完成后这里会显示结果。",
+                             "A build has started; its result shows here when it is done."),
+    "submit_build_running": ("已有构建在运行（{holder}），完成后会显示结果；请稍后再试。",
+                             "A build is running ({holder}); its result shows here when it is done."),
+    "submit_file": ("上传文件", "Upload a file"),
+    "submit_kind": ("数据类型", "Kind of data"),
+    "submit_upload": ("选择文件（不超过 {mb} MB）", "Choose a file (at most {mb} MB)"),
+    "submit_checking": ("正在检查文件…", "Checking the file…"),
+    "submit_will_load": ("将载入", "Will load"),
+    "submit_will_quarantine": ("将隔离", "Will be quarantined"),
+    "submit_confirm": ("确认提交（载入 {n} 行）", "Confirm ({n} rows will load)"),
+    "submit_confirmed": ("已提交 {file}，等待下一次构建载入。", "Submitted {file}; the next build loads it."),
+    "submit_file_rejected": ("整个文件无法载入：{reason}", "The whole file cannot be loaded: {reason}"),
+    "submit_not_written": ("未能提交：{error}。请联系数据管理员。", "Not submitted: {error}. Tell the data staff."),
+    "submit_rejected_not_written": ("整个文件无法载入，未提交。", "The whole file cannot be loaded; not submitted."),
+    "submit_bad_type": ("只接受这些文件类型：{types}。", "Only these file types are accepted: {types}."),
+    "submit_too_large": ("文件超过 {mb} MB，请拆分后再提交。", "The file is larger than {mb} MB; split it and submit the parts."),
+    "submit_empty": ("文件是空的。", "The file is empty."),
+    "submit_kind_not_yours": ("您的账户不能提交这类数据。", "Your account may not submit this kind of data."),
+    "submit_unreadable": ("无法读取此文件（{error}），未提交。请检查文件是否为正常的 CSV 或 XLSX。",
+                          "This file cannot be read ({error}); nothing was submitted. Check that it is a plain CSV "
+                          "or XLSX file."),
+    "form_title": ("{year} 年企业用人需求调查", "{year} enterprise demand survey"),
+    "form_intro": ("逐个添加岗位后提交；再次提交会替换本年度此前的回答。",
+                   "Add your positions one by one, then submit; submitting again replaces this year's earlier "
+                   "answers."),
+    "form_enterprise_name": ("企业名称", "Enterprise name"),
+    "form_industry": ("所属行业", "Industry"),
+    "form_city": ("所在城市", "City"),
+    "form_position": ("岗位", "Position"),
+    "form_majors": ("需求专业", "Majors wanted"),
+    "form_majors_search": ("输入专业名称或代码搜索", "Type a major's name or code"),
+    "form_education": ("学历要求", "Education"),
+    "form_headcount": ("人数", "Headcount"),
+    "form_skills": ("技能要求", "Skills"),
+    "form_interns": ("接收实习生", "Hosts interns"),
+    "form_salary": ("月薪（元，0 表示不填）", "Monthly salary (CNY, 0: not given)"),
+    "form_add": ("添加岗位", "Add the position"),
+    "form_remove_which": ("岗位", "Position"),
+    "form_remove": ("删除此岗位", "Remove this position"),
+    "form_submit": ("提交问卷（{n} 个岗位）", "Submit the survey ({n} positions)"),
+    "form_no_positions": ("还没有岗位。", "No positions yet."),
+    "form_position_incomplete": ("请填写岗位名称并至少选择一个需求专业。", "Give the position a name and choose at least one major."),
+    "form_submitted": ("已提交 {year} 年问卷：{n} 个岗位将载入，{q} 个被隔离。",
+                       "Submitted the {year} survey: {n} positions will load, {q} quarantined."),
+    "yes": ("是", "yes"),
+    "no": ("否", "no"),
     "state_active": ("正常", "active"),
     "state_disabled": ("已停用", "disabled"),
     "state_locked": ("锁定至 {until}", "locked until {until}"),
@@ -139,11 +217,44 @@ TEXT: dict[str, tuple[str, str]] = {
     "status_shortage": ("紧缺", "Shortage"),
     "status_balanced": ("平衡", "Balanced"),
     "status_surplus": ("过剩", "Surplus"),
+    "status_unserved": ("无供给", "Unserved"),
+    "status_no_demand": ("无需求", "No demand"),
+    "status_imports": ("省内调入", "Imports"),
+    "status_insufficient_data": ("数据不足", "Insufficient data"),
+    "card_green": ("绿牌", "Green card"),
+    "card_yellow": ("黄牌", "Yellow card"),
+    "card_red": ("红牌", "Red card"),
+    # --- legends and undefined figures (dashboard/palette.py, dashboard/formatting.py)
+    "legend_card": ("专业预警", "Card"),
+    "legend_series": ("供给与需求", "Supply and demand"),
+    "legend_measure": ("指标", "Measure"),
+    "undefined_note": ("“—”表示无法计算：{reasons}。", "“—” means not defined: {reasons}."),
+    "undefined_alignment": ("供需比在无供给、无需求或数据不足时", "alignment where there is no supply, no demand or too little data"),
+    "undefined_share": ("占比在该地区没有供给或需求时", "shares where the place has no supply or no demand"),
+    "undefined_coverage": ("实习覆盖率在没有毕业生时", "coverage where there are no graduates"),
+    "undefined_relevance": ("对口率在没有可判定的实习时", "relevance where no placement's host industry is known"),
+    "undefined_conversion": ("留用率在没有结束的毕业实习时", "conversion where no graduation internship has ended"),
+    "undefined_retention": ("本省就业率在院校未报告时", "retention where the catalogue does not report it"),
+    "undefined_utilisation": ("利用率在基地没有登记容量时", "utilisation where a base has no capacity"),
+    "undefined_suppressed": ("少于 {n} 人的组不公开", "groups of fewer than {n} are not shown"),
+    "study_level": ("学历层次", "Level"),
+    "study_level_专科": ("专科（高职）", "Vocational"),
+    "study_level_本科": ("本科", "Bachelor"),
+    "study_level_研究生": ("研究生", "Graduate"),
+    "cards_title": ("专业预警（近三个调查年度）", "Cards (the last three survey years)"),
+    "cards_intro": ("按省（或东北全区）判断：三年均紧缺为绿牌，三年均过剩为红牌，三年中两年过剩为黄牌。",
+                    "Judged for the province (or the whole region): shortage in all three years is a green "
+                    "card, surplus in all three a red card, surplus in two of three a yellow card."),
+    "m_graduate_demand": ("研究生层次需求", "Graduate-level demand"),
     "status": ("供需状态", "Status"),
     "advice": ("建议", "Advice"),
     "advice_shortage": ("扩大招生", "Expand"),
     "advice_balanced": ("保持", "Hold"),
     "advice_surplus": ("缩减招生", "Shrink"),
+    "advice_unserved": ("考虑开设或引进", "Consider opening it"),
+    "advice_no_demand": ("核实需求", "Check demand"),
+    "advice_imports": ("由省内供给", "Served by the province"),
+    "advice_insufficient_data": ("暂不判断", "Not judged"),
     "reason": ("原因", "Reason"),
     "reason_unserved": ("{place}有企业需求 {demand} 人，但没有毕业生供给。",
                         "{place} has demand for {demand} but no graduates."),
@@ -156,6 +267,16 @@ TEXT: dict[str, tuple[str, str]] = {
     "rule_low": ("≤ {v} 为过剩", "≤ {v} is a surplus"),
     "rule_within": ("介于 {lo} 与 {hi} 之间为平衡", "between {lo} and {hi} is balanced"),
     "reason_none": ("没有供需数据。", "No supply or demand data."),
+    "reason_too_little_demand": ("{place}需求 {demand} 人，少于 {min} 人，证据不足，不作判断。",
+                                 "{place} has demand for {demand}, fewer than {min}: too little evidence to judge."),
+    "reason_too_little_supply": ("{place}毕业生 {supply} 人，少于 {min} 人，证据不足，不作判断。",
+                                 "{place} has {supply} graduates, fewer than {min}: too little evidence to judge."),
+    "reason_supply_not_collected": ("研究生层次的毕业生未纳入专业目录，此处只显示需求 {demand} 人。",
+                                    "Graduate-level graduates are not in the catalogues: demand for {demand} "
+                                    "is shown on its own."),
+    "reason_no_local_supply": ("{place}本地没有该专业毕业生，需求 {demand} 人由省内其他城市供给。",
+                               "{place} has no graduates of its own; its demand for {demand} draws on the "
+                               "rest of the province."),
     # --- overview
     "overview_title": ("总览：{place}{year}年", "Overview: {place}, {year}"),
     "overview_intro": ("教育主管部门视角：本地区今年的供需与实习情况；数字下方为与上一年相比的变化。",
@@ -238,7 +359,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "mode_virtual": ("虚拟仿真", "Virtual"),
     "mode_simulated": ("模拟", "Simulated"),
     "option_unknown": ("未填写", "Not given"),
-    "undefined_suppressed": ("少于 {n} 人，不显示", "fewer than {n} students, not shown"),
+    "undefined_here": ("本表“—”的原因：{reasons}。", "Why “—” in this table: {reasons}."),
     "undefined_no_graduates": ("无毕业生", "no graduates"),
     "undefined_no_placements": ("无实习", "no placements"),
     "undefined_host_division_unknown": ("实习单位行业不明", "host's industry unknown"),
@@ -283,12 +404,11 @@ TEXT: dict[str, tuple[str, str]] = {
     "none_rejected": ("没有被拒绝的文件。", "No file was rejected."),
     "how_to_load": ("如何导入新文件", "How to load new files"),
     "how_to_load_body": (
-        "把文件（CSV 或 XLSX，表头中英文皆可）放进导入目录下对应的子目录：`catalogue/`（专业目录）、"
-        "`survey/`（企业需求调查）、`bases/`（实习基地）、`placements/`（实习记录），然后运行 "
+        "把文件（CSV 或 XLSX，表头中英文皆可）放进导入目录下对应的子目录：{folders}，然后运行 "
         "`portal build`，或在 Dagster 界面（`portal ui`）中等待目录监测自动构建。"
         "格式要求见 `docs/data-contracts.md`。坏行不会阻止构建：它们出现在上面的隔离表中，注明行号、列和原因。",
         "Drop the files (CSV or XLSX, Chinese or English headers) into the landing folder's sub-folder of "
-        "their kind: `catalogue/`, `survey/`, `bases/`, `placements/`; then run `portal build`, or let the "
+        "their kind: {folders}; then run `portal build`, or let the "
         "landing-folder sensor start a build in the Dagster UI (`portal ui`). The formats are in "
         "`docs/data-contracts.md`. A bad row never stops a build: it appears in the quarantine table above "
         "with its row, column and reason.",
@@ -343,11 +463,6 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "coverage": ("实习覆盖率", "Coverage"),
     "relevance": ("专业对口率", "Relevance"),
     "relevance_unknown_share": ("对口情况不明占比", "Relevance unknown"),
-    "coverage_text": ("实习覆盖率", "Coverage"),
-    "relevance_text": ("专业对口率", "Relevance"),
-    "conversion_text": ("留用率", "Conversion"),
-    "retention_text": ("本省就业率", "Retention"),
-    "utilisation_text": ("利用率", "Utilisation"),
     "wording": ("写法", "Wording"),
     "counted_as": ("计为", "Counted as"),
     "conversion": ("留用率", "Conversion"),
@@ -358,6 +473,8 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "same_city": ("同城", "Same city"),
     "province_surplus": ("全省供需差（供给 − 需求）", "Province surplus (supply − demand)"),
     "shortage_majors": ("紧缺专业数", "Shortage majors"),
+    "card": ("专业预警", "Card"),
+    "card_statuses": ("近三年状态", "Last three years"),
     "balanced_majors": ("平衡专业数", "Balanced majors"),
     "surplus_majors": ("过剩专业数", "Surplus majors"),
     "file": ("文件", "File"),
@@ -410,6 +527,8 @@ BUILD_FIELDS: dict[str, tuple[str, str]] = {
     "rows_quarantined": ("隔离行数", "Rows quarantined"),
     "checks_passed": ("通过的检查", "Checks passed"),
     "checks_failed": ("未通过的检查", "Checks failed"),
+    "key_fingerprint": ("假名密钥指纹", "Pseudonym key fingerprint"),
+    "written_fresh": ("文件重新写入（不含已删除的行）", "File written fresh (no deleted rows)"),
 }
 
 #: what each asset check guards, in both languages (a check not listed shows the build's own description)
@@ -435,6 +554,9 @@ PILLARS: dict[str, tuple[str, str]] = {
 }
 
 STATUSES = ("shortage", "balanced", "surplus")
+#: every status a gap row may have (docs/metrics.md "Gap (major level)"); CARDS: a major's cards
+ALL_STATUSES = (*STATUSES, "unserved", "no_demand", "imports", "insufficient_data")
+CARDS = ("green", "yellow", "red")
 
 
 def lang() -> str:
@@ -456,11 +578,30 @@ def column(key: str) -> str:
 
 
 def status(value: str | None) -> str:
-    return t(f"status_{value}") if value in STATUSES else "—"
+    return t(f"status_{value}") if value in ALL_STATUSES else "—"
 
 
 def advice(value: str | None) -> str:
-    return t(f"advice_{value}") if value in STATUSES else "—"
+    return t(f"advice_{value}") if value in ALL_STATUSES else "—"
+
+
+def card(value: str | None) -> str:
+    return t(f"card_{value}") if value in CARDS else "—"
+
+
+def card_statuses(pairs: object) -> str:
+    """The statuses behind a card: `(years, statuses)` → "2023 紧缺 · 2024 紧缺 · 2025 紧缺"."""
+    if pairs is None or (isinstance(pairs, float) and math.isnan(pairs)):
+        return "—"
+    years, statuses = pairs
+    if not hasattr(years, "__len__") or not hasattr(statuses, "__len__"):
+        return "—"
+    return " · ".join(f"{y} {status(s)}" for y, s in zip(years, statuses, strict=True))
+
+
+def study_level(value: str) -> str:
+    key = f"study_level_{value}"
+    return t(key) if key in TEXT else value
 
 
 def pillar(code: str | None) -> str:
@@ -482,6 +623,13 @@ def check(name: str, description: str | None) -> str:
 def kind(value: str) -> str:
     key = f"kind_{value}"
     return t(key) if key in TEXT else value
+
+
+def landing_folders(kinds: Iterable[str]) -> str:
+    """The landing folder of each source kind, for the how-to-load text (the Chinese names what each holds)."""
+    if is_en():
+        return ", ".join(f"`{k}/`" for k in kinds)
+    return "、".join(f"`{k}/`（{kind(k)}）" for k in kinds)
 
 
 def name_column(entity: str) -> str:
@@ -552,8 +700,8 @@ def pairing_reasons(same_city: Iterable[bool], city: Iterable[str | None], provi
 
 
 def _python_values(values: Iterable) -> list:
-    """A column's values as Python objects, missing ones as None (a pandas column yields NumPy scalars, several
-    times slower, and a nullable one pd.NA, which has no truth value)."""
+    """A column's values as Python objects, missing ones as None (a pandas column yields NumPy scalars, slower
+    to format, and a nullable one pd.NA, which has no truth value)."""
     return [None if v is pd.NA else v for v in (values.tolist() if hasattr(values, "tolist") else values)]
 
 
@@ -569,6 +717,14 @@ def _gap_reason(reason: str | None, place_name: str, supply: float, demand: floa
                 demand_share: float, alignment: float, shortage: float, surplus: float) -> str:
     if reason == "unserved":
         return t("reason_unserved", place=place_name, demand=number(demand, 1))
+    if reason == "too_little_demand":
+        return t("reason_too_little_demand", place=place_name, demand=number(demand, 1), min=settings.MIN_DEMAND)
+    if reason == "too_little_supply":
+        return t("reason_too_little_supply", place=place_name, supply=number(supply), min=settings.MIN_SUPPLY)
+    if reason == "supply_not_collected":
+        return t("reason_supply_not_collected", demand=number(demand, 1))
+    if reason == "no_local_supply":
+        return t("reason_no_local_supply", place=place_name, demand=number(demand, 1))
     if reason == "no_demand":
         return t("reason_no_demand", place=place_name, supply=number(supply))
     if reason in ("alignment_high", "alignment_low", "alignment_within"):

@@ -660,3 +660,62 @@ def audit_entries(limit: int = 200, *, url: str | None = None) -> list[AuditEntr
         rows = con.execute(sa.select(audit_log.c.at, audit_log.c.actor, audit_log.c.action, audit_log.c.subject,
                                      audit_log.c.detail).order_by(audit_log.c.id.desc()).limit(limit))
         return [AuditEntry(*row) for row in rows]
+
+
+# --- submissions -----------------------------------------------------------------------------------
+WAITING, LOADED, REJECTED = "waiting", "loaded", "rejected"
+
+
+@dataclass(frozen=True)
+class Submission:
+    id: int
+    username: str
+    submitted_at: dt.datetime
+    kind: str
+    file_name: str  # as the submitter named it (or the form's name)
+    stored_as: str | None  # its name in the landing folder, as the warehouse names it
+    sha256: str
+    size_bytes: int | None
+    rows_read: int | None
+    rows_loaded: int | None
+    rows_quarantined: int | None
+    status: str
+    build_id: str | None
+    message: str | None
+    updated_at: dt.datetime
+
+
+def record_submission(username: str, kind: str, file_name: str, stored_as: str, sha256: str, size_bytes: int,
+                      rows_read: int, rows_loaded: int, rows_quarantined: int, *,
+                      url: str | None = None) -> Submission:
+    """A file written into the landing folder by the Submit page: waiting for a build, with the preview's
+    counts (the build's own replace them once it has loaded the file)."""
+    at = now()
+    with _transaction(url) as con:
+        new_id = con.execute(submissions.insert().values(
+            username=username, submitted_at=at, kind=kind, file_name=file_name[:255], stored_as=stored_as,
+            sha256=sha256, size_bytes=size_bytes, rows_read=rows_read, rows_loaded=rows_loaded,
+            rows_quarantined=rows_quarantined, status=WAITING, build_id=None, message=None, updated_at=at,
+        ).returning(submissions.c.id)).scalar_one()
+        _audit(con, username, "submitted", username, f"{kind} {stored_as} sha256 {sha256}")
+        row = con.execute(sa.select(submissions).where(submissions.c.id == new_id)).one()
+    return Submission(**row._mapping)
+
+
+def list_submissions(username: str | None = None, *, limit: int = 200, url: str | None = None) -> list[Submission]:
+    """One account's submissions (all of them with no username: the data staff's queue), newest first."""
+    query = sa.select(submissions).order_by(submissions.c.id.desc()).limit(limit)
+    if username is not None:
+        query = query.where(submissions.c.username == username)
+    with engine(url).connect() as con:
+        return [Submission(**row._mapping) for row in con.execute(query)]
+
+
+def settle_submission(submission_id: int, status: str, build_id: str | None, message: str | None,
+                      counts: tuple[int, int, int] | None = None, *, url: str | None = None) -> None:
+    """What the published build made of a waiting submission: loaded (with the build's counts) or rejected."""
+    values = {"status": status, "build_id": build_id, "message": message, "updated_at": now()}
+    if counts is not None:
+        values.update(rows_read=counts[0], rows_loaded=counts[1], rows_quarantined=counts[2])
+    with _transaction(url) as con:
+        con.execute(submissions.update().where(submissions.c.id == submission_id).values(**values))

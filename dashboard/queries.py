@@ -1,8 +1,8 @@
 """Every query the dashboard runs: parameterised SQL over the published warehouse's marts, audit and dims.
 
 The published warehouse is one DuckDB file that a build replaces atomically (rename) while the dashboard
-runs. Queries share one read-only connection per publication (opening a national warehouse costs about
-50 ms, more than most queries), and cached results are keyed by the file's identity
+runs. Queries share one read-only connection per publication (opening a national warehouse costs more than
+most queries), and cached results are keyed by the file's identity
 (warehouse.publication.identity: device, inode, mtime): a new publication gets a new connection and is read
 on the next query, without a restart. Widget values only ever reach SQL as
 bound parameters; the only names formatted into SQL are the fixed column names below.
@@ -157,6 +157,12 @@ def geography_of(province: str | None, city: str | None) -> tuple[str, str]:
     return "region", REGION
 
 
+def study_levels() -> list[str]:
+    """The study levels the gap marts hold (专科 / 本科 / 研究生), in that order."""
+    found = set(query("SELECT DISTINCT level FROM marts.headline")["level"])
+    return [lv for lv in settings.STUDY_LEVELS if lv in found]
+
+
 def years() -> list[int]:
     return query("SELECT DISTINCT year FROM marts.headline ORDER BY year")["year"].astype(int).tolist()
 
@@ -195,11 +201,12 @@ def _geo_params(level: str, geography: str) -> tuple:
 
 
 # --- Overview ---------------------------------------------------------------------------------------
-def headline(level: str, geography: str) -> pd.DataFrame:
-    """Headline figures of one geography, every year (the page picks this year and last year)."""
+def headline(level: str, geography: str, study_level: str = settings.DEFAULT_STUDY_LEVEL) -> pd.DataFrame:
+    """Headline figures of one geography and study level (专科 / 本科 / 研究生), every year (the page picks this
+    year and last year)."""
     return query(
-        "SELECT * FROM marts.headline WHERE geography_level = ? AND geography = ? ORDER BY year",
-        (level, geography),
+        "SELECT * FROM marts.headline WHERE geography_level = ? AND geography = ? AND level = ? ORDER BY year",
+        (level, geography, study_level),
     )
 
 
@@ -208,21 +215,27 @@ _MAJOR_NAMES = """
 """
 
 
-def major_gap(level: str, geography: str, year: int) -> pd.DataFrame:
-    """Every major's supply, demand, alignment and status in one geography and year."""
+def major_gap(level: str, geography: str, year: int, study_level: str = settings.DEFAULT_STUDY_LEVEL) -> pd.DataFrame:
+    """Every major's supply, demand, alignment and status in one geography, study level and year, with its card
+    and the three statuses behind it (a city: its province's)."""
     return query(
         f"""
         SELECT g.major_code, g.major_name, m.major_name_en, g.supply, g.demand, g.gap, g.supply_share,
-               g.demand_share, g.alignment, g.status, g.status_reason, g.is_projection
+               g.demand_share, g.alignment, g.status, g.status_reason, g.is_projection, g.market,
+               c.card, c.survey_years, c.statuses
         FROM marts.major_gap AS g {_MAJOR_NAMES}
-        WHERE g.geography_level = ? AND g.geography = ? AND g.year = ?
+        LEFT JOIN marts.major_cards AS c
+            ON c.geography_level = g.geography_level AND c.geography = g.geography AND c.year = g.year
+            AND c.level = g.level AND c.major_code = g.major_code
+        WHERE g.geography_level = ? AND g.geography = ? AND g.year = ? AND g.level = ?
         ORDER BY g.alignment DESC NULLS FIRST, g.demand DESC
         """,
-        (level, geography, year),
+        (level, geography, year, study_level),
     )
 
 
-def top_majors(level: str, geography: str, year: int, status: str, limit: int = 10) -> pd.DataFrame:
+def top_majors(level: str, geography: str, year: int, status: str, limit: int = 10,
+               study_level: str = settings.DEFAULT_STUDY_LEVEL) -> pd.DataFrame:
     """The majors furthest into shortage (highest alignment, unserved first) or surplus (lowest alignment,
     no demand first) in one geography and year."""
     order = "DESC" if status == "shortage" else "ASC"  # a fixed keyword, never widget input
@@ -230,27 +243,27 @@ def top_majors(level: str, geography: str, year: int, status: str, limit: int = 
         f"""
         SELECT g.major_code, g.major_name, m.major_name_en, g.supply, g.demand, g.alignment, g.status
         FROM marts.major_gap AS g {_MAJOR_NAMES}
-        WHERE g.geography_level = ? AND g.geography = ? AND g.year = ? AND g.status = ?
+        WHERE g.geography_level = ? AND g.geography = ? AND g.year = ? AND g.status = ? AND g.level = ?
         ORDER BY g.alignment {order} NULLS FIRST, g.demand DESC, g.supply DESC
         LIMIT ?
         """,
-        (level, geography, year, status, limit),
+        (level, geography, year, status, study_level, limit),
     )
 
 
-def major_trend(level: str, geography: str, major_code: str) -> pd.DataFrame:
+def major_trend(level: str, geography: str, major_code: str, study_level: str = settings.DEFAULT_STUDY_LEVEL) -> pd.DataFrame:
     return query(
         """
         SELECT year, supply, demand, gap, alignment, status, status_reason, is_projection
         FROM marts.major_gap
-        WHERE geography_level = ? AND geography = ? AND major_code = ?
+        WHERE geography_level = ? AND geography = ? AND major_code = ? AND level = ?
         ORDER BY year
         """,
-        (level, geography, major_code),
+        (level, geography, major_code, study_level),
     )
 
 
-def city_gap_for_major(year: int, major_code: str) -> pd.DataFrame:
+def city_gap_for_major(year: int, major_code: str, study_level: str = settings.DEFAULT_STUDY_LEVEL) -> pd.DataFrame:
     """One major's gap in every city, with the city's coordinates (a city without the major: no status)."""
     return query(
         """
@@ -259,42 +272,45 @@ def city_gap_for_major(year: int, major_code: str) -> pd.DataFrame:
         FROM dims.city AS c
         LEFT JOIN marts.major_gap AS g
             ON g.geography_level = 'city' AND g.geography = c.city_name AND g.year = ? AND g.major_code = ?
+            AND g.level = ?
         ORDER BY c.city_code
         """,
-        (year, major_code),
+        (year, major_code, study_level),
     )
 
 
-def status_counts_by_place(level: str, geography: str, year: int) -> pd.DataFrame:
+def status_counts_by_place(level: str, geography: str, year: int, study_level: str = settings.DEFAULT_STUDY_LEVEL) -> pd.DataFrame:
     """How many majors are in shortage / balanced / surplus in each place one level below the geography:
-    the provinces of the region, the cities of a province (a city: itself)."""
+    the provinces of the region, the cities of a province (a city: itself), with the province's statuses
+    on a city's majors and its imports apart."""
     return query(
         """
         SELECT h.geography, coalesce(p.province_name_en, c.city_name_en) AS geography_en,
-               h.shortage_majors, h.balanced_majors, h.surplus_majors, h.graduates, h.demand
+               h.shortage_majors, h.balanced_majors, h.surplus_majors, h.imports_majors,
+               h.insufficient_data_majors, h.graduates, h.demand
         FROM marts.headline AS h
         LEFT JOIN dims.province AS p ON h.geography_level = 'province' AND p.province_name = h.geography
         LEFT JOIN dims.city AS c ON h.geography_level = 'city' AND c.city_name = h.geography
-        WHERE h.year = ?
+        WHERE h.year = ? AND h.level = ?
           AND ((? = 'region' AND h.geography_level = 'province')
             OR (? = 'province' AND h.geography_level = 'city' AND c.province_name = ?)
             OR (? = 'city' AND h.geography_level = 'city' AND h.geography = ?))
         ORDER BY h.geography
         """,
-        (year, level, level, geography, level, geography),
+        (year, study_level, level, level, geography, level, geography),
     )
 
 
-def pillar_gap(level: str, geography: str, year: int) -> pd.DataFrame:
+def pillar_gap(level: str, geography: str, year: int, study_level: str = settings.DEFAULT_STUDY_LEVEL) -> pd.DataFrame:
     return query(
         """
         SELECT pillar, pillar_name, supply, demand, gap, supply_share, demand_share, alignment, status,
                status_reason, is_projection
         FROM marts.pillar_gap
-        WHERE geography_level = ? AND geography = ? AND year = ?
+        WHERE geography_level = ? AND geography = ? AND year = ? AND level = ?
         ORDER BY alignment DESC NULLS FIRST
         """,
-        (level, geography, year),
+        (level, geography, year, study_level),
     )
 
 
@@ -312,7 +328,7 @@ def industries_demanding_major(level: str, geography: str, year: int, major_code
     )
 
 
-def university_majors(university_code: str, year: int) -> pd.DataFrame:
+def university_majors(university_code: str, year: int, study_level: str = settings.DEFAULT_STUDY_LEVEL) -> pd.DataFrame:
     """A university's majors with its graduates and the status of each major in the university's city and
     province (the labour markets its graduates enter), plus its internship coverage."""
     return query(
@@ -327,41 +343,41 @@ def university_majors(university_code: str, year: int) -> pd.DataFrame:
         LEFT JOIN dims.major AS m USING (major_code)
         LEFT JOIN marts.major_gap AS cg
             ON cg.geography_level = 'city' AND cg.geography = ic.city_name AND cg.year = ic.year
-            AND cg.major_code = ic.major_code
+            AND cg.major_code = ic.major_code AND cg.level = ?
         LEFT JOIN marts.major_gap AS pg
             ON pg.geography_level = 'province' AND pg.geography = ic.province_name AND pg.year = ic.year
-            AND pg.major_code = ic.major_code
+            AND pg.major_code = ic.major_code AND pg.level = cg.level
         WHERE ic.university_code = ? AND ic.year = ? AND ic.graduates IS NOT NULL
         ORDER BY cg.alignment DESC NULLS LAST
         """,
-        (university_code, year),
+        (study_level, university_code, year),
     )
 
 
 # --- Industries -------------------------------------------------------------------------------------
-def industry_gap(level: str, geography: str, year: int) -> pd.DataFrame:
+def industry_gap(level: str, geography: str, year: int, study_level: str = settings.DEFAULT_STUDY_LEVEL) -> pd.DataFrame:
     return query(
         """
         SELECT g.industry_code, g.industry_name, i.industry_name_en, g.pillar, g.supply, g.demand, g.gap,
                g.supply_share, g.demand_share, g.alignment, g.status, g.status_reason, g.is_projection
         FROM marts.industry_gap AS g
         LEFT JOIN dims.industry AS i USING (industry_code)
-        WHERE g.geography_level = ? AND g.geography = ? AND g.year = ?
+        WHERE g.geography_level = ? AND g.geography = ? AND g.year = ? AND g.level = ?
         ORDER BY g.demand DESC
         """,
-        (level, geography, year),
+        (level, geography, year, study_level),
     )
 
 
-def industry_trend(level: str, geography: str, industry_code: str) -> pd.DataFrame:
+def industry_trend(level: str, geography: str, industry_code: str, study_level: str = settings.DEFAULT_STUDY_LEVEL) -> pd.DataFrame:
     return query(
         """
         SELECT year, supply, demand, gap, alignment, status
         FROM marts.industry_gap
-        WHERE geography_level = ? AND geography = ? AND industry_code = ?
+        WHERE geography_level = ? AND geography = ? AND industry_code = ? AND level = ?
         ORDER BY year
         """,
-        (level, geography, industry_code),
+        (level, geography, industry_code, study_level),
     )
 
 
@@ -381,7 +397,7 @@ def majors_feeding_industry(level: str, geography: str, year: int, industry_code
 
 # --- Internships ------------------------------------------------------------------------------------
 # Every internship figure, its suppression and the reason a ratio is undefined come from the marts
-# (warehouse/models/macros.sql, docs/metrics-internships.md): these queries only select.
+# (warehouse/models/macros.sql, docs/metrics.md "Internships"): these queries only select.
 def enterprises(level: str, geography: str) -> pd.DataFrame:
     """Every enterprise of the geography that a survey or the base register names, with or without a base, so
     that any enterprise can find itself."""
@@ -453,7 +469,7 @@ def university_coverage(university_code: str, year: int) -> pd.DataFrame:
     )
 
 
-def shortage_low_coverage(level: str, geography: str, year: int) -> pd.DataFrame:
+def shortage_low_coverage(level: str, geography: str, year: int, study_level: str = settings.DEFAULT_STUDY_LEVEL) -> pd.DataFrame:
     """Majors in shortage in the geography, least covered by internships first."""
     return query(
         """
@@ -463,10 +479,10 @@ def shortage_low_coverage(level: str, geography: str, year: int) -> pd.DataFrame
         FROM marts.major_gap AS g
         LEFT JOIN dims.major AS m USING (major_code)
         LEFT JOIN marts.internship_by_geography AS i USING (geography_level, geography, year, major_code)
-        WHERE g.geography_level = ? AND g.geography = ? AND g.year = ? AND g.status = 'shortage'
+        WHERE g.geography_level = ? AND g.geography = ? AND g.year = ? AND g.status = 'shortage' AND g.level = ?
         ORDER BY coalesce(i.suppressed, false), i.coverage ASC NULLS FIRST, g.demand DESC
         """,
-        (level, geography, year),
+        (level, geography, year, study_level),
     )
 
 
@@ -551,13 +567,12 @@ def load_log() -> pd.DataFrame:
 
 
 def quarantine(kind: str | None) -> pd.DataFrame:
-    # the raw row is shown without the student pseudonym: a pseudonym is still about one person
+    # the raw row is shown without the student pseudonym (of whichever kind carries one): a pseudonym is still
+    # about one person
     return query(
         """
         SELECT file, kind, row_number, column_name, reason,
-               CASE WHEN kind = 'placements'
-                    THEN json_remove(raw_row::json, '$.student_key')::varchar
-                    ELSE raw_row::varchar END AS raw_row
+               json_remove(raw_row::json, '$.student_key')::varchar AS raw_row
         FROM audit.quarantine
         WHERE ? IS NULL OR kind = ?
         ORDER BY kind, file, row_number

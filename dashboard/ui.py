@@ -8,7 +8,6 @@ changes); the widgets (`w_*`) are re-seeded from them on every run.
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -16,10 +15,11 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from dashboard import charts, queries
+from dashboard import charts, formatting, queries
 from dashboard import labels as L
+from sources import settings
 
-YEAR, PROVINCE, CITY = "filter_year", "filter_province", "filter_city"
+YEAR, PROVINCE, CITY, STUDY_LEVEL = "filter_year", "filter_province", "filter_city", "filter_study_level"
 ALL = ""  # the "all" option of the geography filters
 
 
@@ -60,7 +60,7 @@ def _persisted_selectbox(label: str, options: Sequence, state_key: str, widget_k
 
 
 def filters() -> None:
-    """Year, province and city in the sidebar of every page."""
+    """Year, study level, province and city in the sidebar of every page."""
     years = queries.years()
     provinces = queries.provinces()
     cities = queries.cities()
@@ -68,6 +68,12 @@ def filters() -> None:
     city_names = dict(zip(cities["city_name"], cities[L.name_column("city")]))
     st.sidebar.subheader(L.t("filters"))
     _persisted_selectbox(L.t("year"), list(reversed(years)), YEAR, "w_year", str, years[-1] if years else None)
+    study_levels = queries.study_levels()
+    level_names = {lv: L.study_level(lv) for lv in study_levels}
+    default_level = settings.DEFAULT_STUDY_LEVEL if settings.DEFAULT_STUDY_LEVEL in study_levels else (
+        study_levels[0] if study_levels else None)
+    _persisted_selectbox(L.t("study_level"), study_levels, STUDY_LEVEL, "w_study_level", level_names.get,
+                         default_level)
     # format functions read only prepared dicts: AppTest calls them after the run, outside its context
     province_names[ALL] = L.t("all_provinces")
     city_names[ALL] = L.t("all_cities")
@@ -96,9 +102,10 @@ def persisted_choice(label: str, options: list, names: dict, state_key: str):
 
 @dataclass(frozen=True)
 class Scope:
-    """What the filters select: a year and one geography as the marts key it."""
+    """What the filters select: a year, a study level and one geography as the marts key it."""
 
     year: int
+    study_level: str  # 专科 / 本科 / 研究生: the gap marts' `level`
     level: str  # region / province / city
     geography: str  # the marts' key: Chinese name, or the region's name
     place: str  # the geography's name in the page's language
@@ -118,7 +125,8 @@ def scope() -> Scope:
     cities = queries.cities()
     place = L.place(level, geography, dict(zip(provinces["province_name"], provinces["province_name_en"])),
                     dict(zip(cities["city_name"], cities["city_name_en"])))
-    return Scope(year, level, geography, place)
+    study_level = st.session_state.get(STUDY_LEVEL) or settings.DEFAULT_STUDY_LEVEL
+    return Scope(year, study_level, level, geography, place)
 
 
 # --- missing warehouse ------------------------------------------------------------------------------
@@ -128,32 +136,25 @@ def no_warehouse_page() -> None:
 
 
 # --- tables -----------------------------------------------------------------------------------------
-PERCENT_COLUMNS = {"supply_share", "demand_share", "coverage", "relevance", "conversion", "retention",
-                   "relevance_unknown_share",
-                   "utilisation"}
-RATIO_COLUMNS = {"alignment", "city_alignment"}
-#: people counts that may be fractional (a survey position naming k majors gives 1/k to each)
-PEOPLE_COLUMNS = {"supply", "demand", "gap", "city_supply", "city_demand", "province_surplus"}
-
-
 def display_frame(frame: pd.DataFrame, columns: Sequence[tuple[str, str]]) -> pd.DataFrame:
     """Pick and rename columns for showing: `columns` is (header key in labels.COLUMNS, source column)."""
     out = pd.DataFrame({key: frame[source].to_numpy() for key, source in columns})
     for key in out.columns:
         if key in ("status", "city_status", "province_status"):
             out[key] = out[key].map(L.status)
+        elif key == "card":
+            out[key] = out[key].map(L.card)
+        elif key == "card_statuses":
+            out[key] = out[key].map(L.card_statuses)
     return out
 
 
 def _csv(frame: pd.DataFrame) -> bytes:
-    return frame.to_csv(index=False).encode("utf-8-sig")  # BOM: Excel opens it as UTF-8
+    return formatting.csv_bytes(frame)
 
 
 def _xlsx(frame: pd.DataFrame) -> bytes:
-    buffer = io.BytesIO()
-    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        frame.to_excel(writer, index=False, sheet_name="data")
-    return buffer.getvalue()
+    return formatting.xlsx_bytes(frame)
 
 
 def table(frame: pd.DataFrame, columns: Sequence[tuple[str, str]], key: str, height: int | None = None) -> None:
@@ -163,17 +164,15 @@ def table(frame: pd.DataFrame, columns: Sequence[tuple[str, str]], key: str, hei
         st.caption(L.t("no_rows"))
         return
     headers = {k: L.column(k) for k in shown.columns}
-    config = {}
-    for k in shown.columns:
-        if k in PERCENT_COLUMNS:
-            config[headers[k]] = st.column_config.NumberColumn(format="percent")
-        elif k in RATIO_COLUMNS:
-            config[headers[k]] = st.column_config.NumberColumn(format="%.2f")
-        elif k in PEOPLE_COLUMNS:
-            config[headers[k]] = st.column_config.NumberColumn(format="%.1f")
-    labelled = shown.rename(columns=headers)
+    config = {headers[k]: st.column_config.NumberColumn(format=formatting.column_format(k))
+              for k in shown.columns if formatting.column_format(k)}
+    labelled = shown.rename(columns=headers)  # downloads: the raw numbers
     kwargs = {"height": height} if height else {}
-    st.dataframe(labelled, hide_index=True, column_config=config, width="stretch", **kwargs)
+    st.dataframe(formatting.table_values(shown).rename(columns=headers), hide_index=True, column_config=config,
+                 width="stretch", placeholder=formatting.UNDEFINED, **kwargs)
+    note = formatting.undefined_note(shown)
+    if note:
+        st.caption(note)
     buttons = st.container(horizontal=True)
     buttons.download_button(L.t("download_csv"), data=lambda: _csv(labelled), file_name=f"{key}.csv",
                          mime="text/csv", key=f"csv_{key}", on_click="ignore")
@@ -186,7 +185,7 @@ def table(frame: pd.DataFrame, columns: Sequence[tuple[str, str]], key: str, hei
 @st.cache_data(max_entries=200, show_spinner=False)
 def _vega_lite_spec(chart_name: str, lang: str, *args, **kwargs) -> dict:
     """The Vega-Lite spec of one of `charts`' charts, built and validated by Altair once per input: building
-    and validating a chart costs 15-90 ms, more than all the rest of a cached page. `lang` is part of the
+    and validating a chart costs more than all the rest of a cached page. `lang` is part of the
     cache key because the charts' axis and legend texts are in the page's language."""
     return getattr(charts, chart_name)(*args, **kwargs).to_dict()
 

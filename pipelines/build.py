@@ -9,10 +9,11 @@ from pathlib import Path
 
 import dagster as dg
 
-from pipelines.defs.resources import portal_resource
+from pipelines.defs.resources import REKEY_TAG, build_key, portal_resource
 from sources.kinds import KINDS
 from sources.landing_folder import LandingFolderUnreadable
 from sources.loading import FileReport
+from sources.pseudonymise import KeyProblem
 from warehouse import connection, publication
 from warehouse.publication import BuildLockHeld
 
@@ -49,10 +50,11 @@ def _file_lines(database: Path) -> list[str]:
 
 
 def run_build(instance: dg.DagsterInstance | Callable[[], dg.DagsterInstance] | None = None,
-              log_level: str = "WARNING", run_id: str | None = None) -> BuildOutcome:
+              log_level: str = "WARNING", run_id: str | None = None, rekey: bool = False) -> BuildOutcome:
     """Materialize every asset (checks included) with the paths of PORTAL_LANDING / PORTAL_WAREHOUSE, in
     `instance` (or the one a function returns, called once the build lock is held; default: an ephemeral one),
-    as run `run_id` (default: a new one; `portal build` passes the id whose copy it began ahead)."""
+    as run `run_id` (default: a new one; `portal build` passes the id whose copy it began ahead). With `rekey`
+    the run may use another pseudonymisation key than the publication's (pipelines/defs/resources.py)."""
     portal = portal_resource()
     run_id = run_id or str(uuid.uuid4())
     build = publication.build_file(portal.published, run_id)
@@ -61,15 +63,19 @@ def run_build(instance: dg.DagsterInstance | Callable[[], dg.DagsterInstance] | 
         # again (re-entrant in this process), as it does for runs the sensor, the schedule or the UI launch.
         # The copy of the publication the run starts from runs meanwhile, while Dagster sets the run up.
         with publication.building(portal.published, build, "portal build", portal.lock_wait_seconds):
+            build_key(portal.published, rekey)  # (a key refused, the run is not started: one line, no trace)
             job = load_definitions().resolve_job_def("build_warehouse")
             result = job.execute_in_process(
                 instance=(instance() if callable(instance) else instance) or dg.DagsterInstance.ephemeral(),
                 raise_on_error=False,
                 run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
                 run_id=run_id,
+                tags={REKEY_TAG: "true"} if rekey else None,
             )
     except BuildLockHeld as err:
         return BuildOutcome(False, refused=str(err))
+    except KeyProblem as err:
+        return BuildOutcome(False, failure=str(err))
     outcome = BuildOutcome(published=False, result=result)
     outcome.published = dg.AssetKey(["published_warehouse"]) in {
         event.materialization.asset_key for event in result.get_asset_materialization_events()
@@ -93,6 +99,8 @@ def run_build(instance: dg.DagsterInstance | Callable[[], dg.DagsterInstance] | 
         outcome.check_lines.append(f"check {name}: {'passed' if check.passed else 'FAILED'}")
         if not check.passed:
             failed_checks.append(name)
+            # what failed (pipelines/defs/checks.py: the failures, personal values never quoted)
+            outcome.check_lines += [f"  {line}" for line in (check.description or "").splitlines()]
     if not outcome.published:
         # the innermost cause says what happened ("No space left on device"), the wrappers only where
         messages = list(dict.fromkeys(

@@ -1,9 +1,10 @@
 """The `portal` command line: demo data, builds, the dashboard and the Dagster UI.
 
     portal demo-data [--out DIR] [--scale N] [--seed S]
-    portal build [--landing DIR] [--warehouse FILE] [--wait SECONDS]
+    portal build [--landing DIR] [--warehouse FILE] [--wait SECONDS] [--rekey]
     portal status [--warehouse FILE]
     portal rollback [--warehouse FILE]
+    portal purge-previous [--warehouse FILE]
     portal dashboard [--port P] [--address A] [--public] [--warehouse FILE]
     portal ui [--port P]
     portal serve [--dashboard-port P] [--ui-port P]    both servers until Ctrl-C (what `make demo` ends with)
@@ -108,7 +109,8 @@ def cmd_build(args: argparse.Namespace) -> int:
 
             from pipelines.build import run_build
 
-            outcome = run_build(dg.DagsterInstance.get, run_id=run_id)
+            before = publication.published_build(warehouse) or {}
+            outcome = run_build(dg.DagsterInstance.get, run_id=run_id, rekey=args.rekey)
     except publication.BuildLockHeld as err:
         print(printable(str(err)), file=sys.stderr)
         return EXIT_LOCKED
@@ -118,6 +120,13 @@ def cmd_build(args: argparse.Namespace) -> int:
         print(printable(line))
     if outcome.published:
         print(printable(f"published {warehouse}"))
+        if args.rekey:
+            old, new = before.get("key_fingerprint"), (publication.published_build(warehouse) or {}).get(
+                "key_fingerprint")
+            print(f"--rekey: the pseudonymisation key is the one the warehouse was built with (fingerprint {new}); "
+                  "no pseudonym changed" if old == new else
+                  f"--rekey: pseudonymisation key fingerprint {old or 'not recorded'} → {new}: every student has "
+                  "a new pseudonym")
         return 0
     print(printable(f"NOT published: {outcome.failure or 'the build failed'}; {warehouse} is unchanged"),
           file=sys.stderr)
@@ -126,7 +135,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 def cmd_status(args: argparse.Namespace) -> int:
     from warehouse import connection, publication
-    from warehouse.status import read_status, status_lines
+    from warehouse.status import format_time, read_status, status_lines
 
     _, warehouse = _use_paths(None, args.warehouse)
     holder = publication.lock_holder(warehouse)
@@ -141,7 +150,10 @@ def cmd_status(args: argparse.Namespace) -> int:
     for line in lines:
         print(line)
     previous = publication.previous_path(warehouse)
-    print(printable(f"previous publication: {previous}") if previous.exists() else "previous publication: none")
+    replaced_at = publication.previous_replaced_at(warehouse)
+    print(printable(f"previous publication: {previous} (replaced {format_time(replaced_at)}; deleted by the first "
+                    f"build or rollback {settings.previous_retention_days():g} days after that, "
+                    "PORTAL_PREVIOUS_RETENTION_DAYS)") if replaced_at else "previous publication: none")
     return 0
 
 
@@ -163,6 +175,10 @@ def cmd_rollback(args: argparse.Namespace) -> int:
     _, warehouse = _use_paths(None, args.warehouse)
     try:
         with publication.build_lock(warehouse, "portal rollback"):
+            retention = settings.previous_retention_days()
+            if publication.expire_previous(warehouse, retention):
+                print(f"deleted the previous publication {publication.previous_path(warehouse)}: replaced more "
+                      f"than {retention:g} days ago (PORTAL_PREVIOUS_RETENTION_DAYS)", file=sys.stderr)
             previous = publication.previous_path(warehouse)
             restored = _describe(previous) if previous.exists() else None
             replaced = _describe(warehouse) if warehouse.exists() else None
@@ -177,6 +193,27 @@ def cmd_rollback(args: argparse.Namespace) -> int:
     if replaced:
         print(f"kept the replaced {replaced} as {publication.previous_path(warehouse)} "
               "(`portal rollback` again undoes this)")
+    return 0
+
+
+def cmd_purge_previous(args: argparse.Namespace) -> int:
+    from warehouse import publication
+
+    _, warehouse = _use_paths(None, args.warehouse)
+    try:
+        with publication.build_lock(warehouse, "portal purge-previous"):
+            previous = publication.previous_path(warehouse)
+            described = _describe(previous) if previous.exists() else None
+            removed = publication.purge(warehouse)
+    except publication.BuildLockHeld as err:
+        print(str(err).replace("not started", "nothing purged"), file=sys.stderr)
+        return EXIT_LOCKED
+    if not removed:
+        print(f"nothing to purge: no previous publication of {warehouse} and no files left by builds")
+        return 0
+    for path in removed:
+        print(f"deleted {path}" + (f" (the previous publication: {described})" if path == previous else ""))
+    print(f"only the publication {warehouse} is left; `portal rollback` has nothing to restore until the next build")
     return 0
 
 
@@ -222,6 +259,7 @@ def dashboard_command(port: int, address: str = LOCALHOST) -> list[str]:
         "--browser.gatherUsageStats", "false",
         "--browser.serverAddress", "localhost",
         "--client.toolbarMode", "viewer",  # readers get no "Deploy" button or developer menu
+        "--server.maxUploadSize", str(settings.MAX_UPLOAD_MB),  # the Submit page's limit, before a byte is kept
     ]
 
 
@@ -279,6 +317,9 @@ def main(argv: list[str] | None = None) -> int:
     build.add_argument("--warehouse", help="published DuckDB file (default: PORTAL_WAREHOUSE or warehouse/portal.duckdb)")
     build.add_argument("--wait", type=float, metavar="SECONDS",
                        help="if another build is running, wait up to SECONDS for it (default: refuse at once)")
+    build.add_argument("--rekey", action="store_true",
+                       help="build with a pseudonymisation key other than the one the warehouse was built with "
+                            "(or make a new key file): every student gets a new pseudonym")
     build.set_defaults(func=cmd_build)
 
     status = sub.add_parser("status", help="what is published: build time, sources, row counts, checks, quarantine")
@@ -288,6 +329,11 @@ def main(argv: list[str] | None = None) -> int:
     rollback = sub.add_parser("rollback", help="restore the previous publication (run again to undo)")
     rollback.add_argument("--warehouse", help="published DuckDB file (default: PORTAL_WAREHOUSE or warehouse/portal.duckdb)")
     rollback.set_defaults(func=cmd_rollback)
+
+    purge = sub.add_parser("purge-previous", help="delete the previous publication and files left by builds "
+                                                   "(a data-protection request)")
+    purge.add_argument("--warehouse", help="published DuckDB file (default: PORTAL_WAREHOUSE or warehouse/portal.duckdb)")
+    purge.set_defaults(func=cmd_purge_previous)
 
     export = sub.add_parser("export", help="write the published facts and marts as partitioned Parquet")
     export.add_argument("--parquet", required=True, metavar="DIR", help="folder to write (hive layout)")

@@ -4,10 +4,10 @@
 pipelines/cli.py) names this class as the event log storage. It is Dagster's own SQLite event log (one
 database per run and an index database, the same files and schema), but for one thing: Dagster's opens a new
 SQLAlchemy engine and SQLite connection for every event it writes and closes both after it. A build writes
-about 170 events (a run's planned assets, each step's start, outputs and end, each asset's materialization,
-which is written twice: to the run's database and to the index) and opening and closing took about 10 ms of
-each, 1.8 s of a 14 s incremental build at scale 100 (py-spy, benchmarks/RESULTS.md). Here each database
-file keeps one engine with one connection for as long as the process uses it.
+some 170 events (a run's planned assets, each step's start, outputs and end, each asset's materialization,
+which is written twice: to the run's database and to the index), and opening and closing them was a share of
+an incremental build worth saving (benchmarks/RESULTS.md). Here each database file keeps one engine with one
+connection for as long as the process uses it.
 
 Writes are still one transaction each, committed as Dagster commits them, under Dagster's own lock, so other
 processes (the UI, the daemon) see the same files as before; a database written to is touched, as closing the
@@ -15,6 +15,13 @@ connection used to change it, so that the UI's watch on a running run sees each 
 the connections of the few databases it used last (a run's and the index) and closes the others; a child
 process (the multiprocess executor forks) opens its own. PostgreSQL storage (deploy/dagster.yaml) keeps its
 own pooled connections and does not use this.
+
+Dagster has no public option for this (its SQLite storages, `storage: sqlite` and the consolidated one, all
+open an engine per connection), so this class subclasses a private one (`dagster._core`) and overrides its
+private `_connect`, copying what Dagster's does around the engine. It is kept behind tests that fail loudly
+when Dagster changes what it relies on (tests/test_event_log.py: Dagster's `_connect` as it was copied, the
+attributes used, and that events are written through the kept connections); Dagster is pinned in
+pyproject.toml, so they speak at an upgrade.
 """
 
 from __future__ import annotations

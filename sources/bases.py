@@ -11,6 +11,7 @@ from sources.schema import (
     Column,
     RowRule,
     SourceKind,
+    submitter_scope_rule,
 )
 
 BASES = SourceKind(
@@ -26,6 +27,7 @@ BASES = SourceKind(
         Column("capacity_per_year", "年接收能力", COUNT, aliases=("年接收人数", "接收能力", "capacity")),
     ),
     row_rules=(
+        submitter_scope_rule("university_code", "university"),
         # a base id is a key: a second row with the same id (but other values) would double its capacity
         RowRule(
             "base_id",

@@ -12,6 +12,7 @@ from sources.schema import (
     Column,
     RowRule,
     SourceKind,
+    submitter_scope_rule,
 )
 
 CATALOGUE = SourceKind(
@@ -32,6 +33,7 @@ CATALOGUE = SourceKind(
         Column("employed_in_province", "本省就业人数", COUNT, required=False, aliases=("省内就业人数",)),
     ),
     row_rules=(
+        submitter_scope_rule("university_code", "university"),
         RowRule(
             "employed_in_province",
             "{employed_in_province} > {graduates}",

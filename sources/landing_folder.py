@@ -24,6 +24,7 @@ read as empty, it would remove every one of its rows from the warehouse.
 from __future__ import annotations
 
 import os
+import re
 import stat
 import unicodedata
 from dataclasses import dataclass
@@ -179,6 +180,38 @@ def _cannot(name: str, err: OSError) -> str:
 def file_unreadable(name: str, err: OSError) -> LandingFolderUnreadable:
     """The error that stops a build when a landing file that is there cannot be read (permissions, I/O)."""
     return LandingFolderUnreadable(_cannot(name, err))
+
+
+# --- files submitted through the portal ----------------------------------------------------------------
+#: `<landing>/<kind>/submissions/<role>-<scope>/<file>`: the folder of what one university or enterprise submitted
+#: through the dashboard (data staff's go to `submissions/staff/`). The folder name is the submitter's scope,
+#: so the scope travels with the file to the loader, which quarantines rows outside it
+#: (schema.submitter_scope_rule); a later submission sorts after an earlier one (file names are timestamps)
+SUBMISSIONS = "submissions"
+SCOPED_ROLES = ("university", "enterprise")
+STAFF_FOLDER = "staff"
+#: a university code or a credit code, as a folder name holds it (nothing else: no `/`, no `..`)
+_SCOPE_IN_NAME = "[0-9A-Z]{1,32}"
+_SUBMISSION_FOLDER = re.compile(rf"^[a-z]+/{SUBMISSIONS}/({'|'.join(SCOPED_ROLES)})-({_SCOPE_IN_NAME})/")
+
+
+def submission_folder(kind: str, role: str | None, scope: str | None) -> str:
+    """The folder (under the landing folder, `/`-separated) a submission of `kind` by a viewer of this role
+    and scope is written into. Raises ValueError for a scope that cannot be a folder name."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown source kind {kind!r}")
+    if role not in SCOPED_ROLES:
+        return f"{kind}/{SUBMISSIONS}/{STAFF_FOLDER}"
+    if not re.fullmatch(_SCOPE_IN_NAME, scope or ""):
+        raise ValueError(f"not a scope a folder can be named by: {scope!r}")
+    return f"{kind}/{SUBMISSIONS}/{role}-{scope}"
+
+
+def submission_scope(name: str) -> str | None:
+    """`university:10145` / `enterprise:<credit code>` for a landing file (named as the warehouse names it)
+    in a university's or an enterprise's submissions folder; None for any other file."""
+    found = _SUBMISSION_FOLDER.match(name)
+    return f"{found.group(1)}:{found.group(2)}" if found else None
 
 
 # --- names in output --------------------------------------------------------------------------------

@@ -26,9 +26,13 @@ and rsync trust a file's stat).
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import errno
 import hashlib
 import hmac
+import io
+import logging
 import re
 import threading
 import time
@@ -39,16 +43,24 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 import pyarrow
 
-from sources.landing_folder import file_unreadable, kind_files, printable
-from sources.pseudonymise import hmac_pads, personal_data_macros_sql, student_key_sql
+from sources.landing_folder import file_unreadable, kind_files, printable, submission_scope
+from sources.pseudonymise import (
+    hmac_pads,
+    mask_personal_text,
+    personal_data_macros_sql,
+    stored_file_names,
+    student_key_sql,
+)
 from sources.reading import FileRejected, PreparedFile, file_sha256, prepare_file, read_prepared
 from sources.reference_data import REFERENCE_TABLES, prepare_lookups
 from sources.schema import (
     STUDENT_ID,
+    SUBMISSION_SCOPE_VARIABLE,
     SourceKind,
     checked_select,
     duplicates_sql,
@@ -56,12 +68,22 @@ from sources.schema import (
     violation_sql,
 )
 
+if TYPE_CHECKING:
+    from sources import reading
+
 #: files of a kind loaded side by side (each holds its rows in temp tables while it loads)
 LOADERS = 2
 #: the code that decides what a file's rows become: any edit to it makes every file be read again
 LOADER_CODE = sorted(Path(__file__).resolve().parent.glob("*.py")) + [Path(__file__).resolve().parent / "macros.sql"]
 
 NEW, UNCHANGED, CHANGED, RELOADED = "new", "unchanged", "changed", "reloaded"
+
+_log = logging.getLogger(__name__)
+#: errors that are the build's, not the file's being loaded: they stop the build (a full disk, say, would
+#: otherwise reject every file and publish a warehouse without their rows)
+_BUILD_ERRORS = (KeyboardInterrupt, SystemExit, GeneratorExit, duckdb.IOException, duckdb.ConnectionException,
+                 duckdb.FatalException, duckdb.InterruptException, duckdb.TransactionException)
+_SYSTEM_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EIO, errno.EMFILE, errno.ENFILE, errno.EROFS}
 
 
 @dataclass
@@ -75,6 +97,12 @@ class FileReport:
     rows_quarantined: int = 0
     message: str = ""
     change: str = NEW  # new | unchanged | changed | renamed from X | reloaded | removed
+
+    def __post_init__(self) -> None:
+        # what the build stores and prints about a file: a message may quote a sheet name, a header cell or a
+        # path, which may hold a personal value (the file's own name is masked where names are made)
+        self.file = mask_personal_text(self.file)
+        self.message = mask_personal_text(self.message or "")
 
     @property
     def reused(self) -> bool:
@@ -152,7 +180,10 @@ def _hash_files(con: duckdb.DuckDBPyConnection, paths: list[Path], landing: Path
     """(path, name, sha256) of each file, and the stat signature of each (name, sha256) that can be recorded.
     A file whose signature is the one recorded with its name keeps that record's sha256 unread."""
     prepare_shared_tables(con)
-    names = [path.relative_to(landing).as_posix() for path in paths]
+    # a file is known by its name in the landing folder, with any personal value in it masked
+    landing_names = [path.relative_to(landing).as_posix() for path in paths]
+    stored = stored_file_names(landing_names)
+    names = [stored[name] for name in landing_names]
     known = {(file, signature): sha for file, sha, signature in con.execute(
         f"SELECT file, sha256, stat_signature FROM {SIGNATURES_TABLE} WHERE file IN (SELECT unnest(?::VARCHAR[]))",
         [names]).fetchall()}
@@ -405,6 +436,13 @@ def _load_files(
                 return _load_file(connection(), kind, prepare_file(path, kind, name), ipad, opad)
             except FileRejected as err:
                 return FileReport(name, kind.name, sha, "rejected", message=str(err))
+            except BaseException as err:
+                if not _fault_of_the_file(err):
+                    raise
+                # whatever one file does to the reader, the others load: it is rejected, and none of its rows kept
+                _log.warning("%s: rejected after an unexpected error", name, exc_info=True)
+                _forget_rows(connection(), kind, name)
+                return FileReport(name, kind.name, sha, "rejected", message=_unexpected(name, err))
 
         loading = {name: pool.submit(load, path, name, sha) for path, name, sha in owners_first
                    if owner[sha] == name and name not in kept_as}
@@ -453,6 +491,85 @@ def _load_files(
     return [reports[n] for n in sorted(reports)], loaded_at
 
 
+def _fault_of_the_file(err: BaseException) -> bool:
+    """Whether an error raised while one file loaded is that file's doing (it is then rejected; the build goes
+    on): anything the readers raise on what the file holds, a MemoryError and a panic of python-calamine's
+    included, but not what says the build itself cannot go on."""
+    if isinstance(err, _BUILD_ERRORS):
+        return False
+    if isinstance(err, OSError) and err.errno in _SYSTEM_ERRNOS:
+        return False
+    return isinstance(err, Exception) or type(err).__name__ == "PanicException"
+
+
+def _unexpected(name: str, err: BaseException) -> str:
+    """The rejection of a file whose load raised `err`: what it was, without the values it may quote (digit
+    runs, which could be ID or phone numbers, are left out)."""
+    if isinstance(err, MemoryError | duckdb.OutOfMemoryException):
+        return f"{name}: too large to load in the memory this machine has; split it into smaller files"
+    first = (str(err).strip().splitlines() or [""])[0]
+    detail = re.sub(r"[0-9]{6,}", "…", first)[:200]
+    return (f"{name}: the reader failed on it ({type(err).__name__}{': ' + detail if detail else ''}); "
+            "save it again from Excel as 'CSV UTF-8' or XLSX, and report it if it still fails")
+
+
+def _forget_rows(con: duckdb.DuckDBPyConnection, kind: SourceKind, name: str) -> None:
+    """Delete what a file whose load failed half-way inserted (each statement commits on its own)."""
+    con.execute(f"DELETE FROM raw.{kind.name} WHERE source_file = ?", [name])
+    con.execute(f"DELETE FROM raw.{kind.name}__quarantine WHERE file = ?", [name])
+    for table in ("_incoming", "_normalised", "_duplicates", "_checked"):
+        con.execute(f"DROP TABLE IF EXISTS {table}")
+
+
+def _contract_cells(kind: SourceKind, prepared: PreparedFile, line: str | None) -> dict[str, str | None] | None:
+    """The cells of a malformed line that may be kept, by canonical name: those under a stored column of the
+    kind's contract, never an extra cell, a personal column's or an unknown column's (which may be personal
+    too: 联系人, 联系电话). A line with more cells than the header may have its extra cell anywhere, so a cell
+    of such a column may have moved right by as many places (left, with fewer cells): a stored column's cell
+    is kept only where none of those can have landed. None when the line cannot be split."""
+    if line is None or not prepared.headers:  # (only a CSV line can be split as its header was)
+        return None
+    try:
+        rows = list(csv.reader(io.StringIO(line, newline=""), delimiter=prepared.delimiter))
+    except csv.Error:  # a cell longer than Python's field limit, say
+        return None
+    if len(rows) != 1:
+        return None
+    cells, width = rows[0], len(prepared.headers)
+    shift = len(cells) - width
+    stored = {prepared.found[c.name]: c.name for c in kind.stored_columns if c.name in prepared.found}
+    moved = range(min(0, shift), max(0, shift) + 1)  # how far a cell may have moved
+    unsafe = {q + d for q in range(width) if q not in stored for d in moved}
+    return {name: cells[p] if p < len(cells) and p not in unsafe else None for p, name in stored.items()}
+
+
+def _quarantine_malformed_lines(con: duckdb.DuckDBPyConnection, kind: SourceKind, prepared: PreparedFile,
+                                rejects: list[reading.StructuralReject], raw_fields: str, student_key: str,
+                                params: dict | None, shown: str) -> None:
+    """Quarantine the lines the reader could not split into the header's columns, each with the contract's
+    cells it holds (_contract_cells), masked as a bad row's are, and its student's pseudonym, never the
+    student number (the cells go through the same normalisation as the rows read)."""
+    names = [c.name for c in kind.stored_columns]
+    lines = []
+    for reject in rejects:
+        cells = _contract_cells(kind, prepared, reject.raw_line)
+        lines.append((reject.source_row, reject.reason, cells is not None,
+                      *((cells or {}).get(name) for name in names)))
+    columns = ", ".join(f'"{name}" VARCHAR' for name in names)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _malformed (source_row INTEGER, reason VARCHAR, split BOOLEAN, "
+                f"{columns})")
+    con.executemany(f"INSERT INTO _malformed VALUES ({', '.join('?' * (3 + len(names)))})", lines)
+    con.execute(
+        f"""INSERT INTO raw.{kind.name}__quarantine
+            SELECT $file, $kind, r.source_row, NULL, r.reason,
+                   CASE WHEN r.split THEN to_json(struct_pack({raw_fields})) END
+            FROM _malformed r JOIN ({checked_select(kind, '_malformed', fold=True, extra=student_key)}) n
+            USING (source_row)""",
+        {"file": shown, "kind": kind.name, **(params or {})},
+    )
+    con.execute("DROP TABLE _malformed")
+
+
 def _load_file(
     con: duckdb.DuckDBPyConnection,
     kind: SourceKind,
@@ -465,8 +582,11 @@ def _load_file(
     duplicates, normalise with the checks (and the student pseudonym), insert."""
     shown = prepared.shown_name
     result = read_prepared(con, prepared)
-    rules = violation_sql(kind)
+    rules = violation_sql(kind, odd_cells=result.odd_cells)
     pseudonymised = any(c.type is STUDENT_ID for c in kind.stored_columns)
+    # whose file this is, for the rule that quarantines rows outside a portal submitter's scope (set per file:
+    # this connection loads other files too)
+    con.execute(f"SET VARIABLE {SUBMISSION_SCOPE_VARIABLE} = ?", [submission_scope(shown)])
     # the pseudonym is computed once per row, for the stored row and the quarantined one alike
     student_key = f"{student_key_sql('n.university_code', 'n.student_id')} AS student_key" if pseudonymised else ""
     params = {"ipad": ipad, "opad": opad} if pseudonymised else None
@@ -475,14 +595,16 @@ def _load_file(
         con.execute(
             f"""CREATE OR REPLACE TEMP TABLE _checked AS
                 SELECT * EXCLUDE ({rules.flag_names}, first_row), {rules.rule} AS bad_rule FROM (
-                    {checked_select(kind, '_incoming', fold=result.needs_folding, extra=student_key, row_rules=True)}
+                    {checked_select(kind, '_incoming', fold=result.needs_folding, extra=student_key, row_rules=True,
+                                    odd_cells=result.odd_cells)}
                 )""",
             params,
         )
     else:  # windows must not carry the look-up maps (see violation_sql): the row rules in a second pass
         con.execute(
-            f"CREATE OR REPLACE TEMP TABLE _normalised AS "
-            f"{checked_select(kind, '_incoming', fold=result.needs_folding, extra=student_key)}",
+            "CREATE OR REPLACE TEMP TABLE _normalised AS "
+            + checked_select(kind, '_incoming', fold=result.needs_folding, extra=student_key,
+                             odd_cells=result.odd_cells),
             params,
         )
         raw_join = "JOIN _incoming r USING (source_row)" if rules.row_rules_read_raw else ""
@@ -506,22 +628,15 @@ def _load_file(
     )
     con.execute(
         f"""INSERT INTO raw.{kind.name}__quarantine
-            SELECT $file, $kind, n.source_row, {rules.column}, mask_personal({rules.reason}),
+            SELECT $file, $kind, n.source_row, {rules.column}, mask_personal(nfkc({rules.reason})),
                    to_json(struct_pack({raw_fields}))
             FROM (SELECT * FROM _checked WHERE bad_rule IS NOT NULL) n JOIN _incoming r USING (source_row)
             LEFT JOIN _duplicates d USING (source_row)""",
         {"file": shown, "kind": kind.name},
     )
-    carries_personal_data = any(c.personal or c.type is STUDENT_ID for c in kind.columns)
-    for reject in result.structural_rejects:
-        # A line that could not be split cannot be cleaned of personal fields, so for files that carry
-        # them it is not kept; elsewhere it is kept with ID- and phone-shaped values masked.
-        con.execute(
-            f"""INSERT INTO raw.{kind.name}__quarantine VALUES ($file, $kind, $row, NULL, $reason,
-                CASE WHEN $keep THEN to_json({{'line': mask_personal(nfkc($line))}}) END)""",
-            {"file": shown, "kind": kind.name, "row": reject.source_row, "reason": reject.reason,
-             "keep": not carries_personal_data, "line": reject.raw_line},
-        )
+    if result.structural_rejects:
+        _quarantine_malformed_lines(con, kind, prepared, result.structural_rejects, raw_fields, student_key, params,
+                                    shown)
     loaded, quarantined = con.execute(
         "SELECT count(*) FILTER (WHERE bad_rule IS NULL), count(*) FILTER (WHERE bad_rule IS NOT NULL) "
         "FROM _checked"

@@ -1,8 +1,8 @@
 -- Normalisation macros used when source files are read (sources/schema.py builds the per-column SQL
 -- from them). TEMP macros: they live for one connection and never in the published warehouse.
 -- Every macro takes text that is already folded to NFKC (full-width letters, digits and spaces folded:
--- Ｓｏｆｔ　０１ → Soft 01, as DESIGN.md asks); `nfkc(text)` is a vectorised UDF registered by
--- warehouse/connection.py (Arrow's utf8_normalize), applied once per cell and only to files that need it.
+-- Ｓｏｆｔ　０１ → Soft 01, as DESIGN.md asks); `nfkc(text)` is a vectorised UDF (sources/folding.py),
+-- applied once per cell and only to files that need it.
 -- A macro is inlined where it is used, so none of them names an expensive argument twice: the callers
 -- compute a cell's code or text form once (sources/schema.py, PREPARED) and pass it in.
 
@@ -72,4 +72,24 @@ CREATE OR REPLACE TEMP MACRO level_of(text) AS
         WHEN '本科' THEN '本科' WHEN 'bachelor' THEN '本科' WHEN 'undergraduate' THEN '本科'
         WHEN '专科' THEN '专科' WHEN '高职' THEN '专科' WHEN '高职专科' THEN '专科'
         WHEN 'vocational' THEN '专科' WHEN 'junior college' THEN '专科'
+    END;
+
+-- a survey's 学历要求 (from text) → the minimum level it asks for: 专科, 本科, 研究生 or 不限 (METRICS.md
+-- "Demand", docs/metrics.md "Levels"). "X及以上" asks for at least X, so its minimum is X; a doctorate is a
+-- graduate degree. Any other wording is NULL, and the row is quarantined with its text.
+CREATE OR REPLACE TEMP MACRO education_level_of(text) AS
+    CASE lower(replace(text, ' ', ''))
+        WHEN '专科' THEN '专科' WHEN '大专' THEN '专科' WHEN '高职' THEN '专科' WHEN '高职专科' THEN '专科'
+        WHEN '专科及以上' THEN '专科' WHEN '大专及以上' THEN '专科' WHEN '专科以上' THEN '专科'
+        WHEN '大专以上' THEN '专科' WHEN '高职及以上' THEN '专科'
+        WHEN 'vocational' THEN '专科' WHEN 'juniorcollege' THEN '专科'
+        WHEN '本科' THEN '本科' WHEN '本科及以上' THEN '本科' WHEN '本科以上' THEN '本科' WHEN '学士' THEN '本科'
+        WHEN '学士及以上' THEN '本科' WHEN 'bachelor' THEN '本科' WHEN 'undergraduate' THEN '本科'
+        WHEN '研究生' THEN '研究生' WHEN '研究生及以上' THEN '研究生' WHEN '硕士' THEN '研究生'
+        WHEN '硕士研究生' THEN '研究生' WHEN '硕士及以上' THEN '研究生' WHEN '硕士以上' THEN '研究生'
+        WHEN '博士' THEN '研究生' WHEN '博士研究生' THEN '研究生' WHEN '博士及以上' THEN '研究生'
+        WHEN 'master' THEN '研究生' WHEN 'doctor' THEN '研究生' WHEN 'phd' THEN '研究生'
+        WHEN 'postgraduate' THEN '研究生'
+        WHEN '不限' THEN '不限' WHEN '无要求' THEN '不限' WHEN '学历不限' THEN '不限' WHEN '无' THEN '不限'
+        WHEN 'any' THEN '不限'
     END;

@@ -1,9 +1,10 @@
 """Reading one source file into a DuckDB temp table of text cells under canonical column names.
 
-Text files are decoded strictly (UTF-8 with or without BOM, else GB18030, the superset of GBK) and
-read by DuckDB's CSV reader with every value kept as text, so codes keep their leading zeros and
-structural errors come back with line numbers. XLSX is read in Python (python-calamine), with the header
-row found below any title rows. Personal columns are recognised by their header and never selected.
+Text files are decoded strictly (UTF-8 with or without BOM, UTF-16 as Excel saves "Unicode text", else
+GB18030, the superset of GBK) and read by DuckDB's CSV reader with every value kept as text, so codes keep
+their leading zeros and structural errors come back with line numbers. XLSX is read in Python
+(python-calamine), with the header row found below any title rows, once sources/workbook_guard.py has found
+the workbook within the reader's limits. Personal columns are recognised by their header and never selected.
 
 The result, `_incoming`, has `source_row` (the row number as a spreadsheet shows it: header row 1) and one
 VARCHAR column per stored column of the kind (NULL where an optional column is absent). Reading is two calls:
@@ -30,7 +31,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from sources import settings
 from sources.schema import SourceKind, header_key, header_map
+from sources.workbook_guard import WorkbookRefused, check_workbook
 
 CSV_DELIMITERS = (",", ";", "\t", "|")
 #: how far down an XLSX sheet the header row may sit (title rows above it)
@@ -39,6 +42,9 @@ MAX_TITLE_ROWS = 10
 #: whole text (see _prepare_csv); a smaller one is checked first
 OVERLAP_AT_BYTES = 1 << 20
 HEAD_BYTES = 1 << 16
+#: a line at the top of a CSV file longer than this is not taken for its header (nor split by Python's csv
+#: module, whose cells stop at 131,072 characters)
+MAX_HEADER_LINE = 1 << 16
 #: the threads that check whole texts while DuckDB reads them (one per loader suffices; more would wait)
 _TEXT_CHECKS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="portal-text-checks")
 
@@ -65,6 +71,8 @@ class ReadResult:
     notes: list[str] = field(default_factory=list)  # what the load log should tell staff about this file
     #: whether any cell may change under NFKC (full-width forms and the like): only then are cells folded
     needs_folding: bool = True
+    #: whether any cell may hold a control character or be too long: only then are cells checked for them
+    odd_cells: bool = True
 
 
 def file_sha256(path: Path) -> str:
@@ -99,6 +107,7 @@ class PreparedFile:
     # XLSX: the rows as text, already numbered
     table: pa.Table | None = None
     header_index: int = 0
+    odd_cells: bool = True  # see ReadResult (a CSV read while checked: the checks')
 
     def cleanup(self) -> None:
         if self.checks is not None:
@@ -154,33 +163,32 @@ def _map_headers(headers: list[str], kind: SourceKind, shown_name: str) -> tuple
 # --- CSV -------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class TextChecks:
-    """What reading a CSV file's whole text found: its bytes' sha256, whether its text needs NFKC folding, and
-    the text DuckDB must read instead of the file (GB18030 decoded, or mixed line ends made one), if any."""
+    """What reading a CSV file's whole text found: its bytes' sha256, whether its text needs NFKC folding, the
+    text DuckDB must read instead of the file (as UTF-8: GB18030 or UTF-16 decoded, or mixed line ends made
+    one), if any, whether any cell may hold a control character or be too long, and what the load log says."""
 
     sha256: str
     needs_folding: bool
-    transcoded: str | None
+    transcoded: bytes | None
+    odd_cells: bool = True
+    notes: tuple[str, ...] = ()
 
 
 def _check_text(path: Path, shown_name: str) -> TextChecks:
     """Read the whole file and check its text; raises FileRejected for a file that cannot load as CSV."""
+    if path.stat().st_size > settings.TEXT_MAX_BYTES:
+        raise FileRejected(f"{shown_name}: larger than {settings.TEXT_MAX_BYTES:,} bytes, the most a text file may "
+                           "be; split it (by year or by university) into smaller files")
     data = path.read_bytes()
     sha = hashlib.sha256(data).hexdigest()
     if not data.strip():
         raise FileRejected(f"{shown_name}: the file is empty")
-    if b"\x00" in data[:65536]:
-        raise FileRejected(f"{shown_name}: not a text file (binary content); save it as CSV or XLSX")
-    try:
-        text, transcoded = data.decode("utf-8"), False
-    except UnicodeDecodeError:
-        try:
-            # strict: a wrong guess must fail, never silently corrupt names
-            text, transcoded = data.decode("gb18030"), True
-        except UnicodeDecodeError as err:
-            raise FileRejected(
-                f"{shown_name}: neither UTF-8 nor GBK/GB18030 text (undecodable byte at offset {err.start}); "
-                "save it from Excel as 'CSV UTF-8'"
-            ) from err
+    text, encoding = _decoded(data, shown_name)
+    notes: tuple[str, ...] = ()
+    transcoded = encoding != "utf-8"
+    if encoding.startswith("utf-16"):
+        data = text.encode("utf-8")  # what follows counts in UTF-8
+        notes = ("read as UTF-16 text (Excel's 'Unicode text'); 'CSV UTF-8' is the format to send",)
     # Quotes and line ends are counted in the bytes (faster than in the text): in UTF-8 and GB18030 alike
     # the bytes of ", CR and LF never occur inside another character.
     if data.count(b'"') % 2:
@@ -193,10 +201,110 @@ def _check_text(path: Path, shown_name: str) -> TextChecks:
     # most files have no CR at all: one count then settles it
     cr = data.count(b"\r")
     crlf = data.count(b"\r\n") if cr else 0
+    lines_made_one = False
     if cr and sum(n > 0 for n in (crlf, cr - crlf, data.count(b"\n") - crlf)) > 1:
         # lines ending differently (pasted together from Windows and elsewhere) stop DuckDB's CSV reader
-        text, transcoded = text.replace("\r\n", "\n").replace("\r", "\n"), True
-    return TextChecks(sha, not unicodedata.is_normalized("NFKC", text), text if transcoded else None)
+        text, lines_made_one = text.replace("\r\n", "\n").replace("\r", "\n"), True
+    if lines_made_one or encoding == "gb18030":
+        data, transcoded = text.encode("utf-8"), True
+    return TextChecks(sha, not unicodedata.is_normalized("NFKC", text), data if transcoded else None,
+                      _odd_cells_possible(data), notes)
+
+
+#: what a file that is no text is, by the bytes it starts with
+_SIGNATURES = (
+    (b"PK\x03\x04", "it is an XLSX workbook or another zip archive: an XLSX file must be named .xlsx"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "it is an old-style .xls workbook: save it as XLSX or as 'CSV UTF-8'"),
+    (b"%PDF", "it is a PDF document; send the table as CSV or XLSX"),
+    (b"\x89PNG", "it is a picture; send the table as CSV or XLSX"),
+    (b"\xff\xd8\xff", "it is a picture; send the table as CSV or XLSX"),
+    (b"GIF8", "it is a picture; send the table as CSV or XLSX"),
+)
+#: bytes that are no character of any text staff send: control characters but tab, line feed and carriage return
+_CONTROL_BYTES = bytes(b for b in range(32) if b not in (9, 10, 13)) + b"\x7f"
+_CONTROL_BYTE = np.zeros(256, bool)
+_CONTROL_BYTE[list(_CONTROL_BYTES)] = True
+
+
+def _decoded(data: bytes, shown_name: str) -> tuple[str, str]:
+    """The file's text and its encoding: utf-8 (with or without BOM), utf-16 (-le, -be: Excel's "Unicode text",
+    with or without BOM), else gb18030. Raises FileRejected for bytes that are no text, saying what they are."""
+    head = data[:HEAD_BYTES]
+    for signature, what in _SIGNATURES:
+        if head.startswith(signature):
+            raise FileRejected(f"{shown_name}: not a text file ({what})")
+    if head.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
+        raise FileRejected(f"{shown_name}: UTF-32 text, which the reader does not take; save it from Excel as "
+                           "'CSV UTF-8'")
+    utf16 = _utf16(head)
+    if utf16 is not None:
+        try:
+            return data.decode(utf16), utf16
+        except UnicodeDecodeError as err:
+            raise FileRejected(
+                f"{shown_name}: UTF-16 text (Excel's 'Unicode text') that breaks off at byte {err.start}; save it "
+                "from Excel as 'CSV UTF-8'") from err
+    # A few control characters are a text's stray bytes, whose rows are quarantined; many are no text at all.
+    if len(head) - len(head.translate(None, _CONTROL_BYTES)) <= len(head) // 16:
+        try:
+            return data.decode("utf-8"), "utf-8"
+        except UnicodeDecodeError:
+            pass
+        try:
+            # strict: a wrong guess must fail, never silently corrupt names
+            return data.decode("gb18030"), "gb18030"
+        except UnicodeDecodeError as err:
+            if b"\x00" not in head:
+                raise FileRejected(
+                    f"{shown_name}: neither UTF-8 nor GBK/GB18030 text (undecodable byte at offset {err.start}); "
+                    "save it from Excel as 'CSV UTF-8'"
+                ) from err
+    raise FileRejected(f"{shown_name}: not a text file (binary content); save it as CSV or XLSX")
+
+
+def _utf16(head: bytes) -> str | None:
+    """The codec of UTF-16 text by its start: its byte order mark, or, without one, the zero bytes every ASCII
+    character (digits, separators, line ends) has on one side; None for any other text."""
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    pairs = len(head) // 2
+    low, high = head[0 : 2 * pairs : 2].count(0), head[1 : 2 * pairs : 2].count(0)
+    if high * 4 >= pairs > 1 and low * 8 < high:
+        codec = "utf-16-le"
+    elif low * 4 >= pairs > 1 and high * 8 < low:
+        codec = "utf-16-be"
+    else:
+        return None
+    try:
+        codecs.getincrementaldecoder(codec)().decode(head[: 2 * pairs], final=False)
+    except UnicodeDecodeError:
+        return None
+    return codec
+
+
+def _odd_cells_possible(data: bytes) -> bool:
+    """Whether a cell of this UTF-8 text may hold a control character or be longer than settings.MAX_CELL_CHARS
+    (then its line is longer, in bytes). One pass over the bytes; the exact check, cell by cell, is SQL's
+    (sources/schema.py, odd_cell_whens), and runs only on the files this finds."""
+    octets = np.frombuffer(data, np.uint8)
+    at = np.flatnonzero(octets < 0x20)  # line ends, tabs and any control character
+    below = octets[at]
+    if _control_characters_possible(data, octets, below):
+        return True
+    line_ends = at[below == ord("\n")]
+    return int(np.diff(line_ends, prepend=-1, append=len(octets)).max()) - 1 > settings.MAX_CELL_CHARS
+
+
+def _control_characters_possible(data: bytes, octets: np.ndarray, below: np.ndarray) -> bool:
+    """Whether UTF-8 bytes (`octets` their array, `below` those of them below 0x20) may hold a control
+    character: one of _CONTROL_BYTES (in UTF-8 a byte below 0x80 is always a character of its own) or a C1
+    character, U+0080 to U+009F (C2 80 to C2 9F)."""
+    if _CONTROL_BYTE[below].any() or b"\x7f" in data:
+        return True
+    if b"\xc2" not in data:
+        return False
+    lead = np.flatnonzero(octets[:-1] == 0xC2)
+    return bool((octets[lead + 1] < 0xA0).any())
 
 
 def _utf8_head(path: Path) -> bool:
@@ -210,17 +318,42 @@ def _utf8_head(path: Path) -> bool:
     return b"\x00" not in head
 
 
+def _top_lines(readable: Path) -> list[str]:
+    """The file's first MAX_TITLE_ROWS lines; a line longer than MAX_HEADER_LINE is '' (it is no header), and
+    read no further than that."""
+    top = []
+    with readable.open(encoding="utf-8-sig", newline="") as f:
+        while len(top) < MAX_TITLE_ROWS:
+            line = f.readline(MAX_HEADER_LINE + 1)
+            if not line:
+                break
+            if len(line) > MAX_HEADER_LINE:
+                while line and not line.endswith(("\n", "\r")):
+                    line = f.readline(MAX_HEADER_LINE + 1)
+                line = ""
+            top.append(line)
+    return top
+
+
+def _cells(line: str, delimiter: str) -> list[str] | None:
+    try:
+        return next(csv.reader([line], delimiter=delimiter), [])
+    except csv.Error:  # a line the csv module will not split (a stray line end in it, say) is no header
+        return None
+
+
 def _csv_header(readable: Path, kind: SourceKind, shown_name: str) -> tuple[int, list[str], str]:
     """Where the header is (0-based line, below any title lines), its cells, and the delimiter."""
     accepted = header_map(kind)
-    with readable.open(encoding="utf-8-sig", newline="") as f:
-        top = [line for _, line in zip(range(MAX_TITLE_ROWS), f)]
+    top = _top_lines(readable)
     best: tuple[int, int, list[str], str] | None = None  # (known headers, -line, cells, delimiter)
     for index, line in enumerate(top):
         for delimiter in CSV_DELIMITERS:
             if line.count(delimiter) == 0:
                 continue
-            cells = next(csv.reader([line], delimiter=delimiter))
+            cells = _cells(line, delimiter)
+            if cells is None:
+                continue
             candidate = (sum(header_key(c) in accepted for c in cells), -index, cells, delimiter)
             if best is None or candidate[:2] > best[:2]:
                 best = candidate
@@ -228,7 +361,7 @@ def _csv_header(readable: Path, kind: SourceKind, shown_name: str) -> tuple[int,
         raise FileRejected(f"{shown_name}: no line at the top has column separators; is this a CSV file?")
     known, minus_index, cells, delimiter = best
     if known == 0:
-        cells = next(csv.reader([top[0]], delimiter=delimiter))  # report against the first line
+        cells = _cells(top[0], delimiter) or []  # report against the first line
         minus_index = 0
     return -minus_index, cells, delimiter
 
@@ -254,7 +387,7 @@ def _prepare_csv(path: Path, kind: SourceKind, shown_name: str) -> PreparedFile:
         wait([checks])
         raise
     return PreparedFile(path, kind, shown_name, "", False, found, unknown, readable=path, header_line=header_line,
-                        headers=headers, delimiter=delimiter, checks=checks)
+                        headers=headers, delimiter=delimiter, checks=checks, odd_cells=False)
 
 
 def _checked_csv(path: Path, kind: SourceKind, shown_name: str, checks: TextChecks) -> PreparedFile:
@@ -265,7 +398,7 @@ def _checked_csv(path: Path, kind: SourceKind, shown_name: str, checks: TextChec
         if checks.transcoded is not None:
             workdir = tempfile.TemporaryDirectory(prefix="portal-read-")
             readable = Path(workdir.name) / "decoded.csv"
-            readable.write_text(checks.transcoded, encoding="utf-8")
+            readable.write_bytes(checks.transcoded)
         header_line, headers, delimiter = _csv_header(readable, kind, shown_name)
         found, unknown = _map_headers(headers, kind, shown_name)
     except BaseException:
@@ -273,8 +406,8 @@ def _checked_csv(path: Path, kind: SourceKind, shown_name: str, checks: TextChec
             workdir.cleanup()
         raise
     return PreparedFile(path, kind, shown_name, checks.sha256, checks.needs_folding, found, unknown,
-                        readable=readable, header_line=header_line, headers=headers, delimiter=delimiter,
-                        workdir=workdir)
+                        list(checks.notes), readable=readable, header_line=header_line, headers=headers,
+                        delimiter=delimiter, workdir=workdir, odd_cells=checks.odd_cells)
 
 
 def _read_csv(con: duckdb.DuckDBPyConnection, prepared: PreparedFile) -> ReadResult:
@@ -291,7 +424,8 @@ def _read_csv(con: duckdb.DuckDBPyConnection, prepared: PreparedFile) -> ReadRes
     if result is None or checks.transcoded is not None:
         # the text is not the file's bytes as DuckDB read them: read the UTF-8 text the checks made instead
         return read_prepared(con, _checked_csv(prepared.path, prepared.kind, prepared.shown_name, checks))
-    return dataclasses.replace(result, sha256=checks.sha256, needs_folding=checks.needs_folding)
+    return dataclasses.replace(result, sha256=checks.sha256, needs_folding=checks.needs_folding,
+                               odd_cells=checks.odd_cells, notes=list(checks.notes) + result.notes)
 
 
 def _read_csv_file(con: duckdb.DuckDBPyConnection, prepared: PreparedFile) -> ReadResult:
@@ -315,7 +449,8 @@ def _read_csv_file(con: duckdb.DuckDBPyConnection, prepared: PreparedFile) -> Re
                 SELECT (row_number() OVER () + {first_data_row - 1})::INTEGER AS source_row, {selected}
                 FROM read_csv(?, columns = {positional}, header = true, skip = {header_line}, delim = ?,
                     quote = '"', escape = '"', auto_detect = false, strict_mode = true, store_rejects = true,
-                    rejects_table = '_rejects', rejects_scan = '_rejects_scan')""",
+                    rejects_table = '_rejects', rejects_scan = '_rejects_scan',
+                    max_line_size = {settings.CSV_MAX_LINE_BYTES})""",
             [str(prepared.readable), prepared.delimiter],
         )
         rejects = con.execute(
@@ -324,15 +459,20 @@ def _read_csv_file(con: duckdb.DuckDBPyConnection, prepared: PreparedFile) -> Re
         ).fetchall()
     except duckdb.Error as err:
         raise FileRejected(f"{shown_name}: cannot be read as CSV ({str(err).splitlines()[0]})") from err
-    structural = [
-        StructuralReject(int(line), f"malformed line ({etype.lower()}; the header has {len(headers)} columns)", csv_line)
-        for line, etype, csv_line in rejects
-    ]
+    structural = [_structural_reject(int(line), etype, csv_line, len(headers)) for line, etype, csv_line in rejects]
     if rejects:
         _skip_rejected_lines(con, first_data_row, sorted({int(r[0]) for r in rejects}))
     rows = con.execute("SELECT count(*) FROM _incoming").fetchone()[0]
-    notes = [] if rows or structural else [f"no data rows below the header (row {header_line + 1})"]
-    return ReadResult(prepared.sha256, rows, structural, prepared.unknown_headers, notes, prepared.needs_folding)
+    notes = prepared.notes + ([] if rows or structural else [f"no data rows below the header (row {header_line + 1})"])
+    return ReadResult(prepared.sha256, rows, structural, prepared.unknown_headers, notes, prepared.needs_folding,
+                      prepared.odd_cells)
+
+
+def _structural_reject(line: int, error_type: str, csv_line: str | None, columns: int) -> StructuralReject:
+    if error_type == "LINE SIZE OVER MAXIMUM":  # kept whole it would be megabytes of who knows what
+        return StructuralReject(line, f"a line longer than {settings.CSV_MAX_LINE_BYTES:,} bytes, more than any row "
+                                      "of cells holds (a cell pasted in by mistake?)", None)
+    return StructuralReject(line, f"malformed line ({error_type.lower()}; the header has {columns} columns)", csv_line)
 
 
 def _skip_rejected_lines(con: duckdb.DuckDBPyConnection, first_data_row: int, reject_lines: list[int]) -> None:
@@ -456,25 +596,47 @@ def _prepare_xlsx(path: Path, kind: SourceKind, shown_name: str) -> PreparedFile
     sha = file_sha256(path)
     accepted = header_map(kind)
     try:
-        workbook = CalamineWorkbook.from_path(str(path))
-        # every sheet's header row: the first of its top rows that names the most known columns
-        sheets = []
-        for name in workbook.sheet_names:
-            sheet_rows = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
-            scores = [sum(header_key(v) in accepted for v in row) for row in sheet_rows[:MAX_TITLE_ROWS]]
-            best = max(range(len(scores)), key=lambda i: (scores[i], -i)) if scores else 0
-            sheets.append((name, sheet_rows, best, scores[best] if scores else 0))
-    except Exception as err:  # calamine raises several error types for damaged files
+        check_workbook(path)
+    except WorkbookRefused as err:
+        raise FileRejected(f"{shown_name}: {err}") from err
+    except Exception as err:  # no zip, a damaged one, a part in a compression or encryption zipfile lacks
         raise FileRejected(f"{shown_name}: not a readable XLSX workbook ({err}); re-save it from Excel") from err
-    if not any(sheet_rows for _, sheet_rows, _, _ in sheets):
-        raise FileRejected(f"{shown_name}: the workbook is empty")
-    # the sheet whose header names the most known columns (the first such sheet): data may follow a cover sheet
-    chosen = max(range(len(sheets)), key=lambda i: (sheets[i][3], -i))
-    sheet_name, rows, header_index, score = sheets[chosen]
+    try:
+        workbook = CalamineWorkbook.from_path(str(path))
+        # every sheet's header row: the first of its top rows that names the most known columns; only the sheet
+        # chosen is read whole
+        sheets = []  # (name, header row, its known headers, whether the sheet has cells)
+        chosen, chosen_sheet = 0, None
+        for name in workbook.sheet_names:
+            sheet = workbook.get_sheet_by_name(name)
+            top = sheet.to_python(skip_empty_area=False, nrows=MAX_TITLE_ROWS) if sheet.end is not None else []
+            scores = [sum(header_key(v) in accepted for v in row) for row in top]
+            best = max(range(len(scores)), key=lambda i: (scores[i], -i)) if scores else 0
+            sheets.append((name, best, scores[best] if scores else 0, sheet.end is not None))
+            # the sheet whose header names the most known columns (the first such sheet): data may follow a
+            # cover sheet
+            if chosen_sheet is None or sheets[-1][2] > sheets[chosen][2]:
+                chosen, chosen_sheet = len(sheets) - 1, sheet
+        if not any(has_cells for *_, has_cells in sheets):
+            raise FileRejected(f"{shown_name}: the workbook is empty")
+        sheet_name, header_index, score, _ = sheets[chosen]
+        end = chosen_sheet.end or (-1, -1)
+        if (end[0] + 1) * (end[1] + 1) > settings.XLSX_MAX_CELLS:  # workbook_guard's limit, as calamine counts
+            raise FileRejected(f"{shown_name}: the sheet '{sheet_name}' spans {(end[0] + 1) * (end[1] + 1):,} cells "
+                               f"from A1, beyond the reader's limit of {settings.XLSX_MAX_CELLS:,}; delete the "
+                               "empty rows and columns and save it again")
+        rows = chosen_sheet.to_python(skip_empty_area=False)
+    except FileRejected:
+        raise
+    except BaseException as err:  # calamine raises several error types for damaged files, and panics
+        if not isinstance(err, Exception) and type(err).__name__ != "PanicException":
+            raise
+        raise FileRejected(f"{shown_name}: not a readable XLSX workbook ({_first_line(err)}); re-save it from "
+                           "Excel") from err
     notes = [f"read sheet '{sheet_name}'"] if chosen > 0 else []
     notes += [
         f"sheet '{name}' was not read (it has a header row too; send one table per file)"
-        for i, (name, _, _, other) in enumerate(sheets) if i != chosen and score and other >= len(kind.required)
+        for i, (name, _, other, _) in enumerate(sheets) if i != chosen and score and other >= len(kind.required)
     ]
     if not rows:
         raise FileRejected(f"{shown_name}: the sheet '{sheet_name}' is empty")
@@ -503,8 +665,26 @@ def _prepare_xlsx(path: Path, kind: SourceKind, shown_name: str) -> PreparedFile
             columns[c.name] = pa.nulls(int(kept.sum()), pa.string())
     table = pa.table(columns)
     needs_folding = _needs_folding(folding)
+    odd_cells = any(_odd_texts(texts) for _, texts in folding)
     return PreparedFile(path, kind, shown_name, sha, needs_folding, found, unknown, notes, table=table,
-                        header_index=header_index)
+                        header_index=header_index, odd_cells=odd_cells)
+
+
+def _odd_texts(texts: pa.Array) -> bool:
+    """Whether a column of cells may hold a control character or a cell longer than settings.MAX_CELL_CHARS (as
+    _odd_cells_possible, over the bytes of all the column's cells at once)."""
+    if len(texts) == texts.null_count:
+        return False
+    if pc.max(pc.binary_length(texts)).as_py() > settings.MAX_CELL_CHARS:
+        return True
+    # (the buffer of a slice holds other cells too: at worst the exact check runs for nothing)
+    data = texts.buffers()[2].to_pybytes()
+    octets = np.frombuffer(data, np.uint8)
+    return _control_characters_possible(data, octets, octets[octets < 0x20])
+
+
+def _first_line(err: BaseException) -> str:
+    return (str(err).strip().splitlines() or [type(err).__name__])[0][:200]
 
 
 def _read_xlsx(con: duckdb.DuckDBPyConnection, prepared: PreparedFile) -> ReadResult:
@@ -515,4 +695,5 @@ def _read_xlsx(con: duckdb.DuckDBPyConnection, prepared: PreparedFile) -> ReadRe
         con.unregister("_xlsx_rows")
     rows = prepared.table.num_rows
     notes = prepared.notes + ([f"no data rows below the header (row {prepared.header_index + 1})"] if not rows else [])
-    return ReadResult(prepared.sha256, rows, [], prepared.unknown_headers, notes, prepared.needs_folding)
+    return ReadResult(prepared.sha256, rows, [], prepared.unknown_headers, notes, prepared.needs_folding,
+                      prepared.odd_cells)

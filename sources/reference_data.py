@@ -98,7 +98,7 @@ def load_reference_table(con: duckdb.DuckDBPyConnection, table: str, landing: Pa
             )
     # A build starts as a copy of the publication, which holds these lists as the last build loaded them: a
     # list that reads the same is left as it is, so the build writes nothing for it (a replaced table costs
-    # its rewrite at the next checkpoint, 0.2 s for the six, in every build).
+    # its rewrite at the next checkpoint, in every build).
     con.execute(f"CREATE OR REPLACE TEMP TABLE _reference_list AS {query}")
     if not _same_rows(con, "_reference_list", f"reference.{table}"):
         con.execute(f"CREATE OR REPLACE TABLE reference.{table} AS SELECT * FROM _reference_list ORDER BY ALL")

@@ -56,8 +56,8 @@ def _not_in(table: str, column: str) -> str:
     """A check that {v} is not a key of a reference table (a NULL value is not one either).
 
     DuckDB evaluates an IN over a subquery as a hash join, one probe per row. A look-up map of `lk` would be
-    scanned key by key (map_contains is linear): checking 6.6M placements against 2,475 university codes that
-    way cost a national-scale build about 3 s and 5 CPU-s more (benchmarks/RESULTS.md, thirteenth session)."""
+    scanned key by key (map_contains is linear): each of millions of placements would be compared with
+    thousands of university codes at national scale (benchmarks/RESULTS.md, thirteenth session)."""
     return f"NOT coalesce({{v}} IN (SELECT {column} FROM {table}), false)"
 
 
@@ -72,13 +72,14 @@ _NOT_WHOLE = Check(
 )
 _NEGATIVE = Check("{v} < 0", "'negative count: ' || {c}")
 
-# Free text must not carry personal data: a cell with an ID or mobile number is quarantined (and masked).
+# Free text must not carry personal data: a cell with an ID or mobile number or an e-mail address is quarantined
+# (and masked).
 TEXT = ColumnType(
     "text",
     "VARCHAR",
     "{p}",
-    (Check("has_personal_value({f})", "'contains what looks like an ID or mobile number (masked here); "
-           "personal data must not be sent'"),),
+    (Check("has_personal_value({f})", "'contains what looks like an ID or mobile number or an e-mail address "
+           "(masked here); personal data must not be sent'"),),
     prepare="text",
 )
 YEAR = ColumnType(
@@ -238,6 +239,25 @@ class RowRule:
     reason: str
 
 
+#: the DuckDB variable the loader sets, for each file, to the scope of whoever submitted it through the portal
+#: (`university:10145`, `enterprise:<credit code>`; NULL for a file put in the landing folder directly), from
+#: the file's submissions folder (sources/landing_folder.py, submission_scope)
+SUBMISSION_SCOPE_VARIABLE = "submission_scope"
+
+
+def submitter_scope_rule(column: str, role: str) -> RowRule:
+    """The row rule that keeps a submitter to its own rows: in a file submitted through the portal by a
+    university (an enterprise), a row of another university code (credit code) is quarantined. A file from a
+    submitter of another role (an enterprise's catalogue) has no row of its own: every row is quarantined."""
+    scope = f"getvariable('{SUBMISSION_SCOPE_VARIABLE}')"
+    return RowRule(
+        column,
+        f"{scope} IS NOT NULL AND {scope} <> '{role}:' || {{{column}}}",
+        f"'{column} ' || {{{column}}} || ' is outside the scope of the submitter (' || {scope} || "
+        "'): a submission may only hold its own rows'",
+    )
+
+
 @dataclass(frozen=True)
 class SourceKind:
     name: str
@@ -298,15 +318,16 @@ def _in_quarantine(template: str, column: str) -> str:
     )
 
 
-def checked_select(kind: SourceKind, source: str, *, fold: bool, extra: str = "", row_rules: bool = False) -> str:
+def checked_select(kind: SourceKind, source: str, *, fold: bool, extra: str = "", row_rules: bool = False,
+                   odd_cells: bool = False) -> str:
     """SELECT of source_row, every stored column's normalised value, `extra` and the column checks' flags;
     with `row_rules`, also the row rules' flags (over the duplicates `_duplicates d` too), for kinds whose row
-    rules have no window (see Violations.one_pass).
+    rules have no window (see Violations.one_pass); with `odd_cells`, the checks of odd_cell_whens too.
 
     Layered so that each form of a cell is computed once, as a column: the raw text `_r_<col>`, folded
     `_f_<col>` (NFKC, only when `fold`: a file already in NFKC, nearly every file, is not run through it),
     prepared `_p_<col>` (see PREPARED), then the value `<col>`; the checks read those columns. (Macros are
-    inlined, so a macro naming its argument three times computes it three times: this measured 3x slower.)
+    inlined, so a macro naming its argument three times computes it three times.)
     """
     stored = kind.stored_columns
     folded = ", ".join(
@@ -315,7 +336,7 @@ def checked_select(kind: SourceKind, source: str, *, fold: bool, extra: str = ""
     prepared = ", ".join(f'{_in_layers(PREPARED[c.type.prepare], c.name)} AS "_p_{c.name}"' for c in stored)
     values = ", ".join(f'{_in_layers(c.type.normalise, c.name)} AS "{c.name}"' for c in stored)
     names = ", ".join(f'n."{c.name}"' for c in stored)
-    rules = violation_sql(kind)
+    rules = violation_sql(kind, odd_cells=odd_cells)
     flags = rules.column_flags + (f", d.first_row, {rules.row_flags}" if row_rules else "")
     duplicates = "LEFT JOIN _duplicates d ON d.source_row = n.source_row" if row_rules else ""
     return f"""
@@ -342,16 +363,41 @@ class Violations:
     one_pass: bool
 
 
-def violation_sql(kind: SourceKind) -> Violations:
+#: the control characters no cell may hold, as RE2 writes them: C0 but tab, line feed and carriage return; DEL;
+#: C1. None is in any name, code or number staff type; a NUL ends a string in C and in PostgreSQL, an escape
+#: character can rewrite a terminal's output.
+CONTROL_CHARACTER = r"[\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x{9F}]"
+
+
+def odd_cell_whens(kind: SourceKind) -> list[tuple[str, str, str]]:
+    """(condition, column, reason) of the checks every stored cell passes whatever its type: no control
+    character, no more characters than a spreadsheet cell holds. They come before all other rules, so such a
+    row is quarantined for them. (They run only on files where the reader found such a cell may be, see
+    sources/reading.py, ReadResult.odd_cells.)"""
+    whens = []
+    for c in kind.stored_columns:
+        cell, raw = f'n."_r_{c.name}"', f'r."{c.name}"'
+        whens.append((
+            f"regexp_matches({cell}, '{CONTROL_CHARACTER}')", c.name,
+            f"'holds a control character (' || printf('U+%04X', unicode(regexp_extract({raw}, '{CONTROL_CHARACTER}')))"
+            " || '), which no text has: delete it and save the file again'"))
+        whens.append((
+            f"length({cell}) > {settings.MAX_CELL_CHARS}", c.name,
+            f"'a cell of ' || length({raw}) || ' characters, more than the {settings.MAX_CELL_CHARS:,} a spreadsheet "
+            "cell holds'"))
+    return whens
+
+
+def violation_sql(kind: SourceKind, *, odd_cells: bool = False) -> Violations:
     """The rules of a kind as SQL: first the column checks (in checked_select, with the alias maps `lk`),
     then the row rules, over checked_select's output `n`, without `lk` (a window materialises every column it
-    carries: carrying the large maps made it 10-20x slower at scale 20).
+    carries, and the maps are large). With `odd_cells`, odd_cell_whens come first.
 
     Each rule is a boolean column `_broke_<i>`, evaluated once over whole columns. The first broken rule's index
     picks the column and the reason; a CASE only evaluates the branch a row takes, so a good row pays nothing
     for the reason texts, which are built only for the quarantined rows.
     """
-    column_whens: list[tuple[str, str, str]] = []
+    column_whens: list[tuple[str, str, str]] = odd_cell_whens(kind) if odd_cells else []
     for c in kind.stored_columns:
         if c.required:
             column_whens.append(

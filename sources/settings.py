@@ -34,6 +34,13 @@ def build_wait_seconds() -> float:
     return float(os.environ.get("PORTAL_BUILD_WAIT") or 0)
 
 
+def previous_retention_days() -> float:
+    """How long the previous publication (kept for `portal rollback`) is kept after a newer one replaced it
+    (PORTAL_PREVIOUS_RETENTION_DAYS, default 7): it still holds the rows of files deleted since, so it is
+    deleted at the first build or rollback after that."""
+    return float(os.environ.get("PORTAL_PREVIOUS_RETENTION_DAYS") or 7)
+
+
 def reference_dir() -> Path:
     """The reference lists: the bundled ones, or an edited copy named by PORTAL_REFERENCE_DIR."""
     return Path(os.environ.get("PORTAL_REFERENCE_DIR") or REFERENCE_DIR)
@@ -55,6 +62,15 @@ USCC_PATTERN = r"^[0-9A-HJ-NPQRTUWXY]{18}$"
 # --- metrics (shared/METRICS.md) ---------------------------------------------------------------
 SHORTAGE_ALIGNMENT = 1.25  # alignment >= this is a shortage
 SURPLUS_ALIGNMENT = 0.80  # alignment <= this is a surplus
+#: a status needs this much evidence in its geography, level and year: positions' worth of demand and
+#: graduates of supply; below them it is insufficient_data (METRICS.md v2 "Enough evidence")
+MIN_DEMAND = 20
+MIN_SUPPLY = 20
+#: the study levels of the gap marts, and the one the dashboard shows first
+STUDY_LEVELS = ("专科", "本科", "研究生")
+DEFAULT_STUDY_LEVEL = "本科"
+#: cards (绿牌/黄牌/红牌) are judged over this many latest survey years of a province (METRICS.md v2 "Cards")
+CARD_YEARS = 3
 #: projected supply = enrolment this many years earlier, by level (catalogue levels are normalised to these)
 PROJECTION_LAG_YEARS = {"本科": 4, "专科": 3}
 #: the dashboard shows no student count, or ratio over students, for a group of 1 to this − 1 students
@@ -75,6 +91,9 @@ MIN_PASSWORD_LENGTH = 10
 DEFAULT_SESSION_HOURS = 12.0
 #: pages anyone may open without signing in, when PORTAL_PUBLIC_PAGES is not set
 DEFAULT_PUBLIC_PAGES = "overview"
+#: the largest file the Submit page accepts, in MB (also server.maxUploadSize in .streamlit/config.toml and
+#: the flag `portal dashboard` passes, so Streamlit refuses a larger one before it is read into memory)
+MAX_UPLOAD_MB = 20
 
 
 def portal_state_url() -> str:
@@ -105,3 +124,25 @@ def public_pages() -> str:
     empty for none (set but empty: sign-in required for everything)."""
     value = os.environ.get("PORTAL_PUBLIC_PAGES")
     return DEFAULT_PUBLIC_PAGES if value is None else value
+
+
+# --- the readers' limits (docs/data-contracts.md, "Files that are refused") -------------------------------
+#: the cells an XLSX sheet may span from A1 to its furthest cell, empty ones included: the reader holds them all
+#: (2.5x a national placements year, ~650,000 rows x 12 columns; 1,048,576 rows x 19 columns)
+XLSX_MAX_CELLS = 20_000_000
+#: the XML an XLSX workbook's parts may inflate to, in all (a national placements year is ~300 MB of it)
+XLSX_MAX_INFLATED_BYTES = 2 << 30
+#: how many times its own size a workbook's parts may inflate to, once past XLSX_INFLATION_FLOOR: sheets as Excel
+#: writes them deflate 5-30 times, zip bombs thousands
+XLSX_MAX_INFLATION = 100
+XLSX_INFLATION_FLOOR = 64 << 20
+XLSX_MAX_PARTS = 10_000
+#: a sheet whose cells are not written as Excel writes them (`<c r="A1"`) is followed tag by tag, up to this size
+XLSX_MAX_UNUSUAL_BYTES = 64 << 20
+#: a CSV file larger than this is refused (its text is held in memory while it is checked): ~11x a national
+#: placements year (88 MB)
+TEXT_MAX_BYTES = 1 << 30
+#: a cell longer than this is quarantined: the most an Excel cell holds
+MAX_CELL_CHARS = 32_767
+#: a CSV line longer than this is quarantined (DuckDB's reader's default)
+CSV_MAX_LINE_BYTES = 2_000_000

@@ -164,7 +164,7 @@ def cli_env(tmp_path, monkeypatch) -> dict[str, str]:
     import os
 
     env = dict(os.environ)
-    env.update(PORTAL_SECRET="cli test key", DAGSTER_HOME=str(tmp_path / "dagster_home"))
+    env.update(PORTAL_SECRET="cli test pseudonymisation key", DAGSTER_HOME=str(tmp_path / "dagster_home"))
     env.pop("PORTAL_LANDING", None)
     env.pop("PORTAL_WAREHOUSE", None)
     return env

@@ -14,6 +14,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import duckdb
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -163,8 +164,8 @@ def test_english_pages_have_no_chinese_left(app, page):
 def expected_headline(warehouse: Path, level: str, geography: str, year: int) -> dict[str, float]:
     [(graduates, demand, shortage)] = sql(warehouse, """
         SELECT sum(supply), sum(demand), count(*) FILTER (WHERE status = 'shortage')
-        FROM marts.major_gap WHERE geography_level = ? AND geography = ? AND year = ?""",
-                                          [level, geography, year])
+        FROM marts.major_gap WHERE geography_level = ? AND geography = ? AND year = ?
+        AND level = '本科'""", [level, geography, year])  # the level the Overview shows first
     [(placed, graduates_covered, relevant, rows, hired, completed, employed, reporting)] = sql(warehouse, """
         SELECT sum(placements) FILTER (WHERE graduates > 0), sum(graduates),
                sum(relevant_rows), sum(placement_rows), sum(hired_rows), sum(completed_rows),
@@ -222,7 +223,7 @@ def test_top_shortage_table_lists_the_most_aligned_shortage_majors(app, warehous
     [(latest,)] = sql(warehouse, "SELECT max(year) FROM marts.major_gap")
     expected = [r[0] for r in sql(warehouse, """
         SELECT major_name FROM marts.major_gap
-        WHERE geography_level = 'region' AND year = ? AND status = 'shortage'
+        WHERE geography_level = 'region' AND year = ? AND status = 'shortage' AND level = '本科'
         ORDER BY alignment DESC NULLS FIRST, demand DESC, supply DESC LIMIT 10""", [latest])]
     assert at.dataframe[0].value["专业"].tolist() == expected
 
@@ -259,9 +260,10 @@ def test_majors_page_shows_software_short_and_marketing_in_surplus_in_shenyang_w
     software, marketing = table.loc["080902"], table.loc["120202"]
     assert (software["状态"], software["建议"]) == ("紧缺", "扩大招生")
     assert (marketing["状态"], marketing["建议"]) == ("过剩", "缩减招生")
-    [(alignment,)] = sql(warehouse, """SELECT alignment FROM marts.major_gap WHERE geography = '沈阳市'
-                                       AND year = ? AND major_code = '080902'""", [latest])
-    assert "沈阳市" in software["原因"] and f"{alignment:.2f}" in software["原因"] and "≥ 1.25" in software["原因"]
+    # a city shows its province's status, and the reason quotes the province's figures (the labour market)
+    [(alignment,)] = sql(warehouse, """SELECT alignment FROM marts.major_gap WHERE geography = '辽宁省'
+                                       AND year = ? AND major_code = '080902' AND level = '本科'""", [latest])
+    assert "辽宁省" in software["原因"] and f"{alignment:.2f}" in software["原因"] and "≥ 1.25" in software["原因"]
     assert "≤ 0.8" in marketing["原因"]
 
 
@@ -274,7 +276,8 @@ def test_majors_page_for_one_university_judges_its_majors_on_its_city(app, wareh
         SELECT ic.major_code, ic.graduates FROM marts.internship_coverage AS ic
         WHERE ic.university_code = '10145' AND ic.year = ? AND ic.graduates IS NOT NULL""", [latest]))
     assert dict(zip(table["专业代码"], table["毕业生（人）"])) == expected
-    assert set(table["建议"]) <= {"扩大招生", "保持", "缩减招生", "—"}
+    assert set(table["建议"]) <= {"扩大招生", "保持", "缩减招生", "考虑开设或引进", "核实需求", "由省内供给", "暂不判断",
+                                 "—"}
 
 
 # --- Internships, Pairings, Data ---------------------------------------------------------------------
@@ -290,7 +293,7 @@ def test_internships_page_for_an_enterprise_counts_its_bases_placements(app, war
     shown_rows = dict(zip(by_major["专业代码"], by_major["实习人次"]))
     assert set(shown_rows) == set(rows)
     for major, count in rows.items():  # majors with under five placements are left blank
-        assert shown_rows[major] == count if count >= 5 else shown_rows[major] != shown_rows[major]  # NaN
+        assert shown_rows[major] == count if count >= 5 else pd.isna(shown_rows[major])
 
 
 def test_internships_page_hides_figures_of_groups_under_five_students(app, warehouse):
@@ -348,6 +351,8 @@ def test_data_page_lists_quarantine_without_student_pseudonyms(app, warehouse):
     assert not quarantine["原始内容"].str.contains("student_key").any()
     load_log = next(f.value for f in at.dataframe if "读取行数" in f.value.columns)
     assert len(load_log) == sql(warehouse, "SELECT count(*) FROM audit.load_log")[0][0]
+    # every kind of file the build loaded can be chosen, under the name the load log gives it
+    assert set(at.selectbox(key="w_data_kind").options) == {"全部类型", *load_log["类型"]}
     at.selectbox(key="w_data_kind").select("bases").run()
     quarantine = next(f.value for f in at.dataframe if "原始内容" in f.value.columns)
     assert set(quarantine["类型"]) == {"实习基地"}
@@ -628,3 +633,75 @@ def test_a_university_or_an_enterprise_sees_only_its_own_bases_on_the_internship
     staff = app("internships", user="staff")
     assert len(staff.selectbox(key="w_internships_view").options) == 2
     assert len(staff.selectbox(key="w_internships_university").options) > 1
+
+
+# --- colours, legends and whole people (issue 25) ----------------------------------------------------------
+@pytest.mark.parametrize("page", ("overview", "majors", "industries", "internships"))
+def test_every_chart_has_a_legend_and_draws_statuses_in_the_planners_colours(app, page):
+    from tests.test_palette import colour_channels, colour_of, hue, saturation
+
+    at = app(page)
+    specs = chart_specs(at)
+    assert specs
+    for spec in specs:
+        channels = colour_channels(spec)
+        assert channels, spec.get("title")
+        for channel in channels:
+            assert channel.get("legend", {}) is not None and channel.get("title"), spec.get("title")
+        colours = colour_of(spec)
+        if "紧缺" in colours:
+            assert 90 <= hue(colours["紧缺"]) <= 160, colours  # shortage green
+            assert hue(colours["过剩"]) <= 20 or hue(colours["过剩"]) >= 340, colours  # surplus red
+            assert saturation(colours["平衡"]) < 0.05, colours  # balanced grey
+
+
+def test_tables_show_people_whole_and_undefined_ratios_as_a_dash_with_why(app):
+    at = app("majors")
+    table = next(f for f in at.dataframe if "建议" in f.value.columns)
+    supply = table.value["供给（人）"].dropna()
+    assert len(supply) and (supply == supply.round()).all() and not (supply.astype(str).str.endswith(".0")).any()
+    assert (table.value["需求（人）"].dropna() * 10 % 1 < 1e-6).all()  # one decimal at most
+    assert table.proto.placeholder == "—"  # a missing figure reads —, not None
+    if table.value["供需比"].isna().any():
+        assert any(c.value.startswith("“—”表示无法计算") for c in at.caption), [c.value for c in at.caption]
+
+
+# --- metrics v2: levels, the province's judgement, cards --------------------------------------------
+def test_overview_shows_liaonings_cards_with_the_three_statuses_behind_each(app):
+    at = app("overview")
+    at.selectbox(key="w_province").select("辽宁省").run()
+    cards = next(f.value for f in at.dataframe if "专业预警" in f.value.columns).set_index("专业代码")
+    assert cards.loc["080902", "专业预警"] == "绿牌"
+    assert cards.loc["080902", "近三年状态"].count("紧缺") == 3
+    assert cards.loc["120202", "专业预警"] == "红牌"
+    assert cards.loc["120202", "近三年状态"].count("过剩") == 3
+    assert "100201K" not in cards.index, "clinical medicine's bachelors get no card on the hospitals' few answers"
+    assert set(cards["专业预警"]) <= {"绿牌", "黄牌", "红牌"}
+
+
+def test_level_filter_applies_to_every_gap_figure(app, warehouse):
+    at = app("majors")
+    at.selectbox(key="w_province").select("辽宁省").run()
+    bachelor = next(f.value for f in at.dataframe if "建议" in f.value.columns)
+    assert "080902" in set(bachelor["专业代码"])
+    at.selectbox(key="w_study_level").select("研究生").run()
+    assert not at.exception
+    graduate = next(f.value for f in at.dataframe if "建议" in f.value.columns)
+    [(latest,)] = sql(warehouse, "SELECT max(year) FROM marts.major_gap")
+    expected = {c for (c,) in sql(warehouse, """SELECT major_code FROM marts.major_gap WHERE level = '研究生'
+                                               AND geography = '辽宁省' AND year = ?""", [latest])}
+    assert set(graduate["专业代码"]) == expected and expected, "graduate-level demand is shown on its own"
+    assert set(graduate["状态"]) == {"数据不足"}, "never judged against bachelors"
+    for page in ("overview", "industries"):
+        at.switch_page(f"app_pages/{page}.py").run()
+        assert not at.exception and at.selectbox(key="w_study_level").value == "研究生"
+
+
+def test_a_city_without_graduates_of_a_major_imports_them(app):
+    at = app("majors")
+    at.selectbox(key="w_province").select("吉林省").run()
+    at.selectbox(key="w_city").select("吉林市").run()
+    table = next(f.value for f in at.dataframe if "建议" in f.value.columns).set_index("专业代码")
+    software = table.loc["080902"]
+    assert software["状态"] == "省内调入" and software["状态"] != "紧缺"
+    assert "吉林市" in software["原因"] and "省内" in software["原因"]

@@ -22,7 +22,7 @@ EXPECTED_ASSETS = {
     "marts/major_gap", "marts/industry_gap", "marts/internship_coverage", "marts/base_utilisation",
     "marts/pairing_suggestions", "marts/gap_by_geography", "facts/supply_demand_by_city",
     "marts/headline", "marts/pillar_gap", "marts/major_industry_links", "marts/internship_by_geography",
-    "marts/base_placements",
+    "marts/base_placements", "marts/major_cards",
     "published_warehouse",
 }
 
@@ -102,7 +102,7 @@ def test_a_subset_of_the_models_runs_alone_in_dependency_order(tmp_path, monkeyp
 
     monkeypatch.setenv("PORTAL_LANDING", str(small_landing(tmp_path)))
     monkeypatch.setenv("PORTAL_WAREHOUSE", str(tmp_path / "portal.duckdb"))
-    monkeypatch.setenv("PORTAL_SECRET", "subset test key")
+    monkeypatch.setenv("PORTAL_SECRET", "subset test pseudonymisation key")
     selected = {f"reference/{t}" for t in ("provinces", "cities", "universities", "majors", "industries",
                                             "major_industry_crosswalk")}
     selected |= {"raw/catalogue", "staging/catalogue", "dims/major", "dims/university"}

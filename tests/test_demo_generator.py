@@ -278,6 +278,9 @@ def test_every_manifest_bad_row_is_really_bad(landing: tuple[Path, dict]) -> Non
             assert parse(value) < parse(str(row["start_date"])), bad
         elif rule == "unknown_base":
             assert value not in base_ids, bad
+        elif rule == "unknown_education":  # not one of the wordings docs/data-contracts.md lists
+            assert value not in ("专科", "大专", "高职", "专科及以上", "大专及以上", "本科", "本科及以上", "学士", "研究生",
+                                 "硕士", "硕士研究生", "硕士及以上", "博士", "博士研究生", "不限", "无要求", "学历不限"), bad
         elif rule == "exact_duplicate":
             twin = raw.iloc[bad["duplicate_of_row"] - entry["first_data_row"]]
             assert bad["duplicate_of_row"] < bad["row"]

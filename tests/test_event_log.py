@@ -1,14 +1,44 @@
-"""The Dagster event log `portal` configures (pipelines/event_log.py): what the Dagster UI shows of a build."""
+"""The Dagster event log `portal` configures (pipelines/event_log.py): what the Dagster UI shows of a build,
+and the private parts of Dagster it relies on, so that a Dagster upgrade that changes them fails here."""
 
 from __future__ import annotations
 
+import inspect
 import logging
+import textwrap
 import time
 import uuid
 
-from dagster._core.events.log import EventLogEntry
+import sqlalchemy
+from dagster import EventLogEntry
+from dagster._core.storage.event_log.sqlite.sqlite_event_log import SqliteEventLogStorage
 
 from pipelines.event_log import KeptConnectionSqliteEventLogStorage
+
+#: Dagster's SqliteEventLogStorage._connect (1.13.27), which KeptConnectionSqliteEventLogStorage._connect
+#: copies but for where the engine comes from. If Dagster's changes, read the new one and bring ours in step.
+DAGSTER_CONNECT = """\
+@contextmanager
+def _connect(self, shard: str) -> Iterator[Connection]:
+    with self._db_lock:
+        check.str_param(shard, "shard")
+
+        conn_string = self.conn_string_for_shard(shard)
+        engine = create_engine(
+            conn_string,
+            poolclass=NullPool,
+            connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS},
+        )
+
+        if shard not in self._initialized_dbs:
+            self._initdb(engine)
+            self._initialized_dbs.add(shard)
+
+        with engine.connect() as conn:
+            with conn.begin():
+                yield conn
+        engine.dispose()
+"""
 
 
 def _message(run_id: str, text: str) -> EventLogEntry:
@@ -36,3 +66,30 @@ def test_the_ui_watching_a_running_build_sees_each_event_as_it_is_written(tmp_pa
     finally:
         ui.dispose()
         build.dispose()
+
+
+def test_dagster_connects_as_when_the_kept_connections_were_written():
+    assert textwrap.dedent(inspect.getsource(SqliteEventLogStorage._connect)) == DAGSTER_CONNECT, (
+        "Dagster's SqliteEventLogStorage._connect changed: bring pipelines/event_log.py's copy in step")
+
+
+def test_events_are_written_through_the_kept_connections(tmp_path):
+    """Dagster's writes and reads still go through `_connect`, so the connections are kept: a run of events
+    opens each database once, not once per event."""
+    storage = KeptConnectionSqliteEventLogStorage(str(tmp_path))
+    assert {"_db_lock", "_initialized_dbs"} <= set(vars(storage)), "Dagster renamed the lock or the set used"
+    opened: list[object] = []
+
+    def connected(dbapi_connection, record) -> None:
+        opened.append(dbapi_connection)
+
+    sqlalchemy.event.listen(sqlalchemy.engine.Engine, "connect", connected)
+    try:
+        run_id = str(uuid.uuid4())
+        for step in range(20):
+            storage.store_event(_message(run_id, f"step {step} started"))
+        assert len(storage.get_records_for_run(run_id).records) == 20
+    finally:
+        sqlalchemy.event.remove(sqlalchemy.engine.Engine, "connect", connected)
+        storage.dispose()
+    assert len(opened) <= 4, f"{len(opened)} SQLite connections opened for 20 events"

@@ -189,8 +189,8 @@ def test_placements_are_checked_again_when_the_bases_change(landing):
 def test_a_new_pseudonymisation_key_reads_every_file_again(landing, monkeypatch):
     landing.build()
     [(old_key,)] = landing.rows("SELECT DISTINCT student_key FROM raw.placements WHERE source_row = 2")
-    monkeypatch.setenv("PORTAL_SECRET", "a rotated key")
-    landing.build()
+    monkeypatch.setenv("PORTAL_SECRET", "a rotated pseudonymisation key")
+    assert run_build(rekey=True).published  # (a build with another key is refused without --rekey)
     assert {change for change, *_ in landing.log().values()} == {"reloaded"}
     [(new_key,)] = landing.rows("SELECT DISTINCT student_key FROM raw.placements WHERE source_row = 2")
     assert new_key != old_key

@@ -1,5 +1,5 @@
-"""The internship wordings of the MoE platform and of data staff are normalised as docs/metrics-internships.md
-says; wordings not recognised count as production internships and are listed, never dropped."""
+"""The internship wordings of the MoE platform and of data staff are normalised as docs/metrics.md
+"Internship types" says; wordings not recognised count as production internships and are listed, never dropped."""
 
 from __future__ import annotations
 

@@ -34,8 +34,11 @@ SCALE, SEED = 1, 2026
 SECRET = "test-only key of test_marts_match_sources"
 REGION = "northeast"
 SHORTAGE, SURPLUS = 1.25, 0.80  # METRICS.md defaults
+MIN_DEMAND, MIN_SUPPLY = 20, 20  # METRICS.md v2 "Enough evidence" defaults
+CARD_YEARS = 3  # METRICS.md v2 "Cards": the three latest survey years
 RTOL, ATOL = 1e-9, 1e-12
-MARTS = ("major_gap", "industry_gap", "internship_coverage", "base_utilisation", "pairing_suggestions")
+MARTS = ("major_gap", "industry_gap", "internship_coverage", "base_utilisation", "pairing_suggestions",
+         "major_cards")
 
 
 # =====================================================================================================
@@ -105,6 +108,13 @@ OUTCOMES = {"留用": "hired", "hired": "hired", "完成": "completed", "complet
             "中止": "dropped", "dropped": "dropped"}
 LEVEL_NAMES = {"本科": "本科", "bachelor": "本科", "专科": "专科", "高职": "专科", "vocational": "专科"}
 PROJECTION_LAG = {"本科": 4, "专科": 3}
+#: 学历要求 → minimum level (METRICS.md v2 "Levels"): the wordings docs/data-contracts.md lists
+EDUCATION_LEVELS = {
+    **dict.fromkeys(("专科", "大专", "高职", "专科及以上", "大专及以上"), "专科"),
+    **dict.fromkeys(("本科", "本科及以上", "学士"), "本科"),
+    **dict.fromkeys(("研究生", "硕士", "硕士研究生", "硕士及以上", "博士", "博士研究生"), "研究生"),
+    **dict.fromkeys(("不限", "无要求", "学历不限"), "不限"),
+}
 YES_NO = {"是": True, "yes": True, "y": True, "1": True, "否": False, "no": False, "n": False, "0": False}
 
 
@@ -444,6 +454,7 @@ def validate_survey(raw: pd.DataFrame, ref: Reference, result: Landing) -> pd.Da
     p["city"] = raw["city"].map(lambda v: ref.city_alias.get((text(v) or "").lower()))
     p["majors"] = raw["majors"].map(ref.major_list)
     p["headcount"] = raw["headcount"].map(whole_number).astype("Int64")
+    p["education"] = raw["education"].map(lambda v: EDUCATION_LEVELS.get(text(v) or ""))
     hosts = raw["hosts_interns"].map(lambda v: YES_NO.get((code(v) or "").lower()))
     salary = raw["monthly_salary"].map(number)
     rules = (
@@ -455,7 +466,7 @@ def validate_survey(raw: pd.DataFrame, ref: Reference, result: Landing) -> pd.Da
         + _check(raw, "city", p["city"].notna())
         + _check(raw, "position", pd.Series(True, index=raw.index))
         + _check(raw, "majors", p["majors"].notna())
-        + _check(raw, "education", pd.Series(True, index=raw.index))
+        + _check(raw, "education", p["education"].notna())
         + _check(raw, "headcount", p["headcount"].fillna(-1) >= 0)
         + _check(raw, "hosts_interns", hosts.notna(), required=False)
         + _check(raw, "monthly_salary", salary.fillna(-1) >= 0, required=False)
@@ -539,36 +550,56 @@ def ratio(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
     return (numerator.astype(float) / den).where(den > 0)
 
 
-def status(supply: pd.Series, demand: pd.Series, alignment: pd.Series) -> pd.Series:
-    return pd.Series(np.select(
-        [(supply == 0) & (demand > 0), (demand == 0) & (supply > 0), alignment >= SHORTAGE, alignment <= SURPLUS],
-        ["shortage", "surplus", "shortage", "surplus"], default="balanced"), index=supply.index)
+def market_status(level: str, supply: float, demand: float, alignment: float) -> str:
+    """METRICS.md v2: a labour market's (province's, region's) status for one major or division and level."""
+    if level == "研究生":
+        return "insufficient_data"  # the catalogues give no graduate-level supply to set it against
+    if supply == 0 and demand > 0:
+        return "unserved" if demand >= MIN_DEMAND else "insufficient_data"
+    if demand == 0 and supply > 0:
+        return "no_demand" if supply >= MIN_SUPPLY else "insufficient_data"
+    if demand < MIN_DEMAND or supply < MIN_SUPPLY:
+        return "insufficient_data"
+    if alignment >= SHORTAGE:
+        return "shortage"
+    return "surplus" if alignment <= SURPLUS else "balanced"
 
 
 def by_geography(frame: pd.DataFrame, keys: list[str], values: dict[str, str]) -> pd.DataFrame:
-    """Sum city-level rows (with city and province columns) to city, province and the region."""
+    """Sum city-level rows (with city and province columns) to city, province and the region; `market` is
+    the labour market whose status a row shows: a city's province, else the geography itself."""
     parts = []
     for level, column in (("city", "city"), ("province", "province"), ("region", None)):
         geo = frame.assign(geography=frame[column] if column else REGION, geography_level=level)
-        parts.append(geo.groupby(["geography_level", "geography", *keys], as_index=False).agg(values))
+        geo["market"] = geo["province"] if level == "city" else geo["geography"]
+        parts.append(geo.groupby(["geography_level", "geography", "market", *keys], as_index=False).agg(values))
     return pd.concat(parts, ignore_index=True)
 
 
 def gap_table(supply: pd.DataFrame, demand: pd.DataFrame, item: str) -> pd.DataFrame:
-    """Gap, shares, alignment and status per (geography, year, item) from supply and demand by geography."""
-    keys = ["geography_level", "geography", "year", item]
+    """Gap, shares, alignment and status per (geography, level, year, item) from supply and demand by
+    geography: markets judged on their own figures, a city showing its province's status, or imports where
+    it has demand and no graduates of its own while its province has some."""
+    keys = ["geography_level", "geography", "market", "level", "year", item]
     joined = supply.merge(demand, on=keys, how="outer")
     joined["supply"] = joined["supply"].fillna(0.0)
     joined["demand"] = joined["demand"].fillna(0.0)
     joined["is_projection"] = joined["is_projection"].eq(True)
-    group = joined.groupby(["geography_level", "geography", "year"])
+    group = joined.groupby(["geography_level", "geography", "level", "year"])
     joined["supply_share"] = ratio(joined["supply"], group["supply"].transform("sum"))
     joined["demand_share"] = ratio(joined["demand"], group["demand"].transform("sum"))
+    joined["is_projection"] = group["is_projection"].transform("any")
     joined["gap"] = joined["demand"] - joined["supply"]
     joined["alignment"] = ratio(joined["demand_share"], joined["supply_share"])
-    joined["status"] = status(joined["supply"], joined["demand"], joined["alignment"])
-    joined["unserved"] = (joined["supply"] == 0) & (joined["demand"] > 0)
-    joined["no_demand"] = (joined["demand"] == 0) & (joined["supply"] > 0)
+    markets = joined[joined["geography_level"] != "city"].copy()
+    markets["market_status"] = [market_status(*r) for r in zip(
+        markets["level"], markets["supply"], markets["demand"], markets["alignment"], strict=True)]
+    market_keys = ["market", "level", "year", item]
+    joined = joined.merge(markets[market_keys + ["supply", "market_status"]].rename(
+        columns={"supply": "market_supply"}), on=market_keys, how="left")
+    imports = ((joined["geography_level"] == "city") & (joined["supply"] == 0) & (joined["demand"] > 0)
+               & (joined["market_supply"] > 0))
+    joined["status"] = joined["market_status"].where(~imports, "imports")
     return joined
 
 
@@ -609,19 +640,23 @@ def compute_expected(landing: Landing, ref: Reference) -> Expected:
     survey["k"] = survey["majors"].map(len)
     demand_rows = survey.explode("majors").rename(columns={"majors": "major_code"})
     demand_rows["share"] = demand_rows["headcount"].astype(float) / demand_rows["k"]
+    # a position counts against the graduates of its minimum level; 不限 toward 专科 (the first that qualifies)
+    level_of = {"不限": "专科"}
+    demand_rows["level"] = demand_rows["education"].map(lambda e: level_of.get(e, e))
+    survey["level"] = survey["education"].map(lambda e: level_of.get(e, e))
 
     # --- major gap
-    supply_geo = by_geography(supply_rows, ["year", "major_code"], {"supply": "sum", "is_projection": "any"})
-    demand_geo = by_geography(demand_rows.rename(columns={"share": "demand"}), ["year", "major_code"],
+    supply_geo = by_geography(supply_rows, ["level", "year", "major_code"], {"supply": "sum", "is_projection": "any"})
+    demand_geo = by_geography(demand_rows.rename(columns={"share": "demand"}), ["level", "year", "major_code"],
                               {"demand": "sum"})
     major_gap = gap_table(supply_geo, demand_geo, "major_code")
 
     # --- industry gap: supply spread by the crosswalk weights, demand = headcount by the row's division
     spread = supply_rows.merge(ref.crosswalk, on="major_code", how="inner")
     spread["supply"] = spread["supply"] * spread["weight"]
-    supply_d = by_geography(spread, ["year", "industry_code"], {"supply": "sum", "is_projection": "any"})
-    demand_d = by_geography(survey.assign(demand=survey["headcount"].astype(float)), ["year", "industry_code"],
-                            {"demand": "sum"})
+    supply_d = by_geography(spread, ["level", "year", "industry_code"], {"supply": "sum", "is_projection": "any"})
+    demand_d = by_geography(survey.assign(demand=survey["headcount"].astype(float)),
+                            ["level", "year", "industry_code"], {"demand": "sum"})
     industry_gap = gap_table(supply_d, demand_d, "industry_code")
 
     # --- internships
@@ -810,20 +845,19 @@ def test_quarantine_is_exactly_the_rows_that_break_the_rules(build: Build, sourc
 def test_major_gap_matches_sources(build: Build, expected: Expected) -> None:
     assert_same(
         "marts.major_gap", expected.major_gap, build.marts["major_gap"],
-        keys=["geography_level", "geography", "year", "major_code"],
+        keys=["geography_level", "geography", "level", "year", "major_code"],
         numeric=["supply", "demand", "gap", "supply_share", "demand_share", "alignment"],
-        exact=("status", "is_projection"),
+        exact=("market", "status", "is_projection"),
     )
-    reasons = build.marts["major_gap"].merge(expected.major_gap, on=["geography_level", "geography", "year",
-                                                                     "major_code"])
-    assert ((reasons["status_reason"] == "unserved") == reasons["unserved"]).all()
-    assert ((reasons["status_reason"] == "no_demand") == reasons["no_demand"]).all()
+    statuses = set(build.marts["major_gap"]["status"])
+    assert {"shortage", "balanced", "surplus", "imports", "insufficient_data"} <= statuses, statuses
+    assert set(build.marts["major_gap"]["level"]) == {"本科", "研究生"}, "the demo asks for bachelors and masters"
 
 
 def test_industry_gap_matches_sources(build: Build, expected: Expected) -> None:
     assert_same(
         "marts.industry_gap", expected.industry_gap, build.marts["industry_gap"],
-        keys=["geography_level", "geography", "year", "industry_code"],
+        keys=["geography_level", "geography", "level", "year", "industry_code"],
         numeric=["supply", "demand", "gap", "supply_share", "demand_share", "alignment"],
         exact=("status", "is_projection"),
     )
@@ -846,14 +880,71 @@ def test_base_utilisation_matches_sources(build: Build, expected: Expected) -> N
     )
 
 
-def test_the_story_shortage_of_software_engineers_surplus_of_marketing(build: Build) -> None:
-    gap = build.marts["major_gap"]
+def expected_cards(expected: Expected) -> pd.DataFrame:
+    """METRICS.md v2 "Cards": per gap row (a city showing its province's), the market's statuses in its three
+    latest survey years up to the row's year, and the card they give."""
+    surveyed = expected.demand_rows[["province", "year"]].drop_duplicates()
+    survey_years = {**surveyed.groupby("province")["year"].agg(lambda y: sorted(set(y))).to_dict(),
+                    REGION: sorted(set(surveyed["year"]))}
+    gap = expected.major_gap
+    market_status = {(m, lv, y, c): st for m, lv, y, c, st in zip(
+        gap["geography"], gap["level"], gap["year"], gap["major_code"], gap["status"], strict=True)
+        if m in survey_years}
+    rows = []
+    for row in gap.itertuples():
+        years = [y for y in survey_years.get(row.market, []) if y <= row.year]
+        if row.year not in years:
+            continue
+        window = years[-CARD_YEARS:]
+        statuses = [market_status.get((row.market, row.level, y, row.major_code)) for y in window]
+        card = None
+        if len(window) == CARD_YEARS:
+            if statuses.count("shortage") == CARD_YEARS:
+                card = "green"
+            elif statuses.count("surplus") == CARD_YEARS:
+                card = "red"
+            elif statuses.count("surplus") == CARD_YEARS - 1:
+                card = "yellow"
+        rows.append((row.geography_level, row.geography, row.level, row.year, row.major_code,
+                     " ".join(map(str, window)), " ".join(map(str, statuses)), card))
+    return pd.DataFrame(rows, columns=["geography_level", "geography", "level", "year", "major_code",
+                                       "survey_years", "statuses", "card"])
+
+
+def test_major_cards_match_sources(build: Build, expected: Expected) -> None:
+    cards = build.marts["major_cards"].copy()
+    cards["survey_years"] = cards["survey_years"].map(lambda ys: " ".join(map(str, ys)))
+    cards["statuses"] = cards["statuses"].map(lambda ss: " ".join(map(str, ss)))
+    cards["card"] = cards["card"].fillna("none")
+    want = expected_cards(expected).fillna({"card": "none"})
+    assert_same("marts.major_cards", want, cards,
+                keys=["geography_level", "geography", "level", "year", "major_code"], numeric=[],
+                exact=("survey_years", "statuses", "card"))
+    latest = cards[cards["year"] == cards["year"].max()]
+    assert {"green", "yellow", "red"} <= set(latest["card"].dropna()), "the demo should show every card"
+
+
+def test_the_story_a_shenyang_planner_sees(build: Build) -> None:
+    """Issue 25 "Done when": software engineering short in Liaoning with a green card, marketing with a red
+    card, clinical medicine's bachelors not judged surplus on the hospitals' few answers, and 吉林市 importing
+    software engineers rather than lacking them."""
+    gap, cards = build.marts["major_gap"], build.marts["major_cards"]
     latest = int(gap["year"].max())
-    for level, geography in (("region", REGION), ("city", "沈阳市")):
-        here = gap[(gap["geography_level"] == level) & (gap["geography"] == geography) & (gap["year"] == latest)]
-        status_of = dict(zip(here["major_code"], here["status"], strict=True))
+
+    def at(frame: pd.DataFrame, geography: str, column: str) -> dict[str, object]:
+        here = frame[(frame["geography"] == geography) & (frame["year"] == latest) & (frame["level"] == "本科")]
+        return dict(zip(here["major_code"], here[column], strict=True))
+
+    for geography in ("辽宁省", "沈阳市", REGION):
+        status_of = at(gap, geography, "status")
         assert status_of.get("080902") == "shortage", f"{geography} {latest}: 软件工程 is {status_of.get('080902')}"
         assert status_of.get("120202") == "surplus", f"{geography} {latest}: 市场营销 is {status_of.get('120202')}"
+    for geography in ("辽宁省", "沈阳市"):
+        card_of = at(cards, geography, "card")
+        assert card_of.get("080902") == "green" and card_of.get("120202") == "red", (geography, card_of)
+        assert at(gap, geography, "status").get("100201K") in ("insufficient_data", "balanced")
+        assert card_of.get("100201K") is None or pd.isna(card_of.get("100201K"))
+    assert at(gap, "吉林市", "status").get("080902") == "imports"
 
 
 
@@ -954,7 +1045,8 @@ def test_pairing_suggestions_follow_the_metric(build: Build, expected: Expected,
         problems.append(f"{keys[i]}: {pairs.at[i, 'university_code']} (coverage {pairs.at[i, 'coverage']}) ranks "
                         "below a university with higher coverage")
     # the figures quoted in the reason are the sources' figures
-    province_gap = expected.major_gap[expected.major_gap["geography_level"] == "province"]
+    province_gap = (expected.major_gap[expected.major_gap["geography_level"] == "province"]
+                    .groupby(["geography", "year", "major_code"], as_index=False)["gap"].sum())
     quoted = pairs.merge(
         expected.internship_coverage[["university_code", "major_code", "year", "coverage", "graduates"]],
         on=["university_code", "major_code", "year"], how="left", suffixes=("", "_sources"),

@@ -46,7 +46,30 @@ def test_a_clear_number_among_many_repeated_values_is_found(con):
     # a column of few distinct values (file names, codes) is matched one distinct value at a time
     con.execute("INSERT INTO raw.placements SELECT 'k' || i, 'placements/liaoning_2024.csv', 'ok' FROM range(5000) t(i)")
     con.execute("INSERT INTO raw.placements VALUES ('k', ?, 'ok')", [f"placements/{MOBILE}.csv"])
-    assert find_personal_data(con) == ["raw.placements.source_file: 1 value(s) shaped like a mobile number"]
+    # the finding names the file, its number masked
+    assert find_personal_data(con) == [
+        "raw.placements.source_file: 1 value(s) shaped like a mobile number, in placements/〔已删除 removed〕.csv"]
+
+
+def test_a_finding_names_the_files_and_rows_never_the_value(con):
+    con.execute("CREATE TABLE raw.survey (source_file VARCHAR, source_row INTEGER, skills VARCHAR)")
+    con.execute("INSERT INTO raw.survey SELECT 'survey/s.csv', i, 'Java' FROM range(2, 30) t(i)")
+    con.execute("UPDATE raw.survey SET skills = ? WHERE source_row IN (7, 3)", [f"联系 {MOBILE[:3]}-{MOBILE[3:7]}-{MOBILE[7:]}"])
+    con.execute("INSERT INTO raw.survey VALUES ('survey/t.csv', 12, ?)", [f"简历 hr.zhang@example.com {ID_NUMBER}"])
+    findings = find_personal_data(con)
+    assert findings == [
+        "raw.survey.skills: 1 value(s) shaped like an ID number, in survey/t.csv row(s) 12",
+        "raw.survey.skills: 2 value(s) shaped like a mobile number, in survey/s.csv row(s) 3, 7",
+        "raw.survey.skills: 1 value(s) shaped like an e-mail address, in survey/t.csv row(s) 12",
+    ]
+
+
+def test_an_email_address_in_a_column_of_short_values_is_found(con):
+    # a column too short to hold a number is still read for an e-mail address
+    con.execute("CREATE TABLE staging.contacts (code VARCHAR)")
+    con.execute("INSERT INTO staging.contacts SELECT lpad(i::VARCHAR, 6, '0') FROM range(1000) t(i)")
+    con.execute("INSERT INTO staging.contacts VALUES ('ab@qq.com'), ('a@b')")
+    assert find_personal_data(con) == ["staging.contacts.code: 1 value(s) shaped like an e-mail address"]
 
 
 def test_json_columns_and_personal_column_names_are_found(con):
@@ -64,7 +87,7 @@ def test_only_and_skip_split_the_scan_by_schema(con):
     con.execute("INSERT INTO marts.suggestions VALUES (?, 2024, 1)", [ID_NUMBER])
     loaders = find_personal_data(con, only=LOADER_SCHEMAS)
     rest = find_personal_data(con, skip=LOADER_SCHEMAS)
-    assert loaders == ["raw.placements.note: 1 value(s) shaped like a mobile number"]
+    assert loaders == ["raw.placements.note: 1 value(s) shaped like a mobile number, in f.csv"]
     assert rest == ["marts.suggestions.reason: 1 value(s) shaped like an ID number"]
     # a schema nobody listed is scanned too
     con.execute("CREATE SCHEMA scratch")
@@ -101,8 +124,52 @@ def test_a_build_holding_a_clear_phone_number_is_not_published(tmp_path, monkeyp
         result = dg.materialize([*defs.assets, *checks], resources={"portal": portal_resource()},
                                 instance=dg.DagsterInstance.ephemeral(), raise_on_error=False)
         failure = next(e for e in result.all_events if e.is_step_failure and "published_warehouse" in e.step_key)
-        assert "reference.universities.university_name: 1 value(s) shaped like a mobile number" in str(
-            failure.event_specific_data.error.message)
+        assert "reference.universities.university_name: 1 value(s) shaped like a mobile number, in the landing " \
+            "folder's reference/universities.csv" in str(failure.event_specific_data.error.message)
     assert dg.AssetKey("published_warehouse") not in {
         e.materialization.asset_key for e in result.get_asset_materialization_events()}
     assert not warehouse.exists()
+
+
+def test_a_failed_scan_is_named_in_the_build_output_never_the_value(tmp_path, monkeypatch):
+    from pipelines.build import run_build
+
+    landing = landing_with_a_phone_in_the_university_register(tmp_path)
+    monkeypatch.setenv("PORTAL_LANDING", str(landing))
+    monkeypatch.setenv("PORTAL_WAREHOUSE", str(tmp_path / "portal.duckdb"))
+    monkeypatch.setenv("PORTAL_SECRET", "privacy test key")
+    outcome = run_build()
+    assert not outcome.published
+    finding = ("reference.universities.university_name: 1 value(s) shaped like a mobile number, in the landing "
+               "folder's reference/universities.csv")
+    failed = outcome.check_lines.index("check raw/placements:no_personal_data: FAILED")
+    assert outcome.check_lines[failed + 1] == f"  {finding}"  # what `portal build` prints under the check
+    [check] = [c for c in outcome.result.get_asset_check_evaluations() if c.check_name == "no_personal_data"]
+    assert check.description == finding and finding in check.metadata["failures"].value
+    printed = outcome.check_lines + outcome.file_lines + [outcome.failure or ""]
+    assert not any(MOBILE in line for line in printed)
+
+
+def test_a_file_named_with_a_phone_number_is_published_under_its_masked_name(tmp_path, monkeypatch):
+    from pipelines.build import run_build
+    from pipelines.defs.resources import portal_resource
+    from pipelines.defs.sensors import compare_landing
+
+    landing = small_landing(tmp_path)
+    (landing / "placements" / "p.csv").rename(landing / "placements" / f"张三_{MOBILE}.csv")
+    warehouse = tmp_path / "portal.duckdb"
+    monkeypatch.setenv("PORTAL_LANDING", str(landing))
+    monkeypatch.setenv("PORTAL_WAREHOUSE", str(warehouse))
+    monkeypatch.setenv("PORTAL_SECRET", "privacy test key")
+    outcome = run_build()
+    assert outcome.published, outcome.failure
+    shown = "placements/张三_〔已删除 removed〕.csv"
+    assert f"{shown}: read 1, loaded 1, quarantined 0" in outcome.file_lines
+    with duckdb.connect(str(warehouse), read_only=True) as published:
+        assert published.execute("SELECT count(*) FROM audit.build_inputs WHERE file = ?", [shown]).fetchone() == (1,)
+        assert published.execute("SELECT count(*) FROM raw.placements WHERE source_file = ?", [shown]).fetchone() \
+            == (1,)
+    assert MOBILE.encode() not in warehouse.read_bytes()
+    # the landing-folder sensor knows the file by the same name: nothing has changed since the build
+    _, changed, removed = compare_landing(portal_resource(), {})
+    assert (changed, removed) == ([], [])

@@ -230,3 +230,31 @@ def test_placement_naming_another_host_than_its_base_is_quarantined(load_landing
     })
     assert_one_quarantined(loaded, "placements", "p.csv", "host_enterprise_id",
                            "host 91210100MA0AB1C02X is not the enterprise of base JD001")
+
+
+# 学历要求 as enterprises write it → the minimum level the position asks for (METRICS.md "Demand", v2)
+EDUCATION_WORDINGS = {
+    "专科": "专科", "大专": "专科", "高职": "专科", "专科及以上": "专科", "大专及以上": "专科",
+    "本科": "本科", "本科及以上": "本科", "学士": "本科", "Bachelor": "本科",
+    "研究生": "研究生", "硕士": "研究生", "硕士研究生": "研究生", "硕士及以上": "研究生", "博士": "研究生",
+    "博士研究生": "研究生",
+    "不限": "不限", "无要求": "不限", "学历不限": "不限",
+    # full-width and padded, as people type them
+    "　本科及以上 ": "本科", "ＢＡＣＨＥＬＯＲ": "本科",
+}
+
+
+def test_education_wordings_become_the_minimum_level(load_landing):
+    rows = [with_value(with_value(GOOD_SURVEY, 8, written), 6, f"岗位{i}")
+            for i, written in enumerate(EDUCATION_WORDINGS)]
+    loaded = load_landing({"survey": {"s.csv": csv_bytes(SURVEY_HEADER, rows)}})
+    assert loaded.quarantine("survey") == []
+    stored = dict(loaded.rows("SELECT position, education FROM raw.survey"))
+    assert {written: stored[f"岗位{i}"] for i, written in enumerate(EDUCATION_WORDINGS)} == EDUCATION_WORDINGS
+
+
+@pytest.mark.parametrize("written", ["初中", "中专", "本科或硕士", "MBA"])
+def test_unknown_education_wording_is_quarantined_with_its_text(load_landing, written):
+    bad = with_value(GOOD_SURVEY, 8, written)
+    loaded = load_landing({"survey": {"s.csv": csv_bytes(SURVEY_HEADER, [GOOD_SURVEY, bad])}})
+    assert_one_quarantined(loaded, "survey", "s.csv", "education", f"unknown education requirement '{written}'")

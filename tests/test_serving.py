@@ -344,7 +344,7 @@ def test_sensor_builds_only_what_differs_from_the_publication(tmp_path, monkeypa
     warehouse = tmp_path / "out" / "portal.duckdb"
     monkeypatch.setenv("PORTAL_LANDING", str(landing))
     monkeypatch.setenv("PORTAL_WAREHOUSE", str(warehouse))
-    monkeypatch.setenv("PORTAL_SECRET", "sensor test key")
+    monkeypatch.setenv("PORTAL_SECRET", "sensor test pseudonymisation key")
 
     def tick(cursor: str | None = None):
         with dg.build_sensor_context(cursor=cursor, resources={"portal": portal_resource()}) as context:

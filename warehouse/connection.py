@@ -7,47 +7,16 @@ published file (an atomic rename, no copy) is in warehouse/publication.py.
 
 from __future__ import annotations
 
-import array
-import itertools
 import os
 import tempfile
-import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
-import pyarrow as pa
-import pyarrow.compute as pc
 
+from sources.folding import register_nfkc
 from sources.loading import source_macros_sql
-
-
-def _nfkc(values: pa.Array) -> pa.Array:
-    """NFKC by Python's unicodedata: the same engine that decides whether a file needs folding at all
-    (sources/reading.py), so a cell folds the same whatever the rest of its file holds. (Arrow's
-    utf8_normalize follows a newer Unicode version than Python 3.11's 14.0: 167 code points would differ.)
-    Only files that need folding get here; each distinct value is folded once."""
-    distinct = pc.unique(values)
-    folded = _strings([None if v is None else unicodedata.normalize("NFKC", v) for v in distinct.to_pylist()])
-    return pc.take(folded, pc.index_in(values, distinct))
-
-
-def _strings(values: list[str | None]) -> pa.Array:
-    """An Arrow string array made from its buffers. (pa.array would do, but its first call in a process imports
-    pandas, 0.3 s that a build otherwise never spends: an incremental build's first quarantined row paid it.)"""
-    encoded = [b"" if v is None else v.encode() for v in values]
-    offsets = array.array("i", itertools.accumulate(map(len, encoded), initial=0))
-    validity = None
-    if None in values:
-        bits = bytearray((len(values) + 7) // 8)
-        for i, v in enumerate(values):
-            if v is not None:
-                bits[i >> 3] |= 1 << (i & 7)
-        validity = pa.py_buffer(bits)
-    return pa.Array.from_buffers(pa.string(), len(values),
-                                 [validity, pa.py_buffer(offsets), pa.py_buffer(b"".join(encoded))])
-
 
 #: DuckDB's memory for a build (past it, DuckDB spills to a temp folder beside the file). DuckDB's default,
 #: 80 % of RAM, would let a national build crowd out the dashboard on the same machine; measured peak with
@@ -57,11 +26,12 @@ WRITER_MEMORY_LIMIT = os.environ.get("PORTAL_DUCKDB_MEMORY_LIMIT", "2GB")
 
 @contextmanager
 def writer(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A read-write connection to a build database, with the source-normalisation macros registered."""
+    """A read-write connection to a build database, with the sources' folding function and normalisation macros
+    registered."""
     path.parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(path), config={"memory_limit": WRITER_MEMORY_LIMIT})
     try:
-        con.create_function("nfkc", _nfkc, ["VARCHAR"], "VARCHAR", type="arrow")
+        register_nfkc(con)
         con.execute(source_macros_sql())
         yield con
     finally:

@@ -33,6 +33,7 @@ PARTITIONS: dict[str, tuple[str, ...]] = {
     "marts.gap_by_geography": ("year", "geography_level"),
     "marts.major_gap": ("year", "geography_level"),
     "marts.industry_gap": ("year", "geography_level"),
+    "marts.major_cards": ("year", "geography_level"),
     "marts.internship_coverage": ("year", "province_name"),
     "marts.base_utilisation": ("year", "province_name"),
     # suggestions name an enterprise and a university, which may be in different provinces

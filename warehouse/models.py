@@ -1,6 +1,7 @@
 """The SQL models: one SELECT per file, `models/<schema>/<table>.sql` builds table `<schema>.<table>`.
 
-A model's dependencies are the `schema.table` names its SQL reads, so lineage is never declared twice.
+A model's dependencies are the `schema.table` names its SQL reads (as DuckDB's parser reads them:
+warehouse/lineage.py), so lineage is never declared twice.
 Layers run in the order of LAYERS; within a layer, in dependency order.
 
 A build does only the work its changed inputs call for (warehouse/state.py records what each table was made
@@ -22,7 +23,7 @@ key values. Where the keys come from:
   the row it had replaced).
 The facts of placements are keyed by year and identity, the marts per university by year and university, the
 marts that sum or rank across universities by year.
-The audit models read the per-build file logs and always run (milliseconds).
+The audit models read the per-build file logs, which are small, and always run.
 """
 
 from __future__ import annotations
@@ -32,19 +33,18 @@ import re
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 
 import duckdb
 
 from sources import settings
-from warehouse import privacy, state
+from warehouse import lineage, privacy, state
 
 MODELS_DIR = Path(__file__).resolve().parent / "models"
 LAYERS = ("audit", "staging", "dims", "facts", "marts")
 #: schemas a model may read from (raw and reference are written by the source loaders)
 SOURCE_SCHEMAS = ("raw", "reference")
-_TABLE_REF = re.compile(r"\b(" + "|".join(SOURCE_SCHEMAS + LAYERS) + r")\.([a-z_][a-z0-9_]*)\b")
 _INCREMENTAL = re.compile(r"^-- incremental by: *(.+?)\s*$", re.MULTILINE)
 #: a delta is worth it only while it touches less than this share of a model's keys
 DELTA_AT_MOST = 0.5
@@ -80,12 +80,20 @@ class Model:
         found = _INCREMENTAL.search(self.sql)
         return tuple(c.strip() for c in found.group(1).split(",")) if found else ()
 
-    @property
+    @cached_property
     def upstream(self) -> tuple[str, ...]:
         """Tables this model reads, as 'schema.table' (its own name excluded)."""
-        sql = re.sub(r"--[^\n]*", "", self.sql)  # table names in comments are not dependencies
-        # raw.<kind>__files and raw.<kind>__quarantine are written with raw.<kind>, by the same loader
-        refs = {f"{s}.{t.split('__')[0]}" for s, t in _TABLE_REF.findall(sql)}
+        try:
+            read = lineage.table_refs(self.sql)
+        except ValueError as error:
+            raise ValueError(f"{self.path}: {error}") from None
+        refs = set()
+        for ref in read:
+            if ref.catalog or ref.schema not in SOURCE_SCHEMAS + LAYERS:
+                raise ValueError(f"{self.path}: reads {ref.table!r}; a model reads a table as schema.table, "
+                                 f"of the schemas {', '.join(SOURCE_SCHEMAS + LAYERS)}")
+            # raw.<kind>__files and raw.<kind>__quarantine are written with raw.<kind>, by the same loader
+            refs.add(f"{ref.schema}.{ref.name.split('__')[0]}")
         refs.discard(self.table)
         return tuple(sorted(refs))
 
@@ -98,6 +106,7 @@ def discover() -> tuple[Model, ...]:
         for layer in LAYERS
         for p in sorted((MODELS_DIR / layer).glob("*.sql"))
     }
+    lineage.parse_ahead(m.sql for m in models.values())
     graph = {table: {u for u in m.upstream if u in models} for table, m in models.items()}
     return tuple(models[t] for t in graphlib.TopologicalSorter(graph).static_order())
 
@@ -112,6 +121,9 @@ def _settings() -> dict[str, object]:
     return {
         "shortage_alignment": settings.SHORTAGE_ALIGNMENT,
         "surplus_alignment": settings.SURPLUS_ALIGNMENT,
+        "min_demand": settings.MIN_DEMAND,
+        "min_supply": settings.MIN_SUPPLY,
+        "card_years": settings.CARD_YEARS,
         "bachelor_lag_years": settings.PROJECTION_LAG_YEARS["本科"],
         "vocational_lag_years": settings.PROJECTION_LAG_YEARS["专科"],
         "region_geography": settings.REGION_GEOGRAPHY,
@@ -138,10 +150,10 @@ def code_fingerprint(model: Model) -> str:
 def _stored_order(model: Model) -> str:
     """How a model's rows are stored: a model updated by deltas of whole years in year order. A year's rows
     then fill row groups of their own, and replacing the year drops those (DuckDB's checkpoint vacuums a row
-    group that lost a quarter of its rows by rewriting it with its neighbours: 0.45 s for a year of
-    pairing_suggestions stored in any order at scale 100, 0.01 s in year order). A delta's rows are inserted
-    as computed, unsorted: they are of the years it touched, most often one (sorting a year of pairing
-    suggestions by year took 0.4 s), and are replaced together the next time those years change."""
+    group that lost a quarter of its rows by rewriting it with its neighbours: with the years mixed, replacing
+    one rewrites most of the table). A delta's rows are inserted as computed, unsorted: they are of the years
+    it touched, most often one, so sorting them would buy little for its cost, and are replaced together the
+    next time those years change (figures: benchmarks/RESULTS.md)."""
     return " ORDER BY year" if model.incremental_by == ("year",) else ""
 
 
@@ -391,11 +403,9 @@ def _apply_delta(con: duckdb.DuckDBPyConnection, model: Model, plan: DeltaPlan, 
     if plan.nothing:
         con.execute(f"CREATE OR REPLACE TEMP TABLE {changed} AS SELECT {columns} FROM {model.table} LIMIT 0")
         return changed, changed
-    sql = model.sql
     for u, view in plan.views.items():
-        name = "_delta_in_" + u.replace(".", "_")
-        con.execute(f"CREATE OR REPLACE TEMP VIEW {name} AS {view}")
-        sql = re.sub(rf"\b{re.escape(u)}\b", name, sql)
+        con.execute(f"CREATE OR REPLACE TEMP VIEW {_delta_view(u)} AS {view}")
+    sql = lineage.replace_tables(model.sql, {u: _delta_view(u) for u in plan.views})
     if compare:
         con.execute(f"CREATE OR REPLACE TEMP TABLE _delta_old AS SELECT rowid AS _row_id, hash({columns}) AS "
                     f"_row_hash FROM {model.table} WHERE {plan.touched_rows}")
@@ -428,10 +438,15 @@ def _apply_delta(con: duckdb.DuckDBPyConnection, model: Model, plan: DeltaPlan, 
         con.execute(f"DELETE FROM {model.table} WHERE rowid IN (SELECT _row_id FROM _delta_gone)")
         con.execute(f"INSERT INTO {model.table} SELECT * FROM _delta_added")
     for u in plan.views:
-        con.execute(f"DROP VIEW IF EXISTS _delta_in_{u.replace('.', '_')}")
+        con.execute(f"DROP VIEW IF EXISTS {_delta_view(u)}")
     for table in ("_delta_new", "_delta_old", "_delta_hashes", "_delta_gone", "_delta_added"):
         con.execute(f"DROP TABLE IF EXISTS {table}")
     return changed, content_changed
+
+
+def _delta_view(table: str) -> str:
+    """The temp view of an input's rows of a delta's touched keys, which the model's SQL reads in its place."""
+    return "_delta_in_" + table.replace(".", "_")
 
 
 def _content_changes(con: duckdb.DuckDBPyConnection, changed: str, names: list[str]) -> str:

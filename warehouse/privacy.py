@@ -1,13 +1,17 @@
 """The personal-data guarantee, checked: no personal column and no clear personal value in any table.
 
 Students are identified only by keyed pseudonyms; this scan is the last line of defence before a build is
-published. It looks for columns named like personal fields and for values shaped like a mainland ID number
-or mobile phone number anywhere in any text or JSON column (quarantined rows included).
+published. It looks for columns named like personal fields and for values shaped like a mainland ID number,
+a mobile phone number or an e-mail address (sources/pseudonymise.py) anywhere in any text or JSON column
+(quarantined rows included). A finding names the table and column, and where the table says which file a row
+came from, the file and the rows (a reference list: the bundled file or the landing folder's supplement); it
+never quotes the value (a file name is shown masked).
 
 A build is scanned once, in two halves that together cover every table: the `no_personal_data` check scans
 what the loaders wrote (LOADER_SCHEMAS) once they have all run, and the publication step scans everything
 else (the models and the build record), see pipelines/defs. Each table is read in one query, all its text
-columns at once, and a value is matched against the patterns only when it is long enough to hold a match;
+columns at once, and a value is matched against the pattern only when it could hold a match (long enough, or
+with an @);
 DuckDB's column statistics skip columns too short to hold one and let columns of few distinct values (file
 names, codes, categories) be matched one distinct value at a time (_hits).
 A build reads only what changed since the publication it started from was scanned (warehouse/state.py,
@@ -22,14 +26,26 @@ from pathlib import Path
 
 import duckdb
 
-from sources.pseudonymise import ANY_PERSONAL, ID_NUMBER, MOBILE, SHORTEST_PERSONAL
+from sources import settings
+from sources.pseudonymise import (
+    ANY_PERSONAL,
+    PERSONAL_VALUES,
+    SHORTEST_NUMBER,
+    SHORTEST_PERSONAL,
+    mask_personal_text,
+    might_hold_personal,
+)
 from warehouse import state
 
-PERSONAL_COLUMN_NAMES = ("student_name", "id_number", "phone", "student_id", "姓名", "身份证号", "手机号", "学号")
+PERSONAL_COLUMN_NAMES = ("student_name", "id_number", "phone", "email", "student_id", "姓名", "身份证号", "手机号",
+                         "邮箱", "学号")
 #: the schemas only the source loaders write (sources/loading.py, sources/reference_data.py)
 LOADER_SCHEMAS = ("reference", "raw")
-#: what the patterns look for (the findings name it)
-PATTERNS = (("an ID number", ID_NUMBER), ("a mobile number", MOBILE))
+#: the columns that say which file, and which row of it, a table's row came from (the findings name them)
+FILE_COLUMNS = ("source_file", "file")
+ROW_COLUMNS = ("source_row", "row_number")
+#: how many files, and rows of each, a finding names
+SHOWN_FILES, SHOWN_ROWS = 3, 5
 _SYSTEM_SCHEMAS = ("information_schema", "pg_catalog")
 
 
@@ -85,17 +101,44 @@ def find_personal_data(con: duckdb.DuckDBPyConnection, *, only: tuple[str, ...] 
                 scanned[f"{schema}.{table}"] = plan.state
         hit = _hits(con, f'{schema}."{table}"', names, where)
         for column, column_hit in zip(names, hit, strict=True):
-            if not column_hit:
-                continue
-            # rare: say which pattern, as the finding names it
-            for label, pattern in PATTERNS:
-                found = con.execute(
-                    f'SELECT count(*) FROM {schema}."{table}" WHERE regexp_matches({_text(column)}, ?)', [pattern]
-                ).fetchone()[0]
-                if found:
-                    findings.append(f"{schema}.{table}.{column}: {found} value(s) shaped like {label}")
+            if column_hit:  # rare: say what was found, and where
+                table_columns = [c for s, t, c, _ in columns if (s, t) == (schema, table)]
+                findings += _located(con, schema, table, column, table_columns)
     if changed_only and not findings:
         state.record_scanned(con, scanned, scanner)
+    return findings
+
+
+def _located(con: duckdb.DuckDBPyConnection, schema: str, table: str, column: str,
+             table_columns: list[str]) -> list[str]:
+    """The findings of a column that holds personal values: for each kind of value, how many, and where the
+    table says so, in which files (masked: the file name may be where the value is) and rows."""
+    file_column = next((c for c in FILE_COLUMNS if c in table_columns), None)
+    row_column = next((c for c in ROW_COLUMNS if c in table_columns), None)
+    findings = []
+    for label, pattern in PERSONAL_VALUES:
+        matched = f'{schema}."{table}" WHERE regexp_matches({_text(column)}, $pattern)'
+        found = con.execute(f"SELECT count(*) FROM {matched}", {"pattern": pattern}).fetchone()[0]
+        if not found:
+            continue
+        finding = f"{schema}.{table}.{column}: {found} value(s) shaped like {label}"
+        if file_column is not None:
+            rows = f"list(DISTINCT {_quoted(row_column)} ORDER BY {_quoted(row_column)})" if row_column else "[]"
+            places = con.execute(
+                f"SELECT {_text(file_column)}, {rows} FROM {matched} GROUP BY ALL ORDER BY 1 LIMIT {SHOWN_FILES + 1}",
+                {"pattern": pattern}).fetchall()
+            shown = [f"{mask_personal_text(str(file))}" + (
+                f" row(s) {', '.join(map(str, numbers[:SHOWN_ROWS]))}{' …' if len(numbers) > SHOWN_ROWS else ''}"
+                if numbers else "") for file, numbers in places[:SHOWN_FILES]]
+            finding += f", in {'; '.join(shown)}{'; …' if len(places) > SHOWN_FILES else ''}"
+        elif schema == "reference":  # a reference list: the bundled file, or the landing folder's supplement
+            listed_in = "listed_in" if "listed_in" in table_columns else "'bundled'"
+            origins = [o for (o,) in con.execute(f"SELECT DISTINCT {listed_in} FROM {matched} ORDER BY 1",
+                                                 {"pattern": pattern}).fetchall()]
+            finding += ", in " + "; ".join(
+                f"the landing folder's {settings.LANDING_REFERENCE_UNIVERSITIES.as_posix()}" if o == "landing"
+                else f"the bundled reference list {table}.csv" for o in origins)
+        findings.append(finding)
     return findings
 
 
@@ -108,35 +151,41 @@ def _hits(con: duckdb.DuckDBPyConnection, table: str, columns: list[str], where:
     """Whether any value of each column of `table` (the rows `where` selects, as " WHERE …") matches either
     pattern, in one query. DuckDB's statistics of each column decide how it is read: a column whose longest
     value is shorter than any match (or that holds only NULLs) is not read, one with few distinct values is
-    matched one distinct value at a time, any other value by value; `length()` first, so the regular
-    expression runs only on values long enough to hold a match. (The statistics cover the whole table and
+    matched one distinct value at a time, any other value by value; `might_hold_personal` first, so the
+    regular expression runs only on values that could hold a match. (The statistics cover the whole table and
     only ever widen, so they hold for any selection of its rows.)"""
     def matches(column: str) -> str:
+        # (a CASE, not an AND: DuckDB evaluates both sides of an AND over the whole column, but a CASE's branch
+        # only for the rows that take it)
         text = _text(column)
-        return f"count_if(length({text}) >= {SHORTEST_PERSONAL} AND regexp_matches({text}, $pattern)) > 0"
+        return f"count_if(CASE WHEN {might_hold_personal(text)} THEN regexp_matches({text}, $pattern) END) > 0"
 
     rows = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
     if rows == 0:
         return (False,) * len(columns)
     stats = con.execute("SELECT " + ", ".join(f"stats({_quoted(c)})" for c in columns)
                         + f" FROM {table} LIMIT 1").fetchone()
-    per_row, per_value = [], []
+    per_row, per_value, with_at = [], [], []
     for column, found in zip(columns, stats, strict=True):
         found = found if isinstance(found, dict) else {}
         longest, distinct = found.get("max_string_length"), found.get("approx_unique")
+        # (bytes: a value has at least as many bytes as characters)
         if isinstance(longest, int) and longest < SHORTEST_PERSONAL:
-            continue  # (bytes: a value has at least as many bytes as characters)
-        if isinstance(distinct, int) and distinct <= DISTINCT_SCAN_SHARE * rows:
+            continue
+        if isinstance(longest, int) and longest < SHORTEST_NUMBER:
+            with_at.append(column)  # codes, categories: too short for a number, so only an @ can start one
+        elif isinstance(distinct, int) and distinct <= DISTINCT_SCAN_SHARE * rows:
             per_value.append(column)
         else:
             per_row.append(column)
-    if not per_row and not per_value:
+    if not per_row and not per_value and not with_at:
         return (False,) * len(columns)
-    select = [matches(c) for c in per_row] + [
+    # (a column with an @ but no e-mail address counts as a hit here; the findings say there is none)
+    select = [matches(c) for c in per_row] + [f"count_if(contains({_text(c)}, '@')) > 0" for c in with_at] + [
         f"(SELECT {matches(c)} FROM (SELECT DISTINCT {_quoted(c)} FROM {table}{where}))" for c in per_value]
-    found = dict(zip(per_row + per_value, con.execute(
-        "SELECT " + ", ".join(select) + (f" FROM {table}{where}" if per_row else ""),
-        {"pattern": ANY_PERSONAL}).fetchone(), strict=True))
+    found = dict(zip(per_row + with_at + per_value, con.execute(
+        "SELECT " + ", ".join(select) + (f" FROM {table}{where}" if per_row or with_at else ""),
+        {"pattern": ANY_PERSONAL} if per_row or per_value else None).fetchone(), strict=True))
     return tuple(bool(found.get(c)) for c in columns)
 
 

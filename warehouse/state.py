@@ -5,7 +5,7 @@ the previous build. Each table has a *state*: a fingerprint of what it was made 
 
 - raw.<kind>: the files loaded (name, content sha256, loader fingerprint), from raw.<kind>__files;
 - reference.<table>: the table's content (the lists are small);
-- a model: its content when it has at most CONTENT_STATE_MAX_ROWS rows (hashing them takes milliseconds),
+- a model: its content when it has at most CONTENT_STATE_MAX_ROWS rows (cheap to hash),
   else its *recipe*: its SQL, the macros and settings it runs with, and the states of the tables it reads (so
   it changes when anything upstream changes, like a Merkle tree).
 
@@ -31,7 +31,8 @@ from dataclasses import dataclass
 import duckdb
 
 SCHEMA = "meta"
-#: up to this many rows a table's state is its content (a sum of row hashes: about 0.1 s per million rows)
+#: up to this many rows a table's state is its content (a sum of row hashes, which costs a scan of the table;
+#: beyond it, the recipe: benchmarks/RESULTS.md)
 CONTENT_STATE_MAX_ROWS = 3_000_000
 _DDL = f"""
 CREATE SCHEMA IF NOT EXISTS {SCHEMA};

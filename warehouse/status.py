@@ -2,9 +2,11 @@
 each build just before it is published, and the summary `portal status` prints and Dagster shows.
 
 - `audit.build`        one row: the build's id, when it started and was published, from which landing folder,
-                       which build it replaced, and its totals;
-- `audit.build_inputs` every landing file the build saw: size and modification time when the build started,
-                       and the content hash of what was read (the landing-folder sensor compares against it);
+                       which build it replaced, its totals, the fingerprint of the pseudonymisation key (never
+                       the key) and whether its file was written fresh (warehouse/publication.py);
+- `audit.build_inputs` every landing file the build saw (by the name the loaders store: personal values
+                       masked): size and modification time when the build started, and the content hash of
+                       what was read (the landing-folder sensor compares against it);
 - `audit.checks`       every asset check of the build and whether it passed.
 """
 
@@ -19,6 +21,7 @@ import duckdb
 
 from sources.kinds import KINDS
 from sources.landing_folder import LandingFile, printable
+from sources.pseudonymise import mask_personal_text, stored_file_names
 from sources.reading import file_sha256
 
 
@@ -40,6 +43,8 @@ def record_build(
     landing_files: list[LandingFile],
     previous_build_id: str | None,
     checks: list[CheckRecord],
+    key_fingerprint: str | None = None,
+    written_fresh: bool = False,
 ) -> None:
     """Write audit.build, audit.build_inputs and audit.checks into the build database."""
     con.execute("CREATE SCHEMA IF NOT EXISTS audit")
@@ -56,10 +61,11 @@ def record_build(
         )
     files_tables = " UNION ALL ".join(f"SELECT file, sha256 FROM raw.{k}__files" for k in KINDS)
     hashes = dict(con.execute(f"SELECT file, sha256 FROM ({files_tables}) WHERE sha256 IS NOT NULL").fetchall())
+    stored = stored_file_names([f.name for f in landing_files])  # the names the loaders stored (personal values masked)
     inputs = []
     for landing_file in sorted(landing_files, key=lambda f: f.name):
         name, size, mtime_ns = landing_file.name, landing_file.size, landing_file.mtime_ns
-        sha = hashes.get(name)
+        sha = hashes.get(stored[name])
         if sha is None and not landing_file.refused:  # (a refused file, a link say, is never opened)
             # files no loader hashed (the reference supplement, rejected files): hash them now, if unchanged
             path = landing_file.path
@@ -69,7 +75,7 @@ def record_build(
                     sha = file_sha256(path)
             except FileNotFoundError:
                 pass
-        inputs.append((name, size, mtime_ns, sha))
+        inputs.append((stored[name], size, mtime_ns, sha))
     con.execute(
         """CREATE OR REPLACE TABLE audit.build_inputs (
             file VARCHAR NOT NULL, size_bytes BIGINT NOT NULL, modified_ns BIGINT NOT NULL, sha256 VARCHAR)"""
@@ -90,11 +96,14 @@ def record_build(
                (SELECT coalesce(sum(rows_loaded), 0) FROM audit.load_log)::BIGINT AS rows_loaded,
                (SELECT coalesce(sum(rows_quarantined), 0) FROM audit.load_log)::BIGINT AS rows_quarantined,
                (SELECT count(*) FILTER (WHERE passed) FROM audit.checks) AS checks_passed,
-               (SELECT count(*) FILTER (WHERE NOT passed) FROM audit.checks) AS checks_failed
+               (SELECT count(*) FILTER (WHERE NOT passed) FROM audit.checks) AS checks_failed,
+               $key_fingerprint::VARCHAR AS key_fingerprint,
+               $written_fresh::BOOLEAN AS written_fresh
         """,
         {
             "build_id": build_id, "started_at": started_at, "published_at": dt.datetime.now(dt.UTC),
-            "landing": str(landing), "previous": previous_build_id,
+            "landing": mask_personal_text(str(landing)), "previous": previous_build_id,
+            "key_fingerprint": key_fingerprint, "written_fresh": written_fresh,
         },
     )
 
@@ -158,6 +167,11 @@ def status_lines(status: Status) -> list[str]:
         if b.get("previous_build_id"):
             lines.append(f"replaced build {b['previous_build_id']}")
         lines.append(f"rows: read {b['rows_read']}, loaded {b['rows_loaded']}, quarantined {b['rows_quarantined']}")
+        if b.get("key_fingerprint"):
+            lines.append(f"pseudonymisation key: fingerprint {b['key_fingerprint']}")
+        if b.get("written_fresh") is not None:
+            lines.append("file: written fresh (rows removed by this build are not in it)" if b["written_fresh"]
+                         else "file: the build's copy of the publication before it (no rows removed)")
     lines.append("sources:")
     lines += [f"  {kind}: {loaded} file(s) loaded, {rejected} rejected" for kind, loaded, rejected in status.files_by_kind]
     lines.append("tables:")

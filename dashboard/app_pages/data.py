@@ -8,6 +8,7 @@ import streamlit as st
 
 from dashboard import labels as L
 from dashboard import queries, ui
+from sources.kinds import KINDS
 from sources.landing_folder import printable
 
 st.title(L.t("data_title"))
@@ -67,7 +68,7 @@ ui.table(log, [("file", "file"), ("kind", "kind_label"), ("rows_read", "rows_rea
          key="load_log")
 
 st.subheader(L.t("quarantine"))
-kinds = ["", "catalogue", "survey", "bases", "placements"]
+kinds = ["", *KINDS]
 kind = ui.persisted_choice(L.t("kind"), kinds, {"": L.t("all_kinds"), **{k: L.kind(k) for k in kinds[1:]}},
                            "data_kind")
 quarantined = queries.quarantine(kind or None)
@@ -85,7 +86,7 @@ else:
              key="rejected_files")
 
 # unrecognised internship type / organisation / mode wordings: loaded (not quarantined), counted as the
-# warehouse says (docs/metrics-internships.md "Internship types"), listed here so the rule can be extended
+# warehouse says (docs/metrics.md "Internship types"), listed here so the rule can be extended
 wordings = queries.internship_wordings()
 if wordings is not None:
     st.subheader(L.t("internship_wordings"))
@@ -94,4 +95,4 @@ if wordings is not None:
                         ("placement_rows", "placement_rows")], key="internship_wordings")
 
 st.subheader(L.t("how_to_load"))
-st.markdown(L.t("how_to_load_body"))
+st.markdown(L.t("how_to_load_body", folders=L.landing_folders(KINDS)))

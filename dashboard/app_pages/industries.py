@@ -11,8 +11,8 @@ st.title(L.t("industries_title", place=scope.place, year=scope.year))
 st.caption(L.t("industries_intro"))
 
 with st.spinner(L.t("loading")):
-    gaps = queries.industry_gap(scope.level, scope.geography, scope.year)
-    pillars = queries.pillar_gap(scope.level, scope.geography, scope.year)
+    gaps = queries.industry_gap(scope.level, scope.geography, scope.year, scope.study_level)
+    pillars = queries.pillar_gap(scope.level, scope.geography, scope.year, scope.study_level)
 name = L.name_column("industry")
 gaps = gaps.assign(industry=gaps[name], pillar_label=gaps["pillar"].map(L.pillar))
 pillars = pillars.assign(pillar_label=pillars["pillar"].map(L.pillar))
@@ -40,7 +40,7 @@ if industry_names:
                             format_func=lambda code: f"{industry_names[code]} ({code})")
     left, right = st.columns(2)
     with left:
-        trend = queries.industry_trend(scope.level, scope.geography, industry)
+        trend = queries.industry_trend(scope.level, scope.geography, industry, scope.study_level)
         ui.chart(charts.trend, trend, f"{L.t('trend')} · {industry_names[industry]}")
     with right:
         feeding = queries.majors_feeding_industry(scope.level, scope.geography, scope.year, industry)

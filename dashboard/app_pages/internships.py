@@ -15,26 +15,19 @@ st.title(L.t("internships_title", place=scope.place, year=scope.year))
 st.caption(L.t("internships_intro"))
 major = L.name_column("major")
 
-#: the whole-people columns the marts give (NULL only where a small group is suppressed)
-PEOPLE = ("graduates", "placements", "students", "placement_rows", "capacity")
-
-
-def readable(frame: pd.DataFrame, ratios: tuple[str, ...]) -> pd.DataFrame:
-    """People as whole numbers; each ratio as a percentage, or — with the reason the mart gives
-    (`<ratio>_undefined`) where it is undefined, in a `<ratio>_text` column."""
-    out = frame.copy()
-    for column in PEOPLE:
-        if column in out:
-            out[column] = pd.to_numeric(out[column]).round().astype("Int64")
+def undefined_here(frame: pd.DataFrame, ratios: tuple[str, ...]) -> None:
+    """Say under a table why its ratios are undefined where they are, with the reasons the marts give per row
+    (`<ratio>_undefined`: suppressed, no graduates, no placements, ...)."""
+    reasons: list[str] = []
     for ratio in ratios:
-        reasons = out[f"{ratio}_undefined"] if f"{ratio}_undefined" in out else pd.Series(None, index=out.index)
-        out[f"{ratio}_text"] = [
-            f"{value:.1%}" if pd.notna(value)
-            else "— (" + L.t(f"undefined_{reason}", n=settings.MIN_GROUP_SIZE) + ")" if isinstance(reason, str)
-            else "—"
-            for value, reason in zip(out[ratio], reasons, strict=True)
-        ]
-    return out
+        column = f"{ratio}_undefined"
+        if column in frame:
+            for reason in frame.loc[frame[ratio].isna(), column].dropna().unique():
+                text = L.t(f"undefined_{reason}", n=settings.MIN_GROUP_SIZE)
+                if text not in reasons:
+                    reasons.append(text)
+    if reasons:
+        st.caption(L.t("undefined_here", reasons=("; " if L.is_en() else "；").join(reasons)))
 
 
 views = {"university": L.t("by_university"), "enterprise": L.t("by_enterprise")}
@@ -75,10 +68,10 @@ with st.spinner(L.t("loading")):
         if not bases.empty:
             ui.chart(charts.value_bars, bases.dropna(subset=["utilisation"]), "base_id", "utilisation",
                      L.t("bases"), L.t("ax_utilisation"))
-        ui.table(readable(bases, ("utilisation",)),
-                 [("base_id", "base_id"), ("base_name", "base_name"), ("enterprise", "enterprise_name"),
-                  ("university", "university"), ("city", "city"), ("capacity", "capacity"),
-                  ("placement_rows", "placements"), ("utilisation_text", "utilisation_text")], key="bases")
+        ui.table(bases, [("base_id", "base_id"), ("base_name", "base_name"), ("enterprise", "enterprise_name"),
+                         ("university", "university"), ("city", "city"), ("capacity", "capacity"),
+                         ("placement_rows", "placements"), ("utilisation", "utilisation")], key="bases")
+        undefined_here(bases, ("utilisation",))
 
         st.subheader(L.t("placements_by_major"))
         types = {t: L.t(f"type_{t}") for t in (queries.ALL, "production", "graduation", "cognitive")}
@@ -97,35 +90,35 @@ with st.spinner(L.t("loading")):
             mode = ui.persisted_choice(L.t("mode_filter"), list(modes), modes, "internships_mode")
         placed = queries.placements_by_major(scope.year, **selector, internship_type=internship_type,
                                              organisation=organisation, mode=mode)
-        ui.table(readable(placed, ("relevance", "conversion")),
-                 [("major_code", "major_code"), ("major", major), ("students", "students"),
-                  ("placement_rows", "placement_rows"), ("relevance_text", "relevance_text"),
-                  ("relevance_unknown_share", "relevance_unknown_share"), ("conversion_text", "conversion_text")],
+        ui.table(placed, [("major_code", "major_code"), ("major", major), ("students", "students"),
+                          ("placement_rows", "placement_rows"), ("relevance", "relevance"),
+                          ("relevance_unknown_share", "relevance_unknown_share"), ("conversion", "conversion")],
                  key="placements_by_major")
+        undefined_here(placed, ("relevance", "conversion"))
         if view == "university":
             st.subheader(L.t("coverage_by_major"))
             coverage = queries.university_coverage(chosen, scope.year)
             ui.chart(charts.value_bars, coverage.dropna(subset=["coverage"]), major, "coverage",
                      L.t("coverage_by_major"), L.t("ax_coverage"))
-            ui.table(readable(coverage, ("coverage", "relevance", "conversion", "retention")),
-                     [("major_code", "major_code"), ("major", major), ("graduates", "graduates"),
-                      ("placements", "placements"), ("coverage_text", "coverage_text"),
-                      ("relevance_text", "relevance_text"), ("relevance_unknown_share", "relevance_unknown_share"),
-                      ("conversion_text", "conversion_text"), ("retention_text", "retention_text")],
+            ui.table(coverage, [("major_code", "major_code"), ("major", major), ("graduates", "graduates"),
+                                ("placements", "placements"), ("coverage", "coverage"), ("relevance", "relevance"),
+                                ("relevance_unknown_share", "relevance_unknown_share"),
+                                ("conversion", "conversion"), ("retention", "retention")],
                      key="university_coverage")
+            undefined_here(coverage, ("coverage", "relevance", "conversion", "retention"))
 
     st.subheader(f"{L.t('shortage_low_coverage')} · {scope.place}")
-    low = queries.shortage_low_coverage(scope.level, scope.geography, scope.year)
-    ui.table(readable(low, ("coverage",)),
-             [("major_code", "major_code"), ("major", major), ("demand", "demand"), ("supply", "supply"),
-              ("alignment", "alignment"), ("graduates", "graduates"), ("placements", "placements"),
-              ("coverage_text", "coverage_text")], key="shortage_low_coverage")
+    low = queries.shortage_low_coverage(scope.level, scope.geography, scope.year, scope.study_level)
+    ui.table(low, [("major_code", "major_code"), ("major", major), ("demand", "demand"), ("supply", "supply"),
+                   ("alignment", "alignment"), ("graduates", "graduates"), ("placements", "placements"),
+                   ("coverage", "coverage")], key="shortage_low_coverage")
+    undefined_here(low, ("coverage",))
 
     st.subheader(f"{L.t('region_internships')} · {scope.place}")
     by_major = queries.internship_by_major(scope.level, scope.geography, scope.year)
-    ui.table(readable(by_major, ("coverage", "relevance", "conversion", "retention")),
-             [("major_code", "major_code"), ("major", major), ("graduates", "graduates"),
-              ("placements", "placements"), ("coverage_text", "coverage_text"), ("relevance_text", "relevance_text"),
-              ("relevance_unknown_share", "relevance_unknown_share"), ("conversion_text", "conversion_text"),
-              ("retention_text", "retention_text")], key="internships_by_major")
+    ui.table(by_major, [("major_code", "major_code"), ("major", major), ("graduates", "graduates"),
+                        ("placements", "placements"), ("coverage", "coverage"), ("relevance", "relevance"),
+                        ("relevance_unknown_share", "relevance_unknown_share"), ("conversion", "conversion"),
+                        ("retention", "retention")], key="internships_by_major")
+    undefined_here(by_major, ("coverage", "relevance", "conversion", "retention"))
 st.caption(L.t("suppressed_note", n=settings.MIN_GROUP_SIZE))

@@ -36,7 +36,7 @@ with st.spinner(L.t("loading")):
     if university:
         row = universities.set_index("university_code").loc[university]
         city = scope.place_of("city", row["city_name"])
-        majors = queries.university_majors(university, scope.year)
+        majors = queries.university_majors(university, scope.year, scope.study_level)
         majors = majors.assign(
             advice=majors["city_status"].map(L.advice),
             reason=[L.gap_reason(r.city_status_reason, city, r.city_supply, r.city_demand, r.city_supply_share,
@@ -49,21 +49,30 @@ with st.spinner(L.t("loading")):
                           ("city_alignment", "city_alignment"), ("city_status", "city_status"),
                           ("province_status", "province_status"), ("advice", "advice"), ("reason", "reason"),
                           ("coverage", "coverage")], key="university_majors")
-        gaps = queries.major_gap("city", row["city_name"], scope.year)
+        gaps = queries.major_gap("city", row["city_name"], scope.year, scope.study_level)
         market_level, market, market_place = "city", row["city_name"], city
     else:
-        gaps = queries.major_gap(scope.level, scope.geography, scope.year)
+        gaps = queries.major_gap(scope.level, scope.geography, scope.year, scope.study_level)
         market_level, market, market_place = scope.level, scope.geography, scope.place
 
-gaps = gaps.assign(advice=gaps["status"].map(L.advice),
-                   reason=[reason(r, market_place) for _, r in gaps.iterrows()])
+if market_level == "city" and len(gaps):
+    # a city shows its province's status: the reason quotes the province's figures (imports: the city's own)
+    province = gaps["market"].iloc[0]
+    judged = queries.major_gap("province", province, scope.year, scope.study_level).set_index("major_code")
+    province_place = scope.place_of("province", province)
+    reasons = [reason(r, market_place) if r["status"] == "imports" or r["major_code"] not in judged.index
+               else reason(judged.loc[r["major_code"]], province_place) for _, r in gaps.iterrows()]
+else:
+    reasons = [reason(r, market_place) for _, r in gaps.iterrows()]
+gaps = gaps.assign(advice=gaps["status"].map(L.advice), reason=reasons,
+                   card_statuses=list(zip(gaps["survey_years"], gaps["statuses"], strict=True)))
 st.subheader(f"{L.t('page_majors')} · {market_place}")
 ui.chart(charts.status_bars, gaps.dropna(subset=["alignment"]), name, "alignment",
          f"{L.t('alignment_chart')} · {market_place} · {scope.year}", L.t("ax_alignment"))
 ui.table(gaps, [("major_code", "major_code"), ("major", name), ("supply", "supply"), ("demand", "demand"),
                 ("supply_share", "supply_share"), ("demand_share", "demand_share"), ("alignment", "alignment"),
-                ("status", "status"), ("advice", "advice"), ("reason", "reason"),
-                ("is_projection", "is_projection")], key="major_gap")
+                ("status", "status"), ("card", "card"), ("card_statuses", "card_statuses"), ("advice", "advice"),
+                ("reason", "reason"), ("is_projection", "is_projection")], key="major_gap")
 
 # --- one major in detail: its trend and the industries that demand it
 st.subheader(L.t("major_detail"))
@@ -77,9 +86,11 @@ if major_names:
     st.markdown(L.t("major_verdict", major=major_names[major], status=L.status(picked["status"]),
                     advice=L.advice(picked["status"])))
     st.markdown(picked["reason"])
+    if isinstance(picked["card"], str):
+        st.markdown(f"**{L.card(picked['card'])}** · {L.card_statuses(picked['card_statuses'])}")
     left, right = st.columns(2)
     with left:
-        trend = queries.major_trend(market_level, market, major)
+        trend = queries.major_trend(market_level, market, major, scope.study_level)
         ui.chart(charts.trend, trend, f"{L.t('trend')} · {major_names[major]}")
     with right:
         demanding = queries.industries_demanding_major(market_level, market, scope.year, major)

@@ -11,8 +11,8 @@ st.title(L.t("overview_title", place=scope.place, year=scope.year))
 st.caption(L.t("overview_intro"))
 
 with st.spinner(L.t("loading")):
-    headline = queries.headline(scope.level, scope.geography).set_index("year")
-    gaps = queries.major_gap(scope.level, scope.geography, scope.year)
+    headline = queries.headline(scope.level, scope.geography, scope.study_level).set_index("year")
+    gaps = queries.major_gap(scope.level, scope.geography, scope.year, scope.study_level)
 
 this = headline.loc[scope.year] if scope.year in headline.index else None
 last = headline.loc[scope.year - 1] if scope.year - 1 in headline.index else None
@@ -41,12 +41,13 @@ for column, (label, field, fmt, is_ratio) in zip(columns, METRICS):
                   delta_color="off" if last is None else ("inverse" if field == "shortage_majors" else "normal"))
 if bool(this["is_projection"]):
     st.caption(L.t("projection_note"))
+st.caption(f"{L.t('m_graduate_demand')}: {L.number(this['graduate_demand'])}")
 
 # --- the top shortage and surplus majors
 name = L.name_column("major")
 left, right = st.columns(2)
-shortage = queries.top_majors(scope.level, scope.geography, scope.year, "shortage")
-surplus = queries.top_majors(scope.level, scope.geography, scope.year, "surplus")
+shortage = queries.top_majors(scope.level, scope.geography, scope.year, "shortage", study_level=scope.study_level)
+surplus = queries.top_majors(scope.level, scope.geography, scope.year, "surplus", study_level=scope.study_level)
 SHOWN = [("major", name), ("supply", "supply"), ("demand", "demand"), ("alignment", "alignment")]
 with left:
     st.subheader(L.t("top_shortage"))
@@ -55,9 +56,19 @@ with right:
     st.subheader(L.t("top_surplus"))
     ui.table(surplus, SHOWN, key="top_surplus")
 
+# --- cards: the majors with a green, yellow or red card, with the three statuses behind each
+st.subheader(L.t("cards_title"))
+st.caption(L.t("cards_intro"))
+carded = gaps[gaps["card"].notna()].copy()
+carded["card_order"] = carded["card"].map({c: i for i, c in enumerate(L.CARDS)})
+carded = carded.sort_values(["card_order", "major_code"])
+carded["card_statuses"] = list(zip(carded["survey_years"], carded["statuses"], strict=True))
+ui.table(carded, [("major_code", "major_code"), ("major", name), ("card", "card"),
+                  ("card_statuses", "card_statuses")], key="major_cards")
+
 # --- gap by province and city: counts per place, and one major's status in every city by coordinates
 st.subheader(L.t("gap_by_place"))
-counts = queries.status_counts_by_place(scope.level, scope.geography, scope.year)
+counts = queries.status_counts_by_place(scope.level, scope.geography, scope.year, scope.study_level)
 counts = counts.assign(place=counts["geography_en"] if L.is_en() else counts["geography"])
 ui.chart(charts.status_counts, counts, "place", f"{L.t('ax_majors')} · {scope.place} · {scope.year}")
 
@@ -71,13 +82,13 @@ if major_names:
         st.session_state["overview_major"] = default
     major = st.selectbox(L.t("city_map_major"), list(major_names), key="overview_major",
                          format_func=lambda code: f"{major_names[code]} ({code})")
-    cities = queries.city_gap_for_major(scope.year, major)
+    cities = queries.city_gap_for_major(scope.year, major, scope.study_level)
     cities = cities.assign(city=cities[L.name_column("city")])
     ui.chart(charts.city_map, cities, "city", f"{major_names[major]} · {L.t('city_map')}")
 
 # --- industry gap by pillar industry
 st.subheader(L.t("pillar_gap"))
-pillars = queries.pillar_gap(scope.level, scope.geography, scope.year)
+pillars = queries.pillar_gap(scope.level, scope.geography, scope.year, scope.study_level)
 pillars = pillars.assign(pillar_label=pillars["pillar"].map(L.pillar))
 ui.chart(charts.status_bars, pillars, "pillar_label", "alignment",
          f"{L.t('alignment_chart')} · {scope.place} · {scope.year}", L.t("ax_alignment"))

@@ -31,7 +31,6 @@ from sources.loading import (
     prepare_shared_tables,
     source_macros_sql,
 )
-from sources.pseudonymise import load_key
 from sources.reference_data import REFERENCE_TABLES, load_reference_table
 from sources.schema import SourceKind
 from warehouse import models, publication, state, status
@@ -73,7 +72,8 @@ def _preview(con, table: str, limit: int = 5) -> dg.MetadataValue:
     name="reference_lists",
 )
 def reference_lists(context: dg.AssetExecutionContext, portal: PortalResource) -> Iterator[dg.MaterializeResult]:
-    """The selected reference lists, in one step (each loads in milliseconds; a step each cost more)."""
+    """The selected reference lists, in one step (each is small: a step of its own would cost more than
+    loading it)."""
     with portal.connect() as con:
         for table in REFERENCE_TABLES:
             key = dg.AssetKey(["reference", table])
@@ -177,7 +177,7 @@ def raw_sources(context: dg.AssetExecutionContext, portal: PortalResource) -> It
     # (the look-up maps are made on each loader connection that reads files, not here: a kind with nothing to
     # read does not build them)
     with portal.connect() as con:
-        done, failure = _load_side_by_side(con, kinds, portal.landing, load_key())
+        done, failure = _load_side_by_side(con, kinds, portal.landing, portal.pseudonym_key)
     for kind, reports, seconds in done:
         loaded = [r for r in reports if r.status == "loaded"]
         not_loaded = [r for r in reports if r.status != "loaded"]
@@ -265,29 +265,36 @@ def _scanned_by_check(checks: list[status.CheckRecord]) -> tuple[str, ...]:
     kinds={"duckdb"},
     description=(
         "The finished build, recorded in audit.build / audit.build_inputs / audit.checks, scanned for "
-        "personal data (all but what the no_personal_data check already scanned), and renamed atomically "
-        "over PORTAL_WAREHOUSE (the one before is kept as <name>.previous.duckdb for `portal rollback`). "
+        "personal data (all but what the no_personal_data check already scanned), written fresh when it removed "
+        "rows (so no deleted row's bytes are published), and renamed atomically over PORTAL_WAREHOUSE (the one "
+        "before is kept as <name>.previous.duckdb for `portal rollback`). "
         "Blocking checks upstream stop this step, so a bad build never replaces a good one."
     ),
 )
 def published_warehouse(context: dg.AssetExecutionContext, portal: PortalResource) -> dg.MaterializeResult:
     checks = _check_records(context)
     with portal.connect() as con:
+        why_fresh = publication.why_write_fresh(portal.published, con)
         status.record_build(
             con, build_id=portal.build_id, started_at=portal.started_at, landing=portal.landing,
             landing_files=portal.landing_files, previous_build_id=publication.published_build_id(portal.published),
-            checks=checks,
+            checks=checks, key_fingerprint=portal.key_fingerprint, written_fresh=why_fresh is not None,
         )
         findings = find_personal_data(con, skip=_scanned_by_check(checks), changed_only=True)
         summary = status.read_status(con)
     if findings:
-        raise dg.Failure("Not published: personal data found in the build:\n" + "\n".join(findings))
-    publication.publish(portal.build, portal.published)
+        # one line: `portal build` prints the first line of a failure (the findings never quote a value)
+        more = f"; and {len(findings) - 10} more" if len(findings) > 10 else ""
+        raise dg.Failure("Not published: personal data found in the build: " + "; ".join(findings[:10]) + more)
+    if why_fresh is not None:
+        context.log.info(f"writing the build fresh before publishing it: {why_fresh}")
+    publication.publish(portal.build, portal.published, fresh=why_fresh is not None)
     build = summary.build or {}
     return dg.MaterializeResult(
         metadata={
             "path": str(portal.published),
             "size_bytes": portal.published.stat().st_size,
+            "written_fresh": f"yes: {why_fresh}" if why_fresh else "no: it removed nothing the publication held",
             "build_id": portal.build_id,
             "started_at": build.get("started_at").isoformat(timespec="seconds"),
             "published_at": build.get("published_at").isoformat(timespec="seconds"),

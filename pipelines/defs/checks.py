@@ -17,11 +17,20 @@ from warehouse.privacy import LOADER_SCHEMAS, find_personal_data
 TOLERANCE = 1e-9
 
 
+#: how many failures a check's description names (its metadata lists up to FAILURES_LISTED)
+FAILURES_NAMED, FAILURES_LISTED = 10, 50
+
+
 def _result(failures: list[str], **metadata: object) -> dg.AssetCheckResult:
+    """Passed when there are no failures; else the failures are its description (what the UI and `portal
+    build` show) and its metadata."""
+    more = f"\n… and {len(failures) - FAILURES_NAMED} more" if len(failures) > FAILURES_NAMED else ""
     return dg.AssetCheckResult(
         passed=not failures,
+        description="\n".join(failures[:FAILURES_NAMED]) + more if failures else None,
         # (a failure may name a landing file, whose name may hold a newline or a terminal code)
-        metadata={"failures": dg.MetadataValue.md("\n".join(f"- {printable(f)}" for f in failures[:50]) or "none"),
+        metadata={"failures": dg.MetadataValue.md(
+            "\n".join(f"- {printable(f)}" for f in failures[:FAILURES_LISTED]) or "none"),
                   **metadata},
     )
 
@@ -83,13 +92,13 @@ def crosswalk_weights_sum_to_one(portal: PortalResource) -> dg.AssetCheckResult:
 
 def _shares_check(table: str) -> dg.AssetChecksDefinition:
     @dg.asset_check(asset=["marts", table], name="shares_sum_to_one", blocking=True,
-                    description="Within each geography and year, supply shares and demand shares each sum to 1 "
+                    description="Within each geography, level and year, supply shares and demand shares each sum to 1 "
                     "(where there is any supply, resp. demand).")
     def _check(portal: PortalResource) -> dg.AssetCheckResult:
         with portal.connect() as con:
             rows = con.execute(
                 f"""
-                SELECT geography_level, geography, year, sum(supply_share), sum(demand_share),
+                SELECT geography_level, geography || ' ' || level, year, sum(supply_share), sum(demand_share),
                        sum(supply), sum(demand)
                 FROM marts.{table} GROUP BY ALL
                 """
@@ -112,9 +121,10 @@ LOADER_ASSET_KEYS = [
 
 
 @dg.asset_check(asset=["raw", "placements"], blocking=True, additional_deps=LOADER_ASSET_KEYS,
-                description="No student name, ID number, phone or student number in clear anywhere in what the "
-                "loaders wrote (reference.*, raw.*); published_warehouse scans the rest of the build. Rows "
-                "the publication already held, scanned clean then, are not read again.")
+                description="No student name, ID number, phone, e-mail address or student number in clear anywhere "
+                "in what the loaders wrote (reference.*, raw.*); published_warehouse scans the rest of the build. "
+                "Rows the publication already held, scanned clean then, are not read again. A failure names the "
+                "table, column, file and rows, never the value.")
 def no_personal_data(portal: PortalResource) -> dg.AssetCheckResult:
     with portal.connect() as con:
         findings = find_personal_data(con, only=LOADER_SCHEMAS, changed_only=True)

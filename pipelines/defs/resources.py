@@ -8,6 +8,12 @@ this resource is set up, before its first step, and writes into its own new file
 `.<warehouse>.builds/<run id>.duckdb`, which starts as a copy of the publication (so unchanged source files
 are not loaded again); `published_warehouse` renames that file into place
 (warehouse/publication.py). A run that finds the lock held fails at once with a one-line reason.
+
+Set up under the lock, the resource also deletes a previous publication past its retention
+(PORTAL_PREVIOUS_RETENTION_DAYS) and settles the pseudonymisation key (build_key): a run whose key is not the
+one the publication was built with, or that would have to make a new key file although a warehouse exists,
+fails at once with a one-line reason, unless the run is tagged `portal/rekey=true` (`portal build --rekey`;
+in the Dagster UI, a tag added at launch; never the sensor or the schedule).
 """
 
 from __future__ import annotations
@@ -24,7 +30,11 @@ from pydantic import PrivateAttr
 
 from sources import settings
 from sources.landing_folder import LandingFile, list_landing
+from sources.pseudonymise import KeyMissing, KeyProblem, key_fingerprint, key_source, load_key
 from warehouse import connection, publication
+
+#: the run tag that lets a run change the pseudonymisation key, and so every pseudonym (`portal build --rekey`)
+REKEY_TAG = "portal/rekey"
 
 
 class PortalResource(dg.ConfigurableResource):
@@ -36,6 +46,7 @@ class PortalResource(dg.ConfigurableResource):
     _build_id: str | None = PrivateAttr(default=None)
     _started_at: dt.datetime | None = PrivateAttr(default=None)
     _landing_files: list[LandingFile] = PrivateAttr(default_factory=list)
+    _key: bytes | None = PrivateAttr(default=None)
 
     @property
     def landing(self) -> Path:
@@ -65,6 +76,17 @@ class PortalResource(dg.ConfigurableResource):
         """The landing folder's files (sources/landing_folder.py) as the run found them when it started."""
         return self._landing_files
 
+    @property
+    def pseudonym_key(self) -> bytes:
+        """The pseudonymisation key this run was set up with (build_key)."""
+        if self._key is None:
+            raise dg.DagsterInvariantViolationError("the pseudonymisation key is settled only inside a run")
+        return self._key
+
+    @property
+    def key_fingerprint(self) -> str:
+        return key_fingerprint(self.pseudonym_key)
+
     @contextmanager
     def yield_for_execution(self, context: dg.InitResourceContext) -> Iterator[PortalResource]:
         run = context.run
@@ -83,6 +105,11 @@ class PortalResource(dg.ConfigurableResource):
             if removed:
                 context.log.info(f"removed {len(removed)} file(s) left by earlier builds: "
                                  + ", ".join(p.name for p in removed))
+            retention = settings.previous_retention_days()
+            if publication.expire_previous(self.published, retention):
+                context.log.info(f"deleted the previous publication {publication.previous_path(self.published)}: "
+                                 f"replaced more than {retention:g} days ago (PORTAL_PREVIOUS_RETENTION_DAYS)")
+            self._key = build_key(self.published, rekey=run.tags.get(REKEY_TAG) == "true")
             # (a kind folder that cannot be listed stops the run here, before a build file is made)
             self._landing_files = list_landing(self.landing)
             # (a copy `portal build` began ahead is claimed even when it has finished: the file exists by then)
@@ -98,6 +125,30 @@ class PortalResource(dg.ConfigurableResource):
         """A connection to this run's build database."""
         with connection.writer(self.build) as con:
             yield con
+
+
+def build_key(published: Path, rekey: bool = False) -> bytes:
+    """The pseudonymisation key a build of `published` may use (sources/pseudonymise.py, load_key). Without
+    `rekey` it must be the key the publication was built with (audit.build.key_fingerprint), and a missing key
+    file is made anew only for a first build (no publication yet); otherwise KeyProblem says, in one line,
+    which key was expected, what changed and what `--rekey` would do. A weak key is refused either way."""
+    record = publication.published_build(published)
+    recorded = None if record is None else record.get("key_fingerprint")
+    first = not published.exists()
+    rekey_hint = ("or run `portal build --rekey` to build with a new key, which gives every student a new "
+                  "pseudonym (every file is read again); nothing was built")
+    try:
+        key = load_key(create=first or rekey)
+    except KeyMissing as err:
+        built_with = f"the key of fingerprint {recorded}" if recorded else "a key"
+        raise KeyProblem(f"{err}, but the published warehouse {published} was built with {built_with}: restore "
+                         f"that key file (or set PORTAL_SECRET to that key), {rekey_hint}") from None
+    fingerprint = key_fingerprint(key)
+    if recorded and fingerprint != recorded and not rekey:
+        raise KeyProblem(f"the pseudonymisation key in {key_source()} (fingerprint {fingerprint}) is not the key "
+                         f"the published warehouse {published} was built with (fingerprint {recorded}): use that "
+                         f"key (PORTAL_SECRET or the key file {settings.secret_file()}), {rekey_hint}")
+    return key
 
 
 def portal_resource() -> PortalResource:

@@ -41,8 +41,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sources import settings
+from sources import schema, settings
 from sources.demo import xlsx
+from sources.kinds import KINDS
 
 # =====================================================================================================
 # The story (shared/SCENARIO.md). Codes are the reference CSVs' codes; a code missing from the
@@ -496,6 +497,9 @@ INDUSTRY_POSITIONS: dict[str, tuple[Position, ...]] = {
     ),
     "Q84": (
         _p("临床医师", "100201K", "执业医师资格", (6000, 10000), 3, 6, "硕士"),
+        # county hospitals take bachelors as residents, a few at a time: too little surveyed demand to judge
+        # clinical medicine's bachelors (hospitals seldom answer enterprise surveys)
+        _p("住院医师", "100201K", "执业医师资格", (5000, 8000), 1, 1, "本科及以上"),
         _p("药师", "100701", "药学服务", (5000, 7500), 2, 2),
     ),
 }
@@ -561,6 +565,7 @@ BAD_ROW_PLAN: tuple[tuple[str, str, int | None, str, str | None], ...] = (
     ("survey", "黑龙江省", 2024, "negative_count", "headcount"),
     ("survey", "辽宁省", 2021, "non_numeric_count", "headcount"),
     ("survey", "吉林省", 2025, "exact_duplicate", None),
+    ("survey", "黑龙江省", 2023, "unknown_education", "education"),
     ("bases", "吉林省", None, "unknown_university_code", "university_code"),
     ("bases", "黑龙江省", None, "non_numeric_count", "capacity_per_year"),
     ("bases", "辽宁省", None, "exact_duplicate", None),
@@ -578,51 +583,35 @@ RULE_TEXT = {
     "unknown_industry_code": f"industry code {UNKNOWN_INDUSTRY_CODE}: GB/T 4754-2017 has no division 99",
     "negative_count": "a count below zero",
     "non_numeric_count": "a count that is not a whole number (约…, 若干, 不限)",
+    "unknown_education": "学历要求 in a wording that names no level (中专 is below 专科)",
     "end_before_start": "the end date is before the start date",
     "unknown_base": "a base id that no bases file lists",
     "exact_duplicate": "the same row, cell for cell, as an earlier row of the file (duplicate_of_row)",
 }
 
 # =====================================================================================================
-# File layouts (docs/data-contracts.md): canonical column, Chinese header
+# File layouts: the source kinds' declared columns (sources/kinds.py), each with its canonical (English) name
+# and its Chinese header, in the declared order
 # =====================================================================================================
 
+#: declared columns the demo's offices never write (their files carry name, ID and phone, not e-mail; the
+#: base already names a placement's host, so no file repeats the host's credit code)
+NOT_WRITTEN = frozenset({"email", "host_enterprise_id"})
 COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
-    "catalogue": (
-        ("year", "年份"), ("university_code", "院校代码"), ("university_name", "院校名称"),
-        ("province", "省份"), ("city", "城市"), ("level", "培养层次"), ("major_code", "专业代码"),
-        ("major_name", "专业名称"), ("enrolment", "招生人数"), ("graduates", "毕业生人数"),
-        ("employed_in_province", "本省就业人数"),
-    ),
-    "survey": (
-        ("survey_year", "调查年份"), ("enterprise_id", "统一社会信用代码"), ("enterprise_name", "企业名称"),
-        ("industry_code", "行业代码"), ("province", "省份"), ("city", "城市"), ("position", "岗位名称"),
-        ("majors", "需求专业"), ("education", "学历要求"), ("headcount", "需求人数"),
-        ("skills", "技能要求"), ("hosts_interns", "是否接收实习生"), ("monthly_salary", "月薪"),
-    ),
-    "bases": (
-        ("base_id", "基地编号"), ("base_name", "基地名称"), ("enterprise_id", "统一社会信用代码"),
-        ("university_code", "院校代码"), ("city", "城市"), ("established_year", "建立年份"),
-        ("capacity_per_year", "年接收能力"),
-    ),
-    "placements": (
-        ("year", "年份"), ("student_id", "学号"), ("student_name", "姓名"), ("id_number", "身份证号"),
-        ("phone", "手机号"), ("university_code", "院校代码"), ("major_code", "专业代码"),
-        ("base_id", "基地编号"), ("start_date", "开始日期"), ("end_date", "结束日期"),
-        ("outcome", "实习结果"), ("internship_type", "实习类型"), ("organisation", "组织方式"),
-        ("mode", "实习形式"),
-    ),
+    name: tuple((c.name, c.chinese) for c in kind.columns if c.name not in NOT_WRITTEN)
+    for name, kind in KINDS.items()
 }
 #: a unit some staff append to a Chinese header: 招生人数(人)
 HEADER_UNITS = {"enrolment": "(人)", "graduates": "(人)", "employed_in_province": "(人)",
                 "headcount": "(人)", "monthly_salary": "(元)", "capacity_per_year": "(人)"}
-COUNT_COLUMNS = frozenset({"year", "survey_year", "enrolment", "graduates", "employed_in_province",
-                           "headcount", "monthly_salary", "established_year", "capacity_per_year"})
+#: columns of numbers (years, counts, amounts), which XLSX files hold as numbers
+COUNT_COLUMNS = frozenset(c.name for kind in KINDS.values() for c in kind.columns
+                          if c.type in (schema.YEAR, schema.COUNT, schema.AMOUNT))
 #: codes that Excel turns into numbers (and so lose leading zeros) when staff do not format them as text
 NUMERIC_CODE_COLUMNS = frozenset({"university_code", "major_code", "majors", "phone", "student_id"})
 #: names that pick up stray spaces and full-width characters in "messy" files
 MESSY_COLUMNS = ("university_name", "major_name", "enterprise_name", "base_name", "position", "skills")
-DATE_COLUMNS = ("start_date", "end_date")
+DATE_COLUMNS = tuple(c.name for kind in KINDS.values() for c in kind.columns if c.type is schema.DATE)
 TITLES = {"catalogue": "{year}年{province}高校本科专业目录",
           "survey": "{year}年{province}企业人才需求调查表",
           "bases": "{province}高校实践教学基地名录",
@@ -1022,7 +1011,10 @@ def build_survey(ref: Reference, ent: pd.DataFrame, hosts: np.ndarray, graduates
     city_factor = np.array([CITY_SALARY.get(c, CITY_SALARY_DEFAULT) for c in city])[e]
     salary = np.rint(rng.uniform(lo, hi) * city_factor * 1.04 ** (year - YEARS[0]) / 100) * 100
     education = np.array([p.education for p in positions], dtype=object)[t]
-    education = np.where((education == "本科") & (rng.random(n) < 0.15), "本科及以上", education)
+    # the wordings enterprises use: some bachelor posts say 本科及以上, some master's posts 硕士研究生
+    wording = rng.random(n)
+    education = np.select([(education == "本科") & (wording < 0.15), (education == "硕士") & (wording >= 0.85)],
+                          ["本科及以上", "硕士研究生"], education)
     hosts_interns = np.where(hosts[e], rng.random(n) < 0.92, rng.random(n) < 0.3)
     return pd.DataFrame({
         "survey_year": year.astype(str),
@@ -1417,6 +1409,8 @@ def _inject_invalid(kind: str, frame: pd.DataFrame, plan: list[tuple[str, str | 
                            "capacity_per_year": "不限"}[column]
             if kind == "bases":
                 row["base_id"] = row["base_id"][:-3] + "901"  # a new base nobody is placed at
+        elif rule == "unknown_education":
+            row["education"] = "中专"
         elif rule == "end_before_start":
             row["start_date"], row["end_date"] = row["end_date"], row["start_date"]
         elif rule == "unknown_base":

@@ -1,13 +1,12 @@
 """A minimal, fast, deterministic XLSX writer for the demo files.
 
 Why not openpyxl: without lxml (not in our lock) openpyxl serialises every cell through Python's XML
-writer, about 60,000 cells a second; the demo at scale 100 writes millions of XLSX cells. This writer
-builds the one worksheet's XML column by column with vectorised pandas string operations, so a file of
-200,000 rows takes a second or two. It writes only what the demo needs: one sheet, an optional title row,
-a header row, text (inline strings), whole numbers and dates (an Excel serial day with a `yyyy-mm-dd`
-format), and empty cells left out. Every zip entry carries a fixed timestamp, so the same input gives the
-same bytes. openpyxl, python-calamine and Excel read the result (tests/test_demo_generator.py checks the
-first two).
+writer, one cell at a time; the demo at scale 100 writes millions of XLSX cells. This writer builds the
+one worksheet's XML column by column with vectorised pandas string operations. It writes only what the demo
+needs: one sheet, an optional title row, a header row, text (inline strings), whole numbers and dates (an
+Excel serial day with a `yyyy-mm-dd` format), and empty cells left out. Every zip entry carries a fixed
+timestamp, so the same input gives the same bytes. openpyxl, python-calamine and Excel read the result
+(tests/test_demo_generator.py checks the first two).
 """
 
 from __future__ import annotations

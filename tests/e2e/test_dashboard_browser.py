@@ -74,6 +74,16 @@ CHART_SIZES = """() => [...document.querySelectorAll("[data-testid='stVegaLiteCh
 })"""
 
 
+#: what each chart's legends say and in which colours (Vega draws SVG, or canvas for large data: then None)
+CHART_LEGENDS = """() => [...document.querySelectorAll("[data-testid='stVegaLiteChart']")].map(chart => {
+    if (!chart.querySelector('svg')) return null;
+    return {
+        titles: [...chart.querySelectorAll('.role-legend-title text')].map(t => t.textContent),
+        fills: [...chart.querySelectorAll('.role-legend-symbol path')].map(p => (p.getAttribute('fill') || '').toLowerCase()),
+    };
+})"""
+
+
 def wait_for_charts_to_settle(page, seconds: float = 20.0) -> list:
     """Vega draws a chart in steps after the script has finished; wait until every chart keeps its size."""
     samples: list = []
@@ -135,6 +145,15 @@ def test_page_renders_in_the_browser(dashboard_server, browser, spec: DashboardP
             sizes = wait_for_charts_to_settle(page)
             small = [size for size in sizes if size[0] < 100 or size[1] < 100]
             assert not small, f"charts drawn too small to read on /{spec.path}: {sizes}"
+            # every chart says what its colours mean; status charts draw shortage, balanced and surplus in the
+            # palette's colours (METRICS.md "Colours")
+            legends = [legend for legend in page.evaluate(CHART_LEGENDS) if legend is not None]
+            assert legends and all(legend["titles"] and all(legend["titles"]) for legend in legends), legends
+            if spec.path in ("", "majors", "industries"):
+                from dashboard import palette
+
+                verdicts = {palette.STATUS_COLOURS[s].lower() for s in palette.CORE_STATUSES}
+                assert any(verdicts <= set(legend["fills"]) for legend in legends), legends
 
         full_page_screenshot(page, f"{spec.path or 'overview'}-{lang}")
         assert not script_errors, f"JavaScript errors on /{spec.path}: {script_errors}"

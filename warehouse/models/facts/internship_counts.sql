@@ -1,7 +1,7 @@
--- The counts behind every internship figure, per university, major and year (docs/metrics-internships.md):
--- graduates (actual, not projected), placements (distinct students with a production or graduation
--- internship starting in the year; cognitive visits excluded), their relevance and the outcomes of graduation
--- internships. Unsuppressed: the marts turn them into ratios and suppress small groups (macros.sql).
+-- The counts behind every internship figure, per university, major and year (docs/metrics.md
+-- "Internships"): graduates (actual, not projected), placements (distinct students with a production or
+-- graduation internship starting in the year; cognitive visits excluded), their relevance and the outcomes of
+-- graduation internships. Unsuppressed: the marts turn them into ratios and suppress small groups (macros.sql).
 -- incremental by: year, university_code
 with graduates as (
     -- actual graduates only: coverage of a projected cohort would be a guess

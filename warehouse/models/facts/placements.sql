@@ -1,6 +1,6 @@
 -- Internship placements, one row per placement, with the base's enterprise division, the normalised type,
 -- organisation and mode (the wording kept where it was not recognised), and whether it fits the student's
--- major: docs/metrics-internships.md "Internship types" and "Relevance" (macros.sql). Students appear only
+-- major: docs/metrics.md "Internship types" and "Relevance" (macros.sql). Students appear only
 -- as student_key, the keyed pseudonym computed when the file was read.
 -- A placement (student, base, start date) sent again in a later file (a corrected resubmission, in file-name
 -- order) replaces the earlier row, so it is never counted twice.
@@ -8,8 +8,8 @@
 -- (The year in the delta key adds nothing to the identity, as a row's year is its start date's, a rule of the
 -- loader; it lets a delta read only the touched years' rows.)
 -- The placements have no staging table of their own: the resubmissions are settled in the CTEs below and the
--- rows written once, as a second table of every placement cost a full build about 2 s at national scale
--- and an incremental one 0.6 s (benchmarks/RESULTS.md).
+-- rows written once, as a second table of every placement cost full and incremental builds a whole extra
+-- write of the largest table (benchmarks/RESULTS.md).
 with source as not materialized (
     -- one 64-bit hash of the placement's identity: grouping millions of rows on it is several times
     -- cheaper than on the pseudonym

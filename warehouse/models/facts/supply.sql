@@ -1,6 +1,6 @@
 -- Graduate supply per (university, major, year). Where a year has enrolment but no graduate figure,
 -- supply is projected from the enrolment L years earlier (L = 4 for 本科, 3 for 专科) and flagged
--- is_projection, never mixed silently with actual figures (METRICS.md).
+-- is_projection, never mixed silently with actual figures (docs/metrics.md "Supply").
 with catalogue as (
     select * from staging.catalogue
 ),

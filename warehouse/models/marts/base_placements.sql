@@ -1,5 +1,5 @@
 -- Placements (production and graduation internships) at each internship base per year and student major, with
--- their relevance (专业对口率) and graduation internships' outcomes (docs/metrics-internships.md "Relevance",
+-- their relevance (专业对口率) and graduation internships' outcomes (docs/metrics.md "Relevance",
 -- "Conversion"). Students are counted, never listed; a group of 1 to MIN_GROUP_SIZE − 1 students shows no
 -- figures ("Suppression").
 -- incremental by: year, university_code

@@ -1,5 +1,5 @@
 -- Utilisation of each internship base per year: placements (production and graduation internships) starting
--- that year / yearly capacity (docs/metrics-internships.md "Utilisation"); a base with 1 to MIN_GROUP_SIZE − 1
+-- that year / yearly capacity (docs/metrics.md "Utilisation"); a base with 1 to MIN_GROUP_SIZE − 1
 -- students placed shows neither figure ("Suppression"). Every year the data covers from the base's founding
 -- on has a row, so an idle base shows 0.
 -- incremental by: year

@@ -1,24 +1,38 @@
--- The Overview's headline figures per geography (region 'northeast', province, city) and year, each the
--- METRICS.md figure summed over the geography: graduates (supply, actual or projected), surveyed demand
--- (Σ demand shares = Σ headcount of positions naming a major), how many majors are in shortage / surplus,
--- and internship coverage, relevance, conversion and retention as marts.internship_totals gives them.
+-- The Overview's headline figures per geography (region 'northeast', province, city), level and year, each
+-- the docs/metrics.md figure summed over the geography: graduates (supply, actual or projected), surveyed
+-- demand (Σ demand shares = Σ headcount of positions naming a major), how many majors have each status (a
+-- city counts its province's statuses of the majors it has, and its imports apart), the graduate-level
+-- (研究生) demand beside every level's figures (docs/metrics.md "Levels"),
+-- and internship placements, coverage, relevance (with its unknown share), conversion and retention as
+-- marts.internship_totals gives them (docs/metrics.md "Internships"; the same on every level's row).
 -- A geography-year with any projected supply is flagged.
 -- incremental by: year
 with gap as (
     select
-        geography_level, geography, year,
+        geography_level, geography, year, level,
         sum(supply) as graduates,
         sum(demand) as demand,
         count(*) filter (where status = 'shortage') as shortage_majors,
         count(*) filter (where status = 'balanced') as balanced_majors,
         count(*) filter (where status = 'surplus') as surplus_majors,
+        count(*) filter (where status = 'unserved') as unserved_majors,
+        count(*) filter (where status = 'no_demand') as no_demand_majors,
+        count(*) filter (where status = 'imports') as imports_majors,
+        count(*) filter (where status = 'insufficient_data') as insufficient_data_majors,
         bool_or(is_projection) as is_projection
     from marts.major_gap
     group by all
 ),
 
+graduate_level as (
+    select geography_level, geography, year, sum(demand) as graduate_demand
+    from marts.major_gap
+    where level = '研究生'
+    group by all
+),
+
 internships as (
-    -- the internship figures as marts.internship_totals gives them (docs/metrics-internships.md)
+    -- the internship figures as marts.internship_totals gives them (docs/metrics.md "Internships")
     select geography_level, geography, year, placements, coverage, relevance, relevance_unknown_share,
            conversion, retention
     from marts.internship_totals
@@ -29,12 +43,18 @@ select
     geography_level,
     geography,
     year,
+    g.level,
     -- supply and demand
     g.graduates,
     g.demand,
+    coalesce(gl.graduate_demand, 0) as graduate_demand,
     g.shortage_majors,
     g.balanced_majors,
     g.surplus_majors,
+    g.unserved_majors,
+    g.no_demand_majors,
+    g.imports_majors,
+    g.insufficient_data_majors,
     g.is_projection,
     -- internships
     i.placements,
@@ -44,5 +64,6 @@ select
     i.conversion,
     i.retention
 from gap as g
+left join graduate_level as gl using (geography_level, geography, year)
 left join internships as i using (geography_level, geography, year)
-order by geography_level, geography, year
+order by geography_level, geography, year, g.level

@@ -1,5 +1,5 @@
 -- Internships per major for the region ('northeast'), each province and each city, per year:
--- docs/metrics-internships.md "Roll-up", "Coverage", "Relevance", "Conversion", "Retention", "Suppression".
+-- docs/metrics.md "Roll-up", "Coverage", "Relevance", "Conversion", "Retention", "Suppression".
 -- The sums come from the one roll-up (facts.internship_rollup), the ratios from the macros (macros.sql).
 -- incremental by: year
 select

@@ -1,5 +1,5 @@
 -- Internship coverage, relevance (专业对口率, with the share of unknown relevance), conversion (留用率) and
--- retention (本省就业率) per university, major and year: docs/metrics-internships.md "Coverage",
+-- retention (本省就业率) per university, major and year: docs/metrics.md "Coverage",
 -- "Relevance", "Conversion", "Retention" and "Suppression". Each formula is a macro (macros.sql) over the
 -- counts of facts.internship_counts. Ratios are fractions; NULL where undefined, with the reason in
 -- *_undefined. A group of fewer than MIN_GROUP_SIZE students placed is suppressed: its placement figures are

@@ -1,5 +1,5 @@
 -- Internships over all majors of the region ('northeast'), each province and each city, per year: the
--- Overview's internship figures (docs/metrics-internships.md "Roll-up" and the sections of each ratio),
+-- Overview's internship figures (docs/metrics.md "Roll-up" and the sections of each ratio),
 -- from the one roll-up (facts.internship_rollup) and the macros (macros.sql).
 -- incremental by: year
 select

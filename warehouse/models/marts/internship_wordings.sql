@@ -1,5 +1,5 @@
 -- Wordings of 实习类型, 组织方式 and 实习形式 that the normalisation does not recognise, with how many placement
--- rows carry them, for the data page (docs/metrics-internships.md "Internship types"): an
+-- rows carry them, for the data page (docs/metrics.md "Internship types"): an
 -- unrecognised type counts as a production internship, an unrecognised organisation or mode as unknown.
 -- incremental by: year
 with unknown as (

@@ -1,6 +1,6 @@
 -- How majors and industry divisions meet, for the region, each province and each city, per year:
 -- `supply` is the major's graduates spread to the division by the crosswalk weight (supply(m) · w(m, d)),
--- `demand` the major's demand shares from positions at enterprises of the division (METRICS.md "Demand").
+-- `demand` the major's demand shares from positions at enterprises of the division (docs/metrics.md "Demand").
 -- Answers "which industries demand this major" and "which majors feed this industry".
 with demand as (
     select major_code, industry_code, province_name, city_name, year, sum(demand) as demand

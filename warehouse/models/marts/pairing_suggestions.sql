@@ -70,9 +70,11 @@ shortlist as (
 ),
 
 province_surplus as (
-    select geography as province_name, year, major_code, supply - demand as surplus
+    -- the major's graduates less its demand at every level (a major's graduates are of one level)
+    select geography as province_name, year, major_code, sum(supply - demand) as surplus
     from marts.major_gap
     where geography_level = 'province'
+    group by all
 ),
 
 place_lists as (

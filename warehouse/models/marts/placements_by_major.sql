@@ -1,7 +1,7 @@
 -- Placements per student major of one enterprise (at all its bases) or one university (of its students), per
 -- year, internship type, organisation and mode, for the Internships page's filters: each filter value and
 -- 'all' (for the type, 'all' is the placements: production and graduation internships, cognitive visits
--- apart). Relevance with its unknown share and conversion as docs/metrics-internships.md defines them
+-- apart). Relevance with its unknown share and conversion as docs/metrics.md defines them
 -- (macros.sql); a group of 1 to MIN_GROUP_SIZE − 1 students shows no figures ("Suppression").
 -- incremental by: year
 with placements as (

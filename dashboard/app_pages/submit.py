@@ -1,0 +1,268 @@
+"""Submit (/submit, 提交数据) · universities, enterprises, data staff: hand in a source file through the browser,
+see what the loader makes of it before confirming, follow each submission until a build has loaded it; an
+enterprise fills in its survey as a form. The work is in dashboard/submitting.py; this page draws it."""
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import auth, portal_state, queries, submitting
+from dashboard import labels as L
+from sources import settings
+from sources.landing_folder import SUBMISSIONS, printable
+
+viewer = auth.viewer()
+if not submitting.may_submit(viewer):  # the entry point lists this page only for those who may submit
+    st.error(L.t("submit_not_for_you"))
+    st.stop()
+
+CHECKED = "submit_checked"  # session-state key: the uploaded file as checked (submitting.Checked)
+UPLOADS = "submit_uploads"  # session-state key: a counter in the uploader's key, to empty it after a confirm
+MESSAGE = "submit_message"
+FORM = "submit_form"  # session-state key: the survey form's positions being edited
+
+
+def _signed_in_viewer() -> portal_state.Viewer | None:
+    """For a callback: the viewer of this session, checked again now (callbacks run before the entry point)."""
+    found = portal_state.viewer_of_session(st.session_state.get(auth.TOKEN_KEY))
+    return found if found is not None and submitting.may_submit(found) else None
+
+
+def _refusal(error: submitting.SubmissionRefused) -> str:
+    return L.t(error.code, **error.values)
+
+
+# --- what the published build made of the submissions ----------------------------------------------------
+def _published_files() -> tuple[dict[tuple[str, str], tuple], str | None]:
+    if not queries.is_ready():
+        return {}, None
+    folder = f"%/{SUBMISSIONS}/%"
+    frame = queries.query(
+        "SELECT file, sha256, 'loaded' AS status, rows_read, rows_loaded, rows_quarantined, NULL AS reason "
+        "FROM audit.load_log WHERE file LIKE ? UNION ALL "
+        "SELECT file, sha256, 'rejected', NULL, NULL, NULL, reason FROM audit.rejected_files WHERE file LIKE ?",
+        (folder, folder))
+    found = {(r.file, r.sha256): (r.status, None if pd.isna(r.rows_read) else int(r.rows_read),
+                                  None if pd.isna(r.rows_loaded) else int(r.rows_loaded),
+                                  None if pd.isna(r.rows_quarantined) else int(r.rows_quarantined), r.reason)
+             for r in frame.itertuples()}
+    build = queries.build_info() if "audit.build" in queries.tables() else None
+    return found, (None if build is None or build.empty else str(build["build_id"].iloc[0]))
+
+
+def _status(s: portal_state.Submission) -> str:
+    if s.status == portal_state.LOADED:
+        return L.t("submit_status_loaded", build=s.build_id or "?")
+    if s.status == portal_state.REJECTED:
+        return L.t("submit_status_rejected", reason=printable(s.message or ""))
+    return L.t("submit_status_waiting")
+
+
+def _start_build() -> None:
+    if _signed_in_viewer() is None:
+        return
+    holder = submitting.start_build()
+    st.session_state[MESSAGE] = ("info", L.t("submit_build_started")) if holder is None else \
+        ("warning", L.t("submit_build_running", holder=printable(holder)))
+
+
+st.title(L.t("submit_title"))
+st.caption(L.t("submit_intro", mb=settings.MAX_UPLOAD_MB, types=", ".join(settings.SOURCE_SUFFIXES),
+               scope=portal_state.scope_label(viewer.role, viewer.scope, L.is_en())))
+message = st.session_state.pop(MESSAGE, None)
+if message:
+    getattr(st, message[0])(message[1])
+
+st.subheader(L.t("submit_mine"))
+try:
+    published, build_id = _published_files()
+except queries.WarehouseUnavailable:
+    published, build_id = {}, None
+mine = submitting.settle(portal_state.list_submissions(viewer.username), published, build_id)
+if mine:
+    st.dataframe(pd.DataFrame({
+        L.t("submit_col_at"): [L.timestamp(s.submitted_at) for s in mine],
+        L.t("submit_col_kind"): [L.kind(s.kind) for s in mine],
+        L.t("submit_col_file"): [printable(s.file_name) for s in mine],
+        L.t("submit_col_status"): [_status(s) for s in mine],
+        L.t("submit_col_read"): [s.rows_read for s in mine],
+        L.t("submit_col_loaded"): [s.rows_loaded for s in mine],
+        L.t("submit_col_quarantined"): [s.rows_quarantined for s in mine],
+    }), hide_index=True, width="stretch")
+    if any(s.status == portal_state.WAITING for s in mine):
+        holder = submitting.build_running()
+        if holder is None:
+            st.caption(L.t("submit_waiting_help"))
+            st.button(L.t("submit_build_now"), key="w_submit_build", on_click=_start_build)
+        else:
+            st.info(L.t("submit_build_running", holder=printable(holder)))
+else:
+    st.caption(L.t("submit_none_yet"))
+
+
+# --- a file ------------------------------------------------------------------------------------------
+def _confirm() -> None:
+    checked = st.session_state.get(CHECKED)
+    who = _signed_in_viewer()
+    if checked is None or who is None:
+        return
+    try:
+        submitting.confirm(who, checked)
+    except submitting.SubmissionRefused as error:
+        st.session_state[MESSAGE] = ("error", _refusal(error))
+        return
+    except OSError as error:  # the landing folder cannot be written: say so, keep the checked file
+        st.session_state[MESSAGE] = ("error", L.t("submit_not_written", error=printable(str(error))))
+        return
+    st.session_state.pop(CHECKED, None)
+    st.session_state[UPLOADS] = st.session_state.get(UPLOADS, 0) + 1  # an empty uploader for the next file
+    st.session_state[MESSAGE] = ("success", L.t("submit_confirmed", file=printable(checked.file_name)))
+
+
+def _show_preview(checked: submitting.Checked) -> None:
+    report = checked.preview.report
+    if checked.preview.rejected:
+        st.error(L.t("submit_file_rejected", reason=printable(report.message)))
+        return
+    cols = st.columns(3)
+    cols[0].metric(L.t("submit_col_read"), report.rows_read)
+    cols[1].metric(L.t("submit_will_load"), report.rows_loaded)
+    cols[2].metric(L.t("submit_will_quarantine"), report.rows_quarantined)
+    if report.message:
+        st.caption(printable(report.message))
+    if checked.preview.quarantined:
+        st.dataframe(pd.DataFrame({
+            L.t("submit_col_row"): [row for row, _, _, _ in checked.preview.quarantined],
+            L.t("submit_col_column"): [column or "" for _, column, _, _ in checked.preview.quarantined],
+            L.t("submit_col_reason"): [printable(reason) for _, _, reason, _ in checked.preview.quarantined],
+        }), hide_index=True, width="stretch", key="w_submit_quarantine")
+    st.button(L.t("submit_confirm", n=report.rows_loaded), key="w_submit_confirm", on_click=_confirm,
+              type="primary")
+
+
+st.subheader(L.t("submit_file"))
+kinds = submitting.KINDS_OF_ROLE[viewer.role]
+kind = st.selectbox(L.t("submit_kind"), kinds, key="w_submit_kind", format_func=L.kind)
+uploaded = st.file_uploader(
+    L.t("submit_upload", mb=settings.MAX_UPLOAD_MB), type=[s.lstrip(".") for s in settings.SOURCE_SUFFIXES],
+    key=f"w_submit_file_{st.session_state.get(UPLOADS, 0)}", max_upload_size=settings.MAX_UPLOAD_MB)
+if uploaded is None:
+    st.session_state.pop(CHECKED, None)
+else:
+    data = uploaded.getvalue()
+    checked = st.session_state.get(CHECKED)
+    if checked is None or checked.data != data or checked.kind != kind:
+        st.session_state.pop(CHECKED, None)
+        try:
+            with st.spinner(L.t("submit_checking")):
+                checked = submitting.check(viewer, kind, uploaded.name, data)
+            st.session_state[CHECKED] = checked
+        except submitting.SubmissionRefused as error:
+            checked = None
+            st.error(_refusal(error))
+        except Exception as error:  # whatever a hostile file does to a reader, it is a message, not a crash
+            checked = None
+            st.error(L.t("submit_unreadable", error=printable(f"{type(error).__name__}: {error}")[:500]))
+    if checked is not None:
+        _show_preview(checked)
+
+
+# --- the enterprise survey form ---------------------------------------------------------------------
+if viewer.role == portal_state.ENTERPRISE:
+    year = submitting.survey_year()
+    reference = settings.reference_dir()
+    majors = pd.read_csv(reference / "majors.csv", dtype=str)
+    industries = pd.read_csv(reference / "industries.csv", dtype=str)
+    cities = pd.read_csv(reference / "cities.csv", dtype=str)
+    major_names = dict(zip(majors["major_code"], majors[L.name_column("major")]))
+    industry_names = dict(zip(industries["industry_code"], industries[L.name_column("industry")]))
+    city_names_shown = dict(zip(cities["city_name"], cities[L.name_column("city")]))
+    if st.session_state.get(FORM, {}).get("year") != year:
+        st.session_state[FORM] = {"year": year, **(submitting.earlier_form(viewer, year) or {"positions": []})}
+    form = st.session_state[FORM]
+
+    def _add_position() -> None:
+        position = st.session_state.get("w_form_position", "").strip()
+        chosen = st.session_state.get("w_form_majors") or []
+        if not position or not chosen:
+            st.session_state[MESSAGE] = ("error", L.t("form_position_incomplete"))
+            return
+        salary = st.session_state.get("w_form_salary") or 0
+        form["positions"].append({
+            "position": position, "majors": list(chosen), "education": st.session_state.get("w_form_education"),
+            "headcount": int(st.session_state.get("w_form_headcount") or 1),
+            "skills": st.session_state.get("w_form_skills", "").strip(),
+            "hosts_interns": bool(st.session_state.get("w_form_interns")),
+            "monthly_salary": float(salary) if salary else None})
+        for key, empty in (("w_form_position", ""), ("w_form_majors", []), ("w_form_skills", "")):
+            st.session_state[key] = empty
+
+    def _remove_position() -> None:
+        index = st.session_state.get("w_form_remove_which")
+        if index is not None and 0 <= index < len(form["positions"]):
+            form["positions"].pop(index)
+
+    def _submit_form() -> None:
+        who = _signed_in_viewer()
+        if who is None or who.role != portal_state.ENTERPRISE:
+            return
+        city = st.session_state.get("w_form_city")
+        province = cities.loc[cities["city_name"] == city, "province_name"].iloc[0]
+        name = st.session_state.get("w_form_name", "").strip() or who.display_name or who.scope
+        data = submitting.form_csv(who, year, name, st.session_state.get("w_form_industry"), province, city,
+                                   form["positions"])
+        try:
+            checked = submitting.check(who, "survey", submitting.FORM_FILE_NAME.format(year=year), data)
+            submitting.confirm(who, checked)
+        except submitting.SubmissionRefused as error:
+            st.session_state[MESSAGE] = ("error", _refusal(error))
+            return
+        except Exception as error:  # the landing folder cannot be written, say: a message, not a crash
+            st.session_state[MESSAGE] = ("error", L.t("submit_not_written", error=printable(str(error))))
+            return
+        report = checked.preview.report
+        st.session_state[MESSAGE] = ("success", L.t("form_submitted", year=year, n=report.rows_loaded,
+                                                    q=report.rows_quarantined))
+
+    st.subheader(L.t("form_title", year=year))
+    st.caption(L.t("form_intro"))
+    st.text_input(L.t("form_enterprise_name"), value=form.get("enterprise_name") or viewer.display_name,
+                  key="w_form_name")
+    industry_codes = list(industries["industry_code"])
+    st.selectbox(L.t("form_industry"), industry_codes, key="w_form_industry",
+                 index=industry_codes.index(form["industry_code"]) if form.get("industry_code") in industry_codes
+                 else 0,
+                 format_func=lambda c: f"{c} {industry_names[c]}")
+    city_names = list(cities["city_name"])
+    st.selectbox(L.t("form_city"), city_names, key="w_form_city",
+                 index=city_names.index(form["city"]) if form.get("city") in city_names else 0,
+                 format_func=lambda c: city_names_shown[c])
+    with st.container(border=True):
+        st.text_input(L.t("form_position"), key="w_form_position")
+        st.multiselect(L.t("form_majors"), list(major_names), key="w_form_majors",
+                       format_func=lambda c: f"{major_names[c]} ({c})", placeholder=L.t("form_majors_search"))
+        st.selectbox(L.t("form_education"), submitting.EDUCATION_LEVELS, key="w_form_education")
+        st.number_input(L.t("form_headcount"), min_value=1, max_value=100_000, value=1, step=1,
+                        key="w_form_headcount")
+        st.text_input(L.t("form_skills"), key="w_form_skills")
+        st.checkbox(L.t("form_interns"), key="w_form_interns")
+        st.number_input(L.t("form_salary"), min_value=0, max_value=1_000_000, value=0, step=500,
+                        key="w_form_salary")
+        st.button(L.t("form_add"), key="w_form_add", on_click=_add_position)
+    if form["positions"]:
+        st.dataframe(pd.DataFrame({
+            L.t("form_position"): [p["position"] for p in form["positions"]],
+            L.t("form_majors"): ["、".join(major_names.get(m, m) for m in p["majors"]) for p in form["positions"]],
+            L.t("form_education"): [p["education"] for p in form["positions"]],
+            L.t("form_headcount"): [p["headcount"] for p in form["positions"]],
+            L.t("form_skills"): [p["skills"] for p in form["positions"]],
+            L.t("form_interns"): [L.t("yes") if p["hosts_interns"] else L.t("no") for p in form["positions"]],
+            L.t("form_salary"): [p["monthly_salary"] for p in form["positions"]],
+        }), hide_index=True, width="stretch", key="w_form_positions")
+        remove = st.container(horizontal=True)
+        remove.selectbox(L.t("form_remove_which"), list(range(len(form["positions"]))), key="w_form_remove_which",
+                         format_func=lambda i: form["positions"][i]["position"])
+        remove.button(L.t("form_remove"), key="w_form_remove", on_click=_remove_position)
+        st.button(L.t("form_submit", n=len(form["positions"])), key="w_form_submit", on_click=_submit_form,
+                  type="primary")
+    else:
+        st.caption(L.t("form_no_positions"))

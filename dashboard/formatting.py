@@ -1,0 +1,140 @@
+"""How numbers are shown, in tables and in charts' axes and tooltips alike, and what a download may contain.
+
+People are whole: supply, graduates, placements and capacities show as whole numbers (`1,025`, never
+`1025.0`). Demand may be fractional (a survey position naming k majors gives 1/k to each, METRICS.md
+"Demand"): it shows with at most one decimal (`12.5`, but `1,025` rather than `1,025.0`), so a small share is
+not rounded away to 0 beside a status that counts it. An undefined figure shows `—`, never `None` or `nan`,
+and the table says why under it (`undefined_note`).
+
+Downloads keep the raw numbers (a planner recomputes from them), but a text cell that a spreadsheet would run
+as a formula (=, +, -, @, tab, carriage return first) is written so that Excel shows it as text.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable
+
+import pandas as pd
+
+from dashboard import labels as L
+
+#: whole people: counts of graduates, students, positions' capacity, rows
+WHOLE_COLUMNS = {"supply", "graduates", "placements", "students", "placement_rows", "capacity", "city_supply",
+                 "shortage_majors", "balanced_majors", "surplus_majors", "rows_read", "rows_loaded",
+                 "rows_quarantined", "headcount"}
+#: people counts that may be fractional: demand and what is computed from it
+FRACTIONAL_COLUMNS = {"demand", "gap", "city_demand", "province_surplus"}
+PERCENT_COLUMNS = {"supply_share", "demand_share", "coverage", "relevance", "relevance_unknown_share",
+                   "conversion", "retention", "utilisation"}
+RATIO_COLUMNS = {"alignment", "city_alignment"}
+#: why a ratio may be undefined (labels' `undefined_*` texts), per column
+UNDEFINED_REASONS = {"alignment": "undefined_alignment", "city_alignment": "undefined_alignment",
+                     "supply_share": "undefined_share", "demand_share": "undefined_share",
+                     "coverage": "undefined_coverage", "relevance": "undefined_relevance",
+                     "conversion": "undefined_conversion", "retention": "undefined_retention",
+                     "utilisation": "undefined_utilisation"}
+UNDEFINED = "—"
+
+#: d3-format specifiers (Vega-Lite axes and tooltips); `~` drops trailing zeros: 1,025 and 12.5
+WHOLE_FORMAT = ",.0f"
+FRACTIONAL_FORMAT = ",.1~f"
+RATIO_FORMAT = ".2f"
+PERCENT_FORMAT = ".0%"
+
+
+def table_values(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame as a table shows it: whole people as integers, demand to one decimal at most. `frame`'s
+    columns are header keys (labels.COLUMNS)."""
+    out = frame.copy()
+    for key in out.columns:
+        if key in WHOLE_COLUMNS and pd.api.types.is_numeric_dtype(out[key]):
+            out[key] = out[key].round().astype("Int64")
+        elif key in FRACTIONAL_COLUMNS and pd.api.types.is_numeric_dtype(out[key]):
+            out[key] = out[key].astype("float64").round(1)
+    return out
+
+
+def column_format(key: str) -> str | None:
+    """Streamlit's NumberColumn format for a column (header key), None to leave it as Streamlit infers."""
+    if key in PERCENT_COLUMNS:
+        return "percent"
+    if key in RATIO_COLUMNS:
+        return "%.2f"
+    if key in WHOLE_COLUMNS or key in FRACTIONAL_COLUMNS:
+        return "localized"  # thousands separators; no decimals where the value has none
+    return None
+
+
+def undefined_note(frame: pd.DataFrame) -> str | None:
+    """Why the table shows `—` where it does, or None when every ratio is defined."""
+    reasons = []
+    for key in frame.columns:
+        reason = UNDEFINED_REASONS.get(key)
+        if reason and frame[key].isna().any() and L.t(reason) not in reasons:
+            reasons.append(L.t(reason))
+    if not reasons:
+        return None
+    return L.t("undefined_note", reasons="；".join(reasons) if not L.is_en() else "; ".join(reasons))
+
+
+def undefined_text(value: object, reason: str | None, digits: int = 2) -> str:
+    """A ratio for a tooltip: the value, or `—` with why it is undefined (a status or reason name such as
+    `unserved`, `no_demand` or `insufficient_data`, named in the page's language)."""
+    if value is not None and not pd.isna(value):
+        return f"{float(value):.{digits}f}"
+    key = f"status_{reason}"
+    return f"{UNDEFINED}（{L.t(key)}）" if key in L.TEXT and not L.is_en() else (
+        f"{UNDEFINED} ({L.t(key)})" if key in L.TEXT else UNDEFINED)
+
+
+def people_text(value: object, series: str) -> str:
+    """A count of people for a tooltip: supply whole, demand to one decimal at most."""
+    if value is None or pd.isna(value):
+        return UNDEFINED
+    if series in WHOLE_COLUMNS:
+        return f"{round(float(value)):,}"
+    return f"{float(value):,.1f}".removesuffix(".0")
+
+
+# --- downloads ----------------------------------------------------------------------------------------
+#: what a spreadsheet reads as the start of a formula (OWASP "CSV injection")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _formula_like(value: object) -> bool:
+    return isinstance(value, str) and value.startswith(FORMULA_STARTS)
+
+
+def _text_columns(frame: pd.DataFrame) -> Iterable[str]:
+    return [c for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c])
+            and not pd.api.types.is_bool_dtype(frame[c])]
+
+
+def neutralised(frame: pd.DataFrame) -> pd.DataFrame:
+    """Text cells that would run as a formula, prefixed with a single quote so that a spreadsheet shows them as
+    text; numbers (a negative gap among them) stay numbers."""
+    out = frame.copy()
+    for column in _text_columns(out):
+        out[column] = out[column].map(lambda v: f"'{v}" if _formula_like(v) else v)
+    return out
+
+
+def csv_bytes(frame: pd.DataFrame) -> bytes:
+    # BOM: Excel opens it as UTF-8. CRLF lines (RFC 4180): a cell holding a lone carriage return is then quoted,
+    # not read as the end of its row
+    return neutralised(frame).to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
+
+
+def xlsx_bytes(frame: pd.DataFrame) -> bytes:
+    """The frame as a workbook; a formula-like text cell is stored as text (with Excel's quote prefix, which
+    Excel shows as the text itself), never as a formula."""
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+        frame.to_excel(writer, index=False, sheet_name="data")
+        for cells in writer.sheets["data"].iter_rows(min_row=2):
+            for cell in cells:
+                if cell.data_type == "f" or _formula_like(cell.value):
+                    cell.data_type = "s"
+                    cell.quotePrefix = True
+    return buffer.getvalue()

@@ -1,0 +1,282 @@
+"""Submitting data through the browser (/submit): the preview, the file in the landing folder, the scope rule,
+the enterprise survey form, and what a real `portal build` then makes of it, driven by AppTest as a person would.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.conftest import csv_bytes
+
+pytestmark = pytest.mark.usefixtures("collected_garbage")
+
+ROOT = Path(__file__).resolve().parents[1]
+APP = ROOT / "dashboard" / "app.py"
+ENTERPRISE = "91210100MA0TEXT01X"
+OTHER_ENTERPRISE = "91210100MA0TEXT02X"
+ACCOUNTS = {
+    "neu": ("university", "10145", "university password 1"),
+    "firm": ("enterprise", ENTERPRISE, "enterprise password 1"),
+    "liaoning": ("education", "辽宁省", "education password 1"),
+    "staff": ("data_staff", None, "staff password 1"),
+}
+CATALOGUE_HEADER = ["年份", "院校代码", "院校名称", "省份", "城市", "培养层次", "专业代码", "专业名称", "招生人数", "毕业生人数"]
+CATALOGUE_ROWS = [
+    [2025, "10145", "东北大学", "辽宁省", "沈阳市", "本科", "080902", "软件工程", 120, 100],
+    [2025, "10145", "东北大学", "辽宁省", "沈阳市", "本科", "080901", "计算机科学与技术", "一百", 90],
+    [2025, "10141", "大连理工大学", "辽宁省", "大连市", "本科", "080902", "软件工程", 200, 180],
+]
+SURVEY_HEADER = ["调查年份", "统一社会信用代码", "企业名称", "行业代码", "省份", "城市", "岗位名称", "需求专业", "学历要求", "需求人数"]
+
+
+@pytest.fixture(scope="module")
+def state_url(tmp_path_factory) -> str:
+    from dashboard import portal_state
+
+    url = f"sqlite:///{tmp_path_factory.mktemp('state') / 'portal_state.sqlite'}"
+    for username, (role, scope, password) in ACCOUNTS.items():
+        portal_state.add_account(username, role, scope, password, username.capitalize(), actor="test", url=url)
+    return url
+
+
+@pytest.fixture
+def portal(tmp_path, state_url, monkeypatch) -> dict[str, Path]:
+    """An empty landing folder and no warehouse yet, as a deployment starts."""
+    landing, warehouse = tmp_path / "landing", tmp_path / "warehouse" / "portal.duckdb"
+    landing.mkdir()
+    for name, value in {"PORTAL_LANDING": landing, "PORTAL_WAREHOUSE": warehouse, "PORTAL_STATE_URL": state_url,
+                        "PORTAL_SESSION_SECRET": "submit test session key, long enough",
+                        "PORTAL_SECRET": "submit test pseudonymisation key, long enough"}.items():
+        monkeypatch.setenv(name, str(value))
+    monkeypatch.delenv("PORTAL_PUBLIC_PAGES", raising=False)
+    return {"landing": landing, "warehouse": warehouse, "tmp": tmp_path}
+
+
+def open_submit(username: str) -> AppTest:
+    at = AppTest.from_file(str(APP), default_timeout=120).run()
+    at.text_input(key="w_sign_in_user").input(username)
+    at.text_input(key="w_sign_in_password").input(ACCOUNTS[username][2])
+    at.button(key="w_sign_in").click().run()
+    at.switch_page("app_pages/submit.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def build(portal: dict[str, Path]) -> str:
+    """`portal build` as a separate process, as the sensor or the page's button starts it; the build's id."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "DAGSTER_HOME": str(portal["tmp"] / "dagster_home")}
+    done = subprocess.run([sys.executable, "-m", "pipelines.cli", "build", "--landing", str(portal["landing"]),
+                           "--warehouse", str(portal["warehouse"])], env=env, cwd=ROOT, capture_output=True,
+                          text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return sql(portal["warehouse"], "SELECT build_id FROM audit.build")[0][0]
+
+
+def sql(warehouse: Path, query: str, params: list | None = None) -> list[tuple]:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return con.execute(query, params or []).fetchall()
+
+
+def table(at: AppTest, column: str):
+    return next(f.value for f in at.dataframe if column in f.value.columns)
+
+
+def submitted_files(landing: Path) -> list[Path]:
+    return sorted(p for p in landing.rglob("*") if p.is_file())
+
+
+# --- the loader's scope rule -----------------------------------------------------------------------
+def test_rows_outside_the_submitters_scope_are_quarantined_with_that_reason(load_landing, tmp_path):
+    for folder in ("catalogue/submissions/university-10145", f"survey/submissions/enterprise-{ENTERPRISE}"):
+        (tmp_path / "landing" / folder).mkdir(parents=True)  # (load_landing writes the files into it)
+    catalogue = csv_bytes(CATALOGUE_HEADER, [CATALOGUE_ROWS[0], CATALOGUE_ROWS[2]])
+    staff_copy = csv_bytes(CATALOGUE_HEADER, [CATALOGUE_ROWS[2], CATALOGUE_ROWS[0]])  # (the same content would
+    # be one file, loaded once)
+    survey = csv_bytes(SURVEY_HEADER, [[2026, ENTERPRISE, "甲公司", "I65", "辽宁省", "沈阳市", "软件工程师", "软件工程", "本科", 3],
+                                       [2026, OTHER_ENTERPRISE, "乙公司", "I65", "辽宁省", "沈阳市", "测试工程师", "软件工程", "本科", 2]])
+    loaded = load_landing({
+        "catalogue": {"submissions/university-10145/a.csv": catalogue, "dropped_by_staff.csv": staff_copy},
+        "survey": {f"submissions/enterprise-{ENTERPRISE}/a.csv": survey},
+    })
+    assert loaded.quarantine("catalogue") == [(
+        "catalogue/submissions/university-10145/a.csv", 3, "university_code",
+        "university_code 10141 is outside the scope of the submitter (university:10145): a submission may only "
+        "hold its own rows")]
+    # the same file put in the landing folder by the data staff has no submitter: both rows load
+    assert loaded.report("dropped_by_staff.csv").rows_loaded == 2
+    assert [(row, column) for _, row, column, reason in loaded.quarantine("survey")
+            if OTHER_ENTERPRISE in reason and "outside the scope" in reason] == [(3, "enterprise_id")]
+    assert loaded.rows("SELECT enterprise_id FROM raw.survey") == [(ENTERPRISE,)]
+
+
+def test_the_submissions_folder_name_cannot_be_steered_by_a_scope():
+    from sources.landing_folder import submission_folder, submission_scope
+
+    assert submission_folder("survey", "enterprise", ENTERPRISE) == f"survey/submissions/enterprise-{ENTERPRISE}"
+    assert submission_scope(f"survey/submissions/enterprise-{ENTERPRISE}/x.csv") == f"enterprise:{ENTERPRISE}"
+    assert submission_scope("catalogue/submissions/staff/x.csv") is None
+    for bad in ("../../etc", "10145/../x", ""):
+        with pytest.raises(ValueError):
+            submission_folder("catalogue", "university", bad)
+
+
+# --- who sees the page -------------------------------------------------------------------------------
+def test_anonymous_visitors_and_education_departments_cannot_open_the_submit_page(portal):
+    from dashboard import auth
+    from dashboard.portal_state import Viewer
+
+    at = AppTest.from_file(str(APP), default_timeout=60).run()
+    with pytest.raises(ValueError):  # not in the navigation of a visitor who has not signed in
+        at.switch_page("app_pages/submit.py")
+    at.text_input(key="w_sign_in_user").input("liaoning")
+    at.text_input(key="w_sign_in_password").input(ACCOUNTS["liaoning"][2])
+    at.button(key="w_sign_in").click().run()
+    with pytest.raises(ValueError):
+        at.switch_page("app_pages/submit.py")
+    # and the entry point refuses it whatever the navigation lists, also when every page is public
+    os.environ["PORTAL_PUBLIC_PAGES"] = "all,submit"
+    try:
+        assert not auth.may_open(Viewer(), "submit") and not auth.may_open(Viewer("education", "辽宁省"), "submit")
+    finally:
+        del os.environ["PORTAL_PUBLIC_PAGES"]
+    assert all(auth.may_open(Viewer(role, None), "submit") for role in ("university", "enterprise", "data_staff"))
+
+
+# --- a university submits a file -----------------------------------------------------------------------
+def test_a_university_submits_a_catalogue_sees_the_preview_and_after_a_build_sees_it_loaded(portal):
+    from dashboard import portal_state
+
+    at = open_submit("neu")
+    assert "20 MB" in at.caption[0].value and "10145 东北大学" in at.caption[0].value
+    assert at.selectbox(key="w_submit_kind").options == ["专业目录", "实习基地", "实习记录"]
+    at.selectbox(key="w_submit_kind").set_value("catalogue")
+    at.file_uploader[0].set_value(("我的目录 ../../x.csv", csv_bytes(CATALOGUE_HEADER, CATALOGUE_ROWS), "text/csv"))
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert {m.label: m.value for m in at.metric} == {"读取行数": "3", "将载入": "1", "将隔离": "2"}
+    preview = table(at, "原因")
+    assert preview.values.tolist() == [
+        [3, "enrolment", "not a whole number: '一百'"],
+        [4, "university_code", "university_code 10141 is outside the scope of the submitter (university:10145): "
+                               "a submission may only hold its own rows"]]
+    assert submitted_files(portal["landing"]) == []  # nothing is written before the confirmation
+
+    at.button(key="w_submit_confirm").click().run()
+    assert at.success[0].value == "已提交 我的目录 ../../x.csv，等待下一次构建载入。"
+    [written] = submitted_files(portal["landing"])
+    relative = written.relative_to(portal["landing"]).as_posix()
+    assert re.fullmatch(r"catalogue/submissions/university-10145/\d{8}T\d{12}Z_[0-9a-f]{8}\.csv", relative)
+    assert written.read_bytes() == csv_bytes(CATALOGUE_HEADER, CATALOGUE_ROWS)
+    [recorded] = portal_state.list_submissions("neu")
+    assert (recorded.kind, recorded.stored_as, recorded.status, recorded.rows_loaded, recorded.rows_quarantined) \
+        == ("catalogue", relative, "waiting", 1, 2)
+    assert table(at, "状态")["状态"].tolist() == ["等待构建"]
+    assert at.button(key="w_submit_build")  # no build runs: one can be started
+
+    build_id = build(portal)
+    at.run()
+    assert table(at, "状态")["状态"].tolist() == [f"已在构建 {build_id} 中载入"]
+    assert sql(portal["warehouse"], "SELECT university_code, major_code FROM raw.catalogue") == [("10145", "080902")]
+    assert ("university_code", 4) in sql(portal["warehouse"],
+                                         "SELECT column_name, row_number FROM audit.quarantine WHERE file = ?",
+                                         [relative])
+
+
+def test_a_file_rejected_whole_is_said_so_and_cannot_be_confirmed(portal):
+    at = open_submit("neu")
+    at.file_uploader[0].set_value(("目录.csv", csv_bytes(["年份", "专业名称"], [[2025, "软件工程"]]), "text/csv"))
+    at.run()
+    assert not at.exception and at.error[0].value.startswith("整个文件无法载入：")
+    assert "院校代码" in at.error[0].value or "university_code" in at.error[0].value
+    assert "w_submit_confirm" not in [b.key for b in at.button]
+    assert submitted_files(portal["landing"]) == []
+
+
+def test_a_file_that_is_not_what_it_says_gets_a_message_not_a_crash(portal):
+    at = open_submit("neu")
+    at.file_uploader[0].set_value(("目录.xlsx", b"PK\x03\x04 not really a workbook" + b"\0" * 1000, "application/zip"))
+    at.run()
+    assert not at.exception
+    assert at.error
+    assert "w_submit_confirm" not in [b.key for b in at.button]
+    assert submitted_files(portal["landing"]) == []
+
+
+def test_uploads_over_the_limit_or_of_other_types_are_refused():
+    from dashboard import submitting
+    from sources import settings
+
+    with pytest.raises(submitting.SubmissionRefused) as refused:
+        submitting.check_upload("big.csv", b"x" * (settings.MAX_UPLOAD_MB * 1024 * 1024 + 1))
+    assert refused.value.code == "submit_too_large"
+    with pytest.raises(submitting.SubmissionRefused) as refused:
+        submitting.check_upload("payload.exe", b"MZ")
+    assert refused.value.code == "submit_bad_type"
+    config = (ROOT / ".streamlit" / "config.toml").read_text()
+    assert f"maxUploadSize = {settings.MAX_UPLOAD_MB}" in config
+
+
+# --- an enterprise fills in the survey form ----------------------------------------------------------
+def add_position(at: AppTest, position: str, majors: list[str], headcount: int) -> None:
+    at.text_input(key="w_form_position").input(position)
+    at.multiselect(key="w_form_majors").set_value(majors)
+    at.number_input(key="w_form_headcount").set_value(headcount)
+    at.button(key="w_form_add").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def test_an_enterprise_fills_in_the_survey_form_and_after_a_build_its_positions_are_in_the_demand(portal):
+    from dashboard import submitting
+
+    year = submitting.survey_year()
+    at = open_submit("firm")
+    assert at.selectbox(key="w_submit_kind").options == ["企业需求调查"]
+    at.selectbox(key="w_form_city").set_value("沈阳市")
+    at.selectbox(key="w_form_industry").set_value("I65")
+    add_position(at, "软件工程师", ["080902"], 4)
+    add_position(at, "数据分析师", ["080902", "080901"], 6)
+    at.button(key="w_form_submit").click().run()
+    assert at.success[0].value == f"已提交 {year} 年问卷：2 个岗位将载入，0 个被隔离。"
+    build(portal)
+    demand = sql(portal["warehouse"], "SELECT major_code, sum(demand)::DOUBLE FROM facts.demand "
+                                      "WHERE enterprise_id = ? AND year = ? GROUP BY 1 ORDER BY 1", [ENTERPRISE, year])
+    assert demand == [("080901", 3.0), ("080902", 7.0)]
+
+    # a revision: the form shows the earlier answers; one position removed, submitted again, built again
+    again = open_submit("firm")
+    assert table(again, "岗位")["岗位"].tolist() == ["软件工程师", "数据分析师"]
+    again.selectbox(key="w_form_remove_which").set_value(1)
+    again.button(key="w_form_remove").click().run()
+    again.button(key="w_form_submit").click().run()
+    build(portal)
+    assert sql(portal["warehouse"], "SELECT major_code, sum(demand)::DOUBLE FROM facts.demand "
+                                    "WHERE enterprise_id = ? AND year = ? GROUP BY 1", [ENTERPRISE, year]) \
+        == [("080902", 4.0)]
+    statuses = table(again.run(), "状态")["状态"].tolist()
+    assert len(statuses) == 2 and all(s.startswith("已在构建 ") for s in statuses)
+
+
+def test_a_build_is_not_started_from_the_page_while_another_holds_the_lock(portal):
+    from dashboard import submitting
+    from warehouse import publication
+
+    with publication.build_lock(portal["warehouse"], "portal build"):
+        at = open_submit("staff")
+        at.file_uploader[0].set_value(("bases.csv", csv_bytes(
+            ["基地编号", "基地名称", "统一社会信用代码", "院校代码", "城市", "建立年份", "年接收能力"],
+            [["B1", "软件实训基地", ENTERPRISE, "10145", "沈阳市", 2020, 30]]), "text/csv"))
+        at.selectbox(key="w_submit_kind").set_value("bases")
+        at.run()
+        at.button(key="w_submit_confirm").click().run()
+        assert "w_submit_build" not in [b.key for b in at.button]  # a build runs: no button, but why
+        assert at.info[0].value.startswith("已有构建在运行（portal build, pid ")
+        assert submitting.start_build().startswith("portal build, pid ")  # and the function refuses too
+    assert not (portal["warehouse"].parent / "submitted-build.log").exists()  # nothing was started
