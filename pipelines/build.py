@@ -9,7 +9,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from pipelines.defs.resources import REKEY_TAG, build_key, portal_resource
+from pipelines.defs.resources import REKEY_TAG, PortalResource, build_key, portal_resource
 from sources.kinds import KINDS
 from sources.landing_folder import LandingFolderUnreadable
 from sources.loading import FileReport
@@ -50,12 +50,14 @@ def _file_lines(database: Path) -> list[str]:
 
 
 def run_build(instance: dg.DagsterInstance | Callable[[], dg.DagsterInstance] | None = None,
-              log_level: str = "WARNING", run_id: str | None = None, rekey: bool = False) -> BuildOutcome:
-    """Materialize every asset (checks included) with the paths of PORTAL_LANDING / PORTAL_WAREHOUSE, in
+              log_level: str = "WARNING", run_id: str | None = None, rekey: bool = False,
+              portal: PortalResource | None = None) -> BuildOutcome:
+    """Materialize every asset (checks included) with the settings of `portal` (its landing folder, warehouse
+    and lock wait; default: the environment's, portal_resource()), handed to the run as its resource config, in
     `instance` (or the one a function returns, called once the build lock is held; default: an ephemeral one),
     as run `run_id` (default: a new one; `portal build` passes the id whose copy it began ahead). With `rekey`
     the run may use another pseudonymisation key than the publication's (pipelines/defs/resources.py)."""
-    portal = portal_resource()
+    portal = portal or portal_resource()
     run_id = run_id or str(uuid.uuid4())
     build = publication.build_file(portal.published, run_id)
     try:
@@ -68,7 +70,8 @@ def run_build(instance: dg.DagsterInstance | Callable[[], dg.DagsterInstance] | 
             result = job.execute_in_process(
                 instance=(instance() if callable(instance) else instance) or dg.DagsterInstance.ephemeral(),
                 raise_on_error=False,
-                run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
+                run_config={"loggers": {"console": {"config": {"log_level": log_level}}},
+                            "resources": {"portal": portal.run_config()}},
                 run_id=run_id,
                 tags={REKEY_TAG: "true"} if rekey else None,
             )

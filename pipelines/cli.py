@@ -56,13 +56,23 @@ UI_PORT = 3000
 LOCALHOST = "127.0.0.1"
 
 
+#: where a command's paths come from when no flag names them (_use_paths)
+LANDING_HELP = "landing folder (default: PORTAL_LANDING or sources/landing)"
+WAREHOUSE_HELP = "published DuckDB file (default: PORTAL_WAREHOUSE or warehouse/portal.duckdb)"
+
+
 def _use_paths(landing: str | None, warehouse: str | None) -> tuple[Path, Path]:
-    """Resolve paths (flag, else environment, else default) and export them for the Dagster definitions."""
+    """The landing folder and the warehouse a command works on: the flag, else the environment, else the
+    default. They are handed on as arguments (a build: its run's resource config; a server: its environment)."""
     landing_path = Path(landing).resolve() if landing else settings.landing_dir().resolve()
     warehouse_path = Path(warehouse).resolve() if warehouse else settings.warehouse_path().resolve()
-    os.environ["PORTAL_LANDING"] = str(landing_path)
-    os.environ["PORTAL_WAREHOUSE"] = str(warehouse_path)
     return landing_path, warehouse_path
+
+
+def _child_environment(landing: Path | None, warehouse: Path) -> dict[str, str]:
+    """The environment of a server this command becomes (`dg dev`, Streamlit), which reads its paths from it."""
+    paths = {"PORTAL_WAREHOUSE": str(warehouse)} | ({"PORTAL_LANDING": str(landing)} if landing else {})
+    return os.environ | paths
 
 
 def _dagster_home() -> Path:
@@ -93,10 +103,11 @@ def cmd_build(args: argparse.Namespace) -> int:
         print(printable(f"no landing folder at {landing}: run `portal demo-data` or point --landing at your files"),
               file=sys.stderr)
         return 2
-    if args.wait is not None:
-        os.environ["PORTAL_BUILD_WAIT"] = str(args.wait)
     _dagster_home()
+    from pipelines.defs.resources import portal_resource
     from warehouse import publication
+
+    portal = portal_resource(landing, warehouse, args.wait)
 
     run_id = str(uuid.uuid4())
     try:
@@ -104,13 +115,13 @@ def cmd_build(args: argparse.Namespace) -> int:
         # the copy runs while Dagster is imported, its instance made and the run set up (a second or two of
         # Python). run_build takes both again, as re-entrant, so a refusal is this one line.
         with publication.building(warehouse, publication.build_file(warehouse, run_id), "portal build",
-                                  settings.build_wait_seconds()):
+                                  portal.lock_wait_seconds):
             import dagster as dg
 
             from pipelines.build import run_build
 
             before = publication.published_build(warehouse) or {}
-            outcome = run_build(dg.DagsterInstance.get, run_id=run_id, rekey=args.rekey)
+            outcome = run_build(dg.DagsterInstance.get, run_id=run_id, rekey=args.rekey, portal=portal)
     except publication.BuildLockHeld as err:
         print(printable(str(err)), file=sys.stderr)
         return EXIT_LOCKED
@@ -220,7 +231,7 @@ def cmd_purge_previous(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     from warehouse.export import export_parquet
 
-    warehouse = Path(args.warehouse).resolve() if args.warehouse else settings.warehouse_path().resolve()
+    _, warehouse = _use_paths(None, args.warehouse)
     if not warehouse.is_file():
         print(f"no published warehouse at {warehouse}: run `portal build` first", file=sys.stderr)
         return 2
@@ -232,13 +243,15 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_ui(args: argparse.Namespace) -> int:
-    _use_paths(args.landing, args.warehouse)
+    landing, warehouse = _use_paths(args.landing, args.warehouse)
     _dagster_home()
     dg_cli = Path(sys.executable).with_name("dg")
     command = [str(dg_cli), "dev", "--port", str(args.port)]
-    os.environ["VIRTUAL_ENV"] = str(Path(sys.executable).parent.parent)  # the project's venv, as dg expects
+    # the runs the UI launches take their paths from its environment (pipelines/defs/resources.py)
+    environment = _child_environment(landing, warehouse)
+    environment["VIRTUAL_ENV"] = str(Path(sys.executable).parent.parent)  # the project's venv, as dg expects
     os.chdir(settings.REPO_ROOT)  # dg finds the project through pyproject.toml
-    os.execv(command[0], command)
+    os.execve(command[0], command, environment)
     return 0  # not reached
 
 
@@ -277,7 +290,7 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
     command = dashboard_command(args.port, args.address)
     os.chdir(settings.REPO_ROOT)  # Streamlit reads .streamlit/config.toml from the working directory
     sys.stdout.flush()
-    os.execv(command[0], command)
+    os.execve(command[0], command, _child_environment(None, warehouse))  # the dashboard reads PORTAL_WAREHOUSE
     return 0  # not reached
 
 
@@ -313,8 +326,8 @@ def main(argv: list[str] | None = None) -> int:
     demo.set_defaults(func=cmd_demo_data)
 
     build = sub.add_parser("build", help="load the landing folder, build and publish the warehouse")
-    build.add_argument("--landing", help="landing folder (default: PORTAL_LANDING or sources/landing)")
-    build.add_argument("--warehouse", help="published DuckDB file (default: PORTAL_WAREHOUSE or warehouse/portal.duckdb)")
+    build.add_argument("--landing", help=LANDING_HELP)
+    build.add_argument("--warehouse", help=WAREHOUSE_HELP)
     build.add_argument("--wait", type=float, metavar="SECONDS",
                        help="if another build is running, wait up to SECONDS for it (default: refuse at once)")
     build.add_argument("--rekey", action="store_true",
@@ -323,21 +336,21 @@ def main(argv: list[str] | None = None) -> int:
     build.set_defaults(func=cmd_build)
 
     status = sub.add_parser("status", help="what is published: build time, sources, row counts, checks, quarantine")
-    status.add_argument("--warehouse", help="published DuckDB file (default: PORTAL_WAREHOUSE or warehouse/portal.duckdb)")
+    status.add_argument("--warehouse", help=WAREHOUSE_HELP)
     status.set_defaults(func=cmd_status)
 
     rollback = sub.add_parser("rollback", help="restore the previous publication (run again to undo)")
-    rollback.add_argument("--warehouse", help="published DuckDB file (default: PORTAL_WAREHOUSE or warehouse/portal.duckdb)")
+    rollback.add_argument("--warehouse", help=WAREHOUSE_HELP)
     rollback.set_defaults(func=cmd_rollback)
 
     purge = sub.add_parser("purge-previous", help="delete the previous publication and files left by builds "
                                                    "(a data-protection request)")
-    purge.add_argument("--warehouse", help="published DuckDB file (default: PORTAL_WAREHOUSE or warehouse/portal.duckdb)")
+    purge.add_argument("--warehouse", help=WAREHOUSE_HELP)
     purge.set_defaults(func=cmd_purge_previous)
 
     export = sub.add_parser("export", help="write the published facts and marts as partitioned Parquet")
     export.add_argument("--parquet", required=True, metavar="DIR", help="folder to write (hive layout)")
-    export.add_argument("--warehouse", help="published DuckDB file (default: PORTAL_WAREHOUSE)")
+    export.add_argument("--warehouse", help=WAREHOUSE_HELP)
     export.set_defaults(func=cmd_export)
 
     ui = sub.add_parser("ui", help="serve the Dagster UI (dg dev) on the same assets")
@@ -350,7 +363,7 @@ def main(argv: list[str] | None = None) -> int:
     dashboard.add_argument("--port", type=int, default=DASHBOARD_PORT)
     dashboard.add_argument("--address", default=LOCALHOST,
                            help=f"address to listen on (default {LOCALHOST}; 0.0.0.0 for every interface)")
-    dashboard.add_argument("--warehouse", help="published DuckDB file (default: PORTAL_WAREHOUSE or warehouse/portal.duckdb)")
+    dashboard.add_argument("--warehouse", help=WAREHOUSE_HELP)
     dashboard.add_argument("--public", action="store_true",
                            help="serve on a non-loopback address even with no account (public pages only)")
     dashboard.set_defaults(func=cmd_dashboard)
@@ -378,8 +391,8 @@ def run() -> None:
     """The `portal` command: main(), then an exit that skips the interpreter's teardown.
 
     After a build the process holds a large graph of objects (Dagster's definitions, plans and events), and
-    the garbage collection Python runs as it tears its modules down took 0.75 s of every `portal build` at
-    scale 100. So, as Instagram's servers do, the process ends with os._exit once every exit handler has run
+    the garbage collection Python runs as it tears its modules down is a noticeable share of every `portal
+    build` (benchmarks/RESULTS.md). So, as Instagram's servers do, the process ends with os._exit once every exit handler has run
     (the handler below is registered first, so it runs last) and the output is flushed; the memory goes back
     with the process. (Only the command does this: tests call main() in a process that goes on.)"""
     code = [1]  # an uncaught exception's traceback is printed, then the process ends with 1

@@ -18,10 +18,10 @@ identical file is loaded once. `change` in raw.k__files says which: new, unchang
 reloaded (same content, but the rules or reference lists changed). Building twice from the same files gives
 the same tables; `loaded_at` is when this exact content was first loaded, carried over.
 
-Hashing every file on every build would cost about 2.5 s per GB. So each file's *stat signature* is recorded
-with its sha256 (meta.file_signatures, the build's bookkeeping): a file whose signature is the one recorded
-when it was last hashed has not been written since, and keeps its sha256 without being read (as git's index
-and rsync trust a file's stat).
+Hashing every file on every build would read the whole landing folder each time (benchmarks/RESULTS.md). So
+each file's *stat signature* is recorded with its sha256 (meta.file_signatures, the build's bookkeeping): a
+file whose signature is the one recorded when it was last hashed has not been written since, and keeps its
+sha256 without being read (as git's index and rsync trust a file's stat).
 """
 
 from __future__ import annotations

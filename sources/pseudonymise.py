@@ -14,8 +14,8 @@ The key a student gets is the HMAC's first 128 bits, stored as a UUID (the 32 he
 8-4-4-4-12 groups; the version bits are not set, it is an identifier, not a generated UUID). Truncated to 128
 bits an HMAC is as hard to reverse, and two students of a country share a key with odds below 1 in 10^24. The
 warehouse holds every placement's key three times (raw, staging, facts): as a 16-byte UUID it takes less than
-half the space of the 64-character hex text, and joins and distinct counts over it run 2-3 times faster. (The
-Parquet export writes it as its text, which every engine reads.)
+half the space of the 64-character hex text, and joins and distinct counts over it run faster
+(benchmarks/RESULTS.md). (The Parquet export writes it as its text, which every engine reads.)
 """
 
 from __future__ import annotations

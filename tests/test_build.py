@@ -185,6 +185,27 @@ def test_portal_build_prints_one_line_per_file_and_survives_a_rejected_file(tmp_
         assert con.execute("SELECT file FROM audit.rejected_files").fetchall() == [("catalogue/no_codes.csv",)]
 
 
+def test_the_paths_of_portal_build_reach_the_run_as_its_settings(tmp_path, cli_env):
+    # the flags name the landing folder and the warehouse; the environment names others, which must not be used
+    landing = small_landing(tmp_path / "flag")
+    warehouse = tmp_path / "flag" / "portal.duckdb"
+    elsewhere = small_landing(tmp_path / "environment")
+    (elsewhere / "placements" / "p.csv").unlink()
+    env = cli_env | {"PORTAL_LANDING": str(elsewhere), "PORTAL_WAREHOUSE": str(tmp_path / "environment.duckdb")}
+    done = portal("build", "--landing", str(landing), "--warehouse", str(warehouse), "--wait", "5", env=env)
+    assert done.returncode == 0, done.stderr
+    assert f"published {warehouse}" in done.stdout.splitlines()
+    assert "placements/p.csv: read 1, loaded 1, quarantined 0" in done.stdout.splitlines()
+    assert not (tmp_path / "environment.duckdb").exists()
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        assert con.execute("SELECT landing_dir FROM audit.build").fetchone() == (str(landing),)
+    # the run's record in Dagster (what the UI shows as its launch config) says which paths it built with
+    with dg.DagsterInstance.from_config(cli_env["DAGSTER_HOME"]) as instance:
+        [run] = instance.get_runs()
+        assert run.run_config["resources"]["portal"]["config"] == {
+            "landing_dir": str(landing), "warehouse_path": str(warehouse), "lock_wait_seconds": 5.0}
+
+
 def test_the_dagster_ui_sees_every_portal_build_with_its_steps_and_assets(tmp_path, cli_env):
     # `portal build` writes into the Dagster instance `portal ui` shows (its own event-log storage class)
     landing = small_landing(tmp_path)

@@ -25,7 +25,7 @@ EXPECTED_ASSETS = {
     "marts/base_placements", "marts/major_cards",
     "dims/host_majors", "facts/internship_counts", "facts/internship_rollup", "marts/internship_totals",
     "marts/placements_by_major", "marts/internship_wordings",
-    "published_warehouse",
+    "personal_data_scan", "published_warehouse",
 }
 
 
@@ -52,20 +52,24 @@ def test_lineage_follows_the_sql(defs):
     assert {"raw/bases"} <= parents("raw/placements")  # placements are validated against the bases
     assert "marts/major_gap" in parents("marts/pairing_suggestions")
     assert {"marts/major_gap", "marts/industry_gap", "audit/load_log"} <= parents("published_warehouse")
+    # the personal-data scan is one step after every loader and model, and before the publication
+    every_table = EXPECTED_ASSETS - {"personal_data_scan", "published_warehouse"}
+    assert parents("personal_data_scan") == every_table
+    assert "personal_data_scan" in parents("published_warehouse")
 
 
 def test_metric_checks_exist_and_block_publication(defs):
+    graph = defs.resolve_asset_graph()
     checks = {
-        (spec.asset_key.to_user_string(), spec.name): spec.blocking
-        for checks_def in defs.asset_checks or []
-        for spec in checks_def.check_specs
+        (key.asset_key.to_user_string(), key.name): graph.get_check_spec(key).blocking
+        for key in graph.asset_check_keys
     }
     assert checks == {
         ("audit/load_log", "rows_add_up"): True,
         ("reference/major_industry_crosswalk", "crosswalk_weights_sum_to_one"): True,
         ("marts/major_gap", "shares_sum_to_one"): True,
         ("marts/industry_gap", "shares_sum_to_one"): True,
-        ("raw/placements", "no_personal_data"): True,
+        ("personal_data_scan", "no_personal_data"): True,
     }
 
 

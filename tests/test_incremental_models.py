@@ -14,7 +14,7 @@ import pytest
 from benchmarks.run import new_content
 from pipelines.build import run_build
 from warehouse import state
-from warehouse.privacy import find_personal_data
+from warehouse.privacy import find_personal_data, scanner_fingerprint
 
 #: the build's own bookkeeping: which build, when, and how each table was made, differ by design
 BOOKKEEPING = ("audit.build", "audit.build_inputs", "audit.checks", "audit.load_log", "audit.removed_files")
@@ -202,7 +202,7 @@ def test_a_survey_change_rebuilds_what_it_reaches_and_equals_a_build_from_scratc
     assert w.differences_from_scratch("scratch") == []
 
 
-def test_the_personal_data_scan_reads_the_years_a_delta_touched(tmp_path, scenario, monkeypatch):
+def test_the_personal_data_scan_reads_the_rows_a_delta_brought_in(tmp_path, scenario, monkeypatch):
     w = Warehouses(tmp_path, scenario, monkeypatch)
     w.build()
     placements = w.landing / "placements"
@@ -214,31 +214,34 @@ def test_the_personal_data_scan_reads_the_years_a_delta_touched(tmp_path, scenar
     with duckdb.connect(str(copy)) as con:
         whole = state.scan_plan(con, "marts.major_gap", "any scanner")  # another scanner: the whole table
         assert whole is not None and whole.where is None
-        # as the next build would see it: a bug that wrote a phone number into a placement of the touched year
-        con.execute("UPDATE facts.placements SET outcome = '13812345678' WHERE year = ? AND rowid = "
-                    "(SELECT min(rowid) FROM facts.placements WHERE year = ?)", [year, year])
-        con.execute("UPDATE meta.scan_state SET state = 'before' WHERE table_name = 'facts.placements'")
-        con.execute("UPDATE meta.table_delta SET from_state = 'before' WHERE table_name = 'facts.placements'")
-        assert find_personal_data(con, only=("facts",), changed_only=True) == [
-            "facts.placements.outcome: 1 value(s) shaped like a mobile number"]
+        # as the scan saw the table after the delta: the rows it brought in, the resubmitted placements
+        delta = state.delta(con, "facts.placements")
+        assert delta is not None and delta.years == [year]
+        con.execute("UPDATE meta.scan_state SET state = ? WHERE table_name = 'facts.placements'", [delta.from_state])
+        brought_in = state.scan_plan(con, "facts.placements", scanner_fingerprint())
+        assert brought_in is not None and brought_in.where is not None
+        assert con.execute(f"SELECT count(*), count(DISTINCT source_file) FROM facts.placements "
+                           f"WHERE {brought_in.where}").fetchone() == (10, 1)
 
+        def scan_as_the_next_build() -> list[str]:
+            con.execute("UPDATE meta.scan_state SET state = ? WHERE table_name = 'facts.placements'",
+                        [delta.from_state])
+            return find_personal_data(con, only=("facts",), changed_only=True)
 
-def test_a_delta_scans_just_the_rows_it_changed(tmp_path, scenario, monkeypatch):
-    from warehouse.privacy import scan_delta
-
-    w = Warehouses(tmp_path, scenario, monkeypatch)
-    w.build()
-    with duckdb.connect(str(w.warehouse)) as con:
-        scanned_at = con.execute("SELECT state FROM meta.scan_state WHERE table_name = 'facts.placements'").fetchone()[0]
-        con.execute("CREATE TEMP TABLE clean AS SELECT * FROM facts.placements LIMIT 3")
-        con.execute("CREATE TEMP TABLE leaked AS SELECT * FROM facts.placements LIMIT 3")
-        con.execute("UPDATE leaked SET outcome = '13812345678' WHERE rowid = (SELECT min(rowid) FROM leaked)")
-        # a phone number among the changed rows: not recorded as scanned, so the publication's scan reads the
-        # table and reports it
-        assert not scan_delta(con, "facts.placements", "leaked", scanned_at, "after")
-        # clean changed rows of a table scanned clean before: recorded at the new state without reading the table
-        assert scan_delta(con, "facts.placements", "clean", scanned_at, "after")
-        assert con.execute("SELECT state FROM meta.scan_state WHERE table_name = 'facts.placements'").fetchone()[0] \
-            == "after"
-        # a delta from a state that was never scanned clean is left to the publication's scan
-        assert not scan_delta(con, "facts.placements", "clean", "never scanned", "later")
+        # a row of the same year the delta did not touch is not read again (it was scanned clean before)
+        untouched, outcome = con.execute(
+            "SELECT rowid, outcome FROM facts.placements WHERE rowid = (SELECT min(rowid) FROM facts.placements "
+            "WHERE year = ? AND source_file <> 'placements/zz_resubmission.csv')", [year]).fetchone()
+        con.execute("UPDATE facts.placements SET outcome = '13812345678' WHERE rowid = ?", [untouched])
+        assert scan_as_the_next_build() == []
+        con.execute("UPDATE facts.placements SET outcome = ? WHERE rowid = ?", [outcome, untouched])
+        # a bug that wrote a phone number into a row the delta brought in: found, and named
+        hash_of = state.row_hash(con, "facts.placements")
+        leaked = con.execute(f"SELECT rowid, {hash_of}, source_row FROM facts.placements "
+                             "WHERE source_file = 'placements/zz_resubmission.csv' ORDER BY rowid LIMIT 1").fetchone()
+        con.execute("UPDATE facts.placements SET outcome = '13912345678' WHERE rowid = ?", [leaked[0]])
+        con.execute(f"UPDATE meta.delta_rows SET row_hash = (SELECT {hash_of} FROM facts.placements WHERE rowid = ?) "
+                    "WHERE table_name = 'facts.placements' AND row_hash = ?", [leaked[0], leaked[1]])
+        assert scan_as_the_next_build() == [
+            "facts.placements.outcome: 1 value(s) shaped like a mobile number, in "
+            f"placements/zz_resubmission.csv row(s) {leaked[2]}"]

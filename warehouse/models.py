@@ -24,6 +24,9 @@ key values. Where the keys come from:
 The facts of placements are keyed by year and identity, the marts per university by year and university, the
 marts that sum or rank across universities by year.
 The audit models read the per-build file logs, which are small, and always run.
+
+The runner runs models and records what changed (warehouse/state.py: each delta's years and the rows it
+brought in); the personal-data scan is a step of its own after it, which reads just those rows.
 """
 
 from __future__ import annotations
@@ -39,7 +42,7 @@ from pathlib import Path
 import duckdb
 
 from sources import settings
-from warehouse import lineage, privacy, state
+from warehouse import lineage, state
 
 MODELS_DIR = Path(__file__).resolve().parent / "models"
 LAYERS = ("audit", "staging", "dims", "facts", "marts")
@@ -255,12 +258,12 @@ def run_models(con: duckdb.DuckDBPyConnection, selected: Iterable[Model]) -> Ite
                 con.begin()
                 try:
                     if plan is not None:
-                        changed_rows, content_changed = _apply_delta(
+                        changed_rows, content_changed, added = _apply_delta(
                             con, model, plan, compare=model.table in read_by_models())
                         # no key touched (the inputs changed only in columns the model does not read): kept
                         rows, how = _rows(con, model), "unchanged" if plan.nothing else f"delta: {plan.what}"
                     else:
-                        changed_rows = content_changed = None
+                        changed_rows = content_changed = added = None
                         rows, how = _build(con, model), "built"
                     content = rows <= state.CONTENT_STATE_MAX_ROWS
                     now = state.TableState(state.content_state(con, model.table) if content else recipe, recipe,
@@ -268,17 +271,15 @@ def run_models(con: duckdb.DuckDBPyConnection, selected: Iterable[Model]) -> Ite
                     state.record_state(con, model.table, now, how)
                     years = None if changed_rows is None else _years(con, changed_rows)
                     state.record_delta(con, model.table, before.state if changed_rows is not None else None,
-                                       now.state, years)
+                                       now.state, years, added)
                     con.commit()
                 except BaseException:
                     con.rollback()
                     raise
                 if changed_rows is not None:
                     changes[model.table] = Change(before.state, now.state, content_changed)
-                    # the rows that changed are at hand: scan them now rather than a year of the table later
-                    privacy.scan_delta(con, model.table, changed_rows, before.state, now.state)
-                    if content_changed != changed_rows:
-                        con.execute(f"DROP TABLE {changed_rows}")
+                    for done_with in {changed_rows, added} - {content_changed}:
+                        con.execute(f"DROP TABLE {done_with}")
             states[model.table] = now.state
             yield Built(model, rows, time.perf_counter() - started, how)
     finally:
@@ -383,10 +384,11 @@ def _temp_has_column(con: duckdb.DuckDBPyConnection, table: str, column: str) ->
 
 
 def _apply_delta(con: duckdb.DuckDBPyConnection, model: Model, plan: DeltaPlan, compare: bool = True
-                 ) -> tuple[str, str]:
+                 ) -> tuple[str, str, str]:
     """Bring the model's rows of the touched keys up to date; returns the temp tables of the rows that differ
-    (the old versions that left and the new ones that came) and of those whose content differs beyond their
-    lineage (what the models below take their keys from; the same table when they are the same rows). Rows are
+    (the old versions that left and the new ones that came), of those whose content differs beyond their
+    lineage (what the models below take their keys from; the same table when they are the same rows), and of
+    the new ones that came (what the personal-data scan reads; the first table when no old ones left). Rows are
     compared by a hash of all their columns, as multisets: a row computed again equal to one it replaces is
     left in place and is no change to the models below (two different rows sharing a 64-bit hash, a chance of
     about 2^-64, would be taken as equal, as in state.content_state). When the table holds no rows of the
@@ -402,7 +404,7 @@ def _apply_delta(con: duckdb.DuckDBPyConnection, model: Model, plan: DeltaPlan, 
     columns = ", ".join(f'"{c}"' for c in names)
     if plan.nothing:
         con.execute(f"CREATE OR REPLACE TEMP TABLE {changed} AS SELECT {columns} FROM {model.table} LIMIT 0")
-        return changed, changed
+        return changed, changed, changed
     for u, view in plan.views.items():
         con.execute(f"CREATE OR REPLACE TEMP VIEW {_delta_view(u)} AS {view}")
     sql = lineage.replace_tables(model.sql, {u: _delta_view(u) for u in plan.views})
@@ -416,7 +418,7 @@ def _apply_delta(con: duckdb.DuckDBPyConnection, model: Model, plan: DeltaPlan, 
         if not compare:
             con.execute(f"DELETE FROM {model.table} WHERE {plan.touched_rows}")
         con.execute(f"INSERT INTO {model.table} SELECT {columns} FROM {changed}")
-        content_changed = changed
+        content_changed = added = changed
     else:
         con.execute(f"CREATE OR REPLACE TEMP TABLE _delta_new AS SELECT {columns}, hash({columns}) AS _row_hash "
                     f"FROM ({sql}) WHERE {plan.touched_rows}")
@@ -437,11 +439,13 @@ def _apply_delta(con: duckdb.DuckDBPyConnection, model: Model, plan: DeltaPlan, 
         con.execute(f"ALTER TABLE {changed} DROP COLUMN _new")
         con.execute(f"DELETE FROM {model.table} WHERE rowid IN (SELECT _row_id FROM _delta_gone)")
         con.execute(f"INSERT INTO {model.table} SELECT * FROM _delta_added")
+        added = f"{changed}__added"
+        con.execute(f"ALTER TABLE _delta_added RENAME TO {added}")
     for u in plan.views:
         con.execute(f"DROP VIEW IF EXISTS {_delta_view(u)}")
     for table in ("_delta_new", "_delta_old", "_delta_hashes", "_delta_gone", "_delta_added"):
         con.execute(f"DROP TABLE IF EXISTS {table}")
-    return changed, content_changed
+    return changed, content_changed, added
 
 
 def _delta_view(table: str) -> str:
@@ -467,7 +471,7 @@ def _content_changes(con: duckdb.DuckDBPyConnection, changed: str, names: list[s
 
 
 def _years(con: duckdb.DuckDBPyConnection, changed: str) -> list[int] | None:
-    """The years of a delta's changed rows (what the personal-data scan reads again); None without a year."""
+    """The years of a delta's changed rows (where the personal-data scan looks for them); None without a year."""
     if not _temp_has_column(con, changed, "year"):
         return None
     years = [r[0] for r in con.execute(f"SELECT DISTINCT year FROM {changed} ORDER BY 1").fetchall()]

@@ -7,17 +7,15 @@ a mobile phone number or an e-mail address (sources/pseudonymise.py) anywhere in
 came from, the file and the rows (a reference list: the bundled file or the landing folder's supplement); it
 never quotes the value (a file name is shown masked).
 
-A build is scanned once, in two halves that together cover every table: the `no_personal_data` check scans
-what the loaders wrote (LOADER_SCHEMAS) once they have all run, and the publication step scans everything
-else (the models and the build record), see pipelines/defs. Each table is read in one query, all its text
-columns at once, and a value is matched against the pattern only when it could hold a match (long enough, or
-with an @);
-DuckDB's column statistics skip columns too short to hold one and let columns of few distinct values (file
-names, codes, categories) be matched one distinct value at a time (_hits).
+A build is scanned once, by a step of its own after every loader and model (`personal_data_scan` and its
+blocking check `no_personal_data`, pipelines/defs/assets.py); the publication step then scans only the
+records it writes itself (warehouse/status.py), or everything if the run left the scan out. Each table is read
+in one query, all its text columns at once, and a value is matched against the pattern only when it could hold
+a match (long enough, or with an @); DuckDB's column statistics skip columns too short to hold one and let
+columns of few distinct values (file names, codes, categories) be matched one distinct value at a time (_hits).
 A build reads only what changed since the publication it started from was scanned (warehouse/state.py,
-scan_plan): the rows of the files loaded this build, the tables built again, and for a model updated by a delta
-the rows that changed, scanned as the delta is applied (scan_delta; if they hold anything, the publication's
-scan reads the years they touched and reports it).
+scan_plan, from what the loaders and the model runner recorded): the rows of the files loaded this build, the
+tables built again, and for a model updated by a delta just the rows the delta brought in.
 """
 
 from __future__ import annotations
@@ -63,12 +61,15 @@ def _text(column: str) -> str:
 
 
 def find_personal_data(con: duckdb.DuckDBPyConnection, *, only: tuple[str, ...] | None = None,
-                       skip: tuple[str, ...] = (), changed_only: bool = False) -> list[str]:
-    """Human-readable findings; empty when the scanned tables hold no personal data.
+                       skip: tuple[str, ...] = (), tables: tuple[str, ...] | None = None,
+                       changed_only: bool = False) -> list[str]:
+    """Human-readable findings, those of what the loaders wrote (which name the file) first; empty when the
+    scanned tables hold no personal data.
 
     Every table of the build database is scanned (whatever its schema), or only those of the schemas in
-    `only`, minus those of the schemas in `skip`. With `changed_only`, each table is read only as far as it
-    changed since it was last scanned clean (warehouse/state.py), and a clean result is recorded there.
+    `only`, minus those of the schemas in `skip`, or only the `tables` named ('schema.table'). With
+    `changed_only`, each table is read only as far as it changed since it was last scanned clean
+    (warehouse/state.py), and a clean result is recorded there.
     """
     if changed_only:
         scanner = scanner_fingerprint()
@@ -82,6 +83,11 @@ def find_personal_data(con: duckdb.DuckDBPyConnection, *, only: tuple[str, ...] 
     ).fetchall()
     if only is not None:
         columns = [c for c in columns if c[0] in only]
+    if tables is not None:
+        columns = [c for c in columns if f"{c[0]}.{c[1]}" in tables]
+    # a value a loader let through is found again in every model that copied it: the loaders' findings name
+    # the file it came from, so they come first
+    columns.sort(key=lambda c: c[0] not in LOADER_SCHEMAS)
     findings = [
         f"{s}.{t} has a personal column '{c}'" for s, t, c, _ in columns if c.lower() in PERSONAL_COLUMN_NAMES
     ]
@@ -188,24 +194,3 @@ def _hits(con: duckdb.DuckDBPyConnection, table: str, columns: list[str], where:
         {"pattern": ANY_PERSONAL} if per_row or per_value else None).fetchone(), strict=True))
     return tuple(bool(found.get(c)) for c in columns)
 
-
-def scan_delta(con: duckdb.DuckDBPyConnection, table: str, changed_rows: str, from_state: str,
-               to_state: str) -> bool:
-    """After a delta replaced the rows of `table` that differ (temp table `changed_rows`, warehouse/models.py):
-    when the table was scanned clean at `from_state`, scan just those rows, and if they are clean record the
-    table as scanned at `to_state`, so the publication's scan skips it. Anything found is left for that
-    scan, which reads the rows again and reports them. True when recorded."""
-    scanner = scanner_fingerprint()
-    if con.execute(f"SELECT state, scanner FROM {state.SCHEMA}.scan_state WHERE table_name = ?",
-                   [table]).fetchone() != (from_state, scanner):
-        return False
-    columns = con.execute(
-        "SELECT column_name, data_type FROM duckdb_columns() WHERE database_name = 'temp' AND table_name = ?",
-        [changed_rows]).fetchall()
-    if any(c.lower() in PERSONAL_COLUMN_NAMES for c, _ in columns):
-        return False
-    names = [c for c, t in columns if t in ("VARCHAR", "JSON")]
-    if names and any(_hits(con, changed_rows, names)):
-        return False
-    state.record_scanned(con, {table: to_state}, scanner)
-    return True

@@ -66,7 +66,7 @@ def build_file(published: Path, build_id: str) -> Path:
 def start_build(published: Path, build: Path) -> str | None:
     """Start a build's database as a copy of the publication, so that what the landing folder still holds
     unchanged stays where it is (sources/loading.py) and a run of only some assets finds the rest. The copy is
-    made by the kernel (sendfile), 0.2-2 s per GB depending on how much the disk still has to write. A first
+    made by the kernel (sendfile), which costs far less than reading and writing it in Python. A first
     build starts empty, and so does a build whose publication DuckDB cannot open (damaged, or written by another
     storage version): everything is then read afresh rather than every build failing. Returns why the build
     starts empty, or None after a copy. If start_build_ahead began this copy, waits for it instead."""

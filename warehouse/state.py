@@ -14,9 +14,10 @@ states then. A model whose recipe is unchanged is not built again; and as a smal
 a model built again with the same rows leaves the models below it alone (a survey edit that changes no
 internship base does not rebuild the placements). A model whose inputs changed may be brought up to date by a
 *delta* instead (warehouse/models.py, "incremental by" in the model's header) when every changed input has a
-delta record here (`meta.table_delta`: from which state to which, and which files or years it touched).
-`meta.scan_state` records the state at which each table was last scanned for personal data, so the scan reads
-only what changed since (warehouse/privacy.py).
+delta record here (`meta.table_delta`: from which state to which, and which files or years it touched; for a
+model's delta, `meta.delta_rows` also holds a hash of each row it brought in). `meta.scan_state` records the
+state at which each table was last scanned for personal data, so the scan (warehouse/privacy.py, a step of
+its own after the models) reads only what changed since: for a model's delta, just the rows it brought in.
 
 Every decision here falls back to the full work when a record is missing or does not chain exactly: a build
 from scratch, a model changed, a table made by older code, or a run that built only some assets.
@@ -42,6 +43,7 @@ CREATE TABLE IF NOT EXISTS {SCHEMA}.table_state (
 CREATE TABLE IF NOT EXISTS {SCHEMA}.table_delta (
     table_name VARCHAR PRIMARY KEY, from_state VARCHAR NOT NULL, to_state VARCHAR NOT NULL,
     years INTEGER[], gone_files VARCHAR[], new_files VARCHAR[]);
+CREATE TABLE IF NOT EXISTS {SCHEMA}.delta_rows (table_name VARCHAR NOT NULL, row_hash UBIGINT NOT NULL);
 CREATE TABLE IF NOT EXISTS {SCHEMA}.scan_state (
     table_name VARCHAR PRIMARY KEY, state VARCHAR NOT NULL, scanner VARCHAR NOT NULL);
 """
@@ -149,7 +151,7 @@ def record_state(con: duckdb.DuckDBPyConnection, table: str, built: TableState, 
 
 def forget(con: duckdb.DuckDBPyConnection, table: str) -> None:
     """Remove every record of `table` (a table dropped for good)."""
-    for records in ("table_state", "table_delta", "scan_state"):
+    for records in ("table_state", "table_delta", "delta_rows", "scan_state"):
         con.execute(f"DELETE FROM {SCHEMA}.{records} WHERE table_name = ?", [table])
 
 
@@ -160,12 +162,27 @@ def delta(con: duckdb.DuckDBPyConnection, table: str) -> Delta | None:
 
 
 def record_delta(con: duckdb.DuckDBPyConnection, table: str, from_state: str | None, to_state: str,
-                 years: list[int] | None) -> None:
-    """Record how `table` changed in this build (None from_state: rebuilt whole, no delta to follow)."""
+                 years: list[int] | None, added: str | None = None) -> None:
+    """Record how `table` changed in this build (None from_state: rebuilt whole, no delta to follow): the
+    years its changed rows are of (None: not known), and for a delta, the rows it brought in (`added`, a
+    temp table of the table's columns) by their row_hash, which the personal-data scan reads them by."""
     con.execute(f"DELETE FROM {SCHEMA}.table_delta WHERE table_name = ?", [table])
+    con.execute(f"DELETE FROM {SCHEMA}.delta_rows WHERE table_name = ?", [table])
     if from_state is not None:
         con.execute(f"INSERT INTO {SCHEMA}.table_delta VALUES (?, ?, ?, ?, NULL, NULL)",
                     [table, from_state, to_state, years])
+        if added is not None:
+            con.execute(f"INSERT INTO {SCHEMA}.delta_rows SELECT ?, {row_hash(con, table)} FROM {added}", [table])
+
+
+def row_hash(con: duckdb.DuckDBPyConnection, table: str) -> str:
+    """The SQL of a 64-bit hash of every column of a row of `table` (a row of a temp table of the same
+    columns hashes alike)."""
+    schema, name = table.split(".")
+    columns = [c for (c,) in con.execute(
+        "SELECT column_name FROM duckdb_columns() WHERE database_name = current_database() AND schema_name = ? "
+        "AND table_name = ? ORDER BY column_index", [schema, name]).fetchall()]
+    return "hash(" + ", ".join('"' + c.replace('"', '""') + '"' for c in columns) + ")"
 
 
 def current_state(con: duckdb.DuckDBPyConnection, table: str) -> str | None:
@@ -180,12 +197,14 @@ def current_state(con: duckdb.DuckDBPyConnection, table: str) -> str | None:
 @dataclass(frozen=True)
 class ScanPlan:
     state: str | None  # the table's state now, recorded once it is scanned clean; None: not tracked
-    where: str | None  # a condition selecting just the rows a delta touched; None: the whole table
+    where: str | None  # a condition selecting just the rows a delta brought in; None: the whole table
 
 
 def scan_plan(con: duckdb.DuckDBPyConnection, table: str, scanner: str) -> ScanPlan | None:
     """How much of `table` the personal-data scan must read: None when nothing changed since it was last
-    scanned clean by this same scanner, else the whole table or just the rows a delta touched."""
+    scanned clean by this same scanner, else the whole table or just the rows a delta brought in: a loader's,
+    the rows of the files that came in; a model's, the rows of its row hashes in meta.delta_rows (in the years
+    it touched, which prunes row groups; two rows sharing a hash are both read)."""
     base = table.split("__")[0] if table.startswith("raw.") else table
     # the build records and file logs are small and written anew by every build: always read whole
     now = None if table.startswith(("audit.", f"{SCHEMA}.")) or table.endswith("__files") else current_state(con, base)
@@ -203,9 +222,11 @@ def scan_plan(con: duckdb.DuckDBPyConnection, table: str, scanner: str) -> ScanP
         column = "file" if table.endswith("__quarantine") else "source_file"
         return ScanPlan(now, f"{column} IN ({sql_constants(change.new_files)})"
                         if has_column(con, table, column) else None)
+    added = (f"{row_hash(con, table)} IN (SELECT row_hash FROM {SCHEMA}.delta_rows "
+             f"WHERE table_name = {sql_constants([table])})")
     if change.years is not None and has_column(con, table, "year"):
-        return ScanPlan(now, f"year IN ({sql_constants(change.years)})")
-    return ScanPlan(now, None)
+        return ScanPlan(now, f"year IN ({sql_constants(change.years)}) AND {added}")
+    return ScanPlan(now, added)
 
 
 def record_scanned(con: duckdb.DuckDBPyConnection, scanned: dict[str, str], scanner: str) -> None:

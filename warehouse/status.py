@@ -24,6 +24,9 @@ from sources.landing_folder import LandingFile, printable
 from sources.pseudonymise import mask_personal_text, stored_file_names
 from sources.reading import file_sha256
 
+#: the tables record_build writes
+RECORD_TABLES = ("audit.build", "audit.build_inputs", "audit.checks")
+
 
 @dataclass
 class CheckRecord:

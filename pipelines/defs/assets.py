@@ -8,7 +8,9 @@
 - audit/…, staging/…, dims/…, facts/…, marts/…: one asset per SQL model in warehouse/models/, all built
   in one step over one connection (multi-asset `sql_models`; any subset can be selected, and runs in
   dependency order);
-- published_warehouse: the finished build renamed atomically over PORTAL_WAREHOUSE, only when every
+- personal_data_scan: the scan of everything the loaders and models wrote for personal data, once they have
+  all run, with its blocking check `no_personal_data` (warehouse/privacy.py);
+- published_warehouse: the finished build renamed atomically over the warehouse path, only when every
   blocking check upstream passed, with audit.build / audit.build_inputs / audit.checks written into it.
 """
 
@@ -21,6 +23,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
+from pipelines.defs.checks import check_result
 from pipelines.defs.resources import PortalResource
 from sources.kinds import KINDS
 from sources.landing_folder import kind_files, printable
@@ -34,7 +37,7 @@ from sources.loading import (
 from sources.reference_data import REFERENCE_TABLES, load_reference_table
 from sources.schema import SourceKind
 from warehouse import models, publication, state, status
-from warehouse.privacy import LOADER_SCHEMAS, find_personal_data
+from warehouse.privacy import find_personal_data
 
 REFERENCE_KEYS = [dg.AssetKey(["reference", t]) for t in REFERENCE_TABLES]
 
@@ -225,7 +228,33 @@ def sql_models(context: dg.AssetExecutionContext, portal: PortalResource) -> Ite
             )
 
 
-PUBLISHED_UPSTREAM = [table_key(m.table) for m in MODELS if m.schema in ("marts", "audit", "dims")]
+# --- the personal-data scan ------------------------------------------------------------------------
+SCAN_KEY = dg.AssetKey(["personal_data_scan"])
+SCAN_CHECK = "no_personal_data"
+
+
+@dg.asset(
+    key=SCAN_KEY,
+    deps=[*REFERENCE_KEYS, *(dg.AssetKey(["raw", k]) for k in KINDS), *(table_key(m.table) for m in MODELS)],
+    group_name="publication",
+    kinds={"duckdb"},
+    description="The build scanned for personal data once every loader and model has run: only what changed "
+    "since the publication it started from was scanned clean (the files loaded, the tables built again, the "
+    "rows a delta brought in), recorded in meta.scan_state.",
+    check_specs=[dg.AssetCheckSpec(
+        SCAN_CHECK, asset=SCAN_KEY, blocking=True,
+        description="No student name, ID number, phone, e-mail address or student number in clear anywhere in "
+        "the build (published_warehouse scans the records it writes itself). A failure names the table, column, "
+        "file and rows, never the value.")],
+)
+def personal_data_scan(portal: PortalResource) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
+    with portal.connect() as con:
+        findings = find_personal_data(con, changed_only=True)
+    yield dg.MaterializeResult()
+    yield check_result(findings, check_name=SCAN_CHECK)
+
+
+PUBLISHED_UPSTREAM = [table_key(m.table) for m in MODELS if m.schema in ("marts", "audit", "dims")] + [SCAN_KEY]
 
 
 def _check_records(context: dg.AssetExecutionContext) -> list[status.CheckRecord]:
@@ -250,12 +279,12 @@ def _check_records(context: dg.AssetExecutionContext) -> list[status.CheckRecord
     return found
 
 
-def _scanned_by_check(checks: list[status.CheckRecord]) -> tuple[str, ...]:
-    """The schemas this run's no_personal_data check has scanned and found clean: it runs after every loader
-    (the only writers of those schemas), so they cannot have changed since. Without it (a run that left the
-    check out), nothing is skipped."""
-    passed = any(c.asset == "raw/placements" and c.check_name == "no_personal_data" and c.passed for c in checks)
-    return LOADER_SCHEMAS if passed else ()
+def _left_to_scan(checks: list[status.CheckRecord]) -> tuple[str, ...] | None:
+    """The tables the publication scans itself: when this run's personal_data_scan passed, it ran after every
+    loader and model, so only what was written since (the build record, the scan's own record); else (a run
+    that left the scan out) every table (None), each as far as it changed since it was last scanned clean."""
+    scanned = any(c.asset == SCAN_KEY.to_user_string() and c.check_name == SCAN_CHECK and c.passed for c in checks)
+    return (*status.RECORD_TABLES, f"{state.SCHEMA}.scan_state") if scanned else None
 
 
 @dg.asset(
@@ -265,8 +294,9 @@ def _scanned_by_check(checks: list[status.CheckRecord]) -> tuple[str, ...]:
     kinds={"duckdb"},
     description=(
         "The finished build, recorded in audit.build / audit.build_inputs / audit.checks, scanned for "
-        "personal data (all but what the no_personal_data check already scanned), written fresh when it removed "
-        "rows (so no deleted row's bytes are published), and renamed atomically over PORTAL_WAREHOUSE (the one "
+        "personal data (what personal_data_scan did not: the build record, or everything if the run left it "
+        "out), written fresh when it removed rows (so no deleted row's bytes are published), and renamed "
+        "atomically over the warehouse path (the one "
         "before is kept as <name>.previous.duckdb for `portal rollback`). "
         "Blocking checks upstream stop this step, so a bad build never replaces a good one."
     ),
@@ -280,7 +310,7 @@ def published_warehouse(context: dg.AssetExecutionContext, portal: PortalResourc
             landing_files=portal.landing_files, previous_build_id=publication.published_build_id(portal.published),
             checks=checks, key_fingerprint=portal.key_fingerprint, written_fresh=why_fresh is not None,
         )
-        findings = find_personal_data(con, skip=_scanned_by_check(checks), changed_only=True)
+        findings = find_personal_data(con, tables=_left_to_scan(checks), changed_only=True)
         summary = status.read_status(con)
     if findings:
         # one line: `portal build` prints the first line of a failure (the findings never quote a value)

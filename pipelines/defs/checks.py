@@ -1,7 +1,8 @@
 """Asset checks: the metric invariants of shared/METRICS.md and the data-quality promises.
 
 All are blocking: a failing check stops the run before `published_warehouse`, so the dashboard keeps the
-last good warehouse.
+last good warehouse. The personal-data check, `no_personal_data`, is the result of the step that scans the
+build (`personal_data_scan`, in assets.py).
 """
 
 
@@ -10,8 +11,6 @@ import dagster as dg
 from pipelines.defs.resources import PortalResource
 from sources.kinds import KINDS
 from sources.landing_folder import printable
-from sources.reference_data import REFERENCE_TABLES
-from warehouse.privacy import LOADER_SCHEMAS, find_personal_data
 
 #: shares are sums of floating-point fractions
 TOLERANCE = 1e-9
@@ -21,11 +20,12 @@ TOLERANCE = 1e-9
 FAILURES_NAMED, FAILURES_LISTED = 10, 50
 
 
-def _result(failures: list[str], **metadata: object) -> dg.AssetCheckResult:
+def check_result(failures: list[str], check_name: str | None = None, **metadata: object) -> dg.AssetCheckResult:
     """Passed when there are no failures; else the failures are its description (what the UI and `portal
     build` show) and its metadata."""
     more = f"\n… and {len(failures) - FAILURES_NAMED} more" if len(failures) > FAILURES_NAMED else ""
     return dg.AssetCheckResult(
+        check_name=check_name,
         passed=not failures,
         description="\n".join(failures[:FAILURES_NAMED]) + more if failures else None,
         # (a failure may name a landing file, whose name may hold a newline or a terminal code)
@@ -35,18 +35,18 @@ def _result(failures: list[str], **metadata: object) -> dg.AssetCheckResult:
     )
 
 
+#: the rows each file left in its kind's raw table
+_LOADED_ROWS = "\n                UNION ALL ".join(
+    f"SELECT source_file AS file, '{kind}' AS kind, count(*) AS n FROM raw.{kind} GROUP BY 1" for kind in KINDS)
+
+
 @dg.asset_check(asset=["audit", "load_log"], blocking=True, description="rows_read = rows_loaded + rows_quarantined "
                 "for every file, and the loaded and quarantined rows are really in raw.* and audit.quarantine.")
 def rows_add_up(portal: PortalResource) -> dg.AssetCheckResult:
     with portal.connect() as con:
         rows = con.execute(
-            """
-            WITH loaded AS (
-                SELECT source_file AS file, 'catalogue' AS kind, count(*) AS n FROM raw.catalogue GROUP BY 1
-                UNION ALL SELECT source_file, 'survey', count(*) FROM raw.survey GROUP BY 1
-                UNION ALL SELECT source_file, 'bases', count(*) FROM raw.bases GROUP BY 1
-                UNION ALL SELECT source_file, 'placements', count(*) FROM raw.placements GROUP BY 1
-            ), quarantined AS (
+            f"""
+            WITH loaded AS ({_LOADED_ROWS}), quarantined AS (
                 SELECT file, kind, count(*) AS n FROM audit.quarantine GROUP BY ALL
             )
             SELECT l.file, l.kind, l.rows_read, l.rows_loaded, l.rows_quarantined,
@@ -62,7 +62,7 @@ def rows_add_up(portal: PortalResource) -> dg.AssetCheckResult:
         for file, kind, read, loaded, quarantined, in_raw, in_quarantine in rows
         if read != loaded + quarantined or loaded != in_raw or quarantined != in_quarantine
     ]
-    return _result(failures, files_checked=len(rows))
+    return check_result(failures, files_checked=len(rows))
 
 
 @dg.asset_check(asset=["reference", "major_industry_crosswalk"], blocking=True,
@@ -87,7 +87,7 @@ def crosswalk_weights_sum_to_one(portal: PortalResource) -> dg.AssetCheckResult:
             WHERE industry_code NOT IN (SELECT industry_code FROM reference.industries)
             """
         ).fetchall()
-    return _result([r[0] for r in rows])
+    return check_result([r[0] for r in rows])
 
 
 def _shares_check(table: str) -> dg.AssetChecksDefinition:
@@ -108,27 +108,9 @@ def _shares_check(table: str) -> dg.AssetChecksDefinition:
             for label, total, share in (("supply", supply, supply_share), ("demand", demand, demand_share)):
                 if total > 0 and abs(share - 1) > TOLERANCE:
                     failures.append(f"{level} {geo} {year}: {label} shares sum to {share}")
-        return _result(failures, groups_checked=len(rows))
+        return check_result(failures, groups_checked=len(rows))
 
     return _check
-
-
-#: every other asset whose loader writes a schema of LOADER_SCHEMAS: the check runs after all of them
-LOADER_ASSET_KEYS = [
-    *(dg.AssetKey(["reference", t]) for t in REFERENCE_TABLES),
-    *(dg.AssetKey(["raw", k]) for k in KINDS if k != "placements"),
-]
-
-
-@dg.asset_check(asset=["raw", "placements"], blocking=True, additional_deps=LOADER_ASSET_KEYS,
-                description="No student name, ID number, phone, e-mail address or student number in clear anywhere "
-                "in what the loaders wrote (reference.*, raw.*); published_warehouse scans the rest of the build. "
-                "Rows the publication already held, scanned clean then, are not read again. A failure names the "
-                "table, column, file and rows, never the value.")
-def no_personal_data(portal: PortalResource) -> dg.AssetCheckResult:
-    with portal.connect() as con:
-        findings = find_personal_data(con, only=LOADER_SCHEMAS, changed_only=True)
-    return _result(findings, schemas_scanned=", ".join(LOADER_SCHEMAS))
 
 
 major_gap_shares_sum_to_one = _shares_check("major_gap")

@@ -1,7 +1,10 @@
 """The portal resource: where the landing folder and the warehouse are, and the build database of a run.
 
 Assets are SQL statements over one DuckDB build database, so they share this resource rather than an IO
-manager. Paths default to PORTAL_LANDING / PORTAL_WAREHOUSE (sources/settings.py).
+manager. Its fields are the run's settings: `portal build` sets them in the run's config (run_build,
+PortalResource.run_config), so a run's record in Dagster says which landing folder it read and which warehouse
+it published; a run launched otherwise (the sensor, the schedule, the UI of `dg dev` / `portal ui`) takes the
+defaults, PORTAL_LANDING / PORTAL_WAREHOUSE / PORTAL_BUILD_WAIT of the process's environment (portal_resource).
 
 Every run (launched by `portal build`, the sensor, the schedule or the UI alike) takes the build lock when
 this resource is set up, before its first step, and writes into its own new file
@@ -38,7 +41,9 @@ REKEY_TAG = "portal/rekey"
 
 
 class PortalResource(dg.ConfigurableResource):
+    #: the landing folder the loaders read
     landing_dir: str
+    #: the published warehouse file the run replaces (its build file is made beside it)
     warehouse_path: str
     #: how long a run waits for another build to finish before giving up (0: refuse at once)
     lock_wait_seconds: float = 0.0
@@ -47,6 +52,11 @@ class PortalResource(dg.ConfigurableResource):
     _started_at: dt.datetime | None = PrivateAttr(default=None)
     _landing_files: list[LandingFile] = PrivateAttr(default_factory=list)
     _key: bytes | None = PrivateAttr(default=None)
+
+    def run_config(self) -> dict:
+        """This resource's settings as a run's config (`resources: portal: config:`), which a run records."""
+        return {"config": {"landing_dir": self.landing_dir, "warehouse_path": self.warehouse_path,
+                           "lock_wait_seconds": self.lock_wait_seconds}}
 
     @property
     def landing(self) -> Path:
@@ -151,11 +161,13 @@ def build_key(published: Path, rekey: bool = False) -> bytes:
     return key
 
 
-def portal_resource() -> PortalResource:
+def portal_resource(landing: Path | None = None, warehouse: Path | None = None,
+                    lock_wait_seconds: float | None = None) -> PortalResource:
+    """The resource of these settings; each one not given is taken from the environment (sources/settings.py)."""
     return PortalResource(
-        landing_dir=str(settings.landing_dir()),
-        warehouse_path=str(settings.warehouse_path()),
-        lock_wait_seconds=settings.build_wait_seconds(),
+        landing_dir=str(landing or settings.landing_dir()),
+        warehouse_path=str(warehouse or settings.warehouse_path()),
+        lock_wait_seconds=settings.build_wait_seconds() if lock_wait_seconds is None else lock_wait_seconds,
     )
 
 
