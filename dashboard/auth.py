@@ -19,9 +19,8 @@ import json
 import streamlit as st
 
 from dashboard import labels as L
-from dashboard import portal_state
+from dashboard import portal_state, settings
 from dashboard.portal_state import ANONYMOUS, Viewer
-from sources import settings
 
 COOKIE = "portal_session"
 #: session-state keys no widget owns

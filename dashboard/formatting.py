@@ -22,7 +22,8 @@ from dashboard import labels as L
 #: whole people: counts of graduates, students, positions' capacity, rows
 WHOLE_COLUMNS = {"supply", "graduates", "placements", "students", "placement_rows", "capacity", "city_supply",
                  "shortage_majors", "balanced_majors", "surplus_majors", "rows_read", "rows_loaded",
-                 "rows_quarantined", "headcount"}
+                 "rows_quarantined", "headcount", "interns_wanted",
+                 "interns_suggested"}
 #: people counts that may be fractional: demand and what is computed from it
 FRACTIONAL_COLUMNS = {"demand", "gap", "city_demand", "province_surplus"}
 PERCENT_COLUMNS = {"supply_share", "demand_share", "coverage", "relevance", "relevance_unknown_share",

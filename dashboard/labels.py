@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 import streamlit as st
 
-from sources import settings
+from warehouse import settings
 
 LANGS = ("zh", "en")
 DEFAULT_LANG = "zh"
@@ -371,19 +371,42 @@ TEXT: dict[str, tuple[str, str]] = {
                                  "organisation or mode as not given."),
     # --- pairings
     "pairings_title": ("校企配对建议：{place}{year}年", "Pairing suggestions: {place}, {year}"),
-    "pairings_intro": ("校企双方视角：企业有某专业的需求、却还没有与开设该专业的高校建立实习基地时，推荐的合作高校及理由。",
-                       "For both sides: where an enterprise wants a major but has no internship base with a "
-                       "university offering it, the universities suggested and why."),
+    "pairings_intro": ("校企双方视角：接收实习生的企业需要某专业、却还没有该专业学生在其基地实习时，推荐本省（本省没有时为区域内其他省）"
+                       "尚有未安置毕业生的高校，并建议各校输送的实习人数：按缺口从大到小分配，同一高校的人数合计不超过其未安置人数。",
+                       "For both sides: where an enterprise that takes interns wants a major none of whose students "
+                       "it hosts yet, the universities of its province (of the region's other provinces when its "
+                       "own has none) with unplaced graduates of the major, and how many interns each could send: "
+                       "allocated largest need first, never more in total than a university's unplaced pool."),
     "suggestions": ("配对建议", "Suggestions"),
-    "showing_first": ("下表列出需求最大的前 {shown} 条；可用行业、专业或地区筛选缩小范围。",
-                      "The table lists the {shown} most wanted; narrow it by industry, major or place."),
-    "count_suggestions": ("共 {n} 条建议，涉及 {e} 家企业。", "{n} suggestions for {e} enterprises."),
-    "pairing_reason": ("{where}；{major}：企业需求 {demand} 人，本校毕业生 {graduates} 人，实习覆盖率 {coverage}，"
-                       "全省供需差 {surplus}",
-                       "{where}; {major}: enterprise wants {demand}, university graduates {graduates}, internship "
-                       "coverage {coverage}, province surplus {surplus}"),
-    "pairing_same_city": ("同城{city}", "same city ({city})"),
-    "pairing_same_province": ("同省{province}", "same province"),
+    "showing_first": ("下表列出缺口最大的前 {shown} 项；可用行业、专业、企业、高校或地区筛选缩小范围。",
+                      "The table lists the {shown} largest needs; narrow it by industry, major, enterprise, "
+                      "university or place."),
+    "count_suggestions": ("共 {n} 项需求（企业 × 专业），涉及 {e} 家企业。",
+                          "{n} needs (enterprise × major) of {e} enterprises."),
+    "pairing_pick_enterprise": ("企业", "Enterprise"),
+    "pairing_pick_university": ("高校", "University"),
+    "pairing_any_enterprise": ("全部企业", "All enterprises"),
+    "pairing_any_university": ("全部高校", "All universities"),
+    "pairing_details": ("建议理由", "Why these universities"),
+    "pairing_details_first": ("下面展开前 {shown} 项的理由；选择企业或高校可查看其全部建议。",
+                              "The reasons of the first {shown} needs follow; pick an enterprise or a university "
+                              "to see all of its own."),
+    "pairing_entry": ("{enterprise}（{city}）· {major}：需要 {wanted} 人，建议 {suggested} 人",
+                      "{enterprise} ({city}) · {major}: wants {wanted}, {suggested} suggested"),
+    "pairing_line": ("{university} {interns} 人", "{university}: {interns}"),
+    "pairing_unmet": ("尚缺 {n} 人：候选高校的未安置毕业生已分配给缺口更大的企业。",
+                      "{n} still unmet: the candidates' unplaced graduates went to larger needs first."),
+    "pairing_reason_pool": ("未安置毕业生 {pool} 人（毕业生 {graduates} 人 − 已实习 {placements} 人）",
+                            "{pool} unplaced graduates ({graduates} graduates − {placements} placed)"),
+    "pairing_reason_surplus": ("{province}该专业供大于求（供需比 {alignment}：毕业生 {supply} 人，岗位 {demand} 个）",
+                               "{province} trains more of the major than its jobs ask for (alignment {alignment}: "
+                               "{supply} graduates, {demand} positions)"),
+    "pairing_reason_same_city": ("同在{city}", "same city ({city})"),
+    "pairing_reason_distance": ("相距约 {km} 公里（{city}）", "about {km} km away ({city})"),
+    "pairing_reason_other_province": ("本省没有尚有毕业生的开设高校", "no university of the province has graduates left"),
+    "pairing_reason_base": ("已与该企业共建实习基地（其他专业）", "already has a base with the enterprise (other majors)"),
+    "pairing_reason_spare": ("其实习基地尚有 {spare} 个空余名额", "{spare} places spare at its bases"),
+    "pairing_reason_separator": ("；", "; "),
     # --- data
     "data_title": ("数据：来源文件与构建", "Data: source files and builds"),
     "data_intro": ("数据工作人员视角：每个文件导入了多少行、哪些行被隔离及原因、最近一次构建与检查结果。",
@@ -470,6 +493,9 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "capacity": ("年接收能力（人）", "Capacity per year"),
     "utilisation": ("利用率", "Utilisation"),
     "rank": ("推荐顺序", "Rank"),
+    "interns_wanted": ("需要人数", "Interns wanted"),
+    "interns_suggested": ("建议人数", "Interns suggested"),
+    "suggested_universities": ("建议高校及人数", "Suggested universities (interns)"),
     "same_city": ("同城", "Same city"),
     "province_surplus": ("全省供需差（供给 − 需求）", "Province surplus (supply − demand)"),
     "shortage_majors": ("紧缺专业数", "Shortage majors"),
@@ -681,22 +707,35 @@ def timestamp(value: dt.datetime) -> str:
     return f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}（北京时间）"
 
 
-def pairing_reasons(same_city: Iterable[bool], city: Iterable[str | None], province: Iterable[str | None],
-                    major: Iterable[str | None], demand: Iterable[float], graduates: Iterable[float],
-                    coverage: Iterable[float], province_surplus: Iterable[float]) -> list[str]:
-    """Why each university is suggested to its enterprise: the figures the ranking used (METRICS.md "Pairing
-    suggestions"; `city` and `province` are the university's). For a whole table at once: the page shows
-    up to 2,000 suggestions on every rerun, and the language and the templates are looked up once."""
-    sentence, same_city_text, same_province_text = (t("pairing_reason"), t("pairing_same_city"),
-                                                    t("pairing_same_province"))
-    return [
-        sentence.format(
-            where=same_city_text.format(city=c or "—") if local else same_province_text.format(province=p or "—"),
-            major=m or "—", demand=number(d, 1), graduates=number(g), coverage=percent(cv),
-            surplus=number(ps, 1))
-        for local, c, p, m, d, g, cv, ps in zip(*map(_python_values, (
-            same_city, city, province, major, demand, graduates, coverage, province_surplus)), strict=True)
-    ]
+def pairing_reasons(rows: pd.DataFrame) -> list[str]:
+    """Why each university is suggested to its enterprise, with the figures behind each point (docs/metrics.md
+    "Pairing suggestions"): its unplaced pool, its province's surplus of the major (only when alignment < 1,
+    so never a negative surplus), how far it is, a base it already has with the enterprise, and its spare base
+    places. `rows` are marts.pairing_suggestions rows with the university's city and province names."""
+    en = is_en()
+    city_column, province_column = ("university_city_en", "university_province_en") if en else (
+        "university_city", "university_province")
+    separator = t("pairing_reason_separator")
+    reasons = []
+    for r in rows.to_dict("records"):
+        points = [t("pairing_reason_pool", pool=number(r["pool"]), graduates=number(r["graduates"]),
+                    placements=number(r["placements"]))]
+        if pd.notna(r["province_alignment"]) and r["province_alignment"] < 1:
+            points.append(t("pairing_reason_surplus", province=r[province_column] or "—",
+                            alignment=ratio(r["province_alignment"]), supply=number(r["province_supply"]),
+                            demand=number(r["province_demand"])))
+        if r["university_city"] == r["city_name"]:
+            points.append(t("pairing_reason_same_city", city=r[city_column] or "—"))
+        else:
+            points.append(t("pairing_reason_distance", km=number(r["distance_km"]), city=r[city_column] or "—"))
+        if pd.notna(r["other_province"]) and bool(r["other_province"]):
+            points.append(t("pairing_reason_other_province"))
+        if pd.notna(r["has_base"]) and bool(r["has_base"]):
+            points.append(t("pairing_reason_base"))
+        if pd.notna(r["spare_capacity"]) and r["spare_capacity"] > 0:
+            points.append(t("pairing_reason_spare", spare=number(r["spare_capacity"])))
+        reasons.append(separator.join(points))
+    return reasons
 
 
 def _python_values(values: Iterable) -> list:

@@ -29,13 +29,15 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from sources import settings
+from dashboard import settings
+from sources import settings as sources_settings
+from warehouse import settings as warehouse_settings
 
 # --- roles and the viewer ---------------------------------------------------------------------------
 EDUCATION, UNIVERSITY, ENTERPRISE, DATA_STAFF = "education", "university", "enterprise", "data_staff"
 ROLES = (EDUCATION, UNIVERSITY, ENTERPRISE, DATA_STAFF)
 #: the scope of an education department that oversees the whole region (the marts' name for it)
-REGION = settings.REGION_GEOGRAPHY
+REGION = warehouse_settings.REGION_GEOGRAPHY
 _REGION_SPELLINGS = {REGION, "region", "东北", "东北三省", "东北地区"}
 
 
@@ -130,13 +132,13 @@ def _reference_rows(path: Path) -> list[dict[str, str]]:
 
 
 def province_names() -> list[str]:
-    return [row["province_name"] for row in _reference_rows(settings.reference_dir() / "provinces.csv")]
+    return [row["province_name"] for row in _reference_rows(sources_settings.reference_dir() / "provinces.csv")]
 
 
 def university_names() -> dict[str, str]:
     """code -> name of every university a build knows: the bundled list and the landing folder's supplement."""
-    rows = _reference_rows(settings.reference_dir() / "universities.csv")
-    rows += _reference_rows(settings.landing_dir() / settings.LANDING_REFERENCE_UNIVERSITIES)
+    rows = _reference_rows(sources_settings.reference_dir() / "universities.csv")
+    rows += _reference_rows(sources_settings.landing_dir() / sources_settings.LANDING_REFERENCE_UNIVERSITIES)
     return {row["university_code"].strip(): row.get("university_name", "").strip() for row in rows}
 
 
@@ -150,13 +152,13 @@ def scope_label(role: str | None, scope: str | None, english: bool = False) -> s
     if role == EDUCATION:
         if scope == REGION:
             return "the Northeast" if english else "东北三省"
-        for row in _reference_rows(settings.reference_dir() / "provinces.csv"):
+        for row in _reference_rows(sources_settings.reference_dir() / "provinces.csv"):
             if row["province_name"] == scope:
                 return row[f"province_{name}"] or scope
         return scope
     if role == UNIVERSITY:
-        rows = _reference_rows(settings.reference_dir() / "universities.csv")
-        rows += _reference_rows(settings.landing_dir() / settings.LANDING_REFERENCE_UNIVERSITIES)
+        rows = _reference_rows(sources_settings.reference_dir() / "universities.csv")
+        rows += _reference_rows(sources_settings.landing_dir() / sources_settings.LANDING_REFERENCE_UNIVERSITIES)
         for row in rows:
             if row["university_code"].strip() == scope:
                 return f"{scope} {row.get(f'university_{name}') or row.get('university_name') or ''}".strip()
@@ -187,7 +189,7 @@ def normalise_scope(role: str, scope: str | None) -> str | None:
             raise AccountError("unknown_university", value=value)
         return value
     code = value.upper()
-    if not re.match(settings.USCC_PATTERN, code):
+    if not re.match(sources_settings.USCC_PATTERN, code):
         raise AccountError("bad_credit_code", value=value)
     return code
 

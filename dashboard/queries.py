@@ -21,8 +21,9 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
-from sources import settings
+from dashboard import settings
 from warehouse import connection
+from warehouse import settings as warehouse_settings
 from warehouse.publication import identity
 
 T = TypeVar("T")
@@ -52,7 +53,7 @@ class WarehouseUnavailable(Exception):
 
 
 def warehouse_path() -> Path:
-    return settings.warehouse_path()
+    return warehouse_settings.warehouse_path()
 
 
 def publication() -> Publication | None:
@@ -145,7 +146,7 @@ def is_ready() -> bool:
 
 
 # --- geography and the filters' choices ------------------------------------------------------------
-REGION = settings.REGION_GEOGRAPHY
+REGION = warehouse_settings.REGION_GEOGRAPHY
 
 
 def geography_of(province: str | None, city: str | None) -> tuple[str, str]:
@@ -511,43 +512,74 @@ def internship_wordings() -> pd.DataFrame | None:
 
 # --- Pairings ---------------------------------------------------------------------------------------
 #: a page lists at most this many suggestions (the most wanted first); the count above it says how many match
-PAIRINGS_SHOWN = 2000
+PAIRINGS_SHOWN = 500  # entries (an enterprise's wish for a major): the page lists them, most wanted first
 
 
-def pairing_suggestions(level: str, geography: str, year: int, industry_code: str | None,
-                        major_code: str | None) -> pd.DataFrame:
-    """Suggestions for enterprises in the geography, most demand first, with how many match in all
-    (`matching`, `matching_enterprises`): at national scale a region-year has far more than a page shows."""
+def pairing_suggestions(level: str, geography: str, year: int, study_level: str, industry_code: str | None,
+                        major_code: str | None, enterprise_id: str | None = None,
+                        university_code: str | None = None) -> pd.DataFrame:
+    """Suggestions of the entries (enterprise × major) of enterprises in the geography at one study level, most
+    wanted first, one row per suggested university, with how many entries match in all (`matching_entries`,
+    `matching_enterprises`): at national scale a region-year has far more than a page shows. Picking a
+    university keeps the entries it is suggested for (with all their suggestions)."""
     return query(
         f"""
         WITH matching AS (
-            SELECT s.*, e.industry_code, e.city_name AS enterprise_city
+            SELECT s.*, e.industry_code,
+                   dense_rank() OVER (ORDER BY s.wanted DESC, s.enterprise_id, s.major_code) AS entry
             FROM marts.pairing_suggestions AS s
             LEFT JOIN dims.enterprise AS e USING (enterprise_id)
-            WHERE s.year = ? AND {_geo_clause('e.province_name', 'e.city_name')}
+            WHERE s.year = ? AND s.level = ?
+              AND {_geo_clause('s.enterprise_province', 's.enterprise_city')}
               AND (? IS NULL OR e.industry_code = ?) AND (? IS NULL OR s.major_code = ?)
+              AND (? IS NULL OR s.enterprise_id = ?)
+              AND (? IS NULL OR (s.enterprise_id, s.major_code) IN (
+                  SELECT (enterprise_id, major_code) FROM marts.pairing_suggestions
+                  WHERE year = ? AND level = ? AND university_code = ?))
         ),
         totals AS (
-            SELECT count(*) AS matching, count(DISTINCT enterprise_id) AS matching_enterprises FROM matching
+            SELECT max(entry) AS matching_entries, count(DISTINCT enterprise_id) AS matching_enterprises
+            FROM matching
         )
-        SELECT s.enterprise_name, s.enterprise_id, s.industry_code, i.industry_name, i.industry_name_en,
-               s.enterprise_city AS city_name, c.city_name_en, s.major_code, s.major_name, m.major_name_en,
-               s.university_code, s.university_name, u.university_name_en, s.rank, s.same_city,
-               s.demand, s.graduates, s.coverage, s.province_surplus,
-               u.city_name AS university_city, uc.city_name_en AS university_city_en,
-               u.province_name AS university_province, t.matching, t.matching_enterprises
+        SELECT s.enterprise_name, s.enterprise_id, s.industry_code, s.enterprise_city AS city_name, c.city_name_en,
+               s.major_code, s.major_name, m.major_name_en, s.entry, s.wanted, s.demand,
+               s.university_code, s.university_name, u.university_name_en, s.choice, s.interns,
+               s.university_city, uc.city_name_en AS university_city_en, s.university_province,
+               up.province_name_en AS university_province_en, s.pool, s.graduates, s.placements,
+               s.province_alignment, s.province_supply, s.province_demand, s.distance_km, s.other_province,
+               s.has_base, s.spare_capacity, t.matching_entries, t.matching_enterprises
         FROM matching AS s
         CROSS JOIN totals AS t
-        LEFT JOIN dims.industry AS i ON i.industry_code = s.industry_code
         LEFT JOIN dims.city AS c ON c.city_name = s.enterprise_city
         LEFT JOIN dims.major AS m ON m.major_code = s.major_code
         LEFT JOIN dims.university AS u ON u.university_code = s.university_code
-        LEFT JOIN dims.city AS uc ON uc.city_name = u.city_name
-        ORDER BY s.demand DESC, s.enterprise_id, s.major_code, s.rank
-        LIMIT ?
+        LEFT JOIN dims.city AS uc ON uc.city_name = s.university_city
+        LEFT JOIN dims.province AS up ON up.province_name = s.university_province
+        WHERE s.entry <= ?
+        ORDER BY s.entry, s.choice
         """,
-        (year, *_geo_params(level, geography), industry_code, industry_code, major_code, major_code,
-         PAIRINGS_SHOWN),
+        (year, study_level, *_geo_params(level, geography), industry_code, industry_code, major_code, major_code,
+         enterprise_id, enterprise_id, university_code, year, study_level, university_code, PAIRINGS_SHOWN),
+    )
+
+
+def pairing_parties(level: str, geography: str, year: int, study_level: str) -> pd.DataFrame:
+    """The enterprises and the universities of the place's suggestions (what the page lets one pick), with
+    their names: `kind` is 'enterprise' or 'university'."""
+    return query(
+        f"""
+        SELECT DISTINCT 'enterprise' AS kind, s.enterprise_id AS code, s.enterprise_name AS name,
+               s.enterprise_name AS name_en
+        FROM marts.pairing_suggestions AS s
+        WHERE s.year = ? AND s.level = ? AND {_geo_clause('s.enterprise_province', 's.enterprise_city')}
+        UNION ALL
+        SELECT DISTINCT 'university', s.university_code, s.university_name, u.university_name_en
+        FROM marts.pairing_suggestions AS s
+        LEFT JOIN dims.university AS u USING (university_code)
+        WHERE s.year = ? AND s.level = ? AND {_geo_clause('s.enterprise_province', 's.enterprise_city')}
+        ORDER BY kind, name, code
+        """,
+        (year, study_level, *_geo_params(level, geography), year, study_level, *_geo_params(level, geography)),
     )
 
 

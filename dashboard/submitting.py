@@ -22,12 +22,13 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from dashboard import portal_state
+from dashboard import portal_state, settings
 from dashboard.portal_state import DATA_STAFF, ENTERPRISE, UNIVERSITY, Submission, Viewer
-from sources import settings
+from sources import settings as sources_settings
 from sources.landing_folder import submission_folder
 from sources.preview import Preview, preview_file
 from sources.survey import SURVEY
+from warehouse import settings as warehouse_settings
 
 #: the source kinds each role may submit
 KINDS_OF_ROLE = {
@@ -60,8 +61,8 @@ def check_upload(file_name: str, data: bytes) -> str:
     """The suffix the file will be stored with; raises SubmissionRefused for a file too large or of a type the
     landing folder does not read (Streamlit checks both too; this holds whatever the server is told)."""
     suffix = Path(file_name).suffix.lower()
-    if suffix not in settings.SOURCE_SUFFIXES:
-        raise SubmissionRefused("submit_bad_type", types=", ".join(settings.SOURCE_SUFFIXES))
+    if suffix not in sources_settings.SOURCE_SUFFIXES:
+        raise SubmissionRefused("submit_bad_type", types=", ".join(sources_settings.SOURCE_SUFFIXES))
     if len(data) > max_upload_bytes():
         raise SubmissionRefused("submit_too_large", mb=settings.MAX_UPLOAD_MB)
     if not data:
@@ -102,7 +103,8 @@ def check(viewer: Viewer, kind: str, file_name: str, data: bytes) -> Checked:
     suffix = check_upload(file_name, data)
     folder = folder_of(viewer, kind)
     name = stored_name(data, suffix)
-    preview = preview_file(data, name, kind, folder, settings.landing_dir(), writer, settings.warehouse_path())
+    preview = preview_file(data, name, kind, folder, sources_settings.landing_dir(), writer,
+                           warehouse_settings.warehouse_path())
     return Checked(kind, file_name, folder, name, data, hashlib.sha256(data).hexdigest(), preview)
 
 
@@ -132,7 +134,7 @@ def confirm(viewer: Viewer, checked: Checked) -> Submission:
     if checked.preview.rejected:
         raise SubmissionRefused("submit_rejected_not_written")
     stored_as = f"{checked.folder}/{checked.name}"
-    write_atomically(settings.landing_dir() / stored_as, checked.data)
+    write_atomically(sources_settings.landing_dir() / stored_as, checked.data)
     report = checked.preview.report
     return portal_state.record_submission(
         viewer.username, checked.kind, checked.file_name, stored_as, checked.sha256, len(checked.data),
@@ -176,7 +178,7 @@ def earlier_form(viewer: Viewer, year: int) -> dict | None:
         if submission.file_name != FORM_FILE_NAME.format(year=year) or not submission.stored_as:
             continue
         try:
-            text = (settings.landing_dir() / submission.stored_as).read_text(encoding="utf-8-sig")
+            text = (sources_settings.landing_dir() / submission.stored_as).read_text(encoding="utf-8-sig")
         except OSError:
             continue
         rows = list(csv.reader(io.StringIO(text)))[1:]
@@ -219,7 +221,7 @@ def build_running() -> str | None:
     """Who holds the build lock of the published warehouse (a build is running), or None."""
     from warehouse.publication import lock_holder
 
-    return lock_holder(settings.warehouse_path().resolve())
+    return lock_holder(warehouse_settings.warehouse_path().resolve())
 
 
 def start_build() -> str | None:
@@ -229,13 +231,13 @@ def start_build() -> str | None:
     holder = build_running()
     if holder is not None:
         return holder
-    warehouse = settings.warehouse_path().resolve()
+    warehouse = warehouse_settings.warehouse_path().resolve()
     log = open(warehouse.parent / "submitted-build.log", "ab")  # noqa: SIM115 - the child writes it
     try:
         process = subprocess.Popen(
-            [sys.executable, "-m", "pipelines.cli", "build", "--landing", str(settings.landing_dir().resolve()),
-             "--warehouse", str(warehouse)],
-            cwd=settings.REPO_ROOT, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+            [sys.executable, "-m", "pipelines.cli", "build",
+             "--landing", str(sources_settings.landing_dir().resolve()), "--warehouse", str(warehouse)],
+            cwd=sources_settings.REPO_ROOT, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
             start_new_session=True)  # not stopped with the dashboard's session or a Ctrl-C meant for it
     finally:
         log.close()

@@ -15,9 +15,8 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from dashboard import charts, formatting, queries
+from dashboard import charts, formatting, queries, settings
 from dashboard import labels as L
-from sources import settings
 
 YEAR, PROVINCE, CITY, STUDY_LEVEL = "filter_year", "filter_province", "filter_city", "filter_study_level"
 ALL = ""  # the "all" option of the geography filters

@@ -20,7 +20,7 @@ import sys
 import unicodedata
 from pathlib import Path
 
-from sources import settings
+from warehouse import settings
 
 WAREHOUSE_HELP = ("published DuckDB file; the accounts live beside it (default: PORTAL_WAREHOUSE; "
                   "PORTAL_STATE_URL names another state database)")

@@ -23,8 +23,9 @@ import sys
 import uuid
 from pathlib import Path
 
-from sources import settings
+from sources import settings as sources_settings
 from sources.landing_folder import printable
+from warehouse import settings as warehouse_settings
 
 # SQLite storage under DAGSTER_HOME, in Dagster's own layout; the event log keeps its connections open
 # (pipelines/event_log.py; {event_logs} is DAGSTER_HOME/history/runs, as by default). Builds write one DuckDB
@@ -50,7 +51,7 @@ run_queue:
 EXIT_LOCKED = 3
 
 # The ports the README promises for `make demo`; servers listen on this machine only unless told otherwise.
-DASHBOARD_APP = settings.REPO_ROOT / "dashboard" / "app.py"
+DASHBOARD_APP = sources_settings.REPO_ROOT / "dashboard" / "app.py"
 DASHBOARD_PORT = 8501
 UI_PORT = 3000
 LOCALHOST = "127.0.0.1"
@@ -64,8 +65,8 @@ WAREHOUSE_HELP = "published DuckDB file (default: PORTAL_WAREHOUSE or warehouse/
 def _use_paths(landing: str | None, warehouse: str | None) -> tuple[Path, Path]:
     """The landing folder and the warehouse a command works on: the flag, else the environment, else the
     default. They are handed on as arguments (a build: its run's resource config; a server: its environment)."""
-    landing_path = Path(landing).resolve() if landing else settings.landing_dir().resolve()
-    warehouse_path = Path(warehouse).resolve() if warehouse else settings.warehouse_path().resolve()
+    landing_path = Path(landing).resolve() if landing else sources_settings.landing_dir().resolve()
+    warehouse_path = Path(warehouse).resolve() if warehouse else warehouse_settings.warehouse_path().resolve()
     return landing_path, warehouse_path
 
 
@@ -77,7 +78,7 @@ def _child_environment(landing: Path | None, warehouse: Path) -> dict[str, str]:
 
 def _dagster_home() -> Path:
     """Runs of `portal build` and `portal ui` share one Dagster instance, so the UI shows both."""
-    home = Path(os.environ.get("DAGSTER_HOME") or settings.REPO_ROOT / ".dagster_home")
+    home = Path(os.environ.get("DAGSTER_HOME") or sources_settings.REPO_ROOT / ".dagster_home")
     home.mkdir(parents=True, exist_ok=True)
     config = home / "dagster.yaml"
     if not config.exists():
@@ -90,7 +91,7 @@ def _dagster_home() -> Path:
 def cmd_demo_data(args: argparse.Namespace) -> int:
     from sources.demo.generator import generate
 
-    out = Path(args.out) if args.out else settings.landing_dir()
+    out = Path(args.out) if args.out else sources_settings.landing_dir()
     manifest = generate(out, scale=args.scale, seed=args.seed)
     files = manifest.get("files", [])
     print(f"wrote {len(files)} source files of the Northeast scenario (scale {args.scale}, seed {args.seed}) to {out}")
@@ -163,7 +164,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     previous = publication.previous_path(warehouse)
     replaced_at = publication.previous_replaced_at(warehouse)
     print(printable(f"previous publication: {previous} (replaced {format_time(replaced_at)}; deleted by the first "
-                    f"build or rollback {settings.previous_retention_days():g} days after that, "
+                    f"build or rollback {warehouse_settings.previous_retention_days():g} days after that, "
                     "PORTAL_PREVIOUS_RETENTION_DAYS)") if replaced_at else "previous publication: none")
     return 0
 
@@ -186,7 +187,7 @@ def cmd_rollback(args: argparse.Namespace) -> int:
     _, warehouse = _use_paths(None, args.warehouse)
     try:
         with publication.build_lock(warehouse, "portal rollback"):
-            retention = settings.previous_retention_days()
+            retention = warehouse_settings.previous_retention_days()
             if publication.expire_previous(warehouse, retention):
                 print(f"deleted the previous publication {publication.previous_path(warehouse)}: replaced more "
                       f"than {retention:g} days ago (PORTAL_PREVIOUS_RETENTION_DAYS)", file=sys.stderr)
@@ -250,7 +251,7 @@ def cmd_ui(args: argparse.Namespace) -> int:
     # the runs the UI launches take their paths from its environment (pipelines/defs/resources.py)
     environment = _child_environment(landing, warehouse)
     environment["VIRTUAL_ENV"] = str(Path(sys.executable).parent.parent)  # the project's venv, as dg expects
-    os.chdir(settings.REPO_ROOT)  # dg finds the project through pyproject.toml
+    os.chdir(sources_settings.REPO_ROOT)  # dg finds the project through pyproject.toml
     os.execve(command[0], command, environment)
     return 0  # not reached
 
@@ -263,6 +264,8 @@ def dashboard_command(port: int, address: str = LOCALHOST) -> list[str]:
     A set browser.serverAddress also keeps Streamlit from asking an outside service for this machine's
     public IP address to print it.
     """
+    from dashboard import settings as dashboard_settings
+
     return [
         sys.executable, "-m", "streamlit", "run", str(DASHBOARD_APP),
         "--server.headless", "true",
@@ -272,7 +275,8 @@ def dashboard_command(port: int, address: str = LOCALHOST) -> list[str]:
         "--browser.gatherUsageStats", "false",
         "--browser.serverAddress", "localhost",
         "--client.toolbarMode", "viewer",  # readers get no "Deploy" button or developer menu
-        "--server.maxUploadSize", str(settings.MAX_UPLOAD_MB),  # the Submit page's limit, before a byte is kept
+        # the Submit page's limit, so Streamlit refuses a larger file before a byte is kept
+        "--server.maxUploadSize", str(dashboard_settings.MAX_UPLOAD_MB),
     ]
 
 
@@ -288,7 +292,7 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
         print(refusal, file=sys.stderr)
         return 2
     command = dashboard_command(args.port, args.address)
-    os.chdir(settings.REPO_ROOT)  # Streamlit reads .streamlit/config.toml from the working directory
+    os.chdir(sources_settings.REPO_ROOT)  # Streamlit reads .streamlit/config.toml from the working directory
     sys.stdout.flush()
     os.execve(command[0], command, _child_environment(None, warehouse))  # the dashboard reads PORTAL_WAREHOUSE
     return 0  # not reached

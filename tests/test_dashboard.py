@@ -120,7 +120,9 @@ def texts(at: AppTest) -> list[str]:
         out += [str(c) for c in frame.value.columns]
     for widget in [*at.selectbox, *at.radio]:
         out.append(widget.label)
-        if widget.key != "w_lang":  # the language switch names each language in itself
+        # the language switch names each language in itself; enterprises are named as registered (the
+        # surveys carry no English names), as in the tables
+        if widget.key not in ("w_lang", "w_pairings_enterprise"):
             out += [str(o) for o in widget.options]
     out += [b.label for b in at.download_button]
     return out
@@ -346,31 +348,43 @@ def test_pairings_filter_by_major(app, warehouse):
     at = app("pairings")
     all_rows = len(at.dataframe[0].value)
     [(latest,)] = sql(warehouse, "SELECT max(year) FROM marts.pairing_suggestions")
-    [(suggestions, enterprises)] = sql(warehouse, "SELECT count(*), count(DISTINCT enterprise_id) FROM "
-                                                  "marts.pairing_suggestions WHERE year = ?", [latest])
-    assert any(f"共 {suggestions:,} 条建议，涉及 {enterprises:,} 家企业" in m.value for m in at.markdown)
+    [(entries, enterprises)] = sql(warehouse, "SELECT count(DISTINCT (enterprise_id, major_code)), "
+                                              "count(DISTINCT enterprise_id) FROM marts.pairing_suggestions "
+                                              "WHERE year = ? AND level = '本科'", [latest])
+    assert any(f"共 {entries:,} 项需求（企业 × 专业），涉及 {enterprises:,} 家企业" in m.value for m in at.markdown)
     at.selectbox(key="w_pairings_major").select("080902").run()
     table = at.dataframe[0].value
-    [(expected,)] = sql(warehouse, "SELECT count(*) FROM marts.pairing_suggestions WHERE year = ? AND "
-                                   "major_code = '080902'", [latest])
+    [(expected,)] = sql(warehouse, "SELECT count(DISTINCT enterprise_id) FROM marts.pairing_suggestions "
+                                   "WHERE year = ? AND level = '本科' AND major_code = '080902'", [latest])
     assert len(table) == expected < all_rows
     assert set(table["专业"]) == {"软件工程"}
 
 
-def test_pairings_say_why_with_the_figures_of_each_suggestion(app, warehouse):
-    table = app("pairings").dataframe[0].value
+def test_pairings_show_one_entry_per_enterprise_and_major_with_universities_and_reasons(app, warehouse):
+    """Issue 25: one entry per enterprise × major (not one row per suggestion), the suggested universities with
+    their interns in the entry itself, and, for a picked enterprise, each university's reason quoting its
+    unplaced pool."""
+    at = app("pairings")
+    table = at.dataframe[0].value
     assert len(table) > 0
-    for _, row in table.head(20).iterrows():
-        [(same_city, city, province, major, graduates, coverage)] = sql(warehouse, """
-            SELECT s.same_city, u.city_name, u.province_name, s.major_name, s.graduates, s.coverage
-            FROM marts.pairing_suggestions s JOIN dims.university u USING (university_code)
-            WHERE s.year = (SELECT max(year) FROM marts.pairing_suggestions) AND s.enterprise_id = ?
-              AND s.major_name = ? AND s.rank = ?""", [row["统一社会信用代码"], row["专业"], int(row["推荐顺序"])])
-        reason = row["原因"]
-        assert reason.startswith(f"同城{city}；" if same_city else f"同省{province}；"), reason
-        assert f"{major}：" in reason, reason
-        assert (f"本校毕业生 {graduates:,.0f} 人" if graduates is not None else "本校毕业生 — 人") in reason, reason
-        assert (f"实习覆盖率 {100 * coverage:.1f}%" if coverage is not None else "实习覆盖率 —") in reason, reason
+    assert not table.duplicated(["企业", "专业"]).any()
+    [(latest,)] = sql(warehouse, "SELECT max(year) FROM marts.pairing_suggestions")
+    first = table.iloc[0]
+    suggestions = sql(warehouse, """
+        SELECT s.enterprise_id, s.university_name, s.interns, s.pool, s.graduates, s.placements
+        FROM marts.pairing_suggestions s
+        WHERE s.year = ? AND s.level = '本科' AND s.enterprise_name = ? AND s.major_name = ? ORDER BY s.choice""",
+                      [latest, first["企业"], first["专业"]])
+    assert suggestions
+    assert first["建议人数"] == sum(n for _, _, n, *_ in suggestions) <= first["需要人数"]
+    for _, university, interns, *_ in suggestions:
+        assert f"{university} {interns:,} 人" in first["建议高校及人数"]
+    at.selectbox(key="w_pairings_enterprise").select(suggestions[0][0]).run()
+    shown = "\n".join(m.value for e in at.expander for m in e.markdown)
+    for _, university, interns, pool, graduates, placements in suggestions:
+        assert f"**{university} {interns:,} 人** — 未安置毕业生 {pool:,} 人（毕业生 {graduates:,} 人 − 已实习 " \
+               f"{placements:,} 人）" in shown, shown
+    assert "供需比 -" not in shown and "人，岗位 -" not in shown  # a surplus quoted is never negative
 
 
 def test_data_page_lists_quarantine_without_student_pseudonyms(app, warehouse):

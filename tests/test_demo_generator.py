@@ -20,10 +20,11 @@ import pytest
 from openpyxl import load_workbook
 from python_calamine import CalamineWorkbook
 
-from sources import settings
+from sources import settings as sources_settings
 from sources.demo.generator import COLUMNS, YEARS, generate
+from warehouse import settings as warehouse_settings
 
-REF = settings.REFERENCE_DIR
+REF = sources_settings.REFERENCE_DIR
 
 
 # --------------------------------------------------------------------------------------------------
@@ -197,7 +198,8 @@ def test_scale_one_is_a_realistic_region(landing: tuple[Path, dict]) -> None:
     per_university = offered.groupby("university_code").major_code.nunique()
     assert per_university.between(15, 35).all()
     assert survey.enterprise_id.nunique() >= 120
-    assert all(re.fullmatch(settings.USCC_PATTERN, e) and re.search("[A-Z]", e) for e in survey.enterprise_id)
+    assert all(re.fullmatch(sources_settings.USCC_PATTERN, e) and re.search("[A-Z]", e)
+               for e in survey.enterprise_id)
     for frame, column in ((cat, "year"), (survey, "survey_year"), (placements, "year")):
         assert set(frame[column]) == {str(y) for y in YEARS}
     assert 150 <= bases.base_id.nunique() <= 300
@@ -315,7 +317,7 @@ def test_no_accidental_bad_rows(landing: tuple[Path, dict]) -> None:
     assert survey.industry_code.isin(industries).all()
     assert survey.headcount.str.fullmatch(whole).all()
     assert survey.city.map(alias).notna().all()
-    assert survey.enterprise_id.str.fullmatch(settings.USCC_PATTERN).all()
+    assert survey.enterprise_id.str.fullmatch(sources_settings.USCC_PATTERN).all()
     for cell in survey.majors.unique():
         for part in re.split(r"[、;,/]", cell):
             assert major_code(part.strip()) in majors or part.strip() in major_names, cell
@@ -340,8 +342,8 @@ def test_story_software_short_and_marketing_surplus_in_shenyang(landing: tuple[P
     out, manifest = landing
     for year in YEARS:
         table = shares(out, manifest, year).loc["沈阳市"]
-        assert table.loc["080902", "alignment"] >= settings.SHORTAGE_ALIGNMENT, year
-        assert table.loc["120202", "alignment"] <= settings.SURPLUS_ALIGNMENT, year
+        assert table.loc["080902", "alignment"] >= warehouse_settings.SHORTAGE_ALIGNMENT, year
+        assert table.loc["120202", "alignment"] <= warehouse_settings.SURPLUS_ALIGNMENT, year
 
 
 def test_retention_and_survey_volume(landing: tuple[Path, dict]) -> None:

@@ -456,6 +456,7 @@ def validate_survey(raw: pd.DataFrame, ref: Reference, result: Landing) -> pd.Da
     p["headcount"] = raw["headcount"].map(whole_number).astype("Int64")
     p["education"] = raw["education"].map(lambda v: EDUCATION_LEVELS.get(text(v) or ""))
     hosts = raw["hosts_interns"].map(lambda v: YES_NO.get((code(v) or "").lower()))
+    p["hosts_interns"] = hosts
     salary = raw["monthly_salary"].map(number)
     rules = (
         _check(raw, "survey_year", p["year"].notna())
@@ -949,119 +950,114 @@ def test_the_story_a_shenyang_planner_sees(build: Build) -> None:
 
 
 
-@dataclass
-class Pairing:
-    """What METRICS.md's pairing rule needs, from this test's frames."""
-
-    offers: set[tuple[str, str, int]]  # (university, major, year) offered
-    in_province: dict[tuple[str, int, str], set[str]]  # (major, year, province) → universities offering it
-    in_city: dict[tuple[str, int, str], set[str]]  # (major, year, city) → universities offering it
-    bases_of: dict[str, set[str]]  # enterprise → universities it has a base with
-    wanted: pd.DataFrame  # per (enterprise, major, year): provinces, cities, demand
-
-    @classmethod
-    def of(cls, offered: pd.DataFrame, expected: Expected, reference: Reference) -> Pairing:
-        offered = offered[["university_code", "major_code", "year"]].drop_duplicates().merge(
-            reference.universities[["province_name", "city_name"]], left_on="university_code", right_index=True)
-        wanted = expected.demand_rows.groupby(["enterprise_id", "major_code", "year"]).agg(
-            provinces=("province", set), cities=("city", set), demand=("share", "sum"))
-        return cls(
-            offers=set(offered[["university_code", "major_code", "year"]].itertuples(index=False, name=None)),
-            in_province=offered.groupby(["major_code", "year", "province_name"])["university_code"].agg(set).to_dict(),
-            in_city=offered.groupby(["major_code", "year", "city_name"])["university_code"].agg(set).to_dict(),
-            bases_of=expected.bases.groupby("enterprise_id")["university_code"].agg(set).to_dict(),
-            wanted=wanted,
-        )
-
-    def linked(self, enterprise: str, major: str, year_: int) -> bool:
-        """The enterprise has a base with a university offering the major that year."""
-        return any((u, major, year_) in self.offers for u in self.bases_of.get(enterprise, ()))
-
-    def candidates(self, enterprise: str, major: str, year_: int, local: bool = False) -> set[str]:
-        """Universities of the enterprise's province (or city) offering the major that year."""
-        place = self.wanted.loc[(enterprise, major, year_)]
-        where, index = (place["cities"], self.in_city) if local else (place["provinces"], self.in_province)
-        return set().union(*(index.get((major, year_, p), set()) for p in where))
+def unplaced_pools(expected: Expected) -> pd.DataFrame:
+    """pool(u, m, y) = graduates − students placed, at least 0 (METRICS.md v2 "Pairing suggestions"), from this
+    file's own recomputation of coverage. (When internships v2 counts placements without cognitive visits,
+    the placements subtracted here follow it.)"""
+    pools = expected.internship_coverage.dropna(subset=["graduates"])
+    return pools.assign(pool=(pools["graduates"] - pools["placements"]).clip(lower=0))[
+        ["university_code", "major_code", "year", "graduates", "placements", "pool"]]
 
 
-def pairing_problems(pairs: pd.DataFrame, world: Pairing) -> list[str]:
-    """Suggestions that break METRICS.md's rule, and unlinked demands with candidates left without any."""
-    problems: list[str] = []
-    for row in pairs.itertuples():
-        key = (row.enterprise_id, row.major_code, int(row.year))
-        if key not in world.wanted.index:
-            problems.append(f"{key}: the enterprise's surveys do not ask for this major that year")
-            continue
-        if row.university_code not in world.candidates(*key):
-            problems.append(f"{key} → {row.university_code}: not a university of the enterprise's province "
-                            "offering the major that year")
-        if world.linked(*key):
-            problems.append(f"{key} → {row.university_code}: the enterprise already has a base with "
-                            f"{sorted(u for u in world.bases_of[key[0]] if (u, key[1], key[2]) in world.offers)}, "
-                            "which offers the major")
-    suggested = set(pairs[["enterprise_id", "major_code", "year"]].itertuples(index=False, name=None))
-    forgotten = [key for key in world.wanted.index
-                 if not world.linked(*key) and world.candidates(*key) and key not in suggested]
-    if forgotten:
-        problems.append(f"{len(forgotten)} unlinked demands with candidates got no suggestion, e.g. {forgotten[:5]}")
-    return problems
+def km_between(a: tuple[float, float], b: tuple[float, float]) -> float:
+    (lat1, lon1), (lat2, lon2) = (tuple(map(math.radians, p)) for p in (a, b))
+    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    return 2 * 6371 * math.asin(math.sqrt(h))
 
 
-def test_pairing_suggestions_follow_the_metric(build: Build, expected: Expected, reference: Reference) -> None:
-    """Suggestions satisfy METRICS.md: universities of the enterprise's province offering the major that year
-    (its catalogue lists the major, graduates or not yet), for an enterprise with no base linking it to a
-    university offering the major; same city first, lower coverage first; the figures a suggestion quotes
-    are the source files' figures; and no unlinked demand with a candidate is left without a suggestion."""
-    pairs = build.marts["pairing_suggestions"]
+def test_pairing_suggestions_follow_the_metric(build: Build, expected: Expected, sources: Landing,
+                                               reference: Reference) -> None:
+    """METRICS.md v2: suggestions only for enterprises that take interns (a survey row says so, or a base) and
+    host no student of the major yet; universities of the enterprise's province with unplaced graduates of the
+    major at the position's level (another province's only when its own has none); whole interns, no more
+    than the enterprise wants; and the figures each reason quotes are the source files' figures."""
+    pairs = build.marts["pairing_suggestions"].copy()
     assert not pairs.empty
-    world = Pairing.of(expected.catalogue, expected, reference)
-    problems = pairing_problems(pairs, world)
-
-    group = ["enterprise_id", "major_code", "year"]
-    pairs = pairs.sort_values([*group, "rank"]).reset_index(drop=True)
     pairs["year"] = pairs["year"].astype(int)
-    keys = list(pairs[group].itertuples(index=False, name=None))
-    city = pairs["university_code"].map(reference.universities["city_name"])
-    pairs["in_same_city"] = [c in world.wanted.at[k, "cities"] for c, k in zip(city, keys, strict=True)]
-    for where in np.flatnonzero(pairs["in_same_city"] != pairs["same_city"].astype(bool))[:5]:
-        problems.append(f"{keys[where]} → {pairs.at[where, 'university_code']} in {city[where]}: "
-                        f"same_city={pairs.at[where, 'same_city']}")
-    position = pairs.groupby(group).cumcount() + 1
-    if (position != pairs["rank"]).any():
-        problems.append(f"ranks are not 1, 2, … within a suggestion group: {keys[int(np.argmax(position != pairs['rank']))]}")
-    # same city first: rank 1 is a same-city university whenever the enterprise's city has one
-    first = pairs[pairs["rank"] == 1]
-    for i in first.index[~first["in_same_city"]]:
-        if local := world.candidates(*keys[i], local=True):
-            problems.append(f"{keys[i]}: rank 1 is {pairs.at[i, 'university_code']} though {sorted(local)} "
-                            "are in the same city")
-    previous = pairs.groupby(group)["in_same_city"].shift()
-    for i in pairs.index[(previous == False) & pairs["in_same_city"]][:5]:  # noqa: E712 (NaN is neither)
-        problems.append(f"{keys[i]}: same-city {pairs.at[i, 'university_code']} ranks below another city's")
-    # the province surplus is the same for every candidate of a group: then lower coverage first
-    covered = pairs.dropna(subset=["coverage"])
-    before = covered.groupby([*group, "in_same_city"])["coverage"].shift()
-    for i in covered.index[covered["coverage"] < before - ATOL][:5]:
-        problems.append(f"{keys[i]}: {pairs.at[i, 'university_code']} (coverage {pairs.at[i, 'coverage']}) ranks "
-                        "below a university with higher coverage")
-    # the figures quoted in the reason are the sources' figures
-    province_gap = (expected.major_gap[expected.major_gap["geography_level"] == "province"]
-                    .groupby(["geography", "year", "major_code"], as_index=False)["gap"].sum())
-    quoted = pairs.merge(
-        expected.internship_coverage[["university_code", "major_code", "year", "coverage", "graduates"]],
-        on=["university_code", "major_code", "year"], how="left", suffixes=("", "_sources"),
-    ).assign(province_name=lambda f: f["university_code"].map(reference.universities["province_name"])).merge(
-        province_gap[["geography", "year", "major_code", "gap"]].rename(columns={"geography": "province_name"}),
-        on=["province_name", "year", "major_code"], how="left",
-    )
-    quoted["province_surplus_sources"] = -quoted["gap"]
-    quoted["demand_sources"] = [world.wanted.at[k, "demand"] for k in keys]
-    for column in ("coverage", "graduates", "province_surplus", "demand"):
-        got, want = quoted[column].astype(float), quoted[f"{column}_sources"].astype(float)
-        off = (got.isna() != want.isna()) | ~np.isclose(got.fillna(0), want.fillna(0), rtol=RTOL, atol=ATOL)
-        if off.any():
-            problems.append(f"{column} differs from the sources on {int(off.sum())} suggestions, e.g.\n"
-                            + quoted.loc[off, [*group, "university_code", column, f"{column}_sources"]]
-                            .head(5).to_string(index=False))
+    problems: list[str] = []
+    survey, bases = sources.good["survey"], expected.bases
+    hosting = set(survey.loc[survey["hosts_interns"] == True, ["enterprise_id", "year"]]  # noqa: E712 (NA)
+                  .itertuples(index=False, name=None))
+    based = set(bases["enterprise_id"])
+    placements = sources.good["placements"].merge(bases[["base_id", "enterprise_id"]], on="base_id")
+    hosted = set(placements[["enterprise_id", "major_code", "year"]].itertuples(index=False, name=None))
+    demand = expected.demand_rows[expected.demand_rows["level"].isin(["专科", "本科"])]
+    wanted = demand.groupby(["enterprise_id", "major_code", "level", "year"]).agg(
+        demand=("share", "sum"), provinces=("province", set), cities=("city", set))
+    pools = unplaced_pools(expected).merge(
+        expected.catalogue[["university_code", "major_code", "year", "level"]].drop_duplicates(),
+        on=["university_code", "major_code", "year"])
+    pools = pools[pools["pool"] > 0].assign(province=lambda f: f["university_code"].map(
+        reference.universities["province_name"]))
+    with_pool = pools.groupby(["major_code", "level", "year", "province"])["university_code"].agg(set).to_dict()
+    cities = pd.read_csv(REFERENCE / "cities.csv", dtype={"city_code": str}).set_index("city_name")
+    for r in pairs.itertuples():
+        key = (r.enterprise_id, r.major_code, r.level, r.year)
+        if key not in wanted.index:
+            problems.append(f"{key}: the enterprise's surveys do not ask for this major at this level that year")
+            continue
+        if (r.enterprise_id, r.year) not in hosting and r.enterprise_id not in based:
+            problems.append(f"{key}: the enterprise neither says it takes interns nor has a base")
+        if (r.enterprise_id, r.major_code, r.year) in hosted:
+            problems.append(f"{key}: the enterprise already hosts students of the major that year")
+        own = set().union(*(with_pool.get((r.major_code, r.level, r.year, p), set())
+                            for p in wanted.at[key, "provinces"]))
+        if r.university_code not in own and (own or r.university_code not in set(pools.loc[
+                (pools["major_code"] == r.major_code) & (pools["level"] == r.level) & (pools["year"] == r.year),
+                "university_code"])):
+            problems.append(f"{key} → {r.university_code}: not a university of the enterprise's province with "
+                            "unplaced graduates of the major (nor of another province when its own has none)")
+        expected_km = km_between(tuple(cities.loc[r.enterprise_city, ["latitude", "longitude"]]),
+                                 tuple(cities.loc[r.university_city, ["latitude", "longitude"]]))
+        if abs(r.distance_km - expected_km) > 1:
+            problems.append(f"{key} → {r.university_code}: {r.distance_km} km, not {expected_km:.0f}")
+    entries = pairs.groupby(["enterprise_id", "major_code", "level", "year"]).agg(
+        interns=("interns", "sum"), wanted=("wanted", "first"), demand=("demand", "first"),
+        choices=("choice", sorted), universities=("university_code", "nunique"))
+    entries = entries.join(wanted["demand"].rename("demand_sources"), how="inner")
+    off = entries[(entries["wanted"] != np.ceil(entries["demand_sources"] - 1e-9))
+                  | ~np.isclose(entries["demand"].astype(float), entries["demand_sources"], rtol=RTOL, atol=ATOL)
+                  | (entries["interns"] > entries["wanted"])
+                  | (entries["universities"] != entries["choices"].map(len))]
+    if not off.empty:
+        problems.append(f"{len(off)} entries want other than their demand rounded up, or are given more than "
+                        f"they want, e.g.\n{off.head(5).to_string()}")
+    if (pairs["interns"] <= 0).any() or (pairs["choice"] > 3).any():
+        problems.append("a suggestion of no intern, or a fourth choice")
+    # the figures quoted: the pool and its parts, the province's alignment of the major at its level
+    quoted = pairs.merge(pools, on=["university_code", "major_code", "year", "level"], how="left",
+                         suffixes=("", "_sources"))
+    for column in ("pool", "graduates", "placements"):
+        differ = quoted[column] != quoted[f"{column}_sources"]
+        if differ.any():
+            problems.append(f"{column} differs from the sources on {int(differ.sum())} suggestions")
+    province_gap = expected.major_gap[expected.major_gap["geography_level"] == "province"][
+        ["geography", "year", "level", "major_code", "alignment"]].rename(
+        columns={"geography": "university_province", "alignment": "alignment_sources"})
+    quoted = pairs.merge(province_gap, on=["university_province", "year", "level", "major_code"], how="left")
+    got, want = quoted["province_alignment"].astype(float), quoted["alignment_sources"].astype(float)
+    if ((got.isna() != want.isna()) | ~np.isclose(got.fillna(0), want.fillna(0), rtol=RTOL, atol=ATOL)).any():
+        problems.append("province_alignment differs from the sources")
     assert not problems, f"pairing_suggestions break METRICS.md ({len(problems)} problems):\n" + "\n".join(
         problems[:15])
+
+
+def test_a_university_pool_is_never_promised_twice(build: Build, expected: Expected) -> None:
+    """Issue 25 "Done when": enterprises of the same city wanting the same major get suggestions whose interns,
+    summed over every enterprise, never exceed a university's unplaced pool (recomputed here); and on the demo
+    that happens: some pool is shared by two such enterprises and spent in full."""
+    pairs = build.marts["pairing_suggestions"].copy()
+    pairs["year"] = pairs["year"].astype(int)
+    pools = unplaced_pools(expected).set_index(["university_code", "major_code", "year"])["pool"]
+    promised = pairs.groupby(["university_code", "major_code", "year"]).agg(
+        interns=("interns", "sum"), enterprises=("enterprise_id", "nunique"),
+        cities=("enterprise_city", "nunique"))
+    promised = promised.join(pools, how="left")
+    over = promised[~(promised["interns"] <= promised["pool"])]
+    assert over.empty, f"pools promised beyond their unplaced graduates:\n{over.head(10)}"
+    same_city = pairs.groupby(["enterprise_city", "major_code", "year", "university_code"]).filter(
+        lambda g: g["enterprise_id"].nunique() >= 2)
+    assert not same_city.empty, "the demo should have two enterprises of one city suggested the same university"
+    shared = promised.loc[promised.index.isin(list(same_city[["university_code", "major_code", "year"]]
+                                                   .itertuples(index=False, name=None)))]
+    assert (shared["interns"] == shared["pool"]).any(), "no shared pool is spent in full: nothing was allocated"

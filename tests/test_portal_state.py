@@ -15,7 +15,7 @@ import pytest
 import sqlalchemy as sa
 
 from dashboard import portal_state as ps
-from sources import settings
+from dashboard import settings
 from tests.postgres_server import Postgres, running_postgres
 
 PASSWORD = "correct horse battery"

@@ -211,8 +211,7 @@ def test_a_file_that_is_not_what_it_says_gets_a_message_not_a_crash(portal):
 
 
 def test_uploads_over_the_limit_or_of_other_types_are_refused():
-    from dashboard import submitting
-    from sources import settings
+    from dashboard import settings, submitting
 
     with pytest.raises(submitting.SubmissionRefused) as refused:
         submitting.check_upload("big.csv", b"x" * (settings.MAX_UPLOAD_MB * 1024 * 1024 + 1))

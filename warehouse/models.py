@@ -41,8 +41,7 @@ from pathlib import Path
 
 import duckdb
 
-from sources import settings
-from warehouse import lineage, state
+from warehouse import lineage, settings, state
 
 MODELS_DIR = Path(__file__).resolve().parent / "models"
 LAYERS = ("audit", "staging", "dims", "facts", "marts")

@@ -7,7 +7,7 @@ import streamlit as st
 from dashboard import auth, charts, queries, ui
 from dashboard import labels as L
 from dashboard.portal_state import ENTERPRISE, UNIVERSITY
-from sources import settings
+from warehouse import settings as warehouse_settings
 
 viewer = auth.viewer()
 scope = ui.scope()
@@ -23,7 +23,7 @@ def undefined_here(frame: pd.DataFrame, ratios: tuple[str, ...]) -> None:
         column = f"{ratio}_undefined"
         if column in frame:
             for reason in frame.loc[frame[ratio].isna(), column].dropna().unique():
-                text = L.t(f"undefined_{reason}", n=settings.MIN_GROUP_SIZE)
+                text = L.t(f"undefined_{reason}", n=warehouse_settings.MIN_GROUP_SIZE)
                 if text not in reasons:
                     reasons.append(text)
     if reasons:
@@ -37,7 +37,7 @@ own_view = {UNIVERSITY: "university", ENTERPRISE: "enterprise"}.get(viewer.role)
 if own_view:
     views = {own_view: views[own_view]}
 view = ui.persisted_choice(L.t("view_by"), list(views), views, "internships_view")
-listed_in = ("region", settings.REGION_GEOGRAPHY) if own_view else (scope.level, scope.geography)
+listed_in = ("region", warehouse_settings.REGION_GEOGRAPHY) if own_view else (scope.level, scope.geography)
 
 with st.spinner(L.t("loading")):
     if view == "university":
@@ -121,4 +121,4 @@ with st.spinner(L.t("loading")):
                         ("relevance_unknown_share", "relevance_unknown_share"), ("conversion", "conversion"),
                         ("retention", "retention")], key="internships_by_major")
     undefined_here(by_major, ("coverage", "relevance", "conversion", "retention"))
-st.caption(L.t("suppressed_note", n=settings.MIN_GROUP_SIZE))
+st.caption(L.t("suppressed_note", n=warehouse_settings.MIN_GROUP_SIZE))

@@ -4,7 +4,7 @@ import streamlit as st
 
 from dashboard import charts, queries, ui
 from dashboard import labels as L
-from sources import settings
+from warehouse import settings
 
 scope = ui.scope()
 st.title(L.t("overview_title", place=scope.place, year=scope.year))

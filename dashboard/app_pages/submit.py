@@ -5,9 +5,9 @@ enterprise fills in its survey as a form. The work is in dashboard/submitting.py
 import pandas as pd
 import streamlit as st
 
-from dashboard import auth, portal_state, queries, submitting
+from dashboard import auth, portal_state, queries, settings, submitting
 from dashboard import labels as L
-from sources import settings
+from sources import settings as sources_settings
 from sources.landing_folder import SUBMISSIONS, printable
 
 viewer = auth.viewer()
@@ -66,7 +66,7 @@ def _start_build() -> None:
 
 
 st.title(L.t("submit_title"))
-st.caption(L.t("submit_intro", mb=settings.MAX_UPLOAD_MB, types=", ".join(settings.SOURCE_SUFFIXES),
+st.caption(L.t("submit_intro", mb=settings.MAX_UPLOAD_MB, types=", ".join(sources_settings.SOURCE_SUFFIXES),
                scope=portal_state.scope_label(viewer.role, viewer.scope, L.is_en())))
 message = st.session_state.pop(MESSAGE, None)
 if message:
@@ -143,7 +143,8 @@ st.subheader(L.t("submit_file"))
 kinds = submitting.KINDS_OF_ROLE[viewer.role]
 kind = st.selectbox(L.t("submit_kind"), kinds, key="w_submit_kind", format_func=L.kind)
 uploaded = st.file_uploader(
-    L.t("submit_upload", mb=settings.MAX_UPLOAD_MB), type=[s.lstrip(".") for s in settings.SOURCE_SUFFIXES],
+    L.t("submit_upload", mb=settings.MAX_UPLOAD_MB),
+    type=[s.lstrip(".") for s in sources_settings.SOURCE_SUFFIXES],
     key=f"w_submit_file_{st.session_state.get(UPLOADS, 0)}", max_upload_size=settings.MAX_UPLOAD_MB)
 if uploaded is None:
     st.session_state.pop(CHECKED, None)
@@ -169,7 +170,7 @@ else:
 # --- the enterprise survey form ---------------------------------------------------------------------
 if viewer.role == portal_state.ENTERPRISE:
     year = submitting.survey_year()
-    reference = settings.reference_dir()
+    reference = sources_settings.reference_dir()
     majors = pd.read_csv(reference / "majors.csv", dtype=str)
     industries = pd.read_csv(reference / "industries.csv", dtype=str)
     cities = pd.read_csv(reference / "cities.csv", dtype=str)

@@ -31,10 +31,12 @@ import dagster as dg
 import duckdb
 from pydantic import PrivateAttr
 
-from sources import settings
+from pipelines import settings
+from sources import settings as sources_settings
 from sources.landing_folder import LandingFile, list_landing
 from sources.pseudonymise import KeyMissing, KeyProblem, key_fingerprint, key_source, load_key
 from warehouse import connection, publication
+from warehouse import settings as warehouse_settings
 
 #: the run tag that lets a run change the pseudonymisation key, and so every pseudonym (`portal build --rekey`)
 REKEY_TAG = "portal/rekey"
@@ -115,7 +117,7 @@ class PortalResource(dg.ConfigurableResource):
             if removed:
                 context.log.info(f"removed {len(removed)} file(s) left by earlier builds: "
                                  + ", ".join(p.name for p in removed))
-            retention = settings.previous_retention_days()
+            retention = warehouse_settings.previous_retention_days()
             if publication.expire_previous(self.published, retention):
                 context.log.info(f"deleted the previous publication {publication.previous_path(self.published)}: "
                                  f"replaced more than {retention:g} days ago (PORTAL_PREVIOUS_RETENTION_DAYS)")
@@ -157,16 +159,17 @@ def build_key(published: Path, rekey: bool = False) -> bytes:
     if recorded and fingerprint != recorded and not rekey:
         raise KeyProblem(f"the pseudonymisation key in {key_source()} (fingerprint {fingerprint}) is not the key "
                          f"the published warehouse {published} was built with (fingerprint {recorded}): use that "
-                         f"key (PORTAL_SECRET or the key file {settings.secret_file()}), {rekey_hint}")
+                         f"key (PORTAL_SECRET or the key file {sources_settings.secret_file()}), {rekey_hint}")
     return key
 
 
 def portal_resource(landing: Path | None = None, warehouse: Path | None = None,
                     lock_wait_seconds: float | None = None) -> PortalResource:
-    """The resource of these settings; each one not given is taken from the environment (sources/settings.py)."""
+    """The resource of these settings; each one not given is taken from the environment (the landing folder:
+    sources/settings.py, the warehouse: warehouse/settings.py, the lock wait: pipelines/settings.py)."""
     return PortalResource(
-        landing_dir=str(landing or settings.landing_dir()),
-        warehouse_path=str(warehouse or settings.warehouse_path()),
+        landing_dir=str(landing or sources_settings.landing_dir()),
+        warehouse_path=str(warehouse or warehouse_settings.warehouse_path()),
         lock_wait_seconds=settings.build_wait_seconds() if lock_wait_seconds is None else lock_wait_seconds,
     )
 

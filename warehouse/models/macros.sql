@@ -1,5 +1,5 @@
 -- Metric macros shared by the mart models (TEMP: defined for the build connection only).
--- Thresholds come from sources/settings.py through DuckDB variables set by warehouse/models.py.
+-- Thresholds come from warehouse/settings.py through DuckDB variables set by warehouse/models.py.
 
 -- why a major or industry has its status in one labour market (a province or the region), level and year
 -- (docs/metrics.md "Gap (major level)"). Graduates move within their province, so only a market is judged;
@@ -52,6 +52,14 @@ CREATE OR REPLACE TEMP MACRO gap_card(statuses) AS
 -- a ratio that is undefined (NULL), not 0, when the denominator is 0 or unknown
 CREATE OR REPLACE TEMP MACRO ratio(numerator, denominator) AS
     CASE WHEN denominator > 0 THEN numerator / denominator END;
+
+-- kilometres between two points on the Earth given in degrees (haversine, mean radius 6,371 km): the distance
+-- between two city centres (docs/metrics.md "Pairing suggestions")
+CREATE OR REPLACE TEMP MACRO distance_km(latitude_a, longitude_a, latitude_b, longitude_b) AS
+    2 * 6371 * asin(sqrt(
+        pow(sin(radians(latitude_b - latitude_a) / 2), 2)
+        + cos(radians(latitude_a)) * cos(radians(latitude_b)) * pow(sin(radians(longitude_b - longitude_a) / 2), 2)
+    ));
 
 -- ---- Internships (docs/metrics.md "Internships"): each formula here once, the marts only call them ----
 

@@ -1,170 +1,265 @@
--- Suggested school–enterprise pairs (METRICS.md "Pairing suggestions"): for an enterprise with survey
--- demand for a major in a year and no internship base with any university offering that major, the
--- universities of its province offering the major, ranked by same city first, then the major's surplus
--- (supply − demand) in the province, then the university's existing coverage of the major (lower first).
--- Ties are broken by the university's graduates of the major (more first), then its code. Top 5 kept.
+-- Suggested school–enterprise pairs (docs/metrics.md "Pairing suggestions"): for an enterprise that hosts
+-- interns and wants a major it has no base for, up to three universities with unplaced graduates of the
+-- major, each with a suggested number of interns allocated so that no university's pool is promised twice.
+-- One row per (enterprise, major, level, year, university). The reasons are written where they are shown
+-- (dashboard/labels.py `pairing_reasons`), in the reader's language, from the figures stored here.
 -- incremental by: year
-with wanted as (
-    select enterprise_id, province_name, city_name, year, major_code, sum(demand) as demand
-    from facts.demand
+with hosting as (
+    -- enterprise-years that take interns: one of the year's survey rows says so, or the enterprise has a base
+    select enterprise_id, year
+    from staging.survey_positions
     group by all
-    having sum(demand) > 0
+    having bool_or(hosts_interns) or enterprise_id in (select enterprise_id from dims.base)
 ),
 
-offered as (
-    -- a university offers a major in a year when its catalogue lists it, graduates or not yet
-    select distinct university_code, major_code, year, province_name, city_name
-    from staging.catalogue
+already_based as (
+    -- an enterprise that hosted students of the major at one of its bases that year (from any university)
+    select distinct enterprise_id, major_code, year from marts.base_placements where enterprise_id is not null
 ),
 
-linked as (
-    -- enterprise already has a base with a university that offers the major (wanted ones only: few bases
-    -- per enterprise, so this stays the size of `wanted`)
-    select distinct w.enterprise_id, w.major_code, w.year
-    from wanted as w
-    join dims.base as b on b.enterprise_id = w.enterprise_id
-    join offered as o on o.university_code = b.university_code and o.major_code = w.major_code and o.year = w.year
+wanted as (
+    -- demand of 专科 and 本科 positions (研究生 positions have no graduates in the catalogues to set against),
+    -- as whole interns: a share of a position is still a person to find. The enterprise's place that year is
+    -- its survey rows' (the first by name if it answered from several cities).
+    select
+        d.enterprise_id, d.major_code, d.level, d.year,
+        min({'province_name': d.province_name, 'city_name': d.city_name}) as place,
+        sum(d.demand)::double as demand,
+        ceil(sum(d.demand))::bigint as wanted
+    from facts.demand as d
+    semi join hosting as h on h.enterprise_id = d.enterprise_id and h.year = d.year
+    anti join already_based as b on b.enterprise_id = d.enterprise_id and b.major_code = d.major_code
+        and b.year = d.year
+    where d.level in ('专科', '本科')
+    group by d.enterprise_id, d.major_code, d.level, d.year
+    having sum(d.demand) > 0
 ),
 
-unlinked as (
-    select w.*
-    from wanted as w
-    where not exists (
-        select 1 from linked as l
-        where l.enterprise_id = w.enterprise_id and l.major_code = w.major_code and l.year = w.year
-    )
+-- ---------------------------------------------------------------------------------------------------------
+-- MERGE NOTE (internships v2): the placements that use up a university's pool of a major in a year. When
+-- facts.internship_counts (placements without cognitive visits) is on main, read it here instead.
+placed as (
+    select university_code, major_code, year, placements from marts.internship_coverage
+),
+-- ---------------------------------------------------------------------------------------------------------
+
+pools as (
+    -- unplaced pool(u, m, y) = graduates − placements, at least 0; actual graduates only (a projected cohort
+    -- has no students yet to place). Only universities with some pool left are candidates.
+    select
+        s.university_code, s.major_code, s.level, s.year, s.province_name, s.city_name,
+        sum(s.graduates) as graduates,
+        coalesce(any_value(p.placements), 0) as placements,
+        greatest(sum(s.graduates) - coalesce(any_value(p.placements), 0), 0)::bigint as pool
+    from facts.supply as s
+    left join placed as p using (university_code, major_code, year)
+    where not s.is_projection and s.graduates is not null
+    group by s.university_code, s.major_code, s.level, s.year, s.province_name, s.city_name
+    having pool > 0
 ),
 
--- An enterprise's ranking depends only on where it is (province, city) and the major and year: it is the
--- ranking of its place. So each place wanted is ranked once, and enterprises take their place's top 5.
--- An enterprise wanting a major in one year in several places has its places' lists ranked together
--- (the top 5 of the union are among the places' top 5s; a university on two of its lists with equal keys
--- is a tie, broken arbitrarily as before).
+spare_capacity as (
+    -- what a university's bases could still take that year: capacity less placements, per base, at least 0
+    select b.university_code, bu.year, sum(greatest(bu.capacity - bu.placements, 0))::bigint as spare_capacity
+    from marts.base_utilisation as bu
+    join dims.base as b using (base_id)
+    group by all
+),
+
+province_market as (
+    -- the university's own surplus of the major: its province's alignment at the major's level (< 1: the
+    -- province trains more of it, relative to other majors, than its jobs ask for)
+    select geography as province_name, level, year, major_code, alignment, supply, demand
+    from marts.major_gap
+    where geography_level = 'province'
+),
+
 places as (
-    select province_name, city_name, major_code, year from unlinked group by all
+    -- each place (city, major, level, year) wanted is scored once against its candidates: the universities of
+    -- its province with a pool, or those of the region's other provinces when its province has none
+    select distinct place.province_name as province_name, place.city_name as city_name, major_code, level, year
+    from wanted
 ),
 
--- Within one place, candidates are ordered by same city, then by the university's coverage and graduates
--- and its code (the province's surplus is the same for all of them). So the top 5 are among the city's top
--- 5 and the province's top 10 for that major and year (if the city has fewer than 5, at most 4 of the
--- province's top 10 are in it, leaving 6 from elsewhere). Ranking these short lists instead of every
--- university of the province keeps the mart linear in the scale.
-university_order as (
-    select o.*, ic.coverage, ic.graduates,
-        row_number() over (
-            partition by o.province_name, o.major_code, o.year
-            order by ic.coverage asc nulls first, ic.graduates desc nulls last, o.university_code
-        ) as province_place,
-        row_number() over (
-            partition by o.province_name, o.city_name, o.major_code, o.year
-            order by ic.coverage asc nulls first, ic.graduates desc nulls last, o.university_code
-        ) as city_place
-    from offered as o
-    left join marts.internship_coverage as ic
-        on ic.university_code = o.university_code and ic.major_code = o.major_code and ic.year = o.year
+place_candidates as (
+    select
+        pl.province_name as wanted_province,
+        pl.city_name as wanted_city,
+        pl.major_code, pl.level, pl.year,
+        o.university_code, o.province_name, o.city_name, o.graduates, o.placements, o.pool,
+        coalesce(sc.spare_capacity, 0) as spare_capacity,
+        pm.alignment as province_alignment,
+        pm.supply as province_supply,
+        pm.demand as province_demand,
+        round(distance_km(wc.latitude, wc.longitude, uc.latitude, uc.longitude))::integer as distance_km,
+        o.province_name <> pl.province_name as other_province
+    from places as pl
+    join pools as o on o.major_code = pl.major_code and o.level = pl.level and o.year = pl.year
+    left join reference.cities as wc on wc.city_name = pl.city_name
+    left join reference.cities as uc on uc.city_name = o.city_name
+    left join spare_capacity as sc on sc.university_code = o.university_code and sc.year = o.year
+    left join province_market as pm
+        on pm.province_name = o.province_name and pm.level = o.level and pm.year = o.year
+        and pm.major_code = o.major_code
+    qualify o.province_name = pl.province_name
+        or count(*) filter (where o.province_name = pl.province_name) over (
+            partition by pl.province_name, pl.city_name, pl.major_code, pl.level, pl.year) = 0
+),
+
+scored as (
+    -- the score without the enterprise's own bases: one point each at most for a pool of 100 or more, the
+    -- province's surplus of the major, nearness (1 in the same city, 0.5 at 100 km, 0.25 at 300 km) and 100
+    -- or more places spare at the university's bases
+    select *,
+        least(pool, 100) / 100
+        + case when province_alignment < 1 then 1 else 0 end
+        + 1 / (1 + coalesce(distance_km, 1000) / 100)
+        + least(spare_capacity, 100) / 100 as place_score
+    from place_candidates
 ),
 
 shortlist as (
-    select * exclude (province_place, city_place) from university_order
-    where province_place <= 10 or city_place <= 5
+    -- an enterprise's three best are among its place's three best and the universities it has a base with
+    -- (the base point is the only part of the score that is the enterprise's own): ranking these few per
+    -- enterprise instead of every university of the province keeps the mart linear in the scale
+    select * from scored
+    qualify row_number() over (
+        partition by wanted_province, wanted_city, major_code, level, year
+        order by place_score desc, pool desc, university_code) <= 3
 ),
 
-province_surplus as (
-    -- the major's graduates less its demand at every level (a major's graduates are of one level)
-    select geography as province_name, year, major_code, sum(supply - demand) as surplus
-    from marts.major_gap
-    where geography_level = 'province'
+partners as (
+    -- universities an enterprise already works with, through a base (in other majors: see already_based)
+    select distinct enterprise_id, university_code from dims.base
+),
+
+choices as (
+    select w.enterprise_id, w.major_code, w.level, w.year, w.demand, w.wanted, s.* exclude (major_code, level, year),
+        p.university_code is not null as has_base,
+        s.place_score + case when p.university_code is not null then 1 else 0 end as score,
+        row_number() over (
+            partition by w.enterprise_id, w.major_code, w.level, w.year
+            order by score desc, s.pool desc, s.university_code) as choice
+    from wanted as w
+    join (
+        select * from shortlist
+        union
+        select s.* from scored as s semi join partners as p on p.university_code = s.university_code
+    ) as s on s.wanted_province = w.place.province_name and s.wanted_city is not distinct from w.place.city_name
+        and s.major_code = w.major_code and s.level = w.level and s.year = w.year
+    left join partners as p on p.enterprise_id = w.enterprise_id and p.university_code = s.university_code
+    qualify choice <= 3
+),
+
+-- Allocation in three rounds. In round r every enterprise still short asks its r-th choice for what it still
+-- lacks; each university serves those asking it in order of unmet headcount (largest first, then enterprise
+-- code) until its pool is spent, and what it has left goes on to the next round. A running sum per pool makes
+-- each round one sort, and the total given from a pool never exceeds it.
+round_1 as (
+    select c.*, c.wanted as unmet, c.pool as pool_left,
+        least(c.wanted, greatest(c.pool - coalesce(sum(c.wanted) over (
+            partition by c.university_code, c.major_code, c.level, c.year
+            order by c.wanted desc, c.enterprise_id rows between unbounded preceding and 1 preceding), 0), 0)
+        ) as interns
+    from choices as c
+    where c.choice = 1
+),
+
+left_1 as (
+    select university_code, major_code, level, year, any_value(pool) - sum(interns) as pool_left
+    from round_1 group by all
+),
+
+round_2 as (
+    select c.*, q.unmet, q.pool_left,
+        least(q.unmet, greatest(q.pool_left - coalesce(sum(q.unmet) over (
+            partition by c.university_code, c.major_code, c.level, c.year
+            order by q.unmet desc, c.enterprise_id rows between unbounded preceding and 1 preceding), 0), 0)
+        ) as interns
+    from choices as c
+    join (
+        select r.enterprise_id, r.major_code, r.level, r.year, r.unmet - r.interns as unmet,
+            coalesce(l.pool_left, c2.pool) as pool_left
+        from round_1 as r
+        join choices as c2 using (enterprise_id, major_code, level, year)
+        left join left_1 as l on l.university_code = c2.university_code and l.major_code = c2.major_code
+            and l.level = c2.level and l.year = c2.year
+        where c2.choice = 2 and r.unmet > r.interns
+    ) as q using (enterprise_id, major_code, level, year)
+    where c.choice = 2
+),
+
+left_2 as (
+    -- the pools after two rounds: a pool asked in both rounds had what round 1 left of it in round 2
+    select university_code, major_code, level, year, min(pool_left) - sum(interns) as pool_left
+    from (
+        select university_code, major_code, level, year, pool_left, interns from round_2
+        union all
+        select university_code, major_code, level, year, pool_left, 0 from left_1
+    )
     group by all
 ),
 
-place_lists as (
-    select
-        pl.province_name,
-        pl.city_name,
-        pl.major_code,
-        pl.year,
-        o.university_code,
-        o.city_name = pl.city_name as same_city,
-        ps.surplus as province_surplus,
-        o.coverage,
-        o.graduates,
-        row_number() over (
-            partition by pl.province_name, pl.city_name, pl.major_code, pl.year
-            order by same_city desc, province_surplus desc nulls last, coverage asc nulls first,
-                     graduates desc nulls last, o.university_code
-        ) as place_rank
-    from places as pl
-    join shortlist as o on o.major_code = pl.major_code and o.year = pl.year and o.province_name = pl.province_name
-    left join province_surplus as ps
-        on ps.province_name = pl.province_name and ps.year = pl.year and ps.major_code = pl.major_code
-    qualify place_rank <= 5
+round_3 as (
+    select c.*, q.unmet, q.pool_left,
+        least(q.unmet, greatest(q.pool_left - coalesce(sum(q.unmet) over (
+            partition by c.university_code, c.major_code, c.level, c.year
+            order by q.unmet desc, c.enterprise_id rows between unbounded preceding and 1 preceding), 0), 0)
+        ) as interns
+    from choices as c
+    join (
+        select r.enterprise_id, r.major_code, r.level, r.year, r.unmet - r.interns as unmet,
+            coalesce(l.pool_left, c3.pool) as pool_left
+        from round_2 as r
+        join choices as c3 using (enterprise_id, major_code, level, year)
+        left join left_2 as l on l.university_code = c3.university_code and l.major_code = c3.major_code
+            and l.level = c3.level and l.year = c3.year
+        where c3.choice = 3 and r.unmet > r.interns
+    ) as q using (enterprise_id, major_code, level, year)
+    where c.choice = 3
 ),
 
--- names once per place and university. The reason a suggestion gives is written where it is shown, from the
--- figures it quotes (same_city, province_surplus, coverage, graduates, demand: dashboard/labels.py
--- `pairing_reasons`), as the gap pages write theirs: two sentences per row stored here would be most of the
--- mart's bytes, which every build writes, compares and scans for personal data (benchmarks/RESULTS.md)
-explained as (
-    select
-        l.*,
-        m.major_name,
-        u.university_name
-    from place_lists as l
-    left join reference.majors as m using (major_code)
-    left join reference.universities as u using (university_code)
-),
-
-several_places as (
-    select enterprise_id, major_code, year from unlinked group by all having count(*) > 1
-),
-
-candidates as not materialized (
-    select
-        w.enterprise_id,
-        w.major_code,
-        w.year,
-        w.demand,
-        s.enterprise_id is not null as in_several_places,
-        l.* exclude (province_name, city_name, major_code, year)
-    from unlinked as w
-    join explained as l
-        on l.province_name = w.province_name and l.city_name is not distinct from w.city_name
-        and l.major_code = w.major_code and l.year = w.year
-    left join several_places as s
-        on s.enterprise_id = w.enterprise_id and s.major_code = w.major_code and s.year = w.year
-),
-
-ranked as (
-    select * exclude (place_rank, in_several_places), place_rank as rank
-    from candidates
-    where not in_several_places
+allocated as (
+    select * from round_1
     union all by name
-    select * exclude (place_rank, in_several_places),
-        row_number() over (
-            partition by enterprise_id, major_code, year
-            order by same_city desc, province_surplus desc nulls last, coverage asc nulls first,
-                     graduates desc nulls last, university_code
-        ) as rank
-    from candidates
-    where in_several_places
-    qualify rank <= 5
+    select * from round_2
+    union all by name
+    select * from round_3
 )
 
 select
     -- ids
-    r.enterprise_id,
+    a.enterprise_id,
     e.enterprise_name,
-    r.major_code,
-    r.major_name,
-    r.year,
-    r.university_code,
-    r.university_name,
-    r.rank,
-    -- why
-    r.same_city,
-    r.province_surplus,
-    r.coverage,
-    r.graduates,
-    r.demand
-from ranked as r
+    a.wanted_province as enterprise_province,
+    a.wanted_city as enterprise_city,
+    a.major_code,
+    m.major_name,
+    a.level,
+    a.year,
+    a.university_code,
+    u.university_name,
+    a.province_name as university_province,
+    a.city_name as university_city,
+    a.choice,
+    -- the suggestion
+    a.interns::bigint as interns,
+    a.wanted,
+    a.demand,
+    -- why (each quoted by the reason)
+    a.pool,
+    a.graduates::bigint as graduates,
+    a.placements::bigint as placements,
+    a.province_alignment,
+    a.province_supply,
+    a.province_demand,
+    a.distance_km,
+    a.other_province,
+    a.has_base,
+    a.spare_capacity,
+    a.score
+from allocated as a
 left join dims.enterprise as e using (enterprise_id)
+left join reference.majors as m using (major_code)
+left join reference.universities as u using (university_code)
+where a.interns > 0
