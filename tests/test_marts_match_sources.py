@@ -710,6 +710,8 @@ def compute_expected(landing: Landing, ref: Reference) -> Expected:
     coverage["relevance_unknown_share"] = ratio(coverage["unknown_relevance_rows"], coverage["placement_rows"])
     coverage["conversion"] = ratio(coverage["hired_rows"], coverage["hired_rows"] + coverage["completed_rows"])
     coverage["retention"] = ratio(coverage["employed_in_province"], coverage["graduates"])
+    # the students placed, kept whole for the unplaced pools (a pool is no figure shown per group)
+    coverage["students_placed"] = coverage["placements"]
     # METRICS.md "Suppression": 1 to 4 students placed show no placement figures
     small = coverage["placements"].between(1, MIN_GROUP_SIZE - 1)
     for column in (*counts, "coverage", "relevance", "relevance_unknown_share", "conversion"):
@@ -952,9 +954,9 @@ def test_the_story_a_shenyang_planner_sees(build: Build) -> None:
 
 def unplaced_pools(expected: Expected) -> pd.DataFrame:
     """pool(u, m, y) = graduates − students placed, at least 0 (METRICS.md v2 "Pairing suggestions"), from this
-    file's own recomputation of coverage. (When internships v2 counts placements without cognitive visits,
-    the placements subtracted here follow it.)"""
+    file's own recomputation of coverage: placements without cognitive visits, small groups included."""
     pools = expected.internship_coverage.dropna(subset=["graduates"])
+    pools = pools.assign(placements=pools["students_placed"])
     return pools.assign(pool=(pools["graduates"] - pools["placements"]).clip(lower=0))[
         ["university_code", "major_code", "year", "graduates", "placements", "pool"]]
 
@@ -980,6 +982,7 @@ def test_pairing_suggestions_follow_the_metric(build: Build, expected: Expected,
                   .itertuples(index=False, name=None))
     based = set(bases["enterprise_id"])
     placements = sources.good["placements"].merge(bases[["base_id", "enterprise_id"]], on="base_id")
+    placements = placements[placements["internship_type"] != "cognitive"]  # a visit hosts no intern
     hosted = set(placements[["enterprise_id", "major_code", "year"]].itertuples(index=False, name=None))
     demand = expected.demand_rows[expected.demand_rows["level"].isin(["专科", "本科"])]
     wanted = demand.groupby(["enterprise_id", "major_code", "level", "year"]).agg(
