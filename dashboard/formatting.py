@@ -26,8 +26,8 @@ WHOLE_COLUMNS = {"supply", "graduates", "placements", "students", "placement_row
                  "interns_suggested"}
 #: people counts that may be fractional: demand and what is computed from it
 FRACTIONAL_COLUMNS = {"demand", "gap", "city_demand", "province_surplus"}
-PERCENT_COLUMNS = {"supply_share", "demand_share", "coverage", "relevance", "conversion", "retention",
-                   "utilisation"}
+PERCENT_COLUMNS = {"supply_share", "demand_share", "coverage", "relevance", "relevance_unknown_share",
+                   "conversion", "retention", "utilisation"}
 RATIO_COLUMNS = {"alignment", "city_alignment"}
 #: why a ratio may be undefined (labels' `undefined_*` texts), per column
 UNDEFINED_REASONS = {"alignment": "undefined_alignment", "city_alignment": "undefined_alignment",

@@ -397,137 +397,117 @@ def majors_feeding_industry(level: str, geography: str, year: int, industry_code
 
 
 # --- Internships ------------------------------------------------------------------------------------
+# Every internship figure, its suppression and the reason a ratio is undefined come from the marts
+# (warehouse/models/macros.sql, docs/metrics.md "Internships"): these queries only select.
 def enterprises(level: str, geography: str) -> pd.DataFrame:
-    """Enterprises with at least one internship base in the geography."""
+    """Every enterprise of the geography that a survey or the base register names, with or without a base, so
+    that any enterprise can find itself."""
     return query(
         f"""
-        SELECT DISTINCT b.enterprise_id, coalesce(b.enterprise_name, b.enterprise_id) AS enterprise_name
-        FROM marts.base_utilisation AS b
-        WHERE {_geo_clause('b.province_name', 'b.city_name')}
-        ORDER BY enterprise_name
+        SELECT e.enterprise_id, coalesce(e.enterprise_name, e.enterprise_id) AS enterprise_name,
+               e.surveyed, e.enterprise_id IN (SELECT enterprise_id FROM dims.base) AS has_base
+        FROM dims.enterprise AS e
+        WHERE {_geo_clause('e.province_name', 'e.city_name')}
+        ORDER BY enterprise_name, e.enterprise_id
         """,
         _geo_params(level, geography),
     )
 
 
-def _small(count_sql: str) -> str:
-    """SQL true for a group of 1 to MIN_GROUP_SIZE − 1 students (its figures are not shown); one `?`."""
-    return f"({count_sql} BETWEEN 1 AND ? - 1)"
-
-
 def bases(year: int, *, enterprise_id: str | None = None, university_code: str | None = None) -> pd.DataFrame:
     """Bases of one enterprise or one university: capacity, placements and utilisation in the year."""
     return query(
-        f"""
-        WITH b AS (
-            SELECT *, {_small('placements')} AS suppressed FROM marts.base_utilisation
-            WHERE year = ? AND (enterprise_id = ? OR university_code = ?)
-        )
+        """
         SELECT b.base_id, b.base_name, b.enterprise_name, b.university_code, u.university_name,
                u.university_name_en, b.city_name, c.city_name_en, b.industry_code, b.capacity,
-               CASE WHEN NOT b.suppressed THEN b.placements END AS placements,
-               CASE WHEN NOT b.suppressed THEN b.utilisation END AS utilisation,
-               b.suppressed
-        FROM b
+               b.placements, b.utilisation, b.suppressed
+        FROM marts.base_utilisation AS b
         LEFT JOIN dims.university AS u USING (university_code)
         LEFT JOIN dims.city AS c ON c.city_name = b.city_name
+        WHERE b.year = ? AND (b.enterprise_id = ? OR b.university_code = ?)
         ORDER BY b.suppressed, b.utilisation DESC NULLS LAST
         """,
-        (settings.MIN_GROUP_SIZE, year, enterprise_id, university_code),
+        (year, enterprise_id, university_code),
     )
 
 
-def placements_by_major(year: int, *, enterprise_id: str | None = None,
-                        university_code: str | None = None) -> pd.DataFrame:
-    """Placements per student major at one enterprise's bases or of one university's students, with their
-    relevance and conversion (ratios over placement rows, METRICS.md)."""
+#: the filter value that keeps every internship type (production and graduation), organisation or mode
+ALL = "all"
+
+
+def placements_by_major(year: int, *, enterprise_id: str | None = None, university_code: str | None = None,
+                        internship_type: str = ALL, organisation: str = ALL, mode: str = ALL) -> pd.DataFrame:
+    """Placements per student major at one enterprise's bases or of one university's students, with relevance
+    (and its unknown share) and conversion, for the chosen internship type, organisation and mode."""
+    kind, selector = ("enterprise", enterprise_id) if enterprise_id else ("university", university_code)
     return query(
-        f"""
-        WITH g AS (
-            SELECT major_code, sum(placement_rows) AS placement_rows, sum(relevant_rows) AS relevant_rows,
-                   sum(hired_rows) AS hired_rows, sum(completed_rows) AS completed_rows
-            FROM marts.base_placements
-            WHERE year = ? AND (enterprise_id = ? OR university_code = ?)
-            GROUP BY major_code
-        ),
-        flagged AS (SELECT *, {_small('placement_rows')} AS suppressed FROM g)
-        SELECT f.major_code, m.major_name, m.major_name_en,
-               CASE WHEN NOT f.suppressed THEN f.placement_rows END AS placement_rows,
-               CASE WHEN NOT f.suppressed THEN f.relevant_rows / nullif(f.placement_rows, 0) END AS relevance,
-               CASE WHEN NOT f.suppressed
-                    THEN f.hired_rows / nullif(f.hired_rows + f.completed_rows, 0) END AS conversion,
-               f.suppressed
-        FROM flagged AS f
+        """
+        SELECT p.major_code, m.major_name, m.major_name_en, p.students, p.placement_rows, p.relevance,
+               p.relevance_unknown_share, p.conversion, p.suppressed, p.relevance_undefined,
+               p.conversion_undefined
+        FROM marts.placements_by_major AS p
         LEFT JOIN dims.major AS m USING (major_code)
-        ORDER BY f.suppressed, f.placement_rows DESC
+        WHERE p.selector_kind = ? AND p.selector = ? AND p.year = ? AND p.internship_type = ?
+          AND p.organisation = ? AND p.mode = ?
+        ORDER BY p.suppressed, p.placement_rows DESC NULLS LAST, p.major_code
         """,
-        (year, enterprise_id, university_code, settings.MIN_GROUP_SIZE),
+        (kind, selector, year, internship_type, organisation, mode),
     )
 
 
 def university_coverage(university_code: str, year: int) -> pd.DataFrame:
     return query(
-        f"""
-        WITH ic AS (
-            SELECT *, {_small('placements')} AS suppressed FROM marts.internship_coverage
-            WHERE university_code = ? AND year = ?
-        )
-        SELECT ic.major_code, ic.major_name, m.major_name_en, ic.graduates,
-               CASE WHEN NOT ic.suppressed THEN ic.placements END AS placements,
-               CASE WHEN NOT ic.suppressed THEN ic.coverage END AS coverage,
-               CASE WHEN NOT ic.suppressed THEN ic.relevance END AS relevance,
-               CASE WHEN NOT ic.suppressed THEN ic.conversion END AS conversion,
-               ic.retention, ic.suppressed
-        FROM ic
+        """
+        SELECT ic.major_code, ic.major_name, m.major_name_en, ic.graduates, ic.placements, ic.coverage,
+               ic.relevance, ic.relevance_unknown_share, ic.conversion, ic.retention, ic.suppressed,
+               ic.coverage_undefined, ic.relevance_undefined, ic.conversion_undefined, ic.retention_undefined
+        FROM marts.internship_coverage AS ic
         LEFT JOIN dims.major AS m USING (major_code)
+        WHERE ic.university_code = ? AND ic.year = ?
         ORDER BY ic.suppressed, ic.coverage ASC NULLS LAST
         """,
-        (settings.MIN_GROUP_SIZE, university_code, year),
+        (university_code, year),
     )
 
 
 def shortage_low_coverage(level: str, geography: str, year: int, study_level: str = settings.DEFAULT_STUDY_LEVEL) -> pd.DataFrame:
     """Majors in shortage in the geography, least covered by internships first."""
     return query(
-        f"""
-        WITH i AS (
-            SELECT *, {_small('placements')} AS suppressed FROM marts.internship_by_geography
-            WHERE geography_level = ? AND geography = ? AND year = ?
-        )
+        """
         SELECT g.major_code, g.major_name, m.major_name_en, g.demand, g.supply, g.alignment, g.status,
-               i.graduates,
-               CASE WHEN NOT i.suppressed THEN i.placements END AS placements,
-               CASE WHEN NOT i.suppressed THEN i.coverage END AS coverage,
-               coalesce(i.suppressed, false) AS suppressed
+               i.graduates, i.placements, i.coverage, coalesce(i.suppressed, false) AS suppressed,
+               coalesce(i.coverage_undefined, 'no_graduates') AS coverage_undefined
         FROM marts.major_gap AS g
         LEFT JOIN dims.major AS m USING (major_code)
-        LEFT JOIN i USING (geography_level, geography, year, major_code)
+        LEFT JOIN marts.internship_by_geography AS i USING (geography_level, geography, year, major_code)
         WHERE g.geography_level = ? AND g.geography = ? AND g.year = ? AND g.status = 'shortage' AND g.level = ?
         ORDER BY coalesce(i.suppressed, false), i.coverage ASC NULLS FIRST, g.demand DESC
         """,
-        (settings.MIN_GROUP_SIZE, level, geography, year, level, geography, year, study_level),
+        (level, geography, year, study_level),
     )
 
 
 def internship_by_major(level: str, geography: str, year: int) -> pd.DataFrame:
     return query(
-        f"""
-        WITH i AS (
-            SELECT *, {_small('placements')} AS suppressed FROM marts.internship_by_geography
-            WHERE geography_level = ? AND geography = ? AND year = ?
-        )
-        SELECT i.major_code, m.major_name, m.major_name_en, i.graduates,
-               CASE WHEN NOT i.suppressed THEN i.placements END AS placements,
-               CASE WHEN NOT i.suppressed THEN i.coverage END AS coverage,
-               CASE WHEN NOT i.suppressed THEN i.relevance END AS relevance,
-               CASE WHEN NOT i.suppressed THEN i.conversion END AS conversion,
-               i.retention, i.suppressed
-        FROM i
+        """
+        SELECT i.major_code, m.major_name, m.major_name_en, i.graduates, i.placements, i.coverage, i.relevance,
+               i.relevance_unknown_share, i.conversion, i.retention, i.suppressed, i.coverage_undefined,
+               i.relevance_undefined, i.conversion_undefined, i.retention_undefined
+        FROM marts.internship_by_geography AS i
         LEFT JOIN dims.major AS m USING (major_code)
-        ORDER BY i.suppressed, i.placements DESC
+        WHERE i.geography_level = ? AND i.geography = ? AND i.year = ?
+        ORDER BY i.suppressed, i.placements DESC NULLS LAST
         """,
-        (settings.MIN_GROUP_SIZE, level, geography, year),
+        (level, geography, year),
     )
+
+
+def internship_wordings() -> pd.DataFrame | None:
+    """Unrecognised 实习类型 / 组织方式 / 实习形式 wordings and how they were counted (None before this mart)."""
+    if "marts.internship_wordings" not in tables():
+        return None
+    return query("SELECT column_name, wording, counted_as, sum(placement_rows) AS placement_rows "
+                 "FROM marts.internship_wordings GROUP BY ALL ORDER BY column_name, placement_rows DESC")
 
 
 # --- Pairings ---------------------------------------------------------------------------------------

@@ -18,9 +18,6 @@ from warehouse.settings import warehouse_path
 #: the study levels of the gap marts, and the one the dashboard shows first
 STUDY_LEVELS = ("专科", "本科", "研究生")
 DEFAULT_STUDY_LEVEL = "本科"
-#: the dashboard shows no student count, or ratio over students, for a group of 1 to this − 1 students
-#: (DESIGN.md "Personal data": small groups are suppressed)
-MIN_GROUP_SIZE = 5
 
 # --- the portal's own state: accounts, sign-in, submissions (DESIGN.md "Portal state") -------------
 #: the state database's file name beside the published warehouse, when PORTAL_STATE_URL names none

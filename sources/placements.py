@@ -8,6 +8,7 @@ keyed hash (sources/pseudonymise.py).
 from sources.schema import (
     BASE_ID_COLUMN,
     DATE,
+    ENTERPRISE_ID,
     MAJOR_CODE_COLUMN,
     OUTCOME,
     PERSONAL,
@@ -44,10 +45,19 @@ PLACEMENTS = SourceKind(
         Column("start_date", "开始日期", DATE, aliases=("实习开始日期", "开始时间", "start")),
         Column("end_date", "结束日期", DATE, aliases=("实习结束日期", "结束时间", "end")),
         Column("outcome", "实习结果", OUTCOME, aliases=("结果", "实习结论")),
-        # optional fields of the MoE national internship platform (SCENARIO.md)
-        Column("internship_type", "实习类型", TEXT, required=False, aliases=("type",)),
-        Column("organisation", "组织方式", TEXT, required=False, aliases=("organization",)),
-        Column("mode", "实习形式", TEXT, required=False, aliases=("实习方式",)),
+        # optional fields of the MoE national internship platform (SCENARIO.md), kept as written: the warehouse
+        # normalises them (warehouse/models/macros.sql, docs/metrics.md "Internship types"), so an
+        # unrecognised wording still loads (as a production internship) and is listed, never quarantined
+        Column("internship_type", "实习类型", TEXT, required=False,
+               aliases=("实习类别", "实习种类", "type", "internship type", "internship_type")),
+        Column("organisation", "组织方式", TEXT, required=False,
+               aliases=("组织形式", "实习组织方式", "organisation", "organization")),
+        Column("mode", "实习形式", TEXT, required=False,
+               aliases=("实习方式", "实习模式", "mode", "internship mode")),
+        # the host's unified social credit code, as the platform records it: the base already names its host,
+        # so a code that contradicts the base's is a wrong row (row rule below)
+        Column("host_enterprise_id", "实习单位统一社会信用代码", ENTERPRISE_ID, required=False,
+               aliases=("实习单位信用代码", "单位统一社会信用代码", "统一社会信用代码", "host_uscc", "host_credit_code")),
     ),
     row_rules=(
         submitter_scope_rule("university_code", "university"),
@@ -57,5 +67,10 @@ PLACEMENTS = SourceKind(
                 "'end date ' || {end_date} || ' is before start date ' || {start_date}"),
         RowRule("base_id", "NOT coalesce({base_id} IN (SELECT base_id FROM raw.bases), false)",
                 "'unknown base ' || coalesce({base_id}, '(empty)') || ' (not in any loaded internship-base file)'"),
+        RowRule("host_enterprise_id",
+                "{host_enterprise_id} IS NOT NULL AND {base_id} IN (SELECT base_id FROM raw.bases) AND NOT "
+                "coalesce({host_enterprise_id} IN (SELECT enterprise_id FROM raw.bases WHERE base_id = {base_id}),"
+                " false)",
+                "'host ' || {host_enterprise_id} || ' is not the enterprise of base ' || {base_id}"),
     ),
 )

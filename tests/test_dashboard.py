@@ -168,17 +168,35 @@ def expected_headline(warehouse: Path, level: str, geography: str, year: int) ->
         SELECT sum(supply), sum(demand), count(*) FILTER (WHERE status = 'shortage')
         FROM marts.major_gap WHERE geography_level = ? AND geography = ? AND year = ?
         AND level = '本科'""", [level, geography, year])  # the level the Overview shows first
-    [(placed, graduates_covered, relevant, rows, hired, completed, employed, reporting)] = sql(warehouse, """
-        SELECT sum(placements) FILTER (WHERE graduates > 0), sum(graduates),
-               sum(relevant_rows), sum(placement_rows), sum(hired_rows), sum(completed_rows),
-               sum(employed_in_province), sum(graduates) FILTER (WHERE employed_in_province IS NOT NULL)
-        FROM marts.internship_coverage
-        WHERE year = ? AND (? = 'region' OR (? = 'province' AND province_name = ?)
-                            OR (? = 'city' AND city_name = ?))""",
-        [year, level, level, geography, level, geography])
+    # internships (docs/metrics.md "Internships"), from the facts: the marts per university and major hide
+    # groups under five students, whose placements still count in a geography's total
+    [(placed, graduates_covered, relevant, not_relevant, hired, completed, employed, reporting)] = sql(
+        warehouse, """
+        WITH graduates AS (
+            SELECT university_code, major_code, sum(graduates) AS graduates, sum(employed_in_province) AS employed
+            FROM facts.supply WHERE year = ? AND NOT is_projection GROUP BY ALL
+        ),
+        placed AS (
+            SELECT university_code, major_code,
+                   count(DISTINCT student_key) FILTER (WHERE internship_type IN ('production', 'graduation'))
+                       AS students,
+                   count(*) FILTER (WHERE internship_type IN ('production', 'graduation')
+                                    AND relevance = 'relevant') AS relevant,
+                   count(*) FILTER (WHERE internship_type IN ('production', 'graduation')
+                                    AND relevance = 'not_relevant') AS not_relevant,
+                   count(*) FILTER (WHERE internship_type = 'graduation' AND outcome = 'hired') AS hired,
+                   count(*) FILTER (WHERE internship_type = 'graduation' AND outcome = 'completed') AS completed
+            FROM facts.placements WHERE year = ? GROUP BY ALL
+        )
+        SELECT sum(students) FILTER (WHERE graduates > 0), sum(graduates), sum(relevant), sum(not_relevant),
+               sum(hired), sum(completed), sum(employed), sum(graduates) FILTER (WHERE employed IS NOT NULL)
+        FROM graduates FULL JOIN placed USING (university_code, major_code)
+        JOIN dims.university AS u USING (university_code)
+        WHERE ? = 'region' OR (? = 'province' AND u.province_name = ?) OR (? = 'city' AND u.city_name = ?)""",
+        [year, year, level, level, geography, level, geography])
     return {
         "graduates": graduates, "demand": demand, "shortage": shortage,
-        "coverage": placed / graduates_covered, "relevance": relevant / rows,
+        "coverage": placed / graduates_covered, "relevance": relevant / (relevant + not_relevant),
         "conversion": hired / (hired + completed), "retention": employed / reporting,
     }
 
@@ -288,19 +306,28 @@ def test_internships_page_for_an_enterprise_counts_its_bases_placements(app, war
     at.selectbox(key="w_internships_view").select("enterprise").run()
     enterprise = at.selectbox(key="w_internships_enterprise").value
     [(latest,)] = sql(warehouse, "SELECT max(year) FROM facts.placements")
-    rows = dict(sql(warehouse, """SELECT major_code, count(*) FROM facts.placements WHERE year = ? AND base_id IN
-                                  (SELECT base_id FROM dims.base WHERE enterprise_id = ?) GROUP BY major_code""",
-                    [latest, enterprise]))
+    # placements are production and graduation internships (cognitive visits apart), groups by students
+    rows = {major: (count, students) for major, count, students in sql(warehouse, """
+        SELECT major_code, count(*), count(DISTINCT student_key) FROM facts.placements
+        WHERE year = ? AND internship_type IN ('production', 'graduation')
+          AND base_id IN (SELECT base_id FROM dims.base WHERE enterprise_id = ?) GROUP BY major_code""",
+        [latest, enterprise])}
     by_major = next(f.value for f in at.dataframe if "专业对口率" in f.value.columns and "实习人次" in f.value.columns)
     shown_rows = dict(zip(by_major["专业代码"], by_major["实习人次"]))
     assert set(shown_rows) == set(rows)
-    for major, count in rows.items():  # majors with under five placements are left blank
-        assert shown_rows[major] == count if count >= 5 else pd.isna(shown_rows[major])
+    assert any(students >= 5 for _, students in rows.values())
+    for major, (count, students) in rows.items():  # majors with under five students placed are left blank
+        if students >= 5:
+            assert shown_rows[major] == count, major
+        else:
+            assert pd.isna(shown_rows[major]), major
 
 
 def test_internships_page_hides_figures_of_groups_under_five_students(app, warehouse):
-    small = sql(warehouse, """SELECT university_code, major_code, year FROM marts.internship_coverage
-                              WHERE placements BETWEEN 1 AND 4 ORDER BY ALL LIMIT 1""")
+    # a university-major-year with one to four students placed (production or graduation internships)
+    small = sql(warehouse, """SELECT university_code, major_code, year FROM facts.placements
+                              WHERE internship_type IN ('production', 'graduation') GROUP BY ALL
+                              HAVING count(DISTINCT student_key) BETWEEN 1 AND 4 ORDER BY ALL LIMIT 1""")
     [(university, major, year)] = small
     at = app("internships")
     at.selectbox(key="w_year").select(year).run()
@@ -308,6 +335,9 @@ def test_internships_page_hides_figures_of_groups_under_five_students(app, wareh
     table = next(f.value for f in at.dataframe if "实习覆盖率" in f.value.columns and "本省就业率" in f.value.columns
                  and "毕业生（人）" in f.value.columns).set_index("专业代码")
     assert table.loc[major, ["实习学生（人）", "实习覆盖率", "专业对口率", "留用率"]].isna().all()
+    # and says why under the table
+    assert any(c.value.startswith("本表“—”的原因") and "少于 5 人" in c.value for c in at.caption), \
+        [c.value for c in at.caption]
     # groups of five or more are shown as the mart has them
     large = dict(sql(warehouse, """SELECT major_code, coverage FROM marts.internship_coverage
                                    WHERE university_code = ? AND year = ? AND placements >= 5""", [university, year]))

@@ -23,6 +23,8 @@ EXPECTED_ASSETS = {
     "marts/pairing_suggestions", "marts/gap_by_geography", "facts/supply_demand_by_city",
     "marts/headline", "marts/pillar_gap", "marts/major_industry_links", "marts/internship_by_geography",
     "marts/base_placements", "marts/major_cards",
+    "dims/host_majors", "facts/internship_counts", "facts/internship_rollup", "marts/internship_totals",
+    "marts/placements_by_major", "marts/internship_wordings",
     "personal_data_scan", "published_warehouse",
 }
 
@@ -43,7 +45,9 @@ def test_lineage_follows_the_sql(defs):
     def parents(key: str) -> set[str]:
         return {p.to_user_string() for p in graph.get(dg.AssetKey.from_user_string(key)).parent_keys}
 
-    assert parents("marts/internship_coverage") == {"facts/supply", "facts/placements", "reference/universities",
+    # the internship counts are made once (facts.internship_counts) and the marts read them
+    assert parents("facts/internship_counts") == {"facts/supply", "facts/placements", "reference/universities"}
+    assert parents("marts/internship_coverage") == {"facts/internship_counts", "reference/universities",
                                                     "reference/majors"}
     assert {"raw/bases"} <= parents("raw/placements")  # placements are validated against the bases
     assert "marts/major_gap" in parents("marts/pairing_suggestions")

@@ -92,9 +92,10 @@ def resubmission(placements: Path, rows: int) -> tuple[bytes, int]:
     encoding = "utf-8-sig" if data.startswith(b"\xef\xbb\xbf") else "gb18030"
     lines = data.decode(encoding).splitlines()
     header, body = lines[0], lines[1:rows + 1]
-    assert header.split(",")[-1] == "实习结果" and header.split(",")[0] == "年份"
+    assert header.split(",")[0] == "年份"
+    outcome = header.split(",").index("实习结果")  # the platform's 实习类型 may follow it
     year = int(body[0].split(",")[0])
-    hired = [",".join([*line.split(",")[:-1], "录用"]) for line in body]
+    hired = [",".join(cell if i != outcome else "录用" for i, cell in enumerate(line.split(","))) for line in body]
     return ("\n".join([header, *hired]) + "\n").encode(encoding), year
 
 

@@ -96,10 +96,13 @@ COLUMNS: dict[str, dict[str, tuple[bool, tuple[str, ...]]]] = {
         "end_date": (True, ("结束日期",)),
         "outcome": (True, ("实习结果",)),
         "internship_type": (False, ("实习类型",)),
+        "organisation": (False, ("组织方式",)),
+        "mode": (False, ("实习形式",)),
     },
 }
 PERSONAL = {"student_name", "id_number", "phone"}
 KINDS = ("catalogue", "survey", "bases", "placements")
+MIN_GROUP_SIZE = 5  # METRICS.md "Suppression"
 USCC = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{18}$")
 OUTCOMES = {"留用": "hired", "hired": "hired", "完成": "completed", "completed": "completed",
             "中止": "dropped", "dropped": "dropped"}
@@ -495,6 +498,16 @@ def validate_bases(raw: pd.DataFrame, ref: Reference, result: Landing) -> pd.Dat
     return _apply_rules(raw, "bases", p, rules, result)
 
 
+#: METRICS.md v2 "Internship types": first matching wording wins; anything else is a production internship
+INTERNSHIP_TYPES = (("认识", "cognitive"), ("认知", "cognitive"), ("毕业", "graduation"), ("岗位", "graduation"),
+                    ("顶岗", "graduation"), ("生产", "production"), ("专业实习", "production"))
+
+
+def internship_type(value: str | None) -> str:
+    written = text(value) or ""
+    return next((t for part, t in INTERNSHIP_TYPES if part in written), "production")
+
+
 def validate_placements(raw: pd.DataFrame, ref: Reference, result: Landing) -> pd.DataFrame:
     p = pd.DataFrame({"file": raw["file"], "row": raw["row"]})
     p["year"] = raw["year"].map(year)
@@ -505,6 +518,8 @@ def validate_placements(raw: pd.DataFrame, ref: Reference, result: Landing) -> p
     p["start_date"] = raw["start_date"].map(date)
     p["end_date"] = raw["end_date"].map(date)
     p["outcome"] = raw["outcome"].map(lambda v: OUTCOMES.get((text(v) or "").lower()))
+    p["internship_type"] = (raw["internship_type"].map(internship_type) if "internship_type" in raw
+                            else "production")
     known_bases = set(result.good["bases"]["base_id"])
     ends_before = pd.Series(
         [bool(s and e and e < s) for s, e in zip(p["start_date"], p["end_date"], strict=True)], index=raw.index)
@@ -657,16 +672,27 @@ def compute_expected(landing: Landing, ref: Reference) -> Expected:
     placements["division"] = placements["enterprise_id"].map(enterprise_division)
     relevant_pairs = set(map(tuple, ref.crosswalk.loc[ref.crosswalk["weight"] > 0,
                                                       ["major_code", "industry_code"]].to_numpy()))
-    placements["relevant"] = [(m, d) in relevant_pairs
-                              for m, d in zip(placements["major_code"], placements["division"], strict=True)]
+    asked = set(zip(demand_rows["enterprise_id"], demand_rows["major_code"], strict=True))  # any survey year
+    placements["relevance"] = [
+        "unknown" if not isinstance(d, str) else "relevant" if (m, d) in relevant_pairs or (e, m) in asked
+        else "not_relevant"
+        for m, d, e in zip(placements["major_code"], placements["division"], placements["enterprise_id"],
+                           strict=True)]
     placements["student_key"] = list(zip(placements["university_code"], placements["student"], strict=True))
+    # cognitive visits are no placements (METRICS.md v2)
+    placements = placements[placements["internship_type"] != "cognitive"].copy()
+    graduation = placements["internship_type"] == "graduation"
+    placements["grad_hired"] = graduation & (placements["outcome"] == "hired")
+    placements["grad_completed"] = graduation & (placements["outcome"] == "completed")
     keys = ["university_code", "major_code", "year"]
     placed = placements.groupby(keys).agg(
         placements=("student_key", "nunique"),
         placement_rows=("student_key", "size"),
-        relevant_rows=("relevant", "sum"),
-        hired_rows=("outcome", lambda s: int((s == "hired").sum())),
-        completed_rows=("outcome", lambda s: int((s == "completed").sum())),
+        relevant_rows=("relevance", lambda s: int((s == "relevant").sum())),
+        not_relevant_rows=("relevance", lambda s: int((s == "not_relevant").sum())),
+        unknown_relevance_rows=("relevance", lambda s: int((s == "unknown").sum())),
+        hired_rows=("grad_hired", "sum"),
+        completed_rows=("grad_completed", "sum"),
         dropped_rows=("outcome", lambda s: int((s == "dropped").sum())),
     )
     actual = catalogue[catalogue["graduates"].notna()]
@@ -675,12 +701,21 @@ def compute_expected(landing: Landing, ref: Reference) -> Expected:
         employed_in_province=("employed_in_province", lambda s: s.sum(min_count=1)),
     )
     coverage = graduates.join(placed, how="outer").reset_index()
-    for column in ("placements", "placement_rows", "relevant_rows", "hired_rows", "completed_rows", "dropped_rows"):
+    counts = ("placements", "placement_rows", "relevant_rows", "not_relevant_rows", "unknown_relevance_rows",
+              "hired_rows", "completed_rows", "dropped_rows")
+    for column in counts:
         coverage[column] = coverage[column].fillna(0)
     coverage["coverage"] = ratio(coverage["placements"], coverage["graduates"])
-    coverage["relevance"] = ratio(coverage["relevant_rows"], coverage["placement_rows"])
+    coverage["relevance"] = ratio(coverage["relevant_rows"], coverage["relevant_rows"] + coverage["not_relevant_rows"])
+    coverage["relevance_unknown_share"] = ratio(coverage["unknown_relevance_rows"], coverage["placement_rows"])
     coverage["conversion"] = ratio(coverage["hired_rows"], coverage["hired_rows"] + coverage["completed_rows"])
     coverage["retention"] = ratio(coverage["employed_in_province"], coverage["graduates"])
+    # the students placed, kept whole for the unplaced pools (a pool is no figure shown per group)
+    coverage["students_placed"] = coverage["placements"]
+    # METRICS.md "Suppression": 1 to 4 students placed show no placement figures
+    small = coverage["placements"].between(1, MIN_GROUP_SIZE - 1)
+    for column in (*counts, "coverage", "relevance", "relevance_unknown_share", "conversion"):
+        coverage.loc[small, column] = np.nan
 
     # utilisation per base and year: every year the placement data covers, from the base's founding on
     rows_per_year = placements.groupby(["base_id", "year"]).size().rename("placements").reset_index()
@@ -691,6 +726,8 @@ def compute_expected(landing: Landing, ref: Reference) -> Expected:
     grid = grid[(grid["year"] >= grid["established_year"]) | grid["placements"].notna()].copy()
     grid["placements"] = grid["placements"].fillna(0)
     grid["utilisation"] = ratio(grid["placements"], grid["capacity_per_year"])
+    small = grid["placements"].between(1, MIN_GROUP_SIZE - 1)
+    grid.loc[small, ["placements", "utilisation"]] = np.nan
     return Expected(supply_rows, catalogue, demand_rows, major_gap, industry_gap, coverage,
                     grid.rename(columns={"capacity_per_year": "capacity"}), bases)
 
@@ -833,8 +870,9 @@ def test_internship_coverage_matches_sources(build: Build, expected: Expected) -
     assert_same(
         "marts.internship_coverage", expected.internship_coverage, build.marts["internship_coverage"],
         keys=["university_code", "major_code", "year"],
-        numeric=["graduates", "placements", "placement_rows", "relevant_rows", "hired_rows", "completed_rows",
-                 "dropped_rows", "employed_in_province", "coverage", "relevance", "conversion", "retention"],
+        numeric=["graduates", "placements", "placement_rows", "relevant_rows", "not_relevant_rows",
+                 "unknown_relevance_rows", "hired_rows", "completed_rows", "dropped_rows", "employed_in_province",
+                 "coverage", "relevance", "relevance_unknown_share", "conversion", "retention"],
     )
 
 
@@ -916,9 +954,9 @@ def test_the_story_a_shenyang_planner_sees(build: Build) -> None:
 
 def unplaced_pools(expected: Expected) -> pd.DataFrame:
     """pool(u, m, y) = graduates − students placed, at least 0 (METRICS.md v2 "Pairing suggestions"), from this
-    file's own recomputation of coverage. (When internships v2 counts placements without cognitive visits,
-    the placements subtracted here follow it.)"""
+    file's own recomputation of coverage: placements without cognitive visits, small groups included."""
     pools = expected.internship_coverage.dropna(subset=["graduates"])
+    pools = pools.assign(placements=pools["students_placed"])
     return pools.assign(pool=(pools["graduates"] - pools["placements"]).clip(lower=0))[
         ["university_code", "major_code", "year", "graduates", "placements", "pool"]]
 
@@ -944,6 +982,7 @@ def test_pairing_suggestions_follow_the_metric(build: Build, expected: Expected,
                   .itertuples(index=False, name=None))
     based = set(bases["enterprise_id"])
     placements = sources.good["placements"].merge(bases[["base_id", "enterprise_id"]], on="base_id")
+    placements = placements[placements["internship_type"] != "cognitive"]  # a visit hosts no intern
     hosted = set(placements[["enterprise_id", "major_code", "year"]].itertuples(index=False, name=None))
     demand = expected.demand_rows[expected.demand_rows["level"].isin(["专科", "本科"])]
     wanted = demand.groupby(["enterprise_id", "major_code", "level", "year"]).agg(

@@ -220,6 +220,18 @@ def test_a_base_cell_of_only_a_tab_is_quarantined_not_loaded_empty(load_landing)
     assert_one_quarantined(loaded, "placements", "p.csv", "base_id", "unknown base (empty)")
 
 
+def test_placement_naming_another_host_than_its_base_is_quarantined(load_landing):
+    header = [*PLACEMENT_HEADER, "实习单位统一社会信用代码"]
+    good = [*GOOD_PLACEMENT, GOOD_BASE[2]]
+    bad = with_value(good, len(header) - 1, "91210100MA0AB1C02X")
+    loaded = load_landing({
+        "bases": {"b.csv": csv_bytes(BASES_HEADER, [GOOD_BASE])},
+        "placements": {"p.csv": csv_bytes(header, [good, bad])},
+    })
+    assert_one_quarantined(loaded, "placements", "p.csv", "host_enterprise_id",
+                           "host 91210100MA0AB1C02X is not the enterprise of base JD001")
+
+
 # 学历要求 as enterprises write it → the minimum level the position asks for (METRICS.md "Demand", v2)
 EDUCATION_WORDINGS = {
     "专科": "专科", "大专": "专科", "高职": "专科", "专科及以上": "专科", "大专及以上": "专科",

@@ -30,6 +30,8 @@ PARTITIONS: dict[str, tuple[str, ...]] = {
     "facts.demand": ("year", "province_name"),
     "facts.placements": ("year", "province_name"),
     "facts.supply_demand_by_city": ("year", "province_name"),
+    "facts.internship_counts": ("year", "province_name"),
+    "facts.internship_rollup": ("year", "geography_level"),
     "marts.gap_by_geography": ("year", "geography_level"),
     "marts.major_gap": ("year", "geography_level"),
     "marts.industry_gap": ("year", "geography_level"),
@@ -45,6 +47,10 @@ PARTITIONS: dict[str, tuple[str, ...]] = {
     "marts.major_industry_links": ("year", "geography_level"),
     "marts.internship_by_geography": ("year", "geography_level"),
     "marts.base_placements": ("year",),
+    "marts.internship_totals": ("year", "geography_level"),
+    # a row names an enterprise or a university (selector_kind), so it has no one province
+    "marts.placements_by_major": ("year",),
+    "marts.internship_wordings": ("year",),
 }
 #: dimensions are small look-up tables: one file each, for joins on the engine's side
 UNPARTITIONED_SCHEMAS = ("dims",)
@@ -82,7 +88,10 @@ def export_parquet(warehouse: Path, out: Path) -> dict:
             target = out / table.split(".")[0] / table.split(".")[1]
             shutil.rmtree(target, ignore_errors=True)  # a previous export's partitions must not linger
             target.mkdir(parents=True)
-            if partition:
+            rows = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+            # a partitioned write of no rows writes no file at all, and a reader would find nothing to read: an
+            # empty table (no unrecognised internship wordings, say) is one empty file that still has its columns
+            if partition and rows:
                 options = f"FORMAT parquet, PARTITION_BY ({', '.join(partition)}), COMPRESSION zstd"
                 destination = target.as_posix()
             else:
@@ -90,7 +99,6 @@ def export_parquet(warehouse: Path, out: Path) -> dict:
                 destination = (target / "data_0.parquet").as_posix()
             escaped = destination.replace("'", "''")
             con.execute(f"COPY (SELECT {_select(con, table)} FROM {table}) TO '{escaped}' ({options})")
-            rows = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
             manifest["tables"][table] = {"path": target.relative_to(out).as_posix(), "partition_by": list(partition),
                                          "rows": rows}
     (out / "_manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")

@@ -129,6 +129,7 @@ def _settings() -> dict[str, object]:
         "bachelor_lag_years": settings.PROJECTION_LAG_YEARS["本科"],
         "vocational_lag_years": settings.PROJECTION_LAG_YEARS["专科"],
         "region_geography": settings.REGION_GEOGRAPHY,
+        "min_group_size": settings.MIN_GROUP_SIZE,
     }
 
 

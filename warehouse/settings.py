@@ -40,3 +40,6 @@ CARD_YEARS = 3
 PROJECTION_LAG_YEARS = {"本科": 4, "专科": 3}
 #: the geography name of the whole region in the gap marts
 REGION_GEOGRAPHY = "northeast"
+#: no student count, or ratio over students, is shown for a group of 1 to this − 1 students (DESIGN.md
+#: "Personal data"); the internship marts suppress them (macros.sql `is_small_group`), the pages say so
+MIN_GROUP_SIZE = 5

@@ -85,5 +85,14 @@ else:
     ui.table(rejected, [("file", "file"), ("kind", "kind_label"), ("reason", "reason"), ("seen_at", "seen_at")],
              key="rejected_files")
 
+# unrecognised internship type / organisation / mode wordings: loaded (not quarantined), counted as the
+# warehouse says (docs/metrics.md "Internship types"), listed here so the rule can be extended
+wordings = queries.internship_wordings()
+if wordings is not None:
+    st.subheader(L.t("internship_wordings"))
+    st.caption(L.t("internship_wordings_note"))
+    ui.table(wordings, [("column_name", "column_name"), ("wording", "wording"), ("counted_as", "counted_as"),
+                        ("placement_rows", "placement_rows")], key="internship_wordings")
+
 st.subheader(L.t("how_to_load"))
 st.markdown(L.t("how_to_load_body", folders=L.landing_folders(KINDS)))

@@ -594,8 +594,9 @@ RULE_TEXT = {
 # and its Chinese header, in the declared order
 # =====================================================================================================
 
-#: declared columns the demo's offices never write (their files carry name, ID and phone, not e-mail)
-NOT_WRITTEN = frozenset({"email"})
+#: declared columns the demo's offices never write (their files carry name, ID and phone, not e-mail; the
+#: base already names a placement's host, so no file repeats the host's credit code)
+NOT_WRITTEN = frozenset({"email", "host_enterprise_id"})
 COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
     name: tuple((c.name, c.chinese) for c in kind.columns if c.name not in NOT_WRITTEN)
     for name, kind in KINDS.items()
@@ -678,7 +679,7 @@ def file_style(kind: str, p_idx: int, y_idx: int, scale: int) -> FileStyle:
         units=header == "zh" and (y_idx + p_idx) % 3 == 2,
         date_format=date_format,
         bools="zh" if header == "zh" else ("yes", "yn", "01")[(y_idx + p_idx) % 3],
-        # one catalogue file without employed_in_province; some placement files without platform fields
+        # one catalogue file without employed_in_province; some placement files without 组织方式 and 实习形式
         optional=not ((kind == "catalogue" and (p_idx, y_idx) == (1, 0))
                       or (kind == "placements" and (y_idx + p_idx) % 3 == 2)),
     )
@@ -692,7 +693,7 @@ BASES_STYLES = (
 )
 OPTIONAL_COLUMNS = {"catalogue": ("employed_in_province",),
                     "survey": ("skills", "hosts_interns", "monthly_salary"),
-                    "bases": (), "placements": ("internship_type", "organisation", "mode")}
+                    "bases": (), "placements": ("organisation", "mode")}  # 实习类型 always: conversion needs it
 
 # =====================================================================================================
 # Reference data

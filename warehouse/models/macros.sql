@@ -60,3 +60,86 @@ CREATE OR REPLACE TEMP MACRO distance_km(latitude_a, longitude_a, latitude_b, lo
         pow(sin(radians(latitude_b - latitude_a) / 2), 2)
         + cos(radians(latitude_a)) * cos(radians(latitude_b)) * pow(sin(radians(longitude_b - longitude_a) / 2), 2)
     ));
+
+-- ---- Internships (docs/metrics.md "Internships"): each formula here once, the marts only call them ----
+
+-- 实习类型 → cognitive / production / graduation ("Internship types"); NULL for wording not recognised, which
+-- counts as production (internship_type_counted) and is listed in marts.internship_wordings
+CREATE OR REPLACE TEMP MACRO internship_type_of(wording) AS
+    CASE
+        WHEN wording IS NULL THEN NULL
+        WHEN regexp_matches(lower(wording), '认识|认知|参观|cognitive|cognition|visit') THEN 'cognitive'
+        WHEN regexp_matches(lower(wording), '毕业|岗位|顶岗|graduation') THEN 'graduation'
+        WHEN regexp_matches(lower(wording), '生产|专业实习|production|professional') THEN 'production'
+    END;
+
+-- the type a placement counts as: a missing or unrecognised type is a production internship
+CREATE OR REPLACE TEMP MACRO internship_type_counted(wording) AS
+    coalesce(internship_type_of(wording), 'production');
+
+-- 组织方式 集中/分散 → centralised / dispersed (NULL: not given or not recognised)
+CREATE OR REPLACE TEMP MACRO internship_organisation_of(wording) AS
+    CASE
+        WHEN regexp_matches(lower(wording), '集中|central') THEN 'centralised'
+        WHEN regexp_matches(lower(wording), '分散|自主|dispers|individual') THEN 'dispersed'
+    END;
+
+-- 实习形式 现场/虚拟仿真/模拟 → onsite / virtual / simulated (NULL: not given or not recognised)
+CREATE OR REPLACE TEMP MACRO internship_mode_of(wording) AS
+    CASE
+        WHEN regexp_matches(lower(wording), '虚拟|仿真|线上|virtual|online') THEN 'virtual'
+        WHEN regexp_matches(lower(wording), '模拟|simulat') THEN 'simulated'
+        WHEN regexp_matches(lower(wording), '现场|线下|实地|on-?site|in person') THEN 'onsite'
+    END;
+
+-- a placement in the sense of the metrics: a production or graduation internship (cognitive visits are not)
+CREATE OR REPLACE TEMP MACRO is_placement(internship_type) AS
+    internship_type IN ('production', 'graduation');
+
+-- 专业对口 of one placement: relevant when the host's division takes the major in the crosswalk or the host's
+-- own survey asks for it; unknown when the host's division is unknown
+CREATE OR REPLACE TEMP MACRO placement_relevance(host_division, crosswalk_fits, host_asks) AS
+    CASE
+        WHEN host_division IS NULL THEN 'unknown'
+        WHEN crosswalk_fits OR host_asks THEN 'relevant'
+        ELSE 'not_relevant'
+    END;
+
+-- coverage = placements / graduates ("coverage"); undefined where graduates are 0
+CREATE OR REPLACE TEMP MACRO internship_coverage_of(placements, graduates) AS
+    ratio(placements::double, graduates);
+
+-- 专业对口率 = relevant / (relevant + not relevant): placements of unknown relevance leave both
+CREATE OR REPLACE TEMP MACRO internship_relevance_of(relevant_rows, not_relevant_rows) AS
+    ratio(relevant_rows::double, relevant_rows + not_relevant_rows);
+
+-- the share of placements whose relevance is unknown, shown beside the rate
+CREATE OR REPLACE TEMP MACRO relevance_unknown_share_of(unknown_rows, placement_rows) AS
+    ratio(unknown_rows::double, placement_rows);
+
+-- 留用率 = hired / (hired + completed), over graduation internships only
+CREATE OR REPLACE TEMP MACRO internship_conversion_of(graduation_hired_rows, graduation_completed_rows) AS
+    ratio(graduation_hired_rows::double, graduation_hired_rows + graduation_completed_rows);
+
+-- 本省就业率 = employed in the province / graduates (of catalogues that give it)
+CREATE OR REPLACE TEMP MACRO retention_of(employed_in_province, graduates) AS
+    ratio(employed_in_province::double, graduates);
+
+-- utilisation = placements at the base starting in the year / its yearly capacity
+CREATE OR REPLACE TEMP MACRO utilisation_of(placements, capacity) AS
+    ratio(placements::double, capacity);
+
+-- Suppression (METRICS.md "Suppression"): a group of 1 to MIN_GROUP_SIZE − 1 students is not shown. This is
+-- the only place the rule is written; the marts give each figure through `shown`, and a `suppressed` flag.
+CREATE OR REPLACE TEMP MACRO is_small_group(students) AS
+    coalesce(students BETWEEN 1 AND getvariable('min_group_size') - 1, false);
+
+CREATE OR REPLACE TEMP MACRO shown(value, students) AS
+    CASE WHEN NOT is_small_group(students) THEN value END;
+
+-- why a ratio is undefined, for the pages to say instead of showing nothing (NULL when it is defined)
+CREATE OR REPLACE TEMP MACRO undefined_because(value, students, denominator, reason) AS
+    CASE
+        WHEN is_small_group(students) THEN 'suppressed'
+        WHEN value IS NULL AND coalesce(denominator, 0) = 0 THEN reason
+    END;

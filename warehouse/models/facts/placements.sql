@@ -1,6 +1,7 @@
--- Internship placements, one row per placement, with the base's enterprise division and whether it fits the
--- student's major (relevant = the crosswalk gives the major a weight in that division, METRICS.md
--- "relevance"). Students appear only as student_key, the keyed pseudonym computed when the file was read.
+-- Internship placements, one row per placement, with the base's enterprise division, the normalised type,
+-- organisation and mode (the wording kept where it was not recognised), and whether it fits the student's
+-- major: docs/metrics.md "Internship types" and "Relevance" (macros.sql). Students appear only
+-- as student_key, the keyed pseudonym computed when the file was read.
 -- A placement (student, base, start date) sent again in a later file (a corrected resubmission, in file-name
 -- order) replaces the earlier row, so it is never counted twice.
 -- incremental by: year, student_key, base_id, start_date
@@ -33,6 +34,10 @@ latest as (
 
 crosswalk as (
     select major_code, industry_code from reference.major_industry_crosswalk where weight > 0
+),
+
+host_majors as (
+    select enterprise_id, major_code from dims.host_majors
 )
 
 select
@@ -50,8 +55,16 @@ select
     p.start_date,
     p.end_date,
     p.outcome,
-    p.internship_type,
-    cw.major_code is not null as is_relevant,
+    internship_type_counted(p.internship_type) as internship_type,
+    is_placement(internship_type_counted(p.internship_type)) as is_placement,
+    internship_organisation_of(p.organisation) as organisation,
+    internship_mode_of(p.mode) as mode,
+    placement_relevance(b.industry_code, cw.major_code is not null, hm.major_code is not null) as relevance,
+    -- wordings not recognised, for marts.internship_wordings (NULL when recognised or not given)
+    case when internship_type_of(p.internship_type) is null then p.internship_type end as unknown_type_wording,
+    case when internship_organisation_of(p.organisation) is null then p.organisation end
+        as unknown_organisation_wording,
+    case when internship_mode_of(p.mode) is null then p.mode end as unknown_mode_wording,
     -- lineage: the file and row each placement was last sent in
     p.source_file,
     p.source_row
@@ -59,3 +72,4 @@ from latest as p
 left join dims.base as b using (base_id)
 left join reference.universities as u on u.university_code = p.university_code
 left join crosswalk as cw on cw.major_code = p.major_code and cw.industry_code = b.industry_code
+left join host_majors as hm on hm.enterprise_id = b.enterprise_id and hm.major_code = p.major_code

@@ -3,9 +3,9 @@
 -- demand (Σ demand shares = Σ headcount of positions naming a major), how many majors have each status (a
 -- city counts its province's statuses of the majors it has, and its imports apart), the graduate-level
 -- (研究生) demand beside every level's figures (docs/metrics.md "Levels"),
--- and internship coverage, relevance, conversion and retention as ratios of the sums in
--- marts.internship_by_geography (the same on every level's row). A geography-year with any projected
--- supply is flagged.
+-- and internship placements, coverage, relevance (with its unknown share), conversion and retention as
+-- marts.internship_totals gives them (docs/metrics.md "Internships"; the same on every level's row).
+-- A geography-year with any projected supply is flagged.
 -- incremental by: year
 with gap as (
     select
@@ -32,19 +32,10 @@ graduate_level as (
 ),
 
 internships as (
-    select
-        geography_level, geography, year,
-        sum(graduates) as internship_graduates,
-        sum(covered_placements) as covered_placements,
-        sum(placements) as placements,
-        sum(placement_rows) as placement_rows,
-        sum(relevant_rows) as relevant_rows,
-        sum(hired_rows) as hired_rows,
-        sum(completed_rows) as completed_rows,
-        sum(employed_in_province) as employed_in_province,
-        sum(graduates_reporting_employment) as graduates_reporting_employment
-    from marts.internship_by_geography
-    group by all
+    -- the internship figures as marts.internship_totals gives them (docs/metrics.md "Internships")
+    select geography_level, geography, year, placements, coverage, relevance, relevance_unknown_share,
+           conversion, retention
+    from marts.internship_totals
 )
 
 select
@@ -66,11 +57,12 @@ select
     g.insufficient_data_majors,
     g.is_projection,
     -- internships
-    coalesce(i.placements, 0)::bigint as placements,
-    ratio(i.covered_placements::double, i.internship_graduates) as coverage,
-    ratio(i.relevant_rows::double, i.placement_rows) as relevance,
-    ratio(i.hired_rows::double, i.hired_rows + i.completed_rows) as conversion,
-    ratio(i.employed_in_province::double, i.graduates_reporting_employment) as retention
+    i.placements,
+    i.coverage,
+    i.relevance,
+    i.relevance_unknown_share,
+    i.conversion,
+    i.retention
 from gap as g
 left join graduate_level as gl using (geography_level, geography, year)
 left join internships as i using (geography_level, geography, year)

@@ -1,69 +1,45 @@
--- Internships per major for the region ('northeast'), each province and each city, per year: the sums
--- behind coverage, relevance (专业对口率), conversion (留用率) and retention (本省就业率) of METRICS.md
--- "Internships", over the universities located in the geography. Ratios are ratios of sums:
--- coverage = Σ placements / Σ graduates over university-majors with graduates (coverage is undefined
--- where graduates are 0, so their placements count in neither); retention = Σ employed_in_province /
--- Σ graduates over university-majors whose catalogue gives employed_in_province.
+-- Internships per major for the region ('northeast'), each province and each city, per year:
+-- docs/metrics.md "Roll-up", "Coverage", "Relevance", "Conversion", "Retention", "Suppression".
+-- The sums come from the one roll-up (facts.internship_rollup), the ratios from the macros (macros.sql).
 -- incremental by: year
-with by_university as (
-    select * from marts.internship_coverage
-),
-
-by_city as (
-    select
-        province_name, city_name, year, major_code,
-        sum(graduates) as graduates,
-        sum(placements) filter (where graduates > 0) as covered_placements,
-        sum(placements) as placements,
-        sum(placement_rows) as placement_rows,
-        sum(relevant_rows) as relevant_rows,
-        sum(hired_rows) as hired_rows,
-        sum(completed_rows) as completed_rows,
-        sum(employed_in_province) as employed_in_province,
-        sum(graduates) filter (where employed_in_province is not null) as graduates_reporting_employment
-    from by_university
-    group by all
-),
-
-by_geography as (
-    select 'city' as geography_level, city_name as geography, * exclude (province_name, city_name)
-    from by_city
-    union all
-    select
-        'province', province_name, year, major_code,
-        sum(graduates), sum(covered_placements), sum(placements), sum(placement_rows), sum(relevant_rows),
-        sum(hired_rows), sum(completed_rows), sum(employed_in_province), sum(graduates_reporting_employment)
-    from by_city
-    group by all
-    union all
-    select
-        'region', getvariable('region_geography'), year, major_code,
-        sum(graduates), sum(covered_placements), sum(placements), sum(placement_rows), sum(relevant_rows),
-        sum(hired_rows), sum(completed_rows), sum(employed_in_province), sum(graduates_reporting_employment)
-    from by_city
-    group by all
-)
-
 select
     -- ids
-    geography_level,
-    geography,
-    year,
-    major_code,
-    -- counts
-    coalesce(graduates, 0)::double as graduates,
-    coalesce(placements, 0)::bigint as placements,
-    coalesce(covered_placements, 0)::bigint as covered_placements,
-    coalesce(placement_rows, 0)::bigint as placement_rows,
-    coalesce(relevant_rows, 0)::bigint as relevant_rows,
-    coalesce(hired_rows, 0)::bigint as hired_rows,
-    coalesce(completed_rows, 0)::bigint as completed_rows,
-    employed_in_province::double as employed_in_province,
-    graduates_reporting_employment::double as graduates_reporting_employment,
+    r.geography_level,
+    r.geography,
+    r.year,
+    r.major_code,
+    -- counts (placement counts suppressed for small groups)
+    r.graduates,
+    shown(r.placements, r.placements) as placements,
+    shown(r.covered_placements, r.placements) as covered_placements,
+    shown(r.placement_rows, r.placements) as placement_rows,
+    shown(r.relevant_rows, r.placements) as relevant_rows,
+    shown(r.not_relevant_rows, r.placements) as not_relevant_rows,
+    shown(r.unknown_relevance_rows, r.placements) as unknown_relevance_rows,
+    shown(r.graduation_rows, r.placements) as graduation_rows,
+    shown(r.hired_rows, r.placements) as hired_rows,
+    shown(r.completed_rows, r.placements) as completed_rows,
+    r.employed_in_province,
+    r.graduates_reporting_employment,
     -- ratios
-    ratio(covered_placements::double, graduates) as coverage,
-    ratio(relevant_rows::double, placement_rows) as relevance,
-    ratio(hired_rows::double, hired_rows + completed_rows) as conversion,
-    ratio(employed_in_province::double, graduates_reporting_employment) as retention
-from by_geography
-order by geography_level, geography, year, major_code
+    shown(internship_coverage_of(r.covered_placements, r.graduates), r.placements) as coverage,
+    shown(internship_relevance_of(r.relevant_rows, r.not_relevant_rows), r.placements) as relevance,
+    shown(relevance_unknown_share_of(r.unknown_relevance_rows, r.placement_rows), r.placements)
+        as relevance_unknown_share,
+    shown(internship_conversion_of(r.hired_rows, r.completed_rows), r.placements) as conversion,
+    retention_of(r.employed_in_province, r.graduates_reporting_employment) as retention,
+    -- why a ratio is undefined (NULL when it is shown)
+    is_small_group(r.placements) as suppressed,
+    undefined_because(internship_coverage_of(r.covered_placements, r.graduates), r.placements, r.graduates,
+                      'no_graduates') as coverage_undefined,
+    undefined_because(internship_relevance_of(r.relevant_rows, r.not_relevant_rows), r.placements,
+                      r.relevant_rows + r.not_relevant_rows,
+                      case when r.placement_rows > 0 then 'host_division_unknown' else 'no_placements' end)
+        as relevance_undefined,
+    undefined_because(internship_conversion_of(r.hired_rows, r.completed_rows), r.placements,
+                      r.hired_rows + r.completed_rows, 'no_graduation_internships') as conversion_undefined,
+    undefined_because(retention_of(r.employed_in_province, r.graduates_reporting_employment), 0,
+                      r.graduates_reporting_employment, 'not_reported') as retention_undefined
+from facts.internship_rollup as r
+where r.major_code is not null
+order by r.geography_level, r.geography, r.year, r.major_code

@@ -35,13 +35,11 @@ wanted as (
     having sum(d.demand) > 0
 ),
 
--- ---------------------------------------------------------------------------------------------------------
--- MERGE NOTE (internships v2): the placements that use up a university's pool of a major in a year. When
--- facts.internship_counts (placements without cognitive visits) is on main, read it here instead.
 placed as (
-    select university_code, major_code, year, placements from marts.internship_coverage
+    -- the placements that use up a university's pool of a major in a year (docs/metrics.md "Placements":
+    -- students with a production or graduation internship), unsuppressed: a pool is no figure shown per group
+    select university_code, major_code, year, placements from facts.internship_counts
 ),
--- ---------------------------------------------------------------------------------------------------------
 
 pools as (
     -- unplaced pool(u, m, y) = graduates − placements, at least 0; actual graduates only (a projected cohort
@@ -60,9 +58,13 @@ pools as (
 
 spare_capacity as (
     -- what a university's bases could still take that year: capacity less placements, per base, at least 0
-    select b.university_code, bu.year, sum(greatest(bu.capacity - bu.placements, 0))::bigint as spare_capacity
+    -- (the placements counted as marts.base_utilisation counts them, before it hides small groups)
+    select b.university_code, bu.year,
+           sum(greatest(bu.capacity - coalesce(p.placements, 0), 0))::bigint as spare_capacity
     from marts.base_utilisation as bu
     join dims.base as b using (base_id)
+    left join (select base_id, year, count(*) filter (where is_placement) as placements
+               from facts.placements group by all) as p using (base_id, year)
     group by all
 ),
 
