@@ -45,6 +45,7 @@ PARTITIONS: dict[str, tuple[str, ...]] = {
     "marts.headline": ("year", "geography_level"),
     "marts.pillar_gap": ("year", "geography_level"),
     "marts.major_industry_links": ("year", "geography_level"),
+    "marts.internship_figures": ("year", "geography_level"),
     "marts.internship_by_geography": ("year", "geography_level"),
     "marts.base_placements": ("year",),
     "marts.internship_totals": ("year", "geography_level"),

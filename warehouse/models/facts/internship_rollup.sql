@@ -1,6 +1,6 @@
 -- The one roll-up of the internship counts from universities to their city, province and the region
 -- ('northeast'), per major and over all majors (major_code NULL), per year: the sums behind
--- marts.internship_by_geography and marts.internship_totals (docs/metrics.md "Roll-up").
+-- marts.internship_figures (docs/metrics.md "Roll-up").
 -- Ratios are ratios of sums. Coverage counts placements only where graduates are known and > 0
 -- (covered_placements), retention only graduates whose catalogue gives employed_in_province.
 -- incremental by: year

@@ -1,44 +1,6 @@
 -- Internships over all majors of the region ('northeast'), each province and each city, per year: the
--- Overview's internship figures (docs/metrics.md "Roll-up" and the sections of each ratio),
--- from the one roll-up (facts.internship_rollup) and the macros (macros.sql).
+-- Overview's internship figures, the all-majors half of marts.internship_figures (docs/metrics.md "Roll-up").
 -- incremental by: year
-select
-    -- ids
-    r.geography_level,
-    r.geography,
-    r.year,
-    -- counts (placement counts suppressed for small groups)
-    r.graduates,
-    shown(r.placements, r.placements) as placements,
-    shown(r.covered_placements, r.placements) as covered_placements,
-    shown(r.placement_rows, r.placements) as placement_rows,
-    shown(r.relevant_rows, r.placements) as relevant_rows,
-    shown(r.not_relevant_rows, r.placements) as not_relevant_rows,
-    shown(r.unknown_relevance_rows, r.placements) as unknown_relevance_rows,
-    shown(r.graduation_rows, r.placements) as graduation_rows,
-    shown(r.hired_rows, r.placements) as hired_rows,
-    shown(r.completed_rows, r.placements) as completed_rows,
-    r.employed_in_province,
-    r.graduates_reporting_employment,
-    -- ratios
-    shown(internship_coverage_of(r.covered_placements, r.graduates), r.placements) as coverage,
-    shown(internship_relevance_of(r.relevant_rows, r.not_relevant_rows), r.placements) as relevance,
-    shown(relevance_unknown_share_of(r.unknown_relevance_rows, r.placement_rows), r.placements)
-        as relevance_unknown_share,
-    shown(internship_conversion_of(r.hired_rows, r.completed_rows), r.placements) as conversion,
-    retention_of(r.employed_in_province, r.graduates_reporting_employment) as retention,
-    -- why a ratio is undefined (NULL when it is shown)
-    is_small_group(r.placements) as suppressed,
-    undefined_because(internship_coverage_of(r.covered_placements, r.graduates), r.placements, r.graduates,
-                      'no_graduates') as coverage_undefined,
-    undefined_because(internship_relevance_of(r.relevant_rows, r.not_relevant_rows), r.placements,
-                      r.relevant_rows + r.not_relevant_rows,
-                      case when r.placement_rows > 0 then 'host_division_unknown' else 'no_placements' end)
-        as relevance_undefined,
-    undefined_because(internship_conversion_of(r.hired_rows, r.completed_rows), r.placements,
-                      r.hired_rows + r.completed_rows, 'no_graduation_internships') as conversion_undefined,
-    undefined_because(retention_of(r.employed_in_province, r.graduates_reporting_employment), 0,
-                      r.graduates_reporting_employment, 'not_reported') as retention_undefined
-from facts.internship_rollup as r
-where r.major_code is null
-order by r.geography_level, r.geography, r.year
+select * exclude (major_code) from marts.internship_figures
+where major_code is null
+order by geography_level, geography, year
