@@ -25,7 +25,7 @@ WHOLE_COLUMNS = {"supply", "graduates", "placements", "students", "placement_row
                  "rows_quarantined", "headcount", "interns_wanted",
                  "interns_suggested"}
 #: people counts that may be fractional: demand and what is computed from it
-FRACTIONAL_COLUMNS = {"demand", "gap", "city_demand", "province_surplus"}
+FRACTIONAL_COLUMNS = {"demand", "gap", "city_demand"}
 PERCENT_COLUMNS = {"supply_share", "demand_share", "coverage", "relevance", "relevance_unknown_share",
                    "conversion", "retention", "utilisation"}
 RATIO_COLUMNS = {"alignment", "city_alignment"}
