@@ -160,6 +160,8 @@ def test_a_file_named_with_a_phone_number_is_published_under_its_masked_name(tmp
 
     landing = small_landing(tmp_path)
     (landing / "placements" / "p.csv").rename(landing / "placements" / f"张三_{MOBILE}.csv")
+    # a file the build refuses unread (a link) is reported, recorded and compared under its masked name too
+    (landing / "placements" / f"李四_{MOBILE}.csv").symlink_to("/etc/hostname")
     warehouse = tmp_path / "portal.duckdb"
     monkeypatch.setenv("PORTAL_LANDING", str(landing))
     monkeypatch.setenv("PORTAL_WAREHOUSE", str(warehouse))
@@ -168,6 +170,8 @@ def test_a_file_named_with_a_phone_number_is_published_under_its_masked_name(tmp
     assert outcome.published, outcome.failure
     shown = "placements/张三_〔已删除 removed〕.csv"
     assert f"{shown}: read 1, loaded 1, quarantined 0" in outcome.file_lines
+    assert any(line.startswith("placements/李四_〔已删除 removed〕.csv: REJECTED: ") for line in outcome.file_lines)
+    assert not any(MOBILE in line for line in outcome.file_lines)
     with duckdb.connect(str(warehouse), read_only=True) as published:
         assert published.execute("SELECT count(*) FROM audit.build_inputs WHERE file = ?", [shown]).fetchone() == (1,)
         assert published.execute("SELECT count(*) FROM raw.placements WHERE source_file = ?", [shown]).fetchone() \
