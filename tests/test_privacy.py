@@ -105,6 +105,24 @@ def landing_with_a_phone_in_the_university_register(root):
     return landing
 
 
+def test_a_number_in_full_width_digits_in_the_university_supplement_is_found(tmp_path):
+    """The reference lists are folded as source cells are, so a mobile number typed in full-width digits
+    (common in Chinese input methods) is a number to the scan, not text it cannot read."""
+    from sources.reference_data import load_reference_table
+
+    full_width = MOBILE.translate({ord(d): 0xFF10 + int(d) for d in "0123456789"})
+    landing = tmp_path / "landing"
+    (landing / "reference").mkdir(parents=True)
+    (landing / "reference" / "universities.csv").write_text(
+        "university_code,university_name,university_name_en,province_name,city_name\n"
+        f"99001,联系电话{full_width}学院,Phone College,辽宁省,沈阳市\n", encoding="utf-8")
+    with duckdb.connect(str(tmp_path / "w.duckdb")) as con:
+        load_reference_table(con, "universities", landing)
+        assert find_personal_data(con, only=("reference",)) == [
+            "reference.universities.university_name: 1 value(s) shaped like a mobile number, in the landing "
+            "folder's reference/universities.csv"]
+
+
 @pytest.mark.parametrize("with_check", [True, False], ids=["with the scan", "scan left out of the run"])
 def test_a_build_holding_a_clear_phone_number_is_not_published(tmp_path, monkeypatch, with_check):
     landing = landing_with_a_phone_in_the_university_register(tmp_path)
