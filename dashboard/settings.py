@@ -36,13 +36,14 @@ DEFAULT_PUBLIC_PAGES = "overview"
 MAX_UPLOAD_MB = 20
 
 
-def portal_state_url() -> str:
+def portal_state_url(warehouse: Path | None = None) -> str:
     """The state database: PORTAL_STATE_URL (an SQLAlchemy URL, e.g. postgresql://portal@db/portal, or
-    sqlite:////srv/portal/state.sqlite), else a SQLite file beside the published warehouse, never in it."""
+    sqlite:////srv/portal/state.sqlite), else a SQLite file beside the published warehouse (`warehouse`, by
+    default PORTAL_WAREHOUSE's), never in it."""
     explicit = os.environ.get("PORTAL_STATE_URL")
     if explicit:
         return explicit
-    return f"sqlite:///{warehouse_path().resolve().parent / PORTAL_STATE_FILE}"
+    return f"sqlite:///{(warehouse or warehouse_path()).resolve().parent / PORTAL_STATE_FILE}"
 
 
 def session_secret_file() -> Path:

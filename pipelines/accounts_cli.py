@@ -26,10 +26,11 @@ WAREHOUSE_HELP = ("published DuckDB file; the accounts live beside it (default: 
                   "PORTAL_STATE_URL names another state database)")
 
 
-def _use_warehouse(warehouse: str | None) -> None:
-    """The state database lives beside the warehouse unless PORTAL_STATE_URL says otherwise."""
-    if warehouse:
-        os.environ["PORTAL_WAREHOUSE"] = str(Path(warehouse).resolve())
+def _state_url(warehouse: str | Path | None) -> str:
+    """The state database: beside `--warehouse` (or PORTAL_WAREHOUSE's) unless PORTAL_STATE_URL names one."""
+    from dashboard import settings as dashboard_settings
+
+    return dashboard_settings.portal_state_url(Path(warehouse) if warehouse else None)
 
 
 def _actor() -> str:
@@ -67,18 +68,18 @@ def _scope_text(role: str, scope: str | None) -> str:
 def cmd_users_add(args: argparse.Namespace) -> int:
     from dashboard import portal_state
 
-    _use_warehouse(args.warehouse)
+    url = _state_url(args.warehouse)
     try:
         username = portal_state.normalise_username(args.username)
         portal_state.normalise_scope(args.role, args.scope)  # refuse a bad scope before asking for a password
         password, generated = _new_password(args, username)
         account = portal_state.add_account(username, args.role, args.scope, password, args.name or "",
-                                           actor=_actor())
+                                           actor=_actor(), url=url)
     except portal_state.AccountError as err:
         print(f"not added: {err}", file=sys.stderr)
         return 2
     print(f"added {account.username} ({account.role}: {_scope_text(account.role, account.scope)}) "
-          f"in {portal_state.describe_url()}")
+          f"in {portal_state.describe_url(url)}")
     if generated:
         print(f"password (shown once, hand it over in person): {password}")
     return 0
@@ -92,10 +93,10 @@ def _width(text: str) -> int:
 def cmd_users_list(args: argparse.Namespace) -> int:
     from dashboard import portal_state
 
-    _use_warehouse(args.warehouse)
-    accounts = portal_state.list_accounts()
+    url = _state_url(args.warehouse)
+    accounts = portal_state.list_accounts(url=url)
     if not accounts:
-        print(f"no accounts in {portal_state.describe_url()}: add one with "
+        print(f"no accounts in {portal_state.describe_url(url)}: add one with "
               "`portal users add NAME --role data_staff`")
         return 0
     at = portal_state.now()
@@ -114,9 +115,9 @@ def cmd_users_list(args: argparse.Namespace) -> int:
 def _set_disabled(args: argparse.Namespace, disabled: bool) -> int:
     from dashboard import portal_state
 
-    _use_warehouse(args.warehouse)
+    url = _state_url(args.warehouse)
     try:
-        account = portal_state.set_disabled(args.username, disabled, actor=_actor())
+        account = portal_state.set_disabled(args.username, disabled, actor=_actor(), url=url)
     except portal_state.AccountError as err:
         print(err, file=sys.stderr)
         return 2
@@ -135,11 +136,11 @@ def cmd_users_enable(args: argparse.Namespace) -> int:
 def cmd_users_reset_password(args: argparse.Namespace) -> int:
     from dashboard import portal_state
 
-    _use_warehouse(args.warehouse)
+    url = _state_url(args.warehouse)
     try:
-        account = portal_state.get_account(args.username)
+        account = portal_state.get_account(args.username, url=url)
         password, generated = _new_password(args, account.username)
-        portal_state.reset_password(account.username, password, actor=_actor())
+        portal_state.reset_password(account.username, password, actor=_actor(), url=url)
     except portal_state.AccountError as err:
         print(f"not changed: {err}", file=sys.stderr)
         return 2
@@ -179,7 +180,7 @@ def cmd_demo_accounts(args: argparse.Namespace) -> int:
     from dashboard import portal_state
 
     warehouse = Path(args.warehouse).resolve() if args.warehouse else settings.warehouse_path().resolve()
-    _use_warehouse(str(warehouse))
+    url = _state_url(str(warehouse))
     scopes = _demo_scopes(warehouse)
     if scopes is None:
         print("run `portal build` on the demo files first (make demo does)", file=sys.stderr)
@@ -190,16 +191,16 @@ def cmd_demo_accounts(args: argparse.Namespace) -> int:
         "enterprise": ("demo-enterprise", f"演示：{scopes['enterprise_name']}"),
         "data_staff": ("demo-staff", "演示：数据管理员"),
     }
-    existing = {a.username: a for a in portal_state.list_accounts()}
+    existing = {a.username: a for a in portal_state.list_accounts(url=url)}
     lines = []
     for role, (username, display) in names.items():
         password = portal_state.generate_password()
         if username in existing:
-            portal_state.reset_password(username, password, actor=_actor())
+            portal_state.reset_password(username, password, actor=_actor(), url=url)
             if existing[username].disabled:
-                portal_state.set_disabled(username, False, actor=_actor())
+                portal_state.set_disabled(username, False, actor=_actor(), url=url)
         else:
-            portal_state.add_account(username, role, scopes[role] or None, password, display, actor=_actor())
+            portal_state.add_account(username, role, scopes[role] or None, password, display, actor=_actor(), url=url)
         lines.append((username, role, _scope_text(role, scopes[role] or None), password))
     print("=" * 78)
     print("DEMO ACCOUNTS: for trying the portal on this machine, not for real users. New passwords are")
@@ -208,7 +209,7 @@ def cmd_demo_accounts(args: argparse.Namespace) -> int:
     width = max(len(username) for username, *_ in lines)
     for username, role, scope, password in lines:
         print(f"  {username.ljust(width)}  password {password}  ({role}: {scope})")
-    print(f"(state database: {portal_state.describe_url()})")
+    print(f"(state database: {portal_state.describe_url(url)})")
     print("=" * 78)
     return 0
 
@@ -230,9 +231,10 @@ def refusal_to_serve(address: str, public: bool) -> str | None:
         return None
     from dashboard import portal_state
 
-    if portal_state.active_account_count() > 0:
+    url = _state_url(None)
+    if portal_state.active_account_count(url=url) > 0:
         return None
-    return (f"not serving on {address}: there is no account yet ({portal_state.describe_url()}), so nobody "
+    return (f"not serving on {address}: there is no account yet ({portal_state.describe_url(url)}), so nobody "
             "could sign in. Add one first:\n"
             "    portal users add NAME --role data_staff --name 'Your name'\n"
             "or pass --public to serve only the public pages (PORTAL_PUBLIC_PAGES) to anyone who can reach it.")

@@ -41,5 +41,6 @@ def _strings(values: list[str | None]) -> pa.Array:
 
 def register_nfkc(con: duckdb.DuckDBPyConnection) -> None:
     """Make `nfkc(text)` callable in `con`'s database (a function registered from Python is the database's:
-    every cursor of `con` has it too)."""
-    con.create_function("nfkc", nfkc, ["VARCHAR"], "VARCHAR", type="arrow")
+    every cursor of `con` has it too); a connection that has it already keeps it."""
+    if not con.execute("SELECT 1 FROM duckdb_functions() WHERE function_name = 'nfkc'").fetchall():
+        con.create_function("nfkc", nfkc, ["VARCHAR"], "VARCHAR", type="arrow")

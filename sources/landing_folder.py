@@ -27,11 +27,12 @@ import os
 import re
 import stat
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from sources import settings
 from sources.kinds import KINDS
+from sources.pseudonymise import stored_file_names
 
 LINK_OUTSIDE = "a symbolic link to outside the landing folder; copy the file in instead"
 LINK_BROKEN = "a symbolic link to nothing (its target is missing, or links loop); copy the file in instead"
@@ -55,6 +56,10 @@ class LandingFile:
     mtime_ns: int
     #: why the file is not read (a link, a pipe, a name that is not text); None for a file to read
     refused: str | None = None
+    #: the name the warehouse stores, the build reports and the sensor compares: `name` with personal values
+    #: masked (stored_file_names), set once by `kind_files`. Names of different kinds never mask alike (their
+    #: kind folder differs), so working it out per kind is working it out over the whole folder.
+    stored_name: str = ""
 
 
 def list_landing(landing: Path) -> list[LandingFile]:
@@ -70,7 +75,8 @@ def kind_files(landing: Path, kind: str) -> list[LandingFile]:
     found: list[LandingFile] = []
     if _folder_exists(landing / kind, kind):
         _walk(landing / kind, kind, os.path.realpath(landing), found)
-    return sorted(found, key=_by_name)
+    stored = stored_file_names([f.name for f in found])
+    return sorted((replace(f, stored_name=stored[f.name]) for f in found), key=_by_name)
 
 
 def _by_name(file: LandingFile) -> Path:
@@ -98,7 +104,8 @@ def _reference_supplement(landing: Path) -> LandingFile | None:
         return None
     except OSError as err:
         raise LandingFolderUnreadable(_cannot(name, err)) from None
-    return LandingFile(path, name, st.st_size, st.st_mtime_ns, _refusal(path, st, os.path.realpath(landing)))
+    return LandingFile(path, name, st.st_size, st.st_mtime_ns, _refusal(path, st, os.path.realpath(landing)),
+                       stored_name=name)  # a fixed name, nothing personal in it
 
 
 def _folder_exists(folder: Path, name: str) -> bool:

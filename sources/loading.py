@@ -48,14 +48,8 @@ from typing import TYPE_CHECKING
 import duckdb
 import pyarrow
 
-from sources.landing_folder import file_unreadable, kind_files, printable, submission_scope
-from sources.pseudonymise import (
-    hmac_pads,
-    mask_personal_text,
-    personal_data_macros_sql,
-    stored_file_names,
-    student_key_sql,
-)
+from sources.landing_folder import LandingFile, file_unreadable, kind_files, printable, submission_scope
+from sources.pseudonymise import hmac_pads, mask_personal_text, personal_data_macros_sql, student_key_sql
 from sources.reading import FileRejected, PreparedFile, file_sha256, prepare_file, read_prepared
 from sources.reference_data import REFERENCE_TABLES, prepare_lookups
 from sources.schema import (
@@ -175,15 +169,13 @@ def prepare_shared_tables(con: duckdb.DuckDBPyConnection) -> None:
                 "file VARCHAR NOT NULL, sha256 VARCHAR NOT NULL, stat_signature BIGINT NOT NULL)")
 
 
-def _hash_files(con: duckdb.DuckDBPyConnection, paths: list[Path], landing: Path
+def _hash_files(con: duckdb.DuckDBPyConnection, files: list[LandingFile]
                 ) -> tuple[list[tuple[Path, str, str]], dict[tuple[str, str], int]]:
-    """(path, name, sha256) of each file, and the stat signature of each (name, sha256) that can be recorded.
-    A file whose signature is the one recorded with its name keeps that record's sha256 unread."""
+    """(path, stored name, sha256) of each file, and the stat signature of each (name, sha256) that can be
+    recorded. A file whose signature is the one recorded with its name keeps that record's sha256 unread."""
     prepare_shared_tables(con)
     # a file is known by its name in the landing folder, with any personal value in it masked
-    landing_names = [path.relative_to(landing).as_posix() for path in paths]
-    stored = stored_file_names(landing_names)
-    names = [stored[name] for name in landing_names]
+    paths, names = [f.path for f in files], [f.stored_name for f in files]
     known = {(file, signature): sha for file, sha, signature in con.execute(
         f"SELECT file, sha256, stat_signature FROM {SIGNATURES_TABLE} WHERE file IN (SELECT unnest(?::VARCHAR[]))",
         [names]).fetchall()}
@@ -322,8 +314,8 @@ def load_kind(con: duckdb.DuckDBPyConnection, kind: SourceKind, landing: Path, k
     now = dt.datetime.now(dt.UTC)
     listed = kind_files(landing, kind.name)
     # (a refused file, a link say, is never opened: it is reported with the reason, and its name holds no rows)
-    refused = {f.name: f.refused for f in listed if f.refused}
-    current, signatures = _hash_files(con, [f.path for f in listed if not f.refused], landing)
+    refused = {f.stored_name: f.refused for f in listed if f.refused}
+    current, signatures = _hash_files(con, [f for f in listed if not f.refused])
     before = _files_before(con, kind)
     has_rows = {kind.name, f"{kind.name}__quarantine"} <= {
         r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() "

@@ -10,6 +10,7 @@ from pathlib import Path
 import duckdb
 
 from sources import settings
+from sources.folding import register_nfkc
 from sources.landing_folder import reference_supplement
 
 #: table → its columns (and their types), as documented in docs/data-contracts.md
@@ -61,8 +62,10 @@ def _read_reference_csv(con: duckdb.DuckDBPyConnection, table: str, path: Path, 
     for (listed, column), allowed in ALLOWED_VALUES.items():
         if listed == table and column in found:
             _check_values(con, path, column, allowed)
+    # cells folded as source cells are (a full-width digit is a digit), so the lists match the sources' values and
+    # the personal-data scan sees a number written in full-width digits for what it is
     select = ", ".join(
-        f"CAST(nullif(trim(\"{c}\"), '') AS {t}) AS {c}" if c in found else f"CAST(NULL AS {t}) AS {c}"
+        f"CAST(nullif(trim(nfkc(\"{c}\")), '') AS {t}) AS {c}" if c in found else f"CAST(NULL AS {t}) AS {c}"
         for c, t in columns.items()
     )
     return f"SELECT {select}{extra} FROM read_csv('{path.as_posix()}', all_varchar=true)"
@@ -71,7 +74,7 @@ def _read_reference_csv(con: duckdb.DuckDBPyConnection, table: str, path: Path, 
 def _check_values(con: duckdb.DuckDBPyConnection, path: Path, column: str, allowed: tuple[str, ...]) -> None:
     """Raise ReferenceError naming the file, row (header = row 1) and column of the first cell outside `allowed`."""
     bad = con.execute(
-        f"SELECT row, value FROM (SELECT row_number() OVER () + 1 AS row, nullif(trim(\"{column}\"), '') AS value "
+        f"SELECT row, value FROM (SELECT row_number() OVER () + 1 AS row, nullif(trim(nfkc(\"{column}\")), '') AS value "
         "FROM read_csv(?, all_varchar=true)) WHERE value IS NOT NULL AND value NOT IN (SELECT unnest(?)) "
         "ORDER BY row LIMIT 1", [str(path), list(allowed)]).fetchone()
     if bad is not None:
@@ -85,6 +88,7 @@ def load_reference_table(con: duckdb.DuckDBPyConnection, table: str, landing: Pa
     the bundled list); a bundled entry wins over a landing entry with the same code.
     """
     con.execute("CREATE SCHEMA IF NOT EXISTS reference")
+    register_nfkc(con)
     bundled = settings.reference_dir() / f"{table}.csv"
     query = _read_reference_csv(con, table, bundled, ", 'bundled' AS listed_in" if table == "universities" else "")
     if table == "universities" and landing is not None:

@@ -4,6 +4,7 @@ server, and the `portal users` commands that manage it."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 import os
 import sqlite3
 import stat
@@ -287,6 +288,27 @@ def test_portal_users_add_refuses_bad_input_with_the_reason(state):
     no_terminal = portal("users", "add", "neu", "--role", "university", "--scope", "10145")
     assert no_terminal.returncode != 0 and "--password-stdin" in no_terminal.stderr
     assert ps.list_accounts() == []
+
+
+def test_accounts_made_for_a_named_warehouse_live_beside_it(tmp_path, monkeypatch, capsys):
+    """`portal users … --warehouse W` keeps its accounts beside W, and leaves PORTAL_WAREHOUSE as it was (the
+    state database is worked out from the argument, not by changing the process's environment)."""
+    from dashboard.settings import PORTAL_STATE_FILE
+    from pipelines import cli
+
+    monkeypatch.delenv("PORTAL_STATE_URL", raising=False)
+    monkeypatch.setenv("PORTAL_WAREHOUSE", str(tmp_path / "elsewhere" / "portal.duckdb"))
+    (tmp_path / "served").mkdir()
+    monkeypatch.setattr("sys.stdin", io.StringIO(PASSWORD + "\n"))
+    try:
+        assert cli.main(["users", "add", "staff", "--role", "data_staff", "--password-stdin",
+                         "--warehouse", str(tmp_path / "served" / "portal.duckdb")]) == 0
+        beside = f"sqlite:///{tmp_path / 'served' / PORTAL_STATE_FILE}"
+        assert [a.username for a in ps.list_accounts(url=beside)] == ["staff"]
+        assert os.environ["PORTAL_WAREHOUSE"] == str(tmp_path / "elsewhere" / "portal.duckdb")
+        assert not (tmp_path / "elsewhere").exists()
+    finally:
+        ps.dispose_engines()
 
 
 def test_the_dashboard_refuses_an_open_address_until_an_account_exists(state, tmp_path):

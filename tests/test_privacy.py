@@ -105,6 +105,24 @@ def landing_with_a_phone_in_the_university_register(root):
     return landing
 
 
+def test_a_number_in_full_width_digits_in_the_university_supplement_is_found(tmp_path):
+    """The reference lists are folded as source cells are, so a mobile number typed in full-width digits
+    (common in Chinese input methods) is a number to the scan, not text it cannot read."""
+    from sources.reference_data import load_reference_table
+
+    full_width = MOBILE.translate({ord(d): 0xFF10 + int(d) for d in "0123456789"})
+    landing = tmp_path / "landing"
+    (landing / "reference").mkdir(parents=True)
+    (landing / "reference" / "universities.csv").write_text(
+        "university_code,university_name,university_name_en,province_name,city_name\n"
+        f"99001,联系电话{full_width}学院,Phone College,辽宁省,沈阳市\n", encoding="utf-8")
+    with duckdb.connect(str(tmp_path / "w.duckdb")) as con:
+        load_reference_table(con, "universities", landing)
+        assert find_personal_data(con, only=("reference",)) == [
+            "reference.universities.university_name: 1 value(s) shaped like a mobile number, in the landing "
+            "folder's reference/universities.csv"]
+
+
 @pytest.mark.parametrize("with_check", [True, False], ids=["with the scan", "scan left out of the run"])
 def test_a_build_holding_a_clear_phone_number_is_not_published(tmp_path, monkeypatch, with_check):
     landing = landing_with_a_phone_in_the_university_register(tmp_path)
@@ -160,6 +178,8 @@ def test_a_file_named_with_a_phone_number_is_published_under_its_masked_name(tmp
 
     landing = small_landing(tmp_path)
     (landing / "placements" / "p.csv").rename(landing / "placements" / f"张三_{MOBILE}.csv")
+    # a file the build refuses unread (a link) is reported, recorded and compared under its masked name too
+    (landing / "placements" / f"李四_{MOBILE}.csv").symlink_to("/etc/hostname")
     warehouse = tmp_path / "portal.duckdb"
     monkeypatch.setenv("PORTAL_LANDING", str(landing))
     monkeypatch.setenv("PORTAL_WAREHOUSE", str(warehouse))
@@ -168,6 +188,8 @@ def test_a_file_named_with_a_phone_number_is_published_under_its_masked_name(tmp
     assert outcome.published, outcome.failure
     shown = "placements/张三_〔已删除 removed〕.csv"
     assert f"{shown}: read 1, loaded 1, quarantined 0" in outcome.file_lines
+    assert any(line.startswith("placements/李四_〔已删除 removed〕.csv: REJECTED: ") for line in outcome.file_lines)
+    assert not any(MOBILE in line for line in outcome.file_lines)
     with duckdb.connect(str(warehouse), read_only=True) as published:
         assert published.execute("SELECT count(*) FROM audit.build_inputs WHERE file = ?", [shown]).fetchone() == (1,)
         assert published.execute("SELECT count(*) FROM raw.placements WHERE source_file = ?", [shown]).fetchone() \

@@ -21,7 +21,7 @@ import duckdb
 
 from sources.kinds import KINDS
 from sources.landing_folder import LandingFile, printable
-from sources.pseudonymise import mask_personal_text, stored_file_names
+from sources.pseudonymise import mask_personal_text
 from sources.reading import file_sha256
 
 #: the tables record_build writes
@@ -64,11 +64,10 @@ def record_build(
         )
     files_tables = " UNION ALL ".join(f"SELECT file, sha256 FROM raw.{k}__files" for k in KINDS)
     hashes = dict(con.execute(f"SELECT file, sha256 FROM ({files_tables}) WHERE sha256 IS NOT NULL").fetchall())
-    stored = stored_file_names([f.name for f in landing_files])  # the names the loaders stored (personal values masked)
     inputs = []
     for landing_file in sorted(landing_files, key=lambda f: f.name):
-        name, size, mtime_ns = landing_file.name, landing_file.size, landing_file.mtime_ns
-        sha = hashes.get(stored[name])
+        size, mtime_ns = landing_file.size, landing_file.mtime_ns
+        sha = hashes.get(landing_file.stored_name)
         if sha is None and not landing_file.refused:  # (a refused file, a link say, is never opened)
             # files no loader hashed (the reference supplement, rejected files): hash them now, if unchanged
             path = landing_file.path
@@ -78,7 +77,7 @@ def record_build(
                     sha = file_sha256(path)
             except FileNotFoundError:
                 pass
-        inputs.append((stored[name], size, mtime_ns, sha))
+        inputs.append((landing_file.stored_name, size, mtime_ns, sha))
     con.execute(
         """CREATE OR REPLACE TABLE audit.build_inputs (
             file VARCHAR NOT NULL, size_bytes BIGINT NOT NULL, modified_ns BIGINT NOT NULL, sha256 VARCHAR)"""

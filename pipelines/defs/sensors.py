@@ -24,7 +24,6 @@ import dagster as dg
 from pipelines.defs.jobs import build_warehouse
 from pipelines.defs.resources import PortalResource
 from sources.landing_folder import list_landing, printable
-from sources.pseudonymise import stored_file_names
 from sources.reading import file_sha256
 from warehouse import connection, publication
 
@@ -49,10 +48,9 @@ def compare_landing(
     identity: dict[str, str] = {}
     changed: list[str] = []
     listed = list_landing(portal.landing)
-    # files are known as the warehouse knows them: personal values masked
-    stored = stored_file_names([f.name for f in listed])
     for landing_file in listed:
-        name, size, mtime = stored[landing_file.name], landing_file.size, landing_file.mtime_ns
+        # a file is known as the warehouse knows it: personal values masked
+        name, size, mtime = landing_file.stored_name, landing_file.size, landing_file.mtime_ns
         seen = (published or {}).get(name)
         if landing_file.refused:  # never opened (a link, a pipe): known by what lstat says of it
             identity[name] = f"refused {size} {mtime}"

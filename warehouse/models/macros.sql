@@ -143,3 +143,38 @@ CREATE OR REPLACE TEMP MACRO undefined_because(value, students, denominator, rea
         WHEN is_small_group(students) THEN 'suppressed'
         WHEN value IS NULL AND coalesce(denominator, 0) = 0 THEN reason
     END;
+
+-- The internship figures of one group from its counts: the counts, shown unless the group is small
+-- ("Suppression"), the four ratios above and why each is undefined. One struct, so each mart that shows them
+-- (marts.internship_coverage per university, marts.internship_figures per place) writes them the same way:
+-- `unnest(internship_figures_of(...))` in a select list gives its fields as columns. `covered_placements` are
+-- the placements coverage counts, `graduates_reporting_employment` the graduates retention is over.
+CREATE OR REPLACE TEMP MACRO internship_figures_of(
+    placements, covered_placements, graduates, placement_rows, relevant_rows, not_relevant_rows,
+    unknown_relevance_rows, graduation_rows, hired_rows, completed_rows, employed_in_province,
+    graduates_reporting_employment) AS {
+    'placements': shown(placements, placements),
+    'placement_rows': shown(placement_rows, placements),
+    'relevant_rows': shown(relevant_rows, placements),
+    'not_relevant_rows': shown(not_relevant_rows, placements),
+    'unknown_relevance_rows': shown(unknown_relevance_rows, placements),
+    'graduation_rows': shown(graduation_rows, placements),
+    'hired_rows': shown(hired_rows, placements),
+    'completed_rows': shown(completed_rows, placements),
+    'coverage': shown(internship_coverage_of(covered_placements, graduates), placements),
+    'relevance': shown(internship_relevance_of(relevant_rows, not_relevant_rows), placements),
+    'relevance_unknown_share':
+        shown(relevance_unknown_share_of(unknown_relevance_rows, placement_rows), placements),
+    'conversion': shown(internship_conversion_of(hired_rows, completed_rows), placements),
+    'retention': retention_of(employed_in_province, graduates_reporting_employment),
+    'suppressed': is_small_group(placements),
+    'coverage_undefined': undefined_because(internship_coverage_of(covered_placements, graduates), placements,
+                                            graduates, 'no_graduates'),
+    'relevance_undefined': undefined_because(internship_relevance_of(relevant_rows, not_relevant_rows),
+        placements, relevant_rows + not_relevant_rows,
+        CASE WHEN placement_rows > 0 THEN 'host_division_unknown' ELSE 'no_placements' END),
+    'conversion_undefined': undefined_because(internship_conversion_of(hired_rows, completed_rows), placements,
+                                              hired_rows + completed_rows, 'no_graduation_internships'),
+    'retention_undefined': undefined_because(retention_of(employed_in_province, graduates_reporting_employment),
+                                             0, graduates_reporting_employment, 'not_reported')
+};
