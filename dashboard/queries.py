@@ -316,16 +316,18 @@ def pillar_gap(level: str, geography: str, year: int, study_level: str = setting
 
 
 # --- Majors -----------------------------------------------------------------------------------------
-def industries_demanding_major(level: str, geography: str, year: int, major_code: str) -> pd.DataFrame:
+def industries_demanding_major(level: str, geography: str, year: int, major_code: str,
+                               study_level: str = settings.DEFAULT_STUDY_LEVEL) -> pd.DataFrame:
     return query(
         """
         SELECT l.industry_code, i.industry_name, i.industry_name_en, l.demand, l.supply
         FROM marts.major_industry_links AS l
         LEFT JOIN dims.industry AS i USING (industry_code)
-        WHERE l.geography_level = ? AND l.geography = ? AND l.year = ? AND l.major_code = ? AND l.demand > 0
+        WHERE l.geography_level = ? AND l.geography = ? AND l.year = ? AND l.major_code = ? AND l.level = ?
+          AND l.demand > 0
         ORDER BY l.demand DESC
         """,
-        (level, geography, year, major_code),
+        (level, geography, year, major_code, study_level),
     )
 
 
@@ -382,17 +384,18 @@ def industry_trend(level: str, geography: str, industry_code: str, study_level: 
     )
 
 
-def majors_feeding_industry(level: str, geography: str, year: int, industry_code: str) -> pd.DataFrame:
+def majors_feeding_industry(level: str, geography: str, year: int, industry_code: str,
+                            study_level: str = settings.DEFAULT_STUDY_LEVEL) -> pd.DataFrame:
     return query(
         """
         SELECT l.major_code, m.major_name, m.major_name_en, l.supply, l.demand
         FROM marts.major_industry_links AS l
         LEFT JOIN dims.major AS m USING (major_code)
-        WHERE l.geography_level = ? AND l.geography = ? AND l.year = ? AND l.industry_code = ?
+        WHERE l.geography_level = ? AND l.geography = ? AND l.year = ? AND l.industry_code = ? AND l.level = ?
           AND (l.supply > 0 OR l.demand > 0)
         ORDER BY l.supply DESC
         """,
-        (level, geography, year, industry_code),
+        (level, geography, year, industry_code, study_level),
     )
 
 

@@ -186,9 +186,11 @@ def test_scale_one_is_a_realistic_region(landing: tuple[Path, dict]) -> None:
     bases = read_kind(out, manifest, "bases")
     placements = read_kind(out, manifest, "placements")
     listed = _reference("universities.csv")
-    register = set(listed[listed.level == "本科"].university_code)  # the vocational colleges come in a later step
+    register = set(listed[listed.level == "本科"].university_code)
+    colleges = set(listed[listed.level == "专科"].university_code)
     assert len(set(cat.university_code) & register) >= 20
     assert set(cat.university_code) & register == register  # all 25 universities of the register
+    assert set(cat.university_code) & colleges == colleges  # and all its higher-vocational colleges
     assert cat.city.map(city_names()).nunique() >= 8
     cities = set(cat.city.map(city_names())) | set(survey.city.map(city_names()))
     assert len(cities) >= 12
@@ -202,7 +204,8 @@ def test_scale_one_is_a_realistic_region(landing: tuple[Path, dict]) -> None:
                for e in survey.enterprise_id)
     for frame, column in ((cat, "year"), (survey, "survey_year"), (placements, "year")):
         assert set(frame[column]) == {str(y) for y in YEARS}
-    assert 150 <= bases.base_id.nunique() <= 300
+    assert 150 <= bases[bases.university_code.isin(register)].base_id.nunique() <= 300
+    assert 80 <= bases[bases.university_code.isin(colleges)].base_id.nunique() <= 250
     # personal data is synthetic but well-formed
     assert placements.id_number.str.fullmatch(r"\d{17}[\dX]").all()
     assert placements.phone.str.fullmatch(r"1[3-9]\d{9}").all()

@@ -38,7 +38,7 @@ MIN_DEMAND, MIN_SUPPLY = 20, 20  # METRICS.md v2 "Enough evidence" defaults
 CARD_YEARS = 3  # METRICS.md v2 "Cards": the three latest survey years
 RTOL, ATOL = 1e-9, 1e-12
 MARTS = ("major_gap", "industry_gap", "internship_coverage", "base_utilisation", "pairing_suggestions",
-         "major_cards")
+         "major_cards", "major_industry_links")
 
 
 # =====================================================================================================
@@ -854,7 +854,8 @@ def test_major_gap_matches_sources(build: Build, expected: Expected) -> None:
     )
     statuses = set(build.marts["major_gap"]["status"])
     assert {"shortage", "balanced", "surplus", "imports", "insufficient_data"} <= statuses, statuses
-    assert set(build.marts["major_gap"]["level"]) == {"本科", "研究生"}, "the demo asks for bachelors and masters"
+    assert set(build.marts["major_gap"]["level"]) == {"专科", "本科", "研究生"}, (
+        "the demo asks for technicians, bachelors and masters")
 
 
 def test_industry_gap_matches_sources(build: Build, expected: Expected) -> None:
@@ -948,6 +949,57 @@ def test_the_story_a_shenyang_planner_sees(build: Build) -> None:
         assert at(gap, geography, "status").get("100201K") in ("insufficient_data", "balanced")
         assert card_of.get("100201K") is None or pd.isna(card_of.get("100201K"))
     assert at(gap, "吉林市", "status").get("080902") == "imports"
+
+
+def test_every_vocational_college_has_graduates_and_placements(build: Build, reference: Reference) -> None:
+    """The register's higher-vocational colleges (专科) are on the dashboard with their own 专科 majors: graduates
+    and students placed in every year of the demo, not only listed in the register."""
+    colleges = set(reference.universities.index[reference.universities["level"] == "专科"])
+    vocational_majors = set(reference.majors.index[reference.majors["level"] == "专科"])
+    assert len(colleges) >= 10
+    coverage = build.marts["internship_coverage"]
+    rows = coverage[coverage["university_code"].isin(colleges) & coverage["graduates"].notna()]
+    assert set(rows["major_code"]) <= vocational_majors, "a college's catalogue lists 专科 majors only"
+    per_college = rows.groupby("university_code")
+    years = per_college["year"].nunique()
+    assert set(years.index) == colleges, f"colleges without graduates: {sorted(colleges - set(years.index))}"
+    assert (years == years.max()).all() and years.max() >= CARD_YEARS, years.to_dict()
+    placed = per_college["placements"].sum()
+    assert (placed > 0).all(), f"colleges without placements: {placed[placed == 0].index.tolist()}"
+    demanded = build.marts["major_gap"]
+    demanded = demanded[(demanded["level"] == "专科") & (demanded["geography_level"] == "province")]
+    assert (demanded["demand"] > 0).any() and (demanded["supply"] > 0).any()
+
+
+def test_the_technicians_level_has_every_card(build: Build) -> None:
+    """The 专科 level tells the seeds' story in cards, as the bachelors do: mechatronics technicians (460301) short
+    for three years in Liaoning (green), accounting (大数据与会计 530302) in surplus (red), and a yellow card
+    somewhere in the region."""
+    cards = build.marts["major_cards"]
+    technicians = cards[(cards["level"] == "专科") & (cards["geography_level"] == "province")]
+    latest = technicians[technicians["year"] == technicians["year"].max()]
+    assert {"green", "yellow", "red"} <= set(latest["card"].dropna()), latest["card"].value_counts()
+    liaoning = dict(zip(latest.loc[latest["geography"] == "辽宁省", "major_code"],
+                        latest.loc[latest["geography"] == "辽宁省", "card"], strict=True))
+    assert liaoning.get("460301") == "green" and liaoning.get("530302") == "red", liaoning
+
+
+def test_major_industry_links_are_per_study_level(build: Build, reference: Reference) -> None:
+    """The Majors and Industries pages pick a study level: the industries demanding a major and the majors
+    feeding an industry are of that level only. Per level, the links add up to the major's region demand in
+    marts.major_gap (itself recomputed from the files above), and supply comes from that level's majors."""
+    links = build.marts["major_industry_links"]
+    level_of = reference.majors["level"].to_dict()
+    supplied = links[links["supply"] > 0]
+    assert (supplied["major_code"].map(level_of) == supplied["level"]).all(), "supply of another level's major"
+    assert set(links.loc[links["demand"] > 0, "level"]) == {"专科", "本科", "研究生"}
+    region = links[links["geography_level"] == "region"]
+    by_major = region.groupby(["level", "year", "major_code"])["demand"].sum()
+    gap = build.marts["major_gap"]
+    gap = gap[(gap["geography_level"] == "region") & (gap["demand"] > 0)]
+    want = gap.set_index(["level", "year", "major_code"])["demand"]
+    # a major's demand from positions at enterprises of any division (its surveys name the division)
+    assert np.allclose(by_major.reindex(want.index).fillna(0).to_numpy(), want.to_numpy(), rtol=RTOL, atol=1e-9)
 
 
 

@@ -43,7 +43,8 @@ if industry_names:
         trend = queries.industry_trend(scope.level, scope.geography, industry, scope.study_level)
         ui.chart(charts.trend, trend, f"{L.t('trend')} · {industry_names[industry]}")
     with right:
-        feeding = queries.majors_feeding_industry(scope.level, scope.geography, scope.year, industry)
+        feeding = queries.majors_feeding_industry(scope.level, scope.geography, scope.year, industry,
+                                                  scope.study_level)
         feeding = feeding.assign(major=feeding[L.name_column("major")])
         ui.chart(charts.value_bars, feeding[feeding["supply"] > 0], "major", "supply", L.t("feeding_majors"),
                  L.t("ax_people"), value_format=",.0f")

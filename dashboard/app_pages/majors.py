@@ -93,7 +93,8 @@ if major_names:
         trend = queries.major_trend(market_level, market, major, scope.study_level)
         ui.chart(charts.trend, trend, f"{L.t('trend')} · {major_names[major]}")
     with right:
-        demanding = queries.industries_demanding_major(market_level, market, scope.year, major)
+        demanding = queries.industries_demanding_major(market_level, market, scope.year, major,
+                                                      scope.study_level)
         demanding = demanding.assign(industry=demanding[L.name_column("industry")])
         ui.chart(charts.value_bars, demanding, "industry", "demand", L.t("industries_demanding"),
                  L.t("ax_people"), value_format=",.1f", colour=charts.DEMAND_COLOUR)

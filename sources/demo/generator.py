@@ -526,6 +526,162 @@ GENERAL_POSITIONS: tuple[tuple[Position, float, str], ...] = (
     (_p("生物技术员", "071002 083001", "微生物检测、发酵", (5000, 8000), 1, 1.5), 0.25, "AC"),
 )
 
+# --- higher-vocational colleges (高职专科, metrics v2): the technicians the region lacks ---------------------
+VOCATIONAL_YEARS = 3  # a 专科 graduate of year y enrolled in y - 3
+#: the colleges' majors (2021 职业教育专业目录 codes in sources/reference/majors.csv); n_majors is what one
+#: college offers of them in the demo (a real college has 30-60 majors, most outside these industries)
+VOCATIONAL_PROFILES: dict[str, Profile] = {
+    "vocational_equipment": Profile(
+        "职业技术", "Vocational and Technical College",
+        _codes("460101 460103 460104 460301 460306 530302"),
+        _codes("460305 460701 460703 510201 510202 530701 530802 470208"),
+        (8, 11),
+    ),
+    "vocational_automotive": Profile(
+        "交通职业", "Vocational College of Communications",
+        _codes("460701 460703 460301 530802"),
+        _codes("460104 460306 460305 510201 530302 530701 510202"),
+        (7, 10),
+    ),
+    "vocational_petrochemical": Profile(
+        "化工职业", "Vocational College of Chemical Technology",
+        _codes("470201 470204 470208 460306 460301"),
+        _codes("460104 530302 530802 510201 530701"),
+        (7, 9),
+    ),
+    "vocational_software": Profile(
+        "信息职业", "Vocational College of Information Technology",
+        _codes("510201 510202 510203 510204 510205 530701"),
+        _codes("530302 530802 460306 460301"),
+        (7, 9),
+    ),
+    "vocational_electrical": Profile(
+        "电力职业", "Vocational College of Electric Power",
+        _codes("460306 460301 510202 530302"),
+        _codes("460305 460104 510201 530802 470208"),
+        (6, 8),
+    ),
+}
+#: the register's colleges: which profile each follows (a college not listed: equipment manufacturing)
+COLLEGE_PROFILE: dict[str, str] = {
+    "10845": "vocational_equipment", "11449": "vocational_equipment", "12594": "vocational_equipment",
+    "14076": "vocational_equipment", "10181": "vocational_equipment", "12590": "vocational_equipment",
+    "14227": "vocational_equipment", "14286": "vocational_equipment", "14400": "vocational_equipment",
+    "11500": "vocational_automotive", "12049": "vocational_automotive", "14228": "vocational_automotive",
+    "11037": "vocational_petrochemical", "12718": "vocational_petrochemical", "12900": "vocational_petrochemical",
+    "12903": "vocational_petrochemical", "12902": "vocational_software", "13958": "vocational_software",
+    "14385": "vocational_software", "12906": "vocational_electrical",
+}
+#: yearly intake of one 专科 major at one college: accounting and e-commerce are everywhere and large, robots
+#: and CNC small (the colleges' own shortage; 数字媒体技术 fills classrooms more than posts)
+INTAKE_BY_DISCIPLINE |= {"46": 110, "47": 90, "51": 120, "53": 130}
+INTAKE_BY_MAJOR |= {"530302": 200, "530701": 170, "510204": 150, "510201": 120, "460305": 50, "460103": 70,
+                    "460301": 100, "460701": 80, "470204": 60, "510205": 60}
+#: survey demand for 专科 as a share of the colleges' graduates that year
+VOCATIONAL_DEMAND_TO_GRADUATES = {2021: 0.30, 2022: 0.31, 2023: 0.33, 2024: 0.32, 2025: 0.34}
+
+
+def _v(title: str, majors: str, skills: str, salary: tuple[int, int], weight: float, size: float,
+       cities: tuple[str, ...] = (), education: str = "专科") -> Position:
+    return Position(title, _codes(majors), education, skills, salary, weight, size, cities)
+
+
+_VOC_SOFTWARE = (
+    _v("软件测试员", "510203 510201", "功能测试、SQL", (4000, 6500), 3, 4),
+    _v("前端开发员", "510203 510204", "HTML5、Vue", (4500, 7000), 3, 4),
+    _v("实施运维工程师", "510202 510201", "Linux、网络配置", (4000, 6500), 3, 4),
+    _v("数据处理员", "510205", "Excel、SQL、数据标注", (3800, 6000), 2, 3),
+    _v("UI设计员", "510204", "Photoshop、Figma", (3800, 6000), 0.5, 1),
+)
+_VOC_MACHINING = (
+    _v("数控操作工", "460103 460101", "数控车铣、G代码", (4500, 7000), 3.5, 6),
+    _v("装配钳工", "460104 460101", "钳工、装配工艺", (4200, 6500), 2, 4),
+    _v("机电设备维修工", "460301 460306", "PLC、电气维修", (4500, 7000), 3.5, 5),
+    _v("工业机器人运维员", "460305 460301", "机器人示教、PLC", (4800, 7500), 2.5, 4),
+)
+VOCATIONAL_POSITIONS: dict[str, tuple[Position, ...]] = {
+    "I65": _VOC_SOFTWARE,
+    "I64": _VOC_SOFTWARE[:3],
+    "C34": _VOC_MACHINING,
+    "C35": _VOC_MACHINING[:3] + (_v("电气装配工", "460306", "电气装配、识图", (4200, 6500), 2, 3),),
+    "C33": _VOC_MACHINING[:2],
+    "C36": (
+        _v("汽车装调工", "460701", "总装工艺、拧紧", (4500, 7500), 4, 8),
+        _v("汽车电子装调工", "460703 460306", "线束、CAN诊断", (4500, 7500), 3, 5),
+        _v("工业机器人运维员", "460305 460301", "ABB/KUKA机器人、PLC", (5000, 8000), 3, 5),
+        _v("设备维修电工", "460306 460301", "PLC、电气维修", (4500, 7000), 2, 4),
+        _v("质量检验员", "460701", "尺寸检测、质量记录", (4200, 6500), 1.5, 3),
+    ),
+    "C37": (
+        _v("数控操作工", "460103 460104", "五轴加工", (4800, 7500), 3, 5),
+        _v("机电装配工", "460301", "机电装配调试", (4500, 7000), 3, 5),
+        _v("电气装配工", "460306", "电气装配", (4500, 7000), 2, 3),
+    ),
+    "C38": (
+        _v("电气装配工", "460306", "电气装配、识图", (4200, 6500), 3, 5),
+        _v("机电调试员", "460301", "设备调试", (4500, 7000), 2, 4),
+        _v("数控操作工", "460103", "数控车床", (4500, 7000), 1, 2),
+    ),
+    "C39": (
+        _v("电子装调工", "460703 460306", "焊接、装调", (4000, 6500), 2, 4),
+        _v("测试技术员", "510201", "测试软件", (4000, 6500), 2, 3),
+        _v("网络运维员", "510202", "网络配置", (4000, 6500), 1, 2),
+    ),
+    "C40": (_v("仪器装调工", "460306 460301", "仪表装调", (4200, 6500), 2, 3),),
+    "C31": (
+        _v("设备点检员", "460301 460306", "点检、液压", (4500, 7000), 3, 5),
+        _v("化验员", "470208", "化学分析、光谱", (4000, 6000), 2, 3),
+        _v("电气维修工", "460306", "高低压电气", (4500, 7000), 2, 4),
+    ),
+    "C32": (_v("设备点检员", "460301 460306", "点检", (4500, 7000), 2, 3),
+            _v("化验员", "470208", "化学分析", (4000, 6000), 1.5, 2)),
+    "B06": (_v("机电维修工", "460301 460306", "矿山机电", (4800, 7500), 3, 4),
+            _v("化验员", "470208", "煤质化验", (4000, 6000), 1, 2)),
+    "B08": (_v("机电维修工", "460301 460306", "矿山机电", (4800, 7500), 2, 3),),
+    "B07": (
+        _v("油气集输操作工", "470204", "集输工艺", (5000, 8000), 2, 3),
+        _v("采油化验工", "470208", "油水分析", (4500, 7000), 2, 3),
+        _v("仪表维修工", "460306", "仪表、DCS", (5000, 7500), 2, 3),
+    ),
+    "C25": (
+        _v("石化装置操作工", "470204 470201", "DCS操作、装置巡检", (5000, 8000), 4, 7),
+        _v("化验员", "470208", "油品分析", (4500, 6500), 2, 3),
+        _v("仪表维修工", "460306 460301", "仪表、DCS", (5000, 7500), 1.5, 3),
+    ),
+    "C26": (
+        _v("化工操作工", "470201 470204", "DCS操作、化工单元", (4500, 7000), 4, 6),
+        _v("化验分析员", "470208", "色谱、滴定", (4200, 6500), 2.5, 4),
+        _v("设备维修工", "460301", "动设备维护", (4500, 7000), 1, 2),
+    ),
+    "C27": (
+        _v("质检化验员", "470208", "HPLC、药品检验", (4200, 6500), 3, 4),
+        _v("制药操作工", "470201", "GMP、制剂操作", (4200, 6500), 1.5, 3),
+        _v("设备维护员", "460301", "制药设备维护", (4200, 6500), 1.5, 2),
+    ),
+    "C13": (_v("化验员", "470208", "食品理化检验", (3800, 5500), 2.5, 3),
+            _v("设备维修工", "460301 460306", "设备维护", (4000, 6000), 2, 3)),
+    "C14": (_v("化验员", "470208", "微生物检验", (3800, 5500), 2.5, 3),
+            _v("设备维修工", "460301", "灌装设备", (4000, 6000), 1.5, 2)),
+    "D44": (_v("电气值班员", "460306", "变电运行", (4800, 7500), 3, 4),
+            _v("设备检修工", "460301", "设备检修", (4500, 7000), 2, 3)),
+    "G59": (_v("仓储物流员", "530802", "WMS、叉车", (3800, 5500), 3, 4),
+            _v("物流信息员", "530802 510201", "物流系统", (3800, 5500), 1, 2)),
+    "G55": (_v("物流单证员", "530802", "单证", (3800, 5500), 1, 2),),
+    "F51": (_v("电商运营专员", "530701", "店铺运营", (3800, 6000), 2, 2),
+            _v("仓储专员", "530802", "仓储管理", (3500, 5000), 1.5, 2)),
+    "L72": (_v("会计", "530302", "财务核算", (3500, 5000), 1, 1.5),
+            _v("电商客服专员", "530701", "客户服务", (3500, 5000), 1, 2)),
+    "J66": (_v("综合柜员", "530302", "会计基础", (3800, 5500), 1, 2),),
+}
+#: technicians' functions in any enterprise: (position, chance per enterprise and survey, GB/T 4754 sections)
+VOCATIONAL_GENERAL_POSITIONS: tuple[tuple[Position, float, str], ...] = (
+    (_v("出纳", "530302", "出纳、Excel", (3200, 4800), 1, 1), 0.15, ""),
+    (_v("网络管理员", "510202 510201", "网络维护", (3800, 5800), 1, 1), 0.15, ""),
+    (_v("电商运营专员", "530701", "店铺运营", (3800, 6000), 1, 1), 0.05, "CF"),
+    (_v("仓管员", "530802", "仓储管理", (3300, 4800), 1, 1, education="不限"), 0.15, "CFG"),
+    (_v("设备维修电工", "460306 460301", "电气维修、PLC", (4500, 7000), 1, 1.5), 0.35, "BCD"),
+)
+
 #: internship types (MoE platform): share, start window ((month, day), (month, day)), days
 INTERNSHIP_TYPES: tuple[tuple[str, float, tuple[int, int], tuple[int, int], tuple[int, int]], ...] = (
     ("毕业实习", 0.45, (2, 20), (3, 15), (56, 100)),
@@ -708,6 +864,7 @@ class Reference:
     majors: pd.DataFrame
     industries: pd.DataFrame
     crosswalk: pd.DataFrame
+    colleges: pd.DataFrame | None = None  # the register's higher-vocational colleges (level 专科)
 
 
 def load_reference(reference_dir: Path) -> Reference:
@@ -719,12 +876,15 @@ def load_reference(reference_dir: Path) -> Reference:
     crosswalk = read("major_industry_crosswalk.csv")
     crosswalk["weight"] = crosswalk["weight"].astype(float)
     universities = read("universities.csv")
+    colleges = universities.iloc[:0].drop(columns="level", errors="ignore")
     if "level" in universities.columns:
         # the story is told with the universities (本科); the vocational colleges join it with their own
-        # catalogues, bases and placements (issue 25), not as universities offering bachelor majors
-        universities = universities[universities.level != "专科"].drop(columns="level").reset_index(drop=True)
+        # catalogues, bases and placements (build_colleges), not as universities offering bachelor majors
+        vocational = universities.level == "专科"
+        colleges = universities[vocational].drop(columns="level").reset_index(drop=True)
+        universities = universities[~vocational].drop(columns="level").reset_index(drop=True)
     return Reference(read("provinces.csv"), read("cities.csv"), universities, read("majors.csv"),
-                     read("industries.csv"), crosswalk)
+                     read("industries.csv"), crosswalk, colleges)
 
 
 def _rng(seed: int, *keys: int) -> np.random.Generator:
@@ -734,6 +894,7 @@ def _rng(seed: int, *keys: int) -> np.random.Generator:
 
 # component ids for _rng
 _UNIVERSITIES, _OFFERINGS, _CATALOGUE, _ENTERPRISES, _SURVEY, _BASES, _PLACEMENTS, _STYLE, _BAD = range(1, 10)
+_VOCATIONAL = 25  # extra key: the vocational colleges' streams of the components above
 
 
 def _short_place(name: str) -> str:
@@ -800,13 +961,40 @@ def build_universities(ref: Reference, scale: int, seed: int) -> pd.DataFrame:
     return unis
 
 
-def build_offerings(ref: Reference, unis: pd.DataFrame, seed: int) -> pd.DataFrame:
-    """Which majors each university offers (15-35, fitting its profile), with intake, coverage, retention."""
-    rng = _rng(seed, _OFFERINGS)
+def build_colleges(ref: Reference, seed: int) -> pd.DataFrame:
+    """The register's higher-vocational colleges (专科), with the columns of build_universities.
+
+    Their own random stream: adding a college leaves the universities' numbers as they were. Vocational
+    graduates mostly stay in their province, and placements (岗位实习 is compulsory) cover more of them.
+    """
+    rng = _rng(seed, _UNIVERSITIES, _VOCATIONAL)
+    cities = ref.cities.set_index("city_name")
+    colleges = ref.colleges if ref.colleges is not None else ref.universities.iloc[:0]
+    cols = colleges[["university_code", "university_name", "university_name_en", "province_name",
+                     "city_name"]].copy().reset_index(drop=True)
+    n = len(cols)
+    cols["profile"] = [COLLEGE_PROFILE.get(c, "vocational_equipment") for c in cols.university_code]
+    cols["top"] = False
+    cols["synthetic"] = False
+    cols["size_factor"] = rng.uniform(0.8, 1.2, n)
+    cols["retention"] = rng.uniform(0.55, 0.68, n)
+    cols["coverage_level"] = rng.uniform(0.30, 0.50, n)
+    cols["province_code"] = cities.loc[cols.city_name, "province_code"].to_numpy()
+    cols["city_code"] = cities.loc[cols.city_name, "city_code"].to_numpy()
+    return cols
+
+
+def build_offerings(ref: Reference, unis: pd.DataFrame, seed: int, key: tuple[int, ...] = ()) -> pd.DataFrame:
+    """Which majors each university offers (15-35, fitting its profile), with intake, coverage, retention.
+
+    `key` picks another random stream (the vocational colleges'), so adding colleges leaves the universities'
+    numbers as they were.
+    """
+    rng = _rng(seed, _OFFERINGS, *key)
     available = set(ref.majors.major_code)
     rows: list[tuple[int, str, int]] = []
     for u, (code, profile_name) in enumerate(zip(unis.university_code, unis.profile)):
-        profile = PROFILES[profile_name]
+        profile = PROFILES[profile_name] if profile_name in PROFILES else VOCATIONAL_PROFILES[profile_name]
         signature = UNIVERSITY_EXTRA_MAJORS.get(code, ())
         core = [m for m in dict.fromkeys(profile.core + signature) if m in available]
         pool = [m for m in profile.pool if m in available and m not in core]
@@ -830,13 +1018,14 @@ def build_offerings(ref: Reference, unis: pd.DataFrame, seed: int) -> pd.DataFra
     return off[off.open_year <= YEARS[-1]].reset_index(drop=True)
 
 
-def build_catalogue(off: pd.DataFrame, seed: int) -> pd.DataFrame:
+def build_catalogue(off: pd.DataFrame, seed: int, study_years: int = BACHELOR_YEARS,
+                    key: tuple[int, ...] = ()) -> pd.DataFrame:
     """One row per offering and year (2021-2025, once the major is open): enrolment, graduates, retention.
 
     Graduates of year y are what is left of the intake of y - 4; the cell is empty until a newly opened
     major's first cohort graduates (METRICS.md then projects supply from enrolment).
     """
-    rng = _rng(seed, _CATALOGUE)
+    rng = _rng(seed, _CATALOGUE, *key)
     years = np.arange(HISTORY_START, YEARS[-1] + 1)
     n, k = len(off), len(years)
     growth = (1.0 + off.trend.to_numpy()[:, None]) ** (years[None, :] - YEARS[0])
@@ -844,9 +1033,10 @@ def build_catalogue(off: pd.DataFrame, seed: int) -> pd.DataFrame:
     intake = np.maximum(np.rint(off.intake.to_numpy()[:, None] * growth * noise).astype(np.int64), 8)
     open_year = off.open_year.to_numpy()[:, None]
     first = len(years) - len(YEARS)  # column of YEARS[0]
-    cohort = intake[:, :len(YEARS)]  # intake of y - 4 for y in YEARS
+    entry = slice(BACHELOR_YEARS - study_years, BACHELOR_YEARS - study_years + len(YEARS))
+    cohort = intake[:, entry]  # intake of y - study_years for y in YEARS (4 for 本科, 3 for 专科)
     graduates = rng.binomial(cohort, rng.uniform(0.90, 0.97, (n, len(YEARS))))
-    has_graduates = (years[None, :len(YEARS)] >= open_year)  # cohort started after the major opened
+    has_graduates = (years[None, entry] >= open_year)  # cohort started after the major opened
     employed = rng.binomial(graduates, off.retention.to_numpy()[:, None])
     cat = pd.DataFrame({
         "o": np.repeat(np.arange(n), len(YEARS)),
@@ -938,20 +1128,27 @@ def _majors_texts(position: Position, names: dict[str, str]) -> list[str]:
 
 
 def build_survey(ref: Reference, ent: pd.DataFrame, hosts: np.ndarray, graduates_by_year: dict[int, int],
-                 seed: int) -> pd.DataFrame:
+                 seed: int, industry_positions: dict[str, tuple[Position, ...]] | None = None,
+                 general_positions: tuple[tuple[Position, float, str], ...] | None = None,
+                 demand_ratio: dict[int, float] = DEMAND_TO_GRADUATES,
+                 draws: tuple[int, int] = (2, 8)) -> pd.DataFrame:
     """Survey rows (one position of one enterprise in one year), vectorised over enterprises.
 
     Demand is then scaled so that each year's total is DEMAND_TO_GRADUATES of the region's graduates:
     a survey samples enterprises, and shares (not absolutes) decide shortage and surplus.
+    The technicians' (专科) positions are drawn by a second call with VOCATIONAL_POSITIONS and the colleges'
+    graduates; it shares the random stream, so the same enterprises answer the survey in the same years.
     """
+    industry_positions = INDUSTRY_POSITIONS if industry_positions is None else industry_positions
+    general_positions = GENERAL_POSITIONS if general_positions is None else general_positions
     rng = _rng(seed, _SURVEY)
     names = dict(zip(ref.majors.major_code, ref.majors.major_name))
     known = set(names)
     # the template table: industry positions, then general ones; majors the reference lacks are dropped
     templates = [_Template(ind, replace_majors(p, known))
-                 for ind, positions in INDUSTRY_POSITIONS.items() for p in positions]
+                 for ind, positions in industry_positions.items() for p in positions]
     templates += [_Template(None, replace_majors(p, known), chance, sections)
-                  for p, chance, sections in GENERAL_POSITIONS]
+                  for p, chance, sections in general_positions]
     templates = [t for t in templates if t.position.majors]
     positions = [t.position for t in templates]
     texts = np.array([_majors_texts(p, names) for p in positions], dtype=object)
@@ -968,7 +1165,7 @@ def build_survey(ref: Reference, ent: pd.DataFrame, hosts: np.ndarray, graduates
         respond = answered[:, y_idx]
         picks: list[tuple[np.ndarray, np.ndarray]] = []
         # industry positions: 2-8 draws per responding enterprise, weighted by the position's weight
-        n_draws = np.clip(2 + rng.poisson(2.0 * np.sqrt(ent["size"].to_numpy())), 2, 8)
+        n_draws = np.clip(draws[0] + rng.poisson(2.0 * np.sqrt(ent["size"].to_numpy())), *draws)
         for key in sorted(set(zip(industry, city))):
             members = np.flatnonzero(respond & (industry == key[0]) & (city == key[1]))
             idx = [i for i, template in enumerate(templates) if template.industry == key[0]
@@ -1004,17 +1201,20 @@ def build_survey(ref: Reference, ent: pd.DataFrame, hosts: np.ndarray, graduates
     headcount = np.empty(n, dtype=np.int64)
     for y in YEARS:
         sel = year == y
-        factor = DEMAND_TO_GRADUATES[y] * graduates_by_year[y] / raw[sel].sum()
+        factor = demand_ratio[y] * graduates_by_year[y] / raw[sel].sum()
         headcount[sel] = np.maximum(1, np.rint(raw[sel] * factor))
     lo = np.array([p.salary[0] for p in positions])[t]
     hi = np.array([p.salary[1] for p in positions])[t]
     city_factor = np.array([CITY_SALARY.get(c, CITY_SALARY_DEFAULT) for c in city])[e]
     salary = np.rint(rng.uniform(lo, hi) * city_factor * 1.04 ** (year - YEARS[0]) / 100) * 100
     education = np.array([p.education for p in positions], dtype=object)[t]
-    # the wordings enterprises use: some bachelor posts say 本科及以上, some master's posts 硕士研究生
+    # the wordings enterprises use: some bachelor posts say 本科及以上, some master's posts 硕士研究生, and
+    # technicians' posts 大专, 大专及以上 or 专科及以上 as often as 专科
     wording = rng.random(n)
-    education = np.select([(education == "本科") & (wording < 0.15), (education == "硕士") & (wording >= 0.85)],
-                          ["本科及以上", "硕士研究生"], education)
+    education = np.select([(education == "本科") & (wording < 0.15), (education == "硕士") & (wording >= 0.85),
+                           (education == "专科") & (wording < 0.30), (education == "专科") & (wording >= 0.85),
+                           (education == "专科") & (wording >= 0.75)],
+                          ["本科及以上", "硕士研究生", "大专", "大专及以上", "专科及以上"], education)
     hosts_interns = np.where(hosts[e], rng.random(n) < 0.92, rng.random(n) < 0.3)
     return pd.DataFrame({
         "survey_year": year.astype(str),
@@ -1046,9 +1246,9 @@ def replace_majors(position: Position, known: set[str]) -> Position:
 
 
 def build_bases(ref: Reference, unis: pd.DataFrame, off: pd.DataFrame, ent: pd.DataFrame,
-                seed: int) -> pd.DataFrame:
+                seed: int, key: tuple[int, ...] = ()) -> pd.DataFrame:
     """Each university's bases: enterprises whose industry fits its majors, nearby ones first."""
-    rng = _rng(seed, _BASES)
+    rng = _rng(seed, _BASES, *key)
     industries = sorted(set(ref.industries.industry_code))
     d_index = {d: i for i, d in enumerate(industries)}
     cw = ref.crosswalk[ref.crosswalk.industry_code.isin(d_index)]
@@ -1178,12 +1378,13 @@ def _dates_in(year: int, window: tuple[tuple[int, int], tuple[int, int]], n: int
 
 def build_placements(model: PlacementModel, unis: pd.DataFrame, off: pd.DataFrame, cat: pd.DataFrame,
                      bases: pd.DataFrame, province: str, p_idx: int, year: int,
-                     seed: int) -> tuple[pd.DataFrame, np.ndarray]:
+                     seed: int, study_years: int = BACHELOR_YEARS,
+                     key: tuple[int, ...] = ()) -> tuple[pd.DataFrame, np.ndarray]:
     """Placements of one province's universities in one year, vectorised: one row per internship.
 
     Returns the canonical frame and the base (index into `bases`) of each row, for base utilisation.
     """
-    rng = _rng(seed, _PLACEMENTS, p_idx + 1, year)
+    rng = _rng(seed, _PLACEMENTS, p_idx + 1, year, *key)
     c = cat[(cat.year.to_numpy() == year) & (cat.graduates.to_numpy() > 0)]
     c = c[unis.province_name.to_numpy()[off.u.to_numpy()[c.o.to_numpy()]] == province]
     o = c.o.to_numpy()
@@ -1208,7 +1409,7 @@ def build_placements(model: PlacementModel, unis: pd.DataFrame, off: pd.DataFram
     shares = np.array([t[1] for t in INTERNSHIP_TYPES])
     kind = rng.choice(len(INTERNSHIP_TYPES), total, p=shares / shares.sum())
     itype = kinds[kind]
-    entry_year = np.where(itype == "毕业实习", year - BACHELOR_YEARS, year - BACHELOR_YEARS + 1)
+    entry_year = np.where(itype == "毕业实习", year - study_years, year - study_years + 1)
     student_no = entry_year * 10**9 + u3 * 10**6 + off.major_pos.to_numpy()[s_o] * 10**4 + seq
 
     # personal data (synthetic), a function of (university, student number) so that a student who interns
@@ -1563,7 +1764,7 @@ def _canonical_catalogue(unis: pd.DataFrame, off: pd.DataFrame, cat: pd.DataFram
         "university_name": unis.university_name.to_numpy()[u],
         "province": unis.province_name.to_numpy()[u],
         "city": unis.city_name.to_numpy()[u],
-        "level": "本科",
+        "level": unis.level.to_numpy()[u] if "level" in unis else "本科",
         "major_code": major,
         "major_name": pd.Series(major).map(names).to_numpy(),
         "enrolment": cat.enrolment.astype(str).to_numpy(),
@@ -1599,26 +1800,50 @@ def generate(out_dir: Path, scale: int = 1, seed: int = 2026, reference_dir: Pat
     cat = build_catalogue(off, seed)
     ent = build_enterprises(ref, scale, seed)
     bases = build_bases(ref, unis, off, ent, seed)
+    # the higher-vocational colleges (专科): generated apart, on their own random streams, then appended
+    colleges = build_colleges(ref, seed)
+    off_c = build_offerings(ref, colleges, seed, key=(_VOCATIONAL,))
+    cat_c = build_catalogue(off_c, seed, study_years=VOCATIONAL_YEARS, key=(_VOCATIONAL,))
+    bases_c = build_bases(ref, colleges, off_c, ent, seed, key=(_VOCATIONAL,))
     hosts = np.zeros(len(ent), dtype=bool)
     hosts[bases.e.to_numpy()] = True
-    graduates_by_year = {y: int(cat.graduates[(cat.year == y) & (cat.graduates > 0)].sum()) for y in YEARS}
-    survey = build_survey(ref, ent, hosts, graduates_by_year, seed)
+    hosts[bases_c.e.to_numpy()] = True
+
+    def graduates_of(frame: pd.DataFrame) -> dict[int, int]:
+        return {y: int(frame.graduates[(frame.year == y) & (frame.graduates > 0)].sum()) for y in YEARS}
+
+    survey = build_survey(ref, ent, hosts, graduates_of(cat), seed)
+    survey_c = build_survey(ref, ent, hosts, graduates_of(cat_c), seed, VOCATIONAL_POSITIONS,
+                            VOCATIONAL_GENERAL_POSITIONS, VOCATIONAL_DEMAND_TO_GRADUATES, draws=(1, 4))
+    # one survey per enterprise and year: its technicians' positions listed with its other positions
+    position = dict(zip(ent.enterprise_id, range(len(ent))))
+    survey = pd.concat([survey, survey_c], ignore_index=True)
+    survey = survey.iloc[np.lexsort((survey.enterprise_id.map(position).to_numpy(),
+                                     survey.survey_year.to_numpy()))].reset_index(drop=True)
+    n_unis, n_off, n_bases = len(unis), len(off), len(bases)
+    all_unis = pd.concat([unis.assign(level="本科"), colleges.assign(level="专科")], ignore_index=True)
+    all_off = pd.concat([off, off_c.assign(u=off_c.u + n_unis)], ignore_index=True)
+    all_cat = pd.concat([cat, cat_c.assign(o=cat_c.o + n_off)], ignore_index=True)
+    all_bases = pd.concat([bases, bases_c.assign(u=bases_c.u + n_unis)], ignore_index=True)
+    graduates_by_year = graduates_of(all_cat)
     totals = {
         "universities": len(unis), "synthetic_universities": int(unis.synthetic.sum()),
+        "vocational_colleges": len(colleges),
+        "vocational_graduates_by_year": {str(y): n for y, n in graduates_of(cat_c).items()},
         "cities_with_universities": int(unis.city_name.nunique()),
         "cities_with_enterprises": int(ent.city_name.nunique()),
-        "majors": int(off.major_code.nunique()), "offerings": len(off),
-        "catalogue_rows": int((cat.year >= YEARS[0]).sum()), "enterprises": len(ent),
-        "survey_rows": len(survey), "bases": len(bases),
+        "majors": int(all_off.major_code.nunique()), "offerings": len(all_off),
+        "catalogue_rows": int((all_cat.year >= YEARS[0]).sum()), "enterprises": len(ent),
+        "survey_rows": len(survey), "bases": len(all_bases),
         "graduates_by_year": {str(y): graduates_by_year[y] for y in YEARS},
-        "employed_in_province_by_year": {str(y): int(cat.employed_in_province[(cat.year == y)
-                                                                           & (cat.graduates > 0)].sum())
+        "employed_in_province_by_year": {str(y): int(all_cat.employed_in_province[(all_cat.year == y)
+                                                                               & (all_cat.graduates > 0)].sum())
                                          for y in YEARS},
         "demand_by_year": {str(y): int(survey.headcount[survey.survey_year == str(y)].astype(int).sum())
                            for y in YEARS},
     }
     writer = _Writer(out_dir, ref, seed)
-    catalogue = _canonical_catalogue(unis, off, cat, names)
+    catalogue = _canonical_catalogue(all_unis, all_off, all_cat, names)
     for kind, frame, year_column in (("catalogue", catalogue, "year"), ("survey", survey, "survey_year")):
         for p_idx, province in enumerate(provinces):
             for y_idx, year in enumerate(YEARS):
@@ -1630,13 +1855,21 @@ def generate(out_dir: Path, scale: int = 1, seed: int = 2026, reference_dir: Pat
 
     # placements, generated and written per province and year; base use is counted for the capacities
     model = build_placement_model(ref, unis, off, ent, bases, seed)
-    use = np.zeros((len(bases), len(YEARS)), dtype=np.int64)
+    model_c = build_placement_model(ref, colleges, off_c, ent, bases_c, seed)
+    use = np.zeros((len(all_bases), len(YEARS)), dtype=np.int64)
     totals["placement_rows"] = 0
     for p_idx, province in enumerate(provinces):
         for y_idx, year in enumerate(YEARS):
             placements, base_index = build_placements(model, unis, off, cat, bases, province, p_idx, year,
                                                       seed)
-            use[:, y_idx] += np.bincount(base_index, minlength=len(bases))
+            placements_c, base_index_c = build_placements(model_c, colleges, off_c, cat_c, bases_c, province,
+                                                          p_idx, year, seed, VOCATIONAL_YEARS, (_VOCATIONAL,))
+            # vocational colleges call the graduation internship 岗位实习 (formerly 顶岗实习)
+            placements_c["internship_type"] = placements_c.internship_type.replace("毕业实习", "岗位实习")
+            placements = pd.concat([placements, placements_c], ignore_index=True)
+            base_index = np.concatenate([base_index, base_index_c + n_bases])
+            del placements_c, base_index_c
+            use[:, y_idx] += np.bincount(base_index, minlength=len(all_bases))
             totals["placement_rows"] += len(placements)
             writer.emit("placements", f"{province_en[province].lower()}_{year}_placements", placements,
                         file_style("placements", p_idx, y_idx, scale), province, year,
@@ -1647,17 +1880,17 @@ def generate(out_dir: Path, scale: int = 1, seed: int = 2026, reference_dir: Pat
     # bases (one file per province of the university), capacity sized on their busiest year
     rng = _rng(seed, _BASES, 1)
     busiest = use.max(axis=1)
-    capacity = np.where(busiest > 0, np.ceil(busiest * rng.uniform(0.9, 1.5, len(bases)) / 5) * 5,
-                        rng.integers(2, 7, len(bases)) * 5).astype(np.int64)
+    capacity = np.where(busiest > 0, np.ceil(busiest * rng.uniform(0.9, 1.5, len(all_bases)) / 5) * 5,
+                        rng.integers(2, 7, len(all_bases)) * 5).astype(np.int64)
     bases_frame = pd.DataFrame({
-        "base_id": bases.base_id, "base_name": bases.base_name,
-        "enterprise_id": ent.enterprise_id.to_numpy()[bases.e],
-        "university_code": unis.university_code.to_numpy()[bases.u],
-        "city": ent.city_name.to_numpy()[bases.e],
-        "established_year": bases.established_year.astype(str),
+        "base_id": all_bases.base_id, "base_name": all_bases.base_name,
+        "enterprise_id": ent.enterprise_id.to_numpy()[all_bases.e],
+        "university_code": all_unis.university_code.to_numpy()[all_bases.u],
+        "city": ent.city_name.to_numpy()[all_bases.e],
+        "established_year": all_bases.established_year.astype(str),
         "capacity_per_year": capacity.astype(str),
     })
-    uni_province = unis.province_name.to_numpy()[bases.u]
+    uni_province = all_unis.province_name.to_numpy()[all_bases.u]
     for p_idx, province in enumerate(provinces):
         writer.emit("bases", f"{province_en[province].lower()}_bases",
                     bases_frame[uni_province == province].reset_index(drop=True),
