@@ -1,5 +1,6 @@
-"""What one viewer may read, as SQL: the role's scope (docs/security.md, DESIGN.md "Portal state") turned into
-the WHERE fragments every query of the catalogue (queries.py) carries, with the scope's values bound.
+"""What one viewer may read, as SQL: the role's scope (docs/deploy.md "Accounts and roles", DESIGN.md "Portal
+state") turned into the WHERE fragments every query of the catalogue (queries.py) carries, with the scope's
+values bound.
 
 `Access` is derived from the signed-in account on every run (auth.access), never from a widget or the URL, and
 every catalogue function takes it as its first argument. The fragments are the same text for every viewer;

@@ -338,7 +338,7 @@ def bases(access: Access, year: int, *, enterprise_id: str | None = None,
           university_code: str | None = None) -> pd.DataFrame:
     """Bases of one enterprise or one university: capacity, placements and utilisation in the year (of those,
     the bases the viewer sees: a university's, an enterprise's own, or those of its province)."""
-    seen, seen_params = access.parties("c.province_name", "b.university_code", "b.enterprise_id")
+    seen, seen_params = access.parties("b.province_name", "b.university_code", "b.enterprise_id")
     return query(
         f"""
         SELECT b.base_id, b.base_name, b.enterprise_name, b.university_code, u.university_name,

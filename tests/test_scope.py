@@ -1,5 +1,5 @@
-"""Scope, tested as an attacker would (issue 26, docs/security.md): for each role's demo account, every page the
-app registers is rendered with hostile filter values already in the session and in the URL (another province,
+"""Scope, tested as an attacker would (issue 26, docs/deploy.md "Accounts and roles"): for each role's demo
+account, every page the app registers is rendered with hostile filter values already in the session and in the URL (another province,
 another university, another enterprise), and every table, chart, choice, text and CSV / XLSX download is
 searched for rows outside the viewer's scope. The pages come from the app's own navigation, so a page added
 later is covered without touching this file.
@@ -280,3 +280,27 @@ def test_every_scoped_query_returns_nothing_outside_the_scope_whatever_it_is_ask
     assert queries.universities(education, "province", elsewhere).empty
     assert not queries.headline(education, "province", PROVINCE).empty  # its own province it does see
     assert queries.headline(Access.of(Viewer()), "city", hostile["filter_city"]).empty  # the public: no city
+
+
+#: catalogue functions that read no row about a place, a university, an enterprise or the build's audit: the
+#: same for everyone (reference lists), or restricted by what they are given (a submitter's own files)
+UNSCOPED = {"years", "study_levels", "industries", "majors", "geography_of", "build_id", "submission_outcomes"}
+
+
+def test_every_query_of_the_catalogue_takes_the_viewers_scope_and_uses_it():
+    """A query added later without the scope fails here, before any page shows what it reads."""
+    import inspect
+
+    from dashboard import queries
+
+    catalogue = {name: f for name, f in vars(queries).items()
+                 if inspect.isfunction(f) and f.__module__ == queries.__name__ and not name.startswith("_")}
+    assert {"headline", "bases", "pairing_suggestions", "quarantine"} <= set(catalogue)
+    for name, function in catalogue.items():
+        if name in UNSCOPED:
+            continue
+        parameters = list(inspect.signature(function).parameters)
+        assert parameters[:1] == ["access"], f"queries.{name} does not take the viewer's access first"
+        assert "access." in inspect.getsource(function), f"queries.{name} does not put the scope in its SQL"
+    pages = (APP.parent / "app_pages").glob("*.py")
+    assert not [p.name for p in pages if "queries.query(" in p.read_text() or "reading" in p.read_text()]
