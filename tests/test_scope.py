@@ -204,8 +204,12 @@ def state(demo, monkeypatch) -> dict:
     return demo
 
 
-@pytest.mark.parametrize("username", ["public", "demo-education", "demo-university", "demo-enterprise"])
-def test_no_page_or_download_shows_a_row_outside_the_viewers_scope(state, downloads, username):
+@pytest.mark.parametrize("username", ["public", "public (every page public)", "demo-education", "demo-university",
+                                      "demo-enterprise"])
+def test_no_page_or_download_shows_a_row_outside_the_viewers_scope(state, downloads, username, monkeypatch):
+    if username.startswith("public "):  # a deployment that opens every shared page to the public
+        monkeypatch.setenv("PORTAL_PUBLIC_PAGES", "all")
+        username = "public"
     hostile = hostile_values(state, username)
     forbidden = outside(state, username)
     assert all(forbidden.values()), forbidden  # there is something to leak

@@ -71,11 +71,14 @@ ui.table(carded, [("major_code", "major_code"), ("major", name), ("card", "card"
 st.subheader(L.t("gap_by_place"))
 counts = queries.status_counts_by_place(access, scope.level, scope.geography, scope.year, scope.study_level)
 counts = counts.assign(place=counts["geography_en"] if L.is_en() else counts["geography"])
-ui.chart(charts.status_counts, counts, "place", f"{L.t('ax_majors')} · {scope.place} · {scope.year}")
+if counts.empty:  # a province's cities, for the public (which sees provinces only)
+    st.caption(L.t("no_rows"))
+else:
+    ui.chart(charts.status_counts, counts, "place", f"{L.t('ax_majors')} · {scope.place} · {scope.year}")
 
-st.subheader(L.t("city_map"))
 major_names = dict(zip(gaps["major_code"], gaps[name]))  # most short first
 if major_names and access.sees_cities:  # the public sees provinces, not cities
+    st.subheader(L.t("city_map"))
     # by default the major most short of graduates among those that have some (an unserved one has few cities)
     judged = gaps.loc[gaps["alignment"].notna(), "major_code"]
     default = judged.iloc[0] if len(judged) else next(iter(major_names))
