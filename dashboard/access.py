@@ -92,9 +92,3 @@ class Access:
     def staff_only(self) -> tuple[str, tuple]:
         """The audit tables: file names, quarantined rows and their reasons are the data staff's."""
         return "(? = TRUE)", (self.audit,)
-
-
-#: the data staff's access: everything, the audit tables too
-STAFF = Access(EVERYTHING, audit=True)
-#: nobody signed in
-PUBLIC_ACCESS = Access(PUBLIC)
