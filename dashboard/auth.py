@@ -20,6 +20,7 @@ import streamlit as st
 
 from dashboard import labels as L
 from dashboard import portal_state, settings
+from dashboard.access import Access
 from dashboard.portal_state import ANONYMOUS, Viewer
 
 COOKIE = "portal_session"
@@ -109,6 +110,11 @@ def viewer() -> Viewer:
     """Who is looking, for a page: set by the entry point at the start of every run (never from a widget)."""
     found = st.session_state.get(VIEWER_KEY)
     return found if isinstance(found, Viewer) else ANONYMOUS
+
+
+def access() -> Access:
+    """What this run's viewer may read: the scope every query of the page is given (access.py)."""
+    return Access.of(viewer())
 
 
 def staff_still_signed_in() -> str | None:

@@ -15,7 +15,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from dashboard import charts, formatting, queries, settings
+from dashboard import auth, charts, formatting, queries, settings
 from dashboard import labels as L
 
 YEAR, PROVINCE, CITY, STUDY_LEVEL = "filter_year", "filter_province", "filter_city", "filter_study_level"
@@ -59,11 +59,15 @@ def _persisted_selectbox(label: str, options: Sequence, state_key: str, widget_k
 
 
 def filters() -> None:
-    """Year, study level, province and city in the sidebar of every page."""
+    """Year, study level, province and city in the sidebar of every page: only the places in the viewer's scope
+    are choices (an education department of one province: that province and its cities; the public: the
+    region and its provinces)."""
+    access = auth.access()
     years = queries.years()
-    provinces = queries.provinces()
-    cities = queries.cities()
-    province_names = {ALL: "", **dict(zip(provinces["province_name"], provinces[L.name_column("province")]))}
+    provinces = queries.provinces(access)
+    cities = queries.cities(access)
+    province_names = {**({ALL: ""} if access.sees_region else {}),
+                      **dict(zip(provinces["province_name"], provinces[L.name_column("province")]))}
     city_names = dict(zip(cities["city_name"], cities[L.name_column("city")]))
     st.sidebar.subheader(L.t("filters"))
     _persisted_selectbox(L.t("year"), list(reversed(years)), YEAR, "w_year", str, years[-1] if years else None)
@@ -74,9 +78,11 @@ def filters() -> None:
     _persisted_selectbox(L.t("study_level"), study_levels, STUDY_LEVEL, "w_study_level", level_names.get,
                          default_level)
     # format functions read only prepared dicts: AppTest calls them after the run, outside its context
-    province_names[ALL] = L.t("all_provinces")
+    if access.sees_region:
+        province_names[ALL] = L.t("all_provinces")
     city_names[ALL] = L.t("all_cities")
-    _persisted_selectbox(L.t("province"), list(province_names), PROVINCE, "w_province", province_names.get, ALL)
+    _persisted_selectbox(L.t("province"), list(province_names), PROVINCE, "w_province", province_names.get,
+                         next(iter(province_names), ALL))
     province = st.session_state[PROVINCE]
     in_province = cities if not province else cities[cities["province_name"] == province]
     _persisted_selectbox(L.t("city"), [ALL, *in_province["city_name"]], CITY, "w_city", city_names.get, ALL)
@@ -110,18 +116,19 @@ class Scope:
     place: str  # the geography's name in the page's language
 
     def place_of(self, level: str, zh_name: str) -> str:
-        provinces = queries.provinces()
-        cities = queries.cities()
+        provinces = queries.provinces(auth.access())
+        cities = queries.cities(auth.access())
         return L.place(level, zh_name, dict(zip(provinces["province_name"], provinces["province_name_en"])),
                        dict(zip(cities["city_name"], cities["city_name_en"])))
 
 
 def scope() -> Scope:
+    """The place, year and level the filters select (the filters offer only places in the viewer's scope)."""
     year = int(st.session_state[YEAR])
     level, geography = queries.geography_of(st.session_state.get(PROVINCE) or None,
                                             st.session_state.get(CITY) or None)
-    provinces = queries.provinces()
-    cities = queries.cities()
+    provinces = queries.provinces(auth.access())
+    cities = queries.cities(auth.access())
     place = L.place(level, geography, dict(zip(provinces["province_name"], provinces["province_name_en"])),
                     dict(zip(cities["city_name"], cities["city_name_en"])))
     study_level = st.session_state.get(STUDY_LEVEL) or settings.DEFAULT_STUDY_LEVEL

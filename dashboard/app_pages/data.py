@@ -6,19 +6,20 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
+from dashboard import auth, queries, ui
 from dashboard import labels as L
-from dashboard import queries, ui
 from sources.kinds import KINDS
 from sources.landing_folder import printable
 
+access = auth.access()  # the data staff's: the audit tables are read with it
 st.title(L.t("data_title"))
 st.caption(L.t("data_intro"))
 
 with st.spinner(L.t("loading")):
-    build = queries.build_info()
-    checks = queries.checks()
-    log = queries.load_log()
-    rejected = queries.rejected_files()
+    build = queries.build_info(access)
+    checks = queries.checks(access)
+    log = queries.load_log(access)
+    rejected = queries.rejected_files(access)
 
 # when the publication records its build, its own publication time; else the file's
 publication = queries.publication()
@@ -71,7 +72,7 @@ st.subheader(L.t("quarantine"))
 kinds = ["", *KINDS]
 kind = ui.persisted_choice(L.t("kind"), kinds, {"": L.t("all_kinds"), **{k: L.kind(k) for k in kinds[1:]}},
                            "data_kind")
-quarantined = queries.quarantine(kind or None)
+quarantined = queries.quarantine(access, kind or None)
 quarantined = escaped(quarantined).assign(kind_label=quarantined["kind"].map(L.kind))
 ui.table(quarantined, [("file", "file"), ("kind", "kind_label"), ("row_number", "row_number"),
                        ("column_name", "column_name"), ("reason", "reason"), ("raw_row", "raw_row")],
@@ -87,7 +88,7 @@ else:
 
 # unrecognised internship type / organisation / mode wordings: loaded (not quarantined), counted as the
 # warehouse says (docs/metrics.md "Internship types"), listed here so the rule can be extended
-wordings = queries.internship_wordings()
+wordings = queries.internship_wordings(access)
 if wordings is not None:
     st.subheader(L.t("internship_wordings"))
     st.caption(L.t("internship_wordings_note"))

@@ -3,16 +3,17 @@
 
 import streamlit as st
 
-from dashboard import charts, queries, ui
+from dashboard import auth, charts, queries, ui
 from dashboard import labels as L
 
+access = auth.access()  # the viewer's scope: every query is given it
 scope = ui.scope()
 st.title(L.t("industries_title", place=scope.place, year=scope.year))
 st.caption(L.t("industries_intro"))
 
 with st.spinner(L.t("loading")):
-    gaps = queries.industry_gap(scope.level, scope.geography, scope.year, scope.study_level)
-    pillars = queries.pillar_gap(scope.level, scope.geography, scope.year, scope.study_level)
+    gaps = queries.industry_gap(access, scope.level, scope.geography, scope.year, scope.study_level)
+    pillars = queries.pillar_gap(access, scope.level, scope.geography, scope.year, scope.study_level)
 name = L.name_column("industry")
 gaps = gaps.assign(industry=gaps[name], pillar_label=gaps["pillar"].map(L.pillar))
 pillars = pillars.assign(pillar_label=pillars["pillar"].map(L.pillar))
@@ -40,10 +41,10 @@ if industry_names:
                             format_func=lambda code: f"{industry_names[code]} ({code})")
     left, right = st.columns(2)
     with left:
-        trend = queries.industry_trend(scope.level, scope.geography, industry, scope.study_level)
+        trend = queries.industry_trend(access, scope.level, scope.geography, industry, scope.study_level)
         ui.chart(charts.trend, trend, f"{L.t('trend')} · {industry_names[industry]}")
     with right:
-        feeding = queries.majors_feeding_industry(scope.level, scope.geography, scope.year, industry,
+        feeding = queries.majors_feeding_industry(access, scope.level, scope.geography, scope.year, industry,
                                                   scope.study_level)
         feeding = feeding.assign(major=feeding[L.name_column("major")])
         ui.chart(charts.value_bars, feeding[feeding["supply"] > 0], "major", "supply", L.t("feeding_majors"),

@@ -10,6 +10,7 @@ from dashboard.portal_state import ENTERPRISE, UNIVERSITY
 from warehouse import settings as warehouse_settings
 
 viewer = auth.viewer()
+access = auth.access()  # the viewer's scope: every query is given it
 scope = ui.scope()
 st.title(L.t("internships_title", place=scope.place, year=scope.year))
 st.caption(L.t("internships_intro"))
@@ -32,37 +33,38 @@ def undefined_here(frame: pd.DataFrame, ratios: tuple[str, ...]) -> None:
 
 views = {"university": L.t("by_university"), "enterprise": L.t("by_enterprise")}
 # A university or an enterprise sees the bases and placements of its own scope only, wherever the filters
-# point; the tables after them are the place's aggregates, open to every signed-in role.
+# point (the queries return no other: access.py); the tables after them are the place's aggregates. The
+# public sees no university's or enterprise's own figures.
 own_view = {UNIVERSITY: "university", ENTERPRISE: "enterprise"}.get(viewer.role)
 if own_view:
     views = {own_view: views[own_view]}
-view = ui.persisted_choice(L.t("view_by"), list(views), views, "internships_view")
+elif not viewer.signed_in:
+    views = {}
+view = ui.persisted_choice(L.t("view_by"), list(views), views, "internships_view") if views else None
 listed_in = ("region", warehouse_settings.REGION_GEOGRAPHY) if own_view else (scope.level, scope.geography)
 
 with st.spinner(L.t("loading")):
     if view == "university":
-        universities = queries.universities(*listed_in)
+        universities = queries.universities(access, *listed_in)
         names = dict(zip(universities["university_code"], universities[L.name_column("university")]))
-        if own_view:
-            names = {viewer.scope: names.get(viewer.scope, viewer.scope)}
         chosen = ui.persisted_choice(L.t("university"), list(names), names, "internships_university")
         selector = {"university_code": chosen}
-    else:
+    elif view == "enterprise":
         # every surveyed enterprise and every base host, so any enterprise finds itself (a select box is
         # searchable by typing): one without a base sees empty tables and where to look next
-        enterprises = queries.enterprises(*listed_in)
+        enterprises = queries.enterprises(access, *listed_in)
         names = {e: f"{n} · {e}" for e, n in zip(enterprises["enterprise_id"], enterprises["enterprise_name"],
                                                  strict=True)}
-        if own_view:
-            names = {viewer.scope: names.get(viewer.scope, viewer.scope)}
         chosen = ui.persisted_choice(L.t("enterprise_search"), list(names), names, "internships_enterprise")
         selector = {"enterprise_id": chosen}
         if chosen and not bool(enterprises.loc[enterprises["enterprise_id"] == chosen, "has_base"].any()):
             st.info(L.t("no_base_yet"))
+    else:
+        chosen = None
 
     if chosen:
         st.subheader(L.t("bases"))
-        bases = queries.bases(scope.year, **selector)
+        bases = queries.bases(access, scope.year, **selector)
         bases = bases.assign(university=bases[L.name_column("university")], city=bases[L.name_column("city")],
                              utilisation_undefined=bases["suppressed"].map({True: "suppressed"}))
         if not bases.empty:
@@ -88,7 +90,7 @@ with st.spinner(L.t("loading")):
                                                "internships_organisation")
         with right:
             mode = ui.persisted_choice(L.t("mode_filter"), list(modes), modes, "internships_mode")
-        placed = queries.placements_by_major(scope.year, **selector, internship_type=internship_type,
+        placed = queries.placements_by_major(access, scope.year, **selector, internship_type=internship_type,
                                              organisation=organisation, mode=mode)
         ui.table(placed, [("major_code", "major_code"), ("major", major), ("students", "students"),
                           ("placement_rows", "placement_rows"), ("relevance", "relevance"),
@@ -97,7 +99,7 @@ with st.spinner(L.t("loading")):
         undefined_here(placed, ("relevance", "conversion"))
         if view == "university":
             st.subheader(L.t("coverage_by_major"))
-            coverage = queries.university_coverage(chosen, scope.year)
+            coverage = queries.university_coverage(access, chosen, scope.year)
             ui.chart(charts.value_bars, coverage.dropna(subset=["coverage"]), major, "coverage",
                      L.t("coverage_by_major"), L.t("ax_coverage"))
             ui.table(coverage, [("major_code", "major_code"), ("major", major), ("graduates", "graduates"),
@@ -108,14 +110,14 @@ with st.spinner(L.t("loading")):
             undefined_here(coverage, ("coverage", "relevance", "conversion", "retention"))
 
     st.subheader(f"{L.t('shortage_low_coverage')} · {scope.place}")
-    low = queries.shortage_low_coverage(scope.level, scope.geography, scope.year, scope.study_level)
+    low = queries.shortage_low_coverage(access, scope.level, scope.geography, scope.year, scope.study_level)
     ui.table(low, [("major_code", "major_code"), ("major", major), ("demand", "demand"), ("supply", "supply"),
                    ("alignment", "alignment"), ("graduates", "graduates"), ("placements", "placements"),
                    ("coverage", "coverage")], key="shortage_low_coverage")
     undefined_here(low, ("coverage",))
 
     st.subheader(f"{L.t('region_internships')} · {scope.place}")
-    by_major = queries.internship_by_major(scope.level, scope.geography, scope.year)
+    by_major = queries.internship_by_major(access, scope.level, scope.geography, scope.year)
     ui.table(by_major, [("major_code", "major_code"), ("major", major), ("graduates", "graduates"),
                         ("placements", "placements"), ("coverage", "coverage"), ("relevance", "relevance"),
                         ("relevance_unknown_share", "relevance_unknown_share"), ("conversion", "conversion"),

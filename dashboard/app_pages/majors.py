@@ -3,10 +3,11 @@ the industries that demand it, and which majors to expand, hold or shrink, and w
 
 import streamlit as st
 
-from dashboard import charts, queries, ui
+from dashboard import auth, charts, queries, ui
 from dashboard import labels as L
 from warehouse import settings
 
+access = auth.access()  # the viewer's scope: every query is given it
 scope = ui.scope()
 st.title(L.t("majors_title", place=scope.place, year=scope.year))
 st.caption(L.t("majors_intro"))
@@ -19,7 +20,7 @@ def reason(row, place: str, prefix: str = "") -> str:
 
 
 # --- a university, or the whole geography
-universities = queries.universities(scope.level, scope.geography)
+universities = queries.universities(access, scope.level, scope.geography)
 university_names = {"": L.t("whole_geography"),
                     **dict(zip(universities["university_code"], universities[L.name_column("university")]))}
 options = list(university_names)
@@ -36,7 +37,7 @@ with st.spinner(L.t("loading")):
     if university:
         row = universities.set_index("university_code").loc[university]
         city = scope.place_of("city", row["city_name"])
-        majors = queries.university_majors(university, scope.year, scope.study_level)
+        majors = queries.university_majors(access, university, scope.year, scope.study_level)
         majors = majors.assign(
             advice=majors["city_status"].map(L.advice),
             reason=[L.gap_reason(r.city_status_reason, city, r.city_supply, r.city_demand, r.city_supply_share,
@@ -49,16 +50,16 @@ with st.spinner(L.t("loading")):
                           ("city_alignment", "city_alignment"), ("city_status", "city_status"),
                           ("province_status", "province_status"), ("advice", "advice"), ("reason", "reason"),
                           ("coverage", "coverage")], key="university_majors")
-        gaps = queries.major_gap("city", row["city_name"], scope.year, scope.study_level)
+        gaps = queries.major_gap(access, "city", row["city_name"], scope.year, scope.study_level)
         market_level, market, market_place = "city", row["city_name"], city
     else:
-        gaps = queries.major_gap(scope.level, scope.geography, scope.year, scope.study_level)
+        gaps = queries.major_gap(access, scope.level, scope.geography, scope.year, scope.study_level)
         market_level, market, market_place = scope.level, scope.geography, scope.place
 
 if market_level == "city" and len(gaps):
     # a city shows its province's status: the reason quotes the province's figures (imports: the city's own)
     province = gaps["market"].iloc[0]
-    judged = queries.major_gap("province", province, scope.year, scope.study_level).set_index("major_code")
+    judged = queries.major_gap(access, "province", province, scope.year, scope.study_level).set_index("major_code")
     province_place = scope.place_of("province", province)
     reasons = [reason(r, market_place) if r["status"] == "imports" or r["major_code"] not in judged.index
                else reason(judged.loc[r["major_code"]], province_place) for _, r in gaps.iterrows()]
@@ -90,10 +91,10 @@ if major_names:
         st.markdown(f"**{L.card(picked['card'])}** · {L.card_statuses(picked['card_statuses'])}")
     left, right = st.columns(2)
     with left:
-        trend = queries.major_trend(market_level, market, major, scope.study_level)
+        trend = queries.major_trend(access, market_level, market, major, scope.study_level)
         ui.chart(charts.trend, trend, f"{L.t('trend')} · {major_names[major]}")
     with right:
-        demanding = queries.industries_demanding_major(market_level, market, scope.year, major,
+        demanding = queries.industries_demanding_major(access, market_level, market, scope.year, major,
                                                       scope.study_level)
         demanding = demanding.assign(industry=demanding[L.name_column("industry")])
         ui.chart(charts.value_bars, demanding, "industry", "demand", L.t("industries_demanding"),

@@ -2,17 +2,18 @@
 
 import streamlit as st
 
-from dashboard import charts, queries, ui
+from dashboard import auth, charts, queries, ui
 from dashboard import labels as L
 from warehouse import settings
 
+access = auth.access()  # the viewer's scope: every query is given it
 scope = ui.scope()
 st.title(L.t("overview_title", place=scope.place, year=scope.year))
 st.caption(L.t("overview_intro"))
 
 with st.spinner(L.t("loading")):
-    headline = queries.headline(scope.level, scope.geography, scope.study_level).set_index("year")
-    gaps = queries.major_gap(scope.level, scope.geography, scope.year, scope.study_level)
+    headline = queries.headline(access, scope.level, scope.geography, scope.study_level).set_index("year")
+    gaps = queries.major_gap(access, scope.level, scope.geography, scope.year, scope.study_level)
 
 this = headline.loc[scope.year] if scope.year in headline.index else None
 last = headline.loc[scope.year - 1] if scope.year - 1 in headline.index else None
@@ -46,8 +47,8 @@ st.caption(f"{L.t('m_graduate_demand')}: {L.number(this['graduate_demand'])}")
 # --- the top shortage and surplus majors
 name = L.name_column("major")
 left, right = st.columns(2)
-shortage = queries.top_majors(scope.level, scope.geography, scope.year, "shortage", study_level=scope.study_level)
-surplus = queries.top_majors(scope.level, scope.geography, scope.year, "surplus", study_level=scope.study_level)
+shortage = queries.top_majors(access, scope.level, scope.geography, scope.year, "shortage", study_level=scope.study_level)
+surplus = queries.top_majors(access, scope.level, scope.geography, scope.year, "surplus", study_level=scope.study_level)
 SHOWN = [("major", name), ("supply", "supply"), ("demand", "demand"), ("alignment", "alignment")]
 with left:
     st.subheader(L.t("top_shortage"))
@@ -68,13 +69,16 @@ ui.table(carded, [("major_code", "major_code"), ("major", name), ("card", "card"
 
 # --- gap by province and city: counts per place, and one major's status in every city by coordinates
 st.subheader(L.t("gap_by_place"))
-counts = queries.status_counts_by_place(scope.level, scope.geography, scope.year, scope.study_level)
+counts = queries.status_counts_by_place(access, scope.level, scope.geography, scope.year, scope.study_level)
 counts = counts.assign(place=counts["geography_en"] if L.is_en() else counts["geography"])
-ui.chart(charts.status_counts, counts, "place", f"{L.t('ax_majors')} · {scope.place} · {scope.year}")
+if counts.empty:  # a province's cities, for the public (which sees provinces only)
+    st.caption(L.t("no_rows"))
+else:
+    ui.chart(charts.status_counts, counts, "place", f"{L.t('ax_majors')} · {scope.place} · {scope.year}")
 
-st.subheader(L.t("city_map"))
 major_names = dict(zip(gaps["major_code"], gaps[name]))  # most short first
-if major_names:
+if major_names and access.sees_cities:  # the public sees provinces, not cities
+    st.subheader(L.t("city_map"))
     # by default the major most short of graduates among those that have some (an unserved one has few cities)
     judged = gaps.loc[gaps["alignment"].notna(), "major_code"]
     default = judged.iloc[0] if len(judged) else next(iter(major_names))
@@ -82,13 +86,13 @@ if major_names:
         st.session_state["overview_major"] = default
     major = st.selectbox(L.t("city_map_major"), list(major_names), key="overview_major",
                          format_func=lambda code: f"{major_names[code]} ({code})")
-    cities = queries.city_gap_for_major(scope.year, major, scope.study_level)
+    cities = queries.city_gap_for_major(access, scope.year, major, scope.study_level)
     cities = cities.assign(city=cities[L.name_column("city")])
     ui.chart(charts.city_map, cities, "city", f"{major_names[major]} · {L.t('city_map')}")
 
 # --- industry gap by pillar industry
 st.subheader(L.t("pillar_gap"))
-pillars = queries.pillar_gap(scope.level, scope.geography, scope.year, scope.study_level)
+pillars = queries.pillar_gap(access, scope.level, scope.geography, scope.year, scope.study_level)
 pillars = pillars.assign(pillar_label=pillars["pillar"].map(L.pillar))
 ui.chart(charts.status_bars, pillars, "pillar_label", "alignment",
          f"{L.t('alignment_chart')} · {scope.place} · {scope.year}", L.t("ax_alignment"))

@@ -4,12 +4,13 @@ enterprise and university."""
 
 import streamlit as st
 
+from dashboard import auth, queries, ui
 from dashboard import labels as L
-from dashboard import queries, ui
 
 #: entries whose reasons are spelled out below the table when no enterprise or university is picked
 DETAILED = 20
 
+access = auth.access()  # the viewer's scope: every query is given it
 scope = ui.scope()
 st.title(L.t("pairings_title", place=scope.place, year=scope.year))
 st.caption(L.t("pairings_intro"))
@@ -17,7 +18,7 @@ en = L.is_en()
 
 industries = queries.industries()
 majors = queries.majors()
-parties = queries.pairing_parties(scope.level, scope.geography, scope.year, scope.study_level)
+parties = queries.pairing_parties(access, scope.level, scope.geography, scope.year, scope.study_level)
 industry_names = dict(zip(industries["industry_code"], industries[L.name_column("industry")]))
 major_names = dict(zip(majors["major_code"], majors[L.name_column("major")]))
 party_names = {kind: dict(zip(rows["code"], rows["name_en" if en else "name"].fillna(rows["name"])))
@@ -39,7 +40,7 @@ with bottom[1]:
                                      {"": L.t("pairing_any_university"), **university_names}, "pairings_university")
 
 with st.spinner(L.t("loading")):
-    pairs = queries.pairing_suggestions(scope.level, scope.geography, scope.year, scope.study_level,
+    pairs = queries.pairing_suggestions(access, scope.level, scope.geography, scope.year, scope.study_level,
                                         industry or None, major or None, enterprise or None, university or None)
 matching = int(pairs["matching_entries"].iloc[0]) if len(pairs) else 0
 enterprises = int(pairs["matching_enterprises"].iloc[0]) if len(pairs) else 0

@@ -8,7 +8,7 @@ import streamlit as st
 from dashboard import auth, portal_state, queries, settings, submitting
 from dashboard import labels as L
 from sources import settings as sources_settings
-from sources.landing_folder import SUBMISSIONS, printable
+from sources.landing_folder import printable
 
 viewer = auth.viewer()
 if not submitting.may_submit(viewer):  # the entry point lists this page only for those who may submit
@@ -32,21 +32,16 @@ def _refusal(error: submitting.SubmissionRefused) -> str:
 
 
 # --- what the published build made of the submissions ----------------------------------------------------
-def _published_files() -> tuple[dict[tuple[str, str], tuple], str | None]:
+def _published_files(mine: list[portal_state.Submission]) -> tuple[dict[tuple[str, str], tuple], str | None]:
+    """What the published build made of this submitter's own files (queries.submission_outcomes)."""
     if not queries.is_ready():
         return {}, None
-    folder = f"%/{SUBMISSIONS}/%"
-    frame = queries.query(
-        "SELECT file, sha256, 'loaded' AS status, rows_read, rows_loaded, rows_quarantined, NULL AS reason "
-        "FROM audit.load_log WHERE file LIKE ? UNION ALL "
-        "SELECT file, sha256, 'rejected', NULL, NULL, NULL, reason FROM audit.rejected_files WHERE file LIKE ?",
-        (folder, folder))
+    frame = queries.submission_outcomes(tuple(s.stored_as for s in mine if s.stored_as))
     found = {(r.file, r.sha256): (r.status, None if pd.isna(r.rows_read) else int(r.rows_read),
                                   None if pd.isna(r.rows_loaded) else int(r.rows_loaded),
                                   None if pd.isna(r.rows_quarantined) else int(r.rows_quarantined), r.reason)
              for r in frame.itertuples()}
-    build = queries.build_info() if "audit.build" in queries.tables() else None
-    return found, (None if build is None or build.empty else str(build["build_id"].iloc[0]))
+    return found, queries.build_id()
 
 
 def _status(s: portal_state.Submission) -> str:
@@ -73,11 +68,12 @@ if message:
     getattr(st, message[0])(message[1])
 
 st.subheader(L.t("submit_mine"))
+mine = portal_state.list_submissions(viewer.username)
 try:
-    published, build_id = _published_files()
+    published, build_id = _published_files(mine)
 except queries.WarehouseUnavailable:
     published, build_id = {}, None
-mine = submitting.settle(portal_state.list_submissions(viewer.username), published, build_id)
+mine = submitting.settle(mine, published, build_id)
 if mine:
     st.dataframe(pd.DataFrame({
         L.t("submit_col_at"): [L.timestamp(s.submitted_at) for s in mine],

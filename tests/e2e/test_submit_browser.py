@@ -1,0 +1,157 @@
+"""Submitting data in a real browser (issue 26): a university uploads a catalogue with bad rows, sees before
+confirming the rows that will load and each quarantined row with its row, column and reason, confirms, and
+sees its submission waiting for a build; an enterprise fills in the survey form and submits it. Against the
+real `portal dashboard` server with a landing folder and state database of its own (no warehouse is needed
+to hand data in)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import csv_bytes
+from tests.e2e.conftest import (
+    ARTIFACTS,
+    CHROMIUM,
+    NO_CHROMIUM,
+    SERVER_START_SECONDS,
+    DashboardServer,
+    free_port,
+    stop_group,
+    wait_until_healthy,
+)
+from tests.e2e.test_dashboard_browser import LOAD_MS, VIEWPORT, sign_in, wait_for_app
+from tests.test_submit import CATALOGUE_HEADER, CATALOGUE_ROWS
+
+pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason=NO_CHROMIUM)
+
+UNIVERSITY = ("e2e-neu", "e2e university password")
+ENTERPRISE = ("e2e-firm", "e2e enterprise password")
+ENTERPRISE_ID = "91210100MA0TEXT01X"
+
+
+@pytest.fixture(scope="module")
+def submit_server(tmp_path_factory) -> Iterator[tuple[DashboardServer, Path]]:
+    """`portal dashboard` with an empty landing folder, no warehouse yet and a university and an enterprise
+    account: (the server, its landing folder)."""
+    from dashboard import portal_state
+
+    root = tmp_path_factory.mktemp("e2e-submit")
+    landing = root / "landing"
+    landing.mkdir()
+    state_url = f"sqlite:///{root / 'portal_state.sqlite'}"
+    portal_state.add_account(UNIVERSITY[0], "university", "10145", UNIVERSITY[1], "E2E 东北大学", actor="test",
+                             url=state_url)
+    portal_state.add_account(ENTERPRISE[0], "enterprise", ENTERPRISE_ID, ENTERPRISE[1], "E2E 企业", actor="test",
+                             url=state_url)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    log = ARTIFACTS / "submit-server.log"
+    port = free_port()
+    env = {**os.environ, "PORTAL_STATE_URL": state_url, "PORTAL_LANDING": str(landing),
+           "PORTAL_SESSION_SECRET": "browser submit test session key, long enough",
+           "PORTAL_SECRET": "browser submit test pseudonymisation key, long enough"}
+    env.pop("PORTAL_PUBLIC_PAGES", None)
+    portal = Path(sys.executable).with_name("portal")
+    with log.open("w", encoding="utf-8") as out:
+        process = subprocess.Popen(
+            [str(portal), "dashboard", "--port", str(port), "--warehouse", str(root / "portal.duckdb")],
+            stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True, env=env)
+    try:
+        wait_until_healthy(f"http://127.0.0.1:{port}/_stcore/health", process, log, SERVER_START_SECONDS)
+        yield DashboardServer(f"http://127.0.0.1:{port}", process, log), landing
+    finally:
+        stop_group(process)
+
+
+def open_submit_page(browser, server: DashboardServer, account: tuple[str, str]):
+    context = browser.new_context(viewport=VIEWPORT, locale="zh-CN", accept_downloads=True)
+    # without the file-system picker the grid's CSV button saves as an ordinary download
+    context.add_init_script("delete window.showSaveFilePicker;")
+    page = context.new_page()
+    page.goto(f"{server.url}/?lang=zh")
+    wait_for_app(page)
+    sign_in(page, "zh", account)
+    page.goto(f"{server.url}/submit?lang=zh")  # the cookie keeps the sign-in
+    wait_for_app(page)
+    return context, page
+
+
+def grid_text(page) -> str:
+    """What the data grids on the page hold, as their own "Download as CSV" button gives it (a grid is drawn on
+    a canvas: its cells are not in the page's text)."""
+    texts = []
+    for grid in page.get_by_test_id("stDataFrame").all():
+        grid.hover()
+        with page.expect_download(timeout=LOAD_MS) as download:
+            grid.get_by_role("button", name="Download as CSV").click()
+        texts.append(Path(download.value.path()).read_text(encoding="utf-8-sig"))
+    return "\n".join(texts)
+
+
+def test_a_university_uploads_a_file_with_bad_rows_sees_the_preview_and_confirms(browser, submit_server):
+    from playwright.sync_api import expect
+
+    server, landing = submit_server
+    context, page = open_submit_page(browser, server, UNIVERSITY)
+    try:
+        main = page.get_by_test_id("stMain")
+        expect(main.get_by_role("heading", name="提交数据")).to_be_visible()
+        page.locator("input[type='file']").set_input_files(
+            files=[{"name": "目录.csv", "mimeType": "text/csv", "buffer": csv_bytes(CATALOGUE_HEADER, CATALOGUE_ROWS)}])
+        confirm = main.get_by_role("button", name="确认提交（载入 1 行）")
+        expect(confirm).to_be_visible(timeout=LOAD_MS)
+        metrics = dict(zip(main.get_by_test_id("stMetricLabel").all_inner_texts(),
+                           main.get_by_test_id("stMetricValue").all_inner_texts(), strict=True))
+        assert metrics == {"读取行数": "3", "将载入": "1", "将隔离": "2"}
+        preview = grid_text(page)
+        for shown in ("行", "列", "原因", "enrolment", "not a whole number: '一百'", "university_code",
+                      "is outside the scope of the submitter"):
+            assert shown in preview, preview
+        assert not list(landing.rglob("*.csv"))  # nothing is written before the confirmation
+
+        confirm.click()
+        expect(main.get_by_text("已提交 目录.csv，等待下一次构建载入。")).to_be_visible(timeout=LOAD_MS)
+        wait_for_app(page)
+        assert "等待构建" in grid_text(page)
+        [written] = landing.rglob("*.csv")
+        assert written.relative_to(landing).parts[:3] == ("catalogue", "submissions", "university-10145")
+        page.screenshot(path=str(ARTIFACTS / "submit-university.png"), full_page=True)
+    finally:
+        context.close()
+
+
+def test_an_enterprise_fills_in_the_survey_form_and_submits_it(browser, submit_server):
+    from playwright.sync_api import expect
+
+    server, landing = submit_server
+    context, page = open_submit_page(browser, server, ENTERPRISE)
+    try:
+        main = page.get_by_test_id("stMain")
+        main.get_by_label("岗位", exact=True).fill("软件工程师")
+        main.get_by_label("岗位", exact=True).press("Enter")
+        wait_for_app(page)
+        majors = main.get_by_test_id("stMultiSelect")
+        majors.click()
+        page.keyboard.type("080902")  # the choice of real majors is searchable
+        page.get_by_role("option", name="软件工程 (080902)").click()
+        page.keyboard.press("Escape")
+        wait_for_app(page)
+        main.get_by_role("button", name="添加岗位").click()
+        wait_for_app(page)
+        submit = main.get_by_role("button", name="提交问卷（1 个岗位）")
+        expect(submit).to_be_visible(timeout=LOAD_MS)
+        assert "软件工程师" in grid_text(page)
+        submit.click()
+        expect(main.get_by_text("个岗位将载入，0 个被隔离。")).to_be_visible(timeout=LOAD_MS)
+        [written] = (landing / "survey").rglob("*.csv")
+        assert written.relative_to(landing).parts[:3] == ("survey", "submissions", f"enterprise-{ENTERPRISE_ID}")
+        assert "软件工程师" in written.read_text(encoding="utf-8-sig") and ENTERPRISE_ID in written.read_text(
+            encoding="utf-8-sig")
+        page.screenshot(path=str(ARTIFACTS / "submit-enterprise-form.png"), full_page=True)
+    finally:
+        context.close()
