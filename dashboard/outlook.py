@@ -128,3 +128,19 @@ def what_if(enrolment: pd.DataFrame, trend: pd.DataFrame, total_demand: float, l
                                                       on=["major_code", "year"], suffixes=("_before", "_after"))
     both["changed"] = both["status_before"] != both["status_after"]
     return both
+
+
+def chart_frame(history: pd.DataFrame, scenarios: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """One major's alignment for the outlook chart: the actual years (history: year, alignment, status) under
+    the first scenario's name, and each scenario's projection (year, alignment, status) as its own segment,
+    starting from the last actual year (`anchor`, not drawn as a point) so it continues the history."""
+    names = list(scenarios)
+    actual = history[["year", "alignment", "status"]].assign(
+        scenario=names[0], segment="actual", is_projection=False, anchor=False)
+    parts = [actual]
+    last = actual.sort_values("year").tail(1)
+    for name, projected in scenarios.items():
+        parts.append(last.assign(scenario=name, segment=name, is_projection=True, anchor=True))
+        parts.append(projected[["year", "alignment", "status"]].assign(
+            scenario=name, segment=name, is_projection=True, anchor=False))
+    return pd.concat(parts, ignore_index=True)
