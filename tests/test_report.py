@@ -42,7 +42,7 @@ def test_liaoning_report_has_chinese_text_cards_and_headline_figures_of_the_mart
     assert f"调查需求人数{headline[1]:,.0f}" in text
     assert f"实习覆盖率{100 * headline[2]:.1f}%" in text
     assert cards
-    for name, card in cards[: report.MAX_TABLE_ROWS]:
+    for name, _ in cards[: report.MAX_TABLE_ROWS]:
         assert re.sub(r"\s+", "", name) in text
     card_names = {"green": "绿牌", "yellow": "黄牌", "red": "红牌"}
     assert {card_names[c] for _, c in cards} <= set(re.findall("绿牌|黄牌|红牌", text))
