@@ -298,6 +298,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "report_equal_weights": ("得分按等权计算。", "Scores with equal weights."),
     "report_rows_cut": ("表格只列出前 {n} 行；完整数据请在门户中下载。",
                         "The table lists its first {n} rows; download the whole table from the portal."),
+    "report_make": ("生成 PDF 报告", "Make the PDF report"),
     "report_download": ("下载 PDF 报告", "Download the PDF report"),
     "report_unavailable": ("无法生成 PDF 报告：{error}", "The PDF report cannot be made: {error}"),
     "undefined_note": ("“—”表示无法计算：{reasons}。", "“—” means not defined: {reasons}."),

@@ -192,3 +192,24 @@ def _vega_lite_spec(chart_name: str, lang: str, *args, **kwargs) -> dict:
 def chart(build: Callable[..., alt.TopLevelMixin], *args, **kwargs) -> None:
     """Draw `build(*args, **kwargs)`, one of the functions of `charts`."""
     st.vega_lite_chart(_vega_lite_spec(build.__name__, L.lang(), *args, **kwargs), width="stretch")
+
+
+# --- printable report -------------------------------------------------------------------------------
+def report_download(kind: str, key: str, year: int, study_level: str, role: str | None, scope: str | None,
+                    widget_key: str) -> None:
+    """A button that makes the PDF report of a province or a university (dashboard/report.py) for the viewer,
+    then offers it for download; making it takes seconds, so it is made on request, never on every run."""
+    from dashboard import report
+
+    made_key = f"report_{widget_key}"
+    wanted = (kind, key, year, study_level, role, scope, L.lang())
+    if st.button(L.t("report_make"), key=f"w_{made_key}"):
+        try:
+            st.session_state[made_key] = (wanted, report.report(kind, key, year, lang=L.lang(),
+                                                                 study_level=study_level, role=role, scope=scope))
+        except (report.FontMissing, ValueError) as error:
+            st.warning(L.t("report_unavailable", error=error))
+    made = st.session_state.get(made_key)
+    if made and made[0] == wanted:
+        st.download_button(L.t("report_download"), data=made[1], file_name=f"report-{key}-{year}.pdf",
+                           mime="application/pdf", key=f"w_{made_key}_download", on_click="ignore")

@@ -105,3 +105,17 @@ def test_what_if_software_engineering_plus_30_percent_from_2026(warehouse, accou
     assert any("2030" in c.value for c in at.caption)
     specs = [json.dumps(json.loads(e.proto.spec), ensure_ascii=False) for e in at.get("vega_lite_chart")]
     assert any("预测" in s and "调整后" in s for s in specs), [s[:300] for s in specs]
+
+
+def test_the_scorecard_and_the_overview_offer_their_pdf_report(warehouse, accounts, monkeypatch):
+    at = open_scorecard(warehouse, monkeypatch, "neu")
+    assert "下载 PDF 报告" not in [b.label for b in at.download_button]  # made on request only
+    at.button(key="w_report_scorecard").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert "下载 PDF 报告" in [b.label for b in at.download_button]
+
+    at.switch_page("app_pages/overview.py").run()
+    at.selectbox(key="w_province").set_value("辽宁省").run()
+    at.button(key="w_report_overview").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert "下载 PDF 报告" in [b.label for b in at.download_button]

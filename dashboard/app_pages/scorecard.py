@@ -92,6 +92,7 @@ columns = [("major_code", "major_code"), ("major", major), ("score", "score"), (
 for indicator in available:
     columns += [(indicator, indicator), (f"{indicator}_percentile", f"{indicator}_percentile")]
 ui.table(card, columns, key="scorecard")
+ui.report_download(kind, key, scope.year, scope.study_level, viewer.role, viewer.scope, "scorecard")
 lacking = card[card["missing_text"] != ""]
 if not lacking.empty:
     st.caption(L.t("missing_indicators", items="; ".join(
