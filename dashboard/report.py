@@ -127,6 +127,22 @@ def province_sections(province: str, year: int, study_level: str) -> list[Sectio
             chart=charts.status_bars(top.dropna(subset=["alignment"]), name, "alignment", L.t(f"top_{status}"),
                                      L.t("ax_alignment")) if len(top) else None,
             table=_table(top, shown)))
+    counts = queries.status_counts_by_place("province", province, year, study_level)
+    counts = counts.assign(place=counts["geography_en"] if L.is_en() else counts["geography"])
+    sections.append(Section(
+        L.t("gap_by_place"),
+        chart=charts.status_counts(counts, "place", f"{L.t('ax_majors')} · {year}") if len(counts) else None,
+        table=_table(counts, [("city", "place"), ("shortage_majors", "shortage_majors"),
+                              ("balanced_majors", "balanced_majors"), ("surplus_majors", "surplus_majors"),
+                              ("graduates", "graduates"), ("demand", "demand")])))
+    pillars = queries.pillar_gap("province", province, year, study_level)
+    pillars = pillars.assign(pillar_label=pillars["pillar"].map(L.pillar))
+    sections.append(Section(
+        L.t("pillar_gap"),
+        chart=charts.status_bars(pillars.dropna(subset=["alignment"]), "pillar_label", "alignment",
+                                 L.t("alignment_chart"), L.t("ax_alignment")) if len(pillars) else None,
+        table=_table(pillars, [("pillar", "pillar_label"), ("supply", "supply"), ("demand", "demand"),
+                               ("alignment", "alignment"), ("status", "status")])))
     internships = queries.internship_by_major("province", province, year)
     internships = internships.merge(gaps[["major_code"]], on="major_code")  # the majors of this level
     sections.append(Section(

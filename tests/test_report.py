@@ -53,8 +53,8 @@ def test_liaoning_report_has_chinese_text_cards_and_headline_figures_of_the_mart
 
 def test_every_chart_is_an_image_and_the_cjk_font_is_embedded(liaoning):
     reader = PdfReader(str(liaoning))
-    # cards, top shortage, top surplus, internship coverage
-    assert sum(len(page.images) for page in reader.pages) == 4
+    # cards, top shortage, top surplus, majors by city, pillar industries, internship coverage
+    assert sum(len(page.images) for page in reader.pages) == 6
     fonts = []
     for page in reader.pages:
         for font in page["/Resources"]["/Font"].values():
