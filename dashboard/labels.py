@@ -586,6 +586,9 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "relevance_percentile": ("对口率百分位", "Relevance percentile"),
     "conversion_percentile": ("留用率百分位", "Conversion percentile"),
     "retention_percentile": ("本省就业率百分位", "Retention percentile"),
+    # the salary indicator, shown once the skills-and-pay marts feed marts.scorecard (issue 27)
+    "salary_scorecard": ("月薪中位数（元）", "Median monthly salary (yuan)"),
+    "salary_percentile": ("薪资百分位", "Salary percentile"),
     "balanced_majors": ("平衡专业数", "Balanced majors"),
     "surplus_majors": ("过剩专业数", "Surplus majors"),
     "file": ("文件", "File"),

@@ -167,7 +167,7 @@ def university_sections(role: str | None, scope: str | None, university: str, ye
     card["missing_text"] = card["missing"].map(lambda items: ", ".join(L.t(f"indicator_{i}") for i in items))
     columns = [("major_code", "major_code"), ("major", name), ("score", "score"), ("card", "card"),
                ("status", "status")]
-    columns += [(i, i) for i, _ in weights]
+    columns += [("salary_scorecard" if i == "salary" else i, i) for i, _ in weights]
     coverage = queries.university_coverage(university, year)
     return [
         Section(L.t("page_scorecard"), chart=charts.score_bars(card[[name, "score", "card", "missing_text"]], name,

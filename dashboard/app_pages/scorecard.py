@@ -90,7 +90,9 @@ ui.chart(charts.score_bars, card[[major, "score", "card", "missing_text"]], majo
 columns = [("major_code", "major_code"), ("major", major), ("score", "score"), ("card", "card"),
            ("status", "status"), ("missing", "missing_text")]
 for indicator in available:
-    columns += [(indicator, indicator), (f"{indicator}_percentile", f"{indicator}_percentile")]
+    # a header key per indicator (salary's says its unit; its plain key may be taken by the pay pages)
+    header = "salary_scorecard" if indicator == "salary" else indicator
+    columns += [(header, indicator), (f"{indicator}_percentile", f"{indicator}_percentile")]
 ui.table(card, columns, key="scorecard")
 ui.report_download(kind, key, scope.year, scope.study_level, viewer.role, viewer.scope, "scorecard")
 lacking = card[card["missing_text"] != ""]
