@@ -211,3 +211,59 @@ def value_bars(frame: pd.DataFrame, category: str, value: str, title: str, value
         tooltip=[alt.Tooltip(f"{category}:N"), alt.Tooltip(f"{value}:Q", title=value_title, format=value_format)],
     ).properties(height=_bars_height(len(frame), 24))
     return _finish(chart, title)
+
+
+def score_bars(frame: pd.DataFrame, category: str, title: str) -> alt.Chart:
+    """The scorecard's weighted score per major (0–100), best first, coloured by the major's card (no card
+    grey), the card and the indicators it lacks in the tooltip."""
+    no_card = L.t("card_none")
+    data = frame[[category, "score", "card", "missing_text"]].assign(
+        card_label=frame["card"].map(lambda c: L.t(f"card_{c}") if c in palette.CARDS else no_card))
+    scale = alt.Scale(domain=[*(L.t(f"card_{c}") for c in palette.CARDS), no_card],
+                      range=[*(palette.CARD_COLOURS[c] for c in palette.CARDS), palette.STATUS_COLOURS["balanced"]])
+    chart = alt.Chart(data).mark_bar().encode(
+        x=alt.X("score:Q", title=L.t("ax_score"), scale=alt.Scale(domain=[0, 100])),
+        y=alt.Y(f"{category}:N", title=None, sort="-x"),
+        color=alt.Color("card_label:N", title=L.t("legend_card"), scale=scale, legend=alt.Legend(orient="top")),
+        tooltip=[alt.Tooltip(f"{category}:N", title=L.column("major")),
+                 alt.Tooltip("score:Q", title=L.t("ax_score"), format=".1f"),
+                 alt.Tooltip("card_label:N", title=L.t("legend_card")),
+                 alt.Tooltip("missing_text:N", title=L.column("missing"))],
+    ).properties(height=_bars_height(len(data), 22))
+    return _finish(chart, title)
+
+
+def outlook(frame: pd.DataFrame, title: str) -> alt.Chart:
+    """A major's alignment over the years: the actual history solid, the projection dashed and labelled 预测
+    (forecast), one line per scenario (as it is; with the what-if), each point coloured by its status. `frame`:
+    year, alignment, status, scenario (labels), is_projection; the projected lines start at the last actual
+    year so they continue the history."""
+    forecast = L.t("forecast")
+    data = _with_status_label(frame).assign(
+        kind=frame["is_projection"].map({True: forecast, False: L.t("actual")}))
+    base = alt.Chart().encode(
+        x=alt.X("year:O", title=L.t("year")),
+        y=alt.Y("alignment:Q", title=L.t("ax_alignment"), axis=alt.Axis(format=F.RATIO_FORMAT)),
+    )
+    lines = base.mark_line().encode(
+        color=alt.Color("scenario:N", title=L.t("legend_scenario"), legend=alt.Legend(orient="top"),
+                        scale=alt.Scale(domain=list(dict.fromkeys(data["scenario"])),
+                                        range=[palette.SERIES_COLOURS["supply"], palette.MEASURE_COLOUR])),
+        strokeDash=alt.StrokeDash("kind:N", title=L.t("legend_kind"),
+                                  scale=alt.Scale(domain=[L.t("actual"), forecast], range=[[1, 0], [6, 4]]),
+                                  legend=alt.Legend(orient="top")),
+        detail="segment:N",
+    )
+    points = base.mark_point(filled=True, size=80).transform_filter("!datum.anchor").encode(
+        fill=_status_colour(data["status_label"], alt.Fill),
+        stroke=alt.value("white"),
+        tooltip=[alt.Tooltip("year:O", title=L.t("year")), alt.Tooltip("scenario:N", title=L.t("legend_scenario")),
+                 alt.Tooltip("kind:N", title=L.t("legend_kind")),
+                 alt.Tooltip("alignment:Q", title=L.t("ax_alignment"), format=F.RATIO_FORMAT),
+                 alt.Tooltip("status_label:N", title=L.column("status"))],
+    )
+    first_forecast = data[data["is_projection"] & ~data["anchor"]].groupby("scenario", as_index=False)["year"].min()
+    labels = alt.Chart(first_forecast.head(1).assign(text=forecast)).mark_text(align="left", dy=-12, fontSize=13).encode(
+        x="year:O", text="text:N")
+    chart = alt.layer(lines, points, data=data).resolve_scale(color="independent") + labels
+    return _finish(chart.properties(height=360), title)

@@ -20,7 +20,7 @@ import pandas as pd
 from dashboard import labels as L
 
 #: whole people: counts of graduates, students, positions' capacity, rows
-WHOLE_COLUMNS = {"supply", "graduates", "placements", "students", "placement_rows", "capacity", "city_supply",
+WHOLE_COLUMNS = {"supply", "supply_before", "supply_after", "graduates", "placements", "students", "placement_rows", "capacity", "city_supply",
                  "shortage_majors", "balanced_majors", "surplus_majors", "rows_read", "rows_loaded",
                  "rows_quarantined", "headcount", "interns_wanted",
                  "interns_suggested"}
@@ -28,7 +28,7 @@ WHOLE_COLUMNS = {"supply", "graduates", "placements", "students", "placement_row
 FRACTIONAL_COLUMNS = {"demand", "gap", "city_demand"}
 PERCENT_COLUMNS = {"supply_share", "demand_share", "coverage", "relevance", "relevance_unknown_share",
                    "conversion", "retention", "utilisation"}
-RATIO_COLUMNS = {"alignment", "city_alignment"}
+RATIO_COLUMNS = {"alignment", "city_alignment", "alignment_before", "alignment_after"}
 #: why a ratio may be undefined (labels' `undefined_*` texts), per column
 UNDEFINED_REASONS = {"alignment": "undefined_alignment", "city_alignment": "undefined_alignment",
                      "supply_share": "undefined_share", "demand_share": "undefined_share",

@@ -17,6 +17,7 @@ import streamlit as st
 
 from dashboard import auth, charts, formatting, queries, settings
 from dashboard import labels as L
+from dashboard.access import Access
 
 YEAR, PROVINCE, CITY, STUDY_LEVEL = "filter_year", "filter_province", "filter_city", "filter_study_level"
 ALL = ""  # the "all" option of the geography filters
@@ -199,3 +200,23 @@ def _vega_lite_spec(chart_name: str, lang: str, *args, **kwargs) -> dict:
 def chart(build: Callable[..., alt.TopLevelMixin], *args, **kwargs) -> None:
     """Draw `build(*args, **kwargs)`, one of the functions of `charts`."""
     st.vega_lite_chart(_vega_lite_spec(build.__name__, L.lang(), *args, **kwargs), width="stretch")
+
+
+# --- printable report -------------------------------------------------------------------------------
+def report_download(kind: str, key: str, year: int, study_level: str, access: Access, widget_key: str) -> None:
+    """A button that makes the PDF report of a province or a university (dashboard/report.py) for the viewer,
+    then offers it for download; making it takes seconds, so it is made on request, never on every run."""
+    from dashboard import report
+
+    made_key = f"report_{widget_key}"
+    wanted = (kind, key, year, study_level, access, L.lang())
+    if st.button(L.t("report_make"), key=f"w_{made_key}"):
+        try:
+            st.session_state[made_key] = (wanted, report.report(kind, key, year, lang=L.lang(),
+                                                                 study_level=study_level, access=access))
+        except (report.FontMissing, ValueError) as error:
+            st.warning(L.t("report_unavailable", error=error))
+    made = st.session_state.get(made_key)
+    if made and made[0] == wanted:
+        st.download_button(L.t("report_download"), data=made[1], file_name=f"report-{key}-{year}.pdf",
+                           mime="application/pdf", key=f"w_{made_key}_download", on_click="ignore")

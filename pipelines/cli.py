@@ -298,6 +298,44 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
     return 0  # not reached
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    """Write a printable PDF of a province's or a university's year (dashboard/report.py)."""
+    _, warehouse = _use_paths(None, args.warehouse)
+    kind, _, key = args.scope.partition("=")
+    if kind not in ("province", "university") or not key:
+        print(f"--scope must be province=<name> or university=<code>, not {args.scope!r}", file=sys.stderr)
+        return 2
+    if not warehouse.is_file():
+        print(f"no warehouse at {warehouse}: run `portal build` first", file=sys.stderr)
+        return 1
+    os.environ["PORTAL_WAREHOUSE"] = str(warehouse)  # the dashboard's queries read the warehouse it names
+    from dashboard import report
+
+    try:
+        pdf = report.report(kind, key, args.year, lang=args.lang, study_level=args.level)
+    except (report.FontMissing, ValueError) as error:
+        print(f"no report: {error}", file=sys.stderr)
+        return 1
+    Path(args.out).write_bytes(pdf)
+    print(f"wrote {args.out} ({len(pdf):,} bytes)")
+    return 0
+
+
+def cmd_platform_export(args: argparse.Namespace) -> int:
+    """Write the placements for the national internship platform as XLSX (dashboard/platform_export.py)."""
+    _, warehouse = _use_paths(None, args.warehouse)
+    if not warehouse.is_file():
+        print(f"no warehouse at {warehouse}: run `portal build` first", file=sys.stderr)
+        return 1
+    os.environ["PORTAL_WAREHOUSE"] = str(warehouse)  # the dashboard's queries read the warehouse it names
+    from dashboard import platform_export
+
+    data, rows = platform_export.export(args.year, args.university)
+    Path(args.out).write_bytes(data)
+    print(f"wrote {args.out} ({rows:,} rows)")
+    return 0
+
+
 def _refusal_to_serve(address: str, public: bool) -> str | None:
     from pipelines.accounts_cli import refusal_to_serve
 
@@ -356,6 +394,22 @@ def main(argv: list[str] | None = None) -> int:
     export.add_argument("--parquet", required=True, metavar="DIR", help="folder to write (hive layout)")
     export.add_argument("--warehouse", help=WAREHOUSE_HELP)
     export.set_defaults(func=cmd_export)
+
+    report = sub.add_parser("report", help="write a printable PDF report of a province or a university")
+    report.add_argument("--scope", required=True, metavar="province=NAME|university=CODE")
+    report.add_argument("--year", type=int, required=True)
+    report.add_argument("--out", required=True, metavar="FILE.pdf")
+    report.add_argument("--lang", choices=("zh", "en"), default="zh")
+    report.add_argument("--level", default="本科", help="study level: 本科 (default), 专科 or 研究生")
+    report.add_argument("--warehouse", help=WAREHOUSE_HELP)
+    report.set_defaults(func=cmd_report)
+
+    platform = sub.add_parser("platform-export", help="write placements for the MoE internship platform (XLSX)")
+    platform.add_argument("--out", required=True, metavar="FILE.xlsx")
+    platform.add_argument("--year", type=int, help="one year (default: every year)")
+    platform.add_argument("--university", metavar="CODE", help="one university (default: every university)")
+    platform.add_argument("--warehouse", help=WAREHOUSE_HELP)
+    platform.set_defaults(func=cmd_platform_export)
 
     ui = sub.add_parser("ui", help="serve the Dagster UI (dg dev) on the same assets")
     ui.add_argument("--landing")

@@ -22,7 +22,7 @@ from streamlit.testing.v1 import AppTest
 pytestmark = pytest.mark.usefixtures("collected_garbage")
 
 APP = Path(__file__).resolve().parents[1] / "dashboard" / "app.py"
-PAGES = ("overview", "majors", "industries", "internships", "pairings", "data")
+PAGES = ("overview", "majors", "industries", "internships", "pairings", "scorecard", "data")
 CJK = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]")
 REGION = "northeast"
 

@@ -52,6 +52,11 @@ PARTITIONS: dict[str, tuple[str, ...]] = {
     # a row names an enterprise or a university (selector_kind), so it has no one province
     "marts.placements_by_major": ("year",),
     "marts.internship_wordings": ("year",),
+    # decision support (scorecard, outlook) and the national platform's export
+    "marts.demand_share_trend": ("year",),
+    "marts.scorecard": ("year", "province_name"),
+    "marts.enrolment": ("year", "province_name"),
+    "marts.platform_placements": ("year", "province_name"),
 }
 #: dimensions are small look-up tables: one file each, for joins on the engine's side
 UNPARTITIONED_SCHEMAS = ("dims",)

@@ -126,6 +126,7 @@ def _settings() -> dict[str, object]:
         "min_demand": settings.MIN_DEMAND,
         "min_supply": settings.MIN_SUPPLY,
         "card_years": settings.CARD_YEARS,
+        "trend_years": settings.TREND_YEARS,
         "bachelor_lag_years": settings.PROJECTION_LAG_YEARS["本科"],
         "vocational_lag_years": settings.PROJECTION_LAG_YEARS["专科"],
         "region_geography": settings.REGION_GEOGRAPHY,

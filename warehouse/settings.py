@@ -36,6 +36,9 @@ MIN_DEMAND = 20
 MIN_SUPPLY = 20
 #: cards (绿牌/黄牌/红牌) are judged over this many latest survey years of a province (METRICS.md v2 "Cards")
 CARD_YEARS = 3
+#: the demand-share trend (scorecard, outlook) is the least-squares line through this many latest survey
+#: years of a province (METRICS.md v2 "Decision support")
+TREND_YEARS = 3
 #: projected supply = enrolment this many years earlier, by level (catalogue levels are normalised to these)
 PROJECTION_LAG_YEARS = {"本科": 4, "专科": 3}
 #: the geography name of the whole region in the gap marts

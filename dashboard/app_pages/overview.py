@@ -43,6 +43,8 @@ for column, (label, field, fmt, is_ratio) in zip(columns, METRICS):
 if bool(this["is_projection"]):
     st.caption(L.t("projection_note"))
 st.caption(f"{L.t('m_graduate_demand')}: {L.number(this['graduate_demand'])}")
+if scope.level == "province":  # the printable report is of a province (dashboard/report.py)
+    ui.report_download("province", scope.geography, scope.year, scope.study_level, access, "overview")
 
 # --- the top shortage and surplus majors
 name = L.name_column("major")

@@ -33,6 +33,7 @@ PAGES = [
     DashboardPage("industries", "产业", "Industries", charts=True),
     DashboardPage("internships", "实习", "Internships", charts=True),
     DashboardPage("pairings", "校企配对", "Pairing", charts=False),
+    DashboardPage("scorecard", "专业评分", "Scorecard", charts=True),
     DashboardPage("data", "数据", "Data", charts=False),
 ]
 

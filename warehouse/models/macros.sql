@@ -178,3 +178,11 @@ CREATE OR REPLACE TEMP MACRO internship_figures_of(
     'retention_undefined': undefined_because(retention_of(employed_in_province, graduates_reporting_employment),
                                              0, graduates_reporting_employment, 'not_reported')
 };
+
+-- ---- Decision support (docs/metrics.md "Decision support") ----
+
+-- a value's percentile rank among n values (0–100): the share of them below it, counting the equal ones
+-- (itself included) half, so ties share one percentile and a lone value is the median (50); NULL for a
+-- missing value
+CREATE OR REPLACE TEMP MACRO percentile_rank(value, below, equal, n) AS
+    CASE WHEN value IS NOT NULL AND n > 0 THEN 100.0 * (below + 0.5 * equal) / n END;

@@ -1,0 +1,279 @@
+"""Printable reports (docs/metrics.md; issue 28): a PDF of a province's or a university's year, in Chinese or
+English — the headline figures, the card list, the top gaps, internship coverage and, for a university, its
+scorecard — each chart as a static image and each table, with the build it was made from, its date and page
+numbers. `portal report` writes one; the Overview and Scorecard pages offer the same as a download.
+
+The figures are the pages' own queries (dashboard/queries.py, dashboard/scorecard_queries.py, so a university's
+report binds the viewer's scope like the page), the charts the pages' own Altair charts (dashboard/charts.py)
+rendered to PNG by vl-convert, without a browser; the PDF is written by fpdf2 with a CJK font embedded
+(Debian's fonts-noto-cjk, found at run time)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from io import BytesIO
+from pathlib import Path
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+import vl_convert
+from fontTools.ttLib import TTCollection
+from fpdf import FPDF
+from fpdf.fonts import FontFace
+from PIL import Image
+
+from dashboard import charts, formatting, queries, ui
+from dashboard import labels as L
+from dashboard import scorecard_queries as sq
+from dashboard.access import EVERYTHING, Access
+
+#: where Debian's fonts-noto-cjk puts its fonts; the first that exists is embedded
+FONT_PACKAGE = "fonts-noto-cjk"
+FONT_CANDIDATES = (
+    Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"),
+    Path("/usr/share/fonts/opentype/noto/NotoSansCJKsc-Regular.otf"),
+    Path("/usr/share/fonts/noto-cjk/NotoSansCJK-Regular.ttc"),
+)
+FONT = "cjk"
+MAX_TABLE_ROWS = 40
+#: the command line's access (`portal report`): it runs on the server, as the data staff do
+COMMAND_LINE = Access(EVERYTHING, audit=True)
+
+
+class FontMissing(RuntimeError):
+    """No CJK font to embed: the report would show no Chinese."""
+
+
+def cjk_font() -> tuple[Path, int]:
+    """The CJK font file to embed, and the face of Simplified Chinese in it (a .ttc holds JP, KR, SC, ...)."""
+    for path in FONT_CANDIDATES:
+        if path.is_file():
+            if path.suffix.lower() != ".ttc":
+                return path, 0
+            faces = [f["name"].getDebugName(1) or "" for f in TTCollection(str(path), lazy=True).fonts]
+            return path, next((i for i, name in enumerate(faces) if name.endswith(" SC")), 0)
+    raise FontMissing(
+        f"a report embeds a CJK font and none was found (looked for {', '.join(str(p) for p in FONT_CANDIDATES)}): "
+        f"install Debian's {FONT_PACKAGE} (sudo apt-get install {FONT_PACKAGE})")
+
+
+@dataclass
+class Section:
+    title: str
+    chart: alt.TopLevelMixin | None = None
+    table: pd.DataFrame | None = None  # columns already headed in the report's language
+    notes: list[str] = field(default_factory=list)
+
+
+# --- content -------------------------------------------------------------------------------------------
+def _cell(key: str, value: object) -> str:
+    """A table cell as the pages show it: people whole, ratios and shares as the pages format them, — undefined."""
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+        return formatting.UNDEFINED
+    if isinstance(value, (int, float)):
+        if key in formatting.PERCENT_COLUMNS:
+            return f"{100 * value:.1f}%"
+        if key in formatting.RATIO_COLUMNS:
+            return f"{value:.2f}"
+        if key in formatting.WHOLE_COLUMNS:
+            return f"{value:,.0f}"
+        return f"{value:,.1f}".removesuffix(".0")
+    return str(value)
+
+
+def _table(frame: pd.DataFrame, columns: list[tuple[str, str]]) -> pd.DataFrame:
+    shown = ui.display_frame(frame, columns).head(MAX_TABLE_ROWS)
+    return pd.DataFrame({L.column(k): [_cell(k, v) for v in shown[k]] for k in shown.columns})
+
+
+def _headline(access: Access, level: str, geography: str, year: int, study_level: str) -> Section:
+    headline = queries.headline(access, level, geography, study_level).set_index("year")
+    rows = []
+    for label, column, fmt in (("m_graduates", "graduates", L.number), ("m_demand", "demand", L.number),
+                               ("m_graduate_demand", "graduate_demand", L.number),
+                               ("m_shortage_majors", "shortage_majors", L.number),
+                               ("m_coverage", "coverage", L.percent), ("m_relevance", "relevance", L.percent),
+                               ("m_conversion", "conversion", L.percent), ("m_retention", "retention", L.percent)):
+        this = headline.loc[year, column] if year in headline.index else None
+        last = headline.loc[year - 1, column] if year - 1 in headline.index else None
+        rows.append({L.t("report_figure"): L.t(label), str(year): fmt(this) if this is not None else "—",
+                     str(year - 1): fmt(last) if last is not None else "—"})
+    return Section(L.t("report_headline"), table=pd.DataFrame(rows))
+
+
+def province_sections(access: Access, province: str, year: int, study_level: str) -> list[Section]:
+    name = L.name_column("major")
+    gaps = queries.major_gap(access, "province", province, year, study_level)
+    carded = gaps[gaps["card"].notna()].copy()
+    carded["card_order"] = carded["card"].map({c: i for i, c in enumerate(L.CARDS)})
+    carded = carded.sort_values(["card_order", "major_code"])
+    carded["card_statuses"] = list(zip(carded["survey_years"], carded["statuses"], strict=True))
+    sections = [
+        _headline(access, "province", province, year, study_level),
+        Section(L.t("cards_title"),
+                chart=charts.status_bars(carded.dropna(subset=["alignment"]), name, "alignment",
+                                         L.t("cards_title"), L.t("ax_alignment")) if len(carded) else None,
+                table=_table(carded, [("major_code", "major_code"), ("major", name), ("card", "card"),
+                                      ("card_statuses", "card_statuses"), ("alignment", "alignment")]),
+                notes=[] if len(carded) else [L.t("report_no_cards")]),
+    ]
+    shown = [("major", name), ("supply", "supply"), ("demand", "demand"), ("alignment", "alignment")]
+    for status in ("shortage", "surplus"):
+        top = queries.top_majors(access, "province", province, year, status, study_level=study_level)
+        sections.append(Section(
+            L.t(f"top_{status}"),
+            chart=charts.status_bars(top.dropna(subset=["alignment"]), name, "alignment", L.t(f"top_{status}"),
+                                     L.t("ax_alignment")) if len(top) else None,
+            table=_table(top, shown)))
+    counts = queries.status_counts_by_place(access, "province", province, year, study_level)
+    counts = counts.assign(place=counts["geography_en"] if L.is_en() else counts["geography"])
+    sections.append(Section(
+        L.t("gap_by_place"),
+        chart=charts.status_counts(counts, "place", f"{L.t('ax_majors')} · {year}") if len(counts) else None,
+        table=_table(counts, [("city", "place"), ("shortage_majors", "shortage_majors"),
+                              ("balanced_majors", "balanced_majors"), ("surplus_majors", "surplus_majors"),
+                              ("graduates", "graduates"), ("demand", "demand")])))
+    pillars = queries.pillar_gap(access, "province", province, year, study_level)
+    pillars = pillars.assign(pillar_label=pillars["pillar"].map(L.pillar))
+    sections.append(Section(
+        L.t("pillar_gap"),
+        chart=charts.status_bars(pillars.dropna(subset=["alignment"]), "pillar_label", "alignment",
+                                 L.t("alignment_chart"), L.t("ax_alignment")) if len(pillars) else None,
+        table=_table(pillars, [("pillar", "pillar_label"), ("supply", "supply"), ("demand", "demand"),
+                               ("alignment", "alignment"), ("status", "status")])))
+    internships = queries.internship_by_major(access, "province", province, year)
+    internships = internships.merge(gaps[["major_code"]], on="major_code")  # the majors of this level
+    sections.append(Section(
+        L.t("region_internships"),
+        chart=charts.value_bars(internships.dropna(subset=["coverage"]).head(25), name, "coverage",
+                                L.t("coverage_by_major"), L.t("ax_coverage")) if len(internships) else None,
+        table=_table(internships, [("major_code", "major_code"), ("major", name), ("graduates", "graduates"),
+                                   ("placements", "placements"), ("coverage", "coverage"),
+                                   ("relevance", "relevance"), ("conversion", "conversion"),
+                                   ("retention", "retention")])))
+    return sections
+
+
+def university_sections(access: Access, university: str, year: int,
+                        study_level: str) -> list[Section]:
+    """A university's scorecard (equal weights) and internship coverage; empty when the viewer may not see it."""
+    name = L.name_column("major")
+    weights = tuple((i, 1.0) for i in sq.available_indicators())
+    card = sq.scorecard(access, sq.UNIVERSITY_SCOPE, university, study_level, year, weights)
+    if card.empty:
+        return []
+    card["missing_text"] = card["missing"].map(lambda items: ", ".join(L.t(f"indicator_{i}") for i in items))
+    columns = [("major_code", "major_code"), ("major", name), ("score", "score"), ("card", "card"),
+               ("status", "status")]
+    columns += [("salary_scorecard" if i == "salary" else i, i) for i, _ in weights]
+    coverage = queries.university_coverage(access, university, year)
+    return [
+        Section(L.t("page_scorecard"), chart=charts.score_bars(card[[name, "score", "card", "missing_text"]], name,
+                                                                L.t("score_chart")),
+                table=_table(card, columns), notes=[L.t("report_equal_weights")]),
+        Section(L.t("coverage_by_major"),
+                chart=charts.value_bars(coverage.dropna(subset=["coverage"]), name, "coverage",
+                                        L.t("coverage_by_major"), L.t("ax_coverage")) if len(coverage) else None,
+                table=_table(coverage, [("major_code", "major_code"), ("major", name), ("graduates", "graduates"),
+                                        ("placements", "placements"), ("coverage", "coverage"),
+                                        ("relevance", "relevance"), ("conversion", "conversion"),
+                                        ("retention", "retention")])),
+    ]
+
+
+# --- the PDF -------------------------------------------------------------------------------------------
+class _Report(FPDF):
+    footer_text: Callable[[int], str] = staticmethod(lambda page: str(page))
+
+    def footer(self) -> None:
+        self.set_y(-12)
+        self.set_font(FONT, size=8)
+        self.cell(0, 8, self.footer_text(self.page_no()), align="C")
+
+
+#: the width charts are drawn at (the pages stretch them to the browser's width; a page of paper has none)
+CHART_WIDTH = 520
+
+
+def _png(chart: alt.TopLevelMixin) -> bytes:
+    spec = chart.to_dict()
+    spec.setdefault("width", CHART_WIDTH)
+    return vl_convert.vegalite_to_png(spec, scale=2)
+
+
+def _image(pdf: FPDF, png: bytes) -> None:
+    """The chart as wide as the text, or smaller so that it fits on one page."""
+    with Image.open(BytesIO(png)) as image:
+        width, height = image.size
+    w = pdf.epw * 0.85
+    h = w * height / width
+    if h > pdf.eph * 0.85:
+        h = pdf.eph * 0.85
+        w = h * width / height
+    pdf.image(BytesIO(png), w=w, h=h)
+
+
+def render(title: str, subtitle: str, sections: list[Section]) -> bytes:
+    font, face = cjk_font()
+    pdf = _Report(format="A4")
+    pdf.footer_text = lambda page: L.t("report_page", page=page, pages="{nb}")
+    pdf.add_font(FONT, fname=str(font), collection_font_number=face)
+    pdf.set_auto_page_break(True, margin=16)
+    pdf.add_page()
+    pdf.set_font(FONT, size=18)
+    pdf.multi_cell(0, 10, title, new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(FONT, size=9)
+    pdf.multi_cell(0, 5, subtitle, new_x="LMARGIN", new_y="NEXT")
+    for section in sections:
+        pdf.ln(4)
+        pdf.set_font(FONT, size=13)
+        pdf.multi_cell(0, 8, section.title, new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font(FONT, size=8)
+        for note in section.notes:
+            pdf.multi_cell(0, 5, note, new_x="LMARGIN", new_y="NEXT")
+        if section.chart is not None:
+            _image(pdf, _png(section.chart))
+        if section.table is not None and not section.table.empty:
+            with pdf.table(headings_style=FontFace(emphasis=None, fill_color=(230, 230, 230)),
+                           line_height=5, text_align="LEFT") as table:
+                table.row([str(c) for c in section.table.columns])
+                for values in section.table.itertuples(index=False):
+                    table.row([str(v) for v in values])
+            if len(section.table) >= MAX_TABLE_ROWS:
+                pdf.multi_cell(0, 5, L.t("report_rows_cut", n=MAX_TABLE_ROWS), new_x="LMARGIN", new_y="NEXT")
+    return bytes(pdf.output())
+
+
+def report(kind: str, key: str, year: int, lang: str = "zh", study_level: str = "本科",
+           access: Access = COMMAND_LINE) -> bytes:
+    """The PDF of a province (kind 'province', key its name) or a university (kind 'university', key its
+    code) for a year, in a language; `access` is the viewer's (the command line's is the data
+    staff's). Raises FontMissing without a CJK font, ValueError for a subject with nothing to report."""
+    st.session_state[L.LANG_KEY] = lang
+    # (the build's id and date are printed for any viewer: a report says what it was made from; the rest of
+    # audit.build stays the data staff's)
+    build = queries.build_info(COMMAND_LINE)
+    built = "" if build is None or build.empty else L.t(
+        "report_built", build=build["build_id"].iloc[0], date=str(build["published_at"].iloc[0])[:16])
+    made = L.t("report_made", date=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"))
+    if kind == "province":
+        provinces = queries.provinces(access)
+        if key not in set(provinces["province_name"]):
+            raise ValueError(f"no province {key!r} in the warehouse")
+        place = L.place("province", key, dict(zip(provinces["province_name"], provinces["province_name_en"])), {})
+        sections = province_sections(access, key, year, study_level)
+    elif kind == "university":
+        sections = university_sections(access, key, year, study_level)
+        if not sections:
+            raise ValueError(f"no scorecard for university {key!r} in {year} that this account may see")
+        found = sq.subjects(access, study_level, year)
+        found = found[found["key"] == key]
+        place = f"{(found['university_name_en'] if L.is_en() else found['university_name']).iloc[0]} · {key}"
+    else:
+        raise ValueError(f"a report is of a province or a university, not {kind!r}")
+    title = L.t("report_title", place=place, year=year, level=L.study_level(study_level))
+    return render(title, f"{built}\n{made}", sections)

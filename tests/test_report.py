@@ -1,0 +1,92 @@
+"""`portal report`: a PDF of Liaoning (and of a university) whose text is extractable Chinese, with every
+chart as an image, the card list and the headline figures of the marts, page numbers and the build."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from pypdf import PdfReader
+
+from dashboard import report
+from pipelines.cli import main
+
+YEAR = 2025
+
+
+def text_of(path) -> tuple[PdfReader, str]:
+    reader = PdfReader(str(path))
+    # pypdf reads the font's embedded encoding CMap (2-byte codes, as fpdf2 writes them) a byte at a time, so
+    # a NUL comes before each character (the ToUnicode map is right); spaces are layout: compare the words
+    return reader, re.sub(r"[\s\x00]+", "", "".join(page.extract_text() for page in reader.pages))
+
+
+@pytest.fixture(scope="module")
+def liaoning(demo_build, tmp_path_factory):
+    out = tmp_path_factory.mktemp("report") / "liaoning.pdf"
+    assert main(["report", "--scope", "province=辽宁省", "--year", str(YEAR), "--out", str(out),
+                 "--warehouse", str(demo_build.warehouse)]) == 0
+    return out
+
+
+def test_liaoning_report_has_chinese_text_cards_and_headline_figures_of_the_marts(liaoning, demo_build):
+    reader, text = text_of(liaoning)
+    assert f"辽宁省·{YEAR}年校企合作报告（本科）" in text
+    with demo_build.connect() as con:
+        headline = con.execute("SELECT graduates, demand, coverage FROM marts.headline WHERE geography = '辽宁省' "
+                               "AND level = '本科' AND year = ?", [YEAR]).fetchone()
+        cards = con.execute("SELECT major_name, card FROM marts.major_cards WHERE geography = '辽宁省' "
+                            "AND level = '本科' AND year = ? AND card IS NOT NULL", [YEAR]).fetchall()
+        build = con.execute("SELECT build_id FROM audit.build").fetchone()[0]
+    assert f"毕业生（供给）{headline[0]:,.0f}" in text
+    assert f"调查需求人数{headline[1]:,.0f}" in text
+    assert f"实习覆盖率{100 * headline[2]:.1f}%" in text
+    assert cards
+    for name, _ in cards[: report.MAX_TABLE_ROWS]:
+        assert re.sub(r"\s+", "", name) in text
+    card_names = {"green": "绿牌", "yellow": "黄牌", "red": "红牌"}
+    assert {card_names[c] for _, c in cards} <= set(re.findall("绿牌|黄牌|红牌", text))
+    assert build in text
+    pages = len(reader.pages)
+    assert f"第1页，共{pages}页" in text and f"第{pages}页，共{pages}页" in text
+
+
+def test_every_chart_is_an_image_and_the_cjk_font_is_embedded(liaoning):
+    reader = PdfReader(str(liaoning))
+    # cards, top shortage, top surplus, majors by city, pillar industries, internship coverage
+    assert sum(len(page.images) for page in reader.pages) == 6
+    fonts = []
+    for page in reader.pages:
+        for font in page["/Resources"]["/Font"].values():
+            descendant = font.get_object()["/DescendantFonts"][0].get_object()
+            fonts.append((str(font.get_object()["/BaseFont"]), "/FontFile2" in descendant["/FontDescriptor"]
+                          or "/FontFile3" in descendant["/FontDescriptor"]))
+    assert fonts and all("NotoSansCJK" in name and embedded for name, embedded in fonts)
+
+
+def test_english_report_of_a_university_within_scope(demo_build, tmp_path):
+    out = tmp_path / "neu.pdf"
+    assert main(["report", "--scope", "university=10145", "--year", str(YEAR), "--lang", "en", "--out", str(out),
+                 "--warehouse", str(demo_build.warehouse)]) == 0
+    _, text = text_of(out)
+    assert "NortheasternUniversity·10145" in text and "Scorecard" in text and "Page1of" in text
+    with demo_build.connect() as con:
+        names = [n for (n,) in con.execute("SELECT DISTINCT m.major_name_en FROM marts.scorecard AS s JOIN "
+                                           "dims.major AS m USING (major_code) WHERE university_code = '10145' "
+                                           "AND year = ?", [YEAR]).fetchall()]
+    assert names and all(re.sub(r"\s+", "", n) in text for n in names[:5])
+
+
+def test_without_a_cjk_font_the_report_says_which_package_to_install(demo_build, tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(report, "FONT_CANDIDATES", (tmp_path / "none.ttc",))
+    out = tmp_path / "r.pdf"
+    assert main(["report", "--scope", "province=辽宁省", "--year", str(YEAR), "--out", str(out),
+                 "--warehouse", str(demo_build.warehouse)]) == 1
+    assert "fonts-noto-cjk" in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_a_scope_that_is_neither_a_province_nor_a_university_is_refused(demo_build, tmp_path, capsys):
+    assert main(["report", "--scope", "city=沈阳市", "--year", str(YEAR), "--out", str(tmp_path / "r.pdf"),
+                 "--warehouse", str(demo_build.warehouse)]) == 2
+    assert "province=<name> or university=<code>" in capsys.readouterr().err
