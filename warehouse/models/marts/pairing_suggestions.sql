@@ -83,6 +83,11 @@ places as (
     from wanted
 ),
 
+province_pools as (
+    -- the provinces with a pool of the major, level and year: a place there takes its candidates from there
+    select distinct province_name, major_code, level, year from pools
+),
+
 place_candidates as (
     select
         pl.province_name as wanted_province,
@@ -103,9 +108,10 @@ place_candidates as (
     left join province_market as pm
         on pm.province_name = o.province_name and pm.level = o.level and pm.year = o.year
         and pm.major_code = o.major_code
-    qualify o.province_name = pl.province_name
-        or count(*) filter (where o.province_name = pl.province_name) over (
-            partition by pl.province_name, pl.city_name, pl.major_code, pl.level, pl.year) = 0
+    left join province_pools as pp
+        on pp.province_name = pl.province_name and pp.major_code = pl.major_code and pp.level = pl.level
+        and pp.year = pl.year
+    where o.province_name = pl.province_name or pp.province_name is null
 ),
 
 scored as (
@@ -136,7 +142,7 @@ partners as (
 ),
 
 choices as (
-    select w.enterprise_id, w.major_code, w.level, w.year, w.demand, w.wanted, s.* exclude (major_code, level, year),
+    select w.enterprise_id, w.major_code, w.level, w.year, w.demand, w.wanted, s.* exclude (enterprise_id, major_code, level, year),
         p.university_code is not null as has_base,
         s.place_score + case when p.university_code is not null then 1 else 0 end as score,
         row_number() over (
@@ -144,11 +150,18 @@ choices as (
             order by score desc, s.pool desc, s.university_code) as choice
     from wanted as w
     join (
-        select * from shortlist
+        -- the place's three best, and any other candidate of the place the enterprise itself has a base with
+        select w.enterprise_id, s.* from wanted as w join shortlist as s
+            on s.wanted_province = w.place.province_name and s.wanted_city is not distinct from w.place.city_name
+            and s.major_code = w.major_code and s.level = w.level and s.year = w.year
         union
-        select s.* from scored as s semi join partners as p on p.university_code = s.university_code
-    ) as s on s.wanted_province = w.place.province_name and s.wanted_city is not distinct from w.place.city_name
-        and s.major_code = w.major_code and s.level = w.level and s.year = w.year
+        select w.enterprise_id, s.* from wanted as w
+        join partners as p on p.enterprise_id = w.enterprise_id
+        join scored as s on s.university_code = p.university_code
+            and s.wanted_province = w.place.province_name and s.wanted_city is not distinct from w.place.city_name
+            and s.major_code = w.major_code and s.level = w.level and s.year = w.year
+    ) as s on s.enterprise_id = w.enterprise_id and s.major_code = w.major_code and s.level = w.level
+        and s.year = w.year
     left join partners as p on p.enterprise_id = w.enterprise_id and p.university_code = s.university_code
     qualify choice <= 3
 ),
