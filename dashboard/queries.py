@@ -22,7 +22,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import settings
-from warehouse import connection
+from warehouse import connection, models
 from warehouse import settings as warehouse_settings
 from warehouse.publication import identity
 
@@ -440,17 +440,16 @@ def placements_by_major(year: int, *, enterprise_id: str | None = None, universi
     """Placements per student major at one enterprise's bases or of one university's students, with relevance
     (and its unknown share) and conversion, for the chosen internship type, organisation and mode."""
     kind, selector = ("enterprise", enterprise_id) if enterprise_id else ("university", university_code)
+    # computed for the one choice from the facts by the table macro (warehouse/models/reader_macros.sql)
     return query(
-        """
+        models.with_macros("""
         SELECT p.major_code, m.major_name, m.major_name_en, p.students, p.placement_rows, p.relevance,
                p.relevance_unknown_share, p.conversion, p.suppressed, p.relevance_undefined,
                p.conversion_undefined
-        FROM marts.placements_by_major AS p
+        FROM placements_by_major(?, ?, ?, ?, ?, ?) AS p
         LEFT JOIN dims.major AS m USING (major_code)
-        WHERE p.selector_kind = ? AND p.selector = ? AND p.year = ? AND p.internship_type = ?
-          AND p.organisation = ? AND p.mode = ?
         ORDER BY p.suppressed, p.placement_rows DESC NULLS LAST, p.major_code
-        """,
+        """),
         (kind, selector, year, internship_type, organisation, mode),
     )
 
