@@ -111,7 +111,9 @@ def test_placements_by_major_counts_each_student_once_per_choice(placements):
     assert production["relevance"] == pytest.approx(5 / 6)
     centralised = by_major(placements, "university", "10145", 2024, "production", "centralised", "onsite")
     assert (centralised["students"], centralised["placement_rows"], centralised["relevance"]) == (5, 5, 1.0)
-    assert (by_major(placements, "enterprise", "E1", 2024, "all", "all", "all")["placement_rows"]) == 11
+    placed = by_major(placements, "enterprise", "E1", 2024, "all", "all", "all")
+    # all placements: conversion over the graduation internships among them
+    assert (placed["placement_rows"], placed["conversion"]) == (11, pytest.approx(3 / 5))
     graduation = by_major(placements, "enterprise", "E1", 2024, "graduation", "all", "onsite")
     assert (graduation["students"], graduation["conversion"]) == (5, pytest.approx(3 / 5))
     assert placements.execute(models.with_macros("SELECT count(*) FROM placements_by_major(?, ?, ?, ?, ?, ?)"),

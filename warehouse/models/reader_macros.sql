@@ -20,8 +20,8 @@ CREATE OR REPLACE TEMP MACRO placements_by_major(
             count(*) FILTER (WHERE relevance = 'relevant') AS relevant_rows,
             count(*) FILTER (WHERE relevance = 'not_relevant') AS not_relevant_rows,
             count(*) FILTER (WHERE relevance = 'unknown') AS unknown_relevance_rows,
-            count(*) FILTER (WHERE chosen_type = 'graduation' AND outcome = 'hired') AS hired_rows,
-            count(*) FILTER (WHERE chosen_type = 'graduation' AND outcome = 'completed') AS completed_rows
+            count(*) FILTER (WHERE internship_type = 'graduation' AND outcome = 'hired') AS hired_rows,
+            count(*) FILTER (WHERE internship_type = 'graduation' AND outcome = 'completed') AS completed_rows
         FROM facts.placements
         WHERE year = chosen_year
           AND CASE selector_kind WHEN 'enterprise' THEN enterprise_id WHEN 'university' THEN university_code END
