@@ -24,6 +24,7 @@ from dashboard.reading import (  # noqa: F401 - what pages use of the plumbing, 
     tables,
     warehouse_path,
 )
+from warehouse import models
 from warehouse import settings as warehouse_settings
 
 # --- geography and the filters' choices ------------------------------------------------------------
@@ -366,20 +367,20 @@ def placements_by_major(access: Access, year: int, *, enterprise_id: str | None 
     kind, selector = ("enterprise", enterprise_id) if enterprise_id else ("university", university_code)
     own_universities, university_params = access.universities()
     own_enterprises, enterprise_params = access.enterprises()
+    # computed for the one choice from the facts by the table macro (warehouse/models/reader_macros.sql), and
+    # only for a university or an enterprise the viewer may see
     return query(
-        f"""
+        models.with_macros(f"""
         SELECT p.major_code, m.major_name, m.major_name_en, p.students, p.placement_rows, p.relevance,
                p.relevance_unknown_share, p.conversion, p.suppressed, p.relevance_undefined,
                p.conversion_undefined
-        FROM marts.placements_by_major AS p
+        FROM placements_by_major(?, ?, ?, ?, ?, ?) AS p
         LEFT JOIN dims.major AS m USING (major_code)
-        WHERE p.selector_kind = ? AND p.selector = ? AND p.year = ? AND p.internship_type = ?
-          AND p.organisation = ? AND p.mode = ?
-          AND ((p.selector_kind = 'university' AND p.selector IN {own_universities})
-            OR (p.selector_kind = 'enterprise' AND p.selector IN {own_enterprises}))
+        WHERE (? = 'university' AND ? IN {own_universities}) OR (? = 'enterprise' AND ? IN {own_enterprises})
         ORDER BY p.suppressed, p.placement_rows DESC NULLS LAST, p.major_code
-        """,
-        (kind, selector, year, internship_type, organisation, mode, *university_params, *enterprise_params),
+        """),
+        (kind, selector, year, internship_type, organisation, mode, kind, selector, *university_params,
+         kind, selector, *enterprise_params),
     )
 
 

@@ -24,7 +24,7 @@ EXPECTED_ASSETS = {
     "marts/headline", "marts/pillar_gap", "marts/major_industry_links", "marts/internship_by_geography",
     "marts/base_placements", "marts/major_cards",
     "dims/host_majors", "facts/internship_counts", "facts/internship_rollup", "marts/internship_figures", "marts/internship_totals",
-    "marts/placements_by_major", "marts/internship_wordings",
+    "marts/internship_wordings",
     "marts/demand_share_trend", "marts/scorecard", "marts/enrolment", "marts/platform_placements",
     "personal_data_scan", "published_warehouse",
 }

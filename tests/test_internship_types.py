@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import duckdb
+import pandas as pd
 import pytest
 
 from warehouse import models
@@ -73,3 +74,55 @@ def test_an_unrecognised_wording_is_loaded_counted_and_listed(load_landing):
         ("internship_type", "跟岗实习", "production", 3), ("organisation", "混合", "unknown", 1)]
     assert sorted(loaded.rows("SELECT internship_type, count(*) FROM facts.placements GROUP BY ALL")) == [
         ("graduation", 1), ("production", 3)]
+
+
+@pytest.fixture()
+def placements():
+    """One enterprise's placements of one major in 2024, as facts.placements has them: five students in
+    centralised on-site production internships, one of whom also had a dispersed virtual one elsewhere in the
+    enterprise; five graduation internships (three hired); one cognitive visit."""
+    rows = [(f"s{i}", "production", "centralised", "onsite", "relevant", "completed") for i in range(1, 6)]
+    rows.append(("s1", "production", "dispersed", "virtual", "not_relevant", "completed"))
+    rows += [(f"g{i}", "graduation", "centralised", "onsite", "relevant", "hired" if i <= 3 else "completed")
+             for i in range(1, 6)]
+    rows.append(("c1", "cognitive", None, None, "relevant", "completed"))
+    with duckdb.connect() as connection:
+        connection.execute("CREATE SCHEMA facts")
+        connection.execute("CREATE TABLE facts.placements (year INTEGER, enterprise_id VARCHAR, "
+                           "university_code VARCHAR, major_code VARCHAR, student_key VARCHAR, internship_type VARCHAR, "
+                           "is_placement BOOLEAN, organisation VARCHAR, mode VARCHAR, relevance VARCHAR, outcome VARCHAR)")
+        connection.executemany("INSERT INTO facts.placements VALUES (2024, 'E1', '10145', '080902', ?, ?, ?, ?, ?, ?, ?)",
+                               [(s, t, t != "cognitive", o, m, r, out) for s, t, o, m, r, out in rows])
+        yield connection
+
+
+def by_major(con, *choice) -> dict:
+    frame = con.execute(models.with_macros("SELECT * FROM placements_by_major(?, ?, ?, ?, ?, ?)"),
+                        list(choice)).df()
+    assert list(frame["major_code"]) == ["080902"]
+    return frame.iloc[0].to_dict()
+
+
+def test_placements_by_major_counts_each_student_once_per_choice(placements):
+    """The Internships page's table for one choice: a student with placements in two organisations counts once
+    where both are chosen, in each where one is; cognitive visits only when chosen."""
+    production = by_major(placements, "enterprise", "E1", 2024, "production", "all", "all")
+    assert (production["students"], production["placement_rows"]) == (5, 6)
+    assert production["relevance"] == pytest.approx(5 / 6)
+    centralised = by_major(placements, "university", "10145", 2024, "production", "centralised", "onsite")
+    assert (centralised["students"], centralised["placement_rows"], centralised["relevance"]) == (5, 5, 1.0)
+    placed = by_major(placements, "enterprise", "E1", 2024, "all", "all", "all")
+    # all placements: conversion over the graduation internships among them
+    assert (placed["placement_rows"], placed["conversion"]) == (11, pytest.approx(3 / 5))
+    graduation = by_major(placements, "enterprise", "E1", 2024, "graduation", "all", "onsite")
+    assert (graduation["students"], graduation["conversion"]) == (5, pytest.approx(3 / 5))
+    assert placements.execute(models.with_macros("SELECT count(*) FROM placements_by_major(?, ?, ?, ?, ?, ?)"),
+                              ["enterprise", "E2", 2024, "all", "all", "all"]).fetchone() == (0,)
+
+
+@pytest.mark.parametrize("choice", [("production", "dispersed", "all"), ("cognitive", "all", "unknown")])
+def test_placements_by_major_hides_a_group_under_five_students(placements, choice):
+    shown = by_major(placements, "enterprise", "E1", 2024, *choice)
+    assert shown["suppressed"]
+    assert pd.isna(shown["students"]) and pd.isna(shown["placement_rows"]) and pd.isna(shown["relevance"])
+    assert shown["relevance_undefined"] == "suppressed"

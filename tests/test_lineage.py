@@ -37,6 +37,13 @@ def test_inputs_are_the_tables_read_not_names_in_comments_strings_or_ctes(tmp_pa
         "dims.base", "facts.placements", "raw.bases", "raw.placements", "reference.years")
 
 
+def test_a_recursive_ctes_rows_so_far_are_no_input(tmp_path):
+    sql = """WITH RECURSIVE steps(n, total) USING KEY (n) AS (
+                 SELECT 0, 0 UNION SELECT n + 1, (SELECT sum(total) FROM recurring.steps) FROM steps WHERE n < 3)
+             SELECT * FROM steps JOIN dims.base ON true"""
+    assert model_of(tmp_path, sql).upstream == ("dims.base",)
+
+
 def test_table_refs_are_where_the_names_are_written():
     written = [TRICKY.encode()[ref.start:ref.end].decode().strip() for ref in table_refs(TRICKY)]
     assert written == ["raw.bases", '"facts"."placements"', "dims.base", "reference.years",

@@ -49,8 +49,6 @@ PARTITIONS: dict[str, tuple[str, ...]] = {
     "marts.internship_by_geography": ("year", "geography_level"),
     "marts.base_placements": ("year",),
     "marts.internship_totals": ("year", "geography_level"),
-    # a row names an enterprise or a university (selector_kind), so it has no one province
-    "marts.placements_by_major": ("year",),
     "marts.internship_wordings": ("year",),
     # decision support (scorecard, outlook) and the national platform's export
     "marts.demand_share_trend": ("year",),

@@ -105,6 +105,9 @@ def _refs(sql: str, tree: dict) -> tuple[TableRef, ...]:
         catalog, schema, name = node["catalog_name"], node["schema_name"], node["table_name"]
         if not catalog and not schema and name.lower() in ctes:
             continue
+        # a recursive CTE's rows so far (`recurring.<cte>`, of a WITH RECURSIVE ... USING KEY) are no table
+        if not catalog and schema.lower() == "recurring" and name.lower() in ctes:
+            continue
         start, length = node["query_location"], node["query_location_length"]
         if start >= len(encoded):
             raise ValueError(f"the parser gave no place in the text for table {schema}.{name}")

@@ -138,11 +138,31 @@ def _macros() -> str:
     return (MODELS_DIR / "macros.sql").read_text(encoding="utf-8")
 
 
+def _literal(value: object) -> str:
+    """A setting's value as SQL, typed as a bound parameter of its Python type would be."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise TypeError(f"no SQL literal for the setting value {value!r}")
+    if isinstance(value, str):
+        return "'" + value.replace("'", "''") + "'"
+    return f"{value!r}::{'DOUBLE' if isinstance(value, float) else 'BIGINT'}"
+
+
+def _variables() -> str:
+    return "".join(f"SET VARIABLE {name} = {_literal(value)};\n" for name, value in _settings().items())
+
+
+def with_macros(sql: str) -> str:
+    """One script for a reader of the published warehouse: the settings as DuckDB variables, the metric macros,
+    the table macros of reader_macros.sql, then `sql`, which calls one of them. DuckDB keeps variables and TEMP
+    macros per connection, and the dashboard runs each query on a cursor of its own, so they go with the
+    query."""
+    reader_macros = (MODELS_DIR / "reader_macros.sql").read_text(encoding="utf-8")
+    return f"{_variables()}{_macros()}\n{reader_macros}\n{sql}"
+
+
 def prepare(con: duckdb.DuckDBPyConnection) -> None:
     """Settings as DuckDB variables and the metric macros, for one build connection."""
-    for name, value in _settings().items():
-        con.execute(f"SET VARIABLE {name} = ?", [value])
-    con.execute(_macros())
+    con.execute(_variables() + _macros())
 
 
 def code_fingerprint(model: Model) -> str:

@@ -1,4 +1,5 @@
--- Metric macros shared by the mart models (TEMP: defined for the build connection only).
+-- Metric macros shared by the mart models (TEMP: defined on each build connection, and sent with the dashboard's
+-- queries that call a table macro of reader_macros.sql, which uses them).
 -- Thresholds come from warehouse/settings.py through DuckDB variables set by warehouse/models.py.
 
 -- why a major or industry has its status in one labour market (a province or the region), level and year

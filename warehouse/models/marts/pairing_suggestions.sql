@@ -4,7 +4,7 @@
 -- One row per (enterprise, major, level, year, university). The reasons are written where they are shown
 -- (dashboard/labels.py `pairing_reasons`), in the reader's language, from the figures stored here.
 -- incremental by: year
-with hosting as (
+with recursive hosting as (
     -- enterprise-years that take interns: one of the year's survey rows says so, or the enterprise has a base
     select enterprise_id, year
     from staging.survey_positions
@@ -83,6 +83,11 @@ places as (
     from wanted
 ),
 
+province_pools as (
+    -- the provinces with a pool of the major, level and year: a place there takes its candidates from there
+    select distinct province_name, major_code, level, year from pools
+),
+
 place_candidates as (
     select
         pl.province_name as wanted_province,
@@ -103,9 +108,10 @@ place_candidates as (
     left join province_market as pm
         on pm.province_name = o.province_name and pm.level = o.level and pm.year = o.year
         and pm.major_code = o.major_code
-    qualify o.province_name = pl.province_name
-        or count(*) filter (where o.province_name = pl.province_name) over (
-            partition by pl.province_name, pl.city_name, pl.major_code, pl.level, pl.year) = 0
+    left join province_pools as pp
+        on pp.province_name = pl.province_name and pp.major_code = pl.major_code and pp.level = pl.level
+        and pp.year = pl.year
+    where o.province_name = pl.province_name or pp.province_name is null
 ),
 
 scored as (
@@ -136,7 +142,7 @@ partners as (
 ),
 
 choices as (
-    select w.enterprise_id, w.major_code, w.level, w.year, w.demand, w.wanted, s.* exclude (major_code, level, year),
+    select w.enterprise_id, w.major_code, w.level, w.year, w.demand, w.wanted, s.* exclude (enterprise_id, major_code, level, year),
         p.university_code is not null as has_base,
         s.place_score + case when p.university_code is not null then 1 else 0 end as score,
         row_number() over (
@@ -144,89 +150,59 @@ choices as (
             order by score desc, s.pool desc, s.university_code) as choice
     from wanted as w
     join (
-        select * from shortlist
+        -- the place's three best, and any other candidate of the place the enterprise itself has a base with
+        select w.enterprise_id, s.* from wanted as w join shortlist as s
+            on s.wanted_province = w.place.province_name and s.wanted_city is not distinct from w.place.city_name
+            and s.major_code = w.major_code and s.level = w.level and s.year = w.year
         union
-        select s.* from scored as s semi join partners as p on p.university_code = s.university_code
-    ) as s on s.wanted_province = w.place.province_name and s.wanted_city is not distinct from w.place.city_name
-        and s.major_code = w.major_code and s.level = w.level and s.year = w.year
+        select w.enterprise_id, s.* from wanted as w
+        join partners as p on p.enterprise_id = w.enterprise_id
+        join scored as s on s.university_code = p.university_code
+            and s.wanted_province = w.place.province_name and s.wanted_city is not distinct from w.place.city_name
+            and s.major_code = w.major_code and s.level = w.level and s.year = w.year
+    ) as s on s.enterprise_id = w.enterprise_id and s.major_code = w.major_code and s.level = w.level
+        and s.year = w.year
     left join partners as p on p.enterprise_id = w.enterprise_id and p.university_code = s.university_code
     qualify choice <= 3
 ),
 
 -- Allocation in three rounds. In round r every enterprise still short asks its r-th choice for what it still
 -- lacks; each university serves those asking it in order of unmet headcount (largest first, then enterprise
--- code) until its pool is spent, and what it has left goes on to the next round. A running sum per pool makes
--- each round one sort, and the total given from a pool never exceeds it.
-round_1 as (
-    select c.*, c.wanted as unmet, c.pool as pool_left,
-        least(c.wanted, greatest(c.pool - coalesce(sum(c.wanted) over (
-            partition by c.university_code, c.major_code, c.level, c.year
-            order by c.wanted desc, c.enterprise_id rows between unbounded preceding and 1 preceding), 0), 0)
-        ) as interns
-    from choices as c
-    where c.choice = 1
-),
-
-left_1 as (
-    select university_code, major_code, level, year, any_value(pool) - sum(interns) as pool_left
-    from round_1 group by all
-),
-
-round_2 as (
-    select c.*, q.unmet, q.pool_left,
-        least(q.unmet, greatest(q.pool_left - coalesce(sum(q.unmet) over (
-            partition by c.university_code, c.major_code, c.level, c.year
-            order by q.unmet desc, c.enterprise_id rows between unbounded preceding and 1 preceding), 0), 0)
-        ) as interns
-    from choices as c
-    join (
-        select r.enterprise_id, r.major_code, r.level, r.year, r.unmet - r.interns as unmet,
-            coalesce(l.pool_left, c2.pool) as pool_left
-        from round_1 as r
-        join choices as c2 using (enterprise_id, major_code, level, year)
-        left join left_1 as l on l.university_code = c2.university_code and l.major_code = c2.major_code
-            and l.level = c2.level and l.year = c2.year
-        where c2.choice = 2 and r.unmet > r.interns
-    ) as q using (enterprise_id, major_code, level, year)
-    where c.choice = 2
-),
-
-left_2 as (
-    -- the pools after two rounds: a pool asked in both rounds had what round 1 left of it in round 2
-    select university_code, major_code, level, year, min(pool_left) - sum(interns) as pool_left
+-- code) until what is left of its pool is spent. A running sum per pool makes each round one sort, and the
+-- total given from a pool never exceeds it. The rounds are one recursive step: a round reads the entries'
+-- rows of the round before (the CTE) and what each pool gave in every round before (recurring.allocation).
+allocation(round, enterprise_id, major_code, level, year, university_code, unmet, interns)
+    using key (round, enterprise_id, major_code, level, year) as (
+    -- round 0: every entry lacks all it wants
+    select distinct 0, enterprise_id, major_code, level, year, null::varchar, wanted, 0::bigint
+    from choices
+    union
+    select round, enterprise_id, major_code, level, year, university_code, unmet - interns, interns
     from (
-        select university_code, major_code, level, year, pool_left, interns from round_2
-        union all
-        select university_code, major_code, level, year, pool_left, 0 from left_1
+        select e.round + 1 as round, e.enterprise_id, e.major_code, e.level, e.year, c.university_code, e.unmet,
+            least(e.unmet, greatest(c.pool - coalesce(u.given, 0) - coalesce(sum(e.unmet) over (
+                partition by c.university_code, e.major_code, e.level, e.year
+                order by e.unmet desc, e.enterprise_id rows between unbounded preceding and 1 preceding), 0), 0)
+            ) as interns
+        from allocation as e
+        join choices as c on c.enterprise_id = e.enterprise_id and c.major_code = e.major_code
+            and c.level = e.level and c.year = e.year and c.choice = e.round + 1
+        left join (
+            select university_code, major_code, level, year, sum(interns) as given
+            from recurring.allocation
+            group by all
+        ) as u on u.university_code = c.university_code and u.major_code = e.major_code and u.level = e.level
+            and u.year = e.year
+        where e.unmet > 0 and e.round < 3
     )
-    group by all
-),
-
-round_3 as (
-    select c.*, q.unmet, q.pool_left,
-        least(q.unmet, greatest(q.pool_left - coalesce(sum(q.unmet) over (
-            partition by c.university_code, c.major_code, c.level, c.year
-            order by q.unmet desc, c.enterprise_id rows between unbounded preceding and 1 preceding), 0), 0)
-        ) as interns
-    from choices as c
-    join (
-        select r.enterprise_id, r.major_code, r.level, r.year, r.unmet - r.interns as unmet,
-            coalesce(l.pool_left, c3.pool) as pool_left
-        from round_2 as r
-        join choices as c3 using (enterprise_id, major_code, level, year)
-        left join left_2 as l on l.university_code = c3.university_code and l.major_code = c3.major_code
-            and l.level = c3.level and l.year = c3.year
-        where c3.choice = 3 and r.unmet > r.interns
-    ) as q using (enterprise_id, major_code, level, year)
-    where c.choice = 3
 ),
 
 allocated as (
-    select * from round_1
-    union all by name
-    select * from round_2
-    union all by name
-    select * from round_3
+    select c.*, a.interns
+    from allocation as a
+    join choices as c on c.enterprise_id = a.enterprise_id and c.major_code = a.major_code and c.level = a.level
+        and c.year = a.year and c.choice = a.round
+    where a.round > 0
 )
 
 select
