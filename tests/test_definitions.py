@@ -25,6 +25,9 @@ EXPECTED_ASSETS = {
     "marts/base_placements", "marts/major_cards",
     "dims/host_majors", "facts/internship_counts", "facts/internship_rollup", "marts/internship_figures", "marts/internship_totals",
     "marts/placements_by_major", "marts/internship_wordings",
+    "reference/skills", "staging/skill_aliases", "staging/skill_course_aliases", "staging/survey_skill_pieces",
+    "staging/skill_fuzzy_matches", "facts/position_skills", "facts/curriculum_skills", "marts/skill_demand",
+    "marts/major_top_skills", "marts/skill_gap", "marts/salary", "marts/unmatched_skill_pieces",
     "personal_data_scan", "published_warehouse",
 }
 
