@@ -3,7 +3,7 @@
 It sets the page, the language, who is looking (auth.py: signed in or not, role and scope) and the sidebar
 filters once for every page, then runs the page the URL names if this viewer may open it. Pages live in
 `app_pages/`, one per user's question; URL paths are stable (the end-to-end tests and bookmarks use them):
-/ /majors /industries /internships /pairings /data /admin /submit. /data and /admin are for the data staff only;
+/ /majors /industries /internships /pairings /skills /data /admin /submit. /data and /admin are for the data staff only;
 /submit for universities, enterprises and the data staff.
 """
 
@@ -28,6 +28,7 @@ PAGES = (
     ("industries.py", "page_industries", "industries"),
     ("internships.py", "page_internships", "internships"),
     ("pairings.py", "page_pairings", "pairings"),
+    ("skills.py", "page_skills", "skills"),
     ("data.py", "page_data", "data"),
     ("admin.py", "page_admin", "admin"),
     ("submit.py", "page_submit", "submit"),

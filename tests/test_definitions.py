@@ -27,7 +27,7 @@ EXPECTED_ASSETS = {
     "marts/placements_by_major", "marts/internship_wordings",
     "reference/skills", "staging/skill_aliases", "staging/skill_course_aliases", "staging/survey_skill_pieces",
     "staging/skill_fuzzy_matches", "facts/position_skills", "facts/curriculum_skills", "marts/skill_demand",
-    "marts/major_top_skills", "marts/skill_gap", "marts/salary", "marts/unmatched_skill_pieces",
+    "marts/major_top_skills", "marts/skill_gap", "marts/salary", "marts/unmatched_skill_pieces", "marts/skill_teaching",
     "personal_data_scan", "published_warehouse",
 }
 

@@ -1082,15 +1082,23 @@ def skill_wordings() -> dict[str, str]:
 
 
 def skills_of(cell: str | None, wordings: dict[str, str]) -> set[str]:
-    """The skills a 技能要求 cell names exactly: split on 、 , ; (after NFKC), a piece that is no wording whole split
-    again on / and spaces."""
+    """The skills a 技能要求 cell names (docs/metrics.md "Skills and pay"): split on 、 , ; (after NFKC), a piece
+    that is no wording whole split again on / and spaces; a part that is no wording either goes to the wording with
+    the best rapidfuzz ratio ≥ 60 (wordings under 2 characters, or ASCII under 3, left out)."""
+    from rapidfuzz import fuzz, process
+
+    candidates = sorted(w for w in wordings if len(w) >= (3 if w.isascii() else 2))
     found: set[str] = set()
     for piece in re.split(r"[、,;]", nfkc(cell or "")):
         piece = " ".join(piece.lower().split())
         if piece in wordings:
             found.add(wordings[piece])
-        else:
-            found |= {wordings[p] for p in re.split(r"[/\s]+", piece) if p in wordings}
+            continue
+        for part in filter(None, re.split(r"[/\s]+", piece)):
+            if part in wordings:
+                found.add(wordings[part])
+            elif (best := process.extractOne(part, candidates, scorer=fuzz.ratio, score_cutoff=60)) is not None:
+                found.add(wordings[best[0]])
     return found
 
 

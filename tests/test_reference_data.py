@@ -145,6 +145,7 @@ def test_every_skill_wording_names_one_skill_and_the_vocabulary_has_one_version(
     owner: dict[str, set[str]] = {}
     for r in rows:
         assert r["skill_name"] and r["skill_name_en"] and r["category"] and r["category_en"], r
+        assert not re.search(r"[\u3000-\u9fff\uff00-\uffef]", r["skill_name_en"] + r["category_en"]), r
         for wording in [r["skill_name"], r["skill_name_en"], *filter(None, r["aliases"].split("|"))]:
             owner.setdefault(fold(wording), set()).add(r["skill_id"])
     assert {w: s for w, s in owner.items() if len(s) > 1} == {}

@@ -1029,7 +1029,8 @@ def build_survey(ref: Reference, ent: pd.DataFrame, hosts: np.ndarray, graduates
         "majors": texts[t, rng.integers(0, texts.shape[1], n)],
         "education": education,
         "headcount": headcount.astype(str),
-        "skills": np.array([p.skills for p in positions], dtype=object)[t],
+        "skills": vary_skill_wordings(np.array([p.skills for p in positions], dtype=object)[t],
+                                      _rng(seed, _SURVEY, 1)),
         "hosts_interns": np.where(hosts_interns, "yes", "no"),
         "monthly_salary": salary.astype(np.int64).astype(str),
     })
@@ -1582,6 +1583,32 @@ def core_courses() -> dict[str, str]:
     skill the major's employers ask for (080202 teaches no PLC and no 3D modelling; 080204 teaches PLC)."""
     with (Path(__file__).parent / "core_courses.csv").open(encoding="utf-8", newline="") as f:
         return {row["major_code"]: row["core_courses"] for row in csv.DictReader(f)}
+
+
+def vary_skill_wordings(cells: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """技能要求 cells as enterprises write them: a wording replaced by a usual variant in a quarter of the cells that
+    have one (sources/demo/skill_wordings.csv: 西门子PLC编程 for PLC), a soft requirement appended to a tenth
+    (sources/demo/soft_requirements.txt, which no skill matches). Its own random stream, so the rest of the survey
+    is as without it."""
+    folder = Path(__file__).parent
+    with (folder / "skill_wordings.csv").open(encoding="utf-8", newline="") as f:
+        variants: dict[str, list[str]] = {}
+        for row in csv.DictReader(f):
+            variants.setdefault(row["wording"], []).append(row["variant"])
+    soft = (folder / "soft_requirements.txt").read_text(encoding="utf-8").split()
+    draws = rng.random((len(cells), 3))
+    out = []
+    for cell, (vary, pick, add) in zip(cells, draws, strict=True):
+        pieces = cell.split("、")
+        if vary < 0.25:
+            i = next((i for i, p in enumerate(pieces) if p in variants), None)
+            if i is not None:
+                options = variants[pieces[i]]
+                pieces[i] = options[int(pick * len(options))]
+        if add < 0.10:
+            pieces.append(soft[int(pick * len(soft)) % len(soft)])
+        out.append("、".join(pieces))
+    return np.array(out, dtype=object)
 
 
 def _plan(kind: str, province: str, year: int | None) -> list[tuple[str, str | None]]:

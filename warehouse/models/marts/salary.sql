@@ -78,9 +78,12 @@ shown as (
 
 select
     shown.*,
+    k.skill_name,
+    k.skill_name_en,
     previous.salary_median as salary_median_previous,
     shown.salary_median - previous.salary_median as salary_median_change
 from shown
+left join reference.skills as k on k.skill_id = shown.skill_id
 left join shown as previous
     on previous.breakdown = shown.breakdown
     and previous.major_code is not distinct from shown.major_code
