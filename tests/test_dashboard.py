@@ -327,6 +327,10 @@ def test_majors_page_shows_what_employers_ask_and_what_a_universitys_courses_mis
     table = next(f.value for f in at.dataframe if "课程覆盖" in f.value.columns)
     assert dict(zip(table["技能"], table["课程覆盖"] == "否")) == gaps
     assert gaps["SolidWorks 三维建模"] is True  # the demo's 080202 teaches no 3D modelling
+    # the issue's story: Liaoning's employers of 机械设计制造及其自动化 ask for PLC, which 东北大学's courses do not teach
+    [(share,)] = sql(warehouse, "SELECT skill_share FROM marts.skill_demand WHERE skill_id = 'plc' AND major_code = "
+                                "'080202' AND geography = '辽宁省' AND year = ?", [latest])
+    assert share >= 0.10 and gaps["PLC 编程"] is True
 
 
 # --- Internships, Pairings, Data ---------------------------------------------------------------------
