@@ -155,3 +155,25 @@ def test_every_skill_wording_names_one_skill_and_the_vocabulary_has_one_version(
                     "嵌入式开发", "电气控制", "汽车电子", "财务分析", "英语", "驾驶证", "化工工艺", "食品安全检测"):
         assert fold(wording) in owner, wording
     assert owner[fold("西门子PLC")] == owner[fold("可编程控制器")] == {"plc"}
+
+
+def test_an_edited_skills_vocabulary_reloads_no_file_while_an_edited_major_list_does():
+    """The vocabulary is read by the skill models only: it is no part of a loader's fingerprint, so editing it
+    rebuilds those models (their state includes reference.skills) and reads no survey or catalogue again."""
+    from sources.kinds import KINDS
+    from sources.loading import loader_fingerprint
+    from sources.reference_data import REFERENCE_TABLES
+
+    con = duckdb.connect()
+    for table in REFERENCE_TABLES:
+        load_reference_table(con, table)
+    key = b"a test key of thirty-two bytes!!"
+
+    def fingerprints() -> dict[str, str]:
+        return {kind: loader_fingerprint(con, KINDS[kind], key) for kind in ("catalogue", "survey")}
+
+    before = fingerprints()
+    con.execute("UPDATE reference.skills SET aliases = aliases || '|新的写法', version = '2026.2'")
+    assert fingerprints() == before
+    con.execute("UPDATE reference.majors SET major_name_en = major_name_en || ' (edited)' WHERE major_code = '080202'")
+    assert all(before[kind] != after for kind, after in fingerprints().items())

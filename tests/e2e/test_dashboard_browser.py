@@ -33,6 +33,7 @@ PAGES = [
     DashboardPage("industries", "产业", "Industries", charts=True),
     DashboardPage("internships", "实习", "Internships", charts=True),
     DashboardPage("pairings", "校企配对", "Pairing", charts=False),
+    DashboardPage("skills", "技能", "Skills", charts=True),
     DashboardPage("data", "数据", "Data", charts=False),
 ]
 
