@@ -30,16 +30,17 @@ def skill_by_major(skill_id: str, geography_level: str, geography: str, year: in
 
 
 def skill_by_place(skill_id: str, year: int) -> pd.DataFrame:
-    """Where a skill is asked for: its demand per city (all majors) with its pay there."""
+    """Where a skill is asked for: its demand per city (summed over majors, each position once: Σ headcount / k
+    over a position's k majors is its headcount) with the positions giving a salary and its pay quartiles there."""
     return query(
-        "SELECT d.geography AS city_name, any_value(c.city_name_en) AS city_name_en, sum(d.skill_demand) AS skill_demand, any_value(s.positions) AS positions, "
-        "any_value(s.salary_p25) AS salary_p25, any_value(s.salary_median) AS salary_median, "
-        "any_value(s.salary_p75) AS salary_p75 FROM marts.skill_demand d "
-        "LEFT JOIN marts.salary s ON s.breakdown = 'skill' AND s.skill_id = d.skill_id "
-        "LEFT JOIN dims.city c ON c.city_name = d.geography "
-        "AND s.geography_level = 'city' AND s.geography = d.geography AND s.year = d.year "
-        "WHERE d.skill_id = ? AND d.geography_level = 'city' AND d.year = ? "
-        "GROUP BY d.geography ORDER BY skill_demand DESC", (skill_id, year))
+        "WITH demand AS (SELECT geography, sum(skill_demand) AS skill_demand FROM marts.skill_demand "
+        "WHERE skill_id = ? AND geography_level = 'city' AND year = ? GROUP BY geography) "
+        "SELECT demand.geography AS city_name, c.city_name_en, demand.skill_demand, s.positions, s.salary_p25, "
+        "s.salary_median, s.salary_p75 FROM demand "
+        "LEFT JOIN marts.salary s ON s.breakdown = 'skill' AND s.skill_id = ? AND s.geography_level = 'city' "
+        "AND s.geography = demand.geography AND s.year = ? "
+        "LEFT JOIN dims.city c ON c.city_name = demand.geography "
+        "ORDER BY demand.skill_demand DESC", (skill_id, year, skill_id, year))
 
 
 def skill_teaching(skill_id: str, geography_level: str, geography: str, year: int) -> pd.DataFrame:

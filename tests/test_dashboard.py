@@ -311,6 +311,15 @@ def test_skills_page_says_which_majors_ask_for_plc_and_at_what_share(app, wareho
     table = at.dataframe[0].value
     assert dict(zip(table["专业代码"], table["技能占比"])) == pytest.approx(expected)
     assert expected["080204"] > 0.5  # mechatronics employers ask for PLC in most positions
+    # where: each city's PLC demand with the pay of its PLC positions there (— below five positions)
+    cities = next(f.value for f in at.dataframe if "城市" in f.value.columns)
+    pay = dict(sql(warehouse, "SELECT geography, salary_median FROM marts.salary WHERE breakdown = 'skill' AND "
+                              "skill_id = 'plc' AND geography_level = 'city' AND year = ?", [latest]))
+    names = dict(sql(warehouse, "SELECT city_name_en, city_name FROM dims.city"))
+    shown = {city: (None if pd.isna(median) else median) for city, median in zip(cities["城市"], cities["月薪中位数（元）"])}
+    assert len(shown) > 1 and shown == {city: pay.get(city) for city in shown}
+    assert len(set(cities["月薪中位数（元）"].dropna())) > 1, "each city has its own pay"
+    assert set(cities["城市"]) <= set(names.values())
     # who teaches it: 机械电子工程's core courses include PLC原理与应用
     teaching = next(f.value for f in at.dataframe if "核心课程" in f.value.columns)
     assert any("PLC" in c for c in teaching["核心课程"])
