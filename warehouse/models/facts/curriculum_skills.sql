@@ -2,8 +2,8 @@
 -- pay"): one row per (year, university, major, skill) a core course covers, with the courses that cover it. A
 -- course covers a skill when its folded title contains one of the skill's course aliases. Catalogue rows
 -- without core courses give no rows here (marts.skill_gap then says the courses are not listed).
--- The titles are matched once each (a few hundred distinct titles against the aliases), then joined back to
--- the catalogue rows by title: matching per catalogue row would repeat the same comparisons for every
+-- Each distinct course list is matched once (universities and years mostly repeat a major's list), then joined
+-- back to the catalogue rows that carry it: matching per catalogue row would repeat the same work for every
 -- university and year.
 with catalogue as (
     select year, university_code, major_code, core_courses
@@ -11,34 +11,33 @@ with catalogue as (
     where nullif(trim(core_courses), '') is not null
 ),
 
-courses as (
-    select year, university_code, major_code,
-           trim(unnest(regexp_split_to_array(nfkc(core_courses), '[、,;]'))) as course
-    from catalogue
+lists as (
+    select distinct core_courses from catalogue
 ),
 
-titles as (
-    select distinct course, skill_wording(course) as folded
-    from courses
-    where course <> ''
+courses as (
+    select core_courses, trim(unnest(regexp_split_to_array(nfkc(core_courses), '[、,;]'))) as course
+    from lists
 ),
 
 course_aliases as (
     select * from staging.skill_course_aliases
 ),
 
-title_skills as (
-    select titles.course, course_aliases.skill_id
-    from titles
-    join course_aliases on contains(titles.folded, course_aliases.wording)
+list_skills as (
+    select courses.core_courses, course_aliases.skill_id,
+           string_agg(distinct courses.course, '、' order by courses.course) as courses
+    from courses
+    join course_aliases on contains(skill_wording(courses.course), course_aliases.wording)
+    where courses.course <> ''
+    group by all
 )
 
 select
-    courses.year,
-    courses.university_code,
-    courses.major_code,
-    title_skills.skill_id,
-    string_agg(distinct courses.course, '、' order by courses.course) as courses
-from courses
-join title_skills using (course)
-group by all
+    catalogue.year,
+    catalogue.university_code,
+    catalogue.major_code,
+    list_skills.skill_id,
+    list_skills.courses
+from catalogue
+join list_skills using (core_courses)
