@@ -3,7 +3,7 @@
 It sets the page, the language, who is looking (auth.py: signed in or not, role and scope) and the sidebar
 filters once for every page, then runs the page the URL names if this viewer may open it. Pages live in
 `app_pages/`, one per user's question; URL paths are stable (the end-to-end tests and bookmarks use them):
-/ /majors /industries /internships /pairings /scorecard /data /admin /submit. /data and /admin are for the data staff only;
+/ /majors /industries /internships /pairings /scorecard /skills /data /admin /submit. /data and /admin are for the data staff only;
 /submit for universities, enterprises and the data staff.
 """
 
@@ -29,6 +29,7 @@ PAGES = (
     ("internships.py", "page_internships", "internships"),
     ("pairings.py", "page_pairings", "pairings"),
     ("scorecard.py", "page_scorecard", "scorecard"),
+    ("skills.py", "page_skills", "skills"),
     ("data.py", "page_data", "data"),
     ("admin.py", "page_admin", "admin"),
     ("submit.py", "page_submit", "submit"),

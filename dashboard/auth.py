@@ -28,7 +28,7 @@ COOKIE = "portal_session"
 VIEWER_KEY, TOKEN_KEY, COOKIE_SCRIPT_KEY, MESSAGE_KEY = "auth_viewer", "auth_token", "auth_cookie", "auth_message"
 
 #: pages anyone signed in may open (and a deployment may open to everyone, PORTAL_PUBLIC_PAGES)
-SHARED_PAGES = ("overview", "majors", "industries", "internships", "pairings", "scorecard")
+SHARED_PAGES = ("overview", "majors", "industries", "internships", "pairings", "scorecard", "skills")
 #: pages for the data staff only: never public, not even listed for anyone else
 STAFF_PAGES = ("data", "admin")
 #: the page where data is handed in: for universities, enterprises and the data staff only, never public

@@ -30,6 +30,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "page_internships": ("实习", "Internships"),
     "page_pairings": ("校企配对", "Pairings"),
     "page_scorecard": ("专业评分", "Scorecard"),
+    "page_skills": ("技能", "Skills"),
     "page_data": ("数据", "Data"),
     "language": ("语言", "Language"),
     "filters": ("筛选", "Filters"),
@@ -442,6 +443,35 @@ TEXT: dict[str, tuple[str, str]] = {
     "internship_wordings_note": ("未识别的实习类型按生产实习计；组织方式、实习形式按“未填写”计。",
                                  "An unrecognised type counts as a production internship; an unrecognised "
                                  "organisation or mode as not given."),
+    # --- skills
+    "skills_title": ("技能需求与薪资：{place}{year}年", "Skills and pay: {place}, {year}"),
+    "skills_intro": ("选择一项技能：哪些专业的用人单位要求它、占该专业需求的比例、在哪些城市、薪资多少（按需求人数加权的四分位数），"
+                     "以及哪些高校的核心课程讲授它。", "Pick a skill: which majors' employers ask for it and in what share "
+                     "of the major's demand, where, at what pay (headcount-weighted quartiles), and which universities "
+                     "teach it in their core courses."),
+    "skill": ("技能", "Skill"),
+    "skills_by_major": ("要求该技能的专业", "Majors whose employers ask for it"),
+    "skills_share_chart": ("各专业岗位中要求{skill}的比例", "Share of each major's demand asking for {skill}"),
+    "skills_by_place": ("各城市的需求与薪资", "Demand and pay by city"),
+    "skills_teaching": ("讲授该技能的高校专业（按核心课程）", "Universities teaching it (by core courses)"),
+    "major_skills": ("用人单位对{major}的技能要求", "What employers ask of {major}"),
+    "major_skills_note": ("技能占比：要求该技能的岗位需求占该专业全部需求的比例（一个岗位要求k个专业时各计1/k）；变化为较上一调查年。",
+                          "Skill share: the part of the major's demand whose positions ask for the skill (a position "
+                          "naming k majors counts 1/k for each); change against the survey year before."),
+    "course_gaps": ("{university}的{major}：核心课程覆盖哪些技能", "{university}, {major}: which asked-for skills the core courses cover"),
+    "course_gaps_note": ("列出本省用人单位要求占比不低于{share}的技能；“否”即核心课程未覆盖（技能缺口）。",
+                         "Skills asked for in at least {share} of the major's demand in the province; \"no\" means no "
+                         "core course covers it (a skill gap)."),
+    "courses_not_listed": ("该校该专业的专业目录未填写核心课程，无法判断课程覆盖。",
+                           "This university's catalogue lists no core courses for the major, so coverage cannot be judged."),
+    "division_skills": ("{industry}企业最常要求的技能与薪资", "Skills {industry} enterprises ask for most, and their pay"),
+    "unmatched_skills": ("未识别的技能表述", "Skill wordings not recognised"),
+    "unmatched_skills_note": ("调查“技能要求”中既未精确也未模糊匹配到技能词表的表述，按岗位数排列；可将其作为别名加入 "
+                              "sources/reference/skills.csv（并升级 version）。",
+                              "Pieces of the surveys' skill requirements (skills column) that match no skill of the vocabulary, exactly or "
+                              "fuzzily, most written first; add them as aliases to sources/reference/skills.csv (and "
+                              "bump its version)."),
+    "salary_note": ("少于5个岗位的薪资不显示（—）。", "Pay over fewer than 5 positions is not shown (—)."),
     # --- pairings
     "pairings_title": ("校企配对建议：{place}{year}年", "Pairing suggestions: {place}, {year}"),
     "pairings_intro": ("校企双方视角：接收实习生的企业需要某专业、却还没有该专业学生在其基地实习时，推荐本省（本省没有时为区域内其他省）"
@@ -529,6 +559,16 @@ TEXT: dict[str, tuple[str, str]] = {
 
 #: table column headers
 COLUMNS: dict[str, tuple[str, str]] = {
+    "skill": ("技能", "Skill"),
+    "taught": ("课程覆盖", "Taught"),
+    "skill_demand": ("技能需求（人）", "Skill demand (positions)"),
+    "skill_positions": ("岗位数", "Positions"),
+    "skill_share": ("技能占比", "Skill share"),
+    "skill_share_change": ("占比较上年变化", "Share change on last year"),
+    "salary_p25": ("月薪下四分位（元）", "Monthly pay, 25th pct (yuan)"),
+    "salary_median": ("月薪中位数（元）", "Median monthly pay (yuan)"),
+    "salary_p75": ("月薪上四分位（元）", "Monthly pay, 75th pct (yuan)"),
+    "courses": ("核心课程", "Core courses"),
     "major_code": ("专业代码", "Major code"),
     "major": ("专业", "Major"),
     "industry_code": ("行业代码", "Industry code"),

@@ -31,6 +31,9 @@ CATALOGUE = SourceKind(
         # empty graduates is allowed: supply is then projected from enrolment (METRICS.md)
         Column("graduates", "毕业生人数", COUNT, required=False, aliases=("毕业人数", "毕业生数")),
         Column("employed_in_province", "本省就业人数", COUNT, required=False, aliases=("省内就业人数",)),
+        # the major's core courses (专业核心课程), separated by 、 , ; or /; mapped to skills through the skills
+        # vocabulary's course aliases (docs/metrics.md "Skills and pay"). Optional: files without it still load
+        Column("core_courses", "核心课程", TEXT, required=False, aliases=("专业核心课程", "主干课程", "courses")),
     ),
     row_rules=(
         submitter_scope_rule("university_code", "university"),

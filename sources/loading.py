@@ -51,7 +51,7 @@ import pyarrow
 from sources.landing_folder import LandingFile, file_unreadable, kind_files, printable, submission_scope
 from sources.pseudonymise import hmac_pads, mask_personal_text, personal_data_macros_sql, student_key_sql
 from sources.reading import FileRejected, PreparedFile, file_sha256, prepare_file, read_prepared
-from sources.reference_data import REFERENCE_TABLES, prepare_lookups
+from sources.reference_data import MODEL_ONLY_TABLES, REFERENCE_TABLES, prepare_lookups
 from sources.schema import (
     STUDENT_ID,
     SUBMISSION_SCOPE_VARIABLE,
@@ -222,6 +222,8 @@ def loader_fingerprint(con: duckdb.DuckDBPyConnection, kind: SourceKind, key: by
     digest.update(f"duckdb {duckdb.__version__} pyarrow {pyarrow.__version__} "
                   f"unicode {unicodedata.unidata_version}\0".encode())
     for table in REFERENCE_TABLES:  # as loaded, so the landing folder's university supplement counts
+        if table in MODEL_ONLY_TABLES:
+            continue
         [(table_hash,)] = con.execute(
             f"SELECT sha256(coalesce(string_agg(t::VARCHAR, chr(10) ORDER BY t::VARCHAR), '')) "
             f"FROM reference.{table} t"

@@ -35,7 +35,15 @@ REFERENCE_TABLES: dict[str, dict[str, str]] = {
     "major_industry_crosswalk": {
         "major_code": "VARCHAR", "industry_code": "VARCHAR", "weight": "DECIMAL(9,6)", "version": "VARCHAR",
     },
+    "skills": {
+        "skill_id": "VARCHAR", "skill_name": "VARCHAR", "skill_name_en": "VARCHAR", "aliases": "VARCHAR",
+        "course_aliases": "VARCHAR", "category": "VARCHAR", "category_en": "VARCHAR", "version": "VARCHAR",
+    },
 }
+
+#: lists only the SQL models read, never the loaders' rules: they are left out of the loaders' fingerprint, so
+#: an edited skills vocabulary rebuilds the skill models that read it (warehouse/state.py) and reloads no file
+MODEL_ONLY_TABLES: frozenset[str] = frozenset({"skills"})
 
 
 #: table → columns a file may leave out; they load as NULL. The landing-folder university supplement predates the

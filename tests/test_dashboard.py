@@ -22,7 +22,7 @@ from streamlit.testing.v1 import AppTest
 pytestmark = pytest.mark.usefixtures("collected_garbage")
 
 APP = Path(__file__).resolve().parents[1] / "dashboard" / "app.py"
-PAGES = ("overview", "majors", "industries", "internships", "pairings", "scorecard", "data")
+PAGES = ("overview", "majors", "industries", "internships", "pairings", "scorecard", "skills", "data")
 CJK = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]")
 REGION = "northeast"
 
@@ -298,6 +298,48 @@ def test_majors_page_for_one_university_judges_its_majors_on_its_city(app, wareh
     assert dict(zip(table["专业代码"], table["毕业生（人）"])) == expected
     assert set(table["建议"]) <= {"扩大招生", "保持", "缩减招生", "考虑开设或引进", "核实需求", "由省内供给", "暂不判断",
                                  "—"}
+
+
+# --- Skills and pay -----------------------------------------------------------------------------------
+def test_skills_page_says_which_majors_ask_for_plc_and_at_what_share(app, warehouse):
+    at = app("skills")
+    at.selectbox(key="w_skills_skill").select("plc").run()
+    assert not at.exception, [e.value for e in at.exception]
+    [(latest,)] = sql(warehouse, "SELECT max(year) FROM marts.skill_demand")
+    expected = dict(sql(warehouse, "SELECT major_code, skill_share FROM marts.skill_demand WHERE skill_id = 'plc' "
+                                   "AND geography_level = 'region' AND year = ?", [latest]))
+    table = at.dataframe[0].value
+    assert dict(zip(table["专业代码"], table["技能占比"])) == pytest.approx(expected)
+    assert expected["080204"] > 0.5  # mechatronics employers ask for PLC in most positions
+    # where: each city's PLC demand with the pay of its PLC positions there (— below five positions)
+    cities = next(f.value for f in at.dataframe if "城市" in f.value.columns)
+    pay = dict(sql(warehouse, "SELECT geography, salary_median FROM marts.salary WHERE breakdown = 'skill' AND "
+                              "skill_id = 'plc' AND geography_level = 'city' AND year = ?", [latest]))
+    names = dict(sql(warehouse, "SELECT city_name_en, city_name FROM dims.city"))
+    shown = {city: (None if pd.isna(median) else median) for city, median in zip(cities["城市"], cities["月薪中位数（元）"])}
+    assert len(shown) > 1 and shown == {city: pay.get(city) for city in shown}
+    assert len(set(cities["月薪中位数（元）"].dropna())) > 1, "each city has its own pay"
+    assert set(cities["城市"]) <= set(names.values())
+    # who teaches it: 机械电子工程's core courses include PLC原理与应用
+    teaching = next(f.value for f in at.dataframe if "核心课程" in f.value.columns)
+    assert any("PLC" in c for c in teaching["核心课程"])
+
+
+def test_majors_page_shows_what_employers_ask_and_what_a_universitys_courses_miss(app, warehouse):
+    at = app("majors")
+    at.selectbox(key="w_university").select("10145").run()  # 东北大学, in Shenyang
+    at.selectbox(key="majors_major").select("080202").run()
+    assert not at.exception, [e.value for e in at.exception]
+    [(latest,)] = sql(warehouse, "SELECT max(year) FROM marts.skill_gap")
+    gaps = dict(sql(warehouse, "SELECT skill_name, is_gap FROM marts.skill_gap WHERE university_code = '10145' "
+                               "AND major_code = '080202' AND year = ?", [latest]))
+    table = next(f.value for f in at.dataframe if "课程覆盖" in f.value.columns)
+    assert dict(zip(table["技能"], table["课程覆盖"] == "否")) == gaps
+    assert gaps["SolidWorks 三维建模"] is True  # the demo's 080202 teaches no 3D modelling
+    # the issue's story: Liaoning's employers of 机械设计制造及其自动化 ask for PLC, which 东北大学's courses do not teach
+    [(share,)] = sql(warehouse, "SELECT skill_share FROM marts.skill_demand WHERE skill_id = 'plc' AND major_code = "
+                                "'080202' AND geography = '辽宁省' AND year = ?", [latest])
+    assert share >= 0.10 and gaps["PLC 编程"] is True
 
 
 # --- Internships, Pairings, Data ---------------------------------------------------------------------

@@ -26,6 +26,9 @@ EXPECTED_ASSETS = {
     "dims/host_majors", "facts/internship_counts", "facts/internship_rollup", "marts/internship_figures", "marts/internship_totals",
     "marts/internship_wordings",
     "marts/demand_share_trend", "marts/scorecard", "marts/enrolment", "marts/platform_placements",
+    "reference/skills", "staging/skill_aliases", "staging/skill_course_aliases", "staging/survey_skill_pieces",
+    "staging/skill_fuzzy_matches", "facts/position_skills", "facts/curriculum_skills", "marts/skill_demand",
+    "marts/major_top_skills", "marts/skill_gap", "marts/salary", "marts/unmatched_skill_pieces", "marts/skill_teaching",
     "personal_data_scan", "published_warehouse",
 }
 

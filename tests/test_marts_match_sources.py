@@ -38,7 +38,7 @@ MIN_DEMAND, MIN_SUPPLY = 20, 20  # METRICS.md v2 "Enough evidence" defaults
 CARD_YEARS = 3  # METRICS.md v2 "Cards": the three latest survey years
 RTOL, ATOL = 1e-9, 1e-12
 MARTS = ("major_gap", "industry_gap", "internship_coverage", "base_utilisation", "pairing_suggestions",
-         "major_cards", "major_industry_links")
+         "major_cards", "major_industry_links", "skill_demand", "salary")
 
 
 # =====================================================================================================
@@ -458,6 +458,8 @@ def validate_survey(raw: pd.DataFrame, ref: Reference, result: Landing) -> pd.Da
     hosts = raw["hosts_interns"].map(lambda v: YES_NO.get((code(v) or "").lower()))
     p["hosts_interns"] = hosts
     salary = raw["monthly_salary"].map(number)
+    p["skills"] = raw["skills"].map(text) if "skills" in raw else None
+    p["monthly_salary"] = salary
     rules = (
         _check(raw, "survey_year", p["year"].notna())
         + _check(raw, "enterprise_id", p["enterprise_id"].map(lambda v: bool(v and USCC.match(v))))
@@ -1116,3 +1118,77 @@ def test_a_university_pool_is_never_promised_twice(build: Build, expected: Expec
     shared = promised.loc[promised.index.isin(list(same_city[["university_code", "major_code", "year"]]
                                                    .itertuples(index=False, name=None)))]
     assert (shared["interns"] == shared["pool"]).any(), "no shared pool is spent in full: nothing was allocated"
+
+
+# =====================================================================================================
+# Skills and pay (METRICS.md v2 "Skills and pay")
+# =====================================================================================================
+def skill_wordings() -> dict[str, str]:
+    """folded wording → skill id, from the bundled vocabulary (names, English names, aliases)."""
+    from sources import settings as source_settings
+
+    with (source_settings.reference_dir() / "skills.csv").open(encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    return {" ".join(nfkc(w).lower().split()): r["skill_id"] for r in rows
+            for w in [r["skill_name"], r["skill_name_en"], *filter(None, r["aliases"].split("|"))]}
+
+
+def skills_of(cell: str | None, wordings: dict[str, str]) -> set[str]:
+    """The skills a 技能要求 cell names (docs/metrics.md "Skills and pay"): split on 、 , ; (after NFKC), a piece
+    that is no wording whole split again on / and spaces; a part that is no wording either goes to the wording with
+    the best rapidfuzz ratio ≥ 60 (wordings under 2 characters, or ASCII under 3, left out)."""
+    from rapidfuzz import fuzz, process
+
+    candidates = sorted(w for w in wordings if len(w) >= (3 if w.isascii() else 2))
+    found: set[str] = set()
+    for piece in re.split(r"[、,;]", nfkc(cell or "")):
+        piece = " ".join(piece.lower().split())
+        if piece in wordings:
+            found.add(wordings[piece])
+            continue
+        for part in filter(None, re.split(r"[/\s]+", piece)):
+            if part in wordings:
+                found.add(wordings[part])
+            elif (best := process.extractOne(part, candidates, scorer=fuzz.ratio, score_cutoff=60)) is not None:
+                found.add(wordings[best[0]])
+    return found
+
+
+def test_skill_shares_and_pay_match_the_survey_rows(build: Build, sources: Landing) -> None:
+    """skill_share(s | m) in each province and year, recomputed from the survey files: Σ headcount / k over the
+    rows naming s and m over Σ headcount / k over the rows naming m; and the headcount-weighted median 月薪 of
+    each major's rows in the region, shown from 5 rows up."""
+    wordings = skill_wordings()
+    survey = sources.good["survey"].copy()
+    survey["k"] = survey["majors"].map(len)
+    survey["skill_ids"] = survey["skills"].map(lambda c: sorted(skills_of(c, wordings)))
+    rows = survey.explode("majors").rename(columns={"majors": "major_code"})
+    rows["share"] = rows["headcount"].astype(float) / rows["k"]
+    major = rows.groupby(["province", "year", "major_code"], as_index=False)["share"].sum()
+    with_skill = rows.explode("skill_ids").dropna(subset=["skill_ids"]).rename(columns={"skill_ids": "skill_id"})
+    skill = with_skill.groupby(["province", "year", "major_code", "skill_id"], as_index=False)["share"].sum()
+    expected = skill.merge(major, on=["province", "year", "major_code"], suffixes=("", "_major"))
+    expected["skill_share"] = expected["share"] / expected["share_major"]
+    expected = expected.rename(columns={"province": "geography", "share": "skill_demand"})
+    expected["year"] = expected["year"].astype(int)
+    actual = build.marts["skill_demand"]
+    actual = actual[actual["geography_level"] == "province"].copy()
+    actual["year"] = actual["year"].astype(int)
+    assert_same("skill_demand", expected, actual, ["geography", "year", "major_code", "skill_id"],
+                ["skill_demand", "skill_share"])
+
+    def weighted_median(group: pd.DataFrame) -> float | None:
+        if len(group) < 5:
+            return None
+        ordered = group.sort_values("monthly_salary")
+        running = ordered["headcount"].astype(float).cumsum()
+        return float(ordered.loc[running >= 0.5 * running.iloc[-1], "monthly_salary"].iloc[0])
+
+    paid = rows[rows["monthly_salary"].notna() & (rows["headcount"] > 0)]
+    medians = [(y, m, weighted_median(g)) for (y, m), g in paid.groupby(["year", "major_code"])]
+    expected_pay = pd.DataFrame(medians, columns=["year", "major_code", "salary_median"])
+    expected_pay["year"] = expected_pay["year"].astype(int)
+    pay = build.marts["salary"]
+    pay = pay[(pay["breakdown"] == "major") & (pay["geography_level"] == "region")].copy()
+    pay["year"] = pay["year"].astype(int)
+    assert_same("salary", expected_pay, pay, ["year", "major_code"], ["salary_median"])

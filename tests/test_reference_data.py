@@ -132,3 +132,48 @@ def test_a_supplement_without_a_level_still_loads_and_a_bad_level_is_named(tmp_p
                               "99002,某大学,Y,辽宁省,沈阳市,大专\n", encoding="utf-8")
         with pytest.raises(ReferenceError, match=r"universities\.csv: row 3, column level: '大专' is not one of"):
             load_reference_table(con, "universities", landing)
+
+
+def test_every_skill_wording_names_one_skill_and_the_vocabulary_has_one_version():
+    import unicodedata
+
+    def fold(text: str) -> str:
+        return " ".join(unicodedata.normalize("NFKC", text).lower().split())
+
+    rows = bundled("skills.csv")
+    assert len(rows) >= 150 and len({r["skill_id"] for r in rows}) == len(rows)
+    owner: dict[str, set[str]] = {}
+    for r in rows:
+        assert r["skill_name"] and r["skill_name_en"] and r["category"] and r["category_en"], r
+        assert not re.search(r"[\u3000-\u9fff\uff00-\uffef]", r["skill_name_en"] + r["category_en"]), r
+        for wording in [r["skill_name"], r["skill_name_en"], *filter(None, r["aliases"].split("|"))]:
+            owner.setdefault(fold(wording), set()).add(r["skill_id"])
+    assert {w: s for w, s in owner.items() if len(s) > 1} == {}
+    assert len({r["version"] for r in rows}) == 1
+    # the issue's examples are all in it, under one skill each
+    for wording in ("PLC", "可编程控制器", "西门子PLC", "数控加工", "CAD/CAM", "焊接", "GMP", "Python", "Java", "SQL",
+                    "嵌入式开发", "电气控制", "汽车电子", "财务分析", "英语", "驾驶证", "化工工艺", "食品安全检测"):
+        assert fold(wording) in owner, wording
+    assert owner[fold("西门子PLC")] == owner[fold("可编程控制器")] == {"plc"}
+
+
+def test_an_edited_skills_vocabulary_reloads_no_file_while_an_edited_major_list_does():
+    """The vocabulary is read by the skill models only: it is no part of a loader's fingerprint, so editing it
+    rebuilds those models (their state includes reference.skills) and reads no survey or catalogue again."""
+    from sources.kinds import KINDS
+    from sources.loading import loader_fingerprint
+    from sources.reference_data import REFERENCE_TABLES
+
+    con = duckdb.connect()
+    for table in REFERENCE_TABLES:
+        load_reference_table(con, table)
+    key = b"a test key of thirty-two bytes!!"
+
+    def fingerprints() -> dict[str, str]:
+        return {kind: loader_fingerprint(con, KINDS[kind], key) for kind in ("catalogue", "survey")}
+
+    before = fingerprints()
+    con.execute("UPDATE reference.skills SET aliases = aliases || '|新的写法', version = '2026.2'")
+    assert fingerprints() == before
+    con.execute("UPDATE reference.majors SET major_name_en = major_name_en || ' (edited)' WHERE major_code = '080202'")
+    assert all(before[kind] != after for kind, after in fingerprints().items())

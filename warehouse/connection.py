@@ -17,6 +17,7 @@ import duckdb
 
 from sources.folding import register_nfkc
 from sources.loading import source_macros_sql
+from warehouse.skill_matching import register_skill_matching
 
 #: DuckDB's memory for a build (past it, DuckDB spills to a temp folder beside the file). DuckDB's default,
 #: 80 % of RAM, would let a national build crowd out the dashboard on the same machine; measured peak with
@@ -32,6 +33,7 @@ def writer(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     con = duckdb.connect(str(path), config={"memory_limit": WRITER_MEMORY_LIMIT})
     try:
         register_nfkc(con)
+        register_skill_matching(con)
         con.execute(source_macros_sql())
         yield con
     finally:

@@ -55,6 +55,15 @@ PARTITIONS: dict[str, tuple[str, ...]] = {
     "marts.scorecard": ("year", "province_name"),
     "marts.enrolment": ("year", "province_name"),
     "marts.platform_placements": ("year", "province_name"),
+    # skills and pay: a position's skills carry no year of their own (facts.position_skills joins the position's)
+    "facts.position_skills": (),
+    "facts.curriculum_skills": ("year",),
+    "marts.skill_demand": ("year", "geography_level"),
+    "marts.major_top_skills": ("year", "geography_level"),
+    "marts.salary": ("year", "geography_level"),
+    "marts.skill_gap": ("year", "province_name"),
+    "marts.skill_teaching": ("year", "province_name"),
+    "marts.unmatched_skill_pieces": ("year",),
 }
 #: dimensions are small look-up tables: one file each, for joins on the engine's side
 UNPARTITIONED_SCHEMAS = ("dims",)

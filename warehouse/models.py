@@ -40,8 +40,9 @@ from functools import cache, cached_property
 from pathlib import Path
 
 import duckdb
+import rapidfuzz
 
-from warehouse import lineage, settings, state
+from warehouse import lineage, settings, skill_matching, state
 
 MODELS_DIR = Path(__file__).resolve().parent / "models"
 LAYERS = ("audit", "staging", "dims", "facts", "marts")
@@ -131,6 +132,9 @@ def _settings() -> dict[str, object]:
         "vocational_lag_years": settings.PROJECTION_LAG_YEARS["专科"],
         "region_geography": settings.REGION_GEOGRAPHY,
         "min_group_size": settings.MIN_GROUP_SIZE,
+        "skill_fuzzy_threshold": settings.SKILL_FUZZY_THRESHOLD,
+        "skill_gap_min_share": settings.SKILL_GAP_MIN_SHARE,
+        "min_salary_positions": settings.MIN_SALARY_POSITIONS,
     }
 
 
@@ -167,6 +171,9 @@ def prepare(con: duckdb.DuckDBPyConnection) -> None:
 
 def code_fingerprint(model: Model) -> str:
     """Everything besides its inputs that decides a model's rows."""
+    if "skill_fuzzy_match(" in model.sql:  # a Python function's rows: its code and library decide them too
+        return state.digest("model", model.sql, _macros(), _settings(), duckdb.__version__,
+                            Path(skill_matching.__file__).read_text(encoding="utf-8"), rapidfuzz.__version__)
     return state.digest("model", model.sql, _macros(), _settings(), duckdb.__version__)
 
 

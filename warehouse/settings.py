@@ -46,3 +46,11 @@ REGION_GEOGRAPHY = "northeast"
 #: no student count, or ratio over students, is shown for a group of 1 to this − 1 students (DESIGN.md
 #: "Personal data"); the internship marts suppress them (macros.sql `is_small_group`), the pages say so
 MIN_GROUP_SIZE = 5
+#: skills and pay (METRICS.md v2 "Skills and pay"): a fuzzy match of a survey's skill wording to the vocabulary
+#: needs at least this rapidfuzz `ratio` (0–100; precision and recall on the labelled sample:
+#: tests/test_skill_matching.py); a skill is a gap of a university's major when employers of the major ask for
+#: it in at least this share of the major's demand and the major's core courses do not teach it; a salary figure
+#: needs at least this many survey rows (positions) with a salary
+SKILL_FUZZY_THRESHOLD = 60
+SKILL_GAP_MIN_SHARE = 0.10
+MIN_SALARY_POSITIONS = 5

@@ -6,7 +6,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from dashboard import auth, queries, ui
+from dashboard import auth, queries, skills_queries, ui
 from dashboard import labels as L
 from sources.kinds import KINDS
 from sources.landing_folder import printable
@@ -94,6 +94,15 @@ if wordings is not None:
     st.caption(L.t("internship_wordings_note"))
     ui.table(wordings, [("column_name", "column_name"), ("wording", "wording"), ("counted_as", "counted_as"),
                         ("placement_rows", "placement_rows")], key="internship_wordings")
+
+# survey skill wordings the vocabulary does not know (docs/metrics.md "Skills and pay"): listed so that data staff
+# can add them to sources/reference/skills.csv as aliases
+pieces = skills_queries.unmatched_skill_pieces()
+if pieces is not None:
+    st.subheader(L.t("unmatched_skills"))
+    st.caption(L.t("unmatched_skills_note"))
+    ui.table(pieces, [("wording", "wording"), ("skill_positions", "positions"), ("skill_demand", "headcount"),
+                      ("year", "year")], key="unmatched_skills")
 
 st.subheader(L.t("how_to_load"))
 st.markdown(L.t("how_to_load_body", folders=L.landing_folders(KINDS)))

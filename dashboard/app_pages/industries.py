@@ -3,7 +3,7 @@
 
 import streamlit as st
 
-from dashboard import auth, charts, queries, ui
+from dashboard import auth, charts, queries, skills_queries, ui
 from dashboard import labels as L
 
 access = auth.access()  # the viewer's scope: every query is given it
@@ -51,3 +51,12 @@ if industry_names:
                  L.t("ax_people"), value_format=",.0f")
     ui.table(feeding, [("major_code", "major_code"), ("major", "major"), ("supply", "supply"),
                        ("demand", "demand")], key="feeding_majors")
+
+    # --- the skills this division's enterprises ask for most, and their pay there
+    st.subheader(L.t("division_skills", industry=industry_names[industry]))
+    division_skills = skills_queries.division_top_skills(industry, scope.level, scope.geography, scope.year)
+    ui.table(division_skills, [("skill", "skill_name_en" if L.is_en() else "skill_name"),
+                               ("skill_positions", "positions"), ("skill_demand", "headcount"),
+                               ("salary_p25", "salary_p25"), ("salary_median", "salary_median"),
+                               ("salary_p75", "salary_p75")], key="division_skills")
+    st.caption(L.t("salary_note"))

@@ -3,7 +3,7 @@ the industries that demand it, and which majors to expand, hold or shrink, and w
 
 import streamlit as st
 
-from dashboard import auth, charts, queries, ui
+from dashboard import auth, charts, queries, skills_queries, ui
 from dashboard import labels as L
 from warehouse import settings
 
@@ -101,3 +101,22 @@ if major_names:
                  L.t("ax_people"), value_format=",.1f", colour=charts.DEMAND_COLOUR)
     ui.table(demanding, [("industry_code", "industry_code"), ("industry", "industry"),
                          ("demand", "demand")], key="industries_demanding")
+
+    # --- what employers ask of this major (skills), and what the chosen university's core courses miss
+    st.subheader(L.t("major_skills", major=major_names[major]))
+    asked = skills_queries.major_top_skills(major, market_level, market, scope.year)
+    skill_name = "skill_name_en" if L.is_en() else "skill_name"
+    ui.table(asked, [("skill", skill_name), ("skill_share", "skill_share"), ("skill_share_change", "skill_share_change"),
+                     ("skill_positions", "positions"), ("skill_demand", "skill_demand")], key="major_skills")
+    st.caption(L.t("major_skills_note"))
+    if university:
+        st.subheader(L.t("course_gaps", university=university_names[university], major=major_names[major]))
+        gaps_of_courses = skills_queries.skill_gap(university, major, scope.year)
+        if len(gaps_of_courses) and not gaps_of_courses["courses_listed"].iloc[0]:
+            st.info(L.t("courses_not_listed"))
+        else:
+            gaps_of_courses = gaps_of_courses.assign(
+                taught=gaps_of_courses["covered"].map({True: L.t("yes"), False: L.t("no")}))
+            ui.table(gaps_of_courses, [("skill", skill_name), ("skill_share", "skill_share"),
+                                       ("taught", "taught"), ("courses", "covering_courses")], key="course_gaps")
+            st.caption(L.t("course_gaps_note", share=f"{settings.SKILL_GAP_MIN_SHARE:.0%}"))

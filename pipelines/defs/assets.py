@@ -34,12 +34,14 @@ from sources.loading import (
     prepare_shared_tables,
     source_macros_sql,
 )
-from sources.reference_data import REFERENCE_TABLES, load_reference_table
+from sources.reference_data import MODEL_ONLY_TABLES, REFERENCE_TABLES, load_reference_table
 from sources.schema import SourceKind
 from warehouse import models, publication, state, status
 from warehouse.privacy import find_personal_data
 
 REFERENCE_KEYS = [dg.AssetKey(["reference", t]) for t in REFERENCE_TABLES]
+#: the reference lists the loaders' rules read (the others only the SQL models, which name them in their lineage)
+LOADER_REFERENCE_KEYS = [dg.AssetKey(["reference", t]) for t in REFERENCE_TABLES if t not in MODEL_ONLY_TABLES]
 
 
 def table_key(table: str) -> dg.AssetKey:
@@ -90,7 +92,7 @@ def _raw_spec(kind_name: str) -> dg.AssetSpec:
     kind = KINDS[kind_name]
     return dg.AssetSpec(
         key=["raw", kind_name],
-        deps=[*REFERENCE_KEYS, *(dg.AssetKey(["raw", other]) for other in kinds_read_by_rules(kind))],
+        deps=[*LOADER_REFERENCE_KEYS, *(dg.AssetKey(["raw", other]) for other in kinds_read_by_rules(kind))],
         group_name="sources",
         kinds={"duckdb", "python"},
         description=(

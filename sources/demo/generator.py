@@ -28,6 +28,7 @@ spreadsheet row, column and the rule it breaks, so the loader's quarantine can b
 from __future__ import annotations
 
 import argparse
+import csv
 import datetime as dt
 import gc
 import hashlib
@@ -35,6 +36,7 @@ import json
 import re
 import sys
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -371,14 +373,14 @@ INDUSTRY_POSITIONS: dict[str, tuple[Position, ...]] = {
     "C31": (
         _p("冶金工程师", "080404", "炼钢工艺", (5500, 8500), 3, 6),
         _p("轧钢工艺工程师", "080405 080203", "轧制工艺、热处理", (5500, 8500), 2.5, 5),
-        _p("设备工程师", "080202 080204", "设备维护、点检", (5000, 8000), 2.5, 4),
+        _p("设备工程师", "080202 080204", "设备维护、点检、PLC", (5000, 8000), 2.5, 4),
         _p("自动化工程师", "080801", "PLC、DCS", (5500, 8500), 1.5, 3),
         _p("数据分析工程师", "080910T 080902", "Python、工业大数据", (6500, 10000), 1, 2),
         _p("能源管理工程师", "080501", "余热回收", (5000, 8000), 1, 2),
     ),
     "C32": (
         _p("冶金工程师", "080404 080405", "有色冶炼", (5500, 8500), 3, 4),
-        _p("设备工程师", "080202", "设备维护", (5000, 8000), 2, 3),
+        _p("设备工程师", "080202", "设备维护、PLC", (5000, 8000), 2, 3),
     ),
     "C33": (
         _p("焊接工程师", "080411T 080203", "焊接工艺", (5000, 8000), 3, 4),
@@ -426,7 +428,7 @@ INDUSTRY_POSITIONS: dict[str, tuple[Position, ...]] = {
         _p("食品工艺工程师", "082701", "食品加工工艺", (4500, 7000), 3, 5),
         _p("质检员", "082702", "食品检测、HACCP", (4000, 6500), 2.5, 4),
         _p("发酵工程师", "083001 071002", "发酵工艺", (5000, 7500), 2, 3),
-        _p("设备工程师", "080202 082302", "设备维护", (4500, 7000), 1.5, 3),
+        _p("设备工程师", "080202 082302", "设备维护、PLC", (4500, 7000), 1.5, 3),
     ),
     "C14": (
         _p("乳品工艺工程师", "082704 082701", "乳品加工", (4500, 7500), 2.5, 4),
@@ -847,7 +849,7 @@ BASES_STYLES = (
     FileStyle("csv", "gbk", "zh", places="short", units=True),
     FileStyle("csv", "utf-8", "en", places="english", messy=True),
 )
-OPTIONAL_COLUMNS = {"catalogue": ("employed_in_province",),
+OPTIONAL_COLUMNS = {"catalogue": ("employed_in_province", "core_courses"),
                     "survey": ("skills", "hosts_interns", "monthly_salary"),
                     "bases": (), "placements": ("organisation", "mode")}  # 实习类型 always: conversion needs it
 
@@ -1227,7 +1229,8 @@ def build_survey(ref: Reference, ent: pd.DataFrame, hosts: np.ndarray, graduates
         "majors": texts[t, rng.integers(0, texts.shape[1], n)],
         "education": education,
         "headcount": headcount.astype(str),
-        "skills": np.array([p.skills for p in positions], dtype=object)[t],
+        "skills": vary_skill_wordings(np.array([p.skills for p in positions], dtype=object)[t],
+                                      _rng(seed, _SURVEY, 1)),
         "hosts_interns": np.where(hosts_interns, "yes", "no"),
         "monthly_salary": salary.astype(np.int64).astype(str),
     })
@@ -1770,8 +1773,43 @@ def _canonical_catalogue(unis: pd.DataFrame, off: pd.DataFrame, cat: pd.DataFram
         "enrolment": cat.enrolment.astype(str).to_numpy(),
         "graduates": np.where(graduates >= 0, graduates.astype(str), ""),
         "employed_in_province": np.where(employed >= 0, employed.astype(str), ""),
+        "core_courses": pd.Series(major).map(core_courses()).fillna("").to_numpy(),
     })
     return frame.sort_values(["university_code", "major_code"], kind="stable", ignore_index=True)
+
+
+@cache
+def core_courses() -> dict[str, str]:
+    """major code → its core courses (sources/demo/core_courses.csv): realistic lists, some deliberately without a
+    skill the major's employers ask for (080202 teaches no PLC and no 3D modelling; 080204 teaches PLC)."""
+    with (Path(__file__).parent / "core_courses.csv").open(encoding="utf-8", newline="") as f:
+        return {row["major_code"]: row["core_courses"] for row in csv.DictReader(f)}
+
+
+def vary_skill_wordings(cells: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """技能要求 cells as enterprises write them: a wording replaced by a usual variant in a quarter of the cells that
+    have one (sources/demo/skill_wordings.csv: 西门子PLC编程 for PLC), a soft requirement appended to a tenth
+    (sources/demo/soft_requirements.txt, which no skill matches). Its own random stream, so the rest of the survey
+    is as without it."""
+    folder = Path(__file__).parent
+    with (folder / "skill_wordings.csv").open(encoding="utf-8", newline="") as f:
+        variants: dict[str, list[str]] = {}
+        for row in csv.DictReader(f):
+            variants.setdefault(row["wording"], []).append(row["variant"])
+    soft = (folder / "soft_requirements.txt").read_text(encoding="utf-8").split()
+    draws = rng.random((len(cells), 3))
+    out = []
+    for cell, (vary, pick, add) in zip(cells, draws, strict=True):
+        pieces = cell.split("、")
+        if vary < 0.25:
+            i = next((i for i, p in enumerate(pieces) if p in variants), None)
+            if i is not None:
+                options = variants[pieces[i]]
+                pieces[i] = options[int(pick * len(options))]
+        if add < 0.10:
+            pieces.append(soft[int(pick * len(soft)) % len(soft)])
+        out.append("、".join(pieces))
+    return np.array(out, dtype=object)
 
 
 def _plan(kind: str, province: str, year: int | None) -> list[tuple[str, str | None]]:

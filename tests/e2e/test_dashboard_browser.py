@@ -34,6 +34,7 @@ PAGES = [
     DashboardPage("internships", "实习", "Internships", charts=True),
     DashboardPage("pairings", "校企配对", "Pairing", charts=False),
     DashboardPage("scorecard", "专业评分", "Scorecard", charts=True),
+    DashboardPage("skills", "技能", "Skills", charts=True),
     DashboardPage("data", "数据", "Data", charts=False),
 ]
 

@@ -187,3 +187,20 @@ CREATE OR REPLACE TEMP MACRO internship_figures_of(
 -- missing value
 CREATE OR REPLACE TEMP MACRO percentile_rank(value, below, equal, n) AS
     CASE WHEN value IS NOT NULL AND n > 0 THEN 100.0 * (below + 0.5 * equal) / n END;
+
+-- ---- Skills and pay (docs/metrics.md "Skills and pay"): each formula here once, the marts only call them ----
+
+-- a skill wording as the vocabulary and the survey's pieces are compared: NFKC-folded, lower case, trimmed, runs
+-- of spaces as one (so `ＰＬＣ`, `plc` and ` PLC ` are one wording)
+CREATE OR REPLACE TEMP MACRO skill_wording(text) AS
+    lower(trim(regexp_replace(nfkc(text), '\s+', ' ', 'g')));
+
+-- the headcount-weighted q-quantile of a group's salaries, from each row's running headcount (`cumulative`,
+-- salaries in ascending order) and the group's total: the lowest salary whose running headcount reaches q of
+-- the total. An aggregate: call it over the rows of one group.
+CREATE OR REPLACE TEMP MACRO weighted_quantile(salary, cumulative, total, q) AS
+    min(salary) FILTER (WHERE cumulative >= q * total);
+
+-- a salary figure is shown only over at least MIN_SALARY_POSITIONS survey rows (positions) with a salary
+CREATE OR REPLACE TEMP MACRO salary_shown(positions) AS
+    positions >= getvariable('min_salary_positions');

@@ -25,6 +25,7 @@ select
     latest.enrolment,
     latest.graduates,
     latest.employed_in_province,
+    latest.core_courses,
     -- lineage
     latest.source_file,
     latest.source_row

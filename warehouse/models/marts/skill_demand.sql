@@ -1,0 +1,84 @@
+-- Skill demand by skill × major × geography (city, province, region) × survey year (docs/metrics.md "Skills and
+-- pay"): skill_demand(s, m, g, y) = Σ headcount / k over the positions naming skill s and major m (a position
+-- naming k majors gives each headcount / k, as facts.demand does); skill_share = skill_demand / demand(m, g, y),
+-- the major's demand over all its positions; the same share the survey year before and its change (trend);
+-- skill_rank orders a major's skills by demand in its geography and year (marts.major_top_skills keeps the top).
+with demand as (
+    select position_id, year, province_name, city_name, major_code, demand from facts.demand
+),
+
+position_skills as (
+    select position_id, skill_id from facts.position_skills
+),
+
+skill_rows as (
+    select demand.*, position_skills.skill_id
+    from demand join position_skills using (position_id)
+),
+
+skill_by_geography as (
+    select skill_id, major_code, year,
+           case when grouping(city_name) = 0 then 'city' when grouping(province_name) = 0 then 'province'
+                else 'region' end as geography_level,
+           case when grouping(city_name) = 0 then city_name when grouping(province_name) = 0 then province_name
+                else getvariable('region_geography') end as geography,
+           sum(demand) as skill_demand,
+           count(distinct position_id) as positions
+    from skill_rows
+    group by grouping sets ((skill_id, major_code, year, province_name, city_name),
+                            (skill_id, major_code, year, province_name), (skill_id, major_code, year))
+),
+
+major_by_geography as (
+    select major_code, year,
+           case when grouping(city_name) = 0 then 'city' when grouping(province_name) = 0 then 'province'
+                else 'region' end as geography_level,
+           case when grouping(city_name) = 0 then city_name when grouping(province_name) = 0 then province_name
+                else getvariable('region_geography') end as geography,
+           sum(demand) as major_demand,
+           count(distinct position_id) as major_positions
+    from demand
+    group by grouping sets ((major_code, year, province_name, city_name), (major_code, year, province_name),
+                            (major_code, year))
+),
+
+shares as (
+    select s.*, m.major_demand, m.major_positions, ratio(s.skill_demand, m.major_demand) as skill_share
+    from skill_by_geography as s
+    join major_by_geography as m using (major_code, year, geography_level, geography)
+)
+
+select
+    shares.skill_id,
+    k.skill_name,
+    k.skill_name_en,
+    k.category,
+    k.category_en,
+    shares.major_code,
+    mj.major_name,
+    mj.major_name_en,
+    mj.level as major_level,
+    shares.geography_level,
+    shares.geography,
+    shares.year,
+    shares.skill_demand,
+    shares.positions,
+    shares.major_demand,
+    shares.major_positions,
+    shares.skill_share,
+    -- trend: the share the survey year before (0 where the major had demand then but not for this skill)
+    case when previous_major.major_demand > 0
+         then ratio(coalesce(previous.skill_demand, 0), previous_major.major_demand) end as skill_share_previous,
+    shares.skill_share - skill_share_previous as skill_share_change,
+    row_number() over (partition by shares.major_code, shares.geography_level, shares.geography, shares.year
+                       order by shares.skill_demand desc, shares.skill_id) as skill_rank
+from shares
+join reference.skills as k using (skill_id)
+left join reference.majors as mj on mj.major_code = shares.major_code
+left join skill_by_geography as previous
+    on previous.skill_id = shares.skill_id and previous.major_code = shares.major_code
+    and previous.geography_level = shares.geography_level and previous.geography = shares.geography
+    and previous.year = shares.year - 1
+left join major_by_geography as previous_major
+    on previous_major.major_code = shares.major_code and previous_major.geography_level = shares.geography_level
+    and previous_major.geography = shares.geography and previous_major.year = shares.year - 1
