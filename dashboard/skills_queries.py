@@ -1,13 +1,16 @@
 """The Skills page's queries (and the skills parts of Majors and Industries): all SQL, over the skills marts
-(docs/metrics.md "Skills and pay"), through dashboard.queries.query. Every function takes the viewer's scope
-(geography level, geography, year) as parameters. The marts hold aggregates only (no enterprise's own survey
-rows), so any viewer may see what they return."""
+(docs/metrics.md "Skills and pay"). Every function but the list of skills takes the viewer's access
+(dashboard/access.py) first and binds it into its SQL, as the catalogue's queries do (dashboard/queries.py):
+the marts hold aggregates of places (no enterprise's own survey rows), read as far as the viewer sees places
+(the public: the region and provinces, not cities), and universities' core courses, read for the universities
+the viewer sees one by one."""
 
 from __future__ import annotations
 
 import pandas as pd
 
-from dashboard.queries import query
+from dashboard.access import Access
+from dashboard.reading import query, tables
 
 
 def skills() -> pd.DataFrame:
@@ -18,74 +21,82 @@ def skills() -> pd.DataFrame:
         "WHERE geography_level = 'region' GROUP BY skill_id ORDER BY sum(skill_demand) DESC, skill_id")
 
 
-def skill_by_major(skill_id: str, geography_level: str, geography: str, year: int) -> pd.DataFrame:
+def skill_by_major(access: Access, skill_id: str, geography_level: str, geography: str, year: int) -> pd.DataFrame:
     """Who asks for a skill: its demand and share per major, with the major's median pay, in one geography-year."""
+    seen, seen_params = access.places("d.geography_level", "d.geography")
     return query(
         "SELECT d.major_code, d.major_name, d.major_name_en, d.skill_demand, d.positions, d.skill_share, "
         "d.skill_share_change, s.salary_median FROM marts.skill_demand d "
         "LEFT JOIN marts.salary s ON s.breakdown = 'major' AND s.major_code = d.major_code "
         "AND s.geography_level = d.geography_level AND s.geography = d.geography AND s.year = d.year "
-        "WHERE d.skill_id = ? AND d.geography_level = ? AND d.geography = ? AND d.year = ? "
-        "ORDER BY d.skill_demand DESC", (skill_id, geography_level, geography, year))
+        f"WHERE d.skill_id = ? AND d.geography_level = ? AND d.geography = ? AND d.year = ? AND {seen} "
+        "ORDER BY d.skill_demand DESC", (skill_id, geography_level, geography, year, *seen_params))
 
 
-def skill_by_place(skill_id: str, year: int) -> pd.DataFrame:
+def skill_by_place(access: Access, skill_id: str, year: int) -> pd.DataFrame:
     """Where a skill is asked for: its demand per city (summed over majors, each position once: Σ headcount / k
     over a position's k majors is its headcount) with the positions giving a salary and its pay quartiles there."""
+    seen, seen_params = access.places("geography_level", "geography")
     return query(
         "WITH demand AS (SELECT geography, sum(skill_demand) AS skill_demand FROM marts.skill_demand "
-        "WHERE skill_id = ? AND geography_level = 'city' AND year = ? GROUP BY geography) "
+        f"WHERE skill_id = ? AND geography_level = 'city' AND year = ? AND {seen} GROUP BY geography) "
         "SELECT demand.geography AS city_name, c.city_name_en, demand.skill_demand, s.positions, s.salary_p25, "
         "s.salary_median, s.salary_p75 FROM demand "
         "LEFT JOIN marts.salary s ON s.breakdown = 'skill' AND s.skill_id = ? AND s.geography_level = 'city' "
         "AND s.geography = demand.geography AND s.year = ? "
         "LEFT JOIN dims.city c ON c.city_name = demand.geography "
-        "ORDER BY demand.skill_demand DESC", (skill_id, year, skill_id, year))
+        "ORDER BY demand.skill_demand DESC", (skill_id, year, *seen_params, skill_id, year))
 
 
-def skill_teaching(skill_id: str, geography_level: str, geography: str, year: int) -> pd.DataFrame:
-    """Which universities' majors teach a skill by their core courses, in one geography-year."""
+def skill_teaching(access: Access, skill_id: str, geography_level: str, geography: str, year: int) -> pd.DataFrame:
+    """Which universities' majors teach a skill by their core courses, in one geography-year: those of the
+    universities the viewer sees one by one."""
+    own, own_params = access.universities()
     return query(
         "SELECT university_code, university_name, university_name_en, major_code, major_name, major_name_en, "
         "courses FROM marts.skill_teaching WHERE skill_id = ? AND year = ? "
         "AND (? = 'region' OR (? = 'province' AND province_name = ?) OR (? = 'city' AND city_name = ?)) "
-        "ORDER BY university_code, major_code",
-        (skill_id, year, geography_level, geography_level, geography, geography_level, geography))
+        f"AND university_code IN {own} ORDER BY university_code, major_code",
+        (skill_id, year, geography_level, geography_level, geography, geography_level, geography, *own_params))
 
 
-def major_top_skills(major_code: str, geography_level: str, geography: str, year: int) -> pd.DataFrame:
+def major_top_skills(access: Access, major_code: str, geography_level: str, geography: str,
+                     year: int) -> pd.DataFrame:
     """What employers ask of a major: its ten most demanded skills, share and trend, in one geography-year."""
+    seen, seen_params = access.places("geography_level", "geography")
     return query(
         "SELECT skill_id, skill_name, skill_name_en, skill_share, skill_share_change, positions, skill_demand "
         "FROM marts.major_top_skills WHERE major_code = ? AND geography_level = ? AND geography = ? AND year = ? "
-        "ORDER BY skill_rank", (major_code, geography_level, geography, year))
+        f"AND {seen} ORDER BY skill_rank", (major_code, geography_level, geography, year, *seen_params))
 
 
-def skill_gap(university_code: str, major_code: str, year: int) -> pd.DataFrame:
+def skill_gap(access: Access, university_code: str, major_code: str, year: int) -> pd.DataFrame:
     """What a university's courses for a major miss: the skills asked for in ≥ 10 % of the major's demand in
-    its province, covered or not."""
+    its province, covered or not; nothing for a university the viewer does not see one by one."""
+    own, own_params = access.universities()
     return query(
         "SELECT skill_id, skill_name, skill_name_en, skill_share, covered, covering_courses, is_gap, courses_listed "
-        "FROM marts.skill_gap WHERE university_code = ? AND major_code = ? AND year = ? "
-        "ORDER BY is_gap DESC, skill_share DESC", (university_code, major_code, year))
+        f"FROM marts.skill_gap WHERE university_code = ? AND major_code = ? AND year = ? AND university_code IN {own} "
+        "ORDER BY is_gap DESC, skill_share DESC", (university_code, major_code, year, *own_params))
 
 
-def division_top_skills(industry_code: str, geography_level: str, geography: str, year: int) -> pd.DataFrame:
+def division_top_skills(access: Access, industry_code: str, geography_level: str, geography: str,
+                        year: int) -> pd.DataFrame:
     """A division's most demanded skills (by positions naming them) with their pay there."""
+    seen, seen_params = access.places("geography_level", "geography")
     return query(
         "SELECT skill_id, skill_name, skill_name_en, positions, headcount, salary_p25, salary_median, salary_p75, suppressed "
         "FROM marts.salary WHERE breakdown = 'division_skill' AND industry_code = ? AND geography_level = ? "
-        "AND geography = ? AND year = ? ORDER BY headcount DESC LIMIT 10",
-        (industry_code, geography_level, geography, year))
+        f"AND geography = ? AND year = ? AND {seen} ORDER BY headcount DESC LIMIT 10",
+        (industry_code, geography_level, geography, year, *seen_params))
 
 
-def unmatched_skill_pieces() -> pd.DataFrame | None:
+def unmatched_skill_pieces(access: Access) -> pd.DataFrame | None:
     """Survey skill wordings the vocabulary matched neither exactly nor fuzzily, over all years, most written first
-    (None before this mart)."""
-    from dashboard.queries import tables
-
+    (None before this mart): the data staff's, to extend the vocabulary."""
     if "marts.unmatched_skill_pieces" not in tables():
         return None
+    staff, staff_params = access.staff_only()
     return query("SELECT piece AS wording, sum(positions) AS positions, sum(headcount) AS headcount, "
-                 "max(year) AS year FROM marts.unmatched_skill_pieces GROUP BY piece "
-                 "ORDER BY positions DESC, wording LIMIT 500")
+                 f"max(year) AS year FROM marts.unmatched_skill_pieces WHERE {staff} GROUP BY piece "
+                 "ORDER BY positions DESC, wording LIMIT 500", staff_params)

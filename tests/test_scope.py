@@ -289,16 +289,16 @@ def test_every_scoped_query_returns_nothing_outside_the_scope_whatever_it_is_ask
 #: catalogue functions that read no row about a place, a university, an enterprise or the build's audit: the
 #: same for everyone (reference lists), or restricted by what they are given (a submitter's own files)
 UNSCOPED = {"years", "study_levels", "industries", "majors", "geography_of", "build_id", "submission_outcomes",
-            "available_indicators"}
+            "available_indicators", "skills"}
 
 
 def test_every_query_of_the_catalogue_takes_the_viewers_scope_and_uses_it():
     """A query added later without the scope fails here, before any page shows what it reads."""
     import inspect
 
-    from dashboard import queries, scorecard_queries
+    from dashboard import queries, scorecard_queries, skills_queries
 
-    catalogue = {f"{module.__name__}.{name}": f for module in (queries, scorecard_queries)
+    catalogue = {f"{module.__name__}.{name}": f for module in (queries, scorecard_queries, skills_queries)
                  for name, f in vars(module).items()
                  if inspect.isfunction(f) and f.__module__ == module.__name__ and not name.startswith("_")}
     assert {"dashboard.queries.headline", "dashboard.queries.bases", "dashboard.queries.pairing_suggestions",

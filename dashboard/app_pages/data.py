@@ -97,7 +97,7 @@ if wordings is not None:
 
 # survey skill wordings the vocabulary does not know (docs/metrics.md "Skills and pay"): listed so that data staff
 # can add them to sources/reference/skills.csv as aliases
-pieces = skills_queries.unmatched_skill_pieces()
+pieces = skills_queries.unmatched_skill_pieces(access)
 if pieces is not None:
     st.subheader(L.t("unmatched_skills"))
     st.caption(L.t("unmatched_skills_note"))

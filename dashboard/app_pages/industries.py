@@ -54,7 +54,7 @@ if industry_names:
 
     # --- the skills this division's enterprises ask for most, and their pay there
     st.subheader(L.t("division_skills", industry=industry_names[industry]))
-    division_skills = skills_queries.division_top_skills(industry, scope.level, scope.geography, scope.year)
+    division_skills = skills_queries.division_top_skills(access, industry, scope.level, scope.geography, scope.year)
     ui.table(division_skills, [("skill", "skill_name_en" if L.is_en() else "skill_name"),
                                ("skill_positions", "positions"), ("skill_demand", "headcount"),
                                ("salary_p25", "salary_p25"), ("salary_median", "salary_median"),

@@ -104,14 +104,14 @@ if major_names:
 
     # --- what employers ask of this major (skills), and what the chosen university's core courses miss
     st.subheader(L.t("major_skills", major=major_names[major]))
-    asked = skills_queries.major_top_skills(major, market_level, market, scope.year)
+    asked = skills_queries.major_top_skills(access, major, market_level, market, scope.year)
     skill_name = "skill_name_en" if L.is_en() else "skill_name"
     ui.table(asked, [("skill", skill_name), ("skill_share", "skill_share"), ("skill_share_change", "skill_share_change"),
                      ("skill_positions", "positions"), ("skill_demand", "skill_demand")], key="major_skills")
     st.caption(L.t("major_skills_note"))
     if university:
         st.subheader(L.t("course_gaps", university=university_names[university], major=major_names[major]))
-        gaps_of_courses = skills_queries.skill_gap(university, major, scope.year)
+        gaps_of_courses = skills_queries.skill_gap(access, university, major, scope.year)
         if len(gaps_of_courses) and not gaps_of_courses["courses_listed"].iloc[0]:
             st.info(L.t("courses_not_listed"))
         else:
