@@ -70,6 +70,7 @@ def kept_open_reader(path: Path) -> duckdb.DuckDBPyConnection:
     try:
         quoted = str(path).replace("'", "''")
         con.execute(f"ATTACH '{quoted}' AS {KEPT_OPEN_NAME} (READ_ONLY)")
+        register_nfkc(con)  # the metric macros sent with a query (models.with_macros) call it
     except BaseException:
         con.close()
         raise

@@ -42,6 +42,7 @@ from pathlib import Path
 import duckdb
 import rapidfuzz
 
+from sources.folding import register_nfkc
 from warehouse import lineage, settings, skill_matching, state
 
 MODELS_DIR = Path(__file__).resolve().parent / "models"
@@ -165,7 +166,9 @@ def with_macros(sql: str) -> str:
 
 
 def prepare(con: duckdb.DuckDBPyConnection) -> None:
-    """Settings as DuckDB variables and the metric macros, for one build connection."""
+    """Settings as DuckDB variables and the metric macros, for one connection (a build's, or the outlook's
+    in-memory one). The macros call `nfkc` (skill wordings): DuckDB binds a macro's functions when it is made."""
+    register_nfkc(con)
     con.execute(_variables() + _macros())
 
 
