@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 DEMO_LANDING   ?= sources/landing
 DEMO_WAREHOUSE ?= warehouse/portal.duckdb
 
-.PHONY: venv demo demo-data build ui dashboard browser test lint bench clean
+.PHONY: venv demo demo-data build ui dashboard fonts browser test lint bench clean
 
 $(BIN)/portal: pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,7 +25,7 @@ build: venv
 # Demo: write the bundled Northeast scenario, build the warehouse, make one DEMO account per role (new passwords
 # printed once), then serve the dashboard (http://localhost:8501) and the Dagster UI (http://localhost:3000)
 # together until Ctrl-C.
-demo: demo-data build
+demo: demo-data build fonts
 	$(BIN)/portal demo-accounts --warehouse $(DEMO_WAREHOUSE)
 	$(BIN)/portal serve --landing $(DEMO_LANDING) --warehouse $(DEMO_WAREHOUSE)
 
@@ -35,9 +35,13 @@ ui: venv
 dashboard: venv
 	$(BIN)/portal dashboard
 
-# Debian's Chromium and CJK fonts for the browser tests (does nothing when present, never fails the build)
+# Debian's CJK font for the PDF reports, and Chromium for the browser tests (each does nothing when present and
+# never fails the build: what needs the package then says why it is missing)
+fonts:
+	bash deploy/apt-install.sh fonts-noto-cjk
+
 browser:
-	bash tests/e2e/install-browser.sh
+	bash deploy/apt-install.sh chromium fonts-noto-cjk
 
 # dg looks for the project's virtual environment; DAGSTER_HOME keeps test runs out of the demo's instance
 test: venv browser

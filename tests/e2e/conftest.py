@@ -2,7 +2,7 @@
 driven by Playwright.
 
 Playwright's own browser download cannot run here, so the browser is the system Chromium that
-tests/e2e/install-browser.sh installs (`make test` runs it first). Where that Chromium is missing the browser
+deploy/apt-install.sh installs (`make test` runs it first). Where that Chromium is missing the browser
 tests skip and say why; everything else in the suite still runs.
 """
 
@@ -33,7 +33,7 @@ ARTIFACTS = settings.REPO_ROOT / "tests" / "artifacts" / "e2e"
 SERVER_START_SECONDS = 60
 
 
-NO_CHROMIUM = (f"no Chromium at {CHROMIUM}: tests/e2e/install-browser.sh (run by `make test`) could not "
+NO_CHROMIUM = (f"no Chromium at {CHROMIUM}: deploy/apt-install.sh (run by `make test`) could not "
                "install it on this machine (it needs root or passwordless sudo, and apt-get); the browser "
                "tests did not run")
 
