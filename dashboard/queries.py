@@ -350,10 +350,10 @@ def university_majors(university_code: str, year: int, study_level: str = settin
         LEFT JOIN marts.major_gap AS pg
             ON pg.geography_level = 'province' AND pg.geography = ic.province_name AND pg.year = ic.year
             AND pg.major_code = ic.major_code AND pg.level = cg.level
-        WHERE ic.university_code = ? AND ic.year = ? AND ic.graduates IS NOT NULL
+        WHERE ic.university_code = ? AND ic.year = ? AND ic.level = ? AND ic.graduates IS NOT NULL
         ORDER BY cg.alignment DESC NULLS LAST
         """,
-        (study_level, university_code, year),
+        (study_level, university_code, year, study_level),
     )
 
 
@@ -439,9 +439,11 @@ ALL = "all"
 
 
 def placements_by_major(year: int, *, enterprise_id: str | None = None, university_code: str | None = None,
-                        internship_type: str = ALL, organisation: str = ALL, mode: str = ALL) -> pd.DataFrame:
-    """Placements per student major at one enterprise's bases or of one university's students, with relevance
-    (and its unknown share) and conversion, for the chosen internship type, organisation and mode."""
+                        internship_type: str = ALL, organisation: str = ALL, mode: str = ALL,
+                        study_level: str = settings.DEFAULT_STUDY_LEVEL) -> pd.DataFrame:
+    """Placements per student major of one study level (the major's) at one enterprise's bases or of one
+    university's students, with relevance (and its unknown share) and conversion, for the chosen internship
+    type, organisation and mode."""
     kind, selector = ("enterprise", enterprise_id) if enterprise_id else ("university", university_code)
     return query(
         """
@@ -451,14 +453,15 @@ def placements_by_major(year: int, *, enterprise_id: str | None = None, universi
         FROM marts.placements_by_major AS p
         LEFT JOIN dims.major AS m USING (major_code)
         WHERE p.selector_kind = ? AND p.selector = ? AND p.year = ? AND p.internship_type = ?
-          AND p.organisation = ? AND p.mode = ?
+          AND p.organisation = ? AND p.mode = ? AND m.level = ?
         ORDER BY p.suppressed, p.placement_rows DESC NULLS LAST, p.major_code
         """,
-        (kind, selector, year, internship_type, organisation, mode),
+        (kind, selector, year, internship_type, organisation, mode, study_level),
     )
 
 
-def university_coverage(university_code: str, year: int) -> pd.DataFrame:
+def university_coverage(university_code: str, year: int,
+                        study_level: str = settings.DEFAULT_STUDY_LEVEL) -> pd.DataFrame:
     return query(
         """
         SELECT ic.major_code, ic.major_name, m.major_name_en, ic.graduates, ic.placements, ic.coverage,
@@ -466,10 +469,10 @@ def university_coverage(university_code: str, year: int) -> pd.DataFrame:
                ic.coverage_undefined, ic.relevance_undefined, ic.conversion_undefined, ic.retention_undefined
         FROM marts.internship_coverage AS ic
         LEFT JOIN dims.major AS m USING (major_code)
-        WHERE ic.university_code = ? AND ic.year = ?
+        WHERE ic.university_code = ? AND ic.year = ? AND ic.level = ?
         ORDER BY ic.suppressed, ic.coverage ASC NULLS LAST
         """,
-        (university_code, year),
+        (university_code, year, study_level),
     )
 
 
@@ -482,7 +485,9 @@ def shortage_low_coverage(level: str, geography: str, year: int, study_level: st
                coalesce(i.coverage_undefined, 'no_graduates') AS coverage_undefined
         FROM marts.major_gap AS g
         LEFT JOIN dims.major AS m USING (major_code)
-        LEFT JOIN marts.internship_by_geography AS i USING (geography_level, geography, year, major_code)
+        LEFT JOIN marts.internship_by_geography AS i
+            ON i.geography_level = g.geography_level AND i.geography = g.geography AND i.year = g.year
+            AND i.level = g.level AND i.major_code = g.major_code
         WHERE g.geography_level = ? AND g.geography = ? AND g.year = ? AND g.status = 'shortage' AND g.level = ?
         ORDER BY coalesce(i.suppressed, false), i.coverage ASC NULLS FIRST, g.demand DESC
         """,
@@ -490,7 +495,8 @@ def shortage_low_coverage(level: str, geography: str, year: int, study_level: st
     )
 
 
-def internship_by_major(level: str, geography: str, year: int) -> pd.DataFrame:
+def internship_by_major(level: str, geography: str, year: int,
+                        study_level: str = settings.DEFAULT_STUDY_LEVEL) -> pd.DataFrame:
     return query(
         """
         SELECT i.major_code, m.major_name, m.major_name_en, i.graduates, i.placements, i.coverage, i.relevance,
@@ -498,10 +504,10 @@ def internship_by_major(level: str, geography: str, year: int) -> pd.DataFrame:
                i.relevance_undefined, i.conversion_undefined, i.retention_undefined
         FROM marts.internship_by_geography AS i
         LEFT JOIN dims.major AS m USING (major_code)
-        WHERE i.geography_level = ? AND i.geography = ? AND i.year = ?
+        WHERE i.geography_level = ? AND i.geography = ? AND i.year = ? AND i.level = ?
         ORDER BY i.suppressed, i.placements DESC NULLS LAST
         """,
-        (level, geography, year),
+        (level, geography, year, study_level),
     )
 
 

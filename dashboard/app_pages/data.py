@@ -13,6 +13,7 @@ from sources.landing_folder import printable
 
 st.title(L.t("data_title"))
 st.caption(L.t("data_intro"))
+st.caption(L.t("data_all_levels"))
 
 with st.spinner(L.t("loading")):
     build = queries.build_info()

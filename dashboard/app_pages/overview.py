@@ -6,6 +6,7 @@ from dashboard import charts, queries, ui
 from dashboard import labels as L
 from warehouse import settings
 
+GRADUATE_LEVEL = "研究生"  # the level of master's and doctor's positions, which no catalogue supplies
 scope = ui.scope()
 st.title(L.t("overview_title", place=scope.place, year=scope.year))
 st.caption(L.t("overview_intro"))
@@ -41,7 +42,15 @@ for column, (label, field, fmt, is_ratio) in zip(columns, METRICS):
                   delta_color="off" if last is None else ("inverse" if field == "shortage_majors" else "normal"))
 if bool(this["is_projection"]):
     st.caption(L.t("projection_note"))
-st.caption(f"{L.t('m_graduate_demand')}: {L.number(this['graduate_demand'])}")
+# graduate-level (研究生) demand is shown once, on its own (docs/metrics.md "Levels"): it is the 研究生 row's demand,
+# never part of another level's figures
+if scope.study_level == GRADUATE_LEVEL:
+    st.caption(L.t("graduate_level_note"))
+else:
+    graduate = queries.headline(scope.level, scope.geography, GRADUATE_LEVEL).set_index("year")
+    if scope.year in graduate.index:
+        st.caption(L.t("graduate_demand_apart", n=L.number(graduate.loc[scope.year, "demand"]),
+                       level=L.study_level(scope.study_level)))
 
 # --- the top shortage and surplus majors
 name = L.name_column("major")
