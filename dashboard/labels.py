@@ -319,7 +319,12 @@ TEXT: dict[str, tuple[str, str]] = {
     "cards_intro": ("按省（或东北全区）判断：三年均紧缺为绿牌，三年均过剩为红牌，三年中两年过剩为黄牌。",
                     "Judged for the province (or the whole region): shortage in all three years is a green "
                     "card, surplus in all three a red card, surplus in two of three a yellow card."),
-    "m_graduate_demand": ("研究生层次需求", "Graduate-level demand"),
+    "graduate_demand_apart": ("研究生层次岗位需求 {n} 人，单列，不计入{level}需求（院校目录不含研究生供给）。",
+                              "Graduate-level (master's or doctorate) positions: {n}, shown apart and not counted "
+                              "in the {level} demand (the catalogues carry no graduate supply)."),
+    "graduate_level_note": ("研究生层次：仅有岗位需求（院校目录不含研究生供给），不判断供需状态，也无实习数据。",
+                            "Graduate level: positions only (the catalogues carry no graduate supply), so no "
+                            "status is judged and there are no internship figures."),
     "status": ("供需状态", "Status"),
     "advice": ("建议", "Advice"),
     "advice_shortage": ("扩大招生", "Expand"),
@@ -407,6 +412,9 @@ TEXT: dict[str, tuple[str, str]] = {
     "by_enterprise": ("企业", "Enterprise"),
     "enterprise": ("企业", "Enterprise"),
     "bases": ("实习基地", "Internship bases"),
+    "bases_across_levels": ("基地的接收能力由各培养层次的学生共用，利用率按全部层次计算，不随层次筛选变化。",
+                            "A base's places are shared by students of every level, so its utilisation counts "
+                            "them all and does not change with the study level filter."),
     "placements_by_major": ("各专业实习人数", "Placements by major"),
     "coverage_by_major": ("各专业实习覆盖率", "Internship coverage by major"),
     "shortage_low_coverage": ("需求紧缺但实习覆盖率低的专业", "Shortage majors with low internship coverage"),
@@ -515,6 +523,9 @@ TEXT: dict[str, tuple[str, str]] = {
     "data_intro": ("数据工作人员视角：每个文件导入了多少行、哪些行被隔离及原因、最近一次构建与检查结果。",
                    "For data staff: what each file contributed, quarantined rows and why, the last build and "
                    "its checks."),
+    "data_all_levels": ("本页统计的是文件与数据行，涵盖所有培养层次、年份和地区，不随侧栏筛选变化。",
+                        "This page counts files and rows of every study level, year and place: the sidebar's "
+                        "filters do not apply to it."),
     "published_at": ("当前数据仓库发布于 {when}（{path}）。", "The warehouse was published at {when} ({path})."),
     "build_info": ("最近一次构建", "Last build"),
     "checks": ("数据检查结果", "Asset checks"),

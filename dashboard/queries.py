@@ -261,10 +261,11 @@ def university_majors(access: Access, university_code: str, year: int,
         LEFT JOIN marts.major_gap AS pg
             ON pg.geography_level = 'province' AND pg.geography = ic.province_name AND pg.year = ic.year
             AND pg.major_code = ic.major_code AND pg.level = cg.level
-        WHERE ic.university_code = ? AND ic.year = ? AND ic.graduates IS NOT NULL AND ic.university_code IN {own}
+        WHERE ic.university_code = ? AND ic.year = ? AND ic.level = ? AND ic.graduates IS NOT NULL
+          AND ic.university_code IN {own}
         ORDER BY cg.alignment DESC NULLS LAST
         """,
-        (study_level, university_code, year, *own_params),
+        (study_level, university_code, year, study_level, *own_params),
     )
 
 
@@ -361,9 +362,10 @@ ALL = "all"
 
 def placements_by_major(access: Access, year: int, *, enterprise_id: str | None = None,
                         university_code: str | None = None, internship_type: str = ALL, organisation: str = ALL,
-                        mode: str = ALL) -> pd.DataFrame:
-    """Placements per student major at one enterprise's bases or of one university's students, with relevance
-    (and its unknown share) and conversion, for the chosen internship type, organisation and mode."""
+                        mode: str = ALL, study_level: str = settings.DEFAULT_STUDY_LEVEL) -> pd.DataFrame:
+    """Placements per student major of one study level (the major's) at one enterprise's bases or of one
+    university's students, with relevance (and its unknown share) and conversion, for the chosen internship
+    type, organisation and mode."""
     kind, selector = ("enterprise", enterprise_id) if enterprise_id else ("university", university_code)
     own_universities, university_params = access.universities()
     own_enterprises, enterprise_params = access.enterprises()
@@ -376,15 +378,17 @@ def placements_by_major(access: Access, year: int, *, enterprise_id: str | None 
                p.conversion_undefined
         FROM placements_by_major(?, ?, ?, ?, ?, ?) AS p
         LEFT JOIN dims.major AS m USING (major_code)
-        WHERE (? = 'university' AND ? IN {own_universities}) OR (? = 'enterprise' AND ? IN {own_enterprises})
+        WHERE m.level = ?
+          AND ((? = 'university' AND ? IN {own_universities}) OR (? = 'enterprise' AND ? IN {own_enterprises}))
         ORDER BY p.suppressed, p.placement_rows DESC NULLS LAST, p.major_code
         """),
-        (kind, selector, year, internship_type, organisation, mode, kind, selector, *university_params,
-         kind, selector, *enterprise_params),
+        (kind, selector, year, internship_type, organisation, mode, study_level, kind, selector,
+         *university_params, kind, selector, *enterprise_params),
     )
 
 
-def university_coverage(access: Access, university_code: str, year: int) -> pd.DataFrame:
+def university_coverage(access: Access, university_code: str, year: int,
+                        study_level: str = settings.DEFAULT_STUDY_LEVEL) -> pd.DataFrame:
     own, own_params = access.universities()
     return query(
         f"""
@@ -393,10 +397,10 @@ def university_coverage(access: Access, university_code: str, year: int) -> pd.D
                ic.coverage_undefined, ic.relevance_undefined, ic.conversion_undefined, ic.retention_undefined
         FROM marts.internship_coverage AS ic
         LEFT JOIN dims.major AS m USING (major_code)
-        WHERE ic.university_code = ? AND ic.year = ? AND ic.university_code IN {own}
+        WHERE ic.university_code = ? AND ic.year = ? AND ic.level = ? AND ic.university_code IN {own}
         ORDER BY ic.suppressed, ic.coverage ASC NULLS LAST
         """,
-        (university_code, year, *own_params),
+        (university_code, year, study_level, *own_params),
     )
 
 
@@ -411,7 +415,9 @@ def shortage_low_coverage(access: Access, level: str, geography: str, year: int,
                coalesce(i.coverage_undefined, 'no_graduates') AS coverage_undefined
         FROM marts.major_gap AS g
         LEFT JOIN dims.major AS m USING (major_code)
-        LEFT JOIN marts.internship_by_geography AS i USING (geography_level, geography, year, major_code)
+        LEFT JOIN marts.internship_by_geography AS i
+            ON i.geography_level = g.geography_level AND i.geography = g.geography AND i.year = g.year
+            AND i.level = g.level AND i.major_code = g.major_code
         WHERE g.geography_level = ? AND g.geography = ? AND g.year = ? AND g.status = 'shortage' AND g.level = ?
           AND {seen}
         ORDER BY coalesce(i.suppressed, false), i.coverage ASC NULLS FIRST, g.demand DESC
@@ -420,7 +426,8 @@ def shortage_low_coverage(access: Access, level: str, geography: str, year: int,
     )
 
 
-def internship_by_major(access: Access, level: str, geography: str, year: int) -> pd.DataFrame:
+def internship_by_major(access: Access, level: str, geography: str, year: int,
+                        study_level: str = settings.DEFAULT_STUDY_LEVEL) -> pd.DataFrame:
     seen, seen_params = access.places("i.geography_level", "i.geography")
     return query(
         f"""
@@ -429,10 +436,10 @@ def internship_by_major(access: Access, level: str, geography: str, year: int) -
                i.relevance_undefined, i.conversion_undefined, i.retention_undefined
         FROM marts.internship_by_geography AS i
         LEFT JOIN dims.major AS m USING (major_code)
-        WHERE i.geography_level = ? AND i.geography = ? AND i.year = ? AND {seen}
+        WHERE i.geography_level = ? AND i.geography = ? AND i.year = ? AND i.level = ? AND {seen}
         ORDER BY i.suppressed, i.placements DESC NULLS LAST
         """,
-        (level, geography, year, *seen_params),
+        (level, geography, year, study_level, *seen_params),
     )
 
 

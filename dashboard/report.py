@@ -26,7 +26,7 @@ from fpdf import FPDF
 from fpdf.fonts import FontFace
 from PIL import Image
 
-from dashboard import charts, formatting, queries, ui
+from dashboard import charts, formatting, queries, settings, ui
 from dashboard import labels as L
 from dashboard import scorecard_queries as sq
 from dashboard.access import EVERYTHING, Access
@@ -92,10 +92,14 @@ def _table(frame: pd.DataFrame, columns: list[tuple[str, str]]) -> pd.DataFrame:
 
 def _headline(access: Access, level: str, geography: str, year: int, study_level: str) -> Section:
     headline = queries.headline(access, level, geography, study_level).set_index("year")
+    # graduate-level (研究生) demand is its own row's demand, shown apart from any other level's figures
+    graduate = queries.headline(access, level, geography, settings.GRADUATE_LEVEL).set_index("year")
+    headline = headline.assign(graduate_demand=graduate["demand"])
+    figures = [("m_graduates", "graduates", L.number), ("m_demand", "demand", L.number)]
+    if study_level != settings.GRADUATE_LEVEL:
+        figures.append(("m_graduate_demand", "graduate_demand", L.number))
     rows = []
-    for label, column, fmt in (("m_graduates", "graduates", L.number), ("m_demand", "demand", L.number),
-                               ("m_graduate_demand", "graduate_demand", L.number),
-                               ("m_shortage_majors", "shortage_majors", L.number),
+    for label, column, fmt in (*figures, ("m_shortage_majors", "shortage_majors", L.number),
                                ("m_coverage", "coverage", L.percent), ("m_relevance", "relevance", L.percent),
                                ("m_conversion", "conversion", L.percent), ("m_retention", "retention", L.percent)):
         this = headline.loc[year, column] if year in headline.index else None

@@ -18,6 +18,8 @@ from warehouse.settings import warehouse_path
 #: the study levels of the gap marts, and the one the dashboard shows first
 STUDY_LEVELS = ("专科", "本科", "研究生")
 DEFAULT_STUDY_LEVEL = "本科"
+#: the level of master's and doctor's positions, which no catalogue supplies: its demand is shown on its own
+GRADUATE_LEVEL = "研究生"
 
 # --- the portal's own state: accounts, sign-in, submissions (DESIGN.md "Portal state") -------------
 #: the state database's file name beside the published warehouse, when PORTAL_STATE_URL names none

@@ -163,18 +163,20 @@ def test_english_pages_have_no_chinese_left(app, page):
 
 
 # --- Overview: the headline figures are the metrics of METRICS.md -------------------------------
-def expected_headline(warehouse: Path, level: str, geography: str, year: int) -> dict[str, float]:
+def expected_headline(warehouse: Path, level: str, geography: str, year: int,
+                      study_level: str = "本科") -> dict[str, float]:  # 本科: the level the Overview shows first
     [(graduates, demand, shortage)] = sql(warehouse, """
         SELECT sum(supply), sum(demand), count(*) FILTER (WHERE status = 'shortage')
         FROM marts.major_gap WHERE geography_level = ? AND geography = ? AND year = ?
-        AND level = '本科'""", [level, geography, year])  # the level the Overview shows first
+        AND level = ?""", [level, geography, year, study_level])
     # internships (docs/metrics.md "Internships"), from the facts: the marts per university and major hide
-    # groups under five students, whose placements still count in a geography's total
+    # groups under five students, whose placements still count in a geography's total; the level's own
+    # graduates (the catalogue's level) and the placements of its majors (the major's level)
     [(placed, graduates_covered, relevant, not_relevant, hired, completed, employed, reporting)] = sql(
         warehouse, """
         WITH graduates AS (
             SELECT university_code, major_code, sum(graduates) AS graduates, sum(employed_in_province) AS employed
-            FROM facts.supply WHERE year = ? AND NOT is_projection GROUP BY ALL
+            FROM facts.supply WHERE year = ? AND NOT is_projection AND level = ? GROUP BY ALL
         ),
         placed AS (
             SELECT university_code, major_code,
@@ -186,14 +188,15 @@ def expected_headline(warehouse: Path, level: str, geography: str, year: int) ->
                                     AND relevance = 'not_relevant') AS not_relevant,
                    count(*) FILTER (WHERE internship_type = 'graduation' AND outcome = 'hired') AS hired,
                    count(*) FILTER (WHERE internship_type = 'graduation' AND outcome = 'completed') AS completed
-            FROM facts.placements WHERE year = ? GROUP BY ALL
+            FROM facts.placements JOIN dims.major AS m USING (major_code)
+            WHERE year = ? AND m.level = ? GROUP BY ALL
         )
         SELECT sum(students) FILTER (WHERE graduates > 0), sum(graduates), sum(relevant), sum(not_relevant),
                sum(hired), sum(completed), sum(employed), sum(graduates) FILTER (WHERE employed IS NOT NULL)
         FROM graduates FULL JOIN placed USING (university_code, major_code)
         JOIN dims.university AS u USING (university_code)
         WHERE ? = 'region' OR (? = 'province' AND u.province_name = ?) OR (? = 'city' AND u.city_name = ?)""",
-        [year, year, level, level, geography, level, geography])
+        [year, study_level, year, study_level, level, level, geography, level, geography])
     return {
         "graduates": graduates, "demand": demand, "shortage": shortage,
         "coverage": placed / graduates_covered, "relevance": relevant / (relevant + not_relevant),
@@ -348,10 +351,12 @@ def test_internships_page_for_an_enterprise_counts_its_bases_placements(app, war
     at.selectbox(key="w_internships_view").select("enterprise").run()
     enterprise = at.selectbox(key="w_internships_enterprise").value
     [(latest,)] = sql(warehouse, "SELECT max(year) FROM facts.placements")
-    # placements are production and graduation internships (cognitive visits apart), groups by students
+    # placements are production and graduation internships (cognitive visits apart), groups by students; the
+    # majors of the level shown (本科 first)
     rows = {major: (count, students) for major, count, students in sql(warehouse, """
         SELECT major_code, count(*), count(DISTINCT student_key) FROM facts.placements
         WHERE year = ? AND internship_type IN ('production', 'graduation')
+          AND major_code IN (SELECT major_code FROM dims.major WHERE level = '本科')
           AND base_id IN (SELECT base_id FROM dims.base WHERE enterprise_id = ?) GROUP BY major_code""",
         [latest, enterprise])}
     by_major = next(f.value for f in at.dataframe if "专业对口率" in f.value.columns and "实习人次" in f.value.columns)
@@ -791,3 +796,53 @@ def test_a_city_without_graduates_of_a_major_imports_them(app):
     software = table.loc["080902"]
     assert software["状态"] == "省内调入" and software["状态"] != "紧缺"
     assert "吉林市" in software["原因"] and "省内" in software["原因"]
+
+
+def test_internship_figures_follow_the_level_filter(app, warehouse):
+    """The Internships page's figures by major, and the Overview's internship figures, are those of the chosen
+    study level: its majors' placements against its own graduates (docs/metrics.md "Internships")."""
+    [(latest,)] = sql(warehouse, "SELECT max(year) FROM facts.placements")
+    at = app("internships")
+    at.selectbox(key="w_year").select(latest).run()
+    shown_by_level = {}
+    for level in ("本科", "专科"):
+        at.selectbox(key="w_study_level").select(level).run()
+        assert not at.exception, [e.value for e in at.exception]
+        # the area's table by major is the page's last with graduates and retention
+        table = [f.value for f in at.dataframe if "本省就业率" in f.value.columns
+                 and "毕业生（人）" in f.value.columns][-1].set_index("专业代码")
+        students = dict(sql(warehouse, """
+            SELECT p.major_code, count(DISTINCT p.student_key) FROM facts.placements AS p
+            JOIN dims.major AS m USING (major_code)
+            WHERE p.year = ? AND m.level = ? AND p.internship_type IN ('production', 'graduation')
+            GROUP BY ALL HAVING count(DISTINCT p.student_key) >= 5""", [latest, level]))
+        assert students and set(students) <= set(table.index), level
+        assert {m: table.loc[m, "实习学生（人）"] for m in students} == students, level
+        levels = dict(sql(warehouse, "SELECT major_code, level FROM dims.major"))
+        assert {levels[m] for m in table.index} == {level}, f"{level}: majors of another level are listed"
+        shown_by_level[level] = table
+    assert set(shown_by_level["本科"].index).isdisjoint(shown_by_level["专科"].index)
+
+    overview = app("overview")
+    overview.selectbox(key="w_study_level").select("专科").run()
+    vocational = metrics(overview)
+    assert vocational == shown(expected_headline(warehouse, "region", REGION, latest, "专科"))
+    overview.selectbox(key="w_study_level").select("本科").run()
+    assert metrics(overview)["实习覆盖率"] != vocational["实习覆盖率"]
+
+
+def test_graduate_level_demand_is_shown_once_on_its_own(app, warehouse):
+    """研究生 positions are shown apart on the Overview, whichever level is chosen, and never as a figure of 专科."""
+    [(latest,)] = sql(warehouse, "SELECT max(year) FROM marts.major_gap")
+    [(graduate,)] = sql(warehouse, """SELECT sum(demand) FROM marts.major_gap WHERE geography_level = 'region'
+                                     AND year = ? AND level = '研究生'""", [latest])
+    assert graduate > 0
+    at = app("overview")
+    for level in ("专科", "本科"):
+        at.selectbox(key="w_study_level").select(level).run()
+        apart = [c.value for c in at.caption if "研究生" in c.value]
+        assert len(apart) == 1 and f"{graduate:,.0f}" in apart[0] and f"不计入{level}" in apart[0], apart
+    at.selectbox(key="w_study_level").select("研究生").run()
+    assert metrics(at)["调查需求人数"] == f"{graduate:,.0f}"
+    apart = [c.value for c in at.caption if "研究生" in c.value]
+    assert len(apart) == 1 and "不计入" not in apart[0] and "无实习数据" in apart[0], apart

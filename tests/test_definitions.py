@@ -50,7 +50,9 @@ def test_lineage_follows_the_sql(defs):
         return {p.to_user_string() for p in graph.get(dg.AssetKey.from_user_string(key)).parent_keys}
 
     # the internship counts are made once (facts.internship_counts) and the marts read them
-    assert parents("facts/internship_counts") == {"facts/supply", "facts/placements", "reference/universities"}
+    # (reference/majors: a placement's study level is its major's)
+    assert parents("facts/internship_counts") == {"facts/supply", "facts/placements", "reference/universities",
+                                                  "reference/majors"}
     assert parents("marts/internship_coverage") == {"facts/internship_counts", "reference/universities",
                                                     "reference/majors"}
     assert {"raw/bases"} <= parents("raw/placements")  # placements are validated against the bases

@@ -38,7 +38,7 @@ MIN_DEMAND, MIN_SUPPLY = 20, 20  # METRICS.md v2 "Enough evidence" defaults
 CARD_YEARS = 3  # METRICS.md v2 "Cards": the three latest survey years
 RTOL, ATOL = 1e-9, 1e-12
 MARTS = ("major_gap", "industry_gap", "internship_coverage", "base_utilisation", "pairing_suggestions",
-         "major_cards", "major_industry_links", "skill_demand", "salary")
+         "major_cards", "major_industry_links", "skill_demand", "salary", "internship_figures", "headline")
 
 
 # =====================================================================================================
@@ -616,6 +616,7 @@ class Expected:
     internship_coverage: pd.DataFrame
     base_utilisation: pd.DataFrame
     bases: pd.DataFrame  # one row per base id (a later file in name order replaces an earlier one)
+    internship_figures: pd.DataFrame  # per geography, level, year, and major (NaN: all the level's majors)
 
 
 def compute_expected(landing: Landing, ref: Reference) -> Expected:
@@ -686,7 +687,9 @@ def compute_expected(landing: Landing, ref: Reference) -> Expected:
     graduation = placements["internship_type"] == "graduation"
     placements["grad_hired"] = graduation & (placements["outcome"] == "hired")
     placements["grad_completed"] = graduation & (placements["outcome"] == "completed")
-    keys = ["university_code", "major_code", "year"]
+    # a placement's level is its major's (the register names none); graduates have their catalogue's level
+    placements["level"] = placements["major_code"].map(ref.majors["level"])
+    keys = ["university_code", "major_code", "level", "year"]
     placed = placements.groupby(keys).agg(
         placements=("student_key", "nunique"),
         placement_rows=("student_key", "size"),
@@ -714,6 +717,7 @@ def compute_expected(landing: Landing, ref: Reference) -> Expected:
     coverage["retention"] = ratio(coverage["employed_in_province"], coverage["graduates"])
     # the students placed, kept whole for the unplaced pools (a pool is no figure shown per group)
     coverage["students_placed"] = coverage["placements"]
+    internship_figures = internship_rollup(coverage.copy(), ref)
     # METRICS.md "Suppression": 1 to 4 students placed show no placement figures
     small = coverage["placements"].between(1, MIN_GROUP_SIZE - 1)
     for column in (*counts, "coverage", "relevance", "relevance_unknown_share", "conversion"):
@@ -731,7 +735,32 @@ def compute_expected(landing: Landing, ref: Reference) -> Expected:
     small = grid["placements"].between(1, MIN_GROUP_SIZE - 1)
     grid.loc[small, ["placements", "utilisation"]] = np.nan
     return Expected(supply_rows, catalogue, demand_rows, major_gap, industry_gap, coverage,
-                    grid.rename(columns={"capacity_per_year": "capacity"}), bases)
+                    grid.rename(columns={"capacity_per_year": "capacity"}), bases, internship_figures)
+
+
+def internship_rollup(counts: pd.DataFrame, ref: Reference) -> pd.DataFrame:
+    """METRICS.md "Internships" for a city, a province and the region, per level and year, per major and over
+    all the level's majors: ratios of the sums of the per-university counts (unsuppressed), coverage over the
+    placements of university-majors with graduates, then small groups suppressed."""
+    where = ref.universities[["province_name", "city_name"]]
+    counts = counts.merge(where, left_on="university_code", right_index=True, how="left").rename(
+        columns={"province_name": "province", "city_name": "city"})
+    counts["covered"] = counts["placements"].where(counts["graduates"] > 0, 0)
+    counts["reporting"] = counts["graduates"].where(counts["employed_in_province"].notna())
+    sums = {c: "sum" for c in ("graduates", "placements", "covered", "placement_rows", "relevant_rows",
+                               "not_relevant_rows", "unknown_relevance_rows", "hired_rows", "completed_rows",
+                               "employed_in_province", "reporting")}
+    per_major = by_geography(counts, ["level", "year", "major_code"], sums)
+    all_majors = by_geography(counts, ["level", "year"], sums).assign(major_code=np.nan)
+    rolled = pd.concat([per_major, all_majors], ignore_index=True)
+    rolled["coverage"] = ratio(rolled["covered"], rolled["graduates"])
+    rolled["relevance"] = ratio(rolled["relevant_rows"], rolled["relevant_rows"] + rolled["not_relevant_rows"])
+    rolled["relevance_unknown_share"] = ratio(rolled["unknown_relevance_rows"], rolled["placement_rows"])
+    rolled["conversion"] = ratio(rolled["hired_rows"], rolled["hired_rows"] + rolled["completed_rows"])
+    rolled["retention"] = ratio(rolled["employed_in_province"], rolled["reporting"])
+    small = rolled["placements"].between(1, MIN_GROUP_SIZE - 1)
+    rolled.loc[small, ["placements", "coverage", "relevance", "relevance_unknown_share", "conversion"]] = np.nan
+    return rolled
 
 
 # =====================================================================================================
@@ -872,11 +901,41 @@ def test_industry_gap_matches_sources(build: Build, expected: Expected) -> None:
 def test_internship_coverage_matches_sources(build: Build, expected: Expected) -> None:
     assert_same(
         "marts.internship_coverage", expected.internship_coverage, build.marts["internship_coverage"],
-        keys=["university_code", "major_code", "year"],
+        keys=["university_code", "major_code", "level", "year"],
         numeric=["graduates", "placements", "placement_rows", "relevant_rows", "not_relevant_rows",
                  "unknown_relevance_rows", "hired_rows", "completed_rows", "dropped_rows", "employed_in_province",
                  "coverage", "relevance", "relevance_unknown_share", "conversion", "retention"],
     )
+
+
+INTERNSHIP_FIGURES = ["graduates", "placements", "coverage", "relevance", "relevance_unknown_share", "conversion",
+                      "retention"]
+
+
+def test_internship_figures_are_per_level_and_match_sources(build: Build, expected: Expected) -> None:
+    """Each level's internship figures, per place and major and over all its majors, are its own majors'
+    placements against its own graduates (docs/metrics.md "Internships"): 专科 and 本科 are never added up."""
+    keys = ["geography_level", "geography", "level", "year", "major_code"]
+    actual = build.marts["internship_figures"].assign(major_code=lambda f: f["major_code"].fillna("(all)"))
+    want = expected.internship_figures.assign(major_code=lambda f: f["major_code"].fillna("(all)"))
+    assert_same("marts.internship_figures", want, actual, keys=keys, numeric=INTERNSHIP_FIGURES)
+    region = want[(want["geography_level"] == "region") & (want["major_code"] == "(all)")]
+    assert set(region["level"]) == {"专科", "本科"}
+    coverage = region.pivot(index="year", columns="level", values="coverage")
+    assert (coverage["专科"] != coverage["本科"]).all(), "the demo's levels differ in coverage"
+
+
+def test_headline_internship_figures_follow_the_level(build: Build, expected: Expected) -> None:
+    """The Overview's row for a level carries that level's internship figures; 研究生 (no catalogue) has none."""
+    headline = build.marts["headline"]
+    totals = expected.internship_figures[expected.internship_figures["major_code"].isna()]
+    keys = ["geography_level", "geography", "level", "year"]
+    figures = [f for f in INTERNSHIP_FIGURES if f != "graduates"]
+    taught = headline[headline["level"] != "研究生"]
+    want = taught[keys].merge(totals[keys + figures], on=keys, how="left")  # a place without universities: none
+    assert_same("marts.headline", want, taught, keys=keys, numeric=figures)
+    assert headline.loc[headline["level"] == "研究生", figures].isna().all().all()
+    assert "graduate_demand" not in headline, "graduate-level demand is the 研究生 row's demand, not a column"
 
 
 def test_base_utilisation_matches_sources(build: Build, expected: Expected) -> None:

@@ -14,6 +14,7 @@ from sources.landing_folder import printable
 access = auth.access()  # the data staff's: the audit tables are read with it
 st.title(L.t("data_title"))
 st.caption(L.t("data_intro"))
+st.caption(L.t("data_all_levels"))
 
 with st.spinner(L.t("loading")):
     build = queries.build_info(access)

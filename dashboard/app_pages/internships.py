@@ -74,6 +74,7 @@ with st.spinner(L.t("loading")):
                          ("university", "university"), ("city", "city"), ("capacity", "capacity"),
                          ("placement_rows", "placements"), ("utilisation", "utilisation")], key="bases")
         undefined_here(bases, ("utilisation",))
+        st.caption(L.t("bases_across_levels"))
 
         st.subheader(L.t("placements_by_major"))
         types = {t: L.t(f"type_{t}") for t in (queries.ALL, "production", "graduation", "cognitive")}
@@ -91,7 +92,8 @@ with st.spinner(L.t("loading")):
         with right:
             mode = ui.persisted_choice(L.t("mode_filter"), list(modes), modes, "internships_mode")
         placed = queries.placements_by_major(access, scope.year, **selector, internship_type=internship_type,
-                                             organisation=organisation, mode=mode)
+                                             organisation=organisation, mode=mode,
+                                             study_level=scope.study_level)
         ui.table(placed, [("major_code", "major_code"), ("major", major), ("students", "students"),
                           ("placement_rows", "placement_rows"), ("relevance", "relevance"),
                           ("relevance_unknown_share", "relevance_unknown_share"), ("conversion", "conversion")],
@@ -99,7 +101,7 @@ with st.spinner(L.t("loading")):
         undefined_here(placed, ("relevance", "conversion"))
         if view == "university":
             st.subheader(L.t("coverage_by_major"))
-            coverage = queries.university_coverage(access, chosen, scope.year)
+            coverage = queries.university_coverage(access, chosen, scope.year, scope.study_level)
             ui.chart(charts.value_bars, coverage.dropna(subset=["coverage"]), major, "coverage",
                      L.t("coverage_by_major"), L.t("ax_coverage"))
             ui.table(coverage, [("major_code", "major_code"), ("major", major), ("graduates", "graduates"),
@@ -117,7 +119,7 @@ with st.spinner(L.t("loading")):
     undefined_here(low, ("coverage",))
 
     st.subheader(f"{L.t('region_internships')} · {scope.place}")
-    by_major = queries.internship_by_major(access, scope.level, scope.geography, scope.year)
+    by_major = queries.internship_by_major(access, scope.level, scope.geography, scope.year, scope.study_level)
     ui.table(by_major, [("major_code", "major_code"), ("major", major), ("graduates", "graduates"),
                         ("placements", "placements"), ("coverage", "coverage"), ("relevance", "relevance"),
                         ("relevance_unknown_share", "relevance_unknown_share"), ("conversion", "conversion"),

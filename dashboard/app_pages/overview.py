@@ -4,6 +4,7 @@ import streamlit as st
 
 from dashboard import auth, charts, queries, ui
 from dashboard import labels as L
+from dashboard import settings as dashboard_settings
 from warehouse import settings
 
 access = auth.access()  # the viewer's scope: every query is given it
@@ -42,7 +43,15 @@ for column, (label, field, fmt, is_ratio) in zip(columns, METRICS):
                   delta_color="off" if last is None else ("inverse" if field == "shortage_majors" else "normal"))
 if bool(this["is_projection"]):
     st.caption(L.t("projection_note"))
-st.caption(f"{L.t('m_graduate_demand')}: {L.number(this['graduate_demand'])}")
+# graduate-level (研究生) demand is shown once, on its own (docs/metrics.md "Levels"): it is the 研究生 row's demand,
+# never part of another level's figures
+if scope.study_level == dashboard_settings.GRADUATE_LEVEL:
+    st.caption(L.t("graduate_level_note"))
+else:
+    graduate = queries.headline(access, scope.level, scope.geography, dashboard_settings.GRADUATE_LEVEL).set_index("year")
+    if scope.year in graduate.index:
+        st.caption(L.t("graduate_demand_apart", n=L.number(graduate.loc[scope.year, "demand"]),
+                       level=L.study_level(scope.study_level)))
 if scope.level == "province":  # the printable report is of a province (dashboard/report.py)
     ui.report_download("province", scope.geography, scope.year, scope.study_level, access, "overview")
 

@@ -1,11 +1,14 @@
--- The counts behind every internship figure, per university, major and year (docs/metrics.md
+-- The counts behind every internship figure, per university, major, study level and year (docs/metrics.md
 -- "Internships"): graduates (actual, not projected), placements (distinct students with a production or
 -- graduation internship starting in the year; cognitive visits excluded), their relevance and the outcomes of
 -- graduation internships. Unsuppressed: the marts turn them into ratios and suppress small groups (macros.sql).
+-- `level` (专科 / 本科) is the graduates' catalogue 培养层次, as the gap marts take it, and for placements the
+-- level of the student's major in the MoE lists (reference.majors; the placement register names no level), so
+-- each level's internship figures set its own placements against its own graduates.
 -- incremental by: year, university_code
 with graduates as (
     -- actual graduates only: coverage of a projected cohort would be a guess
-    select university_code, major_code, year,
+    select university_code, major_code, level, year,
            sum(graduates) as graduates, sum(employed_in_province) as employed_in_province
     from facts.supply
     where not is_projection
@@ -14,7 +17,7 @@ with graduates as (
 
 placed as (
     select
-        university_code, major_code, year,
+        p.university_code, p.major_code, m.level, p.year,
         count(distinct student_key) filter (where is_placement) as placements,
         count(*) filter (where is_placement) as placement_rows,
         count(*) filter (where is_placement and relevance = 'relevant') as relevant_rows,
@@ -25,7 +28,8 @@ placed as (
         count(*) filter (where internship_type = 'graduation' and outcome = 'completed') as completed_rows,
         count(*) filter (where is_placement and outcome = 'dropped') as dropped_rows,
         count(*) filter (where internship_type = 'cognitive') as cognitive_rows
-    from facts.placements
+    from facts.placements as p
+    left join reference.majors as m using (major_code)
     group by all
 )
 
@@ -35,6 +39,7 @@ select
     u.province_name,
     u.city_name,
     major_code,
+    level,
     year,
     -- counts
     g.graduates,
@@ -50,6 +55,6 @@ select
     coalesce(p.dropped_rows, 0)::bigint as dropped_rows,
     coalesce(p.cognitive_rows, 0)::bigint as cognitive_rows
 from graduates as g
-full outer join placed as p using (university_code, major_code, year)
+full outer join placed as p using (university_code, major_code, level, year)
 left join reference.universities as u using (university_code)
-order by university_code, major_code, year
+order by university_code, major_code, level, year

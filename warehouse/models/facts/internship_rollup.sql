@@ -1,5 +1,6 @@
 -- The one roll-up of the internship counts from universities to their city, province and the region
--- ('northeast'), per major and over all majors (major_code NULL), per year: the sums behind
+-- ('northeast'), per study level (专科 / 本科, as facts.internship_counts gives it), per major and over all
+-- majors of the level (major_code NULL), per year: the sums behind
 -- marts.internship_figures (docs/metrics.md "Roll-up").
 -- Ratios are ratios of sums. Coverage counts placements only where graduates are known and > 0
 -- (covered_placements), retention only graduates whose catalogue gives employed_in_province.
@@ -21,6 +22,7 @@ select
     geography_level,
     geography,
     year,
+    level,
     major_code,
     -- counts
     coalesce(sum(graduates), 0)::double as graduates,
@@ -38,5 +40,5 @@ select
     sum(employed_in_province)::double as employed_in_province,
     sum(graduates) filter (where employed_in_province is not null)::double as graduates_reporting_employment
 from placed_in
-group by grouping sets ((geography_level, geography, year, major_code), (geography_level, geography, year))
-order by geography_level, geography, year, major_code nulls first
+group by grouping sets ((geography_level, geography, year, level, major_code), (geography_level, geography, year, level))
+order by geography_level, geography, year, level, major_code nulls first

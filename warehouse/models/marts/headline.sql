@@ -1,10 +1,11 @@
 -- The Overview's headline figures per geography (region 'northeast', province, city), level and year, each
 -- the docs/metrics.md figure summed over the geography: graduates (supply, actual or projected), surveyed
 -- demand (Σ demand shares = Σ headcount of positions naming a major), how many majors have each status (a
--- city counts its province's statuses of the majors it has, and its imports apart), the graduate-level
--- (研究生) demand beside every level's figures (docs/metrics.md "Levels"),
--- and internship placements, coverage, relevance (with its unknown share), conversion and retention as
--- marts.internship_totals gives them (docs/metrics.md "Internships"; the same on every level's row).
+-- city counts its province's statuses of the majors it has, and its imports apart), and internship
+-- placements, coverage, relevance (with its unknown share), conversion and retention of the level's majors
+-- as marts.internship_totals gives them (docs/metrics.md "Internships"; none for 研究生, which has no catalogue).
+-- Graduate-level demand (docs/metrics.md "Levels") is the 研究生 row's demand: it is on that row only, never
+-- beside another level's figures, where it would read as part of them.
 -- A geography-year with any projected supply is flagged.
 -- incremental by: year
 with gap as (
@@ -24,16 +25,9 @@ with gap as (
     group by all
 ),
 
-graduate_level as (
-    select geography_level, geography, year, sum(demand) as graduate_demand
-    from marts.major_gap
-    where level = '研究生'
-    group by all
-),
-
 internships as (
     -- the internship figures as marts.internship_totals gives them (docs/metrics.md "Internships")
-    select geography_level, geography, year, placements, coverage, relevance, relevance_unknown_share,
+    select geography_level, geography, year, level, placements, coverage, relevance, relevance_unknown_share,
            conversion, retention
     from marts.internship_totals
 )
@@ -47,7 +41,6 @@ select
     -- supply and demand
     g.graduates,
     g.demand,
-    coalesce(gl.graduate_demand, 0) as graduate_demand,
     g.shortage_majors,
     g.balanced_majors,
     g.surplus_majors,
@@ -64,6 +57,5 @@ select
     i.conversion,
     i.retention
 from gap as g
-left join graduate_level as gl using (geography_level, geography, year)
-left join internships as i using (geography_level, geography, year)
+left join internships as i using (geography_level, geography, year, level)
 order by geography_level, geography, year, g.level

@@ -1,5 +1,5 @@
 -- Internship coverage, relevance (专业对口率, with the share of unknown relevance), conversion (留用率) and
--- retention (本省就业率) per university, major and year: docs/metrics.md "Coverage",
+-- retention (本省就业率) per university, major, study level (facts.internship_counts) and year: docs/metrics.md "Coverage",
 -- "Relevance", "Conversion", "Retention" and "Suppression". The figures are those of internship_figures_of
 -- (macros.sql), as marts.internship_figures gives them per place, over the counts of facts.internship_counts. Ratios are fractions; NULL where undefined, with the reason in
 -- *_undefined. A group of fewer than MIN_GROUP_SIZE students placed is suppressed: its placement figures are
@@ -17,6 +17,7 @@ select
     c.city_name,
     c.major_code,
     m.major_name,
+    c.level,
     c.year,
     c.graduates,
     -- counts (suppressed for small groups), ratios, and why a ratio is undefined (NULL when it is shown)
@@ -30,4 +31,4 @@ select
 from counts as c
 left join reference.universities as u using (university_code)
 left join reference.majors as m using (major_code)
-order by c.university_code, c.major_code, c.year
+order by c.university_code, c.major_code, c.level, c.year

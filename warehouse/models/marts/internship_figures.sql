@@ -1,5 +1,5 @@
 -- The internship figures of every row of the one roll-up (facts.internship_rollup): per major (major_code)
--- and over all majors (major_code NULL), for the region ('northeast'), each province and each city, per year:
+-- and over all majors of a study level (major_code NULL), per level (专科 / 本科), for the region ('northeast'), each province and each city, per year:
 -- docs/metrics.md "Roll-up", "Coverage", "Relevance", "Conversion", "Retention", "Suppression".
 -- The figures are those of internship_figures_of (macros.sql), as marts.internship_coverage gives them per
 -- university. marts.internship_by_geography and marts.internship_totals are
@@ -10,6 +10,7 @@ select
     r.geography_level,
     r.geography,
     r.year,
+    r.level,
     r.major_code,
     r.graduates,
     -- counts (suppressed for small groups), ratios, and why a ratio is undefined (NULL when it is shown)
@@ -21,4 +22,4 @@ select
     r.employed_in_province,
     r.graduates_reporting_employment
 from facts.internship_rollup as r
-order by r.geography_level, r.geography, r.year, r.major_code nulls first
+order by r.geography_level, r.geography, r.year, r.level, r.major_code nulls first
