@@ -171,9 +171,12 @@ TEXT: dict[str, tuple[str, str]] = {
                           "This file cannot be read ({error}); nothing was submitted. Check that it is a plain CSV "
                           "or XLSX file."),
     "form_title": ("{year} 年企业用人需求调查", "{year} enterprise demand survey"),
-    "form_intro": ("逐个添加岗位后提交；再次提交会替换本年度此前的回答。",
-                   "Add your positions one by one, then submit; submitting again replaces this year's earlier "
-                   "answers."),
+    "form_intro": ("逐个添加岗位后提交；再次提交会替换该调查年份此前的回答。",
+                   "Add your positions one by one, then submit; submitting again replaces your earlier "
+                   "answers of that survey year."),
+    "form_year": ("调查年份", "Survey year"),
+    "form_year_round": ("{year}（当前调查轮次，看板所示年份）", "{year} (the current survey round, the year the dashboard shows)"),
+    "form_year_this": ("{year}（今年）", "{year} (this year)"),
     "form_enterprise_name": ("企业名称", "Enterprise name"),
     "form_industry": ("所属行业", "Industry"),
     "form_city": ("所在城市", "City"),

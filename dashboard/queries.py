@@ -49,6 +49,16 @@ def years() -> list[int]:
     return query("SELECT DISTINCT year FROM marts.headline ORDER BY year")["year"].astype(int).tolist()
 
 
+def latest_complete_year() -> int | None:
+    """The latest year whose regional picture has both sides: graduates from the catalogues (not projected) and
+    surveyed demand. The year the pages open on and the survey round the form offers first: a year holding
+    only a few early survey answers (one enterprise's form, say) would otherwise be shown as the region's."""
+    found = query(
+        "SELECT max(year) AS year FROM (SELECT year FROM marts.headline WHERE geography_level = 'region' "
+        "GROUP BY year HAVING sum(graduates) > 0 AND sum(demand) > 0 AND NOT bool_or(is_projection))")["year"]
+    return None if found.empty or pd.isna(found.iloc[0]) else int(found.iloc[0])
+
+
 def provinces(access: Access) -> pd.DataFrame:
     """The provinces the viewer may choose (an education department of one province: that one)."""
     seen, seen_params = access.places("'province'", "province_name")

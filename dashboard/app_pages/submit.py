@@ -165,7 +165,13 @@ else:
 
 # --- the enterprise survey form ---------------------------------------------------------------------
 if viewer.role == portal_state.ENTERPRISE:
-    year = submitting.survey_year()
+    try:
+        rounds = submitting.survey_rounds(queries.latest_complete_year() if queries.is_ready() else None)
+    except queries.WarehouseUnavailable:
+        rounds = submitting.survey_rounds(None)
+    if st.session_state.get("w_form_year") not in rounds:
+        st.session_state["w_form_year"] = rounds[0]
+    year = st.session_state["w_form_year"]
     reference = sources_settings.reference_dir()
     majors = pd.read_csv(reference / "majors.csv", dtype=str)
     industries = pd.read_csv(reference / "industries.csv", dtype=str)
@@ -222,6 +228,9 @@ if viewer.role == portal_state.ENTERPRISE:
 
     st.subheader(L.t("form_title", year=year))
     st.caption(L.t("form_intro"))
+    round_names = {y: L.t("form_year_round", year=y) if y == rounds[0] and len(rounds) > 1 else
+                   L.t("form_year_this", year=y) for y in rounds}
+    st.selectbox(L.t("form_year"), rounds, key="w_form_year", format_func=round_names.get)
     st.text_input(L.t("form_enterprise_name"), value=form.get("enterprise_name") or viewer.display_name,
                   key="w_form_name")
     industry_codes = list(industries["industry_code"])
