@@ -546,8 +546,14 @@ def majors() -> pd.DataFrame:
 # --- Data -------------------------------------------------------------------------------------------
 def load_log(access: Access) -> pd.DataFrame:
     staff, staff_params = access.staff_only()
-    return query("SELECT file, kind, rows_read, rows_loaded, rows_quarantined, message, loaded_at "
-                 f"FROM audit.load_log WHERE {staff} ORDER BY kind, file", staff_params)
+    return query(f"SELECT file, kind, rows_read, rows_loaded, rows_quarantined, {_rows_replaced()}, message, "
+                 f"loaded_at FROM audit.load_log WHERE {staff} ORDER BY kind, file", staff_params)
+
+
+def _rows_replaced() -> str:
+    """audit.load_log's rows_replaced (rows of the file another file's row of the same key replaced); older
+    publications lack it."""
+    return "rows_replaced" if "rows_replaced" in _columns("audit.load_log") else "NULL::BIGINT AS rows_replaced"
 
 
 def quarantine(access: Access, kind: str | None) -> pd.DataFrame:
@@ -596,11 +602,12 @@ def submission_outcomes(files: tuple[str, ...]) -> pd.DataFrame:
     submitter's own): loaded with its counts, or rejected with the reason, from audit.load_log and
     audit.rejected_files. A submitter reads only the rows of the files it names."""
     return query(
-        """
-        SELECT file, sha256, 'loaded' AS status, rows_read, rows_loaded, rows_quarantined, NULL AS reason
+        f"""
+        SELECT file, sha256, 'loaded' AS status, rows_read, rows_loaded, rows_quarantined, {_rows_replaced()},
+               NULL AS reason
         FROM audit.load_log WHERE list_contains(?::VARCHAR[], file)
         UNION ALL
-        SELECT file, sha256, 'rejected', NULL, NULL, NULL, reason
+        SELECT file, sha256, 'rejected', NULL, NULL, NULL, NULL, reason
         FROM audit.rejected_files WHERE list_contains(?::VARCHAR[], file)
         """,
         (list(files), list(files)),

@@ -128,6 +128,48 @@ def test_the_submissions_folder_name_cannot_be_steered_by_a_scope():
             submission_folder("catalogue", "university", bad)
 
 
+# --- which answer wins ------------------------------------------------------------------------------
+def test_a_partys_own_submission_replaces_the_data_staffs_rows_of_it_and_the_replaced_rows_are_reported(portal):
+    """A staff file that sorts after `submissions/` does not overrule what the university or the enterprise
+    handed in itself for the same key; the staff file's replaced rows are counted in audit.load_log."""
+    landing = portal["landing"]
+    own_catalogue = "catalogue/submissions/university-10145/20260101T000000000000Z_aaaaaaaa.csv"
+    own_survey = f"survey/submissions/enterprise-{ENTERPRISE}/20260101T000000000000Z_bbbbbbbb.csv"
+    own_bases = "bases/submissions/university-10145/20260101T000000000000Z_cccccccc.csv"
+    bases_header = ["基地编号", "基地名称", "统一社会信用代码", "院校代码", "城市", "建立年份", "年接收能力"]
+    files = {
+        own_catalogue: csv_bytes(CATALOGUE_HEADER, [CATALOGUE_ROWS[0]]),  # enrolment 120
+        "catalogue/zz_staff.csv": csv_bytes(CATALOGUE_HEADER, [
+            [2025, "10145", "东北大学", "辽宁省", "沈阳市", "本科", "080902", "软件工程", 999, 999],
+            CATALOGUE_ROWS[2]]),
+        own_survey: csv_bytes(SURVEY_HEADER, [
+            [2025, ENTERPRISE, "甲公司", "I65", "辽宁省", "沈阳市", "软件工程师", "软件工程", "本科", 4]]),
+        "survey/zz_staff.csv": csv_bytes(SURVEY_HEADER, [
+            [2025, ENTERPRISE, "甲公司", "I65", "辽宁省", "沈阳市", "软件工程师", "软件工程", "本科", 50],
+            [2025, ENTERPRISE, "甲公司", "I65", "辽宁省", "沈阳市", "测试工程师", "软件工程", "本科", 50],
+            [2025, OTHER_ENTERPRISE, "乙公司", "I65", "辽宁省", "沈阳市", "测试工程师", "软件工程", "本科", 2]]),
+        own_bases: csv_bytes(bases_header, [["B1", "软件实训基地", ENTERPRISE, "10145", "沈阳市", 2020, 40]]),
+        "bases/zz_staff.csv": csv_bytes(bases_header, [["B1", "软件实训基地", ENTERPRISE, "10145", "沈阳市", 2020, 30]]),
+    }
+    for name, data in files.items():
+        (landing / name).parent.mkdir(parents=True, exist_ok=True)
+        (landing / name).write_bytes(data)
+    build(portal)
+    warehouse = portal["warehouse"]
+    assert sql(warehouse, "SELECT university_code, enrolment FROM staging.catalogue ORDER BY 1") == [
+        ("10141", 200), ("10145", 120)]
+    assert sql(warehouse, "SELECT enterprise_id, sum(headcount)::INT FROM staging.survey_positions "
+                          "GROUP BY 1 ORDER BY 1") == [(ENTERPRISE, 4), (OTHER_ENTERPRISE, 2)]
+    assert sql(warehouse, "SELECT capacity_per_year FROM staging.bases WHERE base_id = 'B1'") == [(40,)]
+    log = {file: (read, loaded, quarantined, replaced) for file, read, loaded, quarantined, replaced in sql(
+        warehouse, "SELECT file, rows_read, rows_loaded, rows_quarantined, rows_replaced FROM audit.load_log")}
+    assert log == {
+        own_catalogue: (1, 1, 0, 0), "catalogue/zz_staff.csv": (2, 2, 0, 1),
+        own_survey: (1, 1, 0, 0), "survey/zz_staff.csv": (3, 3, 0, 2),
+        own_bases: (1, 1, 0, 0), "bases/zz_staff.csv": (1, 1, 0, 1),
+    }
+
+
 # --- who sees the page -------------------------------------------------------------------------------
 def test_anonymous_visitors_and_education_departments_cannot_open_the_submit_page(portal):
     from dashboard import auth
@@ -259,8 +301,10 @@ def test_an_enterprise_fills_in_the_survey_form_and_after_a_build_its_positions_
     assert sql(portal["warehouse"], "SELECT major_code, sum(demand)::DOUBLE FROM facts.demand "
                                     "WHERE enterprise_id = ? AND year = ? GROUP BY 1", [ENTERPRISE, year]) \
         == [("080902", 4.0)]
-    statuses = table(again.run(), "状态")["状态"].tolist()
-    assert len(statuses) == 2 and all(s.startswith("已在构建 ") for s in statuses)
+    shown = table(again.run(), "状态")
+    assert len(shown) == 2 and all(s.startswith("已在构建 ") for s in shown["状态"])
+    # the revision replaced both rows of the first answer: said so beside it, not silently
+    assert sorted(zip(shown["载入行数"], shown["其中已被替换"])) == [(1, 0), (2, 2)]
 
 
 def test_the_form_answers_for_the_current_survey_round_and_an_early_answer_does_not_become_the_default_year(

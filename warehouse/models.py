@@ -23,7 +23,8 @@ key values. Where the keys come from:
   the row it had replaced).
 The facts of placements are keyed by year and identity, the marts per university by year and university, the
 marts that sum or rank across universities by year.
-The audit models read the per-build file logs, which are small, and always run.
+The audit models read the per-build file logs, which are small, and always run (load_log also counts each
+file's rows in the tables that keep them, to report the rows a resubmission replaced).
 
 The runner runs models and records what changed (warehouse/state.py: each delta's years and the rows it
 brought in); the personal-data scan is a step of its own after it, which reads just those rows.
@@ -41,6 +42,7 @@ from pathlib import Path
 
 import duckdb
 
+from sources.landing_folder import OWN_SUBMISSION_FILES
 from warehouse import lineage, settings, state
 
 MODELS_DIR = Path(__file__).resolve().parent / "models"
@@ -130,6 +132,7 @@ def _settings() -> dict[str, object]:
         "vocational_lag_years": settings.PROJECTION_LAG_YEARS["专科"],
         "region_geography": settings.REGION_GEOGRAPHY,
         "min_group_size": settings.MIN_GROUP_SIZE,
+        "own_submission_files": OWN_SUBMISSION_FILES,
     }
 
 
