@@ -4,8 +4,8 @@ audit and dims, each with the viewer's scope in it.
 Every function that reads rows about a place, a university, an enterprise or the build takes the viewer's
 `Access` (access.py) as its first argument and puts its fragment in the WHERE clause, with the scope's values
 bound like every widget value; so the scope is applied here, in one visible place, and no page, URL, widget
-or download can widen it. Only the reference lists that are the same for everyone (years, study levels,
-industries, majors) take none. The only names formatted into SQL are fixed column names. The plumbing
+or download can widen it. Only the reference lists that are the same for everyone (years and the year the
+pages open on, study levels, industries, majors) take none. The only names formatted into SQL are fixed column names. The plumbing
 (publication, connection, cache) is reading.py's.
 """
 
