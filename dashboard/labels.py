@@ -140,6 +140,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "submit_col_status": ("状态", "Status"),
     "submit_col_read": ("读取行数", "Rows read"),
     "submit_col_loaded": ("载入行数", "Rows loaded"),
+    "submit_col_replaced": ("其中已被替换", "Of these, replaced"),
     "submit_col_quarantined": ("隔离行数", "Rows quarantined"),
     "submit_col_row": ("行", "Row"),
     "submit_col_column": ("列", "Column"),
@@ -173,9 +174,12 @@ TEXT: dict[str, tuple[str, str]] = {
                           "This file cannot be read ({error}); nothing was submitted. Check that it is a plain CSV "
                           "or XLSX file."),
     "form_title": ("{year} 年企业用人需求调查", "{year} enterprise demand survey"),
-    "form_intro": ("逐个添加岗位后提交；再次提交会替换本年度此前的回答。",
-                   "Add your positions one by one, then submit; submitting again replaces this year's earlier "
-                   "answers."),
+    "form_intro": ("逐个添加岗位后提交；再次提交会替换该调查年份此前的回答。",
+                   "Add your positions one by one, then submit; submitting again replaces your earlier "
+                   "answers of that survey year."),
+    "form_year": ("调查年份", "Survey year"),
+    "form_year_round": ("{year}（当前调查轮次，看板所示年份）", "{year} (the current survey round, the year the dashboard shows)"),
+    "form_year_this": ("{year}（今年）", "{year} (this year)"),
     "form_enterprise_name": ("企业名称", "Enterprise name"),
     "form_industry": ("所属行业", "Industry"),
     "form_city": ("所在城市", "City"),
@@ -647,6 +651,7 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "rows_read": ("读取行数", "Rows read"),
     "rows_loaded": ("导入行数", "Rows loaded"),
     "rows_quarantined": ("隔离行数", "Rows quarantined"),
+    "rows_replaced": ("其中已被替换", "Of these, replaced"),
     "message": ("说明", "Message"),
     "loaded_at": ("导入时间", "Loaded at"),
     "row_number": ("行号", "Row"),

@@ -4,8 +4,8 @@ audit and dims, each with the viewer's scope in it.
 Every function that reads rows about a place, a university, an enterprise or the build takes the viewer's
 `Access` (access.py) as its first argument and puts its fragment in the WHERE clause, with the scope's values
 bound like every widget value; so the scope is applied here, in one visible place, and no page, URL, widget
-or download can widen it. Only the reference lists that are the same for everyone (years, study levels,
-industries, majors) take none. The only names formatted into SQL are fixed column names. The plumbing
+or download can widen it. Only the reference lists that are the same for everyone (years and the year the
+pages open on, study levels, industries, majors) take none. The only names formatted into SQL are fixed column names. The plumbing
 (publication, connection, cache) is reading.py's.
 """
 
@@ -48,6 +48,16 @@ def study_levels() -> list[str]:
 
 def years() -> list[int]:
     return query("SELECT DISTINCT year FROM marts.headline ORDER BY year")["year"].astype(int).tolist()
+
+
+def latest_complete_year() -> int | None:
+    """The latest year whose regional picture has both sides: graduates from the catalogues (not projected) and
+    surveyed demand. The year the pages open on and the survey round the form offers first: a year holding
+    only a few early survey answers (one enterprise's form, say) would otherwise be shown as the region's."""
+    found = query(
+        "SELECT max(year) AS year FROM (SELECT year FROM marts.headline WHERE geography_level = 'region' "
+        "GROUP BY year HAVING sum(graduates) > 0 AND sum(demand) > 0 AND NOT bool_or(is_projection))")["year"]
+    return None if found.empty or pd.isna(found.iloc[0]) else int(found.iloc[0])
 
 
 def provinces(access: Access) -> pd.DataFrame:
@@ -544,8 +554,14 @@ def majors() -> pd.DataFrame:
 # --- Data -------------------------------------------------------------------------------------------
 def load_log(access: Access) -> pd.DataFrame:
     staff, staff_params = access.staff_only()
-    return query("SELECT file, kind, rows_read, rows_loaded, rows_quarantined, message, loaded_at "
-                 f"FROM audit.load_log WHERE {staff} ORDER BY kind, file", staff_params)
+    return query(f"SELECT file, kind, rows_read, rows_loaded, rows_quarantined, {_rows_replaced()}, message, "
+                 f"loaded_at FROM audit.load_log WHERE {staff} ORDER BY kind, file", staff_params)
+
+
+def _rows_replaced() -> str:
+    """audit.load_log's rows_replaced (rows of the file another file's row of the same key replaced); older
+    publications lack it."""
+    return "rows_replaced" if "rows_replaced" in _columns("audit.load_log") else "NULL::BIGINT AS rows_replaced"
 
 
 def quarantine(access: Access, kind: str | None) -> pd.DataFrame:
@@ -594,11 +610,12 @@ def submission_outcomes(files: tuple[str, ...]) -> pd.DataFrame:
     submitter's own): loaded with its counts, or rejected with the reason, from audit.load_log and
     audit.rejected_files. A submitter reads only the rows of the files it names."""
     return query(
-        """
-        SELECT file, sha256, 'loaded' AS status, rows_read, rows_loaded, rows_quarantined, NULL AS reason
+        f"""
+        SELECT file, sha256, 'loaded' AS status, rows_read, rows_loaded, rows_quarantined, {_rows_replaced()},
+               NULL AS reason
         FROM audit.load_log WHERE list_contains(?::VARCHAR[], file)
         UNION ALL
-        SELECT file, sha256, 'rejected', NULL, NULL, NULL, reason
+        SELECT file, sha256, 'rejected', NULL, NULL, NULL, NULL, reason
         FROM audit.rejected_files WHERE list_contains(?::VARCHAR[], file)
         """,
         (list(files), list(files)),

@@ -151,8 +151,17 @@ EDUCATION_LEVELS = ("本科", "专科", "硕士研究生", "博士研究生", "�
 
 
 def survey_year() -> int:
-    """The survey year a form answers for: this year, in China's time."""
+    """This year, in China's time."""
     return portal_state.now().astimezone(dt.timezone(dt.timedelta(hours=8))).year
+
+
+def survey_rounds(latest_in_warehouse: int | None) -> list[int]:
+    """The survey years the form answers for, the one it opens on first: the round the warehouse's picture is
+    of (queries.latest_complete_year), which the other enterprises answered, so the answer joins the region's
+    figures of that year; then this year, for an enterprise answering ahead of the next round. With no such
+    year in the warehouse, this year only."""
+    rounds = [latest_in_warehouse] if latest_in_warehouse is not None else []
+    return rounds + [y for y in (survey_year(),) if y not in rounds]
 
 
 def form_csv(viewer: Viewer, year: int, enterprise_name: str, industry_code: str, province: str, city: str,

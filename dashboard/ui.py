@@ -71,7 +71,9 @@ def filters() -> None:
                       **dict(zip(provinces["province_name"], provinces[L.name_column("province")]))}
     city_names = dict(zip(cities["city_name"], cities[L.name_column("city")]))
     st.sidebar.subheader(L.t("filters"))
-    _persisted_selectbox(L.t("year"), list(reversed(years)), YEAR, "w_year", str, years[-1] if years else None)
+    default_year = queries.latest_complete_year() if years else None
+    _persisted_selectbox(L.t("year"), list(reversed(years)), YEAR, "w_year", str,
+                         default_year if default_year in years else (years[-1] if years else None))
     study_levels = queries.study_levels()
     level_names = {lv: L.study_level(lv) for lv in study_levels}
     default_level = settings.DEFAULT_STUDY_LEVEL if settings.DEFAULT_STUDY_LEVEL in study_levels else (

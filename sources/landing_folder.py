@@ -200,6 +200,9 @@ STAFF_FOLDER = "staff"
 #: a university code or a credit code, as a folder name holds it (nothing else: no `/`, no `..`)
 _SCOPE_IN_NAME = "[0-9A-Z]{1,32}"
 _SUBMISSION_FOLDER = re.compile(rf"^[a-z]+/{SUBMISSIONS}/({'|'.join(SCOPED_ROLES)})-({_SCOPE_IN_NAME})/")
+#: the files a university or an enterprise handed in itself (its own rows only, the loader sees to that): what
+#: the warehouse ranks above the data staff's files for the same key (docs/data-contracts.md, resubmissions)
+OWN_SUBMISSION_FILES = _SUBMISSION_FOLDER.pattern
 
 
 def submission_folder(kind: str, role: str | None, scope: str | None) -> str:

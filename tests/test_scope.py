@@ -287,9 +287,10 @@ def test_every_scoped_query_returns_nothing_outside_the_scope_whatever_it_is_ask
 
 
 #: catalogue functions that read no row about a place, a university, an enterprise or the build's audit: the
-#: same for everyone (reference lists), or restricted by what they are given (a submitter's own files)
-UNSCOPED = {"years", "study_levels", "industries", "majors", "geography_of", "build_id", "submission_outcomes",
-            "available_indicators", "skills"}
+#: same for everyone (reference lists; the year the pages open on, a year read from the region's totals), or
+#: restricted by what they are given (a submitter's own files)
+UNSCOPED = {"years", "latest_complete_year", "study_levels", "industries", "majors", "geography_of", "build_id",
+            "submission_outcomes", "available_indicators", "skills"}
 
 
 def test_every_query_of_the_catalogue_takes_the_viewers_scope_and_uses_it():

@@ -128,6 +128,48 @@ def test_the_submissions_folder_name_cannot_be_steered_by_a_scope():
             submission_folder("catalogue", "university", bad)
 
 
+# --- which answer wins ------------------------------------------------------------------------------
+def test_a_partys_own_submission_replaces_the_data_staffs_rows_of_it_and_the_replaced_rows_are_reported(portal):
+    """A staff file that sorts after `submissions/` does not overrule what the university or the enterprise
+    handed in itself for the same key; the staff file's replaced rows are counted in audit.load_log."""
+    landing = portal["landing"]
+    own_catalogue = "catalogue/submissions/university-10145/20260101T000000000000Z_aaaaaaaa.csv"
+    own_survey = f"survey/submissions/enterprise-{ENTERPRISE}/20260101T000000000000Z_bbbbbbbb.csv"
+    own_bases = "bases/submissions/university-10145/20260101T000000000000Z_cccccccc.csv"
+    bases_header = ["基地编号", "基地名称", "统一社会信用代码", "院校代码", "城市", "建立年份", "年接收能力"]
+    files = {
+        own_catalogue: csv_bytes(CATALOGUE_HEADER, [CATALOGUE_ROWS[0]]),  # enrolment 120
+        "catalogue/zz_staff.csv": csv_bytes(CATALOGUE_HEADER, [
+            [2025, "10145", "东北大学", "辽宁省", "沈阳市", "本科", "080902", "软件工程", 999, 999],
+            CATALOGUE_ROWS[2]]),
+        own_survey: csv_bytes(SURVEY_HEADER, [
+            [2025, ENTERPRISE, "甲公司", "I65", "辽宁省", "沈阳市", "软件工程师", "软件工程", "本科", 4]]),
+        "survey/zz_staff.csv": csv_bytes(SURVEY_HEADER, [
+            [2025, ENTERPRISE, "甲公司", "I65", "辽宁省", "沈阳市", "软件工程师", "软件工程", "本科", 50],
+            [2025, ENTERPRISE, "甲公司", "I65", "辽宁省", "沈阳市", "测试工程师", "软件工程", "本科", 50],
+            [2025, OTHER_ENTERPRISE, "乙公司", "I65", "辽宁省", "沈阳市", "测试工程师", "软件工程", "本科", 2]]),
+        own_bases: csv_bytes(bases_header, [["B1", "软件实训基地", ENTERPRISE, "10145", "沈阳市", 2020, 40]]),
+        "bases/zz_staff.csv": csv_bytes(bases_header, [["B1", "软件实训基地", ENTERPRISE, "10145", "沈阳市", 2020, 30]]),
+    }
+    for name, data in files.items():
+        (landing / name).parent.mkdir(parents=True, exist_ok=True)
+        (landing / name).write_bytes(data)
+    build(portal)
+    warehouse = portal["warehouse"]
+    assert sql(warehouse, "SELECT university_code, enrolment FROM staging.catalogue ORDER BY 1") == [
+        ("10141", 200), ("10145", 120)]
+    assert sql(warehouse, "SELECT enterprise_id, sum(headcount)::INT FROM staging.survey_positions "
+                          "GROUP BY 1 ORDER BY 1") == [(ENTERPRISE, 4), (OTHER_ENTERPRISE, 2)]
+    assert sql(warehouse, "SELECT capacity_per_year FROM staging.bases WHERE base_id = 'B1'") == [(40,)]
+    log = {file: (read, loaded, quarantined, replaced) for file, read, loaded, quarantined, replaced in sql(
+        warehouse, "SELECT file, rows_read, rows_loaded, rows_quarantined, rows_replaced FROM audit.load_log")}
+    assert log == {
+        own_catalogue: (1, 1, 0, 0), "catalogue/zz_staff.csv": (2, 2, 0, 1),
+        own_survey: (1, 1, 0, 0), "survey/zz_staff.csv": (3, 3, 0, 2),
+        own_bases: (1, 1, 0, 0), "bases/zz_staff.csv": (1, 1, 0, 1),
+    }
+
+
 # --- who sees the page -------------------------------------------------------------------------------
 def test_anonymous_visitors_and_education_departments_cannot_open_the_submit_page(portal):
     from dashboard import auth
@@ -259,8 +301,54 @@ def test_an_enterprise_fills_in_the_survey_form_and_after_a_build_its_positions_
     assert sql(portal["warehouse"], "SELECT major_code, sum(demand)::DOUBLE FROM facts.demand "
                                     "WHERE enterprise_id = ? AND year = ? GROUP BY 1", [ENTERPRISE, year]) \
         == [("080902", 4.0)]
-    statuses = table(again.run(), "状态")["状态"].tolist()
-    assert len(statuses) == 2 and all(s.startswith("已在构建 ") for s in statuses)
+    shown = table(again.run(), "状态")
+    assert len(shown) == 2 and all(s.startswith("已在构建 ") for s in shown["状态"])
+    # the revision replaced both rows of the first answer: said so beside it, not silently
+    assert sorted(zip(shown["载入行数"], shown["其中已被替换"])) == [(1, 0), (2, 2)]
+
+
+def test_the_form_answers_for_the_current_survey_round_and_an_early_answer_does_not_become_the_default_year(
+        portal, monkeypatch):
+    from dashboard import submitting
+
+    # the warehouse holds the 2025 round (catalogue and survey, dropped by the data staff); it is 2027 now
+    (portal["landing"] / "catalogue").mkdir()
+    (portal["landing"] / "catalogue" / "2025.csv").write_bytes(csv_bytes(CATALOGUE_HEADER, [CATALOGUE_ROWS[0]]))
+    (portal["landing"] / "survey").mkdir()
+    (portal["landing"] / "survey" / "2025.csv").write_bytes(csv_bytes(SURVEY_HEADER, [
+        [2025, OTHER_ENTERPRISE, "乙公司", "I65", "辽宁省", "沈阳市", "测试工程师", "软件工程", "本科", 2]]))
+    build(portal)
+    monkeypatch.setattr(submitting, "survey_year", lambda: 2027)
+    at = open_submit("firm")
+    assert at.selectbox(key="w_form_year").value == 2025
+    assert at.selectbox(key="w_form_year").options == ["2025（当前调查轮次，看板所示年份）", "2027（今年）"]
+    assert "2025 年企业用人需求调查" in [h.value for h in at.subheader]
+    at.selectbox(key="w_form_city").set_value("沈阳市")
+    add_position(at, "软件工程师", ["080902"], 4)
+    at.button(key="w_form_submit").click().run()
+    assert at.success[0].value == "已提交 2025 年问卷：1 个岗位将载入，0 个被隔离。"
+    build(portal)
+    assert sql(portal["warehouse"], "SELECT year, sum(demand)::DOUBLE FROM facts.demand WHERE enterprise_id = ? "
+                                    "GROUP BY 1", [ENTERPRISE]) == [(2025, 4.0)]
+
+    # an answer ahead of the next round lands in this year, which the pages do not open on: one enterprise's
+    # demand is not the region's picture
+    again = open_submit("firm")
+    again.selectbox(key="w_form_year").set_value(2027).run()
+    assert "2027 年企业用人需求调查" in [h.value for h in again.subheader]
+    assert "w_form_remove" not in [b.key for b in again.button]  # 2027 holds no earlier answers of its own
+    add_position(again, "数据分析师", ["080902"], 6)
+    again.button(key="w_form_submit").click().run()
+    assert again.success[0].value == "已提交 2027 年问卷：1 个岗位将载入，0 个被隔离。"
+    build(portal)
+    assert sql(portal["warehouse"], "SELECT year, sum(demand)::DOUBLE FROM facts.demand WHERE enterprise_id = ? "
+                                    "GROUP BY 1 ORDER BY 1", [ENTERPRISE]) == [(2025, 4.0), (2027, 6.0)]
+    assert 2027 in [y for (y,) in sql(portal["warehouse"], "SELECT DISTINCT year FROM marts.headline")]
+    overview = open_submit("staff")
+    overview.switch_page("app_pages/overview.py").run()
+    assert not overview.exception, [e.value for e in overview.exception]
+    assert overview.selectbox(key="w_year").value == 2025
+    assert overview.selectbox(key="w_year").options == ["2027", "2025"]  # the early year is there to choose
 
 
 def test_a_build_is_not_started_from_the_page_while_another_holds_the_lock(portal):

@@ -23,7 +23,8 @@ key values. Where the keys come from:
   the row it had replaced).
 The facts of placements are keyed by year and identity, the marts per university by year and university, the
 marts that sum or rank across universities by year.
-The audit models read the per-build file logs, which are small, and always run.
+The audit models read the per-build file logs, which are small, and always run (load_log also counts each
+file's rows in the tables that keep them, to report the rows a resubmission replaced).
 
 The runner runs models and records what changed (warehouse/state.py: each delta's years and the rows it
 brought in); the personal-data scan is a step of its own after it, which reads just those rows.
@@ -43,6 +44,7 @@ import duckdb
 import rapidfuzz
 
 from sources.folding import register_nfkc
+from sources.landing_folder import OWN_SUBMISSION_FILES
 from warehouse import lineage, settings, skill_matching, state
 
 MODELS_DIR = Path(__file__).resolve().parent / "models"
@@ -136,6 +138,7 @@ def _settings() -> dict[str, object]:
         "skill_fuzzy_threshold": settings.SKILL_FUZZY_THRESHOLD,
         "skill_gap_min_share": settings.SKILL_GAP_MIN_SHARE,
         "min_salary_positions": settings.MIN_SALARY_POSITIONS,
+        "own_submission_files": OWN_SUBMISSION_FILES,
     }
 
 

@@ -66,7 +66,8 @@ else:
 st.subheader(L.t("load_log"))
 log = escaped(log).assign(kind_label=log["kind"].map(L.kind))
 ui.table(log, [("file", "file"), ("kind", "kind_label"), ("rows_read", "rows_read"), ("rows_loaded", "rows_loaded"),
-               ("rows_quarantined", "rows_quarantined"), ("message", "message"), ("loaded_at", "loaded_at")],
+               ("rows_quarantined", "rows_quarantined"), ("rows_replaced", "rows_replaced"), ("message", "message"),
+               ("loaded_at", "loaded_at")],
          key="load_log")
 
 st.subheader(L.t("quarantine"))

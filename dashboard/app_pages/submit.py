@@ -32,16 +32,19 @@ def _refusal(error: submitting.SubmissionRefused) -> str:
 
 
 # --- what the published build made of the submissions ----------------------------------------------------
-def _published_files(mine: list[portal_state.Submission]) -> tuple[dict[tuple[str, str], tuple], str | None]:
-    """What the published build made of this submitter's own files (queries.submission_outcomes)."""
+def _published_files(mine: list[portal_state.Submission]
+                     ) -> tuple[dict[tuple[str, str], tuple], dict[tuple[str, str], int], str | None]:
+    """What the published build made of this submitter's own files (queries.submission_outcomes), and of each
+    loaded file's rows how many a later submission (or its own of the same key) has since replaced."""
     if not queries.is_ready():
-        return {}, None
+        return {}, {}, None
     frame = queries.submission_outcomes(tuple(s.stored_as for s in mine if s.stored_as))
     found = {(r.file, r.sha256): (r.status, None if pd.isna(r.rows_read) else int(r.rows_read),
                                   None if pd.isna(r.rows_loaded) else int(r.rows_loaded),
                                   None if pd.isna(r.rows_quarantined) else int(r.rows_quarantined), r.reason)
              for r in frame.itertuples()}
-    return found, queries.build_id()
+    replaced = {(r.file, r.sha256): int(r.rows_replaced) for r in frame.itertuples() if not pd.isna(r.rows_replaced)}
+    return found, replaced, queries.build_id()
 
 
 def _status(s: portal_state.Submission) -> str:
@@ -70,9 +73,9 @@ if message:
 st.subheader(L.t("submit_mine"))
 mine = portal_state.list_submissions(viewer.username)
 try:
-    published, build_id = _published_files(mine)
+    published, replaced, build_id = _published_files(mine)
 except queries.WarehouseUnavailable:
-    published, build_id = {}, None
+    published, replaced, build_id = {}, {}, None
 mine = submitting.settle(mine, published, build_id)
 if mine:
     st.dataframe(pd.DataFrame({
@@ -83,6 +86,8 @@ if mine:
         L.t("submit_col_read"): [s.rows_read for s in mine],
         L.t("submit_col_loaded"): [s.rows_loaded for s in mine],
         L.t("submit_col_quarantined"): [s.rows_quarantined for s in mine],
+        L.t("submit_col_replaced"): [replaced.get((s.stored_as, s.sha256)) if s.status == portal_state.LOADED
+                                     else None for s in mine],
     }), hide_index=True, width="stretch")
     if any(s.status == portal_state.WAITING for s in mine):
         holder = submitting.build_running()
@@ -165,7 +170,13 @@ else:
 
 # --- the enterprise survey form ---------------------------------------------------------------------
 if viewer.role == portal_state.ENTERPRISE:
-    year = submitting.survey_year()
+    try:
+        rounds = submitting.survey_rounds(queries.latest_complete_year() if queries.is_ready() else None)
+    except queries.WarehouseUnavailable:
+        rounds = submitting.survey_rounds(None)
+    if st.session_state.get("w_form_year") not in rounds:
+        st.session_state["w_form_year"] = rounds[0]
+    year = st.session_state["w_form_year"]
     reference = sources_settings.reference_dir()
     majors = pd.read_csv(reference / "majors.csv", dtype=str)
     industries = pd.read_csv(reference / "industries.csv", dtype=str)
@@ -222,6 +233,9 @@ if viewer.role == portal_state.ENTERPRISE:
 
     st.subheader(L.t("form_title", year=year))
     st.caption(L.t("form_intro"))
+    round_names = {y: L.t("form_year_round", year=y) if y == rounds[0] and len(rounds) > 1 else
+                   L.t("form_year_this", year=y) for y in rounds}
+    st.selectbox(L.t("form_year"), rounds, key="w_form_year", format_func=round_names.get)
     st.text_input(L.t("form_enterprise_name"), value=form.get("enterprise_name") or viewer.display_name,
                   key="w_form_name")
     industry_codes = list(industries["industry_code"])

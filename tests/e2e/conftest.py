@@ -16,7 +16,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -85,6 +85,12 @@ def stop_group(process: subprocess.Popen, grace: float = 10.0) -> None:
 
 #: the data staff account the browser signs in with (every page but the Overview needs a signed-in viewer)
 STAFF = ("e2e-staff", "e2e staff password")
+#: one account of each other role, scoped as the demo's are (dashboard_server.scopes says to what)
+ROLE_ACCOUNTS = {
+    "education": ("e2e-education", "e2e education password"),
+    "university": ("e2e-university", "e2e university password"),
+    "enterprise": ("e2e-enterprise", "e2e enterprise password"),
+}
 
 
 @dataclass
@@ -92,18 +98,38 @@ class DashboardServer:
     url: str
     process: subprocess.Popen
     log: Path
+    scopes: dict[str, str] = field(default_factory=dict)  # role -> the scope of its ROLE_ACCOUNTS account
+
+
+def role_scopes(warehouse: Path) -> dict[str, str]:
+    """The demo education department's province, the demo university (the most placements), and an
+    enterprise with pairing suggestions in the latest year (so its pages show its own rows)."""
+    import duckdb
+
+    from pipelines.accounts_cli import _demo_scopes
+
+    scopes = _demo_scopes(warehouse)
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        [(enterprise,)] = con.execute(
+            "SELECT enterprise_id FROM marts.pairing_suggestions WHERE year = (SELECT max(year) FROM "
+            "marts.pairing_suggestions) AND enterprise_name IS NOT NULL GROUP BY ALL ORDER BY count(*) DESC, 1 "
+            "LIMIT 1").fetchall()
+    return {"education": scopes["education"], "university": scopes["university"], "enterprise": enterprise}
 
 
 @pytest.fixture(scope="session")
 def dashboard_server(demo_build, tmp_path_factory) -> Iterator[DashboardServer]:
     """`portal dashboard` itself, on a free port, serving the session's demo warehouse, with a state database
-    of its own holding the STAFF account."""
+    of its own holding the STAFF account and one of each other role (ROLE_ACCOUNTS)."""
     require_chromium()  # no browser, no reason to start a server
     from dashboard import portal_state
 
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     state_url = f"sqlite:///{tmp_path_factory.mktemp('e2e-state') / 'portal_state.sqlite'}"
     portal_state.add_account(STAFF[0], "data_staff", None, STAFF[1], "E2E staff", actor="test", url=state_url)
+    scopes = role_scopes(demo_build.warehouse)
+    for role, (username, password) in ROLE_ACCOUNTS.items():
+        portal_state.add_account(username, role, scopes[role], password, f"E2E {role}", actor="test", url=state_url)
     port = free_port()
     log = ARTIFACTS / "dashboard-server.log"
     portal = Path(sys.executable).with_name("portal")
@@ -117,7 +143,7 @@ def dashboard_server(demo_build, tmp_path_factory) -> Iterator[DashboardServer]:
         )
     try:
         wait_until_healthy(f"http://127.0.0.1:{port}/_stcore/health", process, log, SERVER_START_SECONDS)
-        yield DashboardServer(f"http://127.0.0.1:{port}", process, log)
+        yield DashboardServer(f"http://127.0.0.1:{port}", process, log, scopes)
     finally:
         stop_group(process)
 

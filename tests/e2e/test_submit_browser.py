@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from sources.settings import REPO_ROOT
 from tests.conftest import csv_bytes
 from tests.e2e.conftest import (
     ARTIFACTS,
@@ -33,12 +34,28 @@ pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason=NO_CHROMIUM)
 UNIVERSITY = ("e2e-neu", "e2e university password")
 ENTERPRISE = ("e2e-firm", "e2e enterprise password")
 ENTERPRISE_ID = "91210100MA0TEXT01X"
+SECRET = "browser submit test pseudonymisation key, long enough"
+
+
+def build(landing: Path) -> str:
+    """`portal build` of the landing folder into the warehouse the server serves, as the sensor or the page's
+    button starts it; the build's id."""
+    import duckdb
+
+    warehouse = landing.parent / "portal.duckdb"
+    env = {**os.environ, "PORTAL_SECRET": SECRET, "DAGSTER_HOME": str(landing.parent / "dagster_home"),
+           "PYTHONPATH": str(REPO_ROOT)}
+    done = subprocess.run([sys.executable, "-m", "pipelines.cli", "build", "--landing", str(landing),
+                           "--warehouse", str(warehouse)], env=env, cwd=REPO_ROOT, capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return con.execute("SELECT build_id FROM audit.build").fetchone()[0]
 
 
 @pytest.fixture(scope="module")
 def submit_server(tmp_path_factory) -> Iterator[tuple[DashboardServer, Path]]:
     """`portal dashboard` with an empty landing folder, no warehouse yet and a university and an enterprise
-    account: (the server, its landing folder)."""
+    account: (the server, its landing folder); the warehouse it serves is `portal.duckdb` beside the folder."""
     from dashboard import portal_state
 
     root = tmp_path_factory.mktemp("e2e-submit")
@@ -53,8 +70,7 @@ def submit_server(tmp_path_factory) -> Iterator[tuple[DashboardServer, Path]]:
     log = ARTIFACTS / "submit-server.log"
     port = free_port()
     env = {**os.environ, "PORTAL_STATE_URL": state_url, "PORTAL_LANDING": str(landing),
-           "PORTAL_SESSION_SECRET": "browser submit test session key, long enough",
-           "PORTAL_SECRET": "browser submit test pseudonymisation key, long enough"}
+           "PORTAL_SESSION_SECRET": "browser submit test session key, long enough", "PORTAL_SECRET": SECRET}
     env.pop("PORTAL_PUBLIC_PAGES", None)
     portal = Path(sys.executable).with_name("portal")
     with log.open("w", encoding="utf-8") as out:
@@ -121,6 +137,16 @@ def test_a_university_uploads_a_file_with_bad_rows_sees_the_preview_and_confirms
         [written] = landing.rglob("*.csv")
         assert written.relative_to(landing).parts[:3] == ("catalogue", "submissions", "university-10145")
         page.screenshot(path=str(ARTIFACTS / "submit-university.png"), full_page=True)
+
+        # after a build, the page says it is loaded, in which build, with its counts
+        build_id = build(landing)
+        page.reload()
+        wait_for_app(page)
+        mine = grid_text(page)
+        assert f"已在构建 {build_id} 中载入" in mine and "等待构建" not in mine, mine
+        [row] = [line for line in mine.splitlines() if build_id in line]
+        assert row.endswith(",3,1,2,0"), row  # read, loaded, quarantined, of these since replaced
+        page.screenshot(path=str(ARTIFACTS / "submit-university-loaded.png"), full_page=True)
     finally:
         context.close()
 

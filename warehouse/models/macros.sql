@@ -51,6 +51,15 @@ CREATE OR REPLACE TEMP MACRO gap_card(statuses) AS
     END;
 
 -- a ratio that is undefined (NULL), not 0, when the denominator is 0 or unknown
+-- which of the rows sent for one key (a catalogue row, a survey answer, a base, a placement) the warehouse keeps
+-- (docs/data-contracts.md "Resubmissions"): the greatest of this. A row a university or an enterprise handed in
+-- itself, from its submissions folder, ranks above any file the data staff put in the landing folder, whatever
+-- its name: the party is the authority on its own figures, and a staff file's name says nothing of when it was
+-- written. Among files of the same standing the later in file-name order wins (submissions are named by time).
+CREATE OR REPLACE TEMP MACRO file_precedence(source_file) AS
+    CASE WHEN regexp_matches(source_file, getvariable('own_submission_files')) THEN '1 ' ELSE '0 ' END
+    || source_file;
+
 CREATE OR REPLACE TEMP MACRO ratio(numerator, denominator) AS
     CASE WHEN denominator > 0 THEN numerator / denominator END;
 

@@ -3,7 +3,8 @@
 -- major: docs/metrics.md "Internship types" and "Relevance" (macros.sql). Students appear only
 -- as student_key, the keyed pseudonym computed when the file was read.
 -- A placement (student, base, start date) sent again in a later file (a corrected resubmission, in file-name
--- order) replaces the earlier row, so it is never counted twice.
+-- order) replaces the earlier row, so it is never counted twice; a university's own submission replaces a data
+-- staff file's row whatever their order (file_precedence).
 -- incremental by: year, student_key, base_id, start_date
 -- (The year in the delta key adds nothing to the identity, as a row's year is its start date's, a rule of the
 -- loader; it lets a delta read only the touched years' rows.)
@@ -28,7 +29,7 @@ latest as (
     union all
     select * from (select * from source semi join repeated using (placement_hash))
     qualify row_number() over (
-        partition by student_key, base_id, start_date order by source_file desc, source_row desc
+        partition by student_key, base_id, start_date order by file_precedence(source_file) desc, source_row desc
     ) = 1
 ),
 

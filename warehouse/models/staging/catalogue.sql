@@ -1,5 +1,6 @@
 -- University major catalogue rows, one per (year, university, major, level). When several files give the
--- same key (a resubmission), the one from the last file in name order wins.
+-- same key (a resubmission), the one file_precedence ranks first wins: the university's own submission over
+-- a data staff file, else the last file in name order (docs/data-contracts.md "Resubmissions").
 with source as (
     select * from raw.catalogue
 ),
@@ -8,7 +9,8 @@ latest as (
     select *
     from source
     qualify row_number() over (
-        partition by year, university_code, major_code, level order by source_file desc, source_row desc
+        partition by year, university_code, major_code, level
+        order by file_precedence(source_file) desc, source_row desc
     ) = 1
 )
 

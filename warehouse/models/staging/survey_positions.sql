@@ -1,6 +1,7 @@
 -- Enterprise survey rows: one per position, with its distinct required majors. An enterprise's answer
--- for a survey year is taken from the last file (in file-name order) that has it, so a corrected
--- resubmission replaces the earlier answer instead of adding to it. The province is the city's own.
+-- for a survey year is taken from the one file that has it which file_precedence ranks first (its own
+-- submission over a data staff file, else the last in file-name order), so a corrected resubmission replaces
+-- the earlier answer instead of adding to it. The province is the city's own.
 with source as (
     select * from raw.survey
 ),
@@ -8,7 +9,7 @@ with source as (
 latest as (
     select *
     from source
-    qualify source_file = max(source_file) over (partition by survey_year, enterprise_id)
+    qualify file_precedence(source_file) = max(file_precedence(source_file)) over (partition by survey_year, enterprise_id)
 )
 
 select
