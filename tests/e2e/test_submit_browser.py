@@ -99,7 +99,11 @@ def open_submit_page(browser, server: DashboardServer, account: tuple[str, str])
 
 def grid_text(page) -> str:
     """What the data grids on the page hold, as their own "Download as CSV" button gives it (a grid is drawn on
-    a canvas: its cells are not in the page's text)."""
+    a canvas: its cells are not in the page's text). Waits for the first grid: on a busy machine the page's
+    text can be there before its grids are drawn."""
+    from playwright.sync_api import expect
+
+    expect(page.get_by_test_id("stDataFrame").first).to_be_visible(timeout=LOAD_MS)
     texts = []
     for grid in page.get_by_test_id("stDataFrame").all():
         grid.hover()
