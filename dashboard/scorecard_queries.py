@@ -18,8 +18,6 @@ from dashboard.reading import query
 
 #: the scorecard's indicators, in the order the page lists them (all "higher is better")
 INDICATORS = ("alignment", "demand_trend", "salary", "coverage", "relevance", "conversion", "retention")
-#: indicators METRICS.md names that no mart provides yet, and the issue that brings them
-PENDING = {"salary": 27}
 PROVINCE, UNIVERSITY_SCOPE = "province", "university"
 
 

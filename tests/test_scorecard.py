@@ -28,7 +28,7 @@ def test_percentiles_are_the_rank_among_the_provinces_rows_of_the_same_level_and
     assert card.loc[card["value"].isna(), "undefined"].notna().all()
 
 
-def test_university_indicators_are_the_provinces_alignment_and_the_universitys_internship_figures(con):
+def test_university_indicators_are_the_provinces_alignment_and_pay_and_the_universitys_internship_figures(con):
     card = con.sql("SELECT * FROM marts.scorecard WHERE scope_level = 'university'").df()
     wide = card.pivot(index=["university_code", "major_code", "level", "year", "province_name"],
                       columns="indicator", values="value").reset_index()
@@ -36,8 +36,12 @@ def test_university_indicators_are_the_provinces_alignment_and_the_universitys_i
                   "FROM marts.major_gap WHERE geography_level = 'province'").df()
     internships = con.sql("SELECT university_code, major_code, year, coverage AS c, retention AS r "
                           "FROM marts.internship_coverage").df()
-    merged = wide.merge(gap, how="left").merge(internships, how="left")
+    pay = con.sql("SELECT geography AS province_name, year, major_code, salary_median AS s FROM marts.salary "
+                  "WHERE breakdown = 'major' AND geography_level = 'province'").df()
+    merged = wide.merge(gap, how="left").merge(internships, how="left").merge(pay, how="left")
     assert len(merged) == len(wide) > 500
+    assert merged["salary"].notna().sum() > 100  # the province's median pay of the major, where shown
+    assert np.allclose(merged["salary"], merged["s"], equal_nan=True)
     assert np.allclose(merged["alignment"], merged["gap_alignment"], equal_nan=True)
     assert np.allclose(merged["coverage"], merged["c"], equal_nan=True)
     assert np.allclose(merged["retention"], merged["r"], equal_nan=True)

@@ -121,34 +121,13 @@ def test_the_scorecard_and_the_overview_offer_their_pdf_report(warehouse, accoun
     assert "下载 PDF 报告" in [b.label for b in at.download_button]
 
 
-def test_salary_slots_in_as_one_more_indicator_of_the_mart(warehouse, accounts, monkeypatch, tmp_path):
-    """Salary is not in the marts yet (issue 27): the page names it as pending. Once marts.scorecard carries
-    salary rows, the page offers its slider and `salary:2` in the URL weighs it double, reordering the majors."""
-    import shutil
-
-    import duckdb
-
+def test_salary_weighed_double_reorders_the_majors(warehouse, accounts, monkeypatch):
+    """The issue's done-when: with salary ×2 (in the URL) the majors are ordered by the score with the median
+    salary weighed double, which is not the order of equal weights."""
     at = open_scorecard(warehouse, monkeypatch, "neu", {"w": "salary:2"})
-    assert "w_weight_salary" not in [s.key for s in at.slider]
-    with_salary = tmp_path / "portal.duckdb"
-    shutil.copyfile(warehouse, with_salary)
-    with duckdb.connect(str(with_salary)) as con:
-        # a made-up median salary per university-major of Liaoning, and its percentile among them
-        con.execute("""
-            INSERT INTO marts.scorecard BY NAME
-            SELECT scope_level, province_name, university_code, university_name, level, year, major_code, major_name,
-                   'salary' AS indicator, value,
-                   100 * (rank() OVER w - 1 + 0.5 * count(*) OVER (PARTITION BY value)) / count(*) OVER () AS percentile,
-                   count(*) OVER () AS compared_with, NULL AS undefined
-            FROM (SELECT DISTINCT scope_level, province_name, university_code, university_name, level, year,
-                         major_code, major_name, 4000 + (hash(major_code) % 5000)::double AS value
-                  FROM marts.scorecard WHERE scope_level = 'university' AND province_name = '辽宁省'
-                    AND year = 2025 AND level = '本科')
-            WINDOW w AS (ORDER BY value)
-        """)
-    at = open_scorecard(with_salary, monkeypatch, "neu", {"w": "salary:2"})
+    assert not at.exception, [e.value for e in at.exception]
     assert at.slider(key="w_weight_salary").value == 2
     table = scorecard_table(at)
-    expected = expected_scores(with_salary, OWN, {"salary": 2})
+    expected = expected_scores(warehouse, OWN, {"salary": 2})
     assert table["专业代码"].tolist() == expected.index.tolist()
-    assert table["专业代码"].tolist() != expected_scores(with_salary, OWN, {}).index.tolist()
+    assert table["专业代码"].tolist() != expected_scores(warehouse, OWN, {}).index.tolist()

@@ -75,7 +75,7 @@ with st.expander(L.t("weights"), expanded=True):
                 weights[indicator] = st.slider(label, 0.0, float(MAX_WEIGHT), initial[indicator], 0.5,
                                                key=f"w_weight_{indicator}")
             else:
-                st.caption(L.t("indicator_pending", indicator=label, issue=q.PENDING.get(indicator, "")))
+                st.caption(L.t("indicator_pending", indicator=label))
 st.query_params[WEIGHT_PARAM] = ",".join(f"{i}:{w:g}" for i, w in weights.items())
 
 card = q.scorecard(access, kind, key, scope.study_level, scope.year, tuple(weights.items()))

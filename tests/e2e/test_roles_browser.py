@@ -14,7 +14,7 @@ from tests.e2e.test_dashboard_browser import LOAD_MS, VIEWPORT, sign_in, wait_fo
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason=NO_CHROMIUM)
 
-SHARED = ["总览", "专业", "产业", "实习", "校企配对"]
+SHARED = ["总览", "专业", "产业", "实习", "校企配对", "专业评分", "技能"]
 #: what each role's sidebar lists, in the navigation's order
 NAVIGATION = {
     "education": SHARED,
@@ -95,6 +95,13 @@ def test_each_role_sees_its_own_pages_and_rows_and_no_other_partys(dashboard_ser
             leaked = [name for code, name in enterprises.items() if province_of[code] != scope and name in shown]
             assert not leaked, f"another province's enterprises on the province's page: {leaked}"
         page.screenshot(path=str(ARTIFACTS / f"role-{role}-pairings.png"), full_page=True)
+
+        if role != "data_staff":  # the data staff's pages, asked for by their address: refused, nothing shown
+            for path, heading in (("data", "数据：来源文件与构建"), ("admin", "账户管理")):
+                page.goto(f"{dashboard_server.url}/{path}?lang=zh")
+                wait_for_app(page)
+                expect(page.get_by_test_id("stMain").get_by_role("heading", name=heading)).to_have_count(0)
+                assert "audit" not in page.get_by_test_id("stMain").text_content()
 
         page.reload()  # the cookie keeps the sign-in
         wait_for_app(page)

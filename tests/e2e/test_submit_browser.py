@@ -1,6 +1,7 @@
 """Submitting data in a real browser (issue 26): a university uploads a catalogue with bad rows, sees before
 confirming the rows that will load and each quarantined row with its row, column and reason, confirms, and
-sees its submission waiting for a build; an enterprise fills in the survey form and submits it. Against the
+sees its submission waiting for a build, then loaded after one; an enterprise fills in the survey form,
+submits it, and after a build its position is in the gap figures. Against the
 real `portal dashboard` server with a landing folder and state database of its own (no warehouse is needed
 to hand data in)."""
 
@@ -183,5 +184,15 @@ def test_an_enterprise_fills_in_the_survey_form_and_submits_it(browser, submit_s
         assert "软件工程师" in written.read_text(encoding="utf-8-sig") and ENTERPRISE_ID in written.read_text(
             encoding="utf-8-sig")
         page.screenshot(path=str(ARTIFACTS / "submit-enterprise-form.png"), full_page=True)
+
+        # after the build, its position is in the gap figures: demand for 软件工程 where there was none
+        import duckdb
+
+        build(landing)
+        with duckdb.connect(str(landing.parent / "portal.duckdb"), read_only=True) as con:
+            demand = con.execute(
+                "SELECT sum(demand) FROM marts.major_gap WHERE geography_level = 'region' AND major_code = '080902' "
+                "AND NOT is_projection").fetchone()[0]
+        assert demand and demand > 0, demand
     finally:
         context.close()

@@ -5,9 +5,10 @@
 -- Indicators, all "higher is better": alignment (the province's, as the labour market is the province),
 -- demand_trend (slope of the province's demand share, marts.demand_share_trend), coverage, relevance,
 -- conversion and retention (marts.internship_coverage per university, marts.internship_by_geography per
--- province). A missing indicator has NULL value and percentile, with the reason in `undefined`; the pages
--- drop it from the score's sums and name it. Long, one row per indicator, so a new indicator (median salary,
--- once the skills-and-pay marts exist) is one more struct below and no page changes its shape.
+-- province), and salary (the median monthly pay of the major's positions in the province, marts.salary; not
+-- shown below MIN_SALARY_POSITIONS positions). A missing indicator has NULL value and percentile, with the
+-- reason in `undefined`; the pages drop it from the score's sums and name it. Long, one row per indicator, so a
+-- new indicator is one more struct below and no page changes its shape.
 -- The score itself is weighted by the user in the session (dashboard/scorecard_queries.py), never stored.
 with catalogue as (
     -- the university-majors with actual graduates in the year: the ones a planner is deciding about
@@ -27,16 +28,24 @@ trend as (
     from marts.demand_share_trend
 ),
 
+pay as (
+    -- the major's pay in the province's labour market, whatever the university (as alignment is)
+    select geography as province_name, year, major_code, salary_median, suppressed as salary_suppressed
+    from marts.salary
+    where breakdown = 'major' and geography_level = 'province'
+),
+
 university_rows as (
     select
         'university' as scope_level, c.province_name, c.university_code, c.level, c.year, c.major_code,
-        g.alignment, t.demand_share_slope,
+        g.alignment, t.demand_share_slope, p.salary_median, p.salary_suppressed,
         i.coverage, i.relevance, i.conversion, i.retention,
         case when i.university_code is null then 'no_internship_record' end as no_record,
         i.coverage_undefined, i.relevance_undefined, i.conversion_undefined, i.retention_undefined
     from catalogue as c
     left join province_gap as g using (province_name, level, year, major_code)
     left join trend as t using (province_name, level, year, major_code)
+    left join pay as p using (province_name, year, major_code)
     left join marts.internship_coverage as i using (university_code, major_code, year)
 ),
 
@@ -45,12 +54,13 @@ province_rows as (
     select
         'province' as scope_level, g.province_name, null::varchar as university_code, g.level, g.year,
         g.major_code,
-        g.alignment, t.demand_share_slope,
+        g.alignment, t.demand_share_slope, p.salary_median, p.salary_suppressed,
         i.coverage, i.relevance, i.conversion, i.retention,
         case when i.major_code is null then 'no_internship_record' end as no_record,
         i.coverage_undefined, i.relevance_undefined, i.conversion_undefined, i.retention_undefined
     from province_gap as g
     left join trend as t using (province_name, level, year, major_code)
+    left join pay as p using (province_name, year, major_code)
     left join marts.internship_by_geography as i
         on i.geography_level = 'province' and i.geography = g.province_name and i.year = g.year
         and i.major_code = g.major_code
@@ -65,6 +75,9 @@ indicators as (
              undefined: case when alignment is null then 'no_alignment' end},
             {indicator: 'demand_trend', value: demand_share_slope,
              undefined: case when demand_share_slope is null then 'too_few_survey_years' end},
+            {indicator: 'salary', value: salary_median,
+             undefined: case when salary_median is null then
+                 case when salary_suppressed then 'too_few_salaries' else 'no_salary' end end},
             {indicator: 'coverage', value: coverage,
              undefined: case when coverage is null then coalesce(no_record, coverage_undefined, 'undefined') end},
             {indicator: 'relevance', value: relevance,
