@@ -26,7 +26,7 @@ from fpdf import FPDF
 from fpdf.fonts import FontFace
 from PIL import Image
 
-from dashboard import charts, formatting, queries, settings, ui
+from dashboard import charts, formatting, queries, settings, skills_queries, ui
 from dashboard import labels as L
 from dashboard import scorecard_queries as sq
 from dashboard.access import EVERYTHING, Access
@@ -159,6 +159,15 @@ def province_sections(access: Access, province: str, year: int, study_level: str
                                    ("placements", "placements"), ("coverage", "coverage"),
                                    ("relevance", "relevance"), ("conversion", "conversion"),
                                    ("retention", "retention")])))
+    skills = skills_queries.top_skills(access, "province", province, year)
+    skills = skills.assign(skill=skills["skill_name_en" if L.is_en() else "skill_name"])
+    sections.append(Section(
+        L.t("report_top_skills"),
+        chart=charts.value_bars(skills, "skill", "skill_demand", L.t("report_top_skills"), L.t("ax_people"))
+        if len(skills) else None,
+        table=_table(skills, [("skill", "skill"), ("skill_demand", "skill_demand"),
+                              ("salary_median", "salary_median")]),
+        notes=[L.t("salary_note")]))
     return sections
 
 

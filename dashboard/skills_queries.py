@@ -21,6 +21,20 @@ def skills() -> pd.DataFrame:
         "WHERE geography_level = 'region' GROUP BY skill_id ORDER BY sum(skill_demand) DESC, skill_id")
 
 
+def top_skills(access: Access, geography_level: str, geography: str, year: int, limit: int = 15) -> pd.DataFrame:
+    """The skills most asked for in one geography-year over all majors (each position's headcount once: Σ over a
+    skill's majors of headcount / k), with the skill's median pay there (NULL below the salary threshold)."""
+    seen, seen_params = access.places("d.geography_level", "d.geography")
+    return query(
+        "SELECT d.skill_id, any_value(d.skill_name) AS skill_name, any_value(d.skill_name_en) AS skill_name_en, "
+        "sum(d.skill_demand) AS skill_demand, any_value(s.salary_median) AS salary_median FROM marts.skill_demand d "
+        "LEFT JOIN marts.salary s ON s.breakdown = 'skill' AND s.skill_id = d.skill_id "
+        "AND s.geography_level = d.geography_level AND s.geography = d.geography AND s.year = d.year "
+        f"WHERE d.geography_level = ? AND d.geography = ? AND d.year = ? AND {seen} "
+        "GROUP BY d.skill_id ORDER BY skill_demand DESC, d.skill_id LIMIT ?",
+        (geography_level, geography, year, *seen_params, limit))
+
+
 def skill_by_major(access: Access, skill_id: str, geography_level: str, geography: str, year: int) -> pd.DataFrame:
     """Who asks for a skill: its demand and share per major, with the major's median pay, in one geography-year."""
     seen, seen_params = access.places("d.geography_level", "d.geography")

@@ -38,6 +38,12 @@ def test_liaoning_report_has_chinese_text_cards_and_headline_figures_of_the_mart
         cards = con.execute("SELECT major_name, card FROM marts.major_cards WHERE geography = '辽宁省' "
                             "AND level = '本科' AND year = ? AND card IS NOT NULL", [YEAR]).fetchall()
         build = con.execute("SELECT build_id FROM audit.build").fetchone()[0]
+        # the province's most asked-for skill over all majors, recomputed from the positions' skills
+        [(top_skill,)] = con.execute(
+            "SELECT any_value(v.skill_name) FROM facts.demand AS d JOIN facts.position_skills AS p USING (position_id) "
+            "JOIN reference.skills AS v USING (skill_id) WHERE d.province_name = '辽宁省' AND d.year = ? "
+            "GROUP BY p.skill_id ORDER BY sum(d.demand) DESC, p.skill_id LIMIT 1", [YEAR]).fetchall()
+    assert "用人单位要求最多的技能与薪资中位数" in text and re.sub(r"\s+", "", top_skill) in text
     assert f"毕业生（供给）{headline[0]:,.0f}" in text
     assert f"调查需求人数{headline[1]:,.0f}" in text
     assert f"实习覆盖率{100 * headline[2]:.1f}%" in text
@@ -53,8 +59,8 @@ def test_liaoning_report_has_chinese_text_cards_and_headline_figures_of_the_mart
 
 def test_every_chart_is_an_image_and_the_cjk_font_is_embedded(liaoning):
     reader = PdfReader(str(liaoning))
-    # cards, top shortage, top surplus, majors by city, pillar industries, internship coverage
-    assert sum(len(page.images) for page in reader.pages) == 6
+    # cards, top shortage, top surplus, majors by city, pillar industries, internship coverage, top skills
+    assert sum(len(page.images) for page in reader.pages) == 7
     fonts = []
     for page in reader.pages:
         for font in page["/Resources"]["/Font"].values():
