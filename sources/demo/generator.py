@@ -9,9 +9,10 @@ emerging engineering majors are short, marketing / English / management are in s
 coverage is uneven, relevance modest, conversion low outside software and automotive, and a third to two
 thirds of graduates stay in their province.
 
-Real codes and names come from the reference CSVs (`sources/reference/`) at run time; only the story
-(which majors a kind of university offers, which industries cluster in which city, which positions an
-industry advertises) is written down here, in the constants at the top. Universities beyond the 25 real
+Real codes and names come from the reference CSVs (`sources/reference/`) at run time; the story (which
+majors a kind of university offers, which industries cluster in which city, which positions an industry
+advertises) is data in `sources/demo/scenario/` (listed in sources/demo/README.md), read once by
+`load_scenario`; this module holds the logic. Universities beyond the 25 real
 ones (scale > 1) are plainly synthetic ("辽宁第3理工学院", codes 9xxxx) and registered in
 `reference/universities.csv` of the landing folder; enterprises are fictional
 ("长春某汽车零部件有限公司").
