@@ -363,3 +363,65 @@ def test_retention_and_survey_volume(landing: tuple[Path, dict]) -> None:
     for year in YEARS:
         ratio = totals["demand_by_year"][str(year)] / totals["graduates_by_year"][str(year)]
         assert 0.2 <= ratio <= 0.4
+
+
+def test_an_edited_scenario_file_changes_what_is_generated(landing: tuple[Path, dict], tmp_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """The scenario is data (sources/demo/scenario/): renaming a product, a position and a story major in a copy
+    of the files, and nothing in Python, changes the enterprises, the survey and the manifest accordingly."""
+    import shutil
+
+    from sources.demo import generator
+
+    copy = tmp_path / "scenario"
+    shutil.copytree(generator.SCENARIO_DIR, copy)
+    for name, old, new in (("products.csv", "C34,,机床、", "C34,,齿轮箱、"),
+                           ("positions.csv", "本科,I65,Java开发工程师,", "本科,I65,Kotlin开发工程师,"),
+                           ("majors.csv", "120204,surplus,", "120204,,")):
+        text = (copy / name).read_text(encoding="utf-8")
+        assert old in text, (name, old)
+        (copy / name).write_text(text.replace(old, new), encoding="utf-8")
+    edited = generator.load_scenario(copy)
+    for field in ("industry_products", "industry_positions", "surplus_majors"):
+        monkeypatch.setattr(generator, field.upper(), getattr(edited, field))
+    out = tmp_path / "edited"
+    manifest = generate(out, scale=1, seed=2026)
+
+    def enterprises_and_positions(folder: Path, man: dict) -> tuple[set[str], set[str]]:
+        survey = read_kind(folder, man, "survey")
+        return set(survey.enterprise_name), set(survey.position)
+
+    before_names, before_positions = enterprises_and_positions(*landing)
+    names, positions = enterprises_and_positions(out, manifest)
+    assert "沈阳某机床有限公司" in before_names and "沈阳某机床有限公司" not in names
+    assert "沈阳某齿轮箱有限公司" in names
+    assert "Java开发工程师" in before_positions and "Java开发工程师" not in positions
+    assert "Kotlin开发工程师" in positions
+    assert "120204" in landing[1]["story"]["surplus_majors"]
+    assert "120204" not in manifest["story"]["surplus_majors"]
+
+
+def test_every_code_and_city_the_scenario_names_is_in_the_reference() -> None:
+    """The generator skips a code the reference lacks (it never invents one), so a typo in a scenario file would
+    silently shrink the story: each major, industry, institution and city the files name must be a real one."""
+    from sources.demo.generator import load_reference, load_scenario
+
+    ref = load_reference(REF)
+    s = load_scenario()
+    profiles = [*s.profiles.values(), *s.vocational_profiles.values()]
+    all_positions = [p for ps in [*s.industry_positions.values(), *s.vocational_positions.values()] for p in ps]
+    all_positions += [p for p, _, _ in s.general_positions + s.vocational_general_positions]
+    majors = {m for p in profiles for m in p.core + p.pool} | {m for p in all_positions for m in p.majors}
+    majors |= {m for ms in s.extra_majors.values() for m in ms} | set(s.intake_by_major) | set(s.intake_trend)
+    majors |= set(s.opening_years) | set(s.shortage_majors) | set(s.surplus_majors)
+    assert majors - set(ref.majors.major_code) == set()
+    industries = set(s.industry_positions) | set(s.vocational_positions) | set(s.hire_rate) | set(s.industry_products)
+    industries |= {d for clusters in s.enterprise_clusters.values() for d, _ in clusters}
+    assert industries - set(ref.industries.industry_code) == set()
+    cities = set(s.enterprise_clusters) | set(s.city_salary) | {c for c, _ in s.city_products}
+    cities |= {c for p in all_positions for c in p.cities}
+    assert cities - set(ref.cities.city_name) == set()
+    listed = set(s.university_profile) | set(s.college_profile)
+    register = set(ref.universities.university_code) | set(ref.colleges.university_code)
+    assert listed == register  # each register institution has its profile, and no profile names a stranger
+    assert set(s.shortage_majors) and set(s.surplus_majors) and not set(s.shortage_majors) & set(s.surplus_majors)

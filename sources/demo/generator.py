@@ -9,9 +9,10 @@ emerging engineering majors are short, marketing / English / management are in s
 coverage is uneven, relevance modest, conversion low outside software and automotive, and a third to two
 thirds of graduates stay in their province.
 
-Real codes and names come from the reference CSVs (`sources/reference/`) at run time; only the story
-(which majors a kind of university offers, which industries cluster in which city, which positions an
-industry advertises) is written down here, in the constants at the top. Universities beyond the 25 real
+Real codes and names come from the reference CSVs (`sources/reference/`) at run time; the story (which
+majors a kind of university offers, which industries cluster in which city, which positions an industry
+advertises) is data in `sources/demo/scenario/` (listed in sources/demo/README.md), read once by
+`load_scenario`; this module holds the logic. Universities beyond the 25 real
 ones (scale > 1) are plainly synthetic ("辽宁第3理工学院", codes 9xxxx) and registered in
 `reference/universities.csv` of the landing folder; enterprises are fictional
 ("长春某汽车零部件有限公司").
@@ -59,11 +60,9 @@ MANIFEST_NAME = "demo_manifest.json"
 #: fixed timestamp stamped into XLSX document properties and zip entries (determinism)
 FIXED_TIMESTAMP = dt.datetime(2026, 1, 1, 0, 0, 0)
 
-#: majors the region lacks and majors it over-supplies (used by tests and the report; the numbers below
-#: are tuned so that METRICS.md's alignment puts them on the right side of 1.25 / 0.80)
-SHORTAGE_MAJORS = ("080902", "080903", "080910T", "080803T", "080213T", "080216T", "080204", "071002",
-                   "083001")
-SURPLUS_MAJORS = ("120202", "050201", "120201K", "120206", "120204")
+#: the scenario's data files (sources/demo/README.md lists them): edit them to change the story
+SCENARIO_DIR = Path(__file__).parent / "scenario"
+VOCATIONAL_YEARS = 3  # a 专科 graduate of year y enrolled in y - 3
 
 
 @dataclass(frozen=True)
@@ -75,194 +74,6 @@ class Profile:
     core: tuple[str, ...]
     pool: tuple[str, ...]
     n_majors: tuple[int, int]  # inclusive range of majors offered (15-35)
-
-
-def _codes(text: str) -> tuple[str, ...]:
-    return tuple(text.split())
-
-
-_ENGINEERING_POOL = _codes(
-    "080201 080203 080207 080216T 080301 080401 080405 080411T 080414T 080501 080503T 080602T 080701 "
-    "080703 080717T 080903 080904K 080905 080910T 080911TK 080919T 081301 120204 120206 120601 120701 "
-    "070101 020401 050207"
-)
-PROFILES: dict[str, Profile] = {
-    "national_engineering": Profile(
-        "理工", "Institute of Technology",
-        _codes("080202 080204 080601 080701 080801 080901 080902 080910T 080717T 080803T 080401 080501 "
-               "120201K 050201 070101 080213T"),
-        _codes("080201 080203 080207 080216T 080301 080405 080411T 080414T 080503T 080602T 080703 080903 "
-               "080904K 080905 080911TK 080919T 081301 083001 071002 120202 120203K 120204 120701 020401 "
-               "050207 120601"),
-        (28, 34),
-    ),
-    "comprehensive_top": Profile(
-        "文理", "University",
-        _codes("080207 080216T 080902 080901 080910T 100201K 100701 071002 071001 050201 050207 120201K "
-               "120202 120203K 020401 070101 080601 080701 090401 081301"),
-        _codes("080202 080204 080401 080717T 080801 080803T 080903 080904K 080911TK 050202 120204 120206 "
-               "120601 083001 090101 100702 082701"),
-        (30, 35),
-    ),
-    "regional_engineering": Profile(
-        "理工", "Institute of Technology",
-        _codes("080202 080204 080601 080801 080901 080902 080213T 080803T 120202 120203K 050201 120201K"),
-        _ENGINEERING_POOL,
-        (22, 30),
-    ),
-    "maritime": Profile(
-        "海事", "Maritime College",
-        _codes("081803K 081804K 081901 120601 050201 020401 080801 080701 080901 080902 120202 120201K"),
-        _codes("080202 080204 080601 080703 080903 080910T 080717T 120203K 120204 050207 070101 081504"),
-        (18, 24),
-    ),
-    "comprehensive": Profile(
-        "文理", "College of Arts and Sciences",
-        _codes("050201 050207 020401 120201K 120202 120203K 120204 120206 070101 071001 071002 080901 "
-               "080902"),
-        _codes("050202 120601 080903 080910T 080701 080717T 081301 083001 100701 080801 080905"),
-        (20, 26),
-    ),
-    "medicine": Profile(
-        "医科", "Medical College",
-        _codes("100201K 100701 100702 071002 071001 083002T"),
-        _codes("081302 080910T 080901 120201K 120203K 120206 050201 120202 083001 070101"),
-        (15, 17),
-    ),
-    "pharmacy": Profile(
-        "药科", "Pharmaceutical College",
-        _codes("100701 100702 081302 083002T 071002 083001"),
-        _codes("081301 082702 120202 120201K 120203K 050201 050207 071001 080910T 120601 020401"),
-        (15, 17),
-    ),
-    "agriculture": Profile(
-        "农业", "Agricultural College",
-        _codes("090101 090105 090112T 090401 082701 082702 082302 071002 071001 083001"),
-        _codes("082704 080202 080601 080901 080902 080910T 120202 120203K 120201K 050201 020401 120601 "
-               "070101 080801"),
-        (20, 26),
-    ),
-    "forestry": Profile(
-        "林业", "Forestry College",
-        _codes("080202 082302 080401 083001 071001 071002 080901 080902 120203K 120202 050201"),
-        _codes("090101 090112T 082701 080204 080601 080801 080910T 120201K 120204 120601 020401 070101"),
-        (20, 26),
-    ),
-    "petroleum": Profile(
-        "石油", "Petroleum College",
-        _codes("081502 081504 081301 081304T 080206 080202 080801 080601 080901 080902 120203K 120202 "
-               "050201"),
-        _codes("081506T 080203 080301 080401 080503T 080701 080903 080910T 080717T 120201K 120204 120601 "
-               "070101 083001 080204"),
-        (22, 28),
-    ),
-}
-
-#: the 25 registered universities: which profile each follows
-UNIVERSITY_PROFILE: dict[str, str] = {
-    "10213": "national_engineering", "10217": "national_engineering", "10141": "national_engineering",
-    "10145": "national_engineering", "10183": "comprehensive_top",
-    "10214": "regional_engineering", "10190": "regional_engineering", "10186": "regional_engineering",
-    "10142": "regional_engineering", "10143": "regional_engineering", "10150": "regional_engineering",
-    "10146": "regional_engineering", "10147": "regional_engineering",
-    "10151": "maritime", "10212": "comprehensive", "10140": "comprehensive", "10200": "comprehensive",
-    "10226": "medicine", "10159": "medicine", "10163": "pharmacy",
-    "10224": "agriculture", "10193": "agriculture", "10225": "forestry",
-    "10220": "petroleum", "10148": "petroleum",
-}
-#: signature majors beyond the profile (HEU's ships and nuclear, NEU's metallurgy and mining, ...)
-UNIVERSITY_EXTRA_MAJORS: dict[str, tuple[str, ...]] = {
-    "10217": _codes("081901 081804K 082201"), "10141": _codes("081901 081301"),
-    "10145": _codes("080404 081501 081503"), "10213": _codes("080919T 080207"),
-    "10146": _codes("080404 080405"), "10147": _codes("081501 081503"), "10190": _codes("080207 080216T"),
-    "10186": _codes("080701 080703"), "10150": _codes("080207 080411T"), "10214": _codes("080405"),
-    "10212": _codes("050202"), "10140": _codes("050202"), "10224": _codes("082704"),
-    "10220": _codes("081506T"),
-}
-#: top national universities: larger cohorts, and most of their graduates leave the province
-TOP_NATIONAL = frozenset({"10213", "10217", "10141", "10145", "10183"})
-
-#: typical yearly intake of one major at one university, by discipline (2-digit) and by major
-INTAKE_BY_DISCIPLINE = {"02": 75, "05": 65, "07": 60, "08": 90, "09": 70, "10": 120, "12": 85}
-INTAKE_BY_MAJOR = {
-    "100201K": 300, "080901": 130, "080902": 105, "080601": 130, "080202": 130, "120203K": 110,
-    "050201": 100, "120202": 95, "120201K": 95, "120204": 85, "120206": 75, "080910T": 65, "080717T": 60,
-    "080213T": 55, "080803T": 50, "080216T": 55, "080903": 60, "080204": 70, "071002": 45, "083001": 50,
-    "100701": 110, "081803K": 120, "081804K": 110,
-}
-#: yearly change of intake: emerging majors grow, saturated ones shrink
-_GROWING = _codes("080910T 080717T 080213T 080803T 080216T 080911TK 080919T 090112T")
-INTAKE_TREND = {m: 0.07 for m in _GROWING} | {m: -0.03 for m in SURPLUS_MAJORS}
-#: recently approved majors: (first, last) year a university may have opened them; before it opens the
-#: major is not in the catalogue, and until its first cohort graduates the graduates cell is empty
-OPENING_YEARS: dict[str, tuple[int, int]] = {
-    "080910T": (2016, 2020), "080717T": (2019, 2021), "080803T": (2016, 2020), "080213T": (2018, 2021),
-    "080216T": (2018, 2021), "080911TK": (2016, 2019), "080919T": (2021, 2023), "090112T": (2020, 2022),
-    "080414T": (2012, 2018), "080503T": (2010, 2016), "080602T": (2012, 2016), "081506T": (2012, 2016),
-}
-
-#: where enterprises cluster (scale 1; multiplied by the scale): city → (industry division, count)
-ENTERPRISE_CLUSTERS: dict[str, tuple[tuple[str, int], ...]] = {
-    "沈阳市": (("C36", 7), ("C34", 7), ("C35", 4), ("I65", 9), ("C37", 3), ("C38", 3), ("C27", 3),
-             ("C39", 2), ("M73", 2), ("C14", 1), ("L72", 1), ("F51", 1), ("Q84", 2), ("J66", 1), ("G59", 1)),
-    "大连市": (("I65", 10), ("L72", 2), ("C37", 5), ("C34", 5), ("C25", 3), ("C26", 2), ("C35", 2),
-             ("C39", 3), ("C13", 1), ("M73", 1), ("G55", 2), ("F51", 2), ("D44", 1), ("Q84", 1)),
-    "鞍山市": (("C31", 5), ("B08", 1), ("C34", 1), ("C33", 1), ("D44", 1)),
-    "抚顺市": (("C25", 3), ("C26", 3), ("B06", 1), ("D44", 1), ("C35", 1)),
-    "本溪市": (("C31", 3), ("C27", 2), ("B08", 1)),
-    "锦州市": (("C26", 1), ("C38", 2), ("C13", 1), ("C39", 1)),
-    "营口市": (("C31", 2), ("C26", 1), ("C34", 1), ("G59", 1)),
-    "阜新市": (("B06", 2), ("D44", 2), ("C13", 1)),
-    "长春市": (("C36", 11), ("C37", 3), ("I65", 4), ("C39", 2), ("C27", 2), ("C13", 1), ("M73", 2),
-             ("C34", 2), ("C40", 1), ("J66", 1), ("F51", 1), ("Q84", 1), ("P83", 1)),
-    "吉林市": (("C26", 3), ("C25", 2), ("C32", 1), ("D44", 1), ("C36", 1)),
-    "四平市": (("C35", 2), ("C13", 1), ("A01", 1)),
-    "通化市": (("C27", 4), ("C14", 1)),
-    "哈尔滨市": (("C38", 4), ("C27", 3), ("C13", 2), ("C14", 2), ("I65", 4), ("C37", 3), ("C34", 2),
-              ("M73", 2), ("A01", 1), ("F51", 2), ("Q84", 1), ("P83", 1), ("C40", 1)),
-    "大庆市": (("B07", 3), ("C25", 3), ("C26", 2), ("D44", 1), ("G57", 1), ("I65", 1)),
-    "齐齐哈尔市": (("C13", 2), ("C14", 2), ("C35", 2), ("C37", 1), ("A01", 1), ("A03", 1)),
-    "牡丹江市": (("C13", 1), ("C14", 1), ("C26", 1), ("F51", 1), ("D44", 1)),
-    "佳木斯市": (("C13", 2), ("A01", 2), ("A03", 1), ("C35", 1)),
-}
-#: what an enterprise of a division makes, for its fictional name "<city>某<product>有限公司"
-INDUSTRY_PRODUCTS: dict[str, tuple[str, ...]] = {
-    "A01": ("现代农业发展", "种业", "农业科技"), "A03": ("牧业", "奶牛养殖"),
-    "B06": ("煤业", "矿业"), "B07": ("油田技术服务", "石油钻采"), "B08": ("铁矿", "矿业"),
-    "C13": ("粮油", "米业", "肉类食品"), "C14": ("乳业", "食品"), "C25": ("石化", "炼油"),
-    "C26": ("化工", "精细化工"), "C27": ("制药", "生物医药", "药业"), "C31": ("钢铁", "特钢"),
-    "C32": ("有色金属",), "C33": ("金属制品",), "C34": ("机床", "通用机械", "阀门", "压缩机"),
-    "C35": ("重型机械", "专用设备"), "C36": ("汽车零部件", "汽车电子", "新能源汽车科技"),
-    "C37": ("轨道客车配件", "船舶重工", "航空部件"), "C38": ("电机", "电气设备", "变压器"),
-    "C39": ("电子科技", "通信设备"), "C40": ("仪器仪表",), "D44": ("热电", "新能源发电"),
-    "F51": ("国际贸易", "商贸"), "G55": ("海运",), "G57": ("管道运输",), "G59": ("物流", "仓储"),
-    "I65": ("软件", "信息技术", "数据科技"), "J66": ("金融服务",),
-    "L72": ("人力资源服务", "企业管理咨询", "服务外包"), "M73": ("材料研究院", "生物技术研究院"),
-    "P83": ("教育科技", "职业培训"), "Q84": ("医院管理", "健康医疗"),
-}
-#: where what a division makes depends on the city (rail cars in Changchun, ships in Dalian, aircraft in
-#: Shenyang and Harbin), the products to name enterprises after; positions are restricted the same way
-CITY_PRODUCTS: dict[tuple[str, str], tuple[str, ...]] = {
-    ("长春市", "C37"): ("轨道客车配件", "轨道交通装备"), ("齐齐哈尔市", "C37"): ("铁路车辆",),
-    ("大连市", "C37"): ("船舶重工", "船舶配套"), ("沈阳市", "C37"): ("航空部件",),
-    ("哈尔滨市", "C37"): ("航空部件",), ("四平市", "C35"): ("农机装备",), ("佳木斯市", "C35"): ("农机装备",),
-    ("齐齐哈尔市", "C35"): ("重型机械", "农机装备"), ("沈阳市", "C35"): ("重型机械", "矿山机械"),
-    ("大连市", "C35"): ("重型机械", "起重机械"), ("抚顺市", "C35"): ("矿山机械",),
-}
-#: share of completed internships that end in a job offer (留用), by division; software and automotive
-#: convert well, traditional industries poorly (SCENARIO.md: "cold at both ends")
-HIRE_RATE = {"I65": 0.52, "I64": 0.50, "C36": 0.48, "C39": 0.36, "C38": 0.27, "C37": 0.26, "C34": 0.24,
-             "C35": 0.24}
-HIRE_RATE_DEFAULT = 0.19
-DROP_RATE = 0.05  # placements abandoned (中止)
-RELEVANT_PICK = 0.80  # chance a student is sent to a base whose industry fits the major, when one exists
-SECOND_PLACEMENT_RATE = 0.05  # of students not on 毕业实习: a second (认识实习) placement that year
-#: survey demand as a share of the region's graduates that year (surveys are a sample)
-DEMAND_TO_GRADUATES = {2021: 0.27, 2022: 0.29, 2023: 0.31, 2024: 0.30, 2025: 0.33}
-SURVEY_RESPONSE_RATE = 0.85
-#: salary level by city (1 = Changchun/Harbin level)
-CITY_SALARY = {"大连市": 1.12, "沈阳市": 1.06, "长春市": 1.0, "哈尔滨市": 1.0}
-CITY_SALARY_DEFAULT = 0.9
 
 
 @dataclass(frozen=True)
@@ -279,434 +90,166 @@ class Position:
     cities: tuple[str, ...] = ()  # only in these cities (empty: anywhere)
 
 
-def _p(title: str, majors: str, skills: str, salary: tuple[int, int], weight: float, size: float,
-       education: str = "本科", cities: tuple[str, ...] = ()) -> Position:
-    return Position(title, _codes(majors), education, skills, salary, weight, size, cities)
+def _codes(text: str) -> tuple[str, ...]:
+    return tuple(text.split())
 
 
-_SOFTWARE_POSITIONS = (
-    _p("Java开发工程师", "080902 080901", "Java、Spring Boot、MySQL", (6500, 11000), 5, 8),
-    _p("前端开发工程师", "080902", "JavaScript、Vue、HTML5", (6000, 10000), 3, 5),
-    _p("软件测试工程师", "080902 080903", "Linux、自动化测试、Python", (5500, 9000), 3, 5),
-    _p("大数据开发工程师", "080910T 080901", "Hadoop、Spark、SQL", (7000, 12000), 3.5, 5),
-    _p("算法工程师", "080717T 080910T 070101", "Python、机器学习、深度学习", (9000, 16000), 1.5, 3,
-       "硕士"),
-    _p("网络运维工程师", "080903 080905", "TCP/IP、Linux、路由交换", (5500, 9000), 3.5, 4),
-    _p("信息安全工程师", "080911TK 080904K", "渗透测试、等级保护", (7000, 12000), 1.2, 2),
-    _p("嵌入式软件工程师", "080902 080701", "C/C++、RTOS、ARM", (6500, 11000), 2, 4),
-    _p("ERP实施顾问", "080902 120201K", "ERP实施、需求分析、沟通能力", (5500, 9000), 0.6, 2),
-    _p("工业软件开发工程师", "080919T 080902", "C++、CAD/CAE二次开发", (7500, 13000), 1.2, 2),
-    _p("对日软件开发工程师", "080902 050207", "Java、日语N2", (6500, 10000), 2.5, 4,
-       cities=("大连市",)),
-)
-INDUSTRY_POSITIONS: dict[str, tuple[Position, ...]] = {
-    "I65": _SOFTWARE_POSITIONS,
-    "I64": _SOFTWARE_POSITIONS[:6],
-    "C39": (
-        _p("硬件工程师", "080701 080703", "电路设计、PCB", (6000, 10000), 3, 4),
-        _p("嵌入式软件工程师", "080902 080701", "C/C++、ARM、Linux驱动", (6500, 11000), 3, 4),
-        _p("物联网工程师", "080905 080903", "传感器、MQTT、无线通信", (6000, 10000), 2, 3),
-        _p("测试工程师", "080301 080701", "仪器使用、可靠性测试", (5000, 8000), 1.5, 3),
-        _p("软件工程师", "080902", "C#、Qt", (6000, 10000), 2, 3),
-    ),
-    "C36": (
-        _p("新能源汽车电控工程师", "080216T 080601", "BMS、电机控制、CAN总线", (7000, 12000), 3,
-           6),
-        _p("车辆工程师", "080207 080216T", "CATIA、整车集成", (6500, 10500), 3.5, 7),
-        _p("汽车软件工程师", "080902 080717T", "AUTOSAR、C、自动驾驶", (8000, 13000), 2.5, 5),
-        _p("冲压焊装工艺工程师", "080203 080411T", "冲压工艺、焊接工艺", (5500, 8500), 1.5,
-           4),
-        _p("机器人运维工程师", "080803T 080204", "ABB/KUKA机器人、PLC", (6000, 9500), 2.5, 5),
-        _p("智能制造工程师", "080213T 080202", "MES、数字化工厂", (6500, 10000), 2.5, 4),
-        _p("机电工程师", "080204", "PLC、液压气动", (5500, 9000), 2.5, 5),
-        _p("质量工程师", "080202 120701", "IATF16949、SPC", (5500, 8500), 1.2, 3),
-        _p("售后技术支持", "080208", "故障诊断", (4500, 7000), 0.8, 2),
-    ),
-    "C37": (
-        _p("轨道车辆设计工程师", "080207 080202", "SolidWorks、转向架", (6000, 9500), 2, 4,
-           cities=("长春市", "大连市", "齐齐哈尔市")),
-        _p("船舶设计工程师", "081901", "船体结构、AutoCAD", (6000, 9500), 2.5, 4,
-           cities=("大连市",)),
-        _p("轮机工程师", "081804K", "船舶动力装置", (6000, 9000), 1, 2, cities=("大连市",)),
-        _p("飞机结构设计工程师", "080202 080401", "CATIA、复合材料", (6500, 10000), 2, 3,
-           cities=("沈阳市", "哈尔滨市")),
-        _p("焊接工程师", "080411T 080203", "焊接工艺评定", (5500, 8500), 1.5, 3),
-        _p("机电工程师", "080204 080801", "PLC、伺服", (5500, 9000), 2.5, 4),
-        _p("数控编程工程师", "080202 080213T", "UG编程、五轴加工", (5500, 9000), 1.5, 3),
-        _p("机器人应用工程师", "080803T 080213T", "工业机器人离线编程", (6000, 9500), 1.5,
-           3),
-    ),
-    "C34": (
-        _p("机械设计工程师", "080202 080201", "SolidWorks、AutoCAD", (5500, 9000), 3, 5),
-        _p("机电一体化工程师", "080204", "PLC、伺服、液压", (5500, 9000), 3, 5),
-        _p("智能制造工程师", "080213T 080202", "MES、数字孪生", (6500, 10000), 3, 4),
-        _p("工业机器人工程师", "080803T 080204", "ABB机器人、视觉", (6500, 10000), 2.5, 4),
-        _p("电气工程师", "080601 080801", "电气设计、EPLAN", (5500, 9000), 1.5, 3),
-        _p("工业软件工程师", "080919T 080902", "C++、CAD二次开发", (7000, 11000), 1, 2),
-        _p("测控工程师", "080301", "传感器、LabVIEW", (5500, 8500), 0.8, 2),
-        _p("工业工程师", "120701", "精益生产、IE", (5000, 8000), 0.6, 2),
-    ),
-    "C35": (
-        _p("机械设计工程师", "080202 080201", "SolidWorks、有限元", (5500, 9000), 3, 5),
-        _p("机电工程师", "080204 080801", "PLC、液压", (5500, 9000), 3, 5),
-        _p("智能装备工程师", "080213T 080803T", "机器人集成、视觉检测", (6500, 10000), 2.5,
-           4),
-        _p("农机研发工程师", "082302 080202", "农机设计", (5000, 8000), 2, 3,
-           cities=("四平市", "佳木斯市", "齐齐哈尔市")),
-        _p("电气工程师", "080601", "电气控制", (5500, 8500), 1.5, 3),
-        _p("过程装备工程师", "080206", "压力容器设计", (5500, 8500), 1, 2),
-    ),
-    "C38": (
-        _p("电气工程师", "080601", "电机设计、Ansys", (6000, 9500), 3, 5),
-        _p("自动化工程师", "080801 080204", "PLC、DCS", (5500, 9000), 2.5, 4),
-        _p("新能源材料工程师", "080414T 080401", "电池材料、材料表征", (6500, 10000), 1.5,
-           3),
-        _p("智能电网工程师", "080602T 080601", "配电自动化", (6000, 9500), 1.5, 3),
-        _p("嵌入式软件工程师", "080902 080701", "C、单片机", (6000, 10000), 1.5, 3),
-        _p("机电工程师", "080204", "装配调试", (5500, 8500), 2, 3),
-    ),
-    "C40": (
-        _p("测控工程师", "080301", "传感器、数据采集", (5500, 9000), 3, 4),
-        _p("电子工程师", "080701", "电路设计", (5500, 9000), 2, 3),
-        _p("软件工程师", "080902", "C#、上位机开发", (6000, 9500), 2, 3),
-    ),
-    "C31": (
-        _p("冶金工程师", "080404", "炼钢工艺", (5500, 8500), 3, 6),
-        _p("轧钢工艺工程师", "080405 080203", "轧制工艺、热处理", (5500, 8500), 2.5, 5),
-        _p("设备工程师", "080202 080204", "设备维护、点检、PLC", (5000, 8000), 2.5, 4),
-        _p("自动化工程师", "080801", "PLC、DCS", (5500, 8500), 1.5, 3),
-        _p("数据分析工程师", "080910T 080902", "Python、工业大数据", (6500, 10000), 1, 2),
-        _p("能源管理工程师", "080501", "余热回收", (5000, 8000), 1, 2),
-    ),
-    "C32": (
-        _p("冶金工程师", "080404 080405", "有色冶炼", (5500, 8500), 3, 4),
-        _p("设备工程师", "080202", "设备维护、PLC", (5000, 8000), 2, 3),
-    ),
-    "C33": (
-        _p("焊接工程师", "080411T 080203", "焊接工艺", (5000, 8000), 3, 4),
-        _p("机械工程师", "080202", "AutoCAD", (5000, 8000), 2, 3),
-    ),
-    "B06": (
-        _p("采矿工程师", "081501", "采矿设计、通风", (6000, 9000), 3, 5),
-        _p("选煤工程师", "081503", "洗选工艺", (5500, 8500), 2, 3),
-        _p("机电工程师", "080204 080601", "矿山机电", (5500, 8500), 2.5, 4),
-    ),
-    "B08": (
-        _p("采矿工程师", "081501", "露天开采", (6000, 9000), 3, 4),
-        _p("选矿工程师", "081503", "磁选工艺", (5500, 8500), 2.5, 3),
-    ),
-    "B07": (
-        _p("石油工程师", "081502", "钻井、采油工艺", (6500, 10000), 3.5, 6),
-        _p("油气储运工程师", "081504", "管道输送、储罐", (6000, 9000), 2.5, 4),
-        _p("海洋油气工程师", "081506T", "海洋平台", (7000, 11000), 1, 2),
-        _p("地面工程设计师", "080206 081504", "压力管道设计", (6000, 9000), 1.5, 3),
-        _p("自动化工程师", "080801", "SCADA", (5500, 8500), 1.5, 3),
-        _p("数据分析工程师", "080910T", "油藏数据分析", (6500, 10000), 1, 2),
-    ),
-    "C25": (
-        _p("化工工艺工程师", "081301 081304T", "Aspen、工艺流程", (6000, 9000), 3.5, 6),
-        _p("设备工程师", "080206 080202", "压力容器、动设备", (5500, 8500), 2.5, 4),
-        _p("仪表自动化工程师", "080801 080301", "DCS、SIS", (5500, 9000), 2, 3),
-        _p("安全环保工程师", "081301", "HSE管理", (5500, 8500), 1, 2),
-    ),
-    "C26": (
-        _p("化工工艺工程师", "081301", "化工工艺、DCS操作", (5500, 8500), 3.5, 5),
-        _p("研发工程师", "081301 080401", "高分子材料、分析测试", (6000, 9500), 2, 3),
-        _p("生物化工工程师", "083001 081301", "发酵工艺", (5500, 8500), 2, 3),
-        _p("能源化学工程师", "081304T", "煤化工", (5500, 8500), 1, 2),
-        _p("设备工程师", "080206", "静设备", (5500, 8500), 1.5, 2),
-    ),
-    "C27": (
-        _p("制药工艺工程师", "081302 100702", "GMP、制剂工艺", (5500, 8500), 3, 5),
-        _p("药物研发员", "100701 100702", "药物分析、HPLC", (6000, 9500), 2.5, 4),
-        _p("生物制药工程师", "083002T 071002", "细胞培养、纯化工艺", (6500, 10000), 3, 4),
-        _p("生物技术员", "071002 083001", "PCR、分子克隆", (5500, 8500), 4, 5),
-        _p("质量检验员", "100701", "药品检验、GMP", (4500, 7000), 1.5, 3),
-        _p("医药代表", "100701 120202", "学术推广", (5000, 9000), 0.8, 3),
-    ),
-    "C13": (
-        _p("食品工艺工程师", "082701", "食品加工工艺", (4500, 7000), 3, 5),
-        _p("质检员", "082702", "食品检测、HACCP", (4000, 6500), 2.5, 4),
-        _p("发酵工程师", "083001 071002", "发酵工艺", (5000, 7500), 2, 3),
-        _p("设备工程师", "080202 082302", "设备维护、PLC", (4500, 7000), 1.5, 3),
-    ),
-    "C14": (
-        _p("乳品工艺工程师", "082704 082701", "乳品加工", (4500, 7500), 2.5, 4),
-        _p("食品研发员", "082701 071002", "配方研发", (5000, 7500), 2, 3),
-        _p("质检员", "082702", "微生物检测", (4000, 6500), 2.5, 3),
-        _p("生物技术员", "083001 071002", "益生菌发酵", (5000, 7500), 1.5, 2),
-    ),
-    "A01": (
-        _p("农技员", "090101", "作物栽培", (4000, 6500), 3, 4),
-        _p("智慧农业工程师", "090112T 080905", "农业物联网", (5000, 8000), 2, 3),
-        _p("育种研究员", "090105 071002", "分子育种", (5000, 8000), 2, 3),
-        _p("农机手", "082302", "农机操作维修", (4000, 6500), 1.5, 3),
-    ),
-    "A03": (
-        _p("兽医", "090401", "动物疫病防治", (4500, 7000), 3, 4),
-        _p("养殖技术员", "090401 071002", "饲养管理", (4000, 6500), 2, 3),
-    ),
-    "D44": (
-        _p("电气运行工程师", "080601", "电力系统、继电保护", (6000, 9000), 3, 5),
-        _p("热能动力工程师", "080501", "锅炉、汽轮机", (5500, 8500), 2.5, 4),
-        _p("新能源工程师", "080503T", "风电、光伏运维", (5500, 8500), 2, 3),
-        _p("智能电网工程师", "080602T", "调度自动化", (6000, 9000), 1.5, 2),
-        _p("核电运行工程师", "082201", "核电站运行", (7000, 11000), 1, 2, cities=("大连市",)),
-    ),
-    "G55": (
-        _p("驾驶员", "081803K", "船舶驾驶", (7000, 12000), 3, 5),
-        _p("轮机员", "081804K", "船舶动力", (7000, 12000), 3, 4),
-        _p("航运业务员", "120601 050201", "航运单证、英语", (5000, 8000), 1, 2),
-    ),
-    "G57": (
-        _p("管道工程师", "081504", "长输管道", (6000, 9000), 3, 4),
-        _p("自动化工程师", "080801", "SCADA", (5500, 8500), 1, 2),
-    ),
-    "G59": (
-        _p("物流专员", "120601", "仓储管理、WMS", (4000, 6500), 3, 3),
-        _p("物流信息系统工程师", "080902", "WMS系统开发", (5500, 8500), 1.5, 2),
-    ),
-    "F51": (
-        _p("外贸业务员", "020401 050201", "外贸单证、英语", (4500, 7500), 2.5, 3),
-        _p("俄语业务员", "050202", "俄语、对俄贸易", (5000, 8000), 2.5, 3,
-           cities=("哈尔滨市", "牡丹江市")),
-        _p("日语业务员", "050207", "日语N2", (5000, 8000), 2, 2, cities=("大连市",)),
-        _p("销售代表", "120202", "客户开发", (4000, 7000), 1, 2),
-        _p("采购专员", "120601 120201K", "供应链管理", (4500, 7000), 1, 2),
-    ),
-    "L72": (
-        _p("人力资源专员", "120206", "招聘、薪酬", (4000, 6500), 1, 2),
-        _p("咨询顾问", "120201K 120204", "财务分析、PPT", (5500, 9000), 1, 2),
-        _p("会计", "120203K", "财务核算", (4500, 7000), 1.5, 2),
-        _p("日语客服专员", "050207", "日语N2", (4500, 7000), 3, 4, cities=("大连市",)),
-        _p("数据处理专员", "080910T 070101", "Excel、SQL", (4500, 7000), 1.5, 3),
-    ),
-    "J66": (
-        _p("客户经理", "120204 020401", "金融产品", (5000, 9000), 1.5, 2),
-        _p("综合柜员", "120203K", "会计基础", (4500, 7000), 1.5, 2),
-        _p("金融科技工程师", "080910T 080902", "Java、风控模型", (7500, 12000), 2.5, 3),
-    ),
-    "M73": (
-        _p("材料研发工程师", "080401 080414T", "材料表征", (6000, 9500), 2.5, 3),
-        _p("生物技术研究员", "071002 083001", "分子生物学实验", (6000, 9500), 3, 3, "硕士"),
-        _p("人工智能研究员", "080717T 080910T", "深度学习", (9000, 15000), 2, 2, "硕士"),
-        _p("机器人研发工程师", "080803T 080204", "ROS、运动控制", (8000, 13000), 2, 2),
-    ),
-    "P83": (
-        _p("英语教师", "050201", "英语教学", (4000, 6500), 1, 2),
-        _p("数学教师", "070101", "数学教学", (4000, 6500), 1, 2),
-        _p("少儿编程教师", "080901 080902", "Python、Scratch", (4500, 7000), 2, 2),
-    ),
-    "Q84": (
-        _p("临床医师", "100201K", "执业医师资格", (6000, 10000), 3, 6, "硕士"),
-        # county hospitals take bachelors as residents, a few at a time: too little surveyed demand to judge
-        # clinical medicine's bachelors (hospitals seldom answer enterprise surveys)
-        _p("住院医师", "100201K", "执业医师资格", (5000, 8000), 1, 1, "本科及以上"),
-        _p("药师", "100701", "药学服务", (5000, 7500), 2, 2),
-    ),
-}
-#: functions besides an industry's own positions: (position, chance per enterprise and survey, sections of
-#: GB/T 4754 it applies to; "" = every enterprise). Digitalisation makes software, data and mechatronics
-#: staff wanted in every city, which is why those majors are short almost everywhere.
-GENERAL_POSITIONS: tuple[tuple[Position, float, str], ...] = (
-    (_p("会计", "120203K", "财务核算、税务、Excel", (4000, 6500), 1, 2), 0.40, ""),
-    (_p("行政专员", "120201K", "办公软件、公文写作", (3800, 6000), 1, 1), 0.12, ""),
-    (_p("人事专员", "120206", "招聘、社保", (3800, 6000), 1, 1), 0.06, ""),
-    (_p("销售代表", "120202", "客户开发、谈判", (4000, 8000), 1, 1.5), 0.12, ""),
-    (_p("采购专员", "120601", "供应链管理", (4000, 6500), 1, 1), 0.10, ""),
-    (_p("信息化专员", "080903 080901", "网络维护、ERP", (5000, 8000), 1, 1.5), 0.35, ""),
-    (_p("软件开发工程师", "080902", "Java、SQL、MES二次开发", (5500, 9000), 1, 1.5), 0.30, ""),
-    (_p("数据分析员", "080910T 070101", "SQL、Python、BI", (5500, 9000), 1, 1.5), 0.30, ""),
-    (_p("外贸翻译", "050201", "英语、外贸", (4500, 7000), 1, 1), 0.10, ""),
-    (_p("俄语翻译", "050202", "俄语", (4500, 7500), 1, 1, cities=("哈尔滨市", "牡丹江市", "佳木斯市")),
-     0.15, ""),
-    (_p("设备维修工程师", "080204", "机电设备维护、PLC", (5000, 8000), 1, 2), 0.35, "BCD"),
-    (_p("工业机器人运维工程师", "080803T 080204", "工业机器人、PLC", (5500, 9000), 1, 1.5),
-     0.20, "C"),
-    (_p("智能制造工程师", "080213T 080910T", "MES、工业互联网", (6000, 9500), 1, 1.5),
-     0.20, "BCD"),
-    (_p("生物技术员", "071002 083001", "微生物检测、发酵", (5000, 8000), 1, 1.5), 0.25, "AC"),
-)
-
-# --- higher-vocational colleges (高职专科, metrics v2): the technicians the region lacks ---------------------
-VOCATIONAL_YEARS = 3  # a 专科 graduate of year y enrolled in y - 3
-#: the colleges' majors (2021 职业教育专业目录 codes in sources/reference/majors.csv); n_majors is what one
-#: college offers of them in the demo (a real college has 30-60 majors, most outside these industries)
-VOCATIONAL_PROFILES: dict[str, Profile] = {
-    "vocational_equipment": Profile(
-        "职业技术", "Vocational and Technical College",
-        _codes("460101 460103 460104 460301 460306 530302"),
-        _codes("460305 460701 460703 510201 510202 530701 530802 470208"),
-        (8, 11),
-    ),
-    "vocational_automotive": Profile(
-        "交通职业", "Vocational College of Communications",
-        _codes("460701 460703 460301 530802"),
-        _codes("460104 460306 460305 510201 530302 530701 510202"),
-        (7, 10),
-    ),
-    "vocational_petrochemical": Profile(
-        "化工职业", "Vocational College of Chemical Technology",
-        _codes("470201 470204 470208 460306 460301"),
-        _codes("460104 530302 530802 510201 530701"),
-        (7, 9),
-    ),
-    "vocational_software": Profile(
-        "信息职业", "Vocational College of Information Technology",
-        _codes("510201 510202 510203 510204 510205 530701"),
-        _codes("530302 530802 460306 460301"),
-        (7, 9),
-    ),
-    "vocational_electrical": Profile(
-        "电力职业", "Vocational College of Electric Power",
-        _codes("460306 460301 510202 530302"),
-        _codes("460305 460104 510201 530802 470208"),
-        (6, 8),
-    ),
-}
-#: the register's colleges: which profile each follows (a college not listed: equipment manufacturing)
-COLLEGE_PROFILE: dict[str, str] = {
-    "10845": "vocational_equipment", "11449": "vocational_equipment", "12594": "vocational_equipment",
-    "14076": "vocational_equipment", "10181": "vocational_equipment", "12590": "vocational_equipment",
-    "14227": "vocational_equipment", "14286": "vocational_equipment", "14400": "vocational_equipment",
-    "11500": "vocational_automotive", "12049": "vocational_automotive", "14228": "vocational_automotive",
-    "11037": "vocational_petrochemical", "12718": "vocational_petrochemical", "12900": "vocational_petrochemical",
-    "12903": "vocational_petrochemical", "12902": "vocational_software", "13958": "vocational_software",
-    "14385": "vocational_software", "12906": "vocational_electrical",
-}
-#: yearly intake of one 专科 major at one college: accounting and e-commerce are everywhere and large, robots
-#: and CNC small (the colleges' own shortage; 数字媒体技术 fills classrooms more than posts)
-INTAKE_BY_DISCIPLINE |= {"46": 110, "47": 90, "51": 120, "53": 130}
-INTAKE_BY_MAJOR |= {"530302": 200, "530701": 170, "510204": 150, "510201": 120, "460305": 50, "460103": 70,
-                    "460301": 100, "460701": 80, "470204": 60, "510205": 60}
-#: survey demand for 专科 as a share of the colleges' graduates that year
-VOCATIONAL_DEMAND_TO_GRADUATES = {2021: 0.30, 2022: 0.31, 2023: 0.33, 2024: 0.32, 2025: 0.34}
+def _month_day(text: str) -> tuple[int, int]:
+    month, day = text.split("-")
+    return int(month), int(day)
 
 
-def _v(title: str, majors: str, skills: str, salary: tuple[int, int], weight: float, size: float,
-       cities: tuple[str, ...] = (), education: str = "专科") -> Position:
-    return Position(title, _codes(majors), education, skills, salary, weight, size, cities)
+@dataclass(frozen=True)
+class Scenario:
+    """The story (shared/SCENARIO.md) as read from the scenario folder; codes are the reference CSVs' codes,
+    and a code missing from the reference files at run time is skipped, never invented."""
+
+    profiles: dict[str, Profile]  # 本科 profiles
+    vocational_profiles: dict[str, Profile]  # 专科 profiles
+    name_guesses: tuple[tuple[str, str], ...]  # (word in the name, profile) for a university not listed
+    default_profile: dict[str, str]  # level → profile of an institution neither listed nor guessed
+    university_profile: dict[str, str]
+    college_profile: dict[str, str]
+    extra_majors: dict[str, tuple[str, ...]]
+    top_national: frozenset[str]
+    shortage_majors: tuple[str, ...]
+    surplus_majors: tuple[str, ...]
+    intake_by_discipline: dict[str, int]
+    intake_by_major: dict[str, int]
+    intake_trend: dict[str, float]
+    opening_years: dict[str, tuple[int, int]]
+    enterprise_clusters: dict[str, tuple[tuple[str, int], ...]]
+    industry_products: dict[str, tuple[str, ...]]
+    city_products: dict[tuple[str, str], tuple[str, ...]]
+    industry_positions: dict[str, tuple[Position, ...]]
+    general_positions: tuple[tuple[Position, float, str], ...]
+    vocational_positions: dict[str, tuple[Position, ...]]
+    vocational_general_positions: tuple[tuple[Position, float, str], ...]
+    hire_rate: dict[str, float]
+    city_salary: dict[str, float]
+    demand_to_graduates: dict[int, float]
+    vocational_demand_to_graduates: dict[int, float]
+    internship_types: tuple[tuple[str, float, tuple[int, int], tuple[int, int], tuple[int, int]], ...]
+    second_internship: tuple[str, tuple[int, int], tuple[int, int], tuple[int, int]]
+    parameters: dict[str, Any]
+    people: dict[str, Any]
 
 
-_VOC_SOFTWARE = (
-    _v("软件测试员", "510203 510201", "功能测试、SQL", (4000, 6500), 3, 4),
-    _v("前端开发员", "510203 510204", "HTML5、Vue", (4500, 7000), 3, 4),
-    _v("实施运维工程师", "510202 510201", "Linux、网络配置", (4000, 6500), 3, 4),
-    _v("数据处理员", "510205", "Excel、SQL、数据标注", (3800, 6000), 2, 3),
-    _v("UI设计员", "510204", "Photoshop、Figma", (3800, 6000), 0.5, 1),
-)
-_VOC_MACHINING = (
-    _v("数控操作工", "460103 460101", "数控车铣、G代码", (4500, 7000), 3.5, 6),
-    _v("装配钳工", "460104 460101", "钳工、装配工艺", (4200, 6500), 2, 4),
-    _v("机电设备维修工", "460301 460306", "PLC、电气维修", (4500, 7000), 3.5, 5),
-    _v("工业机器人运维员", "460305 460301", "机器人示教、PLC", (4800, 7500), 2.5, 4),
-)
-VOCATIONAL_POSITIONS: dict[str, tuple[Position, ...]] = {
-    "I65": _VOC_SOFTWARE,
-    "I64": _VOC_SOFTWARE[:3],
-    "C34": _VOC_MACHINING,
-    "C35": _VOC_MACHINING[:3] + (_v("电气装配工", "460306", "电气装配、识图", (4200, 6500), 2, 3),),
-    "C33": _VOC_MACHINING[:2],
-    "C36": (
-        _v("汽车装调工", "460701", "总装工艺、拧紧", (4500, 7500), 4, 8),
-        _v("汽车电子装调工", "460703 460306", "线束、CAN诊断", (4500, 7500), 3, 5),
-        _v("工业机器人运维员", "460305 460301", "ABB/KUKA机器人、PLC", (5000, 8000), 3, 5),
-        _v("设备维修电工", "460306 460301", "PLC、电气维修", (4500, 7000), 2, 4),
-        _v("质量检验员", "460701", "尺寸检测、质量记录", (4200, 6500), 1.5, 3),
-    ),
-    "C37": (
-        _v("数控操作工", "460103 460104", "五轴加工", (4800, 7500), 3, 5),
-        _v("机电装配工", "460301", "机电装配调试", (4500, 7000), 3, 5),
-        _v("电气装配工", "460306", "电气装配", (4500, 7000), 2, 3),
-    ),
-    "C38": (
-        _v("电气装配工", "460306", "电气装配、识图", (4200, 6500), 3, 5),
-        _v("机电调试员", "460301", "设备调试", (4500, 7000), 2, 4),
-        _v("数控操作工", "460103", "数控车床", (4500, 7000), 1, 2),
-    ),
-    "C39": (
-        _v("电子装调工", "460703 460306", "焊接、装调", (4000, 6500), 2, 4),
-        _v("测试技术员", "510201", "测试软件", (4000, 6500), 2, 3),
-        _v("网络运维员", "510202", "网络配置", (4000, 6500), 1, 2),
-    ),
-    "C40": (_v("仪器装调工", "460306 460301", "仪表装调", (4200, 6500), 2, 3),),
-    "C31": (
-        _v("设备点检员", "460301 460306", "点检、液压", (4500, 7000), 3, 5),
-        _v("化验员", "470208", "化学分析、光谱", (4000, 6000), 2, 3),
-        _v("电气维修工", "460306", "高低压电气", (4500, 7000), 2, 4),
-    ),
-    "C32": (_v("设备点检员", "460301 460306", "点检", (4500, 7000), 2, 3),
-            _v("化验员", "470208", "化学分析", (4000, 6000), 1.5, 2)),
-    "B06": (_v("机电维修工", "460301 460306", "矿山机电", (4800, 7500), 3, 4),
-            _v("化验员", "470208", "煤质化验", (4000, 6000), 1, 2)),
-    "B08": (_v("机电维修工", "460301 460306", "矿山机电", (4800, 7500), 2, 3),),
-    "B07": (
-        _v("油气集输操作工", "470204", "集输工艺", (5000, 8000), 2, 3),
-        _v("采油化验工", "470208", "油水分析", (4500, 7000), 2, 3),
-        _v("仪表维修工", "460306", "仪表、DCS", (5000, 7500), 2, 3),
-    ),
-    "C25": (
-        _v("石化装置操作工", "470204 470201", "DCS操作、装置巡检", (5000, 8000), 4, 7),
-        _v("化验员", "470208", "油品分析", (4500, 6500), 2, 3),
-        _v("仪表维修工", "460306 460301", "仪表、DCS", (5000, 7500), 1.5, 3),
-    ),
-    "C26": (
-        _v("化工操作工", "470201 470204", "DCS操作、化工单元", (4500, 7000), 4, 6),
-        _v("化验分析员", "470208", "色谱、滴定", (4200, 6500), 2.5, 4),
-        _v("设备维修工", "460301", "动设备维护", (4500, 7000), 1, 2),
-    ),
-    "C27": (
-        _v("质检化验员", "470208", "HPLC、药品检验", (4200, 6500), 3, 4),
-        _v("制药操作工", "470201", "GMP、制剂操作", (4200, 6500), 1.5, 3),
-        _v("设备维护员", "460301", "制药设备维护", (4200, 6500), 1.5, 2),
-    ),
-    "C13": (_v("化验员", "470208", "食品理化检验", (3800, 5500), 2.5, 3),
-            _v("设备维修工", "460301 460306", "设备维护", (4000, 6000), 2, 3)),
-    "C14": (_v("化验员", "470208", "微生物检验", (3800, 5500), 2.5, 3),
-            _v("设备维修工", "460301", "灌装设备", (4000, 6000), 1.5, 2)),
-    "D44": (_v("电气值班员", "460306", "变电运行", (4800, 7500), 3, 4),
-            _v("设备检修工", "460301", "设备检修", (4500, 7000), 2, 3)),
-    "G59": (_v("仓储物流员", "530802", "WMS、叉车", (3800, 5500), 3, 4),
-            _v("物流信息员", "530802 510201", "物流系统", (3800, 5500), 1, 2)),
-    "G55": (_v("物流单证员", "530802", "单证", (3800, 5500), 1, 2),),
-    "F51": (_v("电商运营专员", "530701", "店铺运营", (3800, 6000), 2, 2),
-            _v("仓储专员", "530802", "仓储管理", (3500, 5000), 1.5, 2)),
-    "L72": (_v("会计", "530302", "财务核算", (3500, 5000), 1, 1.5),
-            _v("电商客服专员", "530701", "客户服务", (3500, 5000), 1, 2)),
-    "J66": (_v("综合柜员", "530302", "会计基础", (3800, 5500), 1, 2),),
-}
-#: technicians' functions in any enterprise: (position, chance per enterprise and survey, GB/T 4754 sections)
-VOCATIONAL_GENERAL_POSITIONS: tuple[tuple[Position, float, str], ...] = (
-    (_v("出纳", "530302", "出纳、Excel", (3200, 4800), 1, 1), 0.15, ""),
-    (_v("网络管理员", "510202 510201", "网络维护", (3800, 5800), 1, 1), 0.15, ""),
-    (_v("电商运营专员", "530701", "店铺运营", (3800, 6000), 1, 1), 0.05, "CF"),
-    (_v("仓管员", "530802", "仓储管理", (3300, 4800), 1, 1, education="不限"), 0.15, "CFG"),
-    (_v("设备维修电工", "460306 460301", "电气维修、PLC", (4500, 7000), 1, 1.5), 0.35, "BCD"),
-)
+@cache
+def load_scenario(folder: Path = SCENARIO_DIR) -> Scenario:
+    """Read the scenario files once (plain UTF-8 CSV and JSON), in file order: the order of rows is the order
+    the generator draws in, so the same files, seed and scale give the same bytes."""
 
-#: internship types (MoE platform): share, start window ((month, day), (month, day)), days
-INTERNSHIP_TYPES: tuple[tuple[str, float, tuple[int, int], tuple[int, int], tuple[int, int]], ...] = (
-    ("毕业实习", 0.45, (2, 20), (3, 15), (56, 100)),
-    ("生产实习", 0.30, (6, 25), (7, 15), (28, 42)),
-    ("专业实习", 0.20, (7, 1), (7, 31), (21, 42)),
-    ("认识实习", 0.05, (10, 8), (10, 31), (5, 14)),
-)
-SECOND_INTERNSHIP = ("认识实习", (4, 10), (5, 10), (5, 14))  # the extra spring visit of a few students
+    def rows(name: str) -> list[dict[str, str]]:
+        with (folder / name).open(encoding="utf-8", newline="") as f:
+            return list(csv.DictReader(f))
 
-# --- synthetic people (GBK-encodable common characters only) -----------------------------------------
-SURNAMES = ("王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董程曹袁"
-            "邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎余潘杜戴夏钟汪田任姜范方石姚谭"
-            "廖邹熊金陆郝孔白崔康毛邱秦江史顾侯邵孟龙万段")
-GIVEN_CHARS = ("伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚华玉兰萍红鑫宇浩然子轩"
-               "梓涵欣怡佳琪思雨博文一诺雅婷嘉俊晨阳晓东海波凯丹宁琳昊天瑞泽心雪"
-               "梅志鹏建国春雷秋月永恒梦瑶诗飞龙彤欢乐悦"
-               "颖婧蕾薇璐倩楠硕健斌辉亮峰铭旭阳晗睿哲航宏昕妍")
-PHONE_PREFIXES = tuple(
-    "130 131 132 133 134 135 136 137 138 139 150 151 152 153 155 156 157 158 159 166 173 175 176 177 "
-    "178 180 181 182 183 184 185 186 187 188 189 191 198 199".split()
-)
-#: home districts of students from outside the region (GB/T 2260 county-level codes)
-OUTSIDE_HOME_DIVISIONS = ("130102", "370102", "410102", "150102", "140105", "120101", "110105")
+    profiles: dict[str, dict[str, Profile]] = {"本科": {}, "专科": {}}
+    name_guesses, default_profile = [], {}
+    for r in rows("profiles.csv"):
+        profiles[r["level"]][r["profile"]] = Profile(r["label"], r["label_en"], _codes(r["core"]), _codes(r["pool"]),
+                                                     (int(r["min_majors"]), int(r["max_majors"])))
+        if r["name_word"]:
+            name_guesses.append((r["name_word"], r["profile"]))
+        if r["default"] == "yes":
+            default_profile[r["level"]] = r["profile"]
+    level_of = {p: level for level, ps in profiles.items() for p in ps}
+    institutions = rows("universities.csv")
+    majors = rows("majors.csv")
+    clusters: dict[str, list[tuple[str, int]]] = {}
+    for r in rows("enterprises.csv"):
+        clusters.setdefault(r["city"], []).append((r["industry_code"], int(r["enterprises"])))
+    products = rows("products.csv")
+    positions: dict[str, dict[str, list[Position]]] = {"本科": {}, "专科": {}}
+    general: dict[str, list[tuple[Position, float, str]]] = {"本科": [], "专科": []}
+    for r in rows("positions.csv"):
+        position = Position(r["position"], _codes(r["majors"]), r["education"], r["skills"],
+                            (int(r["salary_min"]), int(r["salary_max"])), float(r["weight"]), float(r["size"]),
+                            _codes(r["cities"]))
+        if r["industry_code"]:
+            positions[r["level"]].setdefault(r["industry_code"], []).append(position)
+        else:
+            general[r["level"]].append((position, float(r["chance"]), r["sections"]))
+    demand = rows("demand.csv")
+    types = [(r["internship_type"], r["share"], _month_day(r["start_from"]), _month_day(r["start_until"]),
+              (int(r["days_min"]), int(r["days_max"]))) for r in rows("internship_types.csv")]
+    return Scenario(
+        profiles=profiles["本科"], vocational_profiles=profiles["专科"], name_guesses=tuple(name_guesses),
+        default_profile=default_profile,
+        university_profile={r["university_code"]: r["profile"] for r in institutions
+                            if level_of[r["profile"]] == "本科"},
+        college_profile={r["university_code"]: r["profile"] for r in institutions
+                         if level_of[r["profile"]] == "专科"},
+        extra_majors={r["university_code"]: _codes(r["extra_majors"]) for r in institutions if r["extra_majors"]},
+        top_national=frozenset(r["university_code"] for r in institutions if r["top"] == "yes"),
+        shortage_majors=tuple(r["major_code"] for r in majors if r["story"] == "shortage"),
+        surplus_majors=tuple(r["major_code"] for r in majors if r["story"] == "surplus"),
+        intake_by_discipline={r["discipline"]: int(r["intake"]) for r in rows("disciplines.csv")},
+        intake_by_major={r["major_code"]: int(r["intake"]) for r in majors if r["intake"]},
+        intake_trend={r["major_code"]: float(r["growth"]) for r in majors if r["growth"]},
+        opening_years={r["major_code"]: (int(r["opens_from"]), int(r["opens_until"])) for r in majors
+                       if r["opens_from"]},
+        enterprise_clusters={city: tuple(c) for city, c in clusters.items()},
+        industry_products={r["industry_code"]: tuple(r["products"].split("、")) for r in products if not r["city"]},
+        city_products={(r["city"], r["industry_code"]): tuple(r["products"].split("、")) for r in products
+                       if r["city"]},
+        industry_positions={d: tuple(p) for d, p in positions["本科"].items()},
+        general_positions=tuple(general["本科"]),
+        vocational_positions={d: tuple(p) for d, p in positions["专科"].items()},
+        vocational_general_positions=tuple(general["专科"]),
+        hire_rate={r["industry_code"]: float(r["hire_rate"]) for r in rows("industries.csv")},
+        city_salary={r["city"]: float(r["salary_factor"]) for r in rows("cities.csv")},
+        demand_to_graduates={int(r["year"]): float(r["bachelor"]) for r in demand},
+        vocational_demand_to_graduates={int(r["year"]): float(r["vocational"]) for r in demand},
+        # a row without a share is the extra spring visit a few students make besides their main internship
+        internship_types=tuple((t, float(s), a, b, d) for t, s, a, b, d in types if s),
+        second_internship=next((t, a, b, d) for t, s, a, b, d in types if not s),
+        parameters=json.loads((folder / "parameters.json").read_text(encoding="utf-8")),
+        people=json.loads((folder / "people.json").read_text(encoding="utf-8")),
+    )
+
+
+#: the default scenario, as the module's constants the builders below read (a test swaps one for an edited copy's)
+_SCENARIO = load_scenario()
+PROFILES = _SCENARIO.profiles
+VOCATIONAL_PROFILES = _SCENARIO.vocational_profiles
+NAME_GUESSES = _SCENARIO.name_guesses
+DEFAULT_PROFILE = _SCENARIO.default_profile
+UNIVERSITY_PROFILE = _SCENARIO.university_profile
+COLLEGE_PROFILE = _SCENARIO.college_profile
+UNIVERSITY_EXTRA_MAJORS = _SCENARIO.extra_majors
+TOP_NATIONAL = _SCENARIO.top_national
+SHORTAGE_MAJORS = _SCENARIO.shortage_majors
+SURPLUS_MAJORS = _SCENARIO.surplus_majors
+INTAKE_BY_DISCIPLINE = _SCENARIO.intake_by_discipline
+INTAKE_BY_MAJOR = _SCENARIO.intake_by_major
+INTAKE_DEFAULT = _SCENARIO.parameters["intake_default"]
+INTAKE_TREND = _SCENARIO.intake_trend
+OPENING_YEARS = _SCENARIO.opening_years
+ENTERPRISE_CLUSTERS = _SCENARIO.enterprise_clusters
+INDUSTRY_PRODUCTS = _SCENARIO.industry_products
+CITY_PRODUCTS = _SCENARIO.city_products
+INDUSTRY_POSITIONS = _SCENARIO.industry_positions
+GENERAL_POSITIONS = _SCENARIO.general_positions
+VOCATIONAL_POSITIONS = _SCENARIO.vocational_positions
+VOCATIONAL_GENERAL_POSITIONS = _SCENARIO.vocational_general_positions
+HIRE_RATE = _SCENARIO.hire_rate
+HIRE_RATE_DEFAULT = _SCENARIO.parameters["hire_rate_default"]
+DROP_RATE = _SCENARIO.parameters["drop_rate"]  # placements abandoned (中止)
+RELEVANT_PICK = _SCENARIO.parameters["relevant_pick"]
+SECOND_PLACEMENT_RATE = _SCENARIO.parameters["second_placement_rate"]
+DEMAND_TO_GRADUATES = _SCENARIO.demand_to_graduates
+VOCATIONAL_DEMAND_TO_GRADUATES = _SCENARIO.vocational_demand_to_graduates
+SURVEY_RESPONSE_RATE = _SCENARIO.parameters["survey_response_rate"]
+CITY_SALARY = _SCENARIO.city_salary
+CITY_SALARY_DEFAULT = _SCENARIO.parameters["city_salary_default"]
+INTERNSHIP_TYPES = _SCENARIO.internship_types
+SECOND_INTERNSHIP = _SCENARIO.second_internship
+SURNAMES: str = _SCENARIO.people["surnames"]
+GIVEN_CHARS: str = _SCENARIO.people["given_name_characters"]
+PHONE_PREFIXES = tuple(_SCENARIO.people["phone_prefixes"])
+OUTSIDE_HOME_DIVISIONS = tuple(_SCENARIO.people["outside_home_divisions"])
+
 
 # --- deliberately bad rows: (kind, province, year or None, rule, column) --------------------------------
 BAD_MAJOR_CLASS = "0899"  # no MoE major class 0899: 080902 mistyped as 089902
@@ -912,12 +455,10 @@ def _profile_of(code: str, name: str) -> str:
     """Profile of a university: the story's table, or a guess from its name for a register we do not know."""
     if code in UNIVERSITY_PROFILE:
         return UNIVERSITY_PROFILE[code]
-    for word, profile in (("医", "medicine"), ("药", "pharmacy"), ("农", "agriculture"),
-                          ("林", "forestry"), ("石油", "petroleum"), ("海事", "maritime"),
-                          ("师范", "comprehensive")):
+    for word, profile in NAME_GUESSES:
         if word in name:
             return profile
-    return "regional_engineering"
+    return DEFAULT_PROFILE["本科"]
 
 
 def build_universities(ref: Reference, scale: int, seed: int) -> pd.DataFrame:
@@ -975,7 +516,7 @@ def build_colleges(ref: Reference, seed: int) -> pd.DataFrame:
     cols = colleges[["university_code", "university_name", "university_name_en", "province_name",
                      "city_name"]].copy().reset_index(drop=True)
     n = len(cols)
-    cols["profile"] = [COLLEGE_PROFILE.get(c, "vocational_equipment") for c in cols.university_code]
+    cols["profile"] = [COLLEGE_PROFILE.get(c, DEFAULT_PROFILE["专科"]) for c in cols.university_code]
     cols["top"] = False
     cols["synthetic"] = False
     cols["size_factor"] = rng.uniform(0.8, 1.2, n)
@@ -1007,7 +548,7 @@ def build_offerings(ref: Reference, unis: pd.DataFrame, seed: int, key: tuple[in
     off = pd.DataFrame(rows, columns=["u", "major_code", "major_pos"])
     n = len(off)
     majors = off.major_code.to_numpy()
-    base = np.array([INTAKE_BY_MAJOR.get(m, INTAKE_BY_DISCIPLINE.get(m[:2], 80)) for m in majors],
+    base = np.array([INTAKE_BY_MAJOR.get(m, INTAKE_BY_DISCIPLINE.get(m[:2], INTAKE_DEFAULT)) for m in majors],
                     dtype=float)
     off["intake"] = base * unis.size_factor.to_numpy()[off.u] * rng.lognormal(0.0, 0.25, n)
     lo = np.array([OPENING_YEARS.get(m, (1990, 1990))[0] for m in majors])
