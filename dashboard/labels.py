@@ -421,6 +421,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "placements_by_major": ("各专业实习人数", "Placements by major"),
     "coverage_by_major": ("各专业实习覆盖率", "Internship coverage by major"),
     "shortage_low_coverage": ("需求紧缺但实习覆盖率低的专业", "Shortage majors with low internship coverage"),
+    "m_graduate_demand": ("研究生层次需求（单列）", "Graduate-level demand (apart)"),
     "report_top_skills": ("用人单位要求最多的技能与薪资中位数", "The skills employers ask for most, and their median pay"),
     "region_internships": ("本地区各专业实习情况", "Internships by major in this area"),
     "suppressed_note": ("空白（—）：该组实习学生少于 {n} 人，为保护个人隐私不显示人数与比率。",
