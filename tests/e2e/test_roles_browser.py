@@ -40,9 +40,9 @@ def sidebar_pages(page) -> list[str]:
     return [t.strip() for t in page.get_by_test_id("stSidebarNav").get_by_role("link").all_inner_texts()]
 
 
-def choices_of(page, index: int) -> list[str]:
-    """The options of the sidebar's index-th selectbox (0 year, 1 study level, 2 province, 3 city)."""
-    page.get_by_test_id("stSidebar").get_by_test_id("stSelectbox").nth(index).click()
+def choices_of(page, label: str) -> list[str]:
+    """The options of the sidebar's selectbox with this label (年份, 培养层次, 省份, 城市)."""
+    page.get_by_test_id("stSidebar").get_by_test_id("stSelectbox").filter(has_text=label).click()
     options = page.get_by_role("option")
     options.first.wait_for(timeout=LOAD_MS)
     texts = [t.strip() for t in options.all_inner_texts()]
@@ -60,7 +60,8 @@ def test_each_role_sees_its_own_pages_and_rows_and_no_other_partys(dashboard_ser
     universities = dict(sql(warehouse, "SELECT university_code, university_name FROM dims.university"))
     enterprises = dict(sql(warehouse, "SELECT enterprise_id, enterprise_name FROM dims.enterprise "
                                       "WHERE enterprise_name IS NOT NULL"))
-    context = browser.new_context(viewport=VIEWPORT, locale="zh-CN")
+    # tall enough that the sidebar's filters, under the data staff's ten pages, open their lists on screen
+    context = browser.new_context(viewport={**VIEWPORT, "height": 1400}, locale="zh-CN")
     page = context.new_page()
     sidebar = page.get_by_test_id("stSidebar")
     try:
@@ -71,7 +72,7 @@ def test_each_role_sees_its_own_pages_and_rows_and_no_other_partys(dashboard_ser
         assert sidebar_pages(page) == NAVIGATION[role]
         expect(sidebar.get_by_text(f"（{ROLE_NAMES[role]}，")).to_be_visible()
 
-        provinces = choices_of(page, 2)
+        provinces = choices_of(page, "省份")
         if role == "education":
             assert provinces == [scope]  # one province: no region, no other province to choose
         elif role == "data_staff":
