@@ -11,8 +11,10 @@ the ones the marts use, written once.
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cache
 
 import duckdb
 import pandas as pd
@@ -103,14 +105,26 @@ def project(enrolment: pd.DataFrame, trend: pd.DataFrame, total_demand: float, l
     return frame
 
 
+@cache
+def _rules() -> tuple[duckdb.DuckDBPyConnection, threading.Lock]:
+    """An in-memory connection with the warehouse's settings and macros, made once per process (making the
+    macros is most of a judgement's cost), and the lock that lets one session at a time use it."""
+    con = duckdb.connect()
+    warehouse_models.prepare(con)
+    return con, threading.Lock()
+
+
 def judged(frame: pd.DataFrame, level: str) -> pd.Series:
     """The status of each row by the warehouse's rules (macros gap_status_reason and gap_status)."""
-    with duckdb.connect() as con:
-        warehouse_models.prepare(con)
+    con, lock = _rules()
+    with lock:
         con.register("projected", frame.assign(level=level))
-        status = con.execute(
-            "SELECT gap_status(gap_status_reason(level, supply, coalesce(demand, 0), alignment)) "
-            "FROM projected").fetchall()
+        try:
+            status = con.execute(
+                "SELECT gap_status(gap_status_reason(level, supply, coalesce(demand, 0), alignment)) "
+                "FROM projected").fetchall()
+        finally:
+            con.unregister("projected")
     # a missing trend (too few survey years) is no judgement
     return pd.Series([s for (s,) in status], index=frame.index).where(frame["demand_share"].notna(),
                                                                       "insufficient_data")
