@@ -8,8 +8,8 @@ changes); the widgets (`w_*`) are re-seeded from them on every run.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 
 import altair as alt
 import pandas as pd
@@ -117,12 +117,13 @@ class Scope:
     level: str  # region / province / city
     geography: str  # the marts' key: Chinese name, or the region's name
     place: str  # the geography's name in the page's language
+    # the English names of the provinces and cities the viewer sees, read once per run (a page may name hundreds
+    # of places: one query each would cost more than the page's own queries)
+    provinces_en: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
+    cities_en: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     def place_of(self, level: str, zh_name: str) -> str:
-        provinces = queries.provinces(auth.access())
-        cities = queries.cities(auth.access())
-        return L.place(level, zh_name, dict(zip(provinces["province_name"], provinces["province_name_en"])),
-                       dict(zip(cities["city_name"], cities["city_name_en"])))
+        return L.place(level, zh_name, self.provinces_en, self.cities_en)
 
 
 def scope() -> Scope:
@@ -132,10 +133,11 @@ def scope() -> Scope:
                                             st.session_state.get(CITY) or None)
     provinces = queries.provinces(auth.access())
     cities = queries.cities(auth.access())
-    place = L.place(level, geography, dict(zip(provinces["province_name"], provinces["province_name_en"])),
-                    dict(zip(cities["city_name"], cities["city_name_en"])))
+    provinces_en = dict(zip(provinces["province_name"], provinces["province_name_en"]))
+    cities_en = dict(zip(cities["city_name"], cities["city_name_en"]))
+    place = L.place(level, geography, provinces_en, cities_en)
     study_level = st.session_state.get(STUDY_LEVEL) or settings.DEFAULT_STUDY_LEVEL
-    return Scope(year, study_level, level, geography, place)
+    return Scope(year, study_level, level, geography, place, provinces_en, cities_en)
 
 
 # --- missing warehouse ------------------------------------------------------------------------------
