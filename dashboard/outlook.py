@@ -87,20 +87,14 @@ def project(enrolment: pd.DataFrame, trend: pd.DataFrame, total_demand: float, l
         supply = cohort_enrolment(enrolment, year - lag, changes).groupby(level="major_code").sum()
         majors = sorted(set(supply.index) | set(trend.index))
         supply = supply.reindex(majors, fill_value=0.0)
-        total_supply = float(supply.sum())
         for major in majors:
             fitted = trend["demand_share_fitted"].get(major, 0.0)
             slope = trend["demand_share_slope"].get(major, 0.0)
             share = (math.nan if pd.isna(fitted) or pd.isna(slope)
                      else max(0.0, float(fitted) + float(slope) * (year - base_year)))
-            supply_share = float(supply[major]) / total_supply if total_supply > 0 else math.nan
-            rows.append({
-                "major_code": major, "year": year, "supply": float(supply[major]),
-                "demand": share * total_demand, "supply_share": supply_share, "demand_share": share,
-                "alignment": share / supply_share if supply_share > 0 else math.nan,
-            })
-    frame = pd.DataFrame(rows, columns=COLUMNS[:-1])
-    frame["status"] = judged(frame, level)
+            rows.append({"major_code": major, "year": year, "supply": float(supply[major]),
+                         "demand": share * total_demand, "demand_share": share})
+    frame = judged(pd.DataFrame(rows, columns=["major_code", "year", "supply", "demand", "demand_share"]), level)
     frame["is_projection"] = True
     return frame
 
@@ -114,20 +108,32 @@ def _rules() -> tuple[duckdb.DuckDBPyConnection, threading.Lock]:
     return con, threading.Lock()
 
 
-def judged(frame: pd.DataFrame, level: str) -> pd.Series:
-    """The status of each row by the warehouse's rules (macros gap_status_reason and gap_status)."""
+def judged(frame: pd.DataFrame, level: str) -> pd.DataFrame:
+    """The projected rows with their supply share, alignment and status by the warehouse's formulas (macros
+    ratio, gap_status_reason and gap_status, as marts.gap_by_geography applies them), in COLUMNS order."""
     con, lock = _rules()
     with lock:
         con.register("projected", frame.assign(level=level))
         try:
-            status = con.execute(
-                "SELECT gap_status(gap_status_reason(level, supply, coalesce(demand, 0), alignment)) "
-                "FROM projected").fetchall()
+            judged_rows = con.execute(
+                """
+                WITH shares AS (
+                    SELECT *, ratio(supply, sum(supply) OVER (PARTITION BY year)) AS supply_share
+                    FROM projected
+                )
+                SELECT major_code, year, supply, demand, supply_share, demand_share,
+                       ratio(demand_share, supply_share) AS alignment,
+                       gap_status(gap_status_reason(level, supply, coalesce(demand, 0),
+                                                    ratio(demand_share, supply_share))) AS status
+                FROM shares ORDER BY year, major_code
+                """).df()
         finally:
             con.unregister("projected")
+    for column in ("supply", "demand", "supply_share", "demand_share", "alignment"):
+        judged_rows[column] = judged_rows[column].astype(float)
     # a missing trend (too few survey years) is no judgement
-    return pd.Series([s for (s,) in status], index=frame.index).where(frame["demand_share"].notna(),
-                                                                      "insufficient_data")
+    judged_rows["status"] = judged_rows["status"].where(judged_rows["demand_share"].notna(), "insufficient_data")
+    return judged_rows[COLUMNS]
 
 
 def what_if(enrolment: pd.DataFrame, trend: pd.DataFrame, total_demand: float, level: str, base_year: int,

@@ -15,6 +15,7 @@ import pandas as pd
 
 from dashboard.access import Access
 from dashboard.reading import query
+from warehouse import models
 
 #: the scorecard's indicators, in the order the page lists them (all "higher is better")
 INDICATORS = ("alignment", "demand_trend", "salary", "coverage", "relevance", "conversion", "retention")
@@ -67,8 +68,9 @@ def scorecard(access: Access, kind: str, key: str, study_level: str, year: int,
     pivoted = ",\n".join(
         f"max(value) FILTER (WHERE indicator = '{i}') AS {i}, "
         f"max(percentile) FILTER (WHERE indicator = '{i}') AS {i}_percentile" for i in INDICATORS)
+    # the score's formula is the macro weighted_score (warehouse/models/macros.sql), sent with the query
     return query(
-        f"""
+        models.with_macros(f"""
         WITH weights AS (SELECT unnest(?::varchar[]) AS indicator, unnest(?::double[]) AS weight),
         rows AS (
             SELECT * FROM marts.scorecard
@@ -78,8 +80,7 @@ def scorecard(access: Access, kind: str, key: str, study_level: str, year: int,
         ),
         scored AS (
             SELECT r.province_name, r.major_code, any_value(r.major_name) AS major_name,
-                   sum(w.weight * r.percentile) FILTER (WHERE r.percentile IS NOT NULL AND w.weight > 0)
-                     / sum(w.weight) FILTER (WHERE r.percentile IS NOT NULL AND w.weight > 0) AS score,
+                   weighted_score(w.weight, r.percentile) AS score,
                    coalesce(list(r.indicator ORDER BY r.indicator)
                      FILTER (WHERE r.value IS NULL AND w.weight > 0), []) AS missing,
                    coalesce(list(r.indicator || ':' || r.undefined ORDER BY r.indicator)
@@ -98,7 +99,7 @@ def scorecard(access: Access, kind: str, key: str, study_level: str, year: int,
             ON c.geography_level = 'province' AND c.geography = s.province_name AND c.level = ? AND c.year = ?
             AND c.major_code = s.major_code
         ORDER BY s.score DESC NULLS LAST, s.major_code
-        """,
+        """),
         (names, values, study_level, year, kind, key, *seen_params, key, *params, study_level, year, study_level, year),
     )
 

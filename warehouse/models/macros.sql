@@ -197,6 +197,13 @@ CREATE OR REPLACE TEMP MACRO internship_figures_of(
 CREATE OR REPLACE TEMP MACRO percentile_rank(value, below, equal, n) AS
     CASE WHEN value IS NOT NULL AND n > 0 THEN 100.0 * (below + 0.5 * equal) / n END;
 
+-- a major's score: Σ weight · percentile / Σ weight over the indicators it has (a missing indicator, or one
+-- weighted 0, leaves both sums). An aggregate over the major's indicator rows; the weights are the user's, so
+-- the score is computed when the page asks (dashboard/scorecard_queries.py, the weights bound), never stored
+CREATE OR REPLACE TEMP MACRO weighted_score(weight, percentile) AS
+    ratio(sum(weight * percentile) FILTER (WHERE percentile IS NOT NULL AND weight > 0),
+          sum(weight) FILTER (WHERE percentile IS NOT NULL AND weight > 0));
+
 -- ---- Skills and pay (docs/metrics.md "Skills and pay"): each formula here once, the marts only call them ----
 
 -- a skill wording as the vocabulary and the survey's pieces are compared: NFKC-folded, lower case, trimmed, runs
