@@ -14,7 +14,8 @@ For each scale it
 3. runs a **full build** (`portal build` as a subprocess into an empty output folder), timing the wall clock
    and sampling the resident memory of the whole process tree (the build and any children) every 50 ms
    from /proc (the sum over the build and any children it starts: the whole tree's peak, within 50 ms), and
-   where the time went: each step's duration from the run's own records in Dagster;
+   where the time went: each step's duration from the run's own records in Dagster, and each SQL model's (the
+   skills and pay models' sum against the full build is issue 27's target);
 4. runs the build again with **nothing changed** (the least any incremental build costs: Dagster's run, the
    copy of the publication, every file's fingerprint compared);
 5. adds **one new file** (the largest placement CSV with other students' numbers: a late batch of new placements)
@@ -167,6 +168,30 @@ def step_seconds(dagster_home: Path) -> dict[str, float]:
         stats = instance.get_run_step_stats(runs[0].run_id)
     return dict(sorted(((s.step_key, round(s.end_time - s.start_time, 2)) for s in stats
                         if s.end_time and s.start_time), key=lambda kv: -kv[1]))
+
+
+def model_seconds(dagster_home: Path) -> dict[str, float]:
+    """Each SQL model's build time in the latest run recorded in `dagster_home`: the models share one step, so
+    each materialisation says what it took (pipelines/defs/assets.py, metadata `seconds`)."""
+    import dagster as dg
+
+    with dg.DagsterInstance.from_config(str(dagster_home)) as instance:
+        runs = instance.get_runs(limit=1)
+        if not runs:
+            return {}
+        events = instance.all_logs(runs[0].run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION)
+    seconds = {}
+    for event in events:
+        materialization = event.dagster_event.event_specific_data.materialization
+        if "seconds" in materialization.metadata:
+            seconds[materialization.asset_key.to_user_string()] = materialization.metadata["seconds"].value
+    return dict(sorted(seconds.items(), key=lambda kv: -kv[1]))
+
+
+def is_skills_and_pay(model_key: str) -> bool:
+    """The models issue 27 (skills and pay) added: the skills vocabulary's matching, the skill marts and salary."""
+    name = model_key.rsplit("/", 1)[-1]
+    return "skill" in name or name == "salary"
 
 
 # --- dashboard and marts -----------------------------------------------------------------------------
@@ -337,6 +362,8 @@ def bench_scale(scale: int, out: Path) -> dict:
     full = measured_build(command, env, work / "full_build.log", f"full build at scale {scale}")
     counts = row_counts(warehouse)
     full_steps = step_seconds(work / "dagster_home")
+    full_models = model_seconds(work / "dagster_home")
+    skills_s = sum(v for k, v in full_models.items() if is_skills_and_pay(k))
 
     # the same files again: what any build costs before it has anything to do (Dagster's run, the copy of
     # the publication, every file's fingerprint compared), the least an incremental build can take
@@ -377,6 +404,10 @@ def bench_scale(scale: int, out: Path) -> dict:
         "marts": marts,
         "pages": pages,
         "full_build_steps_s": full_steps,
+        "full_build_models_s": full_models,
+        # issue 27's target: the skills and pay models' share of a full build
+        "skills_and_pay_models_s": skills_s,
+        "skills_and_pay_over_full": skills_s / full["seconds"],
         "incremental_build_steps_s": incremental_steps,
     }
 
@@ -444,6 +475,10 @@ def main(argv: list[str] | None = None) -> int:
         for build in ("full", "incremental"):
             slowest = list(r[f"{build}_build_steps_s"].items())[:6]
             print(f"scale {r['scale']}: {build} build's slowest steps " + ", ".join(f"{k} {v:.1f} s" for k, v in slowest))
+        slowest_models = list(r["full_build_models_s"].items())[:8]
+        print(f"scale {r['scale']}: full build's slowest models " + ", ".join(f"{k} {v:.1f} s" for k, v in slowest_models))
+        print(f"scale {r['scale']}: skills and pay models {r['skills_and_pay_models_s']:.1f} s, "
+              f"{r['skills_and_pay_over_full']:.1%} of the full build")
     print(f"written {args.out / 'results.csv'} and {args.out / 'results.json'}")
     return 0
 
