@@ -135,11 +135,15 @@ def province_names() -> list[str]:
     return [row["province_name"] for row in _reference_rows(sources_settings.reference_dir() / "provinces.csv")]
 
 
+def _university_rows() -> list[dict[str, str]]:
+    """Every university a build knows: the bundled list and the landing folder's supplement."""
+    return (_reference_rows(sources_settings.reference_dir() / "universities.csv")
+            + _reference_rows(sources_settings.landing_dir() / sources_settings.LANDING_REFERENCE_UNIVERSITIES))
+
+
 def university_names() -> dict[str, str]:
-    """code -> name of every university a build knows: the bundled list and the landing folder's supplement."""
-    rows = _reference_rows(sources_settings.reference_dir() / "universities.csv")
-    rows += _reference_rows(sources_settings.landing_dir() / sources_settings.LANDING_REFERENCE_UNIVERSITIES)
-    return {row["university_code"].strip(): row.get("university_name", "").strip() for row in rows}
+    """code -> name of every university a build knows."""
+    return {row["university_code"].strip(): row.get("university_name", "").strip() for row in _university_rows()}
 
 
 def scope_label(role: str | None, scope: str | None, english: bool = False) -> str:
@@ -157,9 +161,7 @@ def scope_label(role: str | None, scope: str | None, english: bool = False) -> s
                 return row[f"province_{name}"] or scope
         return scope
     if role == UNIVERSITY:
-        rows = _reference_rows(sources_settings.reference_dir() / "universities.csv")
-        rows += _reference_rows(sources_settings.landing_dir() / sources_settings.LANDING_REFERENCE_UNIVERSITIES)
-        for row in rows:
+        for row in _university_rows():
             if row["university_code"].strip() == scope:
                 return f"{scope} {row.get(f'university_{name}') or row.get('university_name') or ''}".strip()
     return scope
