@@ -298,17 +298,25 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
     return 0  # not reached
 
 
+def _read_published(warehouse_arg: str | None) -> bool:
+    """Point the dashboard's queries (which read the warehouse PORTAL_WAREHOUSE names) at the published
+    warehouse, for a command that writes a document from them; False, said on stderr, if nothing is published."""
+    _, warehouse = _use_paths(None, warehouse_arg)
+    if not warehouse.is_file():
+        print(f"no warehouse at {warehouse}: run `portal build` first", file=sys.stderr)
+        return False
+    os.environ["PORTAL_WAREHOUSE"] = str(warehouse)
+    return True
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     """Write a printable PDF of a province's or a university's year (dashboard/report.py)."""
-    _, warehouse = _use_paths(None, args.warehouse)
     kind, _, key = args.scope.partition("=")
     if kind not in ("province", "university") or not key:
         print(f"--scope must be province=<name> or university=<code>, not {args.scope!r}", file=sys.stderr)
         return 2
-    if not warehouse.is_file():
-        print(f"no warehouse at {warehouse}: run `portal build` first", file=sys.stderr)
+    if not _read_published(args.warehouse):
         return 1
-    os.environ["PORTAL_WAREHOUSE"] = str(warehouse)  # the dashboard's queries read the warehouse it names
     from dashboard import report
 
     try:
@@ -323,11 +331,8 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 def cmd_platform_export(args: argparse.Namespace) -> int:
     """Write the placements for the national internship platform as XLSX (dashboard/platform_export.py)."""
-    _, warehouse = _use_paths(None, args.warehouse)
-    if not warehouse.is_file():
-        print(f"no warehouse at {warehouse}: run `portal build` first", file=sys.stderr)
+    if not _read_published(args.warehouse):
         return 1
-    os.environ["PORTAL_WAREHOUSE"] = str(warehouse)  # the dashboard's queries read the warehouse it names
     from dashboard import platform_export
 
     data, rows = platform_export.export(args.year, args.university)
