@@ -121,7 +121,7 @@ def test_placement_changes_are_applied_by_deltas_and_equal_a_build_from_scratch(
     for table in ("marts.base_placements", "marts.internship_coverage"):
         assert how[table].startswith("delta: ") and how[table].endswith(" key(s) (year, university_code)"), table
     for table in ("marts.internship_by_geography", "marts.base_utilisation", "marts.pairing_suggestions",
-                  "marts.headline"):
+                  "marts.headline", "marts.scorecard"):
         assert how[table] == f"delta: year {year}", table
     assert renamed_year != year
     # nothing on the catalogue and survey side was built again

@@ -59,7 +59,8 @@ def test_a_cell_is_split_and_each_piece_matched_exactly_whole_or_by_its_parts():
                 [str(source_settings.reference_dir() / "skills.csv")])
     con.execute("CREATE TABLE staging.survey_positions AS SELECT * FROM (VALUES "
                 "('p1', 'ＰＬＣ、C/C++；Java/Python，吃苦耐劳 西门子PLC编程'), ('p2', NULL)) t(position_id, skills)")
-    for name in ("staging.skill_aliases", "staging.survey_skill_pieces", "staging.skill_fuzzy_matches"):
+    for name in ("staging.skill_aliases", "staging.skill_cell_pieces", "staging.survey_skill_pieces",
+                 "staging.skill_fuzzy_matches"):
         [model] = [m for m in models.discover() if m.table == name]
         con.execute(f"CREATE TABLE {name} AS {model.sql}")
     pieces = dict(con.execute("SELECT piece, skill_id FROM staging.survey_skill_pieces").fetchall())

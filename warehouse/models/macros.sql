@@ -211,11 +211,17 @@ CREATE OR REPLACE TEMP MACRO weighted_score(weight, percentile) AS
 CREATE OR REPLACE TEMP MACRO skill_wording(text) AS
     lower(trim(regexp_replace(nfkc(text), '\s+', ' ', 'g')));
 
--- the headcount-weighted q-quantile of a group's salaries, from each row's running headcount (`cumulative`,
--- salaries in ascending order) and the group's total: the lowest salary whose running headcount reaches q of
--- the total. An aggregate: call it over the rows of one group.
-CREATE OR REPLACE TEMP MACRO weighted_quantile(salary, cumulative, total, q) AS
-    min(salary) FILTER (WHERE cumulative >= q * total);
+-- the headcount-weighted quartiles of a group's salaries: for q = 1/4, 1/2 and 3/4, the lowest salary whose
+-- running headcount (salaries in ascending order) reaches q of the group's total. `salaries` is the group's list
+-- of {salary, headcount}, one entry per salary, in ascending order of salary (headcounts summed as HUGEINT);
+-- one pass over it gives all three, as {p25, median, p75}.
+CREATE OR REPLACE TEMP MACRO weighted_quartiles(salaries, total) AS
+    list_reduce(salaries, lambda acc, x: {
+        running: acc.running + x.headcount,
+        p25: coalesce(acc.p25, CASE WHEN acc.running + x.headcount >= 0.25 * total THEN x.salary END),
+        median: coalesce(acc.median, CASE WHEN acc.running + x.headcount >= 0.5 * total THEN x.salary END),
+        p75: coalesce(acc.p75, CASE WHEN acc.running + x.headcount >= 0.75 * total THEN x.salary END)
+    }, {running: 0::HUGEINT, p25: NULL::DOUBLE, median: NULL::DOUBLE, p75: NULL::DOUBLE});
 
 -- a salary figure is shown only over at least MIN_SALARY_POSITIONS survey rows (positions) with a salary
 CREATE OR REPLACE TEMP MACRO salary_shown(positions) AS

@@ -14,20 +14,39 @@ position_skills as (
     select position_id, skill_id from facts.position_skills
 ),
 
-keyed as (
-    select 'major' as breakdown, unnest(major_codes) as major_code, NULL::VARCHAR as industry_code,
-           NULL::VARCHAR as skill_id, year, province_name, city_name, headcount, monthly_salary
-    from positions
-    union all
-    select 'division', NULL, industry_code, NULL, year, province_name, city_name, headcount, monthly_salary
-    from positions
-    union all
-    select 'skill', NULL, NULL, s.skill_id, p.year, p.province_name, p.city_name, p.headcount, p.monthly_salary
+-- the rows of each breakdown, city and salary, counted once: a province's or the region's counts are the sums
+-- of their cities' (a position is of one city). The skill breakdowns share one join of positions and skills.
+skill_positions as (
+    select s.skill_id, p.industry_code, p.year, p.province_name, p.city_name, p.monthly_salary,
+           sum(p.headcount) as headcount, count(*) as positions
     from positions as p join position_skills as s using (position_id)
+    group by all
+),
+
+major_positions as (
+    select unnest(major_codes) as major_code, year, province_name, city_name, headcount, monthly_salary
+    from positions
+),
+
+by_city as (
+    select 'major' as breakdown, major_code, NULL::VARCHAR as industry_code, NULL::VARCHAR as skill_id, year,
+           province_name, city_name, monthly_salary, sum(headcount) as headcount, count(*) as positions
+    from major_positions
+    group by all
     union all
-    select 'division_skill', NULL, p.industry_code, s.skill_id, p.year, p.province_name, p.city_name, p.headcount,
-           p.monthly_salary
-    from positions as p join position_skills as s using (position_id)
+    select 'division', NULL, industry_code, NULL, year, province_name, city_name, monthly_salary, sum(headcount),
+           count(*)
+    from positions
+    group by all
+    union all
+    select 'skill', NULL, NULL, skill_id, year, province_name, city_name, monthly_salary, sum(headcount),
+           sum(positions)
+    from skill_positions
+    group by all
+    union all
+    select 'division_skill', NULL, industry_code, skill_id, year, province_name, city_name, monthly_salary,
+           headcount, positions
+    from skill_positions
 ),
 
 by_salary as (
@@ -38,41 +57,36 @@ by_salary as (
                 else getvariable('region_geography') end as geography,
            monthly_salary,
            sum(headcount) as headcount,
-           count(*) as positions
-    from keyed
+           sum(positions) as positions
+    from by_city
     group by grouping sets (
         (breakdown, major_code, industry_code, skill_id, year, province_name, city_name, monthly_salary),
         (breakdown, major_code, industry_code, skill_id, year, province_name, monthly_salary),
         (breakdown, major_code, industry_code, skill_id, year, monthly_salary))
 ),
 
-running as (
-    select *,
-           sum(headcount) over salary_order as cumulative,
-           sum(headcount) over whole_group as total
+distributions as (
+    -- each group's salaries as a list (list_sort orders it by salary, which is distinct within the group)
+    select breakdown, major_code, industry_code, skill_id, geography_level, geography, year,
+           sum(positions) as positions,
+           sum(headcount) as headcount,
+           list_sort(list({salary: monthly_salary, headcount: headcount})) as salaries
     from by_salary
-    window salary_order as (partition by breakdown, major_code, industry_code, skill_id, geography_level, geography,
-                                         year order by monthly_salary rows between unbounded preceding and current row),
-           whole_group as (partition by breakdown, major_code, industry_code, skill_id, geography_level, geography, year)
+    group by all
 ),
 
 quartiles as (
-    select breakdown, major_code, industry_code, skill_id, geography_level, geography, year,
-           sum(positions) as positions,
-           any_value(total) as headcount,
-           weighted_quantile(monthly_salary, cumulative, total, 0.25) as salary_p25,
-           weighted_quantile(monthly_salary, cumulative, total, 0.5) as salary_median,
-           weighted_quantile(monthly_salary, cumulative, total, 0.75) as salary_p75
-    from running
-    group by all
+    select breakdown, major_code, industry_code, skill_id, geography_level, geography, year, positions, headcount,
+           weighted_quartiles(salaries, headcount) as q
+    from distributions
 ),
 
 shown as (
     select breakdown, major_code, industry_code, skill_id, geography_level, geography, year, positions, headcount,
            not salary_shown(positions) as suppressed,
-           case when salary_shown(positions) then salary_p25 end as salary_p25,
-           case when salary_shown(positions) then salary_median end as salary_median,
-           case when salary_shown(positions) then salary_p75 end as salary_p75
+           case when salary_shown(positions) then q.p25 end as salary_p25,
+           case when salary_shown(positions) then q.median end as salary_median,
+           case when salary_shown(positions) then q.p75 end as salary_p75
     from quartiles
 )
 

@@ -10,6 +10,9 @@
 -- reason in `undefined`; the pages drop it from the score's sums and name it. Long, one row per indicator, so a
 -- new indicator is one more struct below and no page changes its shape.
 -- The score itself is weighted by the user in the session (dashboard/scorecard_queries.py), never stored.
+-- A year's rows are made of that year's input rows only (every join and every percentile's comparison stays
+-- within the year), so a change is applied to the years it touches.
+-- incremental by: year
 with catalogue as (
     -- the university-majors with actual graduates in the year: the ones a planner is deciding about
     select university_code, major_code, level, year, province_name
@@ -95,13 +98,15 @@ flat as (
 ),
 
 ranked as (
+    -- the three counts over one ordering of the partition, so it is sorted once: the rows before a value, its
+    -- peers (the rows of an equal value) and the values present
     select
         *,
-        rank() over (partition by scope_level, province_name, level, year, indicator order by value nulls last) - 1
-            as below,
-        count(*) over (partition by scope_level, province_name, level, year, indicator, value) as equal,
-        count(value) over (partition by scope_level, province_name, level, year, indicator) as n
+        rank() over by_value - 1 as below,
+        count(*) over (by_value range between current row and current row) as equal,
+        count(value) over (by_value rows between unbounded preceding and unbounded following) as n
     from flat
+    window by_value as (partition by scope_level, province_name, level, year, indicator order by value nulls last)
 )
 
 select
@@ -124,4 +129,3 @@ select
 from ranked as r
 left join reference.universities as u using (university_code)
 left join reference.majors as m using (major_code)
-order by r.scope_level, r.province_name, r.university_code, r.level, r.year, r.major_code, r.indicator

@@ -11,9 +11,15 @@ position_skills as (
     select position_id, skill_id from facts.position_skills
 ),
 
-skill_rows as (
-    select demand.*, position_skills.skill_id
+-- a position is of one city and names each of its skills and majors once (one row per pair in facts.position_skills
+-- and facts.demand), so a city's positions are its rows, and a province's or the region's figures are the sums
+-- of their cities': the skill rows are aggregated once, per city, and the wider geographies from those sums
+skill_by_city as (
+    select position_skills.skill_id, demand.major_code, demand.year, demand.province_name, demand.city_name,
+           sum(demand.demand) as skill_demand,
+           count(*) as positions
     from demand join position_skills using (position_id)
+    group by all
 ),
 
 skill_by_geography as (
@@ -22,11 +28,17 @@ skill_by_geography as (
                 else 'region' end as geography_level,
            case when grouping(city_name) = 0 then city_name when grouping(province_name) = 0 then province_name
                 else getvariable('region_geography') end as geography,
-           sum(demand) as skill_demand,
-           count(distinct position_id) as positions
-    from skill_rows
+           sum(skill_demand) as skill_demand,
+           sum(positions)::bigint as positions
+    from skill_by_city
     group by grouping sets ((skill_id, major_code, year, province_name, city_name),
                             (skill_id, major_code, year, province_name), (skill_id, major_code, year))
+),
+
+major_by_city as (
+    select major_code, year, province_name, city_name, sum(demand) as major_demand, count(*) as major_positions
+    from demand
+    group by all
 ),
 
 major_by_geography as (
@@ -35,9 +47,9 @@ major_by_geography as (
                 else 'region' end as geography_level,
            case when grouping(city_name) = 0 then city_name when grouping(province_name) = 0 then province_name
                 else getvariable('region_geography') end as geography,
-           sum(demand) as major_demand,
-           count(distinct position_id) as major_positions
-    from demand
+           sum(major_demand) as major_demand,
+           sum(major_positions)::bigint as major_positions
+    from major_by_city
     group by grouping sets ((major_code, year, province_name, city_name), (major_code, year, province_name),
                             (major_code, year))
 ),

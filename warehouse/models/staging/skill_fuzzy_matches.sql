@@ -3,7 +3,7 @@
 -- (warehouse/skill_matching.py; the threshold's precision and recall: tests/test_skill_matching.py). One row per
 -- distinct piece, never per survey row; skill_id NULL where nothing was close enough.
 with unmatched as (
-    select distinct piece from staging.survey_skill_pieces where skill_id is null
+    select distinct piece from staging.skill_cell_pieces where skill_id is null
 ),
 
 vocabulary as (
