@@ -209,12 +209,13 @@ def chart(build: Callable[..., alt.TopLevelMixin], *args, **kwargs) -> None:
 # --- printable report -------------------------------------------------------------------------------
 def report_download(kind: str, key: str, year: int, study_level: str, access: Access, widget_key: str) -> None:
     """A button that makes the PDF report of a province or a university (dashboard/report.py) for the viewer,
-    then offers it for download; making it takes seconds, so it is made on request, never on every run."""
-    from dashboard import report
-
+    then offers it for download; making it takes seconds, so it is made on request, never on every run. The
+    report's module (and its PDF library, slow to import) is imported on that request, not by the page."""
     made_key = f"report_{widget_key}"
     wanted = (kind, key, year, study_level, access, L.lang())
     if st.button(L.t("report_make"), key=f"w_{made_key}"):
+        from dashboard import report
+
         try:
             st.session_state[made_key] = (wanted, report.report(kind, key, year, lang=L.lang(),
                                                                  study_level=study_level, access=access))

@@ -40,13 +40,15 @@ if subjects.empty:
     st.info(L.t("no_scorecard"))
     st.stop()
 options = [f"{k}:{v}" for k, v in zip(subjects["kind"], subjects["key"], strict=True)]
+# a name per subject, of hundreds: the language is read once, not per name
+university_names = subjects["university_name_en" if L.is_en() else "university_name"]
 names = {}
-for option, row in zip(options, subjects.itertuples(), strict=True):
-    province_name = scope.place_of("province", row.province_name)
-    if row.kind == q.PROVINCE:
-        names[option] = L.t("subject_province", name=province_name)
+for option, subject_kind, subject_key, province_name, university_name in zip(
+        options, subjects["kind"], subjects["key"], subjects["province_name"], university_names, strict=True):
+    if subject_kind == q.PROVINCE:
+        names[option] = L.t("subject_province", name=scope.place_of("province", province_name))
     else:
-        names[option] = f"{(row.university_name_en if L.is_en() else row.university_name) or row.key} · {row.key}"
+        names[option] = f"{university_name or subject_key} · {subject_key}"
 preferred = [f"university:{viewer.scope}", f"province:{viewer.scope}",
              f"province:{scope.geography}" if scope.level == "province" else ""]
 default = next((o for o in preferred if o in options), options[0])
@@ -83,9 +85,8 @@ if card.empty:
     st.info(L.t("no_scorecard"))
     st.stop()
 separator = ", " if L.is_en() else "、"
-card["missing_text"] = card["missing"].map(
-    lambda items: separator.join(L.t(f"indicator_{i}") for i in items))
-card["card_label"] = card["card"].map(L.card)
+indicator_names = {i: L.t(f"indicator_{i}") for i in {i for items in card["missing"] for i in items}}
+card["missing_text"] = card["missing"].map(lambda items: separator.join(indicator_names[i] for i in items))
 
 ui.chart(charts.score_bars, card[[major, "score", "card", "missing_text"]], major, L.t("score_chart"))
 columns = [("major_code", "major_code"), ("major", major), ("score", "score"), ("card", "card"),
