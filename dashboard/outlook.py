@@ -144,7 +144,7 @@ def what_if(enrolment: pd.DataFrame, trend: pd.DataFrame, total_demand: float, l
     changes = tuple(changes)
     years = years or horizon_for(base_year, level, changes)
     before = project(enrolment, trend, total_demand, level, base_year, years)
-    after = project(enrolment, trend, total_demand, level, base_year, years, changes)
+    after = project(enrolment, trend, total_demand, level, base_year, years, changes) if changes else before
     both = before.drop(columns="is_projection").merge(after.drop(columns="is_projection"),
                                                       on=["major_code", "year"], suffixes=("_before", "_after"))
     both["changed"] = both["status_before"] != both["status_after"]

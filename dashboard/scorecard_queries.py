@@ -12,9 +12,11 @@ The weights reach SQL as bound lists; the indicator names formatted into SQL are
 from __future__ import annotations
 
 import pandas as pd
+import streamlit as st
 
+from dashboard import outlook
 from dashboard.access import Access
-from dashboard.reading import query
+from dashboard.reading import Publication, publication, query
 from warehouse import models
 
 #: the scorecard's indicators, in the order the page lists them (all "higher is better")
@@ -172,3 +174,19 @@ def university_majors(access: Access, province: str, study_level: str,
         """,
         (province, study_level, year, *params),
     )
+
+
+def what_if(access: Access, province: str, study_level: str, year: int,
+            changes: tuple[outlook.EnrolmentChange, ...]) -> pd.DataFrame:
+    """The province's outlook without and with the changes (outlook.what_if) from its enrolment, demand trend
+    and demand, kept per publication, viewer and input: a rerun of the page with the same what-if reuses it
+    rather than reading the province's whole enrolment again."""
+    return _what_if(publication(), access, province, study_level, year, tuple(changes))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _what_if(pub: Publication | None, access: Access, province: str, study_level: str, year: int,
+             changes: tuple[outlook.EnrolmentChange, ...]) -> pd.DataFrame:
+    # `pub` keys the result to the publication read (a new one is projected anew), as reading.query's results are
+    return outlook.what_if(enrolment(access, province, study_level), demand_trend(access, province, study_level, year),
+                           province_demand(access, province, study_level, year), study_level, year, changes)

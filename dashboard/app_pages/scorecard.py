@@ -106,9 +106,6 @@ if not lacking.empty:
 st.subheader(L.t("outlook"))
 st.caption(L.t("outlook_intro"))
 history = q.province_history(access, province, scope.study_level)
-enrolment = q.enrolment(access, province, scope.study_level)
-trend = q.demand_trend(access, province, scope.study_level, scope.year)
-total = q.province_demand(access, province, scope.study_level, scope.year)
 
 st.markdown(f"**{L.t('what_if')}**")
 st.caption(L.t("what_if_intro"))
@@ -142,7 +139,7 @@ changes = [outlook.EnrolmentChange(university, m, from_year,
                                    percent=amount if unit == "percent" else 0.0)
            for m in chosen] if university else []
 
-compared = outlook.what_if(enrolment, trend, total, scope.study_level, scope.year, changes)
+compared = q.what_if(access, province, scope.study_level, scope.year, tuple(changes))
 if changes:
     last = int(compared["year"].max())
     st.caption(L.t("what_if_reach", year=from_year, graduates=from_year + outlook.lag_years(scope.study_level),
