@@ -42,18 +42,23 @@ def subjects(access: Access, study_level: str, year: int) -> pd.DataFrame:
     its scope (kind, key, province_name, university_name, university_name_en)."""
     visible, params = _universities_seen(access, "s")
     seen, seen_params = access.places("'province'", "province_name")
+    # the mart's rows are each subject's indicators: one pass makes them distinct before names are joined
     return query(
         f"""
+        WITH s AS (
+            SELECT DISTINCT scope_level, province_name, university_code, university_name
+            FROM marts.scorecard WHERE level = ? AND year = ?
+        )
         SELECT DISTINCT 'province' AS kind, province_name AS key, province_name,
                NULL AS university_name, NULL AS university_name_en
-        FROM marts.scorecard WHERE scope_level = 'province' AND level = ? AND year = ? AND {seen}
+        FROM s WHERE scope_level = 'province' AND {seen}
         UNION ALL
         SELECT DISTINCT 'university', s.university_code, s.province_name, s.university_name, u.university_name_en
-        FROM marts.scorecard AS s LEFT JOIN dims.university AS u USING (university_code)
-        WHERE s.scope_level = 'university' AND s.level = ? AND s.year = ? AND {visible}
+        FROM s LEFT JOIN dims.university AS u USING (university_code)
+        WHERE s.scope_level = 'university' AND {visible}
         ORDER BY kind, province_name, key
         """,
-        (study_level, year, *seen_params, study_level, year, *params),
+        (study_level, year, *seen_params, *params),
     )
 
 
