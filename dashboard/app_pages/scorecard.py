@@ -40,7 +40,7 @@ if subjects.empty:
     st.info(L.t("no_scorecard"))
     st.stop()
 options = [f"{k}:{v}" for k, v in zip(subjects["kind"], subjects["key"], strict=True)]
-# a name per subject, of hundreds: the language is read once, not per name
+# a name per subject (thousands in a national warehouse): the language is read once, not per name
 university_names = subjects["university_name_en" if L.is_en() else "university_name"]
 names = {}
 for option, subject_kind, subject_key, province_name, university_name in zip(
