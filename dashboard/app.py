@@ -35,6 +35,7 @@ PAGES = (
     ("submit.py", "page_submit", "submit"),
 )
 
+ui.freeze_startup_objects()
 ui.sync_language()
 st.set_page_config(page_title=L.t("app_title"), layout="wide")
 # before the navigation: a refreshed or bookmarked /data must find its signed-in viewer to be listed

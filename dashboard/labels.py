@@ -744,6 +744,13 @@ def t(key: str, **values: object) -> str:
     return text.format(**values) if values else text
 
 
+def texts(*keys: str) -> tuple[str, ...]:
+    """The texts of `keys` in the page's language, unformatted: for a text formatted once per row of a table,
+    the language is read once (`t` reads it from the session on every call)."""
+    i = 1 if is_en() else 0
+    return tuple(TEXT[key][i] for key in keys)
+
+
 def column(key: str) -> str:
     return COLUMNS[key][1 if is_en() else 0]
 
@@ -860,25 +867,27 @@ def pairing_reasons(rows: pd.DataFrame) -> list[str]:
     en = is_en()
     city_column, province_column = ("university_city_en", "university_province_en") if en else (
         "university_city", "university_province")
-    separator = t("pairing_reason_separator")
+    separator, pool, surplus, same_city, distance, other_province, base, spare = texts(
+        "pairing_reason_separator", "pairing_reason_pool", "pairing_reason_surplus", "pairing_reason_same_city",
+        "pairing_reason_distance", "pairing_reason_other_province", "pairing_reason_base", "pairing_reason_spare")
     reasons = []
     for r in rows.to_dict("records"):
-        points = [t("pairing_reason_pool", pool=number(r["pool"]), graduates=number(r["graduates"]),
-                    placements=number(r["placements"]))]
+        points = [pool.format(pool=number(r["pool"]), graduates=number(r["graduates"]),
+                              placements=number(r["placements"]))]
         if pd.notna(r["province_alignment"]) and r["province_alignment"] < 1:
-            points.append(t("pairing_reason_surplus", province=r[province_column] or "—",
-                            alignment=ratio(r["province_alignment"]), supply=number(r["province_supply"]),
-                            demand=number(r["province_demand"])))
+            points.append(surplus.format(province=r[province_column] or "—",
+                                         alignment=ratio(r["province_alignment"]),
+                                         supply=number(r["province_supply"]), demand=number(r["province_demand"])))
         if r["university_city"] == r["city_name"]:
-            points.append(t("pairing_reason_same_city", city=r[city_column] or "—"))
+            points.append(same_city.format(city=r[city_column] or "—"))
         else:
-            points.append(t("pairing_reason_distance", km=number(r["distance_km"]), city=r[city_column] or "—"))
+            points.append(distance.format(km=number(r["distance_km"]), city=r[city_column] or "—"))
         if pd.notna(r["other_province"]) and bool(r["other_province"]):
-            points.append(t("pairing_reason_other_province"))
+            points.append(other_province)
         if pd.notna(r["has_base"]) and bool(r["has_base"]):
-            points.append(t("pairing_reason_base"))
+            points.append(base)
         if pd.notna(r["spare_capacity"]) and r["spare_capacity"] > 0:
-            points.append(t("pairing_reason_spare", spare=number(r["spare_capacity"])))
+            points.append(spare.format(spare=number(r["spare_capacity"])))
         reasons.append(separator.join(points))
     return reasons
 

@@ -10,7 +10,6 @@ the ones the marts use, written once.
 
 from __future__ import annotations
 
-import math
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -82,19 +81,21 @@ def project(enrolment: pd.DataFrame, trend: pd.DataFrame, total_demand: float, l
     changes = tuple(changes)
     lag = lag_years(level)
     trend = trend.set_index("major_code")
-    rows = []
+    columns = ["major_code", "year", "supply", "demand", "demand_share"]
+    parts = []
     for year in range(base_year + 1, base_year + years + 1):
         supply = cohort_enrolment(enrolment, year - lag, changes).groupby(level="major_code").sum()
         majors = sorted(set(supply.index) | set(trend.index))
-        supply = supply.reindex(majors, fill_value=0.0)
-        for major in majors:
-            fitted = trend["demand_share_fitted"].get(major, 0.0)
-            slope = trend["demand_share_slope"].get(major, 0.0)
-            share = (math.nan if pd.isna(fitted) or pd.isna(slope)
-                     else max(0.0, float(fitted) + float(slope) * (year - base_year)))
-            rows.append({"major_code": major, "year": year, "supply": float(supply[major]),
-                         "demand": share * total_demand, "demand_share": share})
-    frame = judged(pd.DataFrame(rows, columns=["major_code", "year", "supply", "demand", "demand_share"]), level)
+        # a major without a trend row has a share of 0; one whose trend is undefined (NaN) has none
+        fitted = trend["demand_share_fitted"].reindex(majors, fill_value=0.0).astype(float)
+        slope = trend["demand_share_slope"].reindex(majors, fill_value=0.0).astype(float)
+        share = (fitted + slope * (year - base_year)).clip(lower=0.0)
+        parts.append(pd.DataFrame({"major_code": majors, "year": year,
+                                   "supply": supply.reindex(majors, fill_value=0.0).astype(float).to_numpy(),
+                                   "demand": (share * total_demand).to_numpy(), "demand_share": share.to_numpy()},
+                                  columns=columns))
+    rows = pd.concat(parts, ignore_index=True)  # HORIZON_YEARS or more years: never no part
+    frame = judged(rows if len(rows) else pd.DataFrame(columns=columns), level)
     frame["is_projection"] = True
     return frame
 
@@ -143,7 +144,7 @@ def what_if(enrolment: pd.DataFrame, trend: pd.DataFrame, total_demand: float, l
     changes = tuple(changes)
     years = years or horizon_for(base_year, level, changes)
     before = project(enrolment, trend, total_demand, level, base_year, years)
-    after = project(enrolment, trend, total_demand, level, base_year, years, changes)
+    after = project(enrolment, trend, total_demand, level, base_year, years, changes) if changes else before
     both = before.drop(columns="is_projection").merge(after.drop(columns="is_projection"),
                                                       on=["major_code", "year"], suffixes=("_before", "_after"))
     both["changed"] = both["status_before"] != both["status_after"]

@@ -12,9 +12,11 @@ The weights reach SQL as bound lists; the indicator names formatted into SQL are
 from __future__ import annotations
 
 import pandas as pd
+import streamlit as st
 
+from dashboard import outlook
 from dashboard.access import Access
-from dashboard.reading import query
+from dashboard.reading import Publication, publication, query
 from warehouse import models
 
 #: the scorecard's indicators, in the order the page lists them (all "higher is better")
@@ -40,18 +42,23 @@ def subjects(access: Access, study_level: str, year: int) -> pd.DataFrame:
     its scope (kind, key, province_name, university_name, university_name_en)."""
     visible, params = _universities_seen(access, "s")
     seen, seen_params = access.places("'province'", "province_name")
+    # the mart's rows are each subject's indicators: one pass makes them distinct before names are joined
     return query(
         f"""
+        WITH s AS (
+            SELECT DISTINCT scope_level, province_name, university_code, university_name
+            FROM marts.scorecard WHERE level = ? AND year = ?
+        )
         SELECT DISTINCT 'province' AS kind, province_name AS key, province_name,
                NULL AS university_name, NULL AS university_name_en
-        FROM marts.scorecard WHERE scope_level = 'province' AND level = ? AND year = ? AND {seen}
+        FROM s WHERE scope_level = 'province' AND {seen}
         UNION ALL
         SELECT DISTINCT 'university', s.university_code, s.province_name, s.university_name, u.university_name_en
-        FROM marts.scorecard AS s LEFT JOIN dims.university AS u USING (university_code)
-        WHERE s.scope_level = 'university' AND s.level = ? AND s.year = ? AND {visible}
+        FROM s LEFT JOIN dims.university AS u USING (university_code)
+        WHERE s.scope_level = 'university' AND {visible}
         ORDER BY kind, province_name, key
         """,
-        (study_level, year, *seen_params, study_level, year, *params),
+        (study_level, year, *seen_params, *params),
     )
 
 
@@ -172,3 +179,19 @@ def university_majors(access: Access, province: str, study_level: str,
         """,
         (province, study_level, year, *params),
     )
+
+
+def what_if(access: Access, province: str, study_level: str, year: int,
+            changes: tuple[outlook.EnrolmentChange, ...]) -> pd.DataFrame:
+    """The province's outlook without and with the changes (outlook.what_if) from its enrolment, demand trend
+    and demand, kept per publication, viewer and input: a rerun of the page with the same what-if reuses it
+    rather than reading the province's whole enrolment again."""
+    return _what_if(publication(), access, province, study_level, year, tuple(changes))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _what_if(pub: Publication | None, access: Access, province: str, study_level: str, year: int,
+             changes: tuple[outlook.EnrolmentChange, ...]) -> pd.DataFrame:
+    # `pub` keys the result to the publication read (a new one is projected anew), as reading.query's results are
+    return outlook.what_if(enrolment(access, province, study_level), demand_trend(access, province, study_level, year),
+                           province_demand(access, province, study_level, year), study_level, year, changes)

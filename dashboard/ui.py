@@ -8,6 +8,8 @@ changes); the widgets (`w_*`) are re-seeded from them on every run.
 
 from __future__ import annotations
 
+import atexit
+import gc
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -21,6 +23,25 @@ from dashboard.access import Access
 
 YEAR, PROVINCE, CITY, STUDY_LEVEL = "filter_year", "filter_province", "filter_city", "filter_study_level"
 ALL = ""  # the "all" option of the geography filters
+
+
+# --- the server process -----------------------------------------------------------------------------
+_startup_frozen = False
+
+
+def freeze_startup_objects() -> None:
+    """Once per server process, on its first run: the objects alive then (the modules the pages use, their
+    classes and functions: most of the process's objects, alive as long as it is) move to the garbage
+    collector's permanent generation (gc.freeze). Python's full collections walk every object they track, so
+    without this each one walks all of Streamlit, pandas, Altair and DuckDB's modules again, a pause in
+    whichever page's run happens to trigger it; a page's own short-lived objects are still collected."""
+    global _startup_frozen
+    if not _startup_frozen:
+        _startup_frozen = True
+        gc.collect()  # what is already garbage is freed, not kept for ever
+        gc.freeze()
+        # at exit the collector sees them again, so that what they hold (DuckDB's connections) is released
+        atexit.register(gc.unfreeze)
 
 
 # --- language ---------------------------------------------------------------------------------------
@@ -209,12 +230,13 @@ def chart(build: Callable[..., alt.TopLevelMixin], *args, **kwargs) -> None:
 # --- printable report -------------------------------------------------------------------------------
 def report_download(kind: str, key: str, year: int, study_level: str, access: Access, widget_key: str) -> None:
     """A button that makes the PDF report of a province or a university (dashboard/report.py) for the viewer,
-    then offers it for download; making it takes seconds, so it is made on request, never on every run."""
-    from dashboard import report
-
+    then offers it for download; making it takes seconds, so it is made on request, never on every run. The
+    report's module (and its PDF library, slow to import) is imported on that request, not by the page."""
     made_key = f"report_{widget_key}"
     wanted = (kind, key, year, study_level, access, L.lang())
     if st.button(L.t("report_make"), key=f"w_{made_key}"):
+        from dashboard import report
+
         try:
             st.session_state[made_key] = (wanted, report.report(kind, key, year, lang=L.lang(),
                                                                  study_level=study_level, access=access))

@@ -131,3 +131,31 @@ def test_salary_weighed_double_reorders_the_majors(warehouse, accounts, monkeypa
     expected = expected_scores(warehouse, OWN, {"salary": 2})
     assert table["专业代码"].tolist() == expected.index.tolist()
     assert table["专业代码"].tolist() != expected_scores(warehouse, OWN, {}).index.tolist()
+
+
+def test_the_outlook_follows_a_new_publication_without_a_restart(warehouse, accounts, monkeypatch, tmp_path):
+    """The outlook and what-if are kept between runs of the page: a rebuilt warehouse's enrolment shows on the
+    next run, not the projection of the publication it replaced."""
+    import os
+    import shutil
+
+    import duckdb
+
+    at = open_scorecard(warehouse, monkeypatch, "liaoning")
+    at.selectbox(key="w_what_if_university").set_value(OWN).run()
+    at.multiselect(key="w_what_if_majors").select("080902").run()
+    before = at.dataframe[-1].value.set_index("年份").loc[2030, "调整前供给"]
+    # publish a changed warehouse the way a build does: a finished file renamed over the published one
+    staged, original = tmp_path / "next.duckdb", tmp_path / "original.duckdb"
+    shutil.copyfile(warehouse, staged)
+    shutil.copyfile(warehouse, original)
+    with duckdb.connect(str(staged)) as con:
+        con.execute("UPDATE marts.enrolment SET enrolment = enrolment + 1000 WHERE university_code = ? "
+                    "AND major_code = '080902' AND year = 2025 AND level = '本科'", [OWN])
+    try:
+        os.replace(staged, warehouse)
+        at.run()
+        assert not at.exception, [e.value for e in at.exception]
+        assert at.dataframe[-1].value.set_index("年份").loc[2030, "调整前供给"] == before + 1000
+    finally:
+        os.replace(original, warehouse)

@@ -54,8 +54,11 @@ pairs = pairs.assign(
     university=pairs[L.name_column("university")].fillna(pairs["university_name"]),
     reason=L.pairing_reasons(pairs),
 )
-pairs["line"] = [L.t("pairing_line", university=u, interns=f"{int(n):,}")
+line, = L.texts("pairing_line")
+pairs["line"] = [line.format(university=u, interns=f"{int(n):,}")
                  for u, n in zip(pairs["university"], pairs["interns"], strict=True)]
+# each suggestion as its entry's details list it
+pairs["detail"] = [f"- **{u}** — {r}" for u, r in zip(pairs["line"], pairs["reason"], strict=True)]
 entries = (pairs.groupby("entry", sort=True)
            .agg(enterprise_name=("enterprise_name", "first"), enterprise_id=("enterprise_id", "first"),
                 city=(L.name_column("city"), "first"), city_name=("city_name", "first"),
@@ -77,9 +80,7 @@ for entry in entries.itertuples():
     label = L.t("pairing_entry", enterprise=entry.enterprise_name, city=entry.city, major=entry.major,
                 wanted=f"{int(entry.wanted):,}", suggested=f"{int(entry.suggested):,}")
     with st.expander(label, expanded=picked):
-        rows = pairs[pairs["entry"] == entry.entry]
-        st.markdown("\n".join(f"- **{L.t('pairing_line', university=r.university, interns=f'{int(r.interns):,}')}**"
-                              f" — {r.reason}" for r in rows.itertuples()))
+        st.markdown("\n".join(pairs.loc[pairs["entry"] == entry.entry, "detail"]))
         if entry.suggested < entry.wanted:
             st.caption(L.t("pairing_unmet", n=f"{int(entry.wanted - entry.suggested):,}"))
         st.caption(f"{L.column('enterprise_id')}: {entry.enterprise_id}")

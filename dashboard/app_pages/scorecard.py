@@ -40,13 +40,15 @@ if subjects.empty:
     st.info(L.t("no_scorecard"))
     st.stop()
 options = [f"{k}:{v}" for k, v in zip(subjects["kind"], subjects["key"], strict=True)]
+# a name per subject (thousands in a national warehouse): the language is read once, not per name
+university_names = subjects["university_name_en" if L.is_en() else "university_name"]
 names = {}
-for option, row in zip(options, subjects.itertuples(), strict=True):
-    province_name = scope.place_of("province", row.province_name)
-    if row.kind == q.PROVINCE:
-        names[option] = L.t("subject_province", name=province_name)
+for option, subject_kind, subject_key, province_name, university_name in zip(
+        options, subjects["kind"], subjects["key"], subjects["province_name"], university_names, strict=True):
+    if subject_kind == q.PROVINCE:
+        names[option] = L.t("subject_province", name=scope.place_of("province", province_name))
     else:
-        names[option] = f"{(row.university_name_en if L.is_en() else row.university_name) or row.key} · {row.key}"
+        names[option] = f"{university_name or subject_key} · {subject_key}"
 preferred = [f"university:{viewer.scope}", f"province:{viewer.scope}",
              f"province:{scope.geography}" if scope.level == "province" else ""]
 default = next((o for o in preferred if o in options), options[0])
@@ -83,9 +85,8 @@ if card.empty:
     st.info(L.t("no_scorecard"))
     st.stop()
 separator = ", " if L.is_en() else "、"
-card["missing_text"] = card["missing"].map(
-    lambda items: separator.join(L.t(f"indicator_{i}") for i in items))
-card["card_label"] = card["card"].map(L.card)
+indicator_names = {i: L.t(f"indicator_{i}") for i in {i for items in card["missing"] for i in items}}
+card["missing_text"] = card["missing"].map(lambda items: separator.join(indicator_names[i] for i in items))
 
 ui.chart(charts.score_bars, card[[major, "score", "card", "missing_text"]], major, L.t("score_chart"))
 columns = [("major_code", "major_code"), ("major", major), ("score", "score"), ("card", "card"),
@@ -105,9 +106,6 @@ if not lacking.empty:
 st.subheader(L.t("outlook"))
 st.caption(L.t("outlook_intro"))
 history = q.province_history(access, province, scope.study_level)
-enrolment = q.enrolment(access, province, scope.study_level)
-trend = q.demand_trend(access, province, scope.study_level, scope.year)
-total = q.province_demand(access, province, scope.study_level, scope.year)
 
 st.markdown(f"**{L.t('what_if')}**")
 st.caption(L.t("what_if_intro"))
@@ -141,7 +139,7 @@ changes = [outlook.EnrolmentChange(university, m, from_year,
                                    percent=amount if unit == "percent" else 0.0)
            for m in chosen] if university else []
 
-compared = outlook.what_if(enrolment, trend, total, scope.study_level, scope.year, changes)
+compared = q.what_if(access, province, scope.study_level, scope.year, tuple(changes))
 if changes:
     last = int(compared["year"].max())
     st.caption(L.t("what_if_reach", year=from_year, graduates=from_year + outlook.lag_years(scope.study_level),
