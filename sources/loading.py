@@ -620,21 +620,22 @@ def _load_file(
         '"student_key" := n.student_key' if c.type is STUDENT_ID else f'"{c.name}" := mask_personal(nfkc(r."{c.name}"))'
         for c in kind.stored_columns
     )
-    con.execute(
-        f"""INSERT INTO raw.{kind.name}__quarantine
-            SELECT $file, $kind, n.source_row, {rules.column}, mask_personal(nfkc({rules.reason})),
-                   to_json(struct_pack({raw_fields}))
-            FROM (SELECT * FROM _checked WHERE bad_rule IS NOT NULL) n JOIN _incoming r USING (source_row)
-            LEFT JOIN _duplicates d USING (source_row)""",
-        {"file": shown, "kind": kind.name},
-    )
-    if result.structural_rejects:
-        _quarantine_malformed_lines(con, kind, prepared, result.structural_rejects, raw_fields, student_key, params,
-                                    shown)
     loaded, quarantined = con.execute(
         "SELECT count(*) FILTER (WHERE bad_rule IS NULL), count(*) FILTER (WHERE bad_rule IS NOT NULL) "
         "FROM _checked"
     ).fetchone()
+    if quarantined:  # (most files have no bad row: the join below would still read every raw row)
+        con.execute(
+            f"""INSERT INTO raw.{kind.name}__quarantine
+                SELECT $file, $kind, n.source_row, {rules.column}, mask_personal(nfkc({rules.reason})),
+                       to_json(struct_pack({raw_fields}))
+                FROM (SELECT * FROM _checked WHERE bad_rule IS NOT NULL) n JOIN _incoming r USING (source_row)
+                LEFT JOIN _duplicates d USING (source_row)""",
+            {"file": shown, "kind": kind.name},
+        )
+    if result.structural_rejects:
+        _quarantine_malformed_lines(con, kind, prepared, result.structural_rejects, raw_fields, student_key, params,
+                                    shown)
     quarantined += len(result.structural_rejects)
     notes = result.notes + ([f"ignored unknown column(s): {', '.join(result.unknown_headers)}"]
                             if result.unknown_headers else [])

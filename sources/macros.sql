@@ -39,8 +39,10 @@ CREATE OR REPLACE TEMP MACRO norm_number_text(x) AS
 CREATE OR REPLACE TEMP MACRO date_of(code) AS
     CASE
         WHEN length(code) IN (5, 8) AND regexp_matches(code, '^[0-9]+$') THEN
+            -- (eight digits: strptime takes them as four, two and two, and gives what the cast of YYYY-MM-DD
+            -- gives for every one of them, without building that text)
             CASE WHEN length(code) = 5 THEN (DATE '1899-12-30' + CAST(code AS INTEGER))::DATE
-                 ELSE try_cast(substr(code, 1, 4) || '-' || substr(code, 5, 2) || '-' || substr(code, 7, 2) AS DATE)
+                 ELSE try_strptime(code, '%Y%m%d')::DATE
             END
         WHEN regexp_matches(code, '^[0-9]{4}(?:-[0-9]{1,2}-|/[0-9]{1,2}/|\.[0-9]{1,2}\.)[0-9]{1,2}$')
             THEN try_cast(replace(replace(code, '.', '-'), '/', '-') AS DATE)

@@ -67,7 +67,8 @@ def _quoted(c: str) -> str:
 
 # (DuckDB's cast to an integer rounds "12.5" to 13: a count with a fraction is caught by comparing the number)
 _NOT_WHOLE = Check(
-    "{v} IS NULL OR (contains({f}, '.') AND try_cast(norm_number_text({f}) AS DOUBLE) <> {v})",
+    "CASE WHEN {v} IS NULL THEN true WHEN contains({f}, '.') THEN try_cast(norm_number_text({f}) AS DOUBLE) <> {v} "
+    "ELSE false END",
     "'not a whole number: ' || " + _quoted("{c}"),
 )
 _NEGATIVE = Check("{v} < 0", "'negative count: ' || {c}")
@@ -208,7 +209,9 @@ MAJOR_LIST = ColumnType(
 STUDENT_ID = ColumnType(
     "student_id",
     STUDENT_KEY_TYPE,  # stored only as its keyed pseudonym, student_key
-    "CASE WHEN regexp_matches({p}, '^[0-9]+$') THEN coalesce(nullif(ltrim({p}, '0'), ''), '0') ELSE {p} END",
+    # (only a number with a leading zero changes: the pattern is tried on those alone)
+    "CASE WHEN starts_with({p}, '0') AND regexp_matches({p}, '^[0-9]+$') THEN coalesce(nullif(ltrim({p}, '0'), ''), '0')"
+    " ELSE {p} END",
 )
 #: personal columns are recognised (so they are never mistaken for unknown columns) and never read
 PERSONAL = ColumnType("personal", "VARCHAR", "NULL", prepare="folded")
@@ -339,13 +342,16 @@ def checked_select(kind: SourceKind, source: str, *, fold: bool, extra: str = ""
     rules = violation_sql(kind, odd_cells=odd_cells)
     flags = rules.column_flags + (f", d.first_row, {rules.row_flags}" if row_rules else "")
     duplicates = "LEFT JOIN _duplicates d ON d.source_row = n.source_row" if row_rules else ""
+    # only the values read the alias maps (no check does): the kinds whose values name none (placements) are not
+    # joined with them, which every row of a projection that carries them pays for
+    lookups = "CROSS JOIN _lookups lk" if any("lk." in c.type.normalise for c in stored) else ""
     return f"""
         SELECT n.source_row, {names}, {extra + ", " if extra else ""}{flags}
         FROM (
             SELECT n.*, {values}
             FROM (SELECT n.*, {prepared} FROM (SELECT source_row, {folded} FROM {source} r) n) n
-            CROSS JOIN _lookups lk
-        ) n CROSS JOIN _lookups lk {duplicates}"""
+            {lookups}
+        ) n {duplicates}"""
 
 
 @dataclass(frozen=True)
@@ -388,10 +394,22 @@ def odd_cell_whens(kind: SourceKind) -> list[tuple[str, str, str]]:
     return whens
 
 
+#: the first characters of a cell that trim() keeps for sure: it removes only spaces (U+0020, U+00A0, U+1680,
+#: U+2000 to U+200A, U+202F, U+205F, U+3000), none of them between ! and U+009F
+_NOT_TRIMMED = (33, 159)
+
+
+def _blank(cell: str) -> str:
+    """SQL: whether a raw cell is missing or only spaces (`trim(cell) = ''`), trimming only the cells that start
+    with a character trim() may remove (a trimmed copy of every cell cost more than the test)."""
+    return (f"CASE WHEN {cell} IS NULL THEN true WHEN ascii({cell}) BETWEEN {_NOT_TRIMMED[0]} AND {_NOT_TRIMMED[1]} "
+            f"THEN false ELSE trim({cell}) = '' END")
+
+
 def violation_sql(kind: SourceKind, *, odd_cells: bool = False) -> Violations:
-    """The rules of a kind as SQL: first the column checks (in checked_select, with the alias maps `lk`),
-    then the row rules, over checked_select's output `n`, without `lk` (a window materialises every column it
-    carries, and the maps are large). With `odd_cells`, odd_cell_whens come first.
+    """The rules of a kind as SQL: first the column checks (in checked_select), then the row rules, over
+    checked_select's output `n`, without the alias maps `lk` (a window materialises every column it carries, and
+    the maps are large). With `odd_cells`, odd_cell_whens come first.
 
     Each rule is a boolean column `_broke_<i>`, evaluated once over whole columns. The first broken rule's index
     picks the column and the reason; a CASE only evaluates the branch a row takes, so a good row pays nothing
@@ -399,14 +417,14 @@ def violation_sql(kind: SourceKind, *, odd_cells: bool = False) -> Violations:
     """
     column_whens: list[tuple[str, str, str]] = odd_cell_whens(kind) if odd_cells else []
     for c in kind.stored_columns:
+        cell = f'n."_r_{c.name}"'
         if c.required:
-            column_whens.append(
-                (f'n."_r_{c.name}" IS NULL OR trim(n."_r_{c.name}") = \'\'', c.name, "'missing value'")
-            )
+            column_whens.append((_blank(cell), c.name, "'missing value'"))
         for check in c.type.checks:
-            # a check only judges a value that is there; emptiness is the required rule's job
+            # a check only judges a value that is there; emptiness is the required rule's job (a CASE, not an AND:
+            # a flag is a column of a projection, where DuckDB evaluates both sides of an AND for every row)
             column_whens.append(
-                (f'n."_r_{c.name}" IS NOT NULL AND ({_in_layers(check.bad, c.name)})', c.name,
+                (f"CASE WHEN {cell} IS NOT NULL THEN ({_in_layers(check.bad, c.name)}) ELSE false END", c.name,
                  _in_quarantine(check.reason, c.name))
             )
     # an exact duplicate (every cell as written) of an earlier row of the same file: see duplicates_sql

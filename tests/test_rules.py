@@ -94,7 +94,8 @@ def test_end_before_start_is_quarantined(load_landing):
     assert_one_quarantined(loaded, "placements", "p.csv", "end_date", "before start date")
 
 
-@pytest.mark.parametrize("end_date", ["20244-08-31", "infinity", "epoch", "-2024-08-31", "2024-08.31", "2024-13-01"])
+@pytest.mark.parametrize("end_date", ["20244-08-31", "infinity", "epoch", "-2024-08-31", "2024-08.31", "2024-13-01",
+                                      "20240230", "20230229", "20241301", "20240800", "20240832"])
 def test_what_only_looks_like_a_date_is_not_a_date(load_landing, end_date):
     bad = with_value(with_value(GOOD_PLACEMENT, 1, "20240002"), 6, end_date)
     loaded = load_placements(load_landing, [GOOD_PLACEMENT, bad])
