@@ -196,15 +196,15 @@ choices as (
 -- code) until what is left of its pool is spent. A running sum per pool makes each round one sort, and the
 -- total given from a pool never exceeds it. The rounds are one recursive step: a round reads the entries'
 -- rows of the round before (the CTE) and what each pool gave in every round before (recurring.allocation).
-allocation(round, entry_id, enterprise_id, pool_id, unmet, interns) using key (round, entry_id) as (
+allocation(round, entry_id, enterprise_id, pool_id, has_base, score, unmet, interns) using key (round, entry_id) as (
     -- round 0: every entry lacks all it wants (an entry with any choice has a first)
-    select 0, entry_id, enterprise_id, null::bigint, wanted, 0::bigint
+    select 0, entry_id, enterprise_id, null::bigint, null::boolean, null::double, wanted, 0::bigint
     from choices
     where choice = 1
     union
-    select round, entry_id, enterprise_id, pool_id, unmet - interns, interns
+    select round, entry_id, enterprise_id, pool_id, has_base, score, unmet - interns, interns
     from (
-        select e.round + 1 as round, e.entry_id, e.enterprise_id, c.pool_id, e.unmet,
+        select e.round + 1 as round, e.entry_id, e.enterprise_id, c.pool_id, c.has_base, c.score, e.unmet,
             least(e.unmet, greatest(c.pool - coalesce(u.given, 0) - coalesce(sum(e.unmet) over (
                 partition by c.pool_id
                 order by e.unmet desc, e.enterprise_id rows between unbounded preceding and 1 preceding), 0), 0)
@@ -221,12 +221,11 @@ allocation(round, entry_id, enterprise_id, pool_id, unmet, interns) using key (r
 allocated as (
     -- each suggestion with the figures it quotes: the entry's and the candidate's for the entry's place
     select e.enterprise_id, e.major_code, e.level, e.year, e.demand, e.wanted,
-        c.choice, c.has_base, c.score, a.interns,
+        a.round as choice, a.has_base, a.score, a.interns,
         s.* exclude (major_code, level, year)
     from allocation as a
-    join choices as c on c.entry_id = a.entry_id and c.choice = a.round
     join entries as e on e.entry_id = a.entry_id
-    join scored as s on s.place_id = e.place_id and s.pool_id = c.pool_id
+    join scored as s on s.place_id = e.place_id and s.pool_id = a.pool_id
     where a.round > 0 and a.interns > 0
 )
 
