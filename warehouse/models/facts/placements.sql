@@ -39,6 +39,30 @@ crosswalk as (
 
 host_majors as (
     select enterprise_id, major_code from dims.host_majors
+),
+
+-- The wordings are normalised once per distinct wording: millions of placements share a handful of them, and
+-- matching each row's text against the patterns of macros.sql would cost more than the rest of the model.
+types as (
+    select wording,
+        internship_type_counted(wording) as internship_type,
+        is_placement(internship_type_counted(wording)) as is_placement,
+        case when internship_type_of(wording) is null then wording end as unknown_wording
+    from (select distinct internship_type as wording from source)
+),
+
+organisations as (
+    select wording,
+        internship_organisation_of(wording) as organisation,
+        case when internship_organisation_of(wording) is null then wording end as unknown_wording
+    from (select distinct organisation as wording from source)
+),
+
+modes as (
+    select wording,
+        internship_mode_of(wording) as mode,
+        case when internship_mode_of(wording) is null then wording end as unknown_wording
+    from (select distinct mode as wording from source)
 )
 
 select
@@ -56,16 +80,15 @@ select
     p.start_date,
     p.end_date,
     p.outcome,
-    internship_type_counted(p.internship_type) as internship_type,
-    is_placement(internship_type_counted(p.internship_type)) as is_placement,
-    internship_organisation_of(p.organisation) as organisation,
-    internship_mode_of(p.mode) as mode,
+    t.internship_type,
+    t.is_placement,
+    o.organisation,
+    m.mode,
     placement_relevance(b.industry_code, cw.major_code is not null, hm.major_code is not null) as relevance,
     -- wordings not recognised, for marts.internship_wordings (NULL when recognised or not given)
-    case when internship_type_of(p.internship_type) is null then p.internship_type end as unknown_type_wording,
-    case when internship_organisation_of(p.organisation) is null then p.organisation end
-        as unknown_organisation_wording,
-    case when internship_mode_of(p.mode) is null then p.mode end as unknown_mode_wording,
+    t.unknown_wording as unknown_type_wording,
+    o.unknown_wording as unknown_organisation_wording,
+    m.unknown_wording as unknown_mode_wording,
     -- lineage: the file and row each placement was last sent in
     p.source_file,
     p.source_row
@@ -74,3 +97,6 @@ left join dims.base as b using (base_id)
 left join reference.universities as u on u.university_code = p.university_code
 left join crosswalk as cw on cw.major_code = p.major_code and cw.industry_code = b.industry_code
 left join host_majors as hm on hm.enterprise_id = b.enterprise_id and hm.major_code = p.major_code
+left join types as t on t.wording is not distinct from p.internship_type
+left join organisations as o on o.wording is not distinct from p.organisation
+left join modes as m on m.wording is not distinct from p.mode

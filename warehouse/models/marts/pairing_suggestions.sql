@@ -14,7 +14,7 @@ with recursive hosting as (
 
 already_based as (
     -- an enterprise that hosted students of the major at one of its bases that year (from any university)
-    select distinct enterprise_id, major_code, year from marts.base_placements where enterprise_id is not null
+    select enterprise_id, major_code, year from marts.base_placements
 ),
 
 wanted as (
@@ -43,12 +43,14 @@ placed as (
 
 pools as (
     -- unplaced pool(u, m, y) = graduates − placements, at least 0; actual graduates only (a projected cohort
-    -- has no students yet to place). Only universities with some pool left are candidates.
+    -- has no students yet to place). Only universities with some pool left are candidates. pool_id numbers
+    -- them for the allocation.
     select
         s.university_code, s.major_code, s.level, s.year, s.province_name, s.city_name,
         sum(s.graduates) as graduates,
         coalesce(any_value(p.placements), 0) as placements,
-        greatest(sum(s.graduates) - coalesce(any_value(p.placements), 0), 0)::bigint as pool
+        greatest(sum(s.graduates) - coalesce(any_value(p.placements), 0), 0)::bigint as pool,
+        row_number() over () as pool_id
     from facts.supply as s
     left join placed as p using (university_code, major_code, year)
     where not s.is_projection and s.graduates is not null
@@ -79,8 +81,19 @@ province_market as (
 places as (
     -- each place (city, major, level, year) wanted is scored once against its candidates: the universities of
     -- its province with a pool, or those of the region's other provinces when its province has none
-    select distinct place.province_name as province_name, place.city_name as city_name, major_code, level, year
-    from wanted
+    select *, row_number() over () as place_id
+    from (select distinct place.province_name as province_name, place.city_name as city_name, major_code, level, year
+          from wanted)
+),
+
+entries as (
+    -- each entry and its place with an id: the ranking and the allocation below join and partition on these
+    -- numbers (and on pool_id for a pool), not on the four or five names each stands for
+    select w.*, pl.place_id, row_number() over () as entry_id
+    from wanted as w
+    join places as pl
+        on pl.province_name = w.place.province_name and pl.city_name is not distinct from w.place.city_name
+        and pl.major_code = w.major_code and pl.level = w.level and pl.year = w.year
 ),
 
 province_pools as (
@@ -90,6 +103,7 @@ province_pools as (
 
 place_candidates as (
     select
+        pl.place_id, o.pool_id,
         pl.province_name as wanted_province,
         pl.city_name as wanted_city,
         pl.major_code, pl.level, pl.year,
@@ -129,11 +143,13 @@ scored as (
 shortlist as (
     -- an enterprise's three best are among its place's three best and the universities it has a base with
     -- (the base point is the only part of the score that is the enterprise's own): ranking these few per
-    -- enterprise instead of every university of the province keeps the mart linear in the scale
-    select * from scored
-    qualify row_number() over (
-        partition by wanted_province, wanted_city, major_code, level, year
-        order by place_score desc, pool desc, university_code) <= 3
+    -- enterprise instead of every university of the province keeps the mart linear in the scale. The ranking
+    -- and the allocation carry only ids and what orders them; the figures each suggestion quotes are joined
+    -- to the few rows kept (allocated).
+    select place_id, pool_id, university_code, place_score, pool,
+        row_number() over (partition by place_id order by place_score desc, pool desc, university_code) as place_rank
+    from scored
+    qualify place_rank <= 3
 ),
 
 partners as (
@@ -141,28 +157,37 @@ partners as (
     select distinct enterprise_id, university_code from dims.base
 ),
 
+partner_candidates as (
+    -- the candidates of an entry's place that its enterprise already has a base with
+    select e.entry_id, s.pool_id, s.university_code, s.place_score, s.pool
+    from entries as e
+    join partners as p on p.enterprise_id = e.enterprise_id
+    join scored as s on s.place_id = e.place_id and s.university_code = p.university_code
+),
+
 choices as (
-    select w.enterprise_id, w.major_code, w.level, w.year, w.demand, w.wanted, s.* exclude (enterprise_id, major_code, level, year),
+    -- an entry without such a candidate takes its place's three best in their order: no point of its own
+    select e.entry_id, e.enterprise_id, e.wanted, s.pool_id, s.university_code, s.pool,
+        false as has_base, s.place_score as score, s.place_rank as choice
+    from entries as e
+    join shortlist as s using (place_id)
+    anti join partner_candidates as pc using (entry_id)
+    union all
+    -- the others rank their place's three best and those candidates, with the point for a base
+    select c.entry_id, e.enterprise_id, e.wanted, c.pool_id, c.university_code, c.pool,
         p.university_code is not null as has_base,
-        s.place_score + case when p.university_code is not null then 1 else 0 end as score,
-        row_number() over (
-            partition by w.enterprise_id, w.major_code, w.level, w.year
-            order by score desc, s.pool desc, s.university_code) as choice
-    from wanted as w
-    join (
-        -- the place's three best, and any other candidate of the place the enterprise itself has a base with
-        select w.enterprise_id, s.* from wanted as w join shortlist as s
-            on s.wanted_province = w.place.province_name and s.wanted_city is not distinct from w.place.city_name
-            and s.major_code = w.major_code and s.level = w.level and s.year = w.year
+        c.place_score + case when p.university_code is not null then 1 else 0 end as score,
+        row_number() over (partition by c.entry_id order by score desc, c.pool desc, c.university_code) as choice
+    from (
+        select e.entry_id, s.pool_id, s.university_code, s.place_score, s.pool
+        from entries as e
+        join shortlist as s using (place_id)
+        semi join partner_candidates as pc using (entry_id)
         union
-        select w.enterprise_id, s.* from wanted as w
-        join partners as p on p.enterprise_id = w.enterprise_id
-        join scored as s on s.university_code = p.university_code
-            and s.wanted_province = w.place.province_name and s.wanted_city is not distinct from w.place.city_name
-            and s.major_code = w.major_code and s.level = w.level and s.year = w.year
-    ) as s on s.enterprise_id = w.enterprise_id and s.major_code = w.major_code and s.level = w.level
-        and s.year = w.year
-    left join partners as p on p.enterprise_id = w.enterprise_id and p.university_code = s.university_code
+        select * from partner_candidates
+    ) as c
+    join entries as e using (entry_id)
+    left join partners as p on p.enterprise_id = e.enterprise_id and p.university_code = c.university_code
     qualify choice <= 3
 ),
 
@@ -171,38 +196,37 @@ choices as (
 -- code) until what is left of its pool is spent. A running sum per pool makes each round one sort, and the
 -- total given from a pool never exceeds it. The rounds are one recursive step: a round reads the entries'
 -- rows of the round before (the CTE) and what each pool gave in every round before (recurring.allocation).
-allocation(round, enterprise_id, major_code, level, year, university_code, unmet, interns)
-    using key (round, enterprise_id, major_code, level, year) as (
-    -- round 0: every entry lacks all it wants
-    select distinct 0, enterprise_id, major_code, level, year, null::varchar, wanted, 0::bigint
+allocation(round, entry_id, enterprise_id, pool_id, has_base, score, unmet, interns) using key (round, entry_id) as (
+    -- round 0: every entry lacks all it wants (an entry with any choice has a first)
+    select 0, entry_id, enterprise_id, null::bigint, null::boolean, null::double, wanted, 0::bigint
     from choices
+    where choice = 1
     union
-    select round, enterprise_id, major_code, level, year, university_code, unmet - interns, interns
+    select round, entry_id, enterprise_id, pool_id, has_base, score, unmet - interns, interns
     from (
-        select e.round + 1 as round, e.enterprise_id, e.major_code, e.level, e.year, c.university_code, e.unmet,
+        select e.round + 1 as round, e.entry_id, e.enterprise_id, c.pool_id, c.has_base, c.score, e.unmet,
             least(e.unmet, greatest(c.pool - coalesce(u.given, 0) - coalesce(sum(e.unmet) over (
-                partition by c.university_code, e.major_code, e.level, e.year
+                partition by c.pool_id
                 order by e.unmet desc, e.enterprise_id rows between unbounded preceding and 1 preceding), 0), 0)
             ) as interns
         from allocation as e
-        join choices as c on c.enterprise_id = e.enterprise_id and c.major_code = e.major_code
-            and c.level = e.level and c.year = e.year and c.choice = e.round + 1
+        join choices as c on c.entry_id = e.entry_id and c.choice = e.round + 1
         left join (
-            select university_code, major_code, level, year, sum(interns) as given
-            from recurring.allocation
-            group by all
-        ) as u on u.university_code = c.university_code and u.major_code = e.major_code and u.level = e.level
-            and u.year = e.year
+            select pool_id, sum(interns) as given from recurring.allocation group by all
+        ) as u on u.pool_id = c.pool_id
         where e.unmet > 0 and e.round < 3
     )
 ),
 
 allocated as (
-    select c.*, a.interns
+    -- each suggestion with the figures it quotes: the entry's and the candidate's for the entry's place
+    select e.enterprise_id, e.major_code, e.level, e.year, e.demand, e.wanted,
+        a.round as choice, a.has_base, a.score, a.interns,
+        s.* exclude (major_code, level, year)
     from allocation as a
-    join choices as c on c.enterprise_id = a.enterprise_id and c.major_code = a.major_code and c.level = a.level
-        and c.year = a.year and c.choice = a.round
-    where a.round > 0
+    join entries as e on e.entry_id = a.entry_id
+    join scored as s on s.place_id = e.place_id and s.pool_id = a.pool_id
+    where a.round > 0 and a.interns > 0
 )
 
 select
@@ -240,4 +264,3 @@ from allocated as a
 left join dims.enterprise as e using (enterprise_id)
 left join reference.majors as m using (major_code)
 left join reference.universities as u using (university_code)
-where a.interns > 0

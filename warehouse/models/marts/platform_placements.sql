@@ -4,16 +4,33 @@
 -- national platform". Students are counted by pseudonym, never listed; a group of 1 to MIN_GROUP_SIZE − 1
 -- students shows no counts and no dates ("Suppression"), and says so in `suppressed`.
 -- incremental by: year, university_code
-with placements as (
-    select * from facts.placements
+with placements as not materialized (
+    select * replace (coalesce(organisation, 'unknown') as organisation, coalesce(mode, 'unknown') as mode),
+        hash(year, university_code, base_id, internship_type, coalesce(organisation, 'unknown'),
+             coalesce(mode, 'unknown'), student_key) as student_hash
+    from facts.placements
 ),
 
-groups as (
+repeated as (
+    -- a student with more than one placement in a group: hashes seen more than once, which (rarely) also
+    -- gathers different students whose hashes collide (as in marts.base_placements)
+    select student_hash from placements group by student_hash having count(*) > 1
+),
+
+repeats as (
+    -- per group, the placement rows beyond each student's first, counted exactly among those few rows
+    select year, university_code, base_id, internship_type, organisation, mode,
+           count(student_key) - count(distinct student_key) as repeat_rows
+    from placements semi join repeated using (student_hash)
+    group by all
+),
+
+counted as (
+    -- a group's students are its rows less those repeats: a count of rows, much cheaper than grouping
+    -- millions of pseudonyms
     select
-        year, university_code, base_id, internship_type,
-        coalesce(organisation, 'unknown') as organisation,
-        coalesce(mode, 'unknown') as mode,
-        count(distinct student_key) as students,
+        year, university_code, base_id, internship_type, organisation, mode,
+        count(student_key) as student_rows,
         count(*) as placement_rows,
         count(*) filter (where outcome = 'hired') as hired_rows,
         count(*) filter (where outcome = 'completed') as completed_rows,
@@ -22,6 +39,15 @@ groups as (
         max(end_date) as last_end
     from placements
     group by all
+),
+
+groups as (
+    select c.* exclude (student_rows), (c.student_rows - coalesce(r.repeat_rows, 0))::bigint as students
+    from counted as c
+    left join repeats as r
+        on r.year is not distinct from c.year and r.university_code is not distinct from c.university_code
+        and r.base_id is not distinct from c.base_id and r.internship_type is not distinct from c.internship_type
+        and r.organisation = c.organisation and r.mode = c.mode
 )
 
 select
