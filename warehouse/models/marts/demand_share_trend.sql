@@ -43,8 +43,9 @@ lines as (
     select
         geography, level, year, major_code,
         count(*) as trend_points,
-        regr_slope(demand_share, trend_year) as slope,
-        avg(demand_share) as mean_share,
+        -- in year order: a float sum depends on the order its terms come in, and a join's order is not fixed
+        regr_slope(demand_share, trend_year order by trend_year) as slope,
+        avg(demand_share order by trend_year) as mean_share,
         avg(trend_year) as mean_year
     from shares
     group by all
