@@ -94,8 +94,7 @@ def project(enrolment: pd.DataFrame, trend: pd.DataFrame, total_demand: float, l
                                    "supply": supply.reindex(majors, fill_value=0.0).astype(float).to_numpy(),
                                    "demand": (share * total_demand).to_numpy(), "demand_share": share.to_numpy()},
                                   columns=columns))
-    rows = pd.concat(parts, ignore_index=True)  # HORIZON_YEARS or more years: never no part
-    frame = judged(rows if len(rows) else pd.DataFrame(columns=columns), level)
+    frame = judged(pd.concat(parts, ignore_index=True), level)  # HORIZON_YEARS or more years: never no part
     frame["is_projection"] = True
     return frame
 
