@@ -157,36 +157,26 @@ def floor_read(landing: Path, database: Path, side_by_side: int = 1) -> dict:
 
 
 # --- where a build's time went ---------------------------------------------------------------------------
-def step_seconds(dagster_home: Path) -> dict[str, float]:
-    """Each step's duration in the latest run recorded in `dagster_home` (Dagster's own step records)."""
+def run_seconds(dagster_home: Path) -> tuple[dict[str, float], dict[str, float]]:
+    """Where the latest run recorded in `dagster_home` spent its time, slowest first: each step's duration
+    (Dagster's own step records), and each SQL model's (the models share one step, so each materialisation says
+    what it took: pipelines/defs/assets.py, metadata `seconds`)."""
     import dagster as dg
 
     with dg.DagsterInstance.from_config(str(dagster_home)) as instance:
         runs = instance.get_runs(limit=1)
         if not runs:
-            return {}
+            return {}, {}
         stats = instance.get_run_step_stats(runs[0].run_id)
-    return dict(sorted(((s.step_key, round(s.end_time - s.start_time, 2)) for s in stats
-                        if s.end_time and s.start_time), key=lambda kv: -kv[1]))
-
-
-def model_seconds(dagster_home: Path) -> dict[str, float]:
-    """Each SQL model's build time in the latest run recorded in `dagster_home`: the models share one step, so
-    each materialisation says what it took (pipelines/defs/assets.py, metadata `seconds`)."""
-    import dagster as dg
-
-    with dg.DagsterInstance.from_config(str(dagster_home)) as instance:
-        runs = instance.get_runs(limit=1)
-        if not runs:
-            return {}
         events = instance.all_logs(runs[0].run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION)
-    seconds = {}
+    steps = {s.step_key: round(s.end_time - s.start_time, 2) for s in stats if s.end_time and s.start_time}
+    models = {}
     for event in events:
         materialization = event.dagster_event.event_specific_data.materialization
         # (the raw loaders record their seconds too, but they run side by side: a step of their own)
         if "seconds" in materialization.metadata and materialization.asset_key.path[0] != "raw":
-            seconds[materialization.asset_key.to_user_string()] = materialization.metadata["seconds"].value
-    return dict(sorted(seconds.items(), key=lambda kv: -kv[1]))
+            models[materialization.asset_key.to_user_string()] = materialization.metadata["seconds"].value
+    return (dict(sorted(steps.items(), key=lambda kv: -kv[1])), dict(sorted(models.items(), key=lambda kv: -kv[1])))
 
 
 def is_skills_and_pay(model_key: str) -> bool:
@@ -362,8 +352,7 @@ def bench_scale(scale: int, out: Path) -> dict:
     print(f"[scale {scale}] full build", flush=True)
     full = measured_build(command, env, work / "full_build.log", f"full build at scale {scale}")
     counts = row_counts(warehouse)
-    full_steps = step_seconds(work / "dagster_home")
-    full_models = model_seconds(work / "dagster_home")
+    full_steps, full_models = run_seconds(work / "dagster_home")
     skills_s = sum(v for k, v in full_models.items() if is_skills_and_pay(k))
 
     # the same files again: what any build costs before it has anything to do (Dagster's run, the copy of
@@ -376,7 +365,7 @@ def bench_scale(scale: int, out: Path) -> dict:
         print(f"[scale {scale}] incremental build (one new file: {source.name} with other students)", flush=True)
         incremental = measured_build(command, env, work / "incremental_build.log",
                                      f"incremental build at scale {scale}")
-    incremental_steps = step_seconds(work / "dagster_home")
+    incremental_steps, _ = run_seconds(work / "dagster_home")
     reread = sum("rows reused" not in line and ": read " in line
                  for line in (work / "incremental_build.log").read_text().splitlines())
 
