@@ -34,11 +34,21 @@ from contextlib import contextmanager
 from dagster._core.storage.event_log.sqlite.sqlite_event_log import SqliteEventLogStorage
 from dagster._core.storage.sql import create_engine
 from dagster._core.storage.sqlite import SQLITE_BUSY_TIMEOUT_SECONDS
+from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.pool import QueuePool
 
 #: databases whose connection a process keeps open (the run being written, the index, a few the UI reads)
 KEPT = 4
+
+
+def _commit_without_waiting_for_the_disk(sqlite, _record) -> None:
+    # Dagster's databases are in WAL mode, where SQLite's default (synchronous=FULL) waits for the disk at every
+    # commit, i.e. at each of a build's events. NORMAL waits only when the log is folded into the database: a
+    # crash of the machine may lose a run's last events, never the database's consistency (SQLite's docs,
+    # "PRAGMA synchronous"), and a run's records are a log of it, not the data (that is the warehouse, which
+    # DuckDB writes and publishes on its own terms).
+    sqlite.execute("PRAGMA synchronous=NORMAL")
 
 
 class KeptConnectionSqliteEventLogStorage(SqliteEventLogStorage):
@@ -68,6 +78,7 @@ class KeptConnectionSqliteEventLogStorage(SqliteEventLogStorage):
                 max_overflow=2,
                 connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS, "check_same_thread": False},
             )
+            event.listen(engine, "connect", _commit_without_waiting_for_the_disk)
             self._engines[shard] = engine
             while len(self._engines) > KEPT:
                 self._engines.popitem(last=False)[1].dispose()

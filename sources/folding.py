@@ -6,6 +6,7 @@ from __future__ import annotations
 import array
 import itertools
 import unicodedata
+import weakref
 
 import duckdb
 import pyarrow as pa
@@ -39,8 +40,16 @@ def _strings(values: list[str | None]) -> pa.Array:
                                  [validity, pa.py_buffer(offsets), pa.py_buffer(b"".join(encoded))])
 
 
+#: the connections known to have `nfkc`: asking duckdb_functions() lists every function there is, and a build
+#: asks for each connection and cursor it prepares
+_HAVE_NFKC: weakref.WeakSet[duckdb.DuckDBPyConnection] = weakref.WeakSet()
+
+
 def register_nfkc(con: duckdb.DuckDBPyConnection) -> None:
     """Make `nfkc(text)` callable in `con`'s database (a function registered from Python is the database's:
     every cursor of `con` has it too); a connection that has it already keeps it."""
+    if con in _HAVE_NFKC:
+        return
     if not con.execute("SELECT 1 FROM duckdb_functions() WHERE function_name = 'nfkc'").fetchall():
         con.create_function("nfkc", nfkc, ["VARCHAR"], "VARCHAR", type="arrow")
+    _HAVE_NFKC.add(con)

@@ -48,6 +48,7 @@ from typing import TYPE_CHECKING
 import duckdb
 import pyarrow
 
+from sources.catalog import column_types
 from sources.landing_folder import LandingFile, file_unreadable, kind_files, printable, submission_scope
 from sources.pseudonymise import hmac_pads, mask_personal_text, personal_data_macros_sql, student_key_sql
 from sources.reading import FileRejected, PreparedFile, file_sha256, prepare_file, read_prepared
@@ -243,14 +244,7 @@ def loader_fingerprint(con: duckdb.DuckDBPyConnection, kind: SourceKind, key: by
 
 # --- what the database held before this load ------------------------------------------------------------
 def _table_columns(con: duckdb.DuckDBPyConnection, table: str) -> set[str]:
-    return {
-        r[0]
-        for r in con.execute(
-            "SELECT column_name FROM duckdb_columns() WHERE database_name = current_database() "
-            "AND schema_name = 'raw' AND table_name = ?",
-            [table],
-        ).fetchall()
-    }
+    return set(column_types(con, f"raw.{table}") or ())
 
 
 def _files_before(con: duckdb.DuckDBPyConnection, kind: SourceKind) -> list[_PreviousFile]:

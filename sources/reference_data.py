@@ -10,6 +10,7 @@ from pathlib import Path
 import duckdb
 
 from sources import settings
+from sources.catalog import column_types
 from sources.folding import register_nfkc
 from sources.landing_folder import reference_supplement
 
@@ -121,15 +122,8 @@ def load_reference_table(con: duckdb.DuckDBPyConnection, table: str, landing: Pa
 def _same_rows(con: duckdb.DuckDBPyConnection, new: str, table: str) -> bool:
     """Whether `table` exists with the columns, types and rows (as a multiset, by 64-bit row hashes) of temp
     table `new`."""
-    schema, name = table.split(".")
-
-    def columns(database: str, schema: str, name: str) -> list[tuple[str, str]]:
-        return con.execute(
-            f"SELECT column_name, data_type FROM duckdb_columns() WHERE database_name = {database} "
-            "AND schema_name = ? AND table_name = ? ORDER BY column_index", [schema, name]).fetchall()
-
-    old_columns = columns("current_database()", schema, name)
-    if not old_columns or old_columns != columns("'temp'", "main", new):
+    old_columns = column_types(con, table)
+    if not old_columns or list(old_columns.items()) != list((column_types(con, new) or {}).items()):
         return False
     fingerprint = "SELECT count(*), sum(hash(t)::HUGEINT) FROM {} AS t"
     return con.execute(fingerprint.format(new)).fetchone() == con.execute(fingerprint.format(table)).fetchone()

@@ -404,11 +404,7 @@ def _key_types(con: duckdb.DuckDBPyConnection, table: str, columns: tuple[str, .
     """The types of a table's key columns (a temp table's when it has no schema); None if one is missing. Keys
     are compared by hash, and equal values of different types hash apart, so every table keyed together must
     agree on them."""
-    schema, name = table.split(".") if "." in table else ("main", table)
-    database = "current_database()" if "." in table else "'temp'"
-    types = dict(con.execute(
-        f"SELECT column_name, data_type FROM duckdb_columns() WHERE database_name = {database} "
-        "AND schema_name = ? AND table_name = ?", [schema, name]).fetchall())
+    types = state.column_types(con, table) or {}
     return None if any(c not in types for c in columns) else tuple(types[c] for c in columns)
 
 

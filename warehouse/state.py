@@ -31,6 +31,8 @@ from dataclasses import dataclass
 
 import duckdb
 
+from sources.catalog import column_types
+
 SCHEMA = "meta"
 #: up to this many rows a table's state is its content (a sum of row hashes, which costs a scan of the table;
 #: beyond it, the recipe: benchmarks/RESULTS.md)
@@ -60,17 +62,12 @@ def digest(*parts: object) -> str:
 
 
 def table_exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
-    schema, name = table.split(".")
-    return con.execute(
-        "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() AND schema_name = ? "
-        "AND table_name = ?", [schema, name]).fetchone()[0] > 0
+    """(Not inside a transaction: see column_types.)"""
+    return column_types(con, table) is not None
 
 
 def has_column(con: duckdb.DuckDBPyConnection, table: str, column: str) -> bool:
-    schema, name = table.split(".")
-    return con.execute(
-        "SELECT count(*) FROM duckdb_columns() WHERE database_name = current_database() AND schema_name = ? "
-        "AND table_name = ? AND column_name = ?", [schema, name, column]).fetchone()[0] > 0
+    return column in (column_types(con, table) or {})
 
 
 # --- the loaders' tables ---------------------------------------------------------------------------
@@ -178,11 +175,7 @@ def record_delta(con: duckdb.DuckDBPyConnection, table: str, from_state: str | N
 def row_hash(con: duckdb.DuckDBPyConnection, table: str) -> str:
     """The SQL of a 64-bit hash of every column of a row of `table` (a row of a temp table of the same
     columns hashes alike)."""
-    schema, name = table.split(".")
-    columns = [c for (c,) in con.execute(
-        "SELECT column_name FROM duckdb_columns() WHERE database_name = current_database() AND schema_name = ? "
-        "AND table_name = ? ORDER BY column_index", [schema, name]).fetchall()]
-    return "hash(" + ", ".join('"' + c.replace('"', '""') + '"' for c in columns) + ")"
+    return "hash(" + ", ".join('"' + c.replace('"', '""') + '"' for c in column_types(con, table)) + ")"
 
 
 def current_state(con: duckdb.DuckDBPyConnection, table: str) -> str | None:
