@@ -43,6 +43,7 @@ from pathlib import Path
 import duckdb
 import rapidfuzz
 
+from sources.catalog import column_types
 from sources.folding import register_nfkc
 from sources.landing_folder import OWN_SUBMISSION_FILES
 from warehouse import lineage, settings, skill_matching, state
@@ -404,12 +405,8 @@ def _key_types(con: duckdb.DuckDBPyConnection, table: str, columns: tuple[str, .
     """The types of a table's key columns (a temp table's when it has no schema); None if one is missing. Keys
     are compared by hash, and equal values of different types hash apart, so every table keyed together must
     agree on them."""
-    types = state.column_types(con, table) or {}
+    types = column_types(con, table) or {}
     return None if any(c not in types for c in columns) else tuple(types[c] for c in columns)
-
-
-def _temp_has_column(con: duckdb.DuckDBPyConnection, table: str, column: str) -> bool:
-    return _key_types(con, table, (column,)) is not None
 
 
 def _apply_delta(con: duckdb.DuckDBPyConnection, model: Model, plan: DeltaPlan, compare: bool = True
@@ -501,7 +498,7 @@ def _content_changes(con: duckdb.DuckDBPyConnection, changed: str, names: list[s
 
 def _years(con: duckdb.DuckDBPyConnection, changed: str) -> list[int] | None:
     """The years of a delta's changed rows (where the personal-data scan looks for them); None without a year."""
-    if not _temp_has_column(con, changed, "year"):
+    if not state.has_column(con, changed, "year"):
         return None
     years = [r[0] for r in con.execute(f"SELECT DISTINCT year FROM {changed} ORDER BY 1").fetchall()]
     return None if None in years else years  # a row without a year: the scan reads the whole table
