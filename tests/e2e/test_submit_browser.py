@@ -126,9 +126,9 @@ def test_a_university_uploads_a_file_with_bad_rows_sees_the_preview_and_confirms
             files=[{"name": "目录.csv", "mimeType": "text/csv", "buffer": csv_bytes(CATALOGUE_HEADER, CATALOGUE_ROWS)}])
         confirm = main.get_by_role("button", name="确认提交（载入 1 行）")
         expect(confirm).to_be_visible(timeout=LOAD_MS)
-        metrics = dict(zip(main.get_by_test_id("stMetricLabel").all_inner_texts(),
-                           main.get_by_test_id("stMetricValue").all_inner_texts(), strict=True))
-        assert metrics == {"读取行数": "3", "将载入": "1", "将隔离": "2"}
+        # the three counts, waited for: the button can be drawn while the metrics beside it are half drawn
+        expect(main.get_by_test_id("stMetricLabel")).to_have_text(["读取行数", "将载入", "将隔离"])
+        expect(main.get_by_test_id("stMetricValue")).to_have_text(["3", "1", "2"])
         preview = grid_text(page)
         for shown in ("行", "列", "原因", "enrolment", "not a whole number: '一百'", "university_code",
                       "is outside the scope of the submitter"):
