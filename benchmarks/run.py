@@ -12,8 +12,10 @@ For each scale it
    XLSX), in this process, two files at a time as the build's loaders read them (sources/loading.py,
    LOADERS); and, for comparison with earlier figures, one file at a time;
 3. runs a **full build** (`portal build` as a subprocess into an empty output folder), timing the wall clock
-   and sampling the resident memory of the whole process tree (the build and any children) every 50 ms
-   from /proc (the sum over the build and any children it starts: the whole tree's peak, within 50 ms), and
+   and the CPU seconds (user + system, of the build and the children it waited for; the floor's likewise, of
+   this process: their ratio is how much more work a build does than reading, which a busy host does not move
+   as much as the wall clock), and sampling the resident memory of the whole process tree every 50 ms from
+   /proc (the sum over the build and any children it starts: the whole tree's peak, within 50 ms), and
    where the time went: each step's duration from the run's own records in Dagster, and each SQL model's (the
    skills and pay models' sum against the full build is issue 27's target);
 4. runs the build again with **nothing changed** (the least any incremental build costs: Dagster's run, the
@@ -34,6 +36,7 @@ import csv
 import json
 import os
 import platform
+import resource
 import shutil
 import subprocess
 import sys
@@ -83,9 +86,18 @@ def _rss_bytes(pid: int) -> int:
     return 0
 
 
+def cpu_seconds(who: int) -> float:
+    """User + system CPU seconds of `resource.RUSAGE_SELF` or `RUSAGE_CHILDREN` (children that ended) so far."""
+    used = resource.getrusage(who)
+    return used.ru_utime + used.ru_stime
+
+
 def run_measured(command: list[str], env: dict[str, str], log: Path) -> dict:
-    """Run `command`, returning wall seconds, the peak summed RSS of its process tree, and its exit code."""
+    """Run `command`, returning wall seconds, CPU seconds (of it and every child it waited for), the peak summed
+    RSS of its process tree, and its exit code. The CPU seconds are what a build does whatever else the host is
+    doing; the wall clock varies with it."""
     peak = 0
+    cpu_before = cpu_seconds(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     with log.open("w") as out:
         proc = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT, cwd=REPO)
@@ -103,7 +115,8 @@ def run_measured(command: list[str], env: dict[str, str], log: Path) -> dict:
         done.set()
         sampler.join()
     seconds = time.perf_counter() - start
-    return {"seconds": seconds, "peak_tree_rss_bytes": peak, "returncode": code}
+    return {"seconds": seconds, "cpu_s": cpu_seconds(resource.RUSAGE_CHILDREN) - cpu_before,
+            "peak_tree_rss_bytes": peak, "returncode": code}
 
 
 # --- the floor ---------------------------------------------------------------------------------------
@@ -148,12 +161,14 @@ def floor_read(landing: Path, database: Path, side_by_side: int = 1) -> dict:
     `side_by_side` > 1, that many files at a time, each on a connection of its own, as the build's loaders do
     (sources/loading.py, LOADERS): DuckDB reads a file of fewer rows than a row group on one thread."""
     files = sorted(p for kind in KINDS for p in (landing / kind).glob("*.*"))
+    cpu_before = cpu_seconds(resource.RUSAGE_SELF)
     start = time.perf_counter()
     with duckdb.connect(str(database)) as con, tempfile.TemporaryDirectory() as tmp:
         with connection_per_thread(con.cursor) as connection, ThreadPoolExecutor(max_workers=side_by_side) as pool:
             rows = sum(pool.map(lambda i: _read_one(connection(), files[i], f"t{i}", Path(tmp)), range(len(files))))
         con.execute("CHECKPOINT")
-    return {"seconds": time.perf_counter() - start, "rows": rows}
+    return {"seconds": time.perf_counter() - start, "cpu_s": cpu_seconds(resource.RUSAGE_SELF) - cpu_before,
+            "rows": rows}
 
 
 # --- where a build's time went ---------------------------------------------------------------------------
@@ -380,13 +395,19 @@ def bench_scale(scale: int, out: Path) -> dict:
         "floor_rows": floor["rows"],
         "full_build_s": full["seconds"],
         "build_over_floor": full["seconds"] / floor["seconds"],
+        # CPU seconds, steadier than the wall clock on a shared host: how much more work a build does than reading
+        "floor_cpu_s": floor["cpu_s"],
+        "full_build_cpu_s": full["cpu_s"],
+        "build_cpu_over_floor_cpu": full["cpu_s"] / floor["cpu_s"],
         # the floor as sessions before the eighth measured it, when the build also read one file at a time
         "floor_one_at_a_time_s": floor_one_at_a_time["seconds"],
         "build_over_floor_one_at_a_time": full["seconds"] / floor_one_at_a_time["seconds"],
         "peak_tree_rss_bytes": full["peak_tree_rss_bytes"],
         "unchanged_build_s": unchanged["seconds"],
+        "unchanged_build_cpu_s": unchanged["cpu_s"],
         "unchanged_over_full": unchanged["seconds"] / full["seconds"],
         "incremental_build_s": incremental["seconds"],
+        "incremental_build_cpu_s": incremental["cpu_s"],
         "incremental_over_full": incremental["seconds"] / full["seconds"],
         "incremental_files_read": reread,
         "incremental_peak_tree_rss_bytes": incremental["peak_tree_rss_bytes"],
@@ -414,7 +435,7 @@ def machine() -> dict:
 def table(results: list[dict]) -> str:
     gib = 1024 ** 3
     header = ["scale", "files", *KINDS, "floor s", "floor 1x s", "build s",
-              "build/floor",
+              "build/floor", "CPU build/floor",
               "peak RSS GiB", "unchanged s", "incr s", "incr/full", "slowest mart s", "slowest page s (1st/cached)"]
     lines = [header]
     for r in results:
@@ -426,6 +447,7 @@ def table(results: list[dict]) -> str:
             *(str(r["rows"].get(k, {}).get("rows_read", 0)) for k in KINDS),
             f"{r['floor_s']:.1f}", f"{r.get('floor_one_at_a_time_s', float('nan')):.1f}",
             f"{r['full_build_s']:.1f}", f"{r['build_over_floor']:.2f}",
+            f"{r['build_cpu_over_floor_cpu']:.2f}" if "build_cpu_over_floor_cpu" in r else "",
             f"{r['peak_tree_rss_bytes'] / gib:.2f}", f"{r['unchanged_build_s']:.1f}", f"{r['incremental_build_s']:.1f}",
             f"{r['incremental_over_full']:.2f}",
             f"{max(m['first_s'] for m in r['marts'].values()):.3f}", slowest_page,
