@@ -512,41 +512,54 @@ class SignIn:
 
 def authenticate(username: str, password: str, *, source: str = "", url: str | None = None) -> SignIn:
     """Check a user name and password, counting failures: settings.SIGN_IN_ATTEMPTS in a row lock the account
-    for settings.LOCKOUT_MINUTES. Every attempt is in the audit log; `source` says where it came from."""
+    for settings.LOCKOUT_MINUTES. Every attempt is in the audit log; `source` says where it came from.
+
+    The attempt is counted before its password is checked, in one transaction that holds the account's row
+    (FOR UPDATE on PostgreSQL; BEGIN IMMEDIATE on SQLite), and the attempt that reaches the limit locks the
+    account there and then. So however many attempts arrive at once, at most SIGN_IN_ATTEMPTS passwords are
+    checked before the lock, and none while it holds: a check decided on a row read earlier let 24 of 40
+    simultaneous guesses through. A right password then ends the row of failures (and lifts the lock its own
+    attempt may have set)."""
     name = (username or "").strip().lower()
     where = f" from {source}" if source else ""
-    with engine(url).connect() as con:
-        row = con.execute(sa.select(accounts).where(accounts.c.username == name)).first()
-    if row is None:
-        _spend_a_verification(password or "")
-        with _transaction(url) as con:
-            # the name typed is not recorded: people type a password into the name field now and then
-            _audit(con, None, "sign_in_failed", None, "unknown user name" + where)
-        return SignIn("wrong")
-    if row.locked_until is not None and row.locked_until > now():
-        with _transaction(url) as con:
-            _audit(con, None, "sign_in_refused", name, "account locked" + where)
-        return SignIn("locked", locked_until=row.locked_until)
-    correct = _verify(row.password_hash, password or "")
     at = now()
     with _transaction(url) as con:
-        row = _row_for_update(con, name)
-        if correct and row.disabled:
-            _audit(con, None, "sign_in_refused", name, "account disabled" + where)
-            return SignIn("disabled")
+        row = con.execute(sa.select(accounts).where(accounts.c.username == name).with_for_update()).first()
+        if row is None:
+            # the name typed is not recorded: people type a password into the name field now and then
+            _audit(con, None, "sign_in_failed", None, "unknown user name" + where)
+            refused = SignIn("wrong")
+        elif row.locked_until is not None and row.locked_until > at:
+            _audit(con, None, "sign_in_refused", name, "account locked" + where)
+            refused = SignIn("locked", locked_until=row.locked_until)
+        else:
+            refused = None
+            lock_ran_out = row.locked_until is not None and row.locked_until <= at
+            failures = (0 if lock_ran_out else row.failed_attempts) + 1
+            locked_until = at + dt.timedelta(minutes=settings.LOCKOUT_MINUTES) \
+                if failures >= settings.SIGN_IN_ATTEMPTS else None
+            con.execute(accounts.update().where(accounts.c.username == name)
+                        .values(failed_attempts=failures, locked_until=locked_until))
+    if refused is not None:
+        _spend_a_verification(password or "")  # as long as a password check takes, whatever the reason
+        return refused
+    # outside the transaction: a verification takes a good fraction of a second, other accounts need not wait
+    correct = _verify(row.password_hash, password or "")
+    with _transaction(url) as con:
+        if correct:
+            now_row = _row_for_update(con, name)
+            if now_row.password_hash != row.password_hash:  # reset meanwhile: the old password opens nothing
+                correct = False
+            elif now_row.disabled:
+                _audit(con, None, "sign_in_refused", name, "account disabled" + where)
+                return SignIn("disabled")
         if correct:
             values = {"failed_attempts": 0, "locked_until": None}
             if _password_hasher().check_needs_rehash(row.password_hash):
                 values["password_hash"] = hash_password(password)
             con.execute(accounts.update().where(accounts.c.username == name).values(**values))
             _audit(con, name, "sign_in", name, where.strip() or None)
-            return SignIn("ok", viewer=_account(row).viewer())
-        lock_ran_out = row.locked_until is not None and row.locked_until <= at
-        failures = (0 if lock_ran_out else row.failed_attempts) + 1
-        locked_until = at + dt.timedelta(minutes=settings.LOCKOUT_MINUTES) \
-            if failures >= settings.SIGN_IN_ATTEMPTS else None
-        con.execute(accounts.update().where(accounts.c.username == name)
-                    .values(failed_attempts=failures, locked_until=locked_until))
+            return SignIn("ok", viewer=_account(now_row).viewer())
         _audit(con, None, "sign_in_failed", name, f"wrong password ({failures} in a row){where}")
         if locked_until is not None:
             _audit(con, None, "account_locked", name,

@@ -10,7 +10,9 @@ import sqlite3
 import stat
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import sqlalchemy as sa
@@ -359,3 +361,57 @@ def test_demo_accounts_one_per_role_printed_once_and_renewed_not_duplicated(demo
             assert ps.authenticate(username, password).outcome == "ok"
     finally:
         ps.dispose_engines()
+
+
+# --- signing in at the same time ------------------------------------------------------------------------------
+@pytest.fixture
+def light_hashes(monkeypatch):
+    """argon2 at a small cost, so forty sign-ins at once stay light on a shared machine (the race is in the
+    database, not in the hash; a verification still takes long enough for the others to run meanwhile)."""
+    from argon2 import PasswordHasher
+
+    monkeypatch.setattr(ps, "_hasher", PasswordHasher(time_cost=1, memory_cost=8 * 1024, parallelism=1))
+    monkeypatch.setattr(ps, "_DUMMY_HASH", [])
+
+
+def at_once(username: str, passwords: list[str]) -> list[ps.SignIn]:
+    """Every password tried on the account at the same moment, one thread each, as a script would."""
+    start = threading.Barrier(len(passwords))
+
+    def attempt(password: str) -> ps.SignIn:
+        start.wait()
+        return ps.authenticate(username, password)
+
+    with ThreadPoolExecutor(len(passwords)) as pool:
+        return list(pool.map(attempt, passwords))
+
+
+def wrong_passwords_checked() -> int:
+    return sum(e.action == "sign_in_failed" and "wrong password" in (e.detail or "") for e in ps.audit_entries(1000))
+
+
+def test_forty_wrong_passwords_at_once_get_five_checked_and_the_account_locked(state, light_hashes):
+    ps.add_account("neu", "university", "10145", PASSWORD, actor="cli:admin")
+    answers = at_once("neu", [f"guess number {i}" for i in range(40)])
+    assert not any(a.outcome == "ok" for a in answers)
+    assert wrong_passwords_checked() == settings.SIGN_IN_ATTEMPTS
+    account = ps.get_account("neu")
+    assert account.failed_attempts == settings.SIGN_IN_ATTEMPTS and account.locked(ps.now())
+    assert ps.authenticate("neu", PASSWORD).outcome != "ok"  # the right one, now: still locked
+
+
+def test_the_right_password_among_wrong_ones_at_once_gets_no_more_guesses_checked(state, light_hashes):
+    ps.add_account("neu", "university", "10145", PASSWORD, actor="cli:admin")
+    for i in range(settings.SIGN_IN_ATTEMPTS - 1):
+        ps.authenticate("neu", f"earlier guess {i}")
+    passwords = [f"guess number {i}" for i in range(39)]
+    passwords.insert(20, PASSWORD)
+    answers = at_once("neu", passwords)
+    guesses = wrong_passwords_checked() - (settings.SIGN_IN_ATTEMPTS - 1)
+    if answers[20].outcome == "ok":
+        # it was the fifth try, which signs in and ends the row of failures; the guesses after it start a new one
+        assert guesses <= settings.SIGN_IN_ATTEMPTS
+    else:
+        # a guess was the fifth try and locked the account: the right password came too late to be checked
+        assert guesses == 1 and ps.get_account("neu").locked(ps.now())
+    assert sum(a.outcome == "ok" for a in answers) == (answers[20].outcome == "ok")
