@@ -148,16 +148,10 @@ def _sign_in() -> None:
         st.session_state[TOKEN_KEY] = session.token
         st.session_state[COOKIE_SCRIPT_KEY] = _cookie_script(session.token, session.expires_at)
         st.session_state["w_sign_in_user"] = ""
-    elif result.outcome == "locked":
-        until = result.locked_until.astimezone(L.LOCAL_TIME).strftime("%H:%M")
-        st.session_state[MESSAGE_KEY] = ("error", L.t("sign_in_locked", until=until))
-    elif result.outcome == "disabled":
-        st.session_state[MESSAGE_KEY] = ("error", L.t("sign_in_disabled"))
-    elif result.attempts_left is not None and result.attempts_left <= 2:
-        st.session_state[MESSAGE_KEY] = ("error", L.t("sign_in_attempts_left", n=result.attempts_left,
-                                                      minutes=settings.LOCKOUT_MINUTES))
     else:
-        st.session_state[MESSAGE_KEY] = ("error", L.t("sign_in_wrong"))
+        # one answer to every refusal (portal_state.SignIn): the reason is in the audit log, not on the page
+        st.session_state[MESSAGE_KEY] = ("error", L.t("sign_in_refused", attempts=settings.SIGN_IN_ATTEMPTS,
+                                                      minutes=settings.LOCKOUT_MINUTES))
 
 
 def _sign_out() -> None:

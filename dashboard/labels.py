@@ -68,12 +68,11 @@ TEXT: dict[str, tuple[str, str]] = {
     "username": ("用户名", "User name"),
     "password": ("密码", "Password"),
     "signed_in_as": ("已登录：{name}（{role}，{scope}）", "Signed in: {name} ({role}, {scope})"),
-    "sign_in_wrong": ("用户名或密码不正确。", "Wrong user name or password."),
-    "sign_in_attempts_left": ("用户名或密码不正确；再错 {n} 次，账户将被锁定 {minutes} 分钟。",
-                              "Wrong user name or password; {n} more and the account is locked for {minutes} minutes."),
-    "sign_in_locked": ("连续登录失败次数过多，账户已锁定至 {until}（北京时间）。",
-                       "Too many failed sign-ins: the account is locked until {until} (Beijing time)."),
-    "sign_in_disabled": ("该账户已停用，请联系数据管理员。", "This account is disabled: ask the data staff."),
+    # the same answer whatever the reason (an unknown name, a wrong password, a locked or disabled account)
+    "sign_in_refused": ("用户名或密码不正确，或账户已锁定（连续 {attempts} 次登录失败后锁定 {minutes} 分钟）或已停用。"
+                        "如需帮助，请联系数据管理员。",
+                        "Wrong user name or password, or the account is locked ({attempts} failed sign-ins in a row "
+                        "lock it for {minutes} minutes) or disabled. Ask your data staff if you need help."),
     "sign_in_unavailable": ("暂时无法登录（账户数据库不可用）：{error}", "Signing in is unavailable (the account database "
                             "cannot be reached): {error}"),
     "sign_in_required_title": ("请先登录", "Please sign in"),

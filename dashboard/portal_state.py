@@ -501,25 +501,31 @@ def reset_password(username: str, password: str, *, actor: str, url: str | None 
 # --- signing in ------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class SignIn:
-    """The outcome of a sign-in attempt: `ok`, `wrong` (unknown name or wrong password: the same answer),
-    `locked` (until `locked_until`) or `disabled`."""
+    """The outcome of a sign-in attempt: `ok` (with the viewer) or `refused`. A refusal does not say why (an
+    unknown name, a wrong password, a locked or a disabled account): an answer that differed would tell a guesser
+    which names exist and, for a locked or disabled account, that the password was right. The reason is in the
+    audit log, for the data staff."""
 
     outcome: str
     viewer: Viewer = ANONYMOUS
-    locked_until: dt.datetime | None = None
-    attempts_left: int | None = None
+
+
+REFUSED = SignIn("refused")
 
 
 def authenticate(username: str, password: str, *, source: str = "", url: str | None = None) -> SignIn:
     """Check a user name and password, counting failures: settings.SIGN_IN_ATTEMPTS in a row lock the account
-    for settings.LOCKOUT_MINUTES. Every attempt is in the audit log; `source` says where it came from.
+    for settings.LOCKOUT_MINUTES. Every attempt is in the audit log with its reason; `source` says where it
+    came from.
 
     The attempt is counted before its password is checked, in one transaction that holds the account's row
     (FOR UPDATE on PostgreSQL; BEGIN IMMEDIATE on SQLite), and the attempt that reaches the limit locks the
     account there and then. So however many attempts arrive at once, at most SIGN_IN_ATTEMPTS passwords are
     checked before the lock, and none while it holds: a check decided on a row read earlier let 24 of 40
     simultaneous guesses through. A right password then ends the row of failures (and lifts the lock its own
-    attempt may have set)."""
+    attempt may have set). The password of a locked or disabled account is never checked, and an unknown name,
+    a locked or a disabled account spend a verification of a throw-away hash instead, so every refusal takes
+    about as long."""
     name = (username or "").strip().lower()
     where = f" from {source}" if source else ""
     at = now()
@@ -528,21 +534,24 @@ def authenticate(username: str, password: str, *, source: str = "", url: str | N
         if row is None:
             # the name typed is not recorded: people type a password into the name field now and then
             _audit(con, None, "sign_in_failed", None, "unknown user name" + where)
-            refused = SignIn("wrong")
+            admitted = False
+        elif row.disabled:
+            _audit(con, None, "sign_in_refused", name, "account disabled" + where)
+            admitted = False
         elif row.locked_until is not None and row.locked_until > at:
             _audit(con, None, "sign_in_refused", name, "account locked" + where)
-            refused = SignIn("locked", locked_until=row.locked_until)
+            admitted = False
         else:
-            refused = None
+            admitted = True
             lock_ran_out = row.locked_until is not None and row.locked_until <= at
             failures = (0 if lock_ran_out else row.failed_attempts) + 1
             locked_until = at + dt.timedelta(minutes=settings.LOCKOUT_MINUTES) \
                 if failures >= settings.SIGN_IN_ATTEMPTS else None
             con.execute(accounts.update().where(accounts.c.username == name)
                         .values(failed_attempts=failures, locked_until=locked_until))
-    if refused is not None:
-        _spend_a_verification(password or "")  # as long as a password check takes, whatever the reason
-        return refused
+    if not admitted:
+        _spend_a_verification(password or "")
+        return REFUSED
     # outside the transaction: a verification takes a good fraction of a second, other accounts need not wait
     correct = _verify(row.password_hash, password or "")
     with _transaction(url) as con:
@@ -550,9 +559,9 @@ def authenticate(username: str, password: str, *, source: str = "", url: str | N
             now_row = _row_for_update(con, name)
             if now_row.password_hash != row.password_hash:  # reset meanwhile: the old password opens nothing
                 correct = False
-            elif now_row.disabled:
+            elif now_row.disabled:  # disabled meanwhile
                 _audit(con, None, "sign_in_refused", name, "account disabled" + where)
-                return SignIn("disabled")
+                return REFUSED
         if correct:
             values = {"failed_attempts": 0, "locked_until": None}
             if _password_hasher().check_needs_rehash(row.password_hash):
@@ -564,8 +573,7 @@ def authenticate(username: str, password: str, *, source: str = "", url: str | N
         if locked_until is not None:
             _audit(con, None, "account_locked", name,
                    f"{failures} failed sign-ins in a row: locked for {settings.LOCKOUT_MINUTES} minutes")
-            return SignIn("locked", locked_until=locked_until)
-        return SignIn("wrong", attempts_left=settings.SIGN_IN_ATTEMPTS - failures)
+        return REFUSED
 
 
 # --- sessions: what keeps a sign-in across page refreshes -------------------------------------------

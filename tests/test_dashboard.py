@@ -70,6 +70,10 @@ def busiest_enterprise(warehouse: Path) -> str:
                           "GROUP BY ALL ORDER BY count(*) DESC, 1 LIMIT 1")[0][0]
 
 
+#: the sidebar's one answer to a refused sign-in, whatever the reason
+REFUSED = "用户名或密码不正确，或账户已锁定（连续 5 次登录失败后锁定 15 分钟）或已停用。如需帮助，请联系数据管理员。"
+
+
 def sign_in(at: AppTest, username: str, password: str | None = None) -> AppTest:
     """Sign in with the sidebar's form, as a person does."""
     at.text_input(key="w_sign_in_user").input(username)
@@ -622,18 +626,43 @@ def test_five_wrong_passwords_lock_the_account_until_the_lock_runs_out(app, monk
     at = app("overview")
     for attempt in range(1, 6):
         sign_in(at, "locked-out", f"wrong guess {attempt}")
-        assert at.sidebar.error, attempt
+        assert at.sidebar.error[0].value == REFUSED, attempt  # no count of the tries left: the same to anyone
         assert at.text_input(key="w_sign_in_password").value == ""  # the password never stays in the form
-        if attempt == 4:
-            assert at.sidebar.error[0].value == "用户名或密码不正确；再错 1 次，账户将被锁定 15 分钟。"
-    assert at.sidebar.error[0].value.startswith("连续登录失败次数过多，账户已锁定至")
-    sign_in(at, "locked-out", "the right password")  # still locked
-    assert at.sidebar.error[0].value.startswith("连续登录失败次数过多") and not at.sidebar.caption
+    assert portal_state.get_account("locked-out").locked(portal_state.now())
+    sign_in(at, "locked-out", "the right password")  # still locked, and the answer does not say it was right
+    assert at.sidebar.error[0].value == REFUSED and not at.sidebar.caption
     later = portal_state.now() + dt.timedelta(minutes=15, seconds=1)
     monkeypatch.setattr(portal_state, "now", lambda: later)
     sign_in(at, "locked-out", "the right password")
     assert not at.sidebar.error
     assert at.sidebar.caption[0].value == "已登录：locked-out（教育主管部门，吉林省）"
+
+
+def test_a_sign_in_answers_the_same_for_an_unknown_name_a_wrong_password_and_a_locked_or_disabled_account(
+        app):
+    from dashboard import portal_state
+
+    portal_state.add_account("stopped", "education", "吉林省", "the right password", actor="test")
+    portal_state.set_disabled("stopped", True, actor="test")
+    at = app("overview")
+    answers = {}
+    for case, username, password in [("unknown name", "nobody-at-all", "some password"),
+                                     ("first wrong password", "liaoning", "wrong guess 1"),
+                                     ("second wrong password", "liaoning", "wrong guess 2"),
+                                     ("third wrong password", "liaoning", "wrong guess 3"),
+                                     ("disabled, right password", "stopped", "the right password"),
+                                     ("disabled, wrong password", "stopped", "a wrong password")]:
+        sign_in(at, username, password)
+        answers[case] = at.sidebar.error[0].value
+    assert set(answers.values()) == {REFUSED}, answers
+    assert not at.sidebar.caption
+    en = app("overview", lang="en")
+    sign_in(en, "stopped", "the right password")
+    assert en.sidebar.error[0].value == ("Wrong user name or password, or the account is locked (5 failed sign-ins "
+                                         "in a row lock it for 15 minutes) or disabled. Ask your data staff if you "
+                                         "need help.")
+    sign_in(at, "liaoning")  # three wrong ones in a row leave the right password working
+    assert at.sidebar.caption[0].value.startswith("已登录：Liaoning")
 
 
 def html_bodies(at: AppTest) -> list[str]:

@@ -132,12 +132,11 @@ def test_a_short_password_is_refused(state):
 def test_five_wrong_passwords_lock_the_account_for_fifteen_minutes(state, clock):
     ps.add_account("neu", "university", "10145", PASSWORD, actor="cli:admin")
     outcomes = [ps.authenticate("neu", f"guess number {i}") for i in range(5)]
-    assert [o.outcome for o in outcomes] == ["wrong"] * 4 + ["locked"]
-    assert [o.attempts_left for o in outcomes[:4]] == [4, 3, 2, 1]
-    assert outcomes[-1].locked_until == clock.at + dt.timedelta(minutes=15)
+    assert [o.outcome for o in outcomes] == ["refused"] * 5
+    assert ps.get_account("neu").locked_until == clock.at + dt.timedelta(minutes=15)
     # while locked, even the right password is refused
     clock.advance(minutes=14, seconds=59)
-    assert ps.authenticate("neu", PASSWORD).outcome == "locked"
+    assert ps.authenticate("neu", PASSWORD).outcome == "refused"
     clock.advance(seconds=2)  # the lock has run out
     signed_in = ps.authenticate("neu", PASSWORD)
     assert signed_in.outcome == "ok"
@@ -151,7 +150,7 @@ def test_after_a_lock_runs_out_the_count_starts_again(state, clock):
     for i in range(5):
         ps.authenticate("neu", f"guess {i} xxxxx")
     clock.advance(minutes=16)
-    assert ps.authenticate("neu", "one more guess").outcome == "wrong"  # not locked again at once
+    assert ps.authenticate("neu", "one more guess").outcome == "refused"
     assert ps.get_account("neu").failed_attempts == 1
 
 
@@ -160,12 +159,14 @@ def test_a_successful_sign_in_clears_the_failures(state):
     for i in range(4):
         ps.authenticate("neu", f"guess {i} xxxxx")
     assert ps.authenticate("neu", PASSWORD).outcome == "ok"
-    assert ps.authenticate("neu", "guess again").attempts_left == 4
+    assert ps.get_account("neu").failed_attempts == 0
+    ps.authenticate("neu", "guess again")
+    assert ps.get_account("neu").failed_attempts == 1
 
 
 def test_an_unknown_name_gets_the_same_answer_and_is_not_logged(state):
     ps.add_account("neu", "university", "10145", PASSWORD, actor="cli:admin")
-    assert ps.authenticate("my-password-typed-here", PASSWORD).outcome == "wrong"
+    assert ps.authenticate("my-password-typed-here", PASSWORD).outcome == "refused"
     assert "my-password-typed-here" not in audit_text(state)
     [entry] = [e for e in ps.audit_entries() if e.action == "sign_in_failed"]
     assert entry.detail == "unknown user name"
@@ -177,11 +178,44 @@ def test_a_disabled_account_cannot_sign_in_and_is_signed_out(state):
     assert ps.viewer_of_session(session.token).username == "neu"
     ps.set_disabled("neu", True, actor="staff")
     assert ps.viewer_of_session(session.token) is None
-    assert ps.authenticate("neu", PASSWORD).outcome == "disabled"
-    assert ps.authenticate("neu", "a wrong one xx").outcome == "wrong"  # says nothing more to a guesser
+    assert ps.authenticate("neu", PASSWORD).outcome == "refused"
     assert ps.active_account_count() == 0
     ps.set_disabled("neu", False, actor="staff")
     assert ps.authenticate("neu", PASSWORD).outcome == "ok"
+
+
+def test_every_refusal_is_the_same_answer_and_only_the_audit_log_says_why(state, clock, monkeypatch):
+    """A guesser learns nothing from the answer: not which names exist, nor how many tries are left, nor that
+    the password of a locked or disabled account was right. Each attempt costs one verification, so the time
+    it takes says nothing either."""
+    ps.add_account("neu", "university", "10145", PASSWORD, actor="cli:admin")
+    ps.add_account("locked", "university", "10145", PASSWORD, actor="cli:admin")
+    ps.add_account("gone", "university", "10145", PASSWORD, actor="cli:admin")
+    for i in range(settings.SIGN_IN_ATTEMPTS):
+        ps.authenticate("locked", f"guess {i} xxxxx")
+    ps.set_disabled("gone", True, actor="staff")
+    for i in range(2):
+        ps.authenticate("neu", f"guess {i} xxxxx")
+    verifications = []
+    real_verify = ps._verify
+    monkeypatch.setattr(ps, "_verify", lambda *a: verifications.append(1) or real_verify(*a))
+    answers = {
+        "unknown name": ps.authenticate("nobody-here", PASSWORD),
+        "wrong password, third in a row": ps.authenticate("neu", "guess 2 xxxxx"),
+        "locked, right password": ps.authenticate("locked", PASSWORD),
+        "locked, wrong password": ps.authenticate("locked", "guess 9 xxxxx"),
+        "disabled, right password": ps.authenticate("gone", PASSWORD),
+        "disabled, wrong password": ps.authenticate("gone", "guess 9 xxxxx"),
+    }
+    assert set(answers.values()) == {ps.SignIn("refused")}, answers
+    assert len(verifications) == len(answers)
+    reasons = [(e.subject, e.detail) for e in reversed(ps.audit_entries(len(answers)))]
+    assert reasons == [(None, "unknown user name"), ("neu", "wrong password (3 in a row)"),
+                       ("locked", "account locked"), ("locked", "account locked"),
+                       ("gone", "account disabled"), ("gone", "account disabled")]
+    assert ps.get_account("gone").failed_attempts == 0  # a disabled account's password is not even checked
+    for secret in (PASSWORD, "guess 2 xxxxx", "guess 9 xxxxx"):
+        assert secret not in audit_text(state)
 
 
 # --- sessions ----------------------------------------------------------------------------------------------------
@@ -219,7 +253,7 @@ def test_a_password_reset_ends_the_sessions_and_lifts_the_lock(state):
         ps.authenticate("neu", f"guess {i} xxxxx")
     ps.reset_password("neu", "a brand new password", actor="staff")
     assert ps.viewer_of_session(token) is None
-    assert ps.authenticate("neu", PASSWORD).outcome == "wrong"
+    assert ps.authenticate("neu", PASSWORD).outcome == "refused"
     assert ps.authenticate("neu", "a brand new password").outcome == "ok"
 
 
@@ -275,7 +309,7 @@ def test_portal_users_add_list_disable_and_reset(state):
     listed = portal("users", "list").stdout
     assert "neu" in listed and "东北大学教务处" in listed and "staff" in listed and "$argon2" not in listed
     assert portal("users", "disable", "neu").returncode == 0
-    assert ps.authenticate("neu", PASSWORD).outcome == "disabled"
+    assert ps.authenticate("neu", PASSWORD).outcome == "refused"
     [listed_neu] = [line for line in portal("users", "list").stdout.splitlines() if line.startswith("neu ")]
     assert "disabled" in listed_neu
     reset = portal("users", "reset-password", "staff", "--password-stdin", stdin="a new staff password\n")
@@ -357,7 +391,7 @@ def test_demo_accounts_one_per_role_printed_once_and_renewed_not_duplicated(demo
         assert len(ps.list_accounts()) == 4 and second.keys() == first.keys()
         for username, password in second.items():
             assert password != first[username]
-            assert ps.authenticate(username, first[username]).outcome == "wrong"
+            assert ps.authenticate(username, first[username]).outcome == "refused"
             assert ps.authenticate(username, password).outcome == "ok"
     finally:
         ps.dispose_engines()
@@ -393,11 +427,11 @@ def wrong_passwords_checked() -> int:
 def test_forty_wrong_passwords_at_once_get_five_checked_and_the_account_locked(state, light_hashes):
     ps.add_account("neu", "university", "10145", PASSWORD, actor="cli:admin")
     answers = at_once("neu", [f"guess number {i}" for i in range(40)])
-    assert not any(a.outcome == "ok" for a in answers)
+    assert {a.outcome for a in answers} == {"refused"}
     assert wrong_passwords_checked() == settings.SIGN_IN_ATTEMPTS
     account = ps.get_account("neu")
     assert account.failed_attempts == settings.SIGN_IN_ATTEMPTS and account.locked(ps.now())
-    assert ps.authenticate("neu", PASSWORD).outcome != "ok"  # the right one, now: still locked
+    assert ps.authenticate("neu", PASSWORD).outcome == "refused"  # the right one, now: still locked
 
 
 def test_the_right_password_among_wrong_ones_at_once_gets_no_more_guesses_checked(state, light_hashes):
