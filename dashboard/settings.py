@@ -36,6 +36,11 @@ DEFAULT_PUBLIC_PAGES = "overview"
 #: the largest file the Submit page accepts, in MB (also server.maxUploadSize in .streamlit/config.toml and
 #: the flag `portal dashboard` passes, so Streamlit refuses a larger one before it is read into memory)
 MAX_UPLOAD_MB = 20
+#: previews of uploaded files (dashboard/submitting.check) that may run at once in one dashboard server, and how
+#: many seconds one more waits for a turn before the page asks to try again: a preview runs the loader in the
+#: server's own process, and a 20 MB workbook can take well over a gigabyte and a minute of both cores
+PREVIEWS_AT_ONCE = 2
+PREVIEW_WAIT_SECONDS = 3.0
 
 
 def portal_state_url(warehouse: Path | None = None) -> str:

@@ -265,6 +265,51 @@ def test_uploads_over_the_limit_or_of_other_types_are_refused():
     assert f"maxUploadSize = {settings.MAX_UPLOAD_MB}" in config
 
 
+def test_while_the_previews_at_once_run_another_upload_is_asked_to_try_again_not_queued(portal, monkeypatch):
+    """Previews run in the dashboard's own process: past settings.PREVIEWS_AT_ONCE, one more is turned away
+    with a plain message (and a button to try again), not left to pile up memory for everybody."""
+    import itertools
+    import threading
+
+    from dashboard import settings, submitting
+    from dashboard.portal_state import Viewer
+
+    real_preview, calls = submitting.preview_file, itertools.count()
+    started, finish = threading.Semaphore(0), threading.Event()
+
+    def preview_held_by_the_others(*args, **kwargs):
+        if next(calls) < settings.PREVIEWS_AT_ONCE:  # the other sessions' previews: running until told
+            started.release()
+            finish.wait()
+        return real_preview(*args, **kwargs)
+
+    monkeypatch.setattr(submitting, "preview_file", preview_held_by_the_others)
+    monkeypatch.setattr(settings, "PREVIEW_WAIT_SECONDS", 0)
+    data = csv_bytes(CATALOGUE_HEADER, CATALOGUE_ROWS)
+    others = [threading.Thread(target=submitting.check, args=(Viewer("university", "10145", "neu"), "catalogue",
+                                                               f"other-{i}.csv", data))
+              for i in range(settings.PREVIEWS_AT_ONCE)]
+    try:
+        for thread in others:
+            thread.start()
+        for _ in others:
+            assert started.acquire(timeout=120)
+        at = open_submit("neu")
+        at.file_uploader[0].set_value(("目录.csv", data, "text/csv"))
+        at.run()
+        assert not at.exception, [e.value for e in at.exception]
+        assert [e.value for e in at.error] == ["服务器正在检查其他用户的文件，请稍后再试。"]
+        assert not at.metric and "w_submit_confirm" not in [b.key for b in at.button]
+    finally:
+        finish.set()
+        for thread in others:
+            thread.join()
+    at.button(key="w_submit_retry").click().run()  # the others are done: the same file is checked now
+    assert not at.error
+    assert {m.label: m.value for m in at.metric} == {"读取行数": "3", "将载入": "1", "将隔离": "2"}
+    assert submitted_files(portal["landing"]) == []
+
+
 # --- an enterprise fills in the survey form ----------------------------------------------------------
 def add_position(at: AppTest, position: str, majors: list[str], headcount: int) -> None:
     at.text_input(key="w_form_position").input(position)

@@ -161,6 +161,8 @@ else:
         except submitting.SubmissionRefused as error:
             checked = None
             st.error(_refusal(error))
+            if error.code == "submit_busy":  # the file stays in the uploader: a click runs the check again
+                st.button(L.t("submit_try_again"), key="w_submit_retry")
         except Exception as error:  # whatever a hostile file does to a reader, it is a message, not a crash
             checked = None
             st.error(L.t("submit_unreadable", error=printable(f"{type(error).__name__}: {error}")[:500]))
