@@ -104,12 +104,15 @@ def grid_text(page) -> str:
     text can be there before its grids are drawn."""
     from playwright.sync_api import expect
 
+    wait_for_app(page)
     expect(page.get_by_test_id("stDataFrame").first).to_be_visible(timeout=LOAD_MS)
     texts = []
     for grid in page.get_by_test_id("stDataFrame").all():
-        grid.hover()
+        grid.hover()  # (the grid's toolbar is drawn while the pointer is over it)
         with page.expect_download(timeout=LOAD_MS) as download:
-            grid.get_by_role("button", name="Download as CSV").click()
+            # sent to the button itself: a click at its place on screen was taken by a caption or the grid's
+            # scroller laid over the toolbar while the page was still settling
+            grid.get_by_role("button", name="Download as CSV").dispatch_event("click")
         texts.append(Path(download.value.path()).read_text(encoding="utf-8-sig"))
     return "\n".join(texts)
 
