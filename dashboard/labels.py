@@ -170,9 +170,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "submit_too_large": ("文件超过 {mb} MB，请拆分后再提交。", "The file is larger than {mb} MB; split it and submit the parts."),
     "submit_empty": ("文件是空的。", "The file is empty."),
     "submit_kind_not_yours": ("您的账户不能提交这类数据。", "Your account may not submit this kind of data."),
-    "submit_unreadable": ("无法读取此文件（{error}），未提交。请检查文件是否为正常的 CSV 或 XLSX。",
-                          "This file cannot be read ({error}); nothing was submitted. Check that it is a plain CSV "
-                          "or XLSX file."),
+    "submit_unreadable": ("无法检查文件 {file}，未提交。请检查文件是否为正常的 CSV 或 XLSX；仍然不行时请联系数据管理员"
+                          "（错误详情已记录在服务器日志中）。",
+                          "{file} could not be checked; nothing was submitted. Check that it is a plain CSV or XLSX "
+                          "file, and tell the data staff if it still fails (the details are in the server's log)."),
     "form_title": ("{year} 年企业用人需求调查", "{year} enterprise demand survey"),
     "form_intro": ("逐个添加岗位后提交；再次提交会替换该调查年份此前的回答。",
                    "Add your positions one by one, then submit; submitting again replaces your earlier "

@@ -2,6 +2,8 @@
 see what the loader makes of it before confirming, follow each submission until a build has loaded it; an
 enterprise fills in its survey as a form. The work is in dashboard/submitting.py; this page draws it."""
 
+import logging
+
 import pandas as pd
 import streamlit as st
 
@@ -19,6 +21,8 @@ CHECKED = "submit_checked"  # session-state key: the uploaded file as checked (s
 UPLOADS = "submit_uploads"  # session-state key: a counter in the uploader's key, to empty it after a confirm
 MESSAGE = "submit_message"
 FORM = "submit_form"  # session-state key: the survey form's positions being edited
+
+log = logging.getLogger(__name__)
 
 
 def _signed_in_viewer() -> portal_state.Viewer | None:
@@ -161,9 +165,13 @@ else:
         except submitting.SubmissionRefused as error:
             checked = None
             st.error(_refusal(error))
-        except Exception as error:  # whatever a hostile file does to a reader, it is a message, not a crash
+        except Exception:  # whatever a hostile file does to a reader, it is a message, not a crash
+            # The exception's text can quote the loader's SQL and the server's paths: it goes to the server's log,
+            # the submitter is told which file failed (the loader's own rejections are shown in full above).
+            log.exception("checking the upload %s (%s) of %s failed", printable(uploaded.name), kind,
+                          viewer.username)
             checked = None
-            st.error(L.t("submit_unreadable", error=printable(f"{type(error).__name__}: {error}")[:500]))
+            st.error(L.t("submit_unreadable", file=printable(uploaded.name)))
     if checked is not None:
         _show_preview(checked)
 
@@ -224,8 +232,13 @@ if viewer.role == portal_state.ENTERPRISE:
         except submitting.SubmissionRefused as error:
             st.session_state[MESSAGE] = ("error", _refusal(error))
             return
-        except Exception as error:  # the landing folder cannot be written, say: a message, not a crash
+        except OSError as error:  # the landing folder cannot be written: say so
             st.session_state[MESSAGE] = ("error", L.t("submit_not_written", error=printable(str(error))))
+            return
+        except Exception:  # anything else: a plain message, the detail (which may quote SQL) in the server's log
+            log.exception("checking the survey form of %s failed", who.username)
+            st.session_state[MESSAGE] = ("error", L.t("submit_unreadable",
+                                                      file=submitting.FORM_FILE_NAME.format(year=year)))
             return
         report = checked.preview.report
         st.session_state[MESSAGE] = ("success", L.t("form_submitted", year=year, n=report.rows_loaded,
