@@ -3,18 +3,24 @@
 A page never writes a literal string: it asks `t(key)`, so both languages stay complete and a page is never
 half in one language. Names of majors, cities, provinces, industries and universities come from the
 reference lists, which carry both (`*_name` and `*_name_en`); `name_column` picks the right one.
+
+The texts here are Markdown, and Streamlit renders Markdown in far more than st.markdown: titles, captions,
+alerts, and the labels of expanders, tabs, metrics and widgets. A value from data (a name from the warehouse,
+a file or user name, a message quoting one) goes into such a text only through `plain`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from collections.abc import Iterable
 from zoneinfo import ZoneInfo
 
 import pandas as pd
 import streamlit as st
 
+from sources.landing_folder import printable
 from warehouse import settings
 
 LANGS = ("zh", "en")
@@ -743,6 +749,22 @@ def is_en() -> bool:
 def t(key: str, **values: object) -> str:
     text = TEXT[key][1 if is_en() else 0]
     return text.format(**values) if values else text
+
+
+#: the signs Markdown reads as markup: CommonMark's (emphasis, code, links and images, HTML, headings, lists,
+#: breaks, entities), GitHub's (tables, strikethrough, bare URLs and e-mail addresses) and Streamlit's own
+#: (:emoji: and :colour[text], $maths$)
+_MARKDOWN_SIGNS = re.compile(r"([\\`*_~\[\](){}<>!#+\-.=|$:&@^])")
+
+
+def plain(value: object) -> str:
+    """`value`, a text from data, as Markdown that shows it as written. An enterprise names itself in its survey,
+    a submitter names its file: as Markdown, `![t](http://host/x.png)` in a name would fetch an image from that
+    host in every viewer's browser and `[log in again](http://host/)` would be a live link under the portal's
+    name. Each sign Markdown reads is escaped with a backslash (which CommonMark allows before any ASCII
+    punctuation), after control and bidirectional characters (a line break too, which could start a list or a
+    heading) are written as escapes (landing_folder.printable, as file names are printed)."""
+    return _MARKDOWN_SIGNS.sub(r"\\\1", printable(str(value)))
 
 
 def texts(*keys: str) -> tuple[str, ...]:

@@ -18,6 +18,8 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests.conftest import shown_markdown
+
 # every test here renders the dashboard (conftest.py, collected_garbage)
 pytestmark = pytest.mark.usefixtures("collected_garbage")
 
@@ -434,6 +436,50 @@ def test_pairings_show_one_entry_per_enterprise_and_major_with_universities_and_
     assert "供需比 -" not in shown and "人，岗位 -" not in shown  # a surplus quoted is never negative
 
 
+#: an enterprise's name as a phisher would register it: in Markdown, an image fetched from an outside host and a
+#: link under the portal's name
+HOSTILE_NAME = ("哈尔滨某国际贸易有限公司 ![t](http://127.0.0.1:8619/track.png) "
+                "[账户已过期，请点此重新登录](http://127.0.0.1:8619/phish)")
+HOSTILE_UNIVERSITY = "某大学 <img src=x onerror=alert(1)> **粗体** :red[红字] www.example.com"
+
+
+def test_plain_shows_a_text_from_data_as_written_in_markdown():
+    from dashboard import labels as L
+
+    for value in (HOSTILE_NAME, HOSTILE_UNIVERSITY, "# 标题", "1. 第一", "- 列表", "a\\b_c*d*", "`代码`", "$x$",
+                  "第一行\n- 第二行"):
+        rendered, text = shown_markdown(L.plain(value))
+        assert not re.search(r"<(?!/?p>)", rendered), (value, rendered)  # only the paragraph: no link, image,
+        # emphasis, code, heading or list
+        assert text == value.replace("\n", "\\n"), (value, text)  # a line break is shown as an escape
+        # nor any of what GitHub's and Streamlit's Markdown add: a bare URL, :colour[…], $maths$
+        assert not re.search(r"(?<!\\)(://|www\.|:red\[|\$)", L.plain(value)), value
+
+
+def test_a_name_from_data_is_shown_on_the_pairings_page_as_written_never_as_a_link_or_image(
+        warehouse, accounts, monkeypatch, tmp_path):
+    """An enterprise names itself in its survey: on /pairings another viewer sees that name as text in the entry's
+    label and its details, not a live link or an image fetched from the host it names."""
+    tampered = tmp_path / "portal.duckdb"
+    shutil.copyfile(warehouse, tampered)
+    with duckdb.connect(str(tampered)) as con:
+        con.execute("UPDATE marts.pairing_suggestions SET enterprise_name = ?", [HOSTILE_NAME])
+        con.execute("UPDATE marts.pairing_suggestions SET university_name = ?", [HOSTILE_UNIVERSITY])
+    monkeypatch.setenv("PORTAL_WAREHOUSE", str(tampered))
+    at = sign_in(AppTest.from_file(str(APP), default_timeout=60).run(), "staff")
+    at.switch_page("app_pages/pairings.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.expander
+    for expander in at.expander:
+        rendered, text = shown_markdown(expander.label)
+        assert "<a " not in rendered and "<img" not in rendered and not re.search(r"(?<!\\)://", expander.label)
+        assert text.startswith(f"{HOSTILE_NAME}（")
+        [details] = [m.value for m in expander.markdown]
+        rendered, text = shown_markdown(details)
+        assert "<img" not in rendered and "<strong>粗体" not in rendered and "www.example.com" not in details
+        assert f"{HOSTILE_UNIVERSITY} " in text
+
+
 def test_data_page_lists_quarantine_without_student_pseudonyms(app, warehouse):
     at = app("data")
     quarantine = next(f.value for f in at.dataframe if "原始内容" in f.value.columns)
@@ -633,7 +679,7 @@ def test_five_wrong_passwords_lock_the_account_until_the_lock_runs_out(app, monk
     monkeypatch.setattr(portal_state, "now", lambda: later)
     sign_in(at, "locked-out", "the right password")
     assert not at.sidebar.error
-    assert at.sidebar.caption[0].value == "已登录：locked-out（教育主管部门，吉林省）"
+    assert shown_markdown(at.sidebar.caption[0].value)[1] == "已登录：locked-out（教育主管部门，吉林省）"
 
 
 def html_bodies(at: AppTest) -> list[str]:

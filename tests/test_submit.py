@@ -14,7 +14,7 @@ import duckdb
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.conftest import csv_bytes
+from tests.conftest import csv_bytes, shown_markdown
 
 pytestmark = pytest.mark.usefixtures("collected_garbage")
 
@@ -212,7 +212,7 @@ def test_a_university_submits_a_catalogue_sees_the_preview_and_after_a_build_see
     assert submitted_files(portal["landing"]) == []  # nothing is written before the confirmation
 
     at.button(key="w_submit_confirm").click().run()
-    assert at.success[0].value == "已提交 我的目录 ../../x.csv，等待下一次构建载入。"
+    assert shown_markdown(at.success[0].value)[1] == "已提交 我的目录 ../../x.csv，等待下一次构建载入。"
     [written] = submitted_files(portal["landing"])
     relative = written.relative_to(portal["landing"]).as_posix()
     assert re.fullmatch(r"catalogue/submissions/university-10145/\d{8}T\d{12}Z_[0-9a-f]{8}\.csv", relative)
@@ -271,7 +271,7 @@ def test_a_check_that_fails_unexpectedly_names_the_file_and_shows_no_internals(p
     at.file_uploader[0].set_value(("实习记录.csv", csv_bytes(PLACEMENTS_HEADER, [[2025]]), "text/csv"))
     at.run()
     assert not at.exception, [e.value for e in at.exception]
-    [error] = [e.value for e in at.error]
+    [error] = [shown_markdown(e.value)[1] for e in at.error]
     assert "实习记录.csv" in error and "未提交" in error
     assert "secret_table" not in error and "SELECT" not in error and "CatalogException" not in error
     assert "secret_table" in caplog.text  # the detail is in the server's log
