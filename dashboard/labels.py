@@ -519,6 +519,9 @@ TEXT: dict[str, tuple[str, str]] = {
     "pairing_line": ("{university} {interns} 人", "{university}: {interns}"),
     "pairing_unmet": ("尚缺 {n} 人：候选高校的未安置毕业生已分配给缺口更大的企业。",
                       "{n} still unmet: the candidates' unplaced graduates went to larger needs first."),
+    "pairing_reason_pool_suppressed": ("毕业生 {graduates} 人，已实习不足 {n} 人，不公开人数（未安置人数同样不公开）",
+                                       "{graduates} graduates; fewer than {n} placed, not shown (nor how many are "
+                                       "left unplaced)"),
     "pairing_reason_pool": ("未安置毕业生 {pool} 人（毕业生 {graduates} 人 − 已实习 {placements} 人）",
                             "{pool} unplaced graduates ({graduates} graduates − {placements} placed)"),
     "pairing_reason_surplus": ("{province}该专业供大于求（供需比 {alignment}：毕业生 {supply} 人，岗位 {demand} 个）",
@@ -884,19 +887,24 @@ def timestamp(value: dt.datetime) -> str:
 
 def pairing_reasons(rows: pd.DataFrame) -> list[str]:
     """Why each university is suggested to its enterprise, with the figures behind each point (docs/metrics.md
-    "Pairing suggestions"): its unplaced pool, its province's surplus of the major (only when alignment < 1,
+    "Pairing suggestions"): its unplaced pool (for a small group of students placed, that their count is not
+    shown, and so neither is the pool), its province's surplus of the major (only when alignment < 1,
     so never a negative surplus), how far it is, a base it already has with the enterprise, and its spare base
     places. `rows` are marts.pairing_suggestions rows with the university's city and province names."""
     en = is_en()
     city_column, province_column = ("university_city_en", "university_province_en") if en else (
         "university_city", "university_province")
-    separator, pool, surplus, same_city, distance, other_province, base, spare = texts(
-        "pairing_reason_separator", "pairing_reason_pool", "pairing_reason_surplus", "pairing_reason_same_city",
-        "pairing_reason_distance", "pairing_reason_other_province", "pairing_reason_base", "pairing_reason_spare")
+    separator, pool, pool_suppressed, surplus, same_city, distance, other_province, base, spare = texts(
+        "pairing_reason_separator", "pairing_reason_pool", "pairing_reason_pool_suppressed", "pairing_reason_surplus",
+        "pairing_reason_same_city", "pairing_reason_distance", "pairing_reason_other_province", "pairing_reason_base",
+        "pairing_reason_spare")
     reasons = []
     for r in rows.to_dict("records"):
-        points = [pool.format(pool=number(r["pool"]), graduates=number(r["graduates"]),
-                              placements=number(r["placements"]))]
+        if pd.notna(r["suppressed"]) and bool(r["suppressed"]):  # a small group: no count, and no pool to give it
+            points = [pool_suppressed.format(graduates=number(r["graduates"]), n=settings.MIN_GROUP_SIZE)]
+        else:
+            points = [pool.format(pool=number(r["pool"]), graduates=number(r["graduates"]),
+                                  placements=number(r["placements"]))]
         if pd.notna(r["province_alignment"]) and r["province_alignment"] < 1:
             points.append(surplus.format(province=r[province_column] or "—",
                                          alignment=ratio(r["province_alignment"]),

@@ -431,8 +431,9 @@ def test_pairings_show_one_entry_per_enterprise_and_major_with_universities_and_
     at.selectbox(key="w_pairings_enterprise").select(suggestions[0][0]).run()
     shown = "\n".join(m.value for e in at.expander for m in e.markdown)
     for _, university, interns, pool, graduates, placements in suggestions:
-        assert f"**{university} {interns:,} 人** — 未安置毕业生 {pool:,} 人（毕业生 {graduates:,} 人 − 已实习 " \
-               f"{placements:,} 人）" in shown, shown
+        reason = (f"未安置毕业生 {pool:,} 人（毕业生 {graduates:,} 人 − 已实习 {placements:,} 人）" if placements is not None
+                  else f"毕业生 {graduates:,} 人，已实习不足 5 人，不公开人数")
+        assert f"**{university} {interns:,} 人** — {reason}" in shown, shown
     assert "供需比 -" not in shown and "人，岗位 -" not in shown  # a surplus quoted is never negative
 
 
@@ -478,6 +479,28 @@ def test_a_name_from_data_is_shown_on_the_pairings_page_as_written_never_as_a_li
         rendered, text = shown_markdown(details)
         assert "<img" not in rendered and "<strong>粗体" not in rendered and "www.example.com" not in details
         assert f"{HOSTILE_UNIVERSITY} " in text
+
+
+def test_a_pairing_with_a_small_group_placed_says_the_count_is_not_shown(app, warehouse):
+    """Groups of fewer than 5 students are suppressed on every page: a university that placed 1 to 4 students of
+    the major is suggested with its graduates and the words that the count is not shown, never the count nor
+    the unplaced graduates it would give back."""
+    at = app("pairings")
+    year = at.selectbox(key="w_year").value
+    found = sql(warehouse, """
+        SELECT enterprise_id, university_name, graduates FROM marts.pairing_suggestions
+        WHERE year = ? AND level = '本科' AND suppressed ORDER BY enterprise_id, choice LIMIT 1""", [int(year)])
+    assert found, "the demo should suggest a university that placed a small group in the year shown"
+    [(enterprise, university, graduates)] = found
+    at.selectbox(key="w_pairings_enterprise").select(enterprise).run()
+    shown = "\n".join(shown_markdown(m.value)[1] for e in at.expander for m in e.markdown)
+    assert f"{university} " in shown and f"毕业生 {graduates:,} 人，已实习不足 5 人，不公开人数（未安置人数同样不公开）" in shown
+    assert not re.search(r"已实习 [1-4] 人", shown), shown
+    en = app("pairings", lang="en")
+    en.selectbox(key="w_pairings_enterprise").select(enterprise).run()
+    shown = "\n".join(shown_markdown(m.value)[1] for e in en.expander for m in e.markdown)
+    assert f"{graduates:,} graduates; fewer than 5 placed, not shown (nor how many are left unplaced)" in shown
+    assert not re.search(r"\b[1-4] placed", shown), shown
 
 
 def test_data_page_lists_quarantine_without_student_pseudonyms(app, warehouse):
