@@ -59,4 +59,4 @@ else:
         ui.filters()
         navigation.run()
     except queries.WarehouseUnavailable as error:
-        st.warning(L.t("warehouse_error", error=error))
+        st.warning(L.t("warehouse_error", error=L.plain(error)))

@@ -170,9 +170,9 @@ def role_label(role: str | None) -> str:
 def sidebar(viewer: Viewer) -> None:
     """Who is signed in and a sign-out button, or the sign-in form; then any message of the last attempt."""
     if viewer.signed_in:
-        st.sidebar.caption(L.t("signed_in_as", name=viewer.display_name or viewer.username,
+        st.sidebar.caption(L.t("signed_in_as", name=L.plain(viewer.display_name or viewer.username),
                                role=role_label(viewer.role),
-                               scope=portal_state.scope_label(viewer.role, viewer.scope, L.is_en())))
+                               scope=L.plain(portal_state.scope_label(viewer.role, viewer.scope, L.is_en()))))
         st.sidebar.button(L.t("sign_out"), key="w_sign_out", on_click=_sign_out)
     else:
         with st.sidebar.form("sign_in", enter_to_submit=True):

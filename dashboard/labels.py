@@ -3,18 +3,24 @@
 A page never writes a literal string: it asks `t(key)`, so both languages stay complete and a page is never
 half in one language. Names of majors, cities, provinces, industries and universities come from the
 reference lists, which carry both (`*_name` and `*_name_en`); `name_column` picks the right one.
+
+The texts here are Markdown, and Streamlit renders Markdown in far more than st.markdown: titles, captions,
+alerts, and the labels of expanders, tabs, metrics and widgets. A value from data (a name from the warehouse,
+a file or user name, a message quoting one) goes into such a text only through `plain`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from collections.abc import Iterable
 from zoneinfo import ZoneInfo
 
 import pandas as pd
 import streamlit as st
 
+from sources.landing_folder import printable
 from warehouse import settings
 
 LANGS = ("zh", "en")
@@ -172,9 +178,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "submit_too_large": ("文件超过 {mb} MB，请拆分后再提交。", "The file is larger than {mb} MB; split it and submit the parts."),
     "submit_empty": ("文件是空的。", "The file is empty."),
     "submit_kind_not_yours": ("您的账户不能提交这类数据。", "Your account may not submit this kind of data."),
-    "submit_unreadable": ("无法读取此文件（{error}），未提交。请检查文件是否为正常的 CSV 或 XLSX。",
-                          "This file cannot be read ({error}); nothing was submitted. Check that it is a plain CSV "
-                          "or XLSX file."),
+    "submit_unreadable": ("无法检查文件 {file}，未提交。请检查文件是否为正常的 CSV 或 XLSX；仍然不行时请联系数据管理员"
+                          "（错误详情已记录在服务器日志中）。",
+                          "{file} could not be checked; nothing was submitted. Check that it is a plain CSV or XLSX "
+                          "file, and tell the data staff if it still fails (the details are in the server's log)."),
     "form_title": ("{year} 年企业用人需求调查", "{year} enterprise demand survey"),
     "form_intro": ("逐个添加岗位后提交；再次提交会替换该调查年份此前的回答。",
                    "Add your positions one by one, then submit; submitting again replaces your earlier "
@@ -514,6 +521,9 @@ TEXT: dict[str, tuple[str, str]] = {
     "pairing_line": ("{university} {interns} 人", "{university}: {interns}"),
     "pairing_unmet": ("尚缺 {n} 人：候选高校的未安置毕业生已分配给缺口更大的企业。",
                       "{n} still unmet: the candidates' unplaced graduates went to larger needs first."),
+    "pairing_reason_pool_suppressed": ("毕业生 {graduates} 人，已实习不足 {n} 人，不公开人数（未安置人数同样不公开）",
+                                       "{graduates} graduates; fewer than {n} placed, not shown (nor how many are "
+                                       "left unplaced)"),
     "pairing_reason_pool": ("未安置毕业生 {pool} 人（毕业生 {graduates} 人 − 已实习 {placements} 人）",
                             "{pool} unplaced graduates ({graduates} graduates − {placements} placed)"),
     "pairing_reason_surplus": ("{province}该专业供大于求（供需比 {alignment}：毕业生 {supply} 人，岗位 {demand} 个）",
@@ -746,6 +756,22 @@ def t(key: str, **values: object) -> str:
     return text.format(**values) if values else text
 
 
+#: the signs Markdown reads as markup: CommonMark's (emphasis, code, links and images, HTML, headings, lists,
+#: breaks, entities), GitHub's (tables, strikethrough, bare URLs and e-mail addresses) and Streamlit's own
+#: (:emoji: and :colour[text], $maths$)
+_MARKDOWN_SIGNS = re.compile(r"([\\`*_~\[\](){}<>!#+\-.=|$:&@^])")
+
+
+def plain(value: object) -> str:
+    """`value`, a text from data, as Markdown that shows it as written. An enterprise names itself in its survey,
+    a submitter names its file: as Markdown, `![t](http://host/x.png)` in a name would fetch an image from that
+    host in every viewer's browser and `[log in again](http://host/)` would be a live link under the portal's
+    name. Each sign Markdown reads is escaped with a backslash (which CommonMark allows before any ASCII
+    punctuation), after control and bidirectional characters (a line break too, which could start a list or a
+    heading) are written as escapes (landing_folder.printable, as file names are printed)."""
+    return _MARKDOWN_SIGNS.sub(r"\\\1", printable(str(value)))
+
+
 def texts(*keys: str) -> tuple[str, ...]:
     """The texts of `keys` in the page's language, unformatted: for a text formatted once per row of a table,
     the language is read once (`t` reads it from the session on every call)."""
@@ -863,19 +889,24 @@ def timestamp(value: dt.datetime) -> str:
 
 def pairing_reasons(rows: pd.DataFrame) -> list[str]:
     """Why each university is suggested to its enterprise, with the figures behind each point (docs/metrics.md
-    "Pairing suggestions"): its unplaced pool, its province's surplus of the major (only when alignment < 1,
+    "Pairing suggestions"): its unplaced pool (for a small group of students placed, that their count is not
+    shown, and so neither is the pool), its province's surplus of the major (only when alignment < 1,
     so never a negative surplus), how far it is, a base it already has with the enterprise, and its spare base
     places. `rows` are marts.pairing_suggestions rows with the university's city and province names."""
     en = is_en()
     city_column, province_column = ("university_city_en", "university_province_en") if en else (
         "university_city", "university_province")
-    separator, pool, surplus, same_city, distance, other_province, base, spare = texts(
-        "pairing_reason_separator", "pairing_reason_pool", "pairing_reason_surplus", "pairing_reason_same_city",
-        "pairing_reason_distance", "pairing_reason_other_province", "pairing_reason_base", "pairing_reason_spare")
+    separator, pool, pool_suppressed, surplus, same_city, distance, other_province, base, spare = texts(
+        "pairing_reason_separator", "pairing_reason_pool", "pairing_reason_pool_suppressed", "pairing_reason_surplus",
+        "pairing_reason_same_city", "pairing_reason_distance", "pairing_reason_other_province", "pairing_reason_base",
+        "pairing_reason_spare")
     reasons = []
     for r in rows.to_dict("records"):
-        points = [pool.format(pool=number(r["pool"]), graduates=number(r["graduates"]),
-                              placements=number(r["placements"]))]
+        if pd.notna(r["suppressed"]) and bool(r["suppressed"]):  # a small group: no count, and no pool to give it
+            points = [pool_suppressed.format(graduates=number(r["graduates"]), n=settings.MIN_GROUP_SIZE)]
+        else:
+            points = [pool.format(pool=number(r["pool"]), graduates=number(r["graduates"]),
+                                  placements=number(r["placements"]))]
         if pd.notna(r["province_alignment"]) and r["province_alignment"] < 1:
             points.append(surplus.format(province=r[province_column] or "—",
                                          alignment=ratio(r["province_alignment"]),

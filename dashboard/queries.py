@@ -501,7 +501,7 @@ def pairing_suggestions(access: Access, level: str, geography: str, year: int, s
                s.major_code, s.major_name, m.major_name_en, s.entry, s.wanted, s.demand,
                s.university_code, s.university_name, u.university_name_en, s.choice, s.interns,
                s.university_city, uc.city_name_en AS university_city_en, s.university_province,
-               up.province_name_en AS university_province_en, s.pool, s.graduates, s.placements,
+               up.province_name_en AS university_province_en, s.pool, s.graduates, s.placements, s.suppressed,
                s.province_alignment, s.province_supply, s.province_demand, s.distance_km, s.other_province,
                s.has_base, s.spare_capacity, t.matching_entries, t.matching_enterprises
         FROM matching AS s

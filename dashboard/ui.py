@@ -241,7 +241,7 @@ def report_download(kind: str, key: str, year: int, study_level: str, access: Ac
             st.session_state[made_key] = (wanted, report.report(kind, key, year, lang=L.lang(),
                                                                  study_level=study_level, access=access))
         except (report.FontMissing, ValueError) as error:
-            st.warning(L.t("report_unavailable", error=error))
+            st.warning(L.t("report_unavailable", error=L.plain(error)))
     made = st.session_state.get(made_key)
     if made and made[0] == wanted:
         st.download_button(L.t("report_download"), data=made[1], file_name=f"report-{key}-{year}.pdf",

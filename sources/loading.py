@@ -208,6 +208,12 @@ def _create_tables(con: duckdb.DuckDBPyConnection, kind: SourceKind) -> None:
     )
 
 
+def files_table_ddl(kind: SourceKind) -> str:
+    """raw.<kind>__files, new and empty: the file list a load writes, and loader_fingerprint reads of the kinds
+    another kind's rules look at."""
+    return f"CREATE OR REPLACE TABLE raw.{kind.name}__files ({FILES_COLUMNS})"
+
+
 # --- what a file's rows depend on besides its bytes ------------------------------------------------
 def kinds_read_by_rules(kind: SourceKind) -> list[str]:
     """Other source kinds whose loaded rows this kind's rules look at (placements: bases)."""
@@ -326,7 +332,7 @@ def load_kind(con: duckdb.DuckDBPyConnection, kind: SourceKind, landing: Path, k
     else:
         _create_tables(con, kind)
     reports, loaded_at = _load_files(con, kind, current, refused, before, owner, reusable, reuse, key, now)
-    con.execute(f"CREATE OR REPLACE TABLE raw.{kind.name}__files ({FILES_COLUMNS})")
+    con.execute(files_table_ddl(kind))
     for report in reports:
         con.execute(
             f"INSERT INTO raw.{kind.name}__files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",

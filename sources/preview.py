@@ -3,9 +3,10 @@
 The file is loaded by the loader itself (`load_kind`, the same rules, readers and scope rule as a build) into a
 throw-away DuckDB file with the reference lists, from a throw-away landing folder that holds only this file,
 under the submissions folder it will be written to, so the submitter's scope applies as it will in the build.
-Placements are checked against the internship bases of the published warehouse (their rule looks at
-`raw.bases`). Students' numbers are pseudonymised with a random key that dies with the preview: nothing of it
-is kept.
+Placements are checked against the internship bases of the published warehouse: each kind another kind's rules
+look at (`kinds_read_by_rules`, as the loader finds them) is copied from it, its rows and its file list (which
+the loader's fingerprint reads). Students' numbers are pseudonymised with a random key that dies with the
+preview: nothing of it is kept.
 """
 
 from __future__ import annotations
@@ -21,9 +22,9 @@ from pathlib import Path
 import duckdb
 
 from sources.kinds import KINDS
-from sources.loading import FileReport, load_kind
+from sources.loading import FileReport, files_table_ddl, kinds_read_by_rules, load_kind
 from sources.reference_data import REFERENCE_TABLES, load_reference_table, prepare_lookups
-from sources.schema import raw_table_ddl
+from sources.schema import SourceKind, raw_table_ddl
 
 #: quarantined rows a preview lists (the counts are always whole)
 PREVIEW_ROWS = 500
@@ -58,8 +59,8 @@ def preview_file(data: bytes, name: str, kind: str, folder: str, landing: Path,
                 load_reference_table(con, table, landing)
             prepare_lookups(con)
             con.execute("CREATE SCHEMA IF NOT EXISTS raw")
-            for other in ("bases",) if kind == "placements" else ():
-                _copy_published(con, published, other)
+            for other in kinds_read_by_rules(source):
+                _copy_published(con, published, KINDS[other])
             [report] = [r for r in load_kind(con, source, scratch, secrets.token_bytes(32)) if r.status != "removed"]
             rows = con.execute(
                 f"SELECT source_row, column_name, reason, raw_row FROM raw.{kind}__quarantine "
@@ -68,15 +69,19 @@ def preview_file(data: bytes, name: str, kind: str, folder: str, landing: Path,
     return Preview(report, quarantined)
 
 
-def _copy_published(con: duckdb.DuckDBPyConnection, published: Path | None, table: str) -> None:
-    """raw.<table> of the published warehouse (empty with none): the rows another kind's rules look at."""
-    con.execute(raw_table_ddl(KINDS[table]))
+def _copy_published(con: duckdb.DuckDBPyConnection, published: Path | None, kind: SourceKind) -> None:
+    """raw.<kind> and raw.<kind>__files of the published warehouse (empty with none): the rows another kind's
+    rules look at, and the list of their files, which the loader's fingerprint of that other kind reads."""
+    con.execute(raw_table_ddl(kind))
+    con.execute(files_table_ddl(kind))
     if published is None or not published.is_file():
         return
     con.execute("ATTACH ? AS published (READ_ONLY)", [str(published)])
     try:
-        con.execute(f"INSERT INTO raw.{table} BY NAME SELECT * FROM published.raw.{table}")
-    except Exception:  # a publication without the table: nothing to check against
-        pass
+        for table in (kind.name, f"{kind.name}__files"):
+            try:
+                con.execute(f"INSERT INTO raw.{table} BY NAME SELECT * FROM published.raw.{table}")
+            except duckdb.Error:  # a publication without the table (or of another shape): nothing to check against
+                pass
     finally:
         con.execute("DETACH published")

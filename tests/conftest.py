@@ -5,7 +5,9 @@ from __future__ import annotations
 import contextlib
 import csv
 import gc
+import html
 import io
+import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -40,6 +42,15 @@ def csv_bytes(header: list[str], rows: list[list[object]], encoding: str = "utf-
     writer.writerow(header)
     writer.writerows(rows)
     return buffer.getvalue().encode(encoding)
+
+
+def shown_markdown(markdown: str) -> tuple[str, str]:
+    """What a Markdown text renders to (CommonMark, as HTML) and the text a reader sees in it. Streamlit draws
+    titles, captions, alerts and the labels of expanders and widgets as Markdown; AppTest gives their source."""
+    from markdown_it import MarkdownIt
+
+    rendered = MarkdownIt("commonmark").render(markdown)
+    return rendered, html.unescape(re.sub(r"<[^>]+>", "", rendered)).strip()
 
 
 class Loaded:

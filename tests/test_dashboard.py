@@ -18,6 +18,8 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests.conftest import shown_markdown
+
 # every test here renders the dashboard (conftest.py, collected_garbage)
 pytestmark = pytest.mark.usefixtures("collected_garbage")
 
@@ -433,9 +435,76 @@ def test_pairings_show_one_entry_per_enterprise_and_major_with_universities_and_
     at.selectbox(key="w_pairings_enterprise").select(suggestions[0][0]).run()
     shown = "\n".join(m.value for e in at.expander for m in e.markdown)
     for _, university, interns, pool, graduates, placements in suggestions:
-        assert f"**{university} {interns:,} 人** — 未安置毕业生 {pool:,} 人（毕业生 {graduates:,} 人 − 已实习 " \
-               f"{placements:,} 人）" in shown, shown
+        reason = (f"未安置毕业生 {pool:,} 人（毕业生 {graduates:,} 人 − 已实习 {placements:,} 人）" if placements is not None
+                  else f"毕业生 {graduates:,} 人，已实习不足 5 人，不公开人数")
+        assert f"**{university} {interns:,} 人** — {reason}" in shown, shown
     assert "供需比 -" not in shown and "人，岗位 -" not in shown  # a surplus quoted is never negative
+
+
+#: an enterprise's name as a phisher would register it: in Markdown, an image fetched from an outside host and a
+#: link under the portal's name
+HOSTILE_NAME = ("哈尔滨某国际贸易有限公司 ![t](http://127.0.0.1:8619/track.png) "
+                "[账户已过期，请点此重新登录](http://127.0.0.1:8619/phish)")
+HOSTILE_UNIVERSITY = "某大学 <img src=x onerror=alert(1)> **粗体** :red[红字] www.example.com"
+
+
+def test_plain_shows_a_text_from_data_as_written_in_markdown():
+    from dashboard import labels as L
+
+    for value in (HOSTILE_NAME, HOSTILE_UNIVERSITY, "# 标题", "1. 第一", "- 列表", "a\\b_c*d*", "`代码`", "$x$",
+                  "第一行\n- 第二行"):
+        rendered, text = shown_markdown(L.plain(value))
+        assert not re.search(r"<(?!/?p>)", rendered), (value, rendered)  # only the paragraph: no link, image,
+        # emphasis, code, heading or list
+        assert text == value.replace("\n", "\\n"), (value, text)  # a line break is shown as an escape
+        # nor any of what GitHub's and Streamlit's Markdown add: a bare URL, :colour[…], $maths$
+        assert not re.search(r"(?<!\\)(://|www\.|:red\[|\$)", L.plain(value)), value
+
+
+def test_a_name_from_data_is_shown_on_the_pairings_page_as_written_never_as_a_link_or_image(
+        warehouse, accounts, monkeypatch, tmp_path):
+    """An enterprise names itself in its survey: on /pairings another viewer sees that name as text in the entry's
+    label and its details, not a live link or an image fetched from the host it names."""
+    tampered = tmp_path / "portal.duckdb"
+    shutil.copyfile(warehouse, tampered)
+    with duckdb.connect(str(tampered)) as con:
+        con.execute("UPDATE marts.pairing_suggestions SET enterprise_name = ?", [HOSTILE_NAME])
+        con.execute("UPDATE marts.pairing_suggestions SET university_name = ?", [HOSTILE_UNIVERSITY])
+    monkeypatch.setenv("PORTAL_WAREHOUSE", str(tampered))
+    at = sign_in(AppTest.from_file(str(APP), default_timeout=60).run(), "staff")
+    at.switch_page("app_pages/pairings.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.expander
+    for expander in at.expander:
+        rendered, text = shown_markdown(expander.label)
+        assert "<a " not in rendered and "<img" not in rendered and not re.search(r"(?<!\\)://", expander.label)
+        assert text.startswith(f"{HOSTILE_NAME}（")
+        [details] = [m.value for m in expander.markdown]
+        rendered, text = shown_markdown(details)
+        assert "<img" not in rendered and "<strong>粗体" not in rendered and "www.example.com" not in details
+        assert f"{HOSTILE_UNIVERSITY} " in text
+
+
+def test_a_pairing_with_a_small_group_placed_says_the_count_is_not_shown(app, warehouse):
+    """Groups of fewer than 5 students are suppressed on every page: a university that placed 1 to 4 students of
+    the major is suggested with its graduates and the words that the count is not shown, never the count nor
+    the unplaced graduates it would give back."""
+    at = app("pairings")
+    year = at.selectbox(key="w_year").value
+    found = sql(warehouse, """
+        SELECT enterprise_id, university_name, graduates FROM marts.pairing_suggestions
+        WHERE year = ? AND level = '本科' AND suppressed ORDER BY enterprise_id, choice LIMIT 1""", [int(year)])
+    assert found, "the demo should suggest a university that placed a small group in the year shown"
+    [(enterprise, university, graduates)] = found
+    at.selectbox(key="w_pairings_enterprise").select(enterprise).run()
+    shown = "\n".join(shown_markdown(m.value)[1] for e in at.expander for m in e.markdown)
+    assert f"{university} " in shown and f"毕业生 {graduates:,} 人，已实习不足 5 人，不公开人数（未安置人数同样不公开）" in shown
+    assert not re.search(r"已实习 [1-4] 人", shown), shown
+    en = app("pairings", lang="en")
+    en.selectbox(key="w_pairings_enterprise").select(enterprise).run()
+    shown = "\n".join(shown_markdown(m.value)[1] for e in en.expander for m in e.markdown)
+    assert f"{graduates:,} graduates; fewer than 5 placed, not shown (nor how many are left unplaced)" in shown
+    assert not re.search(r"\b[1-4] placed", shown), shown
 
 
 def test_data_page_lists_quarantine_without_student_pseudonyms(app, warehouse):
@@ -635,7 +704,7 @@ def test_five_wrong_passwords_lock_the_account_until_the_lock_runs_out(app, monk
     monkeypatch.setattr(portal_state, "now", lambda: later)
     sign_in(at, "locked-out", "the right password")
     assert not at.sidebar.error
-    assert at.sidebar.caption[0].value == "已登录：locked-out（教育主管部门，吉林省）"
+    assert shown_markdown(at.sidebar.caption[0].value)[1] == "已登录：locked-out（教育主管部门，吉林省）"
 
 
 def test_a_sign_in_answers_the_same_for_an_unknown_name_a_wrong_password_and_a_locked_or_disabled_account(

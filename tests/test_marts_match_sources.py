@@ -1067,11 +1067,15 @@ def test_major_industry_links_are_per_study_level(build: Build, reference: Refer
 
 def unplaced_pools(expected: Expected) -> pd.DataFrame:
     """pool(u, m, y) = graduates − students placed, at least 0 (METRICS.md v2 "Pairing suggestions"), from this
-    file's own recomputation of coverage: placements without cognitive visits, small groups included."""
+    file's own recomputation of coverage: placements without cognitive visits. A small group (`small`) counts as
+    MIN_GROUP_SIZE − 1 students placed, the most a suppressed group holds (docs/metrics.md "Pairing
+    suggestions"), so that its pool does not give its count back."""
     pools = expected.internship_coverage.dropna(subset=["graduates"])
-    pools = pools.assign(placements=pools["students_placed"])
-    return pools.assign(pool=(pools["graduates"] - pools["placements"]).clip(lower=0))[
-        ["university_code", "major_code", "year", "graduates", "placements", "pool"]]
+    small = pools["students_placed"].between(1, MIN_GROUP_SIZE - 1)
+    pools = pools.assign(placements=pools["students_placed"], small=small)
+    counted = pools["placements"].where(~small, MIN_GROUP_SIZE - 1)
+    return pools.assign(pool=(pools["graduates"] - counted).clip(lower=0))[
+        ["university_code", "major_code", "year", "graduates", "placements", "pool", "small"]]
 
 
 def km_between(a: tuple[float, float], b: tuple[float, float]) -> float:
@@ -1140,13 +1144,19 @@ def test_pairing_suggestions_follow_the_metric(build: Build, expected: Expected,
                         f"they want, e.g.\n{off.head(5).to_string()}")
     if (pairs["interns"] <= 0).any() or (pairs["choice"] > 3).any():
         problems.append("a suggestion of no intern, or a fourth choice")
-    # the figures quoted: the pool and its parts, the province's alignment of the major at its level
+    # the figures quoted: the pool and its parts (of a small group, the graduates only), the province's
+    # alignment of the major at its level
     quoted = pairs.merge(pools, on=["university_code", "major_code", "year", "level"], how="left",
                          suffixes=("", "_sources"))
+    small = quoted["small"].fillna(False).astype(bool)
     for column in ("pool", "graduates", "placements"):
         differ = quoted[column] != quoted[f"{column}_sources"]
+        if column != "graduates":
+            differ = (~small & differ) | (small & quoted[column].notna())
         if differ.any():
             problems.append(f"{column} differs from the sources on {int(differ.sum())} suggestions")
+    if (quoted["suppressed"].astype(bool) != small).any():
+        problems.append("suppressed is not exactly the suggestions whose university placed a small group")
     province_gap = expected.major_gap[expected.major_gap["geography_level"] == "province"][
         ["geography", "year", "level", "major_code", "alignment"]].rename(
         columns={"geography": "university_province", "alignment": "alignment_sources"})
@@ -1177,6 +1187,28 @@ def test_a_university_pool_is_never_promised_twice(build: Build, expected: Expec
     shared = promised.loc[promised.index.isin(list(same_city[["university_code", "major_code", "year"]]
                                                    .itertuples(index=False, name=None)))]
     assert (shared["interns"] == shared["pool"]).any(), "no shared pool is spent in full: nothing was allocated"
+
+
+def test_no_pairing_suggestion_shows_a_small_group_placed_nor_a_figure_that_gives_it_back(
+        build: Build, expected: Expected) -> None:
+    """METRICS.md "Suppression": groups of fewer than 5 students are suppressed on every page and export. A
+    suggestion shows the university's graduates of the major, so neither the students it placed (1 to 4) nor
+    its unplaced pool (graduates − pool) may be shown, and the interns suggested from such a pool, over all
+    enterprises, stay within graduates − 4, which every count from 1 to 4 allows: they tell nothing either."""
+    pairs = build.marts["pairing_suggestions"].copy()
+    pairs["year"] = pairs["year"].astype(int)
+    placements = pd.to_numeric(pairs["placements"]).dropna()
+    assert not placements.between(1, MIN_GROUP_SIZE - 1).any(), "a small group's count is shown"
+    given_back = (pd.to_numeric(pairs["graduates"]) - pd.to_numeric(pairs["pool"])).dropna()
+    assert not given_back.between(1, MIN_GROUP_SIZE - 1).any(), "graduates − pool gives a small group's count"
+    keys = ["university_code", "major_code", "year"]
+    pools = unplaced_pools(expected)
+    small = pairs.merge(pools.loc[pools["small"], keys], on=keys)
+    assert not small.empty, "the demo should suggest universities whose placed students are a small group"
+    assert small["placements"].isna().all() and small["pool"].isna().all() and small["suppressed"].all()
+    promised = small.groupby(keys).agg(interns=("interns", "sum"), graduates=("graduates", "first"))
+    over = promised[promised["interns"] > promised["graduates"] - (MIN_GROUP_SIZE - 1)]
+    assert over.empty, f"interns suggested from a small group's pool give its count away:\n{over.head()}"
 
 
 # =====================================================================================================

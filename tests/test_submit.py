@@ -14,7 +14,7 @@ import duckdb
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.conftest import csv_bytes
+from tests.conftest import csv_bytes, shown_markdown
 
 pytestmark = pytest.mark.usefixtures("collected_garbage")
 
@@ -212,7 +212,7 @@ def test_a_university_submits_a_catalogue_sees_the_preview_and_after_a_build_see
     assert submitted_files(portal["landing"]) == []  # nothing is written before the confirmation
 
     at.button(key="w_submit_confirm").click().run()
-    assert at.success[0].value == "已提交 我的目录 ../../x.csv，等待下一次构建载入。"
+    assert shown_markdown(at.success[0].value)[1] == "已提交 我的目录 ../../x.csv，等待下一次构建载入。"
     [written] = submitted_files(portal["landing"])
     relative = written.relative_to(portal["landing"]).as_posix()
     assert re.fullmatch(r"catalogue/submissions/university-10145/\d{8}T\d{12}Z_[0-9a-f]{8}\.csv", relative)
@@ -230,6 +230,51 @@ def test_a_university_submits_a_catalogue_sees_the_preview_and_after_a_build_see
     assert ("university_code", 4) in sql(portal["warehouse"],
                                          "SELECT column_name, row_number FROM audit.quarantine WHERE file = ?",
                                          [relative])
+
+
+BASES_HEADER = ["基地编号", "基地名称", "统一社会信用代码", "院校代码", "城市", "建立年份", "年接收能力"]
+PLACEMENTS_HEADER = ["年份", "学号", "院校代码", "专业代码", "基地编号", "开始日期", "结束日期", "实习结果"]
+
+
+def test_a_university_previews_and_submits_placements_checked_against_the_published_bases(portal):
+    """Placements' rules look at the internship bases (and the loader's fingerprint at the bases' files): the
+    preview reads them from the published warehouse, so a university can hand in its placements."""
+    from dashboard import portal_state, submitting
+
+    (portal["landing"] / "bases").mkdir()
+    (portal["landing"] / "bases" / "bases.csv").write_bytes(csv_bytes(BASES_HEADER, [
+        ["B1", "软件实训基地", ENTERPRISE, "10145", "沈阳市", 2020, 30]]))
+    build(portal)
+    neu = portal_state.Viewer("university", "10145", "neu")
+    checked = submitting.check(neu, "placements", "实习记录.csv", csv_bytes(PLACEMENTS_HEADER, [
+        [2025, "20250001", "10145", "080902", "B1", "2025-07-01", "2025-08-31", "完成"],
+        [2025, "20250002", "10145", "080902", "B9", "2025-07-01", "2025-08-31", "完成"]]))
+    report = checked.preview.report
+    assert (report.status, report.rows_read, report.rows_loaded, report.rows_quarantined) == ("loaded", 2, 1, 1)
+    [(row, column, _, _)] = checked.preview.quarantined
+    assert (row, column) == (3, "base_id")  # B9 is no base of the published warehouse
+    submission = submitting.confirm(neu, checked)
+    assert (submission.kind, submission.rows_loaded, submission.rows_quarantined) == ("placements", 1, 1)
+    assert [p.relative_to(portal["landing"]).parts[:3] for p in submitted_files(portal["landing"])
+            if "submissions" in p.parts] == [("placements", "submissions", "university-10145")]
+
+
+def test_a_check_that_fails_unexpectedly_names_the_file_and_shows_no_internals(portal, monkeypatch, caplog):
+    from dashboard import submitting
+
+    def fails(*args, **kwargs):
+        raise duckdb.CatalogException("Table with name secret_table does not exist! LINE 1: SELECT * FROM raw.x")
+
+    monkeypatch.setattr(submitting, "preview_file", fails)
+    at = open_submit("neu")
+    at.selectbox(key="w_submit_kind").set_value("placements")
+    at.file_uploader[0].set_value(("实习记录.csv", csv_bytes(PLACEMENTS_HEADER, [[2025]]), "text/csv"))
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    [error] = [shown_markdown(e.value)[1] for e in at.error]
+    assert "实习记录.csv" in error and "未提交" in error
+    assert "secret_table" not in error and "SELECT" not in error and "CatalogException" not in error
+    assert "secret_table" in caplog.text  # the detail is in the server's log
 
 
 def test_a_file_rejected_whole_is_said_so_and_cannot_be_confirmed(portal):

@@ -17,7 +17,7 @@ AUDIT_ROWS = 200
 
 
 def _error(error: portal_state.AccountError) -> str:
-    return L.t(f"account_error_{error.code}", **error.values)
+    return L.t(f"account_error_{error.code}", **{k: L.plain(v) for k, v in error.values.items()})
 
 
 def _add() -> None:
@@ -33,7 +33,7 @@ def _add() -> None:
     except portal_state.AccountError as error:
         st.session_state["admin_message"] = ("error", _error(error))
         return
-    st.session_state["admin_message"] = ("success", L.t("admin_added", username=account.username))
+    st.session_state["admin_message"] = ("success", L.t("admin_added", username=L.plain(account.username)))
     st.session_state[SHOWN_ONCE] = (account.username, password)
     for key in ("w_admin_username", "w_admin_name", "w_admin_scope"):
         st.session_state[key] = ""
@@ -50,14 +50,14 @@ def _change(action: str) -> None:
                 st.session_state["admin_message"] = ("error", L.t("admin_not_yourself"))
                 return
             portal_state.set_disabled(username, True, actor=actor)
-            st.session_state["admin_message"] = ("success", L.t("admin_disabled", username=username))
+            st.session_state["admin_message"] = ("success", L.t("admin_disabled", username=L.plain(username)))
         elif action == "enable":
             portal_state.set_disabled(username, False, actor=actor)
-            st.session_state["admin_message"] = ("success", L.t("admin_enabled", username=username))
+            st.session_state["admin_message"] = ("success", L.t("admin_enabled", username=L.plain(username)))
         else:
             password = portal_state.generate_password()
             portal_state.reset_password(username, password, actor=actor)
-            st.session_state["admin_message"] = ("success", L.t("admin_reset_done", username=username))
+            st.session_state["admin_message"] = ("success", L.t("admin_reset_done", username=L.plain(username)))
             st.session_state[SHOWN_ONCE] = (username, password)
     except portal_state.AccountError as error:
         st.session_state["admin_message"] = ("error", _error(error))
@@ -69,7 +69,7 @@ if message:
     (st.error if message[0] == "error" else st.success)(message[1])
 shown_once = st.session_state.pop(SHOWN_ONCE, None)
 if shown_once:
-    st.markdown(L.t("admin_password_once", username=shown_once[0]))
+    st.markdown(L.t("admin_password_once", username=L.plain(shown_once[0])))
     st.code(shown_once[1], language=None)
 
 accounts = portal_state.list_accounts()

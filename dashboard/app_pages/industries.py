@@ -8,7 +8,7 @@ from dashboard import labels as L
 
 access = auth.access()  # the viewer's scope: every query is given it
 scope = ui.scope()
-st.title(L.t("industries_title", place=scope.place, year=scope.year))
+st.title(L.t("industries_title", place=L.plain(scope.place), year=scope.year))
 st.caption(L.t("industries_intro"))
 
 with st.spinner(L.t("loading")):
@@ -53,7 +53,7 @@ if industry_names:
                        ("demand", "demand")], key="feeding_majors")
 
     # --- the skills this division's enterprises ask for most, and their pay there
-    st.subheader(L.t("division_skills", industry=industry_names[industry]))
+    st.subheader(L.t("division_skills", industry=L.plain(industry_names[industry])))
     division_skills = skills_queries.division_top_skills(access, industry, scope.level, scope.geography, scope.year)
     ui.table(division_skills, [("skill", "skill_name_en" if L.is_en() else "skill_name"),
                                ("skill_positions", "positions"), ("skill_demand", "headcount"),

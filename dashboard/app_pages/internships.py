@@ -12,7 +12,7 @@ from warehouse import settings as warehouse_settings
 viewer = auth.viewer()
 access = auth.access()  # the viewer's scope: every query is given it
 scope = ui.scope()
-st.title(L.t("internships_title", place=scope.place, year=scope.year))
+st.title(L.t("internships_title", place=L.plain(scope.place), year=scope.year))
 st.caption(L.t("internships_intro"))
 major = L.name_column("major")
 
@@ -111,14 +111,14 @@ with st.spinner(L.t("loading")):
                      key="university_coverage")
             undefined_here(coverage, ("coverage", "relevance", "conversion", "retention"))
 
-    st.subheader(f"{L.t('shortage_low_coverage')} · {scope.place}")
+    st.subheader(f"{L.t('shortage_low_coverage')} · {L.plain(scope.place)}")
     low = queries.shortage_low_coverage(access, scope.level, scope.geography, scope.year, scope.study_level)
     ui.table(low, [("major_code", "major_code"), ("major", major), ("demand", "demand"), ("supply", "supply"),
                    ("alignment", "alignment"), ("graduates", "graduates"), ("placements", "placements"),
                    ("coverage", "coverage")], key="shortage_low_coverage")
     undefined_here(low, ("coverage",))
 
-    st.subheader(f"{L.t('region_internships')} · {scope.place}")
+    st.subheader(f"{L.t('region_internships')} · {L.plain(scope.place)}")
     by_major = queries.internship_by_major(access, scope.level, scope.geography, scope.year, scope.study_level)
     ui.table(by_major, [("major_code", "major_code"), ("major", major), ("graduates", "graduates"),
                         ("placements", "placements"), ("coverage", "coverage"), ("relevance", "relevance"),

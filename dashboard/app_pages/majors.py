@@ -9,7 +9,7 @@ from warehouse import settings
 
 access = auth.access()  # the viewer's scope: every query is given it
 scope = ui.scope()
-st.title(L.t("majors_title", place=scope.place, year=scope.year))
+st.title(L.t("majors_title", place=L.plain(scope.place), year=scope.year))
 st.caption(L.t("majors_intro"))
 
 
@@ -67,7 +67,7 @@ else:
     reasons = [reason(r, market_place) for _, r in gaps.iterrows()]
 gaps = gaps.assign(advice=gaps["status"].map(L.advice), reason=reasons,
                    card_statuses=list(zip(gaps["survey_years"], gaps["statuses"], strict=True)))
-st.subheader(f"{L.t('page_majors')} · {market_place}")
+st.subheader(f"{L.t('page_majors')} · {L.plain(market_place)}")
 ui.chart(charts.status_bars, gaps.dropna(subset=["alignment"]), name, "alignment",
          f"{L.t('alignment_chart')} · {market_place} · {scope.year}", L.t("ax_alignment"))
 ui.table(gaps, [("major_code", "major_code"), ("major", name), ("supply", "supply"), ("demand", "demand"),
@@ -84,9 +84,9 @@ if major_names:
     major = st.selectbox(L.t("major"), list(major_names), key="majors_major",
                          format_func=lambda code: f"{major_names[code]} ({code})")
     picked = gaps.set_index("major_code").loc[major]
-    st.markdown(L.t("major_verdict", major=major_names[major], status=L.status(picked["status"]),
+    st.markdown(L.t("major_verdict", major=L.plain(major_names[major]), status=L.status(picked["status"]),
                     advice=L.advice(picked["status"])))
-    st.markdown(picked["reason"])
+    st.markdown(L.plain(picked["reason"]))  # it quotes the place's name
     if isinstance(picked["card"], str):
         st.markdown(f"**{L.card(picked['card'])}** · {L.card_statuses(picked['card_statuses'])}")
     left, right = st.columns(2)
@@ -103,14 +103,15 @@ if major_names:
                          ("demand", "demand")], key="industries_demanding")
 
     # --- what employers ask of this major (skills), and what the chosen university's core courses miss
-    st.subheader(L.t("major_skills", major=major_names[major]))
+    st.subheader(L.t("major_skills", major=L.plain(major_names[major])))
     asked = skills_queries.major_top_skills(access, major, market_level, market, scope.year)
     skill_name = "skill_name_en" if L.is_en() else "skill_name"
     ui.table(asked, [("skill", skill_name), ("skill_share", "skill_share"), ("skill_share_change", "skill_share_change"),
                      ("skill_positions", "positions"), ("skill_demand", "skill_demand")], key="major_skills")
     st.caption(L.t("major_skills_note"))
     if university:
-        st.subheader(L.t("course_gaps", university=university_names[university], major=major_names[major]))
+        st.subheader(L.t("course_gaps", university=L.plain(university_names[university]),
+                         major=L.plain(major_names[major])))
         gaps_of_courses = skills_queries.skill_gap(access, university, major, scope.year)
         if len(gaps_of_courses) and not gaps_of_courses["courses_listed"].iloc[0]:
             st.info(L.t("courses_not_listed"))

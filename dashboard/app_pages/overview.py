@@ -9,7 +9,7 @@ from warehouse import settings
 
 access = auth.access()  # the viewer's scope: every query is given it
 scope = ui.scope()
-st.title(L.t("overview_title", place=scope.place, year=scope.year))
+st.title(L.t("overview_title", place=L.plain(scope.place), year=scope.year))
 st.caption(L.t("overview_intro"))
 
 with st.spinner(L.t("loading")):

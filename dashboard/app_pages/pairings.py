@@ -12,7 +12,7 @@ DETAILED = 20
 
 access = auth.access()  # the viewer's scope: every query is given it
 scope = ui.scope()
-st.title(L.t("pairings_title", place=scope.place, year=scope.year))
+st.title(L.t("pairings_title", place=L.plain(scope.place), year=scope.year))
 st.caption(L.t("pairings_intro"))
 en = L.is_en()
 
@@ -57,8 +57,8 @@ pairs = pairs.assign(
 line, = L.texts("pairing_line")
 pairs["line"] = [line.format(university=u, interns=f"{int(n):,}")
                  for u, n in zip(pairs["university"], pairs["interns"], strict=True)]
-# each suggestion as its entry's details list it
-pairs["detail"] = [f"- **{u}** — {r}" for u, r in zip(pairs["line"], pairs["reason"], strict=True)]
+# each suggestion as its entry's details list it (Markdown: the names in it are data, escaped)
+pairs["detail"] = [f"- **{L.plain(u)}** — {L.plain(r)}" for u, r in zip(pairs["line"], pairs["reason"], strict=True)]
 entries = (pairs.groupby("entry", sort=True)
            .agg(enterprise_name=("enterprise_name", "first"), enterprise_id=("enterprise_id", "first"),
                 city=(L.name_column("city"), "first"), city_name=("city_name", "first"),
@@ -77,10 +77,12 @@ if not picked and len(entries) > DETAILED:
 for entry in entries.itertuples():
     if not picked and entry.Index >= DETAILED:
         break
-    label = L.t("pairing_entry", enterprise=entry.enterprise_name, city=entry.city, major=entry.major,
+    # an enterprise names itself in its survey: the expander's label is Markdown, the name is escaped
+    label = L.t("pairing_entry", enterprise=L.plain(entry.enterprise_name), city=L.plain(entry.city),
+                major=L.plain(entry.major),
                 wanted=f"{int(entry.wanted):,}", suggested=f"{int(entry.suggested):,}")
     with st.expander(label, expanded=picked):
         st.markdown("\n".join(pairs.loc[pairs["entry"] == entry.entry, "detail"]))
         if entry.suggested < entry.wanted:
             st.caption(L.t("pairing_unmet", n=f"{int(entry.wanted - entry.suggested):,}"))
-        st.caption(f"{L.column('enterprise_id')}: {entry.enterprise_id}")
+        st.caption(f"{L.column('enterprise_id')}: {L.plain(entry.enterprise_id)}")

@@ -61,7 +61,7 @@ kind, key = subject.split(":", 1)
 province = subjects.loc[(subjects["kind"] == kind) & (subjects["key"] == key), "province_name"].iloc[0]
 st.query_params[SUBJECT_PARAM] = subject
 
-st.title(L.t("scorecard_title", subject=names[subject], year=scope.year))
+st.title(L.t("scorecard_title", subject=L.plain(names[subject]), year=scope.year))
 st.caption(L.t("scorecard_intro"))
 
 # --- weights: sliders, kept in the URL ---------------------------------------------------------------------
@@ -100,7 +100,7 @@ ui.report_download(kind, key, scope.year, scope.study_level, access, "scorecard"
 lacking = card[card["missing_text"] != ""]
 if not lacking.empty:
     st.caption(L.t("missing_indicators", items="; ".join(
-        f"{n}: {t}" for n, t in zip(lacking[major], lacking["missing_text"], strict=True))))
+        f"{L.plain(n)}: {t}" for n, t in zip(lacking[major], lacking["missing_text"], strict=True))))
 
 # --- outlook and what-if -------------------------------------------------------------------------------
 st.subheader(L.t("outlook"))
@@ -151,7 +151,7 @@ if changes:
         st.success(L.t("what_if_unchanged"))
     else:
         st.warning(L.t("what_if_changed", items="; ".join(
-            f"{n} {y}: {L.status(b)} → {L.status(a)}" for n, y, b, a in
+            f"{L.plain(n)} {y}: {L.status(b)} → {L.status(a)}" for n, y, b, a in
             zip(changed[major], changed["year"], changed["status_before"], changed["status_after"], strict=True))))
     ui.table(shown, [("major_code", "major_code"), ("major", major), ("year", "year"),
                      ("supply_before", "supply_before"), ("supply_after", "supply_after"),

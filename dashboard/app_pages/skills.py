@@ -8,7 +8,7 @@ from dashboard import labels as L
 
 access = auth.access()
 scope = ui.scope()
-st.title(L.t("skills_title", place=scope.place, year=scope.year))
+st.title(L.t("skills_title", place=L.plain(scope.place), year=scope.year))
 st.caption(L.t("skills_intro"))
 en = L.is_en()
 

@@ -2,6 +2,8 @@
 see what the loader makes of it before confirming, follow each submission until a build has loaded it; an
 enterprise fills in its survey as a form. The work is in dashboard/submitting.py; this page draws it."""
 
+import logging
+
 import pandas as pd
 import streamlit as st
 
@@ -19,6 +21,8 @@ CHECKED = "submit_checked"  # session-state key: the uploaded file as checked (s
 UPLOADS = "submit_uploads"  # session-state key: a counter in the uploader's key, to empty it after a confirm
 MESSAGE = "submit_message"
 FORM = "submit_form"  # session-state key: the survey form's positions being edited
+
+log = logging.getLogger(__name__)
 
 
 def _signed_in_viewer() -> portal_state.Viewer | None:
@@ -60,12 +64,12 @@ def _start_build() -> None:
         return
     holder = submitting.start_build()
     st.session_state[MESSAGE] = ("info", L.t("submit_build_started")) if holder is None else \
-        ("warning", L.t("submit_build_running", holder=printable(holder)))
+        ("warning", L.t("submit_build_running", holder=L.plain(holder)))
 
 
 st.title(L.t("submit_title"))
 st.caption(L.t("submit_intro", mb=settings.MAX_UPLOAD_MB, types=", ".join(sources_settings.SOURCE_SUFFIXES),
-               scope=portal_state.scope_label(viewer.role, viewer.scope, L.is_en())))
+               scope=L.plain(portal_state.scope_label(viewer.role, viewer.scope, L.is_en()))))
 message = st.session_state.pop(MESSAGE, None)
 if message:
     getattr(st, message[0])(message[1])
@@ -95,7 +99,7 @@ if mine:
             st.caption(L.t("submit_waiting_help"))
             st.button(L.t("submit_build_now"), key="w_submit_build", on_click=_start_build)
         else:
-            st.info(L.t("submit_build_running", holder=printable(holder)))
+            st.info(L.t("submit_build_running", holder=L.plain(holder)))
 else:
     st.caption(L.t("submit_none_yet"))
 
@@ -112,24 +116,24 @@ def _confirm() -> None:
         st.session_state[MESSAGE] = ("error", _refusal(error))
         return
     except OSError as error:  # the landing folder cannot be written: say so, keep the checked file
-        st.session_state[MESSAGE] = ("error", L.t("submit_not_written", error=printable(str(error))))
+        st.session_state[MESSAGE] = ("error", L.t("submit_not_written", error=L.plain(error)))
         return
     st.session_state.pop(CHECKED, None)
     st.session_state[UPLOADS] = st.session_state.get(UPLOADS, 0) + 1  # an empty uploader for the next file
-    st.session_state[MESSAGE] = ("success", L.t("submit_confirmed", file=printable(checked.file_name)))
+    st.session_state[MESSAGE] = ("success", L.t("submit_confirmed", file=L.plain(checked.file_name)))
 
 
 def _show_preview(checked: submitting.Checked) -> None:
     report = checked.preview.report
     if checked.preview.rejected:
-        st.error(L.t("submit_file_rejected", reason=printable(report.message)))
+        st.error(L.t("submit_file_rejected", reason=L.plain(report.message)))
         return
     cols = st.columns(3)
     cols[0].metric(L.t("submit_col_read"), report.rows_read)
     cols[1].metric(L.t("submit_will_load"), report.rows_loaded)
     cols[2].metric(L.t("submit_will_quarantine"), report.rows_quarantined)
     if report.message:
-        st.caption(printable(report.message))
+        st.caption(L.plain(report.message))
     if checked.preview.quarantined:
         st.dataframe(pd.DataFrame({
             L.t("submit_col_row"): [row for row, _, _, _ in checked.preview.quarantined],
@@ -163,9 +167,13 @@ else:
             st.error(_refusal(error))
             if error.code == "submit_busy":  # the file stays in the uploader: a click runs the check again
                 st.button(L.t("submit_try_again"), key="w_submit_retry")
-        except Exception as error:  # whatever a hostile file does to a reader, it is a message, not a crash
+        except Exception:  # whatever a hostile file does to a reader, it is a message, not a crash
+            # The exception's text can quote the loader's SQL and the server's paths: it goes to the server's log,
+            # the submitter is told which file failed (the loader's own rejections are shown in full above).
+            log.exception("checking the upload %s (%s) of %s failed", printable(uploaded.name), kind,
+                          viewer.username)
             checked = None
-            st.error(L.t("submit_unreadable", error=printable(f"{type(error).__name__}: {error}")[:500]))
+            st.error(L.t("submit_unreadable", file=L.plain(uploaded.name)))
     if checked is not None:
         _show_preview(checked)
 
@@ -226,8 +234,13 @@ if viewer.role == portal_state.ENTERPRISE:
         except submitting.SubmissionRefused as error:
             st.session_state[MESSAGE] = ("error", _refusal(error))
             return
-        except Exception as error:  # the landing folder cannot be written, say: a message, not a crash
-            st.session_state[MESSAGE] = ("error", L.t("submit_not_written", error=printable(str(error))))
+        except OSError as error:  # the landing folder cannot be written: say so
+            st.session_state[MESSAGE] = ("error", L.t("submit_not_written", error=L.plain(error)))
+            return
+        except Exception:  # anything else: a plain message, the detail (which may quote SQL) in the server's log
+            log.exception("checking the survey form of %s failed", who.username)
+            st.session_state[MESSAGE] = ("error", L.t("submit_unreadable",
+                                                      file=submitting.FORM_FILE_NAME.format(year=year)))
             return
         report = checked.preview.report
         st.session_state[MESSAGE] = ("success", L.t("form_submitted", year=year, n=report.rows_loaded,

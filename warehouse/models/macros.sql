@@ -147,6 +147,13 @@ CREATE OR REPLACE TEMP MACRO is_small_group(students) AS
 CREATE OR REPLACE TEMP MACRO shown(value, students) AS
     CASE WHEN NOT is_small_group(students) THEN value END;
 
+-- A figure computed from a count and shown beside the other term it was computed from (an unplaced pool
+-- beside the graduates, spare places beside the capacity) would give a suppressed count back by a subtraction.
+-- Such a figure takes a small group as the largest group that is suppressed, MIN_GROUP_SIZE − 1 students, so
+-- it tells no more than `suppressed` does.
+CREATE OR REPLACE TEMP MACRO as_largest_suppressed(students) AS
+    CASE WHEN is_small_group(students) THEN getvariable('min_group_size') - 1 ELSE students END;
+
 -- why a ratio is undefined, for the pages to say instead of showing nothing (NULL when it is defined)
 CREATE OR REPLACE TEMP MACRO undefined_because(value, students, denominator, reason) AS
     CASE

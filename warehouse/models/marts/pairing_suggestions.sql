@@ -2,7 +2,9 @@
 -- interns and wants a major it has no base for, up to three universities with unplaced graduates of the
 -- major, each with a suggested number of interns allocated so that no university's pool is promised twice.
 -- One row per (enterprise, major, level, year, university). The reasons are written where they are shown
--- (dashboard/labels.py `pairing_reasons`), in the reader's language, from the figures stored here.
+-- (dashboard/labels.py `pairing_reasons`), in the reader's language, from the figures stored here. A
+-- university's students placed in a small group are not shown, nor is its pool (graduates − pool would give
+-- them back): `suppressed` says so ("Suppression").
 -- incremental by: year
 with recursive hosting as (
     -- enterprise-years that take interns: one of the year's survey rows says so, or the enterprise has a base
@@ -37,19 +39,21 @@ wanted as (
 
 placed as (
     -- the placements that use up a university's pool of a major in a year (docs/metrics.md "Placements":
-    -- students with a production or graduation internship), unsuppressed: a pool is no figure shown per group
+    -- students with a production or graduation internship)
     select university_code, major_code, year, placements from facts.internship_counts
 ),
 
 pools as (
     -- unplaced pool(u, m, y) = graduates − placements, at least 0; actual graduates only (a projected cohort
-    -- has no students yet to place). Only universities with some pool left are candidates. pool_id numbers
-    -- them for the allocation.
+    -- has no students yet to place). The graduates are shown beside each suggestion, so the pool of a small
+    -- group takes its placements as the most a suppressed group holds (as_largest_suppressed): neither the pool
+    -- nor the interns allocated from it give the count back. Only universities with some pool left are
+    -- candidates. pool_id numbers them for the allocation.
     select
         s.university_code, s.major_code, s.level, s.year, s.province_name, s.city_name,
         sum(s.graduates) as graduates,
         coalesce(any_value(p.placements), 0) as placements,
-        greatest(sum(s.graduates) - coalesce(any_value(p.placements), 0), 0)::bigint as pool,
+        greatest(sum(s.graduates) - coalesce(as_largest_suppressed(any_value(p.placements)), 0), 0)::bigint as pool,
         row_number() over () as pool_id
     from facts.supply as s
     left join placed as p using (university_code, major_code, year)
@@ -60,9 +64,10 @@ pools as (
 
 spare_capacity as (
     -- what a university's bases could still take that year: capacity less placements, per base, at least 0
-    -- (the placements counted as marts.base_utilisation counts them, before it hides small groups)
+    -- (the placements counted as marts.base_utilisation counts them; marts.base_utilisation shows each base's
+    -- capacity, so a base's small group counts as the most a suppressed group holds, as for the pools)
     select b.university_code, bu.year,
-           sum(greatest(bu.capacity - coalesce(p.placements, 0), 0))::bigint as spare_capacity
+           sum(greatest(bu.capacity - coalesce(as_largest_suppressed(p.placements), 0), 0))::bigint as spare_capacity
     from marts.base_utilisation as bu
     join dims.base as b using (base_id)
     left join (select base_id, year, count(*) filter (where is_placement) as placements
@@ -248,10 +253,11 @@ select
     a.interns::bigint as interns,
     a.wanted,
     a.demand,
-    -- why (each quoted by the reason)
-    a.pool,
+    -- why (each quoted by the reason; a small group's placements and the pool they leave are not shown)
+    shown(a.pool, a.placements) as pool,
     a.graduates::bigint as graduates,
-    a.placements::bigint as placements,
+    shown(a.placements, a.placements)::bigint as placements,
+    is_small_group(a.placements) as suppressed,
     a.province_alignment,
     a.province_supply,
     a.province_demand,
