@@ -170,6 +170,34 @@ def test_a_partys_own_submission_replaces_the_data_staffs_rows_of_it_and_the_rep
     }
 
 
+def test_a_university_cannot_take_over_another_universitys_base_by_submitting_its_id(portal):
+    """A base keeps the university the data staff's register gives it, or else the university that submitted it
+    first: another university's submission of the same base id is not kept (its row counts as replaced), so it
+    cannot claim that base and the placements at it."""
+    landing = portal["landing"]
+    bases_header = ["基地编号", "基地名称", "统一社会信用代码", "院校代码", "城市", "建立年份", "年接收能力"]
+    taker = "bases/submissions/university-10145/20260102T000000000000Z_aaaaaaaa.csv"
+    first = "bases/submissions/university-10141/20260101T000000000000Z_bbbbbbbb.csv"
+    files = {
+        "bases/register.csv": csv_bytes(bases_header, [["DL-1", "大工实训基地", ENTERPRISE, "10141", "大连市", 2018, 30]]),
+        first: csv_bytes(bases_header, [["DL-2", "大工新基地", ENTERPRISE, "10141", "大连市", 2024, 20]]),
+        taker: csv_bytes(bases_header, [["DL-1", "接管的基地", OTHER_ENTERPRISE, "10145", "沈阳市", 2020, 1],
+                                        ["DL-2", "接管的新基地", OTHER_ENTERPRISE, "10145", "沈阳市", 2020, 1],
+                                        ["NEU-1", "东大基地", ENTERPRISE, "10145", "沈阳市", 2020, 10]]),
+    }
+    for name, data in files.items():
+        (landing / name).parent.mkdir(parents=True, exist_ok=True)
+        (landing / name).write_bytes(data)
+    build(portal)
+    warehouse = portal["warehouse"]
+    assert sql(warehouse, "SELECT base_id, university_code, city_name, capacity_per_year FROM dims.base "
+                          "ORDER BY 1") == [("DL-1", "10141", "大连市", 30), ("DL-2", "10141", "大连市", 20),
+                                            ("NEU-1", "10145", "沈阳市", 10)]
+    log = {file: (read, loaded, quarantined, replaced) for file, read, loaded, quarantined, replaced in sql(
+        warehouse, "SELECT file, rows_read, rows_loaded, rows_quarantined, rows_replaced FROM audit.load_log")}
+    assert log[taker] == (3, 3, 0, 2)
+
+
 # --- who sees the page -------------------------------------------------------------------------------
 def test_anonymous_visitors_and_education_departments_cannot_open_the_submit_page(portal):
     from dashboard import auth
