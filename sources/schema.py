@@ -160,11 +160,19 @@ CITY = ColumnType(
     (Check(_not_in("reference.cities", "city_name"), "'unknown city ' || " + _quoted("{c}")),),
     prepare="text",
 )
+# A credit code of a government body or a public institution (1…, 5…) can have the shape of an ID number, and an
+# ID number the shape of a credit code (a sole trader's form filled in with the owner's ID): neither can be
+# stored, as the personal data scan would then refuse the whole build (warehouse/privacy.py).
 ENTERPRISE_ID = ColumnType(
     "enterprise_id",
     "VARCHAR",
     "{p}",
     (
+        Check(
+            "has_personal_value({v})",
+            "'has the shape of an ID number (masked here): personal data must not be sent, and a credit code "
+            "that cannot be told from one cannot be stored'",
+        ),
         Check(
             f"NOT regexp_matches({{v}}, '{settings.USCC_PATTERN}')",
             "'not an 18-character unified social credit code: ' || " + _quoted("{c}"),
