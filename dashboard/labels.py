@@ -227,6 +227,10 @@ TEXT: dict[str, tuple[str, str]] = {
                                          "No university with code {value} in the university list."),
     "account_error_bad_credit_code": ("不是 18 位统一社会信用代码：{value}",
                                       "Not an 18-character unified social credit code: {value}"),
+    "account_error_credit_code_like_id_number": (
+        "该信用代码形如身份证号，数据仓库从不保存此类号码：该企业的数据与提交都无法载入。",
+        "This credit code has the shape of an ID number, which the warehouse never stores: the enterprise's rows "
+        "could not load, nor its submissions."),
     "account_error_short_password": ("密码至少需要 {n} 个字符。", "A password needs at least {n} characters."),
     # --- statuses and recommendations
     "status_shortage": ("紧缺", "Shortage"),

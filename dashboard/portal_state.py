@@ -31,6 +31,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from dashboard import settings
 from sources import settings as sources_settings
+from sources.pseudonymise import mask_personal_text
 from warehouse import settings as warehouse_settings
 
 # --- roles and the viewer ---------------------------------------------------------------------------
@@ -100,6 +101,8 @@ class AccountError(ValueError):
         "unknown_province": "not a province of the region, nor the whole region ({known}): {value!r}",
         "unknown_university": "no university with code {value!r} in the university list (sources/reference/universities.csv)",
         "bad_credit_code": "not an 18-character unified social credit code (统一社会信用代码): {value!r}",
+        "credit_code_like_id_number": "this credit code has the shape of an ID number, which the warehouse never "
+                                      "stores: the enterprise's rows could not load, nor its submissions",
         "short_password": "a password needs at least {n} characters",
     }
 
@@ -193,6 +196,8 @@ def normalise_scope(role: str, scope: str | None) -> str | None:
     code = value.upper()
     if not re.match(sources_settings.USCC_PATTERN, code):
         raise AccountError("bad_credit_code", value=value)
+    if mask_personal_text(code) != code:  # (the message does not repeat it: it may be a person's ID number)
+        raise AccountError("credit_code_like_id_number")
     return code
 
 

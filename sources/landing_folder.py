@@ -32,7 +32,7 @@ from pathlib import Path
 
 from sources import settings
 from sources.kinds import KINDS
-from sources.pseudonymise import stored_file_names
+from sources.pseudonymise import mask_personal_text, stored_file_names
 
 LINK_OUTSIDE = "a symbolic link to outside the landing folder; copy the file in instead"
 LINK_BROKEN = "a symbolic link to nothing (its target is missing, or links loop); copy the file in instead"
@@ -212,16 +212,27 @@ def submission_folder(kind: str, role: str | None, scope: str | None) -> str:
         raise ValueError(f"unknown source kind {kind!r}")
     if role not in SCOPED_ROLES:
         return f"{kind}/{SUBMISSIONS}/{STAFF_FOLDER}"
-    if not re.fullmatch(_SCOPE_IN_NAME, scope or ""):
+    # (a scope with the shape of a personal value would be masked in the file's stored name, and its files
+    # would no longer be known as the submitter's)
+    if not re.fullmatch(_SCOPE_IN_NAME, scope or "") or mask_personal_text(scope) != scope:
         raise ValueError(f"not a scope a folder can be named by: {scope!r}")
     return f"{kind}/{SUBMISSIONS}/{role}-{scope}"
 
 
+#: any folder below `submissions/` but the staff's: its files are some submitter's, never the staff's
+_IN_SUBMITTERS_FOLDER = re.compile(rf"^[a-z]+/{SUBMISSIONS}/(?!{STAFF_FOLDER}/)([^/]+)/")
+
+
 def submission_scope(name: str) -> str | None:
     """`university:10145` / `enterprise:<credit code>` for a landing file (named as the warehouse names it)
-    in a university's or an enterprise's submissions folder; None for any other file."""
+    in a university's or an enterprise's submissions folder; None for any other file. A file in another folder
+    below `submissions/` (not `staff/`, and not named for a scope, e.g. its name masked) has a scope no row can
+    be in, `unknown:<folder>`: every row of it is quarantined, rather than the file standing as the staff's."""
     found = _SUBMISSION_FOLDER.match(name)
-    return f"{found.group(1)}:{found.group(2)}" if found else None
+    if found:
+        return f"{found.group(1)}:{found.group(2)}"
+    other = _IN_SUBMITTERS_FOLDER.match(name)
+    return f"unknown:{other.group(1)}" if other else None
 
 
 # --- names in output --------------------------------------------------------------------------------

@@ -38,8 +38,16 @@ _BLOCK = 64  # SHA-256 block size in bytes
 # is read once; the separators people put inside a number are allowed by the pattern itself, not removed by
 # a pass of their own.
 _D = "[0-9]"
+#: what people put between a number's digits: space, full stop, the hyphens and dashes (NFKC leaves U+2010 to
+#: U+2015 and the minus sign as they are), / _ ~ and commas, and the zero-width characters a copy from a web page
+#: or a chat carries (written by code point: they are invisible in source). The characters themselves, not
+#: escapes, so that RE2 and re read the class alike.
+_SEPARATORS = " ./_~,，、" + "".join(map(chr, (*range(0x2010, 0x2016), 0x2212, 0x200B, 0x200C, 0x200D, 0x2060,
+                                             0xFEFF))) + "-"
 #: one optional separator between two digits: 139-1234-5678, 110101 19900307 1234, 139.1234.5678
-_S = "[ .-]?"
+_S = f"[{_SEPARATORS}]?"
+#: between the groups of a mobile number, up to three: 139 - 1234 - 5678
+_GROUPS = f"[{_SEPARATORS}]{{0,3}}"
 # Mainland ID numbers: 6-digit area (its first two digits a province's code), date of birth, 3-digit serial,
 # and a check digit (0-9 or X) in the 18-digit form; the 15-digit first-generation form has a 2-digit year and
 # no check digit. A separator may sit between any two digits (6-8-4, 6-4-4-4, 4-4-4-4-2 are all seen): the
@@ -55,7 +63,7 @@ _ID = (f"{_AREA}{_S}(?:(?:1{_S}9|2{_S}0){_S}{_D}{_S}{_D}{_S}{_MONTH}{_S}{_DAY}{_
 # Mobile numbers: 1[3-9] and 9 digits, whole or in the usual 3-4-4 groups, after an optional country code
 # (+86, 0086, 86). Only at the group boundaries: a separator anywhere would make a standard's number such as
 # GB 16895.21-2011 (11 digits) a phone number.
-_MOBILE = f"(?:(?:00)?86{_S})?1[3-9]{_D}{_S}{_D}{{4}}{_S}{_D}{{4}}"
+_MOBILE = f"(?:(?:00)?86{_GROUPS})?1[3-9]{_D}{_GROUPS}{_D}{{4}}{_GROUPS}{_D}{{4}}"
 # A number is one only where its digits begin and end: after the start, a character that is not a letter or
 # digit, or a word glued to it (tel13912345678, ID110101…: a letter outside a-f, then any a-f), and before
 # the end or such a character. So a run of digits inside a hex pseudonym, a UUID (its groups are 4, 8 or 12
@@ -65,7 +73,8 @@ _BEFORE = "(^|[^0-9A-Za-z.]|[^0-9][.]|^[.]|[G-Zg-z][A-Fa-f]*)"
 _AFTER = "([^0-9A-Za-z]|$)"
 ID_NUMBER = f"{_BEFORE}(?:{_ID}){_AFTER}"
 MOBILE = f"{_BEFORE}(?:{_MOBILE}){_AFTER}"
-EMAIL = r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
+#: (the domain's dots may be written as the ideographic full stop, 。 or ｡, which NFKC folds to 。)
+EMAIL = r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:[.。][A-Za-z0-9-]+)*[.。][A-Za-z]{2,}"
 #: any of them, as one regular expression (one pass over a value instead of one per pattern)
 ANY_PERSONAL = f"{_BEFORE}(?:{_ID}|{_MOBILE}){_AFTER}|{EMAIL}"
 #: what the scan reports a match as

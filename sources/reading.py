@@ -504,8 +504,8 @@ def _cell_text(value: object) -> str | None:
         return value if value.strip() else None
     if value is None:
         return None
-    if isinstance(value, bool):
-        return "1" if value else "0"
+    if isinstance(value, bool):  # as Excel shows it: a yes/no column reads it, a count does not take it for 1
+        return "TRUE" if value else "FALSE"
     if isinstance(value, float):
         return str(int(value)) if value.is_integer() else repr(value)
     if isinstance(value, dt.datetime):

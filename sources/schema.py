@@ -65,13 +65,20 @@ def _quoted(c: str) -> str:
     return f"coalesce('''' || {c} || '''', 'empty')"
 
 
+#: a count as people write it: digits, thousands separators, a decimal point, a unit (DuckDB's casts also take
+#: 1e3, 1_000 and a boolean's TRUE, which nobody means as a count)
+_COUNT_AS_WRITTEN = r"^\s*-?[0-9][0-9,\s]*(\.[0-9]*)?\s*[人名个]?\s*$"
+#: the most people or places one row counts (a major's enrolment, a position's headcount, a base's capacity):
+#: anything larger is a typing slip that would swamp every figure it is summed into
+MOST_COUNTED = 1_000_000
 # (DuckDB's cast to an integer rounds "12.5" to 13: a count with a fraction is caught by comparing the number)
 _NOT_WHOLE = Check(
-    "CASE WHEN {v} IS NULL THEN true WHEN contains({f}, '.') THEN try_cast(norm_number_text({f}) AS DOUBLE) <> {v} "
-    "ELSE false END",
+    f"CASE WHEN {{v}} IS NULL OR NOT regexp_full_match({{f}}, '{_COUNT_AS_WRITTEN}') THEN true "
+    "WHEN contains({f}, '.') THEN try_cast(norm_number_text({f}) AS DOUBLE) <> {v} ELSE false END",
     "'not a whole number: ' || " + _quoted("{c}"),
 )
 _NEGATIVE = Check("{v} < 0", "'negative count: ' || {c}")
+_TOO_MANY = Check(f"{{v}} > {MOST_COUNTED}", f"'more than {MOST_COUNTED:,}: ' || {{c}}")
 
 # Free text must not carry personal data: a cell with an ID or mobile number or an e-mail address is quarantined
 # (and masked).
@@ -94,16 +101,20 @@ COUNT = ColumnType(
     "count",
     "BIGINT",
     "coalesce(try_cast({f} AS BIGINT), try_cast(norm_number_text({f}) AS BIGINT))",
-    (_NOT_WHOLE, _NEGATIVE),
+    (_NOT_WHOLE, _NEGATIVE, _TOO_MANY),
     prepare="folded",
 )
+#: the largest monthly amount believed (yuan): a larger one is an annual figure or a slip
+MOST_MONTHLY_AMOUNT = 1_000_000
 AMOUNT = ColumnType(
     "amount",
     "DOUBLE",
     "coalesce(try_cast({f} AS DOUBLE), try_cast(norm_number_text({f}) AS DOUBLE))",
     (
-        Check("{v} IS NULL", "'not a number: ' || " + _quoted("{c}")),
+        # (the cast takes 'inf' and 'nan')
+        Check("{v} IS NULL OR NOT isfinite({v})", "'not a number: ' || " + _quoted("{c}")),
         Check("{v} < 0", "'negative amount: ' || {c}"),
+        Check(f"{{v}} > {MOST_MONTHLY_AMOUNT}", f"'more than {MOST_MONTHLY_AMOUNT:,} a month: ' || {{c}}"),
     ),
     prepare="folded",
 )
@@ -160,11 +171,19 @@ CITY = ColumnType(
     (Check(_not_in("reference.cities", "city_name"), "'unknown city ' || " + _quoted("{c}")),),
     prepare="text",
 )
+# A credit code of a government body or a public institution (1…, 5…) can have the shape of an ID number, and an
+# ID number the shape of a credit code (a sole trader's form filled in with the owner's ID): neither can be
+# stored, as the personal data scan would then refuse the whole build (warehouse/privacy.py).
 ENTERPRISE_ID = ColumnType(
     "enterprise_id",
     "VARCHAR",
     "{p}",
     (
+        Check(
+            "has_personal_value({v})",
+            "'has the shape of an ID number (masked here): personal data must not be sent, and a credit code "
+            "that cannot be told from one cannot be stored'",
+        ),
         Check(
             f"NOT regexp_matches({{v}}, '{settings.USCC_PATTERN}')",
             "'not an 18-character unified social credit code: ' || " + _quoted("{c}"),

@@ -115,7 +115,8 @@ EDUCATION_LEVELS = {
     **dict.fromkeys(("研究生", "硕士", "硕士研究生", "硕士及以上", "博士", "博士研究生"), "研究生"),
     **dict.fromkeys(("不限", "无要求", "学历不限"), "不限"),
 }
-YES_NO = {"是": True, "yes": True, "y": True, "1": True, "否": False, "no": False, "n": False, "0": False}
+YES_NO = {"是": True, "yes": True, "y": True, "1": True, "true": True,
+          "否": False, "no": False, "n": False, "0": False, "false": False}
 
 
 def nfkc(value: str) -> str:
@@ -206,8 +207,8 @@ def cell_text(value: object) -> str | None:
     """A spreadsheet cell as the text a person typed."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return None
-    if isinstance(value, bool):
-        return "1" if value else "0"
+    if isinstance(value, bool):  # as Excel shows it
+        return "TRUE" if value else "FALSE"
     if isinstance(value, dt.datetime):
         return value.date().isoformat() if value.time() == dt.time() else value.isoformat()
     if isinstance(value, dt.date):

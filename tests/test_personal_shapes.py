@@ -87,6 +87,17 @@ SHAPES = [
     ("邮箱：li_si+intern@company.com.cn。", f"邮箱:{M}。"),
     ("Ｚｈａｎｇ＠ｑｑ．ｃｏｍ", M),
     ("13912345678@139.com", f"{M}@139.com"),
+    # dashes NFKC leaves as they are, other separators, a zero-width space, an ideographic full stop
+    ("139\u20141234\u20145678", M),
+    ("139\u20111234\u20115678", M),
+    ("139 - 1234 - 5678", M),
+    ("139/1234/5678", M),
+    ("139_1234_5678", M),
+    ("139~1234~5678", M),
+    ("139,1234,5678", M),
+    ("139\u200b12345678", M),
+    ("110101\u200b19900307\u200b1234", M),
+    ("zhang.san@163。com", M),
 ]
 
 
@@ -124,7 +135,8 @@ def test_codes_pseudonyms_dates_and_amounts_are_not_personal(sql, value):
 
 
 # --- the shapes, generated ---------------------------------------------------------------------------
-SEPARATOR = st.sampled_from(["", "", " ", "-", "."])
+# (a separator from the tables of characters people put between digits: dashes, /, _, a zero-width space)
+SEPARATOR = st.sampled_from(["", "", " ", "-", ".", "/", "_", "~", ",", "\u2014", "\u2011", "\u200b"])
 BEFORE = st.sampled_from(["", "电话", "手机：", "tel", "Tel:", "TEL ", "mobile", "phone", "ID", "id:", "身份证",
                           "联系人 张三 ", "(", "，", "No."])
 AFTER = st.sampled_from(["", "。", " ", ")", "号", "，张三", "/", "；备注"])
@@ -136,7 +148,8 @@ def mobile_numbers(draw) -> tuple[str, str]:
     digits = "1" + draw(st.sampled_from("3456789")) + "".join(draw(st.lists(st.sampled_from("0123456789"),
                                                                             min_size=9, max_size=9)))
     country = draw(st.sampled_from(["", "+86", "+86 ", "0086", "0086-", "86-", "86"]))
-    written = country + digits[:3] + draw(SEPARATOR) + digits[3:7] + draw(SEPARATOR) + digits[7:]
+    group = st.one_of(SEPARATOR, st.sampled_from([" - ", " / "]))
+    written = country + digits[:3] + draw(group) + digits[3:7] + draw(group) + digits[7:]
     return written, digits
 
 

@@ -88,6 +88,46 @@ def test_non_numeric_count_is_quarantined(load_landing):
     assert_one_quarantined(loaded, "survey", "s.csv", "headcount", "not a whole number: '若干'")
 
 
+@pytest.mark.parametrize(("headcount", "reason"), [
+    ("1e3", "not a whole number: '1e3'"),  # DuckDB's cast would take these three as 1000
+    ("1_000", "not a whole number: '1_000'"),
+    ("0x3E8", "not a whole number: '0x3E8'"),
+    ("999999999999", "more than 1,000,000: 999999999999"),
+])
+def test_a_count_as_nobody_writes_one_or_beyond_belief_is_quarantined(load_landing, headcount, reason):
+    bad = with_value(GOOD_SURVEY, 9, headcount)
+    loaded = load_landing({"survey": {"s.csv": csv_bytes(SURVEY_HEADER, [GOOD_SURVEY, bad])}})
+    assert_one_quarantined(loaded, "survey", "s.csv", "headcount", reason)
+
+
+def test_counts_as_people_write_them_still_load(load_landing):
+    rows = [with_value(with_value(GOOD_SURVEY, 9, written), 6, f"岗位{i}")
+            for i, written in enumerate(["1,200", "35人", "３５", " 40 ", "120.0"])]
+    loaded = load_landing({"survey": {"s.csv": csv_bytes(SURVEY_HEADER, rows)}})
+    assert sorted(n for (n,) in loaded.rows("SELECT headcount FROM raw.survey")) == [35, 35, 40, 120, 1200]
+
+
+def test_a_spreadsheets_true_is_a_yes_not_a_count_of_one(load_landing):
+    from tests.test_bad_inputs import xlsx
+
+    header = [*SURVEY_HEADER, "是否接收实习生"]
+    rows = [[*GOOD_SURVEY, True], [*with_value(with_value(GOOD_SURVEY, 9, True), 6, "测试"), False]]
+    loaded = load_landing({"survey": {"s.xlsx": xlsx(("问卷", [header, *rows]))}})
+    assert_one_quarantined(loaded, "survey", "s.xlsx", "headcount", "not a whole number: 'TRUE'")
+    assert loaded.rows("SELECT headcount, hosts_interns FROM raw.survey") == [(30, True)]
+
+
+@pytest.mark.parametrize(("salary", "reason"), [
+    ("inf", "not a number: 'inf'"), ("nan", "not a number: 'nan'"), ("-infinity", "not a number: '-infinity'"),
+    ("12000000", "more than 1,000,000 a month: 12000000"),
+])
+def test_a_monthly_salary_that_is_no_amount_is_quarantined(load_landing, salary, reason):
+    header = [*SURVEY_HEADER, "月薪"]
+    bad = with_value([*GOOD_SURVEY, 8000], 10, salary)
+    loaded = load_landing({"survey": {"s.csv": csv_bytes(header, [[*GOOD_SURVEY, 8000], bad])}})
+    assert_one_quarantined(loaded, "survey", "s.csv", "monthly_salary", reason)
+
+
 def test_end_before_start_is_quarantined(load_landing):
     bad = with_value(with_value(GOOD_PLACEMENT, 1, "20240002"), 6, "2024-06-30")
     loaded = load_placements(load_landing, [GOOD_PLACEMENT, bad])

@@ -128,6 +128,57 @@ def test_the_submissions_folder_name_cannot_be_steered_by_a_scope():
             submission_folder("catalogue", "university", bad)
 
 
+#: a public institution's credit code (1 2 …) that has the shape of an ID number (area 121101, born 1990-03-07)
+ID_SHAPED_CREDIT_CODE = "12110119900307123X"
+
+
+def test_a_credit_code_shaped_like_an_id_number_is_quarantined_so_the_build_still_publishes(load_landing):
+    """Loaded, it would be an ID number in clear in the warehouse, and the personal data scan would refuse every
+    build until someone found the file: the row is quarantined instead, the value masked, and nothing is left
+    for the scan to find."""
+    from warehouse.privacy import find_personal_data
+
+    bases_header = ["基地编号", "基地名称", "统一社会信用代码", "院校代码", "城市", "建立年份", "年接收能力"]
+    loaded = load_landing({
+        "survey": {"s.csv": csv_bytes(SURVEY_HEADER, [
+            [2026, ID_SHAPED_CREDIT_CODE, "某事业单位", "I65", "辽宁省", "沈阳市", "软件工程师", "软件工程", "本科", 3],
+            [2026, ENTERPRISE, "甲公司", "I65", "辽宁省", "沈阳市", "软件工程师", "软件工程", "本科", 3]])},
+        "bases": {"b.csv": csv_bytes(bases_header, [
+            ["B9", "事业单位基地", ID_SHAPED_CREDIT_CODE, "10145", "沈阳市", 2020, 10],
+            ["B1", "软件实训基地", ENTERPRISE, "10145", "沈阳市", 2020, 10]])},
+    })
+    for kind in ("survey", "bases"):
+        [(_, row, column, reason)] = loaded.quarantine(kind)
+        assert (row, column) == (2, "enterprise_id") and reason.startswith("has the shape of an ID number")
+        assert loaded.report("s.csv" if kind == "survey" else "b.csv").rows_loaded == 1
+    assert ID_SHAPED_CREDIT_CODE not in str(loaded.rows("SELECT * FROM raw.survey__quarantine"))
+    assert find_personal_data(loaded.con) == []
+
+
+def test_an_enterprise_account_cannot_have_a_credit_code_shaped_like_an_id_number(state_url, load_landing,
+                                                                                   tmp_path):
+    """Its submissions folder would be named by an ID number, masked in the warehouse, and its files would no
+    longer be known as its own; the loader gives such a folder a scope no row is in (every row quarantined)
+    rather than let its files stand as the data staff's."""
+    from dashboard import portal_state
+    from sources.landing_folder import submission_folder, submission_scope
+
+    with pytest.raises(portal_state.AccountError) as refused:
+        portal_state.add_account("idlike", "enterprise", ID_SHAPED_CREDIT_CODE, "a password of this account",
+                                 actor="test", url=state_url)
+    assert refused.value.code == "credit_code_like_id_number" and ID_SHAPED_CREDIT_CODE not in str(refused.value)
+    with pytest.raises(ValueError):
+        submission_folder("survey", "enterprise", ID_SHAPED_CREDIT_CODE)
+    masked = "survey/submissions/enterprise-〔已删除 removed〕/20260101T000000000000Z_aaaaaaaa.csv"
+    assert submission_scope(masked) == "unknown:enterprise-〔已删除 removed〕"
+    folder = f"submissions/enterprise-{ID_SHAPED_CREDIT_CODE}"
+    (tmp_path / "landing" / "survey" / folder).mkdir(parents=True)
+    loaded = load_landing({"survey": {f"{folder}/a.csv": csv_bytes(SURVEY_HEADER, [
+        [2026, ENTERPRISE, "甲公司", "I65", "辽宁省", "沈阳市", "软件工程师", "软件工程", "本科", 3]])}})
+    [(file, _, column, reason)] = loaded.quarantine("survey")
+    assert ID_SHAPED_CREDIT_CODE not in file and column == "enterprise_id" and "outside the scope" in reason
+
+
 # --- which answer wins ------------------------------------------------------------------------------
 def test_a_partys_own_submission_replaces_the_data_staffs_rows_of_it_and_the_replaced_rows_are_reported(portal):
     """A staff file that sorts after `submissions/` does not overrule what the university or the enterprise
@@ -168,6 +219,34 @@ def test_a_partys_own_submission_replaces_the_data_staffs_rows_of_it_and_the_rep
         own_survey: (1, 1, 0, 0), "survey/zz_staff.csv": (3, 3, 0, 2),
         own_bases: (1, 1, 0, 0), "bases/zz_staff.csv": (1, 1, 0, 1),
     }
+
+
+def test_a_university_cannot_take_over_another_universitys_base_by_submitting_its_id(portal):
+    """A base keeps the university the data staff's register gives it, or else the university that submitted it
+    first: another university's submission of the same base id is not kept (its row counts as replaced), so it
+    cannot claim that base and the placements at it."""
+    landing = portal["landing"]
+    bases_header = ["基地编号", "基地名称", "统一社会信用代码", "院校代码", "城市", "建立年份", "年接收能力"]
+    taker = "bases/submissions/university-10145/20260102T000000000000Z_aaaaaaaa.csv"
+    first = "bases/submissions/university-10141/20260101T000000000000Z_bbbbbbbb.csv"
+    files = {
+        "bases/register.csv": csv_bytes(bases_header, [["DL-1", "大工实训基地", ENTERPRISE, "10141", "大连市", 2018, 30]]),
+        first: csv_bytes(bases_header, [["DL-2", "大工新基地", ENTERPRISE, "10141", "大连市", 2024, 20]]),
+        taker: csv_bytes(bases_header, [["DL-1", "接管的基地", OTHER_ENTERPRISE, "10145", "沈阳市", 2020, 1],
+                                        ["DL-2", "接管的新基地", OTHER_ENTERPRISE, "10145", "沈阳市", 2020, 1],
+                                        ["NEU-1", "东大基地", ENTERPRISE, "10145", "沈阳市", 2020, 10]]),
+    }
+    for name, data in files.items():
+        (landing / name).parent.mkdir(parents=True, exist_ok=True)
+        (landing / name).write_bytes(data)
+    build(portal)
+    warehouse = portal["warehouse"]
+    assert sql(warehouse, "SELECT base_id, university_code, city_name, capacity_per_year FROM dims.base "
+                          "ORDER BY 1") == [("DL-1", "10141", "大连市", 30), ("DL-2", "10141", "大连市", 20),
+                                            ("NEU-1", "10145", "沈阳市", 10)]
+    log = {file: (read, loaded, quarantined, replaced) for file, read, loaded, quarantined, replaced in sql(
+        warehouse, "SELECT file, rows_read, rows_loaded, rows_quarantined, rows_replaced FROM audit.load_log")}
+    assert log[taker] == (3, 3, 0, 2)
 
 
 # --- who sees the page -------------------------------------------------------------------------------
