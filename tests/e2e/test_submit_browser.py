@@ -102,14 +102,25 @@ def grid_text(page) -> str:
     """What the data grids on the page hold, as their own "Download as CSV" button gives it (a grid is drawn on
     a canvas: its cells are not in the page's text). Waits for the first grid: on a busy machine the page's
     text can be there before its grids are drawn."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
     from playwright.sync_api import expect
 
     expect(page.get_by_test_id("stDataFrame").first).to_be_visible(timeout=LOAD_MS)
     texts = []
     for grid in page.get_by_test_id("stDataFrame").all():
-        grid.hover()
-        with page.expect_download(timeout=LOAD_MS) as download:
-            grid.get_by_role("button", name="Download as CSV").click()
+        # where it is first, else in the middle of the view: at some places on the page a grid covers its own
+        # toolbar once the click has scrolled to it (the enterprise's positions grid under the form's fields)
+        for block in ("nearest", "center"):
+            grid.evaluate(f"element => element.scrollIntoView({{block: '{block}'}})")
+            grid.hover()
+            try:
+                with page.expect_download(timeout=LOAD_MS) as download:
+                    grid.get_by_role("button", name="Download as CSV").click(
+                        timeout=LOAD_MS if block == "center" else 10_000)
+                break
+            except PlaywrightTimeout:
+                if block == "center":
+                    raise
         texts.append(Path(download.value.path()).read_text(encoding="utf-8-sig"))
     return "\n".join(texts)
 
