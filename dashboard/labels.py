@@ -208,6 +208,25 @@ TEXT: dict[str, tuple[str, str]] = {
     "form_position_incomplete": ("请填写岗位名称并至少选择一个需求专业。", "Give the position a name and choose at least one major."),
     "form_submitted": ("已提交 {year} 年问卷：{n} 个岗位将载入，{q} 个被隔离。",
                        "Submitted the {year} survey: {n} positions will load, {q} quarantined."),
+    "form_choose": ("请选择", "Choose one"),
+    "form_place_incomplete": ("请选择所属行业和所在城市。", "Choose the industry and the city."),
+    "form_edit": ("修改此岗位", "Edit this position"),
+    "form_save": ("保存对“{position}”的修改", "Save the changes to “{position}”"),
+    "form_cancel_edit": ("取消修改", "Cancel the edit"),
+    "form_replaces": ("提交将替换贵企业 {year} 年的全部问卷回答：{where}的 {n} 个岗位将由上表的 {m} 个岗位取代，"
+                      "表中没有的岗位将被删除。",
+                      "Submitting replaces your enterprise's whole answer for {year}: the {n} positions {where} are "
+                      "replaced by the {m} listed above; a position not listed is removed."),
+    "form_on_record_warehouse": ("已发布数据中现有", "now in the published data"),
+    "form_on_record_waiting": ("您尚待构建载入的上一次提交中", "of your last submission, waiting for a build,"),
+    "form_replaces_nothing": ("已发布数据中贵企业 {year} 年还没有岗位：提交后，上表的 {m} 个岗位即为该年的全部回答。",
+                              "The published data holds no positions of your enterprise for {year}: once "
+                              "submitted, the {m} listed above are its whole answer for that year."),
+    "form_record_unreadable": ("暂时无法读取已发布的数据，表单无法显示贵企业现有的回答；提交仍会替换该年的全部回答，"
+                               "请稍后再试。",
+                               "The published data cannot be read just now, so the form cannot show your "
+                               "enterprise's answer on record; a submission would still replace the whole answer "
+                               "for the year. Try again later."),
     "yes": ("是", "yes"),
     "no": ("否", "no"),
     "state_active": ("正常", "active"),

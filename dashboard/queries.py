@@ -1,5 +1,6 @@
 """The catalogue of every query the dashboard runs: parameterised SQL over the published warehouse's marts,
-audit and dims, each with the viewer's scope in it.
+audit and dims (and, for the survey form, an enterprise's own staged survey rows), each with the viewer's scope
+in it.
 
 Every function that reads rows about a place, a university, an enterprise or the build takes the viewer's
 `Access` (access.py) as its first argument and puts its fragment in the WHERE clause, with the scope's values
@@ -549,6 +550,39 @@ def industries() -> pd.DataFrame:
 
 def majors() -> pd.DataFrame:
     return query("SELECT major_code, major_name, major_name_en FROM dims.major ORDER BY major_code")
+
+
+# --- Submit: the enterprise survey form ----------------------------------------------------------------
+def enterprise_record(access: Access, enterprise_id: str) -> pd.DataFrame:
+    """The enterprise's own record as the warehouse holds it (dims.enterprise: name, industry, province and city
+    of its latest survey row, or only the city of its bases), where the survey form starts from; no row for an
+    enterprise the warehouse does not know, or for one the viewer may not read (another enterprise)."""
+    own, own_params = access.enterprises()
+    return query(
+        f"""
+        SELECT enterprise_name, industry_code, province_name, city_name, surveyed
+        FROM dims.enterprise
+        WHERE enterprise_id = ? AND enterprise_id IN {own}
+        """,
+        (enterprise_id, *own_params),
+    )
+
+
+def survey_answer(access: Access, enterprise_id: str, year: int) -> pd.DataFrame:
+    """The positions of the enterprise's answer for one survey year that the warehouse holds: the rows of the
+    one file the answer is taken from (staging.survey_positions: its own submission, or a data staff file),
+    in that file's order. These are what the enterprise's next answer for the year replaces, so the form lists
+    them; only the viewer's own enterprise's rows."""
+    own, own_params = access.enterprises()
+    return query(
+        f"""
+        SELECT position, major_codes, education, headcount, skills, hosts_interns, monthly_salary, source_file
+        FROM staging.survey_positions
+        WHERE enterprise_id = ? AND year = ? AND enterprise_id IN {own}
+        ORDER BY source_file, source_row
+        """,
+        (enterprise_id, year, *own_params),
+    )
 
 
 # --- Data -------------------------------------------------------------------------------------------

@@ -175,6 +175,9 @@ FORM_COLUMNS = ("survey_year", "enterprise_id", "enterprise_name", "industry_cod
 MAJOR_SEPARATOR = "、"
 #: what the form offers as 学历要求 (the contract takes any text)
 EDUCATION_LEVELS = ("本科", "专科", "硕士研究生", "博士研究生", "不限")
+#: the form's choice for a level the warehouse keeps that is not itself a choice (研究生): chosen when such a
+#: position is edited, it is read back as the same level (sources/macros.sql education_level_of)
+EDUCATION_CHOICE_OF_LEVEL = {"研究生": "硕士研究生"}
 
 
 def survey_year() -> int:
@@ -202,14 +205,16 @@ def form_csv(viewer: Viewer, year: int, enterprise_name: str, industry_code: str
     for p in positions:
         writer.writerow([year, viewer.scope, enterprise_name, industry_code, province, city, p["position"],
                          MAJOR_SEPARATOR.join(p["majors"]), p["education"], p["headcount"], p.get("skills") or "",
-                         "是" if p.get("hosts_interns") else "否",
+                         # unknown stays unknown: a position taken over from a staff file that left it empty
+                         # is not turned into a "no" by being submitted again
+                         {True: "是", False: "否"}.get(p.get("hosts_interns"), ""),
                          "" if p.get("monthly_salary") in (None, "") else p["monthly_salary"]])
     return out.getvalue().encode("utf-8-sig")
 
 
 def earlier_form(viewer: Viewer, year: int) -> dict | None:
     """The enterprise's latest form answers for the year, read back from its file in the landing folder (a file
-    this module wrote), or None."""
+    this module wrote), with that submission's `stored_as` and `status`, or None."""
     for submission in portal_state.list_submissions(viewer.username):
         if submission.file_name != FORM_FILE_NAME.format(year=year) or not submission.stored_as:
             continue
@@ -224,14 +229,80 @@ def earlier_form(viewer: Viewer, year: int) -> dict | None:
         first = fields[0]
         return {
             "enterprise_name": first["enterprise_name"], "industry_code": first["industry_code"],
-            "city": first["city"],
+            "city": first["city"], "stored_as": submission.stored_as, "status": submission.status,
             "positions": [{"position": f["position"], "majors": [m for m in f["majors"].split(MAJOR_SEPARATOR) if m],
                            "education": f["education"], "headcount": int(f["headcount"]), "skills": f["skills"],
-                           "hosts_interns": f["hosts_interns"] == "是",
+                           "hosts_interns": {"是": True, "否": False}.get(f["hosts_interns"]),
                            "monthly_salary": float(f["monthly_salary"]) if f["monthly_salary"] else None}
                           for f in fields],
         }
     return None
+
+
+#: where the answer a form submission replaces stands: in the published warehouse, or in the enterprise's own
+#: form submission that no build has loaded yet (it replaces the warehouse's answer at the next build)
+ON_RECORD_WAREHOUSE, ON_RECORD_WAITING = "warehouse", "waiting"
+
+
+def _missing(value: object) -> bool:
+    """None, NaN or pandas' NA, as a query's frame gives an empty cell (a list cell, an array, is not one)."""
+    try:
+        return value is None or bool(value != value)
+    except (TypeError, ValueError):  # pd.NA refuses bool(); so does an array
+        return value is not None and str(value) == "<NA>"
+
+
+def positions_of_answer(rows: list[dict]) -> list[dict]:
+    """The form's positions from the warehouse's rows of an answer (queries.survey_answer, as records): the
+    majors as codes, the education as the level the warehouse keeps (专科 / 本科 / 研究生 / 不限, which the
+    loader reads back as the same level), an empty cell as not given."""
+    return [{
+        "position": row["position"],
+        "majors": [] if _missing(row["major_codes"]) else [str(m) for m in row["major_codes"]],
+        "education": None if _missing(row["education"]) else str(row["education"]),
+        "headcount": int(row["headcount"]),
+        "skills": "" if _missing(row["skills"]) else str(row["skills"]),
+        "hosts_interns": None if _missing(row["hosts_interns"]) else bool(row["hosts_interns"]),
+        "monthly_salary": None if _missing(row["monthly_salary"]) else float(row["monthly_salary"]),
+    } for row in rows]
+
+
+def starting_form(viewer: Viewer, year: int, record: dict | None, answer: list[dict],
+                  answer_file: str | None) -> dict:
+    """What the survey form for `year` starts from, and what submitting it replaces.
+
+    An enterprise's answer for a year replaces its whole earlier answer for that year (docs/data-contracts.md,
+    "Resubmissions"), whichever file that came from, its own or the data staff's: so the form starts from the
+    answer that stands, for the enterprise to edit, never from nothing. That is its own form submission still
+    waiting for a build (the next build makes it the answer), else the warehouse's positions (`answer`, from
+    `answer_file`); a form file of its own that the warehouse's answer came from is read back instead of the
+    rows, which keeps the education as chosen. The name, industry and city are the warehouse's `record` of the
+    enterprise (its latest survey row: dims.enterprise), or the waiting form's; with neither, the account's
+    name and no industry or city, for the enterprise to choose (the first option would be a wrong answer given
+    for it).
+
+    Returns enterprise_name, industry_code, city (None when unknown), positions, and `on_record`,
+    `on_record_from`: how many positions the submission replaces, and where they stand (ON_RECORD_*; None when
+    there are none)."""
+    record = record or {}
+    earlier = earlier_form(viewer, year)
+    waiting = earlier is not None and earlier["status"] == portal_state.WAITING
+    if earlier is not None and (waiting or (answer_file is not None and earlier["stored_as"] == answer_file)):
+        positions = earlier["positions"]
+    else:
+        positions = positions_of_answer(answer)
+    header = earlier if waiting else {
+        "enterprise_name": record.get("enterprise_name"), "industry_code": record.get("industry_code"),
+        "city": record.get("city_name")}
+    header = {k: None if _missing(v) or v == "" else v for k, v in header.items()
+              if k in ("enterprise_name", "industry_code", "city")}
+    return {
+        "enterprise_name": header["enterprise_name"] or viewer.display_name or viewer.scope,
+        "industry_code": header["industry_code"], "city": header["city"],
+        "positions": [dict(p) for p in positions],
+        "on_record": len(positions),
+        "on_record_from": (ON_RECORD_WAITING if waiting else ON_RECORD_WAREHOUSE) if positions else None,
+    }
 
 
 # --- status --------------------------------------------------------------------------------------------

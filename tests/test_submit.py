@@ -493,6 +493,7 @@ def test_the_form_answers_for_the_current_survey_round_and_an_early_answer_does_
     assert at.selectbox(key="w_form_year").options == ["2025（当前调查轮次，看板所示年份）", "2027（今年）"]
     assert "2025 年企业用人需求调查" in [h.value for h in at.subheader]
     at.selectbox(key="w_form_city").set_value("沈阳市")
+    at.selectbox(key="w_form_industry").set_value("I65")  # the warehouse has no record of it: chosen, not preset
     add_position(at, "软件工程师", ["080902"], 4)
     at.button(key="w_form_submit").click().run()
     assert at.success[0].value == "已提交 2025 年问卷：1 个岗位将载入，0 个被隔离。"
@@ -536,3 +537,122 @@ def test_a_build_is_not_started_from_the_page_while_another_holds_the_lock(porta
         assert at.info[0].value.startswith("已有构建在运行（portal build, pid ")
         assert submitting.start_build().startswith("portal build, pid ")  # and the function refuses too
     assert not (portal["warehouse"].parent / "submitted-build.log").exists()  # nothing was started
+
+
+# --- the form starts from the answer on record --------------------------------------------------------
+FULL_SURVEY_HEADER = [*SURVEY_HEADER, "技能要求", "是否接收实习生", "月薪"]
+#: the data staff's 2025 answer for the enterprise (positions in a file of the staff's, not the enterprise's)
+STAFF_ANSWER = [
+    [2025, ENTERPRISE, "甲贸易有限公司", "F51", "辽宁省", "大连市", "外贸业务员", "软件工程", "本科", 5, "英语", "是", 6000],
+    [2025, ENTERPRISE, "甲贸易有限公司", "F51", "辽宁省", "大连市", "数据分析师", "软件工程、计算机科学与技术", "硕士及以上", 2,
+     "", "", ""],
+    [2025, ENTERPRISE, "甲贸易有限公司", "F51", "辽宁省", "大连市", "仓储主管", "计算机科学与技术", "不限", 1, "", "否", 4500],
+]
+
+
+def survey_rows_of(warehouse: Path, enterprise: str, year: int) -> list[tuple]:
+    return sql(warehouse, "SELECT position, list_sort(major_codes), education, headcount, skills, hosts_interns, "
+                          "monthly_salary FROM staging.survey_positions WHERE enterprise_id = ? AND year = ? ORDER BY position",
+               [enterprise, year])
+
+
+def test_the_form_starts_from_the_enterprises_record_and_positions_and_submitting_it_unchanged_keeps_them(portal):
+    """A staff file holds the enterprise's 2025 answer: the form shows its name, industry and city and its three
+    positions, says it replaces them, and submitted as it stands changes nothing in the warehouse."""
+    from dashboard import queries
+    from dashboard.access import Access
+    from dashboard.portal_state import Viewer
+
+    landing, warehouse = portal["landing"], portal["warehouse"]
+    (landing / "catalogue").mkdir()
+    (landing / "catalogue" / "2025.csv").write_bytes(csv_bytes(CATALOGUE_HEADER, [CATALOGUE_ROWS[0]]))
+    (landing / "survey").mkdir()
+    (landing / "survey" / "2025.csv").write_bytes(csv_bytes(FULL_SURVEY_HEADER, [
+        *STAFF_ANSWER,
+        [2025, OTHER_ENTERPRISE, "乙公司", "I65", "辽宁省", "沈阳市", "测试工程师", "软件工程", "本科", 2, "", "", ""]]))
+    # an older answer with another name and city: the form starts from the latest record
+    (landing / "survey" / "2024.csv").write_bytes(csv_bytes(SURVEY_HEADER, [
+        [2024, ENTERPRISE, "甲公司（旧名）", "C26", "辽宁省", "沈阳市", "化工操作员", "软件工程", "专科", 3]]))
+    build(portal)
+    before = survey_rows_of(warehouse, ENTERPRISE, 2025)
+    demand_before = sql(warehouse, "SELECT major_code, sum(demand)::DOUBLE FROM facts.demand WHERE enterprise_id = ? "
+                                   "AND year = 2025 GROUP BY 1 ORDER BY 1", [ENTERPRISE])
+    record = "SELECT enterprise_name, industry_code, city_name FROM dims.enterprise WHERE enterprise_id = ?"
+    assert sql(warehouse, record, [ENTERPRISE]) == [("甲贸易有限公司", "F51", "大连市")]
+    assert len(before) == 3
+    # what the form reads is the enterprise's own rows: asked for another's, the scoped queries give none
+    firm = Access.of(Viewer("enterprise", ENTERPRISE))
+    assert len(queries.survey_answer(firm, ENTERPRISE, 2025)) == 3
+    assert queries.survey_answer(firm, OTHER_ENTERPRISE, 2025).empty
+    assert queries.enterprise_record(firm, OTHER_ENTERPRISE).empty
+
+    at = open_submit("firm")
+    assert at.selectbox(key="w_form_year").value == 2025
+    assert at.text_input(key="w_form_name").value == "甲贸易有限公司"  # not the account's name "Firm"
+    assert at.selectbox(key="w_form_industry").value == "F51"  # not the first option, A01
+    assert at.selectbox(key="w_form_city").value == "大连市"  # not the first option, 沈阳市
+    listed = table(at, "岗位")
+    assert listed["岗位"].tolist() == ["外贸业务员", "数据分析师", "仓储主管"]  # and not 乙公司's 测试工程师
+    assert listed["人数"].tolist() == [5, 2, 1]
+    assert set(listed["需求专业"].tolist()[1].split("、")) == {"软件工程", "计算机科学与技术"}  # (the warehouse keeps
+    # a position's distinct majors, not their order)
+    assert [w.value for w in at.warning] == [
+        "提交将替换贵企业 2025 年的全部问卷回答：已发布数据中现有的 3 个岗位将由上表的 3 个岗位取代，表中没有的岗位将被删除。"]
+    assert at.button(key="w_form_submit").label == "提交问卷（3 个岗位）"
+
+    at.button(key="w_form_submit").click().run()
+    assert at.success[0].value == "已提交 2025 年问卷：3 个岗位将载入，0 个被隔离。"
+    # until a build, a new visit starts from that submission, and says it is what is replaced
+    waiting = open_submit("firm")
+    assert table(waiting, "岗位")["岗位"].tolist() == ["外贸业务员", "数据分析师", "仓储主管"]
+    assert "您尚待构建载入的上一次提交中的 3 个岗位" in waiting.warning[0].value
+    build(portal)
+    assert survey_rows_of(warehouse, ENTERPRISE, 2025) == before
+    assert sql(warehouse, "SELECT major_code, sum(demand)::DOUBLE FROM facts.demand WHERE enterprise_id = ? "
+                          "AND year = 2025 GROUP BY 1 ORDER BY 1", [ENTERPRISE]) == demand_before
+    assert sql(warehouse, record, [ENTERPRISE]) == [("甲贸易有限公司", "F51", "大连市")]
+    # the enterprise's own file is now the answer on record; the staff file's rows of it are replaced
+    assert sql(warehouse, "SELECT rows_replaced FROM audit.load_log WHERE file = 'survey/2025.csv'") == [(3,)]
+
+
+def test_a_position_on_record_is_edited_in_its_place(portal):
+    landing = portal["landing"]
+    (landing / "catalogue").mkdir()
+    (landing / "catalogue" / "2025.csv").write_bytes(csv_bytes(CATALOGUE_HEADER, [CATALOGUE_ROWS[0]]))
+    (landing / "survey").mkdir()
+    (landing / "survey" / "2025.csv").write_bytes(csv_bytes(FULL_SURVEY_HEADER, STAFF_ANSWER))
+    build(portal)
+    at = open_submit("firm")
+    assert at.selectbox(key="w_form_year").value == 2025
+    at.selectbox(key="w_form_remove_which").set_value(1)
+    at.button(key="w_form_edit").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    # its values are in the fields, to change
+    assert at.text_input(key="w_form_position").value == "数据分析师"
+    assert sorted(at.multiselect(key="w_form_majors").value) == ["080901", "080902"]
+    assert at.selectbox(key="w_form_education").value == "硕士研究生"  # the warehouse keeps 研究生
+    assert at.number_input(key="w_form_headcount").value == 2
+    assert at.button(key="w_form_add").label == "保存对“数据分析师”的修改"
+    at.number_input(key="w_form_headcount").set_value(7)
+    at.button(key="w_form_add").click().run()
+    listed = table(at, "岗位")
+    assert listed["岗位"].tolist() == ["外贸业务员", "数据分析师", "仓储主管"]
+    assert listed["人数"].tolist() == [5, 7, 1]
+    assert at.button(key="w_form_add").label == "添加岗位"
+    assert "3 个岗位将由上表的 3 个岗位取代" in at.warning[0].value
+
+
+def test_with_no_record_in_the_warehouse_the_form_asks_for_the_industry_and_city_rather_than_guessing(portal):
+    at = open_submit("firm")  # no warehouse yet
+    assert at.text_input(key="w_form_name").value == "Firm"  # the account's name
+    assert at.selectbox(key="w_form_industry").value is None
+    assert at.selectbox(key="w_form_city").value is None
+    add_position(at, "软件工程师", ["080902"], 4)
+    assert at.info[0].value.startswith("已发布数据中贵企业")  # nothing on record to replace
+    at.button(key="w_form_submit").click().run()
+    assert at.error[0].value == "请选择所属行业和所在城市。"
+    assert submitted_files(portal["landing"]) == []
+    at.selectbox(key="w_form_industry").set_value("I65")
+    at.selectbox(key="w_form_city").set_value("沈阳市")
+    at.button(key="w_form_submit").click().run()
+    assert at.success and len(submitted_files(portal["landing"])) == 1

@@ -181,12 +181,29 @@ else:
 # --- the enterprise survey form ---------------------------------------------------------------------
 if viewer.role == portal_state.ENTERPRISE:
     try:
-        rounds = submitting.survey_rounds(queries.latest_complete_year() if queries.is_ready() else None)
+        ready = queries.is_ready()
+        rounds = submitting.survey_rounds(queries.latest_complete_year() if ready else None)
     except queries.WarehouseUnavailable:
-        rounds = submitting.survey_rounds(None)
+        ready, rounds = False, submitting.survey_rounds(None)
     if st.session_state.get("w_form_year") not in rounds:
         st.session_state["w_form_year"] = rounds[0]
     year = st.session_state["w_form_year"]
+    # the enterprise's answer for the year as it stands (its own rows of the published warehouse only): the
+    # form starts from it and a submission replaces it whole, so it is read on every run, for the count said
+    # beside the submit button. A warehouse that exists but cannot be read is said so: a form started from
+    # nothing would wipe the answer unseen.
+    unreadable = not ready and queries.publication() is not None
+    record, answer, answer_file = None, [], None
+    if ready:
+        try:
+            found = queries.enterprise_record(auth.access(), viewer.scope)
+            record = None if found.empty else found.iloc[0].to_dict()
+            rows = queries.survey_answer(auth.access(), viewer.scope, year)
+            answer = rows.to_dict("records")
+            answer_file = None if rows.empty else str(rows["source_file"].iloc[0])
+        except queries.WarehouseUnavailable:
+            unreadable = True
+    start = submitting.starting_form(viewer, year, record, answer, answer_file)
     reference = sources_settings.reference_dir()
     majors = pd.read_csv(reference / "majors.csv", dtype=str)
     industries = pd.read_csv(reference / "industries.csv", dtype=str)
@@ -195,8 +212,12 @@ if viewer.role == portal_state.ENTERPRISE:
     industry_names = dict(zip(industries["industry_code"], industries[L.name_column("industry")]))
     city_names_shown = dict(zip(cities["city_name"], cities[L.name_column("city")]))
     if st.session_state.get(FORM, {}).get("year") != year:
-        st.session_state[FORM] = {"year": year, **(submitting.earlier_form(viewer, year) or {"positions": []})}
+        st.session_state[FORM] = {"year": year, "editing": None, **start}
     form = st.session_state[FORM]
+
+    def _clear_position_fields() -> None:
+        for key, empty in (("w_form_position", ""), ("w_form_majors", []), ("w_form_skills", "")):
+            st.session_state[key] = empty
 
     def _add_position() -> None:
         position = st.session_state.get("w_form_position", "").strip()
@@ -205,29 +226,59 @@ if viewer.role == portal_state.ENTERPRISE:
             st.session_state[MESSAGE] = ("error", L.t("form_position_incomplete"))
             return
         salary = st.session_state.get("w_form_salary") or 0
-        form["positions"].append({
+        edited = {
             "position": position, "majors": list(chosen), "education": st.session_state.get("w_form_education"),
             "headcount": int(st.session_state.get("w_form_headcount") or 1),
             "skills": st.session_state.get("w_form_skills", "").strip(),
             "hosts_interns": bool(st.session_state.get("w_form_interns")),
-            "monthly_salary": float(salary) if salary else None})
-        for key, empty in (("w_form_position", ""), ("w_form_majors", []), ("w_form_skills", "")):
-            st.session_state[key] = empty
+            "monthly_salary": float(salary) if salary else None}
+        editing = form.get("editing")
+        if editing is not None and 0 <= editing < len(form["positions"]):
+            form["positions"][editing] = edited  # in its place, so the list keeps the order it was answered in
+        else:
+            form["positions"].append(edited)
+        form["editing"] = None
+        _clear_position_fields()
+
+    def _edit_position() -> None:
+        """The chosen position into the fields above, to change and save in its place."""
+        index = st.session_state.get("w_form_remove_which")
+        if index is None or not 0 <= index < len(form["positions"]):
+            return
+        p = form["positions"][index]
+        education = submitting.EDUCATION_CHOICE_OF_LEVEL.get(p["education"], p["education"])
+        salary = p.get("monthly_salary")
+        st.session_state.update({
+            "w_form_position": p["position"], "w_form_majors": [m for m in p["majors"] if m in major_names],
+            "w_form_headcount": min(max(int(p["headcount"]), 1), 100_000),
+            "w_form_skills": p.get("skills") or "", "w_form_interns": bool(p.get("hosts_interns")),
+            "w_form_salary": min(int(round(salary)), 1_000_000) if salary else 0})
+        if education in submitting.EDUCATION_LEVELS:
+            st.session_state["w_form_education"] = education
+        form["editing"] = index
+
+    def _cancel_edit() -> None:
+        form["editing"] = None
+        _clear_position_fields()
 
     def _remove_position() -> None:
         index = st.session_state.get("w_form_remove_which")
         if index is not None and 0 <= index < len(form["positions"]):
             form["positions"].pop(index)
+            form["editing"] = None  # the index being edited may now name another position
 
     def _submit_form() -> None:
         who = _signed_in_viewer()
         if who is None or who.role != portal_state.ENTERPRISE:
             return
         city = st.session_state.get("w_form_city")
+        industry = st.session_state.get("w_form_industry")
+        if not city or not industry:  # never a guess: the first option would be a wrong answer given for it
+            st.session_state[MESSAGE] = ("error", L.t("form_place_incomplete"))
+            return
         province = cities.loc[cities["city_name"] == city, "province_name"].iloc[0]
         name = st.session_state.get("w_form_name", "").strip() or who.display_name or who.scope
-        data = submitting.form_csv(who, year, name, st.session_state.get("w_form_industry"), province, city,
-                                   form["positions"])
+        data = submitting.form_csv(who, year, name, industry, province, city, form["positions"])
         try:
             checked = submitting.check(who, "survey", submitting.FORM_FILE_NAME.format(year=year), data)
             submitting.confirm(who, checked)
@@ -248,6 +299,8 @@ if viewer.role == portal_state.ENTERPRISE:
 
     st.subheader(L.t("form_title", year=year))
     st.caption(L.t("form_intro"))
+    if unreadable:
+        st.warning(L.t("form_record_unreadable"))
     round_names = {y: L.t("form_year_round", year=y) if y == rounds[0] and len(rounds) > 1 else
                    L.t("form_year_this", year=y) for y in rounds}
     st.selectbox(L.t("form_year"), rounds, key="w_form_year", format_func=round_names.get)
@@ -256,24 +309,32 @@ if viewer.role == portal_state.ENTERPRISE:
     industry_codes = list(industries["industry_code"])
     st.selectbox(L.t("form_industry"), industry_codes, key="w_form_industry",
                  index=industry_codes.index(form["industry_code"]) if form.get("industry_code") in industry_codes
-                 else 0,
+                 else None, placeholder=L.t("form_choose"),
                  format_func=lambda c: f"{c} {industry_names[c]}")
     city_names = list(cities["city_name"])
     st.selectbox(L.t("form_city"), city_names, key="w_form_city",
-                 index=city_names.index(form["city"]) if form.get("city") in city_names else 0,
-                 format_func=lambda c: city_names_shown[c])
+                 index=city_names.index(form["city"]) if form.get("city") in city_names else None,
+                 placeholder=L.t("form_choose"), format_func=lambda c: city_names_shown[c])
+    editing = form.get("editing")
+    if editing is not None and not 0 <= editing < len(form["positions"]):
+        editing = form["editing"] = None
     with st.container(border=True):
         st.text_input(L.t("form_position"), key="w_form_position")
         st.multiselect(L.t("form_majors"), list(major_names), key="w_form_majors",
                        format_func=lambda c: f"{major_names[c]} ({c})", placeholder=L.t("form_majors_search"))
         st.selectbox(L.t("form_education"), submitting.EDUCATION_LEVELS, key="w_form_education")
-        st.number_input(L.t("form_headcount"), min_value=1, max_value=100_000, value=1, step=1,
-                        key="w_form_headcount")
+        # (no value=: the minimum is the default, and an edited position's values are put in session state)
+        st.number_input(L.t("form_headcount"), min_value=1, max_value=100_000, step=1, key="w_form_headcount")
         st.text_input(L.t("form_skills"), key="w_form_skills")
         st.checkbox(L.t("form_interns"), key="w_form_interns")
-        st.number_input(L.t("form_salary"), min_value=0, max_value=1_000_000, value=0, step=500,
-                        key="w_form_salary")
-        st.button(L.t("form_add"), key="w_form_add", on_click=_add_position)
+        st.number_input(L.t("form_salary"), min_value=0, max_value=1_000_000, step=500, key="w_form_salary")
+        if editing is None:
+            st.button(L.t("form_add"), key="w_form_add", on_click=_add_position)
+        else:
+            buttons = st.container(horizontal=True)
+            buttons.button(L.t("form_save", position=form["positions"][editing]["position"]), key="w_form_add",
+                           on_click=_add_position, type="primary")
+            buttons.button(L.t("form_cancel_edit"), key="w_form_cancel_edit", on_click=_cancel_edit)
     if form["positions"]:
         st.dataframe(pd.DataFrame({
             L.t("form_position"): [p["position"] for p in form["positions"]],
@@ -281,13 +342,22 @@ if viewer.role == portal_state.ENTERPRISE:
             L.t("form_education"): [p["education"] for p in form["positions"]],
             L.t("form_headcount"): [p["headcount"] for p in form["positions"]],
             L.t("form_skills"): [p["skills"] for p in form["positions"]],
-            L.t("form_interns"): [L.t("yes") if p["hosts_interns"] else L.t("no") for p in form["positions"]],
+            L.t("form_interns"): [{True: L.t("yes"), False: L.t("no")}.get(p.get("hosts_interns"), "")
+                                  for p in form["positions"]],
             L.t("form_salary"): [p["monthly_salary"] for p in form["positions"]],
         }), hide_index=True, width="stretch", key="w_form_positions")
-        remove = st.container(horizontal=True)
-        remove.selectbox(L.t("form_remove_which"), list(range(len(form["positions"]))), key="w_form_remove_which",
+        change = st.container(horizontal=True)
+        change.selectbox(L.t("form_remove_which"), list(range(len(form["positions"]))), key="w_form_remove_which",
                          format_func=lambda i: form["positions"][i]["position"])
-        remove.button(L.t("form_remove"), key="w_form_remove", on_click=_remove_position)
+        change.button(L.t("form_edit"), key="w_form_edit", on_click=_edit_position)
+        change.button(L.t("form_remove"), key="w_form_remove", on_click=_remove_position)
+        # said before the button, with the count: a submission is the enterprise's whole answer for the year
+        # and replaces every position on record, the data staff's included (docs/data-contracts.md)
+        if start["on_record"]:
+            st.warning(L.t("form_replaces", year=year, n=start["on_record"], m=len(form["positions"]),
+                           where=L.t(f"form_on_record_{start['on_record_from']}")))
+        else:
+            st.info(L.t("form_replaces_nothing", year=year, m=len(form["positions"])))
         st.button(L.t("form_submit", n=len(form["positions"])), key="w_form_submit", on_click=_submit_form,
                   type="primary")
     else:

@@ -111,7 +111,8 @@ def grid_text(page) -> str:
         grid.hover()  # (the grid's toolbar is drawn while the pointer is over it)
         with page.expect_download(timeout=LOAD_MS) as download:
             # sent to the button itself: a click at its place on screen was taken by a caption or the grid's
-            # scroller laid over the toolbar while the page was still settling
+            # scroller laid over the toolbar while the page was still settling, or the enterprise's positions grid
+            # under the form's fields covering its own toolbar
             grid.get_by_role("button", name="Download as CSV").dispatch_event("click")
         texts.append(Path(download.value.path()).read_text(encoding="utf-8-sig"))
     return "\n".join(texts)
@@ -166,6 +167,14 @@ def test_an_enterprise_fills_in_the_survey_form_and_submits_it(browser, submit_s
     context, page = open_submit_page(browser, server, ENTERPRISE)
     try:
         main = page.get_by_test_id("stMain")
+        # no warehouse holds this enterprise yet: its industry and city are asked for, not preset
+        for label, typed, option in (("所属行业", "I65", "I65 软件和信息技术服务业"), ("所在城市", "沈阳", "沈阳市")):
+            box = main.get_by_test_id("stSelectbox").filter(has_text=label)
+            expect(box.get_by_role("combobox")).to_have_attribute("placeholder", "请选择")
+            box.click()
+            page.keyboard.type(typed)
+            page.get_by_role("option", name=option).click()
+            wait_for_app(page)
         main.get_by_label("岗位", exact=True).fill("软件工程师")
         main.get_by_label("岗位", exact=True).press("Enter")
         wait_for_app(page)
@@ -179,6 +188,7 @@ def test_an_enterprise_fills_in_the_survey_form_and_submits_it(browser, submit_s
         wait_for_app(page)
         submit = main.get_by_role("button", name="提交问卷（1 个岗位）")
         expect(submit).to_be_visible(timeout=LOAD_MS)
+        expect(main.get_by_text("上表的 1 个岗位即为该年的全部回答")).to_be_visible()  # what submitting replaces
         assert "软件工程师" in grid_text(page)
         submit.click()
         expect(main.get_by_text("个岗位将载入，0 个被隔离。")).to_be_visible(timeout=LOAD_MS)
