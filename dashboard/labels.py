@@ -243,6 +243,11 @@ TEXT: dict[str, tuple[str, str]] = {
                         "copy it to share this scorecard."),
     "scorecard_subject": ("评分对象", "Score"),
     "subject_province": ("{name}（全省）", "{name} (province)"),
+    "scorecard_region_note": ("专业评分按省计算（百分位在同省专业之间比较）。侧边栏选的是{region}，这里先显示{province}；"
+                              "在侧边栏选择省份，评分随之切换。",
+                              "Scorecards are per province (percentiles compare a province's majors). The sidebar "
+                              "shows {region}, so this opens on {province}; choose a province in the sidebar to "
+                              "switch."),
     "weights": ("权重", "Weights"),
     "weights_reset": ("恢复等权", "Equal weights"),
     "indicator_alignment": ("供需比", "Alignment"),

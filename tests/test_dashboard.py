@@ -303,6 +303,32 @@ def test_majors_page_for_one_university_judges_its_majors_on_its_city(app, wareh
                                  "—"}
 
 
+def taught_by(warehouse: Path, university: str) -> set[str]:
+    [(latest,)] = sql(warehouse, "SELECT max(year) FROM marts.major_gap")
+    return {c for (c,) in sql(warehouse, "SELECT major_code FROM marts.internship_coverage WHERE university_code = ? "
+                                         "AND year = ? AND level = '本科' AND graduates IS NOT NULL",
+                              [university, latest])}
+
+
+def test_a_university_planner_lands_on_its_own_university_and_a_major_it_teaches(app, warehouse):
+    at = app("majors", user="neu")
+    university = at.selectbox(key="w_university")
+    assert (university.value, university.options[1:]) == ("10145", ["东北大学"])  # not the whole area
+    assert any("所在城市状态" in f.value.columns for f in at.dataframe)  # its own majors' table
+    major = at.selectbox(key="majors_major").value
+    assert major in taught_by(warehouse, "10145")
+    # what employers ask of it and which of those skills its courses teach: not "no data for this selection"
+    assert any("课程覆盖" in f.value.columns for f in at.dataframe) or at.info
+
+
+def test_the_major_detail_follows_the_chosen_university(app, warehouse):
+    at = app("majors", user="staff")
+    assert at.selectbox(key="w_university").value == ""  # the data staff start with the whole area
+    for code in ("10145", "10183"):
+        at.selectbox(key="w_university").select(code).run()
+        assert at.selectbox(key="majors_major").value in taught_by(warehouse, code), code
+
+
 # --- Skills and pay -----------------------------------------------------------------------------------
 def test_skills_page_says_which_majors_ask_for_plc_and_at_what_share(app, warehouse):
     at = app("skills")

@@ -25,7 +25,8 @@ university_names = {"": L.t("whole_geography"),
                     **dict(zip(universities["university_code"], universities[L.name_column("university")]))}
 options = list(university_names)
 if st.session_state.get("filter_university") not in options:
-    st.session_state["filter_university"] = ""
+    # a university's planner comes for its own majors, not the whole area's: its own university first
+    st.session_state["filter_university"] = access.university_code if access.university_code in options else ""
 st.session_state["w_university"] = st.session_state["filter_university"]
 st.selectbox(L.t("university"), options, key="w_university",
              format_func=university_names.get,
@@ -79,8 +80,13 @@ ui.table(gaps, [("major_code", "major_code"), ("major", name), ("supply", "suppl
 st.subheader(L.t("major_detail"))
 major_names = dict(zip(gaps["major_code"], gaps[name]))
 if major_names:
-    if st.session_state.get("majors_major") not in major_names:
-        st.session_state["majors_major"] = next(iter(major_names))
+    # by default the first major (most short first) that the chosen university teaches: one it does not teach
+    # has nothing to say about its courses. A new university choice brings its own default.
+    taught = [code for code in major_names if not university or code in set(majors["major_code"])]
+    if (st.session_state.get("majors_major") not in major_names
+            or st.session_state.get("majors_major_for") != university):
+        st.session_state["majors_major"] = taught[0] if taught else next(iter(major_names))
+    st.session_state["majors_major_for"] = university
     major = st.selectbox(L.t("major"), list(major_names), key="majors_major",
                          format_func=lambda code: f"{major_names[code]} ({code})")
     picked = gaps.set_index("major_code").loc[major]
