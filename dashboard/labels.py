@@ -377,6 +377,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "m_conversion": ("留用率", "Conversion"),
     "m_retention": ("本省就业率", "Retention"),
     "points_change": ("{v:+.1f} 个百分点", "{v:+.1f} pp"),
+    # a table column's format (Streamlit's printf-style): a change of a share in percentage points
+    "points_format": ("%+.1f 个百分点", "%+.1f pp"),
     "major_verdict": ("**{major}** · {status} → **{advice}**：", "**{major}** · {status} → **{advice}**: "),
     "no_last_year": ("无上年数据", "no data last year"),
     "top_shortage": ("最紧缺的专业", "Top shortage majors"),

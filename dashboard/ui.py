@@ -172,7 +172,7 @@ def display_frame(frame: pd.DataFrame, columns: Sequence[tuple[str, str]]) -> pd
     """Pick and rename columns for showing: `columns` is (header key in labels.COLUMNS, source column)."""
     out = pd.DataFrame({key: frame[source].to_numpy() for key, source in columns})
     for key in out.columns:
-        if key in ("status", "city_status", "province_status"):
+        if key in ("status", "city_status", "province_status", "status_before", "status_after"):
             out[key] = out[key].map(L.status)
         elif key == "card":
             out[key] = out[key].map(L.card)

@@ -783,6 +783,48 @@ def test_tables_show_people_whole_and_undefined_ratios_as_a_dash_with_why(app):
         assert any(c.value.startswith("“—”表示无法计算") for c in at.caption), [c.value for c in at.caption]
 
 
+def column_formats(frame) -> dict[str, str | None]:
+    """Each column's number format as the table is configured to show it (None: Streamlit's own guess)."""
+    config = json.loads(frame.proto.columns or "{}")
+    return {c: config.get(c, {}).get("type_config", {}).get("format") for c in frame.value.columns}
+
+
+@pytest.mark.parametrize("page", [*PAGES, "scorecard_what_if"])
+def test_every_number_in_a_table_has_a_format_and_every_status_a_name(app, page):
+    """No raw fraction (0.8994), long decimal (74.2112) or status code (unserved) reaches a reader."""
+    if page == "scorecard_what_if":
+        at = app("scorecard", user="liaoning")
+        at.selectbox(key="w_what_if_university").set_value("10145").run()
+        at.multiselect(key="w_what_if_majors").select("080902").run()
+    else:
+        at = app(page)
+    assert at.dataframe
+    status_names = {"紧缺", "平衡", "过剩", "无供给", "无需求", "省内调入", "数据不足"}
+    for frame in at.dataframe:
+        formats = column_formats(frame)
+        numeric = [c for c in frame.value.columns if pd.api.types.is_numeric_dtype(frame.value[c])
+                   and not pd.api.types.is_bool_dtype(frame.value[c])]
+        assert all(formats[c] for c in numeric), (page, {c: formats[c] for c in numeric})
+        for column in [c for c in frame.value.columns if "状态" in c and c != "近三年状态"]:
+            assert set(frame.value[column].dropna()) <= status_names | {"—"}, (page, column)
+
+
+def test_skill_shares_read_as_percent_and_their_change_in_points(app):
+    at = app("skills")
+    table = at.dataframe[0]
+    assert column_formats(table)["技能占比"] == "percent"
+    assert column_formats(table)["占比较上年变化"] == "%+.1f 个百分点"
+    changes = table.value["占比较上年变化"].dropna()
+    assert len(changes) and changes.abs().max() > 1  # points, not the raw fraction (0.0359)
+
+
+def test_scores_and_percentiles_show_one_decimal(app):
+    at = app("scorecard")
+    formats = column_formats(at.dataframe[0])
+    assert formats["得分"] == "%.1f"
+    assert {f for c, f in formats.items() if c.endswith("百分位")} == {"%.1f"}
+
+
 # --- metrics v2: levels, the province's judgement, cards --------------------------------------------
 def test_overview_shows_liaonings_cards_with_the_three_statuses_behind_each(app):
     at = app("overview")

@@ -221,11 +221,15 @@ def test_a_university_submits_a_catalogue_sees_the_preview_and_after_a_build_see
     assert (recorded.kind, recorded.stored_as, recorded.status, recorded.rows_loaded, recorded.rows_quarantined) \
         == ("catalogue", relative, "waiting", 1, 2)
     assert table(at, "状态")["状态"].tolist() == ["等待构建"]
+    # what no build has said yet reads —, never None
+    mine = next(f for f in at.dataframe if "状态" in f.value.columns)
+    assert mine.value["其中已被替换"].isna().all() and mine.proto.placeholder == "—"
     assert at.button(key="w_submit_build")  # no build runs: one can be started
 
     build_id = build(portal)
     at.run()
     assert table(at, "状态")["状态"].tolist() == [f"已在构建 {build_id} 中载入"]
+    assert table(at, "状态")["其中已被替换"].tolist() == [0]
     assert sql(portal["warehouse"], "SELECT university_code, major_code FROM raw.catalogue") == [("10145", "080902")]
     assert ("university_code", 4) in sql(portal["warehouse"],
                                          "SELECT column_name, row_number FROM audit.quarantine WHERE file = ?",
