@@ -85,6 +85,9 @@ TEXT: dict[str, tuple[str, str]] = {
     "role_data_staff": ("数据管理员", "data staff"),
     "scope_everything": ("全部数据", "everything"),
     "staff_only": ("只有数据管理员可以查看此页。", "Only the data staff may see this page."),
+    "signed_in_needs_other": ("你当前以{role}身份登录。如需查看，请退出后用有权限的账户登录。",
+                              "You are signed in as {role}: to see it, sign out and sign in with an account "
+                              "that may."),
     "admin_accounts": ("账户", "Accounts"),
     "admin_add": ("新建账户", "Add an account"),
     "admin_display_name": ("显示名称", "Display name"),

@@ -558,29 +558,33 @@ SHARED = ("majors", "industries", "internships", "pairings")
 
 
 def nav_pages(at: AppTest) -> set[str]:
-    """The URL paths of the pages the app registered for this viewer (those its navigation lists; the server
-    serves no other: asked for one, it says the page does not exist and shows the Overview)."""
+    """The URL paths of the pages the app registered for this viewer (every page: those it may not open are
+    hidden from its navigation, which the browser tests read, and refused when their address is opened)."""
     return {info.get("url_pathname") or "overview" for info in at._registered_pages.values()}
 
 
-def unreachable(at: AppTest, page: str) -> bool:
-    try:
-        at.switch_page(f"app_pages/{page}.py")
-    except ValueError:  # not a page of this viewer's navigation
-        return True
-    return False
+STAFF_ONLY = "只有数据管理员可以查看此页。"
+
+
+def refused(at: AppTest, page: str) -> list[str]:
+    """Open a page by its address as a viewer who may not: what it says, having shown nothing of the page."""
+    at.switch_page(f"app_pages/{page}.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.dataframe and not at.metric and not at.download_button and not at.get("vega_lite_chart")
+    assert at.title[0].value in {"数据", "账户管理", "提交数据"}  # the page's name, nothing of it
+    return [e.value for e in (*at.warning, *at.info)]
 
 
 def test_anonymous_visitors_see_only_the_overview(app):
     at = app("overview")
     assert metrics(at) and not at.exception  # the public page, with its figures
-    assert "data" not in nav_pages(at) and "admin" not in nav_pages(at)
     for page in SHARED:
         at.switch_page(f"app_pages/{page}.py").run()
         assert at.title[0].value in {"专业", "产业", "实习", "校企配对"}  # the page's name, no place or year
         assert at.info[0].value == "登录后才能查看此页。请在左侧边栏登录。"
         assert not at.dataframe and not at.metric and not at.get("vega_lite_chart") and not at.download_button
-    assert unreachable(at, "data") and unreachable(at, "admin")
+    for page in ("data", "admin"):  # by their address: who may see them, and to sign in
+        assert refused(at, page) == [STAFF_ONLY, "登录后才能查看此页。请在左侧边栏登录。"]
 
 
 def test_public_pages_are_a_setting_that_can_require_sign_in_for_everything(app, monkeypatch):
@@ -591,7 +595,7 @@ def test_public_pages_are_a_setting_that_can_require_sign_in_for_everything(app,
     at = app("overview")
     at.switch_page("app_pages/majors.py").run()
     assert at.dataframe and not at.info
-    assert unreachable(at, "data")
+    assert refused(at, "data")[0] == STAFF_ONLY
 
 
 def test_data_staff_see_the_data_and_account_pages(app):
@@ -635,8 +639,9 @@ def test_data_staff_add_an_account_on_the_account_page_and_its_password_is_shown
 def test_other_roles_see_the_shared_pages_but_not_data_or_accounts(app, user):
     at = app("majors", user=user)
     assert at.dataframe and not at.info  # signed in: the page itself
-    assert "data" not in nav_pages(at) and "admin" not in nav_pages(at)
-    assert unreachable(at, "data") and unreachable(at, "admin")
+    role = {"liaoning": "教育主管部门", "neu": "高校"}[user]
+    for page in ("data", "admin"):  # by their address: in the page's language, who may see it and what to do
+        assert refused(at, page) == [STAFF_ONLY, f"你当前以{role}身份登录。如需查看，请退出后用有权限的账户登录。"]
 
 
 def test_five_wrong_passwords_lock_the_account_until_the_lock_runs_out(app, monkeypatch):
@@ -691,7 +696,9 @@ def test_a_sign_in_survives_a_page_refresh_through_its_cookie_and_sign_out_ends_
     refreshed.button(key="w_sign_out").click().run()
     assert refreshed.sidebar.info[0].value == "已退出登录。" and not refreshed.sidebar.caption
     assert any("portal_session=;" in body and "1970" in body for body in html_bodies(refreshed))  # cookie cleared
-    assert refreshed.title[0].value.startswith("总览")
+    # still at /data's address, now refused: nothing of the page, who may see it and to sign in
+    assert refreshed.title[0].value == "数据" and not refreshed.dataframe
+    assert refreshed.warning[0].value == STAFF_ONLY
     assert portal_state.viewer_of_session(token) is None
     # the browser of the first session still holds the old cookie: it opens nothing any more
     again = AppTest.from_file(str(APP), default_timeout=60).run()

@@ -176,13 +176,15 @@ def test_anonymous_visitors_and_education_departments_cannot_open_the_submit_pag
     from dashboard.portal_state import Viewer
 
     at = AppTest.from_file(str(APP), default_timeout=60).run()
-    with pytest.raises(ValueError):  # not in the navigation of a visitor who has not signed in
-        at.switch_page("app_pages/submit.py")
+    # opened by its address (it is in no navigation of theirs): who may submit, and no form or uploader
+    at.switch_page("app_pages/submit.py").run()
+    assert at.warning[0].value == "只有高校、企业和数据管理员可以提交数据。" and not at.get("file_uploader")
+    assert at.info[0].value == "登录后才能查看此页。请在左侧边栏登录。"
     at.text_input(key="w_sign_in_user").input("liaoning")
     at.text_input(key="w_sign_in_password").input(ACCOUNTS["liaoning"][2])
     at.button(key="w_sign_in").click().run()
-    with pytest.raises(ValueError):
-        at.switch_page("app_pages/submit.py")
+    assert at.warning[0].value == "只有高校、企业和数据管理员可以提交数据。" and not at.get("file_uploader")
+    assert at.info[0].value.startswith("你当前以教育主管部门身份登录")
     # and the entry point refuses it whatever the navigation lists, also when every page is public
     os.environ["PORTAL_PUBLIC_PAGES"] = "all,submit"
     try:
