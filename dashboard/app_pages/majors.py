@@ -46,10 +46,11 @@ with st.spinner(L.t("loading")):
                                  settings.SURPLUS_ALIGNMENT) for r in majors.itertuples()],
         )
         st.subheader(L.t("university_market"))
-        ui.table(majors, [("major_code", "major_code"), ("major", name), ("graduates", "graduates"),
-                          ("city_supply", "city_supply"), ("city_demand", "city_demand"),
-                          ("city_alignment", "city_alignment"), ("city_status", "city_status"),
-                          ("province_status", "province_status"), ("advice", "advice"), ("reason", "reason"),
+        # the verdict, the advice and why first (the reason wrapped): what a planner reads without scrolling
+        ui.table(majors, [("major_code", "major_code"), ("major", name), ("city_status", "city_status"),
+                          ("advice", "advice"), ("reason", "reason"), ("graduates", "graduates"),
+                          ("city_alignment", "city_alignment"), ("city_supply", "city_supply"),
+                          ("city_demand", "city_demand"), ("province_status", "province_status"),
                           ("coverage", "coverage")], key="university_majors")
         gaps = queries.major_gap(access, "city", row["city_name"], scope.year, scope.study_level)
         market_level, market, market_place = "city", row["city_name"], city
@@ -71,10 +72,11 @@ gaps = gaps.assign(advice=gaps["status"].map(L.advice), reason=reasons,
 st.subheader(f"{L.t('page_majors')} · {market_place}")
 ui.chart(charts.status_bars, gaps.dropna(subset=["alignment"]), name, "alignment",
          f"{L.t('alignment_chart')} · {market_place} · {scope.year}", L.t("ax_alignment"))
-ui.table(gaps, [("major_code", "major_code"), ("major", name), ("supply", "supply"), ("demand", "demand"),
-                ("supply_share", "supply_share"), ("demand_share", "demand_share"), ("alignment", "alignment"),
-                ("status", "status"), ("card", "card"), ("card_statuses", "card_statuses"), ("advice", "advice"),
-                ("reason", "reason"), ("is_projection", "is_projection")], key="major_gap")
+# the verdict, the advice and why first (the reason wrapped): what a planner reads without scrolling
+ui.table(gaps, [("major_code", "major_code"), ("major", name), ("status", "status"), ("advice", "advice"),
+                ("reason", "reason"), ("alignment", "alignment"), ("supply", "supply"), ("demand", "demand"),
+                ("supply_share", "supply_share"), ("demand_share", "demand_share"), ("card", "card"),
+                ("card_statuses", "card_statuses"), ("is_projection", "is_projection")], key="major_gap")
 
 # --- one major in detail: its trend and the industries that demand it
 st.subheader(L.t("major_detail"))
