@@ -201,12 +201,13 @@ def sign_in_required_page(title: str) -> None:
 
 
 def refused_page(viewer: Viewer, page: str, title: str) -> None:
-    """What a viewer gets at the address of a page it may not open: the page's name and who may open it (a
-    shared page: anyone signed in), nothing of the page itself."""
+    """What a viewer gets at the address of a page it may not open: who may open it (a shared page: anyone
+    signed in), nothing of the page itself."""
     if page not in STAFF_PAGES and page != SUBMIT_PAGE:
         sign_in_required_page(title)
         return
-    st.title(title)
+    # a heading of its own, not the page's name: nothing on screen may read as if the page had opened
+    st.title(L.t("page_refused_title") if viewer.signed_in else L.t("sign_in_required_title"))
     st.warning(L.t("staff_only") if page in STAFF_PAGES else L.t("submit_not_for_you"))
     if viewer.signed_in:
         st.info(L.t("signed_in_needs_other", role=role_label(viewer.role)))

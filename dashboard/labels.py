@@ -85,6 +85,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "role_data_staff": ("数据管理员", "data staff"),
     "scope_everything": ("全部数据", "everything"),
     "staff_only": ("只有数据管理员可以查看此页。", "Only the data staff may see this page."),
+    "page_refused_title": ("此页需要其他角色", "This page needs another role"),
     "signed_in_needs_other": ("你当前以{role}身份登录。如需查看，请退出后用有权限的账户登录。",
                               "You are signed in as {role}: to see it, sign out and sign in with an account "
                               "that may."),

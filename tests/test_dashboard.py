@@ -571,7 +571,8 @@ def refused(at: AppTest, page: str) -> list[str]:
     at.switch_page(f"app_pages/{page}.py").run()
     assert not at.exception, [e.value for e in at.exception]
     assert not at.dataframe and not at.metric and not at.download_button and not at.get("vega_lite_chart")
-    assert at.title[0].value in {"数据", "账户管理", "提交数据"}  # the page's name, nothing of it
+    # a heading of its own: nothing reads as if the page had opened
+    assert at.title[0].value == ("此页需要其他角色" if at.sidebar.caption else "请先登录")
     return [e.value for e in (*at.warning, *at.info)]
 
 
@@ -697,7 +698,7 @@ def test_a_sign_in_survives_a_page_refresh_through_its_cookie_and_sign_out_ends_
     assert refreshed.sidebar.info[0].value == "已退出登录。" and not refreshed.sidebar.caption
     assert any("portal_session=;" in body and "1970" in body for body in html_bodies(refreshed))  # cookie cleared
     # still at /data's address, now refused: nothing of the page, who may see it and to sign in
-    assert refreshed.title[0].value == "数据" and not refreshed.dataframe
+    assert refreshed.title[0].value == "请先登录" and not refreshed.dataframe
     assert refreshed.warning[0].value == STAFF_ONLY
     assert portal_state.viewer_of_session(token) is None
     # the browser of the first session still holds the old cookie: it opens nothing any more
