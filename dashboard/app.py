@@ -40,16 +40,20 @@ ui.sync_language()
 st.set_page_config(page_title=L.t("app_title"), layout="wide")
 # before the navigation: a refreshed or bookmarked /data must find its signed-in viewer to be listed
 viewer = auth.current_viewer()
+# Every page is registered, those this viewer may not open hidden from its navigation: an address it may not
+# open then comes here and gets a page in its language saying who may open it, rather than Streamlit's English
+# "Page not found" dialog. Whether a page runs is decided below, never by the navigation.
 navigation = st.navigation([
-    st.Page(PAGES_DIR / file, title=L.t(title), url_path=path or None, default=not path)
-    for file, title, path in PAGES if auth.listed(viewer, auth.page_key(path))
+    st.Page(PAGES_DIR / file, title=L.t(title), url_path=path or None, default=not path,
+            visibility="visible" if auth.listed(viewer, auth.page_key(path)) else "hidden")
+    for file, title, path in PAGES
 ])
 ui.language_switch()
 auth.sidebar(viewer)
 page = auth.page_key(navigation.url_path)
 
 if not auth.may_open(viewer, page):
-    auth.sign_in_required_page(navigation.title)
+    auth.refused_page(viewer, page, navigation.title)
 elif page in ("admin", "submit"):  # accounts and submitting need no warehouse
     navigation.run()
 elif not queries.is_ready() or not queries.years():  # missing, unbuilt, or built from no files

@@ -192,3 +192,18 @@ def sidebar(viewer: Viewer) -> None:
 def sign_in_required_page(title: str) -> None:
     st.title(title)
     st.info(L.t("sign_in_required"))
+
+
+def refused_page(viewer: Viewer, page: str, title: str) -> None:
+    """What a viewer gets at the address of a page it may not open: who may open it (a shared page: anyone
+    signed in), nothing of the page itself."""
+    if page not in STAFF_PAGES and page != SUBMIT_PAGE:
+        sign_in_required_page(title)
+        return
+    # a heading of its own, not the page's name: nothing on screen may read as if the page had opened
+    st.title(L.t("page_refused_title") if viewer.signed_in else L.t("sign_in_required_title"))
+    st.warning(L.t("staff_only") if page in STAFF_PAGES else L.t("submit_not_for_you"))
+    if viewer.signed_in:
+        st.info(L.t("signed_in_needs_other", role=role_label(viewer.role)))
+    else:
+        st.info(L.t("sign_in_required"))

@@ -24,10 +24,19 @@ WHOLE_COLUMNS = {"supply", "supply_before", "supply_after", "graduates", "placem
                  "shortage_majors", "balanced_majors", "surplus_majors", "rows_read", "rows_loaded",
                  "rows_quarantined", "headcount", "interns_wanted",
                  "interns_suggested"}
+#: counts that are whole but are not people: positions, row numbers, loaded rows replaced since
+WHOLE_COLUMNS |= {"skill_positions", "row_number", "rows_replaced"}
 #: people counts that may be fractional: demand and what is computed from it
-FRACTIONAL_COLUMNS = {"demand", "gap", "city_demand"}
+FRACTIONAL_COLUMNS = {"demand", "gap", "city_demand", "skill_demand"}
+#: monthly pay in yuan: whole yuan with thousands separators
+MONEY_COLUMNS = {"salary_p25", "salary_median", "salary_p75", "salary_scorecard"}
+#: changes of a share (a fraction a year, or on last year): shown in percentage points, the value × 100
+POINTS_COLUMNS = {"skill_share_change", "demand_trend"}
+#: a scorecard's score and its indicators' percentiles, 0–100: one decimal is all that is meaningful
+SCORE_COLUMNS = {"score", "alignment_percentile", "demand_trend_percentile", "coverage_percentile",
+                 "relevance_percentile", "conversion_percentile", "retention_percentile", "salary_percentile"}
 PERCENT_COLUMNS = {"supply_share", "demand_share", "coverage", "relevance", "relevance_unknown_share",
-                   "conversion", "retention", "utilisation"}
+                   "conversion", "retention", "utilisation", "skill_share"}
 RATIO_COLUMNS = {"alignment", "city_alignment", "alignment_before", "alignment_after"}
 #: why a ratio may be undefined (labels' `undefined_*` texts), per column
 UNDEFINED_REASONS = {"alignment": "undefined_alignment", "city_alignment": "undefined_alignment",
@@ -53,6 +62,11 @@ def table_values(frame: pd.DataFrame) -> pd.DataFrame:
             out[key] = out[key].round().astype("Int64")
         elif key in FRACTIONAL_COLUMNS and pd.api.types.is_numeric_dtype(out[key]):
             out[key] = out[key].astype("float64").round(1)
+        elif key in MONEY_COLUMNS and pd.api.types.is_numeric_dtype(out[key]):
+            out[key] = out[key].round().astype("Int64")
+        elif key in POINTS_COLUMNS and pd.api.types.is_numeric_dtype(out[key]):
+            # a format string cannot scale: the table holds points (the downloads keep the fraction)
+            out[key] = out[key].astype("float64") * 100
     return out
 
 
@@ -62,8 +76,14 @@ def column_format(key: str) -> str | None:
         return "percent"
     if key in RATIO_COLUMNS:
         return "%.2f"
-    if key in WHOLE_COLUMNS or key in FRACTIONAL_COLUMNS:
+    if key in WHOLE_COLUMNS or key in FRACTIONAL_COLUMNS or key in MONEY_COLUMNS:
         return "localized"  # thousands separators; no decimals where the value has none
+    if key in POINTS_COLUMNS:
+        return L.t("points_format")
+    if key in SCORE_COLUMNS:
+        return "%.1f"
+    if key == "year":
+        return "%d"  # 2025, not 2,025
     return None
 
 

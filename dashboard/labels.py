@@ -90,6 +90,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "role_data_staff": ("数据管理员", "data staff"),
     "scope_everything": ("全部数据", "everything"),
     "staff_only": ("只有数据管理员可以查看此页。", "Only the data staff may see this page."),
+    "page_refused_title": ("此页需要其他角色", "This page needs another role"),
+    "signed_in_needs_other": ("你当前以{role}身份登录。如需查看，请退出后用有权限的账户登录。",
+                              "You are signed in as {role}: to see it, sign out and sign in with an account "
+                              "that may."),
     "admin_accounts": ("账户", "Accounts"),
     "admin_add": ("新建账户", "Add an account"),
     "admin_display_name": ("显示名称", "Display name"),
@@ -275,6 +279,11 @@ TEXT: dict[str, tuple[str, str]] = {
                         "copy it to share this scorecard."),
     "scorecard_subject": ("评分对象", "Score"),
     "subject_province": ("{name}（全省）", "{name} (province)"),
+    "scorecard_region_note": ("专业评分按省计算（百分位在同省专业之间比较）。侧边栏选的是{region}，这里先显示{province}；"
+                              "在侧边栏选择省份，评分随之切换。",
+                              "Scorecards are per province (percentiles compare a province's majors). The sidebar "
+                              "shows {region}, so this opens on {province}; choose a province in the sidebar to "
+                              "switch."),
     "weights": ("权重", "Weights"),
     "weights_reset": ("恢复等权", "Equal weights"),
     "indicator_alignment": ("供需比", "Alignment"),
@@ -404,6 +413,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "m_conversion": ("留用率", "Conversion"),
     "m_retention": ("本省就业率", "Retention"),
     "points_change": ("{v:+.1f} 个百分点", "{v:+.1f} pp"),
+    # a table column's format (Streamlit's printf-style): a change of a share in percentage points
+    "points_format": ("%+.1f 个百分点", "%+.1f pp"),
     "major_verdict": ("**{major}** · {status} → **{advice}**：", "**{major}** · {status} → **{advice}**: "),
     "no_last_year": ("无上年数据", "no data last year"),
     "top_shortage": ("最紧缺的专业", "Top shortage majors"),

@@ -338,7 +338,7 @@ def enterprises(access: Access, level: str, geography: str) -> pd.DataFrame:
     return query(
         f"""
         SELECT e.enterprise_id, coalesce(e.enterprise_name, e.enterprise_id) AS enterprise_name,
-               e.surveyed, e.enterprise_id IN (SELECT enterprise_id FROM dims.base) AS has_base
+               e.surveyed, e.enterprise_id IN (SELECT enterprise_id FROM dims.base) AS has_base, e.province_name
         FROM dims.enterprise AS e
         WHERE {_geo_clause('e.province_name', 'e.city_name')} AND e.enterprise_id IN {own}
         ORDER BY enterprise_name, e.enterprise_id

@@ -172,13 +172,38 @@ def display_frame(frame: pd.DataFrame, columns: Sequence[tuple[str, str]]) -> pd
     """Pick and rename columns for showing: `columns` is (header key in labels.COLUMNS, source column)."""
     out = pd.DataFrame({key: frame[source].to_numpy() for key, source in columns})
     for key in out.columns:
-        if key in ("status", "city_status", "province_status"):
+        if key in ("status", "city_status", "province_status", "status_before", "status_after"):
             out[key] = out[key].map(L.status)
         elif key == "card":
             out[key] = out[key].map(L.card)
         elif key == "card_statuses":
             out[key] = out[key].map(L.card_statuses)
     return out
+
+
+#: column widths in pixels (Streamlit's column_config), so that a table's key columns fit a 1440 px window
+#: without scrolling sideways: names wide enough to read, figures narrow, long reasons wide and wrapped
+NAME_WIDTH, FIGURE_WIDTH, CODE_WIDTH, STATUS_WIDTH, REASON_WIDTH = 160, 105, 80, 90, 330
+WIDTHS = {
+    **dict.fromkeys(("major", "industry", "university", "enterprise", "base_name", "skill", "pillar"), NAME_WIDTH),
+    **dict.fromkeys(("major_code", "industry_code", "university_code", "base_id", "year", "is_projection"),
+                    CODE_WIDTH),
+    **dict.fromkeys(("status", "city_status", "province_status", "status_before", "status_after", "card",
+                     "advice"), STATUS_WIDTH),
+    "reason": REASON_WIDTH,
+}
+#: long texts shown on several lines: a table with one of these has taller rows, which lets its cells wrap
+WRAPPED = {"reason"}
+WRAPPED_ROW_HEIGHT = 80  # Streamlit wraps text only in rows taller than 4rem (64 px): three lines
+
+
+def _column_config(key: str, header: str):
+    """How a column is shown: its number format (formatting.column_format) and width."""
+    number_format = formatting.column_format(key)
+    width = WIDTHS.get(key, FIGURE_WIDTH if number_format else None)
+    if number_format:
+        return st.column_config.NumberColumn(header, format=number_format, width=width)
+    return st.column_config.Column(header, width=width) if width else None
 
 
 def _csv(frame: pd.DataFrame) -> bytes:
@@ -196,10 +221,11 @@ def table(frame: pd.DataFrame, columns: Sequence[tuple[str, str]], key: str, hei
         st.caption(L.t("no_rows"))
         return
     headers = {k: L.column(k) for k in shown.columns}
-    config = {headers[k]: st.column_config.NumberColumn(format=formatting.column_format(k))
-              for k in shown.columns if formatting.column_format(k)}
+    config = {headers[k]: c for k in shown.columns if (c := _column_config(k, headers[k])) is not None}
     labelled = shown.rename(columns=headers)  # downloads: the raw numbers
     kwargs = {"height": height} if height else {}
+    if WRAPPED & set(shown.columns):
+        kwargs["row_height"] = WRAPPED_ROW_HEIGHT
     st.dataframe(formatting.table_values(shown).rename(columns=headers), hide_index=True, column_config=config,
                  width="stretch", placeholder=formatting.UNDEFINED, **kwargs)
     note = formatting.undefined_note(shown)

@@ -309,6 +309,32 @@ def test_majors_page_for_one_university_judges_its_majors_on_its_city(app, wareh
                                  "—"}
 
 
+def taught_by(warehouse: Path, university: str) -> set[str]:
+    [(latest,)] = sql(warehouse, "SELECT max(year) FROM marts.major_gap")
+    return {c for (c,) in sql(warehouse, "SELECT major_code FROM marts.internship_coverage WHERE university_code = ? "
+                                         "AND year = ? AND level = '本科' AND graduates IS NOT NULL",
+                              [university, latest])}
+
+
+def test_a_university_planner_lands_on_its_own_university_and_a_major_it_teaches(app, warehouse):
+    at = app("majors", user="neu")
+    university = at.selectbox(key="w_university")
+    assert (university.value, university.options[1:]) == ("10145", ["东北大学"])  # not the whole area
+    assert any("所在城市状态" in f.value.columns for f in at.dataframe)  # its own majors' table
+    major = at.selectbox(key="majors_major").value
+    assert major in taught_by(warehouse, "10145")
+    # what employers ask of it and which of those skills its courses teach: not "no data for this selection"
+    assert any("课程覆盖" in f.value.columns for f in at.dataframe) or at.info
+
+
+def test_the_major_detail_follows_the_chosen_university(app, warehouse):
+    at = app("majors", user="staff")
+    assert at.selectbox(key="w_university").value == ""  # the data staff start with the whole area
+    for code in ("10145", "10183"):
+        at.selectbox(key="w_university").select(code).run()
+        assert at.selectbox(key="majors_major").value in taught_by(warehouse, code), code
+
+
 # --- Skills and pay -----------------------------------------------------------------------------------
 def test_skills_page_says_which_majors_ask_for_plc_and_at_what_share(app, warehouse):
     at = app("skills")
@@ -605,29 +631,34 @@ SHARED = ("majors", "industries", "internships", "pairings")
 
 
 def nav_pages(at: AppTest) -> set[str]:
-    """The URL paths of the pages the app registered for this viewer (those its navigation lists; the server
-    serves no other: asked for one, it says the page does not exist and shows the Overview)."""
+    """The URL paths of the pages the app registered for this viewer (every page: those it may not open are
+    hidden from its navigation, which the browser tests read, and refused when their address is opened)."""
     return {info.get("url_pathname") or "overview" for info in at._registered_pages.values()}
 
 
-def unreachable(at: AppTest, page: str) -> bool:
-    try:
-        at.switch_page(f"app_pages/{page}.py")
-    except ValueError:  # not a page of this viewer's navigation
-        return True
-    return False
+STAFF_ONLY = "只有数据管理员可以查看此页。"
+
+
+def refused(at: AppTest, page: str) -> list[str]:
+    """Open a page by its address as a viewer who may not: what it says, having shown nothing of the page."""
+    at.switch_page(f"app_pages/{page}.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.dataframe and not at.metric and not at.download_button and not at.get("vega_lite_chart")
+    # a heading of its own: nothing reads as if the page had opened
+    assert at.title[0].value == ("此页需要其他角色" if at.sidebar.caption else "请先登录")
+    return [e.value for e in (*at.warning, *at.info)]
 
 
 def test_anonymous_visitors_see_only_the_overview(app):
     at = app("overview")
     assert metrics(at) and not at.exception  # the public page, with its figures
-    assert "data" not in nav_pages(at) and "admin" not in nav_pages(at)
     for page in SHARED:
         at.switch_page(f"app_pages/{page}.py").run()
         assert at.title[0].value in {"专业", "产业", "实习", "校企配对"}  # the page's name, no place or year
         assert at.info[0].value == "登录后才能查看此页。请在左侧边栏登录。"
         assert not at.dataframe and not at.metric and not at.get("vega_lite_chart") and not at.download_button
-    assert unreachable(at, "data") and unreachable(at, "admin")
+    for page in ("data", "admin"):  # by their address: who may see them, and to sign in
+        assert refused(at, page) == [STAFF_ONLY, "登录后才能查看此页。请在左侧边栏登录。"]
 
 
 def test_public_pages_are_a_setting_that_can_require_sign_in_for_everything(app, monkeypatch):
@@ -638,7 +669,7 @@ def test_public_pages_are_a_setting_that_can_require_sign_in_for_everything(app,
     at = app("overview")
     at.switch_page("app_pages/majors.py").run()
     assert at.dataframe and not at.info
-    assert unreachable(at, "data")
+    assert refused(at, "data")[0] == STAFF_ONLY
 
 
 def test_data_staff_see_the_data_and_account_pages(app):
@@ -682,8 +713,9 @@ def test_data_staff_add_an_account_on_the_account_page_and_its_password_is_shown
 def test_other_roles_see_the_shared_pages_but_not_data_or_accounts(app, user):
     at = app("majors", user=user)
     assert at.dataframe and not at.info  # signed in: the page itself
-    assert "data" not in nav_pages(at) and "admin" not in nav_pages(at)
-    assert unreachable(at, "data") and unreachable(at, "admin")
+    role = {"liaoning": "教育主管部门", "neu": "高校"}[user]
+    for page in ("data", "admin"):  # by their address: in the page's language, who may see it and what to do
+        assert refused(at, page) == [STAFF_ONLY, f"你当前以{role}身份登录。如需查看，请退出后用有权限的账户登录。"]
 
 
 def test_five_wrong_passwords_lock_the_account_until_the_lock_runs_out(app, monkeypatch):
@@ -763,7 +795,9 @@ def test_a_sign_in_survives_a_page_refresh_through_its_cookie_and_sign_out_ends_
     refreshed.button(key="w_sign_out").click().run()
     assert refreshed.sidebar.info[0].value == "已退出登录。" and not refreshed.sidebar.caption
     assert any("portal_session=;" in body and "1970" in body for body in html_bodies(refreshed))  # cookie cleared
-    assert refreshed.title[0].value.startswith("总览")
+    # still at /data's address, now refused: nothing of the page, who may see it and to sign in
+    assert refreshed.title[0].value == "请先登录" and not refreshed.dataframe
+    assert refreshed.warning[0].value == STAFF_ONLY
     assert portal_state.viewer_of_session(token) is None
     # the browser of the first session still holds the old cookie: it opens nothing any more
     again = AppTest.from_file(str(APP), default_timeout=60).run()
@@ -853,6 +887,48 @@ def test_tables_show_people_whole_and_undefined_ratios_as_a_dash_with_why(app):
     assert table.proto.placeholder == "—"  # a missing figure reads —, not None
     if table.value["供需比"].isna().any():
         assert any(c.value.startswith("“—”表示无法计算") for c in at.caption), [c.value for c in at.caption]
+
+
+def column_formats(frame) -> dict[str, str | None]:
+    """Each column's number format as the table is configured to show it (None: Streamlit's own guess)."""
+    config = json.loads(frame.proto.columns or "{}")
+    return {c: config.get(c, {}).get("type_config", {}).get("format") for c in frame.value.columns}
+
+
+@pytest.mark.parametrize("page", [*PAGES, "scorecard_what_if"])
+def test_every_number_in_a_table_has_a_format_and_every_status_a_name(app, page):
+    """No raw fraction (0.8994), long decimal (74.2112) or status code (unserved) reaches a reader."""
+    if page == "scorecard_what_if":
+        at = app("scorecard", user="liaoning")
+        at.selectbox(key="w_what_if_university").set_value("10145").run()
+        at.multiselect(key="w_what_if_majors").select("080902").run()
+    else:
+        at = app(page)
+    assert at.dataframe
+    status_names = {"紧缺", "平衡", "过剩", "无供给", "无需求", "省内调入", "数据不足"}
+    for frame in at.dataframe:
+        formats = column_formats(frame)
+        numeric = [c for c in frame.value.columns if pd.api.types.is_numeric_dtype(frame.value[c])
+                   and not pd.api.types.is_bool_dtype(frame.value[c])]
+        assert all(formats[c] for c in numeric), (page, {c: formats[c] for c in numeric})
+        for column in [c for c in frame.value.columns if "状态" in c and c != "近三年状态"]:
+            assert set(frame.value[column].dropna()) <= status_names | {"—"}, (page, column)
+
+
+def test_skill_shares_read_as_percent_and_their_change_in_points(app):
+    at = app("skills")
+    table = at.dataframe[0]
+    assert column_formats(table)["技能占比"] == "percent"
+    assert column_formats(table)["占比较上年变化"] == "%+.1f 个百分点"
+    changes = table.value["占比较上年变化"].dropna()
+    assert len(changes) and changes.abs().max() > 1  # points, not the raw fraction (0.0359)
+
+
+def test_scores_and_percentiles_show_one_decimal(app):
+    at = app("scorecard")
+    formats = column_formats(at.dataframe[0])
+    assert formats["得分"] == "%.1f"
+    assert {f for c, f in formats.items() if c.endswith("百分位")} == {"%.1f"}
 
 
 # --- metrics v2: levels, the province's judgement, cards --------------------------------------------

@@ -159,3 +159,24 @@ def test_the_outlook_follows_a_new_publication_without_a_restart(warehouse, acco
         assert at.dataframe[-1].value.set_index("年份").loc[2030, "调整前供给"] == before + 1000
     finally:
         os.replace(original, warehouse)
+
+
+def test_the_scorecard_opens_on_the_sidebars_place_and_follows_it(warehouse, accounts, monkeypatch):
+    at = open_scorecard(warehouse, monkeypatch, "staff")
+    sidebar_provinces = at.selectbox(key="w_province").options[1:]  # after 东北三省（全部）
+    assert at.selectbox(key="w_province").value == ""
+    # the region is not scored (percentiles are among a province's majors): the sidebar's first province
+    assert at.selectbox(key="w_scorecard_subject").value == f"province:{sidebar_provinces[0]}" == "province:辽宁省"
+    assert any("东北三省" in c.value for c in at.caption)  # and the page says why it is not the region
+    at.selectbox(key="w_province").select("黑龙江省").run()
+    assert at.selectbox(key="w_scorecard_subject").value == "province:黑龙江省"
+    assert "黑龙江省" in at.title[0].value
+
+
+def test_an_enterprise_opens_on_its_own_province(warehouse, accounts, monkeypatch):
+    from tests.test_dashboard import busiest_enterprise
+
+    [(province,)] = sql(warehouse, "SELECT province_name FROM dims.enterprise WHERE enterprise_id = ?",
+                        [busiest_enterprise(warehouse)])
+    at = open_scorecard(warehouse, monkeypatch, "enterprise")
+    assert at.selectbox(key="w_scorecard_subject").value == f"province:{province}"

@@ -255,13 +255,15 @@ def test_anonymous_visitors_and_education_departments_cannot_open_the_submit_pag
     from dashboard.portal_state import Viewer
 
     at = AppTest.from_file(str(APP), default_timeout=60).run()
-    with pytest.raises(ValueError):  # not in the navigation of a visitor who has not signed in
-        at.switch_page("app_pages/submit.py")
+    # opened by its address (it is in no navigation of theirs): who may submit, and no form or uploader
+    at.switch_page("app_pages/submit.py").run()
+    assert at.warning[0].value == "只有高校、企业和数据管理员可以提交数据。" and not at.get("file_uploader")
+    assert at.info[0].value == "登录后才能查看此页。请在左侧边栏登录。"
     at.text_input(key="w_sign_in_user").input("liaoning")
     at.text_input(key="w_sign_in_password").input(ACCOUNTS["liaoning"][2])
     at.button(key="w_sign_in").click().run()
-    with pytest.raises(ValueError):
-        at.switch_page("app_pages/submit.py")
+    assert at.warning[0].value == "只有高校、企业和数据管理员可以提交数据。" and not at.get("file_uploader")
+    assert at.info[0].value.startswith("你当前以教育主管部门身份登录")
     # and the entry point refuses it whatever the navigation lists, also when every page is public
     os.environ["PORTAL_PUBLIC_PAGES"] = "all,submit"
     try:
@@ -300,11 +302,15 @@ def test_a_university_submits_a_catalogue_sees_the_preview_and_after_a_build_see
     assert (recorded.kind, recorded.stored_as, recorded.status, recorded.rows_loaded, recorded.rows_quarantined) \
         == ("catalogue", relative, "waiting", 1, 2)
     assert table(at, "状态")["状态"].tolist() == ["等待构建"]
+    # what no build has said yet reads —, never None
+    mine = next(f for f in at.dataframe if "状态" in f.value.columns)
+    assert mine.value["其中已被替换"].isna().all() and mine.proto.placeholder == "—"
     assert at.button(key="w_submit_build")  # no build runs: one can be started
 
     build_id = build(portal)
     at.run()
     assert table(at, "状态")["状态"].tolist() == [f"已在构建 {build_id} 中载入"]
+    assert table(at, "状态")["其中已被替换"].tolist() == [0]
     assert sql(portal["warehouse"], "SELECT university_code, major_code FROM raw.catalogue") == [("10145", "080902")]
     assert ("university_code", 4) in sql(portal["warehouse"],
                                          "SELECT column_name, row_number FROM audit.quarantine WHERE file = ?",

@@ -28,9 +28,10 @@ with right:
 
 st.subheader(L.t("industry"))
 ui.chart(charts.supply_demand_bars, gaps, "industry", L.t("supply_demand_chart"))
-ui.table(gaps, [("industry_code", "industry_code"), ("industry", "industry"), ("pillar", "pillar_label"),
-                ("supply", "supply"), ("demand", "demand"), ("gap", "gap"), ("supply_share", "supply_share"),
-                ("demand_share", "demand_share"), ("alignment", "alignment"), ("status", "status"),
+# the verdict (status, alignment) next to the name, where a 1440 px window shows it without scrolling
+ui.table(gaps, [("industry_code", "industry_code"), ("industry", "industry"), ("status", "status"),
+                ("alignment", "alignment"), ("pillar", "pillar_label"), ("supply", "supply"), ("demand", "demand"),
+                ("gap", "gap"), ("supply_share", "supply_share"), ("demand_share", "demand_share"),
                 ("is_projection", "is_projection")], key="industry_gap")
 
 industry_names = dict(zip(gaps["industry_code"], gaps["industry"]))

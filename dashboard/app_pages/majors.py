@@ -25,7 +25,8 @@ university_names = {"": L.t("whole_geography"),
                     **dict(zip(universities["university_code"], universities[L.name_column("university")]))}
 options = list(university_names)
 if st.session_state.get("filter_university") not in options:
-    st.session_state["filter_university"] = ""
+    # a university's planner comes for its own majors, not the whole area's: its own university first
+    st.session_state["filter_university"] = access.university_code if access.university_code in options else ""
 st.session_state["w_university"] = st.session_state["filter_university"]
 st.selectbox(L.t("university"), options, key="w_university",
              format_func=university_names.get,
@@ -45,10 +46,11 @@ with st.spinner(L.t("loading")):
                                  settings.SURPLUS_ALIGNMENT) for r in majors.itertuples()],
         )
         st.subheader(L.t("university_market"))
-        ui.table(majors, [("major_code", "major_code"), ("major", name), ("graduates", "graduates"),
-                          ("city_supply", "city_supply"), ("city_demand", "city_demand"),
-                          ("city_alignment", "city_alignment"), ("city_status", "city_status"),
-                          ("province_status", "province_status"), ("advice", "advice"), ("reason", "reason"),
+        # the verdict, the advice and why first (the reason wrapped): what a planner reads without scrolling
+        ui.table(majors, [("major_code", "major_code"), ("major", name), ("city_status", "city_status"),
+                          ("advice", "advice"), ("reason", "reason"), ("graduates", "graduates"),
+                          ("city_alignment", "city_alignment"), ("city_supply", "city_supply"),
+                          ("city_demand", "city_demand"), ("province_status", "province_status"),
                           ("coverage", "coverage")], key="university_majors")
         gaps = queries.major_gap(access, "city", row["city_name"], scope.year, scope.study_level)
         market_level, market, market_place = "city", row["city_name"], city
@@ -70,17 +72,23 @@ gaps = gaps.assign(advice=gaps["status"].map(L.advice), reason=reasons,
 st.subheader(f"{L.t('page_majors')} · {L.plain(market_place)}")
 ui.chart(charts.status_bars, gaps.dropna(subset=["alignment"]), name, "alignment",
          f"{L.t('alignment_chart')} · {market_place} · {scope.year}", L.t("ax_alignment"))
-ui.table(gaps, [("major_code", "major_code"), ("major", name), ("supply", "supply"), ("demand", "demand"),
-                ("supply_share", "supply_share"), ("demand_share", "demand_share"), ("alignment", "alignment"),
-                ("status", "status"), ("card", "card"), ("card_statuses", "card_statuses"), ("advice", "advice"),
-                ("reason", "reason"), ("is_projection", "is_projection")], key="major_gap")
+# the verdict, the advice and why first (the reason wrapped): what a planner reads without scrolling
+ui.table(gaps, [("major_code", "major_code"), ("major", name), ("status", "status"), ("advice", "advice"),
+                ("reason", "reason"), ("alignment", "alignment"), ("supply", "supply"), ("demand", "demand"),
+                ("supply_share", "supply_share"), ("demand_share", "demand_share"), ("card", "card"),
+                ("card_statuses", "card_statuses"), ("is_projection", "is_projection")], key="major_gap")
 
 # --- one major in detail: its trend and the industries that demand it
 st.subheader(L.t("major_detail"))
 major_names = dict(zip(gaps["major_code"], gaps[name]))
 if major_names:
-    if st.session_state.get("majors_major") not in major_names:
-        st.session_state["majors_major"] = next(iter(major_names))
+    # by default the first major (most short first) that the chosen university teaches: one it does not teach
+    # has nothing to say about its courses. A new university choice brings its own default.
+    taught = [code for code in major_names if not university or code in set(majors["major_code"])]
+    if (st.session_state.get("majors_major") not in major_names
+            or st.session_state.get("majors_major_for") != university):
+        st.session_state["majors_major"] = taught[0] if taught else next(iter(major_names))
+    st.session_state["majors_major_for"] = university
     major = st.selectbox(L.t("major"), list(major_names), key="majors_major",
                          format_func=lambda code: f"{major_names[code]} ({code})")
     picked = gaps.set_index("major_code").loc[major]

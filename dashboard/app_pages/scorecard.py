@@ -8,9 +8,10 @@ binds the viewer's scope, so a URL never widens it."""
 
 import streamlit as st
 
-from dashboard import auth, charts, outlook, ui
+from dashboard import auth, charts, outlook, queries, ui
 from dashboard import labels as L
 from dashboard import scorecard_queries as q
+from warehouse.settings import REGION_GEOGRAPHY as REGION
 
 viewer = auth.viewer()
 access = auth.access()
@@ -49,10 +50,25 @@ for option, subject_kind, subject_key, province_name, university_name in zip(
         names[option] = L.t("subject_province", name=scope.place_of("province", province_name))
     else:
         names[option] = f"{university_name or subject_key} · {subject_key}"
-preferred = [f"university:{viewer.scope}", f"province:{viewer.scope}",
-             f"province:{scope.geography}" if scope.level == "province" else ""]
+# The default follows the sidebar: its province (a city's province); at the whole region, which is not scored
+# (percentiles are among a province's majors), the viewer's own province, else the sidebar's first province.
+# A university is shown its own scorecard.
+cities = queries.cities(access)
+sidebar_province = st.session_state.get(ui.PROVINCE) or next(
+    iter(cities.loc[cities["city_name"] == scope.geography, "province_name"]), None)
+own_enterprise = queries.enterprises(access, "region", REGION) if access.enterprise_id else None
+own_province = (own_enterprise["province_name"].iloc[0] if own_enterprise is not None and len(own_enterprise)
+                else viewer.scope)
+first_province = next(iter(queries.provinces(access)["province_name"]), "")
+preferred = [f"university:{viewer.scope}", f"province:{sidebar_province}", f"province:{own_province}",
+             f"province:{first_province}"]
 default = next((o for o in preferred if o in options), options[0])
 requested = str(st.query_params.get(SUBJECT_PARAM, ""))
+if st.session_state.get("scorecard_default", default) != default:
+    # the sidebar's place changed since the subject was chosen: the scorecard follows it (not the URL's
+    # subject, which is the one shown before)
+    st.session_state["scorecard_subject"] = default
+st.session_state["scorecard_default"] = default
 if st.session_state.get("scorecard_subject") not in options:
     # a shared URL's subject, if this viewer may see it (else it is ignored, never looked up)
     st.session_state["scorecard_subject"] = requested if requested in options else default
@@ -63,6 +79,8 @@ st.query_params[SUBJECT_PARAM] = subject
 
 st.title(L.t("scorecard_title", subject=L.plain(names[subject]), year=scope.year))
 st.caption(L.t("scorecard_intro"))
+if scope.level == "region" and kind == q.PROVINCE:
+    st.caption(L.t("scorecard_region_note", region=scope.place, province=names[subject]))
 
 # --- weights: sliders, kept in the URL ---------------------------------------------------------------------
 available = q.available_indicators()

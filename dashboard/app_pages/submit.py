@@ -7,7 +7,7 @@ import logging
 import pandas as pd
 import streamlit as st
 
-from dashboard import auth, portal_state, queries, settings, submitting
+from dashboard import auth, formatting, portal_state, queries, settings, submitting
 from dashboard import labels as L
 from sources import settings as sources_settings
 from sources.landing_folder import printable
@@ -87,12 +87,17 @@ if mine:
         L.t("submit_col_kind"): [L.kind(s.kind) for s in mine],
         L.t("submit_col_file"): [printable(s.file_name) for s in mine],
         L.t("submit_col_status"): [_status(s) for s in mine],
-        L.t("submit_col_read"): [s.rows_read for s in mine],
-        L.t("submit_col_loaded"): [s.rows_loaded for s in mine],
-        L.t("submit_col_quarantined"): [s.rows_quarantined for s in mine],
-        L.t("submit_col_replaced"): [replaced.get((s.stored_as, s.sha256)) if s.status == portal_state.LOADED
-                                     else None for s in mine],
-    }), hide_index=True, width="stretch")
+        # whole counts (Int64): a count not known (yet), such as the replaced rows of a file waiting for a build,
+        # stays empty and shows —, never None or 12.0; a loaded file none of whose rows were replaced shows 0
+        L.t("submit_col_read"): pd.array([s.rows_read for s in mine], dtype="Int64"),
+        L.t("submit_col_loaded"): pd.array([s.rows_loaded for s in mine], dtype="Int64"),
+        L.t("submit_col_quarantined"): pd.array([s.rows_quarantined for s in mine], dtype="Int64"),
+        L.t("submit_col_replaced"): pd.array([replaced.get((s.stored_as, s.sha256))
+                                              if s.status == portal_state.LOADED else None for s in mine],
+                                             dtype="Int64"),
+    }), hide_index=True, width="stretch", placeholder=formatting.UNDEFINED, column_config={
+        L.t(c): st.column_config.NumberColumn(format="localized")
+        for c in ("submit_col_read", "submit_col_loaded", "submit_col_quarantined", "submit_col_replaced")})
     if any(s.status == portal_state.WAITING for s in mine):
         holder = submitting.build_running()
         if holder is None:

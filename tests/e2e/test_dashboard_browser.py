@@ -231,3 +231,37 @@ def test_chinese_labels_have_a_font():
     family = subprocess.run(["fc-match", "-f", "%{family}", "sans-serif:lang=zh-cn"],
                             capture_output=True, text=True, check=True).stdout
     assert "CJK" in family, f"no CJK font for Chinese text (fc-match gives {family!r}): install fonts-noto-cjk"
+
+
+#: the headers of the columns each table's grid draws on screen (the data grid keeps an accessible copy of the
+#: cells it draws, and draws only the columns in view)
+SHOWN_HEADERS = """() => [...document.querySelectorAll("[data-testid='stDataFrame']")].map(
+    table => [...table.querySelectorAll("th, [role='columnheader']")].map(h => h.textContent.trim()))"""
+
+
+@pytest.mark.parametrize(("path", "lang", "first", "key_columns"), [
+    ("", "en", "Major", ["Major", "Alignment", "Supply (people)", "Demand (people)"]),  # top shortage majors
+    ("industries", "zh", "行业代码", ["行业", "状态", "供需比", "供给（人）", "需求（人）"]),
+    ("majors", "zh", "专业代码", ["专业", "状态", "建议", "原因", "供需比"]),
+])
+def test_a_tables_key_columns_are_in_view_at_1440_px(dashboard_server, browser, path, lang, first, key_columns):
+    """A planner sees a table's verdict without scrolling sideways: status, advice and reason come early and
+    narrow columns leave room for them."""
+    context = browser.new_context(viewport=VIEWPORT, locale="zh-CN" if lang == "zh" else "en-US")
+    page = context.new_page()
+    try:
+        page.goto(f"{dashboard_server.url}/?lang={lang}")
+        wait_for_app(page)
+        if path:
+            sign_in(page, lang)
+            page.goto(f"{dashboard_server.url}/{path}?lang={lang}")
+            wait_for_app(page)
+        table = page.get_by_test_id("stDataFrame").first
+        table.scroll_into_view_if_needed()
+        page.wait_for_timeout(500)  # the grid draws its cells after it scrolled into view
+        page.screenshot(path=str(ARTIFACTS / f"columns-{path or 'overview'}-{lang}.png"))
+        [shown] = [headers for headers in page.evaluate(SHOWN_HEADERS) if headers and headers[0] == first][:1]
+        missing = [c for c in key_columns if c not in shown]
+        assert not missing, f"/{path} ({lang}): {missing} out of view; in view: {shown}"
+    finally:
+        context.close()

@@ -110,6 +110,9 @@ def test_each_role_sees_its_own_pages_and_rows_and_no_other_partys(dashboard_ser
                 wait_for_app(page)
                 expect(page.get_by_test_id("stMain").get_by_role("heading", name=heading)).to_have_count(0)
                 assert "audit" not in page.get_by_test_id("stMain").text_content()
+                # said in the page's language, not by Streamlit's English "Page not found" dialog
+                expect(page.get_by_test_id("stMain").get_by_text("只有数据管理员可以查看此页。")).to_be_visible()
+                expect(page.get_by_text("Page not found")).to_have_count(0)
 
         page.reload()  # the cookie keeps the sign-in
         wait_for_app(page)
