@@ -38,7 +38,8 @@ MIN_DEMAND, MIN_SUPPLY = 20, 20  # METRICS.md v2 "Enough evidence" defaults
 CARD_YEARS = 3  # METRICS.md v2 "Cards": the three latest survey years
 RTOL, ATOL = 1e-9, 1e-12
 MARTS = ("major_gap", "industry_gap", "internship_coverage", "base_utilisation", "pairing_suggestions",
-         "major_cards", "major_industry_links", "skill_demand", "salary", "internship_figures", "headline")
+         "major_cards", "major_industry_links", "skill_demand", "salary", "internship_figures", "headline",
+         "enrolment")
 
 
 # =====================================================================================================
@@ -936,6 +937,19 @@ def test_headline_internship_figures_follow_the_level(build: Build, expected: Ex
     assert_same("marts.headline", want, taught, keys=keys, numeric=figures)
     assert headline.loc[headline["level"] == "研究生", figures].isna().all().all()
     assert "graduate_demand" not in headline, "graduate-level demand is the 研究生 row's demand, not a column"
+
+
+def test_enrolment_keeps_every_catalogue_row_whatever_its_graduates(build: Build, expected: Expected) -> None:
+    """The outlook's input: every catalogue row's enrolment, including the rows whose graduates cell is empty
+    (graduates unknown, METRICS.md "Supply"), e.g. a new major whose first cohorts have not graduated yet."""
+    catalogue = expected.catalogue.rename(columns={"province": "province_name"})
+    assert catalogue["graduates"].isna().any(), "the demo has no catalogue row without graduates to check"
+    actual = build.marts["enrolment"]
+    assert_same("enrolment", catalogue, actual, ["university_code", "major_code", "level", "year"],
+                ["enrolment", "graduates"], exact=("province_name",))
+    by_province = (catalogue.groupby(["province_name", "level", "year"])["enrolment"].sum().astype(float))
+    assert actual.groupby(["province_name", "level", "year"])["enrolment"].sum().to_dict() == pytest.approx(
+        by_province.to_dict())
 
 
 def test_base_utilisation_matches_sources(build: Build, expected: Expected) -> None:
