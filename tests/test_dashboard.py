@@ -132,6 +132,14 @@ def chart_specs(at: AppTest) -> list[dict]:
     return [json.loads(e.proto.spec) for e in at.get("vega_lite_chart")]
 
 
+def chart_rows(at: AppTest) -> list[dict]:
+    """The rows every chart on the page plots (Streamlit sends a chart's data apart from its spec, as Arrow)."""
+    import pyarrow as pa
+
+    return [row for e in at.get("vega_lite_chart") for d in e.proto.datasets
+            for row in pa.ipc.open_stream(d.data.data).read_pandas().to_dict("records")]
+
+
 # --- every page renders --------------------------------------------------------------------------
 @pytest.mark.parametrize("page", PAGES)
 def test_every_page_renders_with_tables_and_downloads(app, page):
@@ -310,7 +318,7 @@ def test_skills_page_says_which_majors_ask_for_plc_and_at_what_share(app, wareho
     assert not at.exception, [e.value for e in at.exception]
     [(latest,)] = sql(warehouse, "SELECT max(year) FROM marts.skill_demand")
     expected = dict(sql(warehouse, "SELECT major_code, skill_share FROM marts.skill_demand WHERE skill_id = 'plc' "
-                                   "AND geography_level = 'region' AND year = ?", [latest]))
+                                   "AND level = '本科' AND geography_level = 'region' AND year = ?", [latest]))
     table = at.dataframe[0].value
     assert dict(zip(table["专业代码"], table["技能占比"])) == pytest.approx(expected)
     assert expected["080204"] > 0.5  # mechatronics employers ask for PLC in most positions
@@ -328,6 +336,39 @@ def test_skills_page_says_which_majors_ask_for_plc_and_at_what_share(app, wareho
     assert any("PLC" in c for c in teaching["核心课程"])
 
 
+def test_skills_page_follows_the_level_filter(app, warehouse):
+    """With 学历层次 本科 the PLC table and chart list the majors of bachelor-level positions only (no 专科 major such
+    as 460301 机电一体化技术), each share over that level's positions; with 专科, the vocational majors."""
+    at = app("skills")
+    at.selectbox(key="w_skills_skill").select("plc").run()
+    [(latest,)] = sql(warehouse, "SELECT max(year) FROM facts.demand")
+
+    def expected(level: str) -> dict[str, float]:
+        # from the positions themselves: Σ headcount / k naming PLC over Σ headcount / k, among the level's rows
+        return dict(sql(warehouse, """
+            SELECT d.major_code, sum(d.demand) FILTER (WHERE s.skill_id IS NOT NULL) / sum(d.demand)
+            FROM facts.demand AS d
+            LEFT JOIN facts.position_skills AS s ON s.position_id = d.position_id AND s.skill_id = 'plc'
+            WHERE d.level = ? AND d.year = ? GROUP BY d.major_code
+            HAVING bool_or(s.skill_id IS NOT NULL)""", [level, latest]))
+
+    vocational = {c for (c,) in sql(warehouse, "SELECT major_code FROM reference.majors WHERE level = '专科'")}
+    for level in ("本科", "专科"):
+        at.selectbox(key="w_study_level").select(level).run()
+        assert not at.exception, [e.value for e in at.exception]
+        table = at.dataframe[0].value
+        shown = dict(zip(table["专业代码"], table["技能占比"]))
+        assert shown == pytest.approx(expected(level)) and shown
+        charted = {row["major"] for row in chart_rows(at) if "major" in row}
+        names = dict(zip(table["专业"], table["专业代码"]))
+        assert charted and charted <= set(names)
+        if level == "本科":
+            assert not set(shown) & vocational, "专科 majors on the bachelor page"
+            assert "460301" not in shown
+        else:
+            assert set(shown) <= vocational and "460301" in shown
+
+
 def test_majors_page_shows_what_employers_ask_and_what_a_universitys_courses_miss(app, warehouse):
     at = app("majors")
     at.selectbox(key="w_university").select("10145").run()  # 东北大学, in Shenyang
@@ -341,7 +382,7 @@ def test_majors_page_shows_what_employers_ask_and_what_a_universitys_courses_mis
     assert gaps["SolidWorks 三维建模"] is True  # the demo's 080202 teaches no 3D modelling
     # the issue's story: Liaoning's employers of 机械设计制造及其自动化 ask for PLC, which 东北大学's courses do not teach
     [(share,)] = sql(warehouse, "SELECT skill_share FROM marts.skill_demand WHERE skill_id = 'plc' AND major_code = "
-                                "'080202' AND geography = '辽宁省' AND year = ?", [latest])
+                                "'080202' AND level = '本科' AND geography = '辽宁省' AND year = ?", [latest])
     assert share >= 0.10 and gaps["PLC 编程"] is True
 
 

@@ -1228,8 +1228,9 @@ def skills_of(cell: str | None, wordings: dict[str, str]) -> set[str]:
 
 
 def test_skill_shares_and_pay_match_the_survey_rows(build: Build, sources: Landing) -> None:
-    """skill_share(s | m) in each province and year, recomputed from the survey files: Σ headcount / k over the
-    rows naming s and m over Σ headcount / k over the rows naming m; and the headcount-weighted median 月薪 of
+    """skill_share(s | m) in each province, study level and year, recomputed from the survey files: Σ headcount / k
+    over the rows of the level naming s and m over Σ headcount / k over the level's rows naming m (a row's level is
+    its minimum 学历要求, 不限 counting toward 专科, as the gaps take it); and the headcount-weighted median 月薪 of
     each major's rows in the region, shown from 5 rows up."""
     wordings = skill_wordings()
     survey = sources.good["survey"].copy()
@@ -1237,17 +1238,18 @@ def test_skill_shares_and_pay_match_the_survey_rows(build: Build, sources: Landi
     survey["skill_ids"] = survey["skills"].map(lambda c: sorted(skills_of(c, wordings)))
     rows = survey.explode("majors").rename(columns={"majors": "major_code"})
     rows["share"] = rows["headcount"].astype(float) / rows["k"]
-    major = rows.groupby(["province", "year", "major_code"], as_index=False)["share"].sum()
+    rows["level"] = rows["education"].replace({"不限": "专科"})
+    major = rows.groupby(["province", "level", "year", "major_code"], as_index=False)["share"].sum()
     with_skill = rows.explode("skill_ids").dropna(subset=["skill_ids"]).rename(columns={"skill_ids": "skill_id"})
-    skill = with_skill.groupby(["province", "year", "major_code", "skill_id"], as_index=False)["share"].sum()
-    expected = skill.merge(major, on=["province", "year", "major_code"], suffixes=("", "_major"))
+    skill = with_skill.groupby(["province", "level", "year", "major_code", "skill_id"], as_index=False)["share"].sum()
+    expected = skill.merge(major, on=["province", "level", "year", "major_code"], suffixes=("", "_major"))
     expected["skill_share"] = expected["share"] / expected["share_major"]
     expected = expected.rename(columns={"province": "geography", "share": "skill_demand"})
     expected["year"] = expected["year"].astype(int)
     actual = build.marts["skill_demand"]
     actual = actual[actual["geography_level"] == "province"].copy()
     actual["year"] = actual["year"].astype(int)
-    assert_same("skill_demand", expected, actual, ["geography", "year", "major_code", "skill_id"],
+    assert_same("skill_demand", expected, actual, ["geography", "level", "year", "major_code", "skill_id"],
                 ["skill_demand", "skill_share"])
 
     def weighted_median(group: pd.DataFrame) -> float | None:
