@@ -189,15 +189,20 @@ def _xlsx(frame: pd.DataFrame) -> bytes:
     return formatting.xlsx_bytes(frame)
 
 
-def table(frame: pd.DataFrame, columns: Sequence[tuple[str, str]], key: str, height: int | None = None) -> None:
-    """A table with localised headers and CSV / XLSX downloads of exactly what it shows."""
+def table(frame: pd.DataFrame, columns: Sequence[tuple[str, str]], key: str, height: int | None = None,
+          helps: dict[str, str] | None = None) -> None:
+    """A table with localised headers and CSV / XLSX downloads of exactly what it shows; `helps` gives a header
+    key the text its column's help tooltip shows (what the figure is, where a bare header could mislead)."""
     shown = display_frame(frame, columns)
     if shown.empty:
         st.caption(L.t("no_rows"))
         return
     headers = {k: L.column(k) for k in shown.columns}
-    config = {headers[k]: st.column_config.NumberColumn(format=formatting.column_format(k))
+    helps = helps or {}
+    config = {headers[k]: st.column_config.NumberColumn(format=formatting.column_format(k), help=helps.get(k))
               for k in shown.columns if formatting.column_format(k)}
+    config |= {headers[k]: st.column_config.Column(help=text) for k, text in helps.items()
+               if k in headers and headers[k] not in config}
     labelled = shown.rename(columns=headers)  # downloads: the raw numbers
     kwargs = {"height": height} if height else {}
     st.dataframe(formatting.table_values(shown).rename(columns=headers), hide_index=True, column_config=config,

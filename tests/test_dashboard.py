@@ -798,6 +798,52 @@ def test_tables_show_people_whole_and_undefined_ratios_as_a_dash_with_why(app):
         assert any(c.value.startswith("“—”表示无法计算") for c in at.caption), [c.value for c in at.caption]
 
 
+def shown_side(text: str) -> str:
+    """The status a reader takes from an alignment as shown (two decimals) against the thresholds the pages state."""
+    value = float(text)
+    return "紧缺" if value >= 1.25 else "过剩" if value <= 0.80 else "平衡"
+
+
+def test_an_alignment_is_never_shown_across_the_threshold_its_status_is_judged_on(app, warehouse):
+    """The region's 本科 装备制造 pillar in the latest year has alignment 1.2451: 平衡, which two decimals rounded
+    to "1.25" under "≥ 1.25 → 紧缺". Every alignment shown, in the Overview's pillar table and the Industries page's
+    pillar chart and table, reads on the side of the thresholds its status is on."""
+    [(latest,)] = sql(warehouse, "SELECT max(year) FROM marts.pillar_gap")
+    judged = sql(warehouse, """SELECT alignment FROM marts.pillar_gap WHERE geography_level = 'region' AND level = '本科'
+                               AND year = ? AND status IN ('shortage', 'balanced', 'surplus')""", [latest])
+    assert any(a < 1.25 <= round(a, 2) or round(a, 2) <= 0.80 < a for (a,) in judged), (
+        "the demo no longer has an alignment that two decimals round across a threshold")
+
+    overview = app("overview")
+    pillars = next(f.value for f in overview.dataframe if "支柱产业" in f.value.columns)
+    rows = pillars[pillars["状态"].isin(["紧缺", "平衡", "过剩"])]
+    assert len(rows) and all(shown_side(f"{a:.2f}") == status for a, status in zip(rows["供需比"], rows["状态"]))
+
+    industries = app("industries")
+    divisions = next(f.value for f in industries.dataframe if "行业代码" in f.value.columns)
+    rows = divisions[divisions["状态"].isin(["紧缺", "平衡", "过剩"])]
+    assert len(rows) and all(shown_side(f"{a:.2f}") == status for a, status in zip(rows["供需比"], rows["状态"]))
+    tooltips = [row for row in chart_rows(industries)
+                if "value_text" in row and row.get("status_label") in ("紧缺", "平衡", "过剩")]
+    assert tooltips and all(shown_side(row["value_text"]) == row["status_label"] for row in tooltips)
+
+
+def test_industries_table_says_what_supply_gap_and_status_are(app, warehouse):
+    """C34's 本科 supply 2,972 against demand 1,288 is a gap of −1,684 and a shortage: per METRICS.md the gap is
+    demand − supply in people, the status is judged on shares. The column help says so."""
+    at = app("industries")
+    table = next(f for f in at.dataframe if "行业代码" in f.value.columns)
+    [(latest,)] = sql(warehouse, "SELECT max(year) FROM marts.industry_gap")
+    [(supply, demand, gap)] = sql(warehouse, """SELECT supply, demand, gap FROM marts.industry_gap
+        WHERE industry_code = 'C34' AND geography_level = 'region' AND level = '本科' AND year = ?""", [latest])
+    assert gap == pytest.approx(demand - supply)
+    row = table.value.set_index("行业代码").loc["C34"]
+    assert row["供需差（人）"] == pytest.approx(demand - supply, abs=0.05)
+    helps = json.dumps(json.loads(table.proto.columns), ensure_ascii=False)
+    for words in ("对照权重", "不是已在本行业就业", "需求 − 供给", "状态不看这个差值", "需求占比 ÷ 供给占比"):
+        assert words in helps, words
+
+
 # --- metrics v2: levels, the province's judgement, cards --------------------------------------------
 def test_overview_shows_liaonings_cards_with_the_three_statuses_behind_each(app):
     at = app("overview")
