@@ -87,13 +87,17 @@ def status_bars(frame: pd.DataFrame, category: str, value: str, title: str, valu
                 value_format: str = F.RATIO_FORMAT, height_per_bar: int = 26) -> alt.Chart:
     """Horizontal bars of one value per category, largest first, coloured by status."""
     data = _with_status_label(frame[[category, value, "status"]])
+    # a ratio's tooltip is the tables' figure (formatting.shown_ratio), never rounded across a threshold
+    shown = (alt.Tooltip("value_text:N", title=value_title) if value in F.RATIO_COLUMNS
+             else alt.Tooltip(f"{value}:Q", title=value_title, format=value_format))
+    if value in F.RATIO_COLUMNS:
+        data = data.assign(value_text=data[value].map(F.ratio_text))
     chart = alt.Chart(data).mark_bar().encode(
         x=alt.X(f"{value}:Q", title=value_title, axis=alt.Axis(format=value_format)),
         y=alt.Y(f"{category}:N", title=None, sort="-x"),
         color=_status_colour(data["status_label"]),
         tooltip=[alt.Tooltip(f"{category}:N", title=L.column("major") if "major" in category else None),
-                 alt.Tooltip(f"{value}:Q", title=value_title, format=value_format),
-                 alt.Tooltip("status_label:N", title=L.column("status"))],
+                 shown, alt.Tooltip("status_label:N", title=L.column("status"))],
     ).properties(height=_bars_height(len(data), height_per_bar))
     return _finish(chart, title)
 
@@ -240,7 +244,8 @@ def outlook(frame: pd.DataFrame, title: str) -> alt.Chart:
     year so they continue the history."""
     forecast = L.t("forecast")
     data = _with_status_label(frame).assign(
-        kind=frame["is_projection"].map({True: forecast, False: L.t("actual")}))
+        kind=frame["is_projection"].map({True: forecast, False: L.t("actual")}),
+        alignment_text=frame["alignment"].map(F.ratio_text))
     base = alt.Chart().encode(
         x=alt.X("year:O", title=L.t("year")),
         y=alt.Y("alignment:Q", title=L.t("ax_alignment"), axis=alt.Axis(format=F.RATIO_FORMAT)),
@@ -259,7 +264,7 @@ def outlook(frame: pd.DataFrame, title: str) -> alt.Chart:
         stroke=alt.value("white"),
         tooltip=[alt.Tooltip("year:O", title=L.t("year")), alt.Tooltip("scenario:N", title=L.t("legend_scenario")),
                  alt.Tooltip("kind:N", title=L.t("legend_kind")),
-                 alt.Tooltip("alignment:Q", title=L.t("ax_alignment"), format=F.RATIO_FORMAT),
+                 alt.Tooltip("alignment_text:N", title=L.t("ax_alignment")),
                  alt.Tooltip("status_label:N", title=L.column("status"))],
     )
     first_forecast = data[data["is_projection"] & ~data["anchor"]].groupby("scenario", as_index=False)["year"].min()

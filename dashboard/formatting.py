@@ -4,7 +4,8 @@ People are whole: supply, graduates, placements and capacities show as whole num
 `1025.0`). Demand may be fractional (a survey position naming k majors gives 1/k to each, METRICS.md
 "Demand"): it shows with at most one decimal (`12.5`, but `1,025` rather than `1,025.0`), so a small share is
 not rounded away to 0 beside a status that counts it. An undefined figure shows `—`, never `None` or `nan`,
-and the table says why under it (`undefined_note`).
+and the table says why under it (`undefined_note`). A ratio (alignment) shows with two decimals, rounded toward
+its own side of each status threshold (`shown_ratio`), so that the figure never contradicts the status beside it.
 
 Downloads keep the raw numbers (a planner recomputes from them), but a text cell that a spreadsheet would run
 as a formula (=, +, -, @, tab, carriage return first) is written so that Excel shows it as text.
@@ -18,6 +19,7 @@ from collections.abc import Iterable
 import pandas as pd
 
 from dashboard import labels as L
+from warehouse import settings as warehouse_settings
 
 #: whole people: counts of graduates, students, positions' capacity, rows
 WHOLE_COLUMNS = {"supply", "supply_before", "supply_after", "graduates", "placements", "students", "placement_rows", "capacity", "city_supply",
@@ -53,6 +55,35 @@ RATIO_FORMAT = ".2f"
 PERCENT_FORMAT = ".0%"
 
 
+#: the decimals a ratio shows with (RATIO_FORMAT, column_format's "%.2f" and the reports' cells alike)
+RATIO_DIGITS = 2
+
+
+def shown_ratio(value: float) -> float:
+    """A ratio as shown: rounded to RATIO_DIGITS, except that rounding never carries it onto or across a status
+    threshold (SHORTAGE_ALIGNMENT ≥, SURPLUS_ALIGNMENT ≤): 1.2451 is balanced and shows 1.24, not the 1.25 a
+    reader would take for a shortage; 0.8049 shows 0.81. The thresholds have two decimals, so one step back
+    toward the value's own side is always on that side. NaN stays NaN."""
+    if pd.isna(value):
+        return value
+    value = float(value)
+    shown = round(value, RATIO_DIGITS)
+    step = 10 ** -RATIO_DIGITS
+    shortage, surplus = warehouse_settings.SHORTAGE_ALIGNMENT, warehouse_settings.SURPLUS_ALIGNMENT
+    if value < shortage <= shown:
+        shown = round(shortage - step, RATIO_DIGITS)
+    elif shown <= surplus < value:
+        shown = round(surplus + step, RATIO_DIGITS)
+    return shown
+
+
+def ratio_text(value: object) -> str:
+    """A ratio as text (tooltips, reports, sentences): shown_ratio's figure, `—` when undefined."""
+    if value is None or pd.isna(value):
+        return UNDEFINED
+    return f"{shown_ratio(float(value)):.{RATIO_DIGITS}f}"
+
+
 def table_values(frame: pd.DataFrame) -> pd.DataFrame:
     """The frame as a table shows it: whole people as integers, demand to one decimal at most. `frame`'s
     columns are header keys (labels.COLUMNS)."""
@@ -67,6 +98,8 @@ def table_values(frame: pd.DataFrame) -> pd.DataFrame:
         elif key in POINTS_COLUMNS and pd.api.types.is_numeric_dtype(out[key]):
             # a format string cannot scale: the table holds points (the downloads keep the fraction)
             out[key] = out[key].astype("float64") * 100
+        elif key in RATIO_COLUMNS and pd.api.types.is_numeric_dtype(out[key]):
+            out[key] = out[key].astype("float64").map(shown_ratio)
     return out
 
 
@@ -103,7 +136,7 @@ def undefined_text(value: object, reason: str | None, digits: int = 2) -> str:
     """A ratio for a tooltip: the value, or `—` with why it is undefined (a status or reason name such as
     `unserved`, `no_demand` or `insufficient_data`, named in the page's language)."""
     if value is not None and not pd.isna(value):
-        return f"{float(value):.{digits}f}"
+        return ratio_text(value) if digits == RATIO_DIGITS else f"{float(value):.{digits}f}"
     key = f"status_{reason}"
     return f"{UNDEFINED}（{L.t(key)}）" if key in L.TEXT and not L.is_en() else (
         f"{UNDEFINED} ({L.t(key)})" if key in L.TEXT else UNDEFINED)

@@ -443,6 +443,27 @@ TEXT: dict[str, tuple[str, str]] = {
                          "For education departments and enterprises: supply vs demand per industry "
                          "(GB/T 4754 division)."),
     "industry": ("行业", "Industry"),
+    # the Industries table's column help: an industry's supply is spread graduates and its status is judged on
+    # shares, so a negative gap beside 紧缺 is no contradiction once the reader is told what each figure is
+    "help_industry_supply": ("可供给本行业的毕业生：各专业毕业生按专业—行业对照权重分摊到本行业后相加（可有小数，显示取整），"
+                             "不是已在本行业就业的人数。",
+                             "Graduates available to the division: each major's graduates spread over divisions by the "
+                             "crosswalk weights and summed (fractional, shown whole); not graduates employed in it."),
+    "help_industry_demand": ("本行业企业在调查中填报的岗位需求人数（所选学历层次）。",
+                             "Headcount of the surveyed positions at the division's enterprises (at the chosen level)."),
+    "help_industry_gap": ("需求 − 供给（人）。负数表示毕业生多于调查到的岗位；调查只覆盖部分岗位，所以大多为负。"
+                          "状态不看这个差值，看供需比。",
+                          "Demand − supply (people). Negative: more graduates than surveyed positions; the surveys "
+                          "cover only part of the jobs, so it is mostly negative. The status is judged on the "
+                          "alignment, not on this gap."),
+    "help_industry_alignment": ("需求占比 ÷ 供给占比：本行业在本地区该层次全部岗位中的占比，除以它在全部毕业生中的占比。"
+                                "≥ {hi} 为紧缺，≤ {lo} 为过剩。",
+                                "Demand share ÷ supply share: the division's part of all the place's positions at "
+                                "the level over its part of all graduates. ≥ {hi} is a shortage, ≤ {lo} a surplus."),
+    "help_industry_status": ("按省份（或东北地区）的供需比判断，城市显示所在省份的状态；需求不足 {min_demand} 人或供给不足 "
+                             "{min_supply} 人时为数据不足。",
+                             "Judged on the province's (or the region's) alignment; a city shows its province's. "
+                             "Below {min_demand} positions or {min_supply} graduates: insufficient data."),
     "pillar": ("支柱产业", "Pillar industry"),
     "all_industries": ("全部行业", "All industries"),
     "all_majors": ("全部专业", "All majors"),
@@ -904,7 +925,10 @@ def percent(value: object, digits: int = 1) -> str:
 
 
 def ratio(value: object) -> str:
-    return number(value, 2)
+    # as the tables show it (never rounded across a status threshold); imported here, as formatting imports labels
+    from dashboard.formatting import ratio_text
+
+    return ratio_text(value)
 
 
 #: the region's clock: times are shown as its users read them

@@ -78,7 +78,7 @@ def _cell(key: str, value: object) -> str:
         if key in formatting.PERCENT_COLUMNS:
             return f"{100 * value:.1f}%"
         if key in formatting.RATIO_COLUMNS:
-            return f"{value:.2f}"
+            return formatting.ratio_text(value)
         if key in formatting.WHOLE_COLUMNS:
             return f"{value:,.0f}"
         return f"{value:,.1f}".removesuffix(".0")

@@ -3,7 +3,8 @@
 (dashboard/access.py) first and binds it into its SQL, as the catalogue's queries do (dashboard/queries.py):
 the marts hold aggregates of places (no enterprise's own survey rows), read as far as the viewer sees places
 (the public: the region and provinces, not cities), and universities' core courses, read for the universities
-the viewer sees one by one."""
+the viewer sees one by one. The queries of one skill's or one major's demand take the study level the pages' level
+filter chose (`study_level`), as the gap queries do: the skills marts are per level of the positions."""
 
 from __future__ import annotations
 
@@ -35,53 +36,61 @@ def top_skills(access: Access, geography_level: str, geography: str, year: int, 
         (geography_level, geography, year, *seen_params, limit))
 
 
-def skill_by_major(access: Access, skill_id: str, geography_level: str, geography: str, year: int) -> pd.DataFrame:
-    """Who asks for a skill: its demand and share per major, with the major's median pay, in one geography-year."""
+def skill_by_major(access: Access, skill_id: str, geography_level: str, geography: str, year: int,
+                   study_level: str) -> pd.DataFrame:
+    """Who asks for a skill: its demand and share per major among the positions of one study level, with the
+    major's median pay (over all levels: marts.salary has none), in one geography-year."""
     seen, seen_params = access.places("d.geography_level", "d.geography")
     return query(
         "SELECT d.major_code, d.major_name, d.major_name_en, d.skill_demand, d.positions, d.skill_share, "
         "d.skill_share_change, s.salary_median FROM marts.skill_demand d "
         "LEFT JOIN marts.salary s ON s.breakdown = 'major' AND s.major_code = d.major_code "
         "AND s.geography_level = d.geography_level AND s.geography = d.geography AND s.year = d.year "
-        f"WHERE d.skill_id = ? AND d.geography_level = ? AND d.geography = ? AND d.year = ? AND {seen} "
-        "ORDER BY d.skill_demand DESC", (skill_id, geography_level, geography, year, *seen_params))
+        f"WHERE d.skill_id = ? AND d.level = ? AND d.geography_level = ? AND d.geography = ? AND d.year = ? "
+        f"AND {seen} ORDER BY d.skill_demand DESC",
+        (skill_id, study_level, geography_level, geography, year, *seen_params))
 
 
-def skill_by_place(access: Access, skill_id: str, year: int) -> pd.DataFrame:
-    """Where a skill is asked for: its demand per city (summed over majors, each position once: Σ headcount / k
-    over a position's k majors is its headcount) with the positions giving a salary and its pay quartiles there."""
+def skill_by_place(access: Access, skill_id: str, year: int, study_level: str) -> pd.DataFrame:
+    """Where a skill is asked for: its demand per city among the positions of one study level (summed over majors,
+    each position once: Σ headcount / k over a position's k majors is its headcount) with the positions giving a
+    salary and its pay quartiles there (over all levels: marts.salary has none)."""
     seen, seen_params = access.places("geography_level", "geography")
     return query(
         "WITH demand AS (SELECT geography, sum(skill_demand) AS skill_demand FROM marts.skill_demand "
-        f"WHERE skill_id = ? AND geography_level = 'city' AND year = ? AND {seen} GROUP BY geography) "
+        f"WHERE skill_id = ? AND level = ? AND geography_level = 'city' AND year = ? AND {seen} GROUP BY geography) "
         "SELECT demand.geography AS city_name, c.city_name_en, demand.skill_demand, s.positions, s.salary_p25, "
         "s.salary_median, s.salary_p75 FROM demand "
         "LEFT JOIN marts.salary s ON s.breakdown = 'skill' AND s.skill_id = ? AND s.geography_level = 'city' "
         "AND s.geography = demand.geography AND s.year = ? "
         "LEFT JOIN dims.city c ON c.city_name = demand.geography "
-        "ORDER BY demand.skill_demand DESC", (skill_id, year, *seen_params, skill_id, year))
+        "ORDER BY demand.skill_demand DESC", (skill_id, study_level, year, *seen_params, skill_id, year))
 
 
-def skill_teaching(access: Access, skill_id: str, geography_level: str, geography: str, year: int) -> pd.DataFrame:
-    """Which universities' majors teach a skill by their core courses, in one geography-year: those of the
-    universities the viewer sees one by one."""
+def skill_teaching(access: Access, skill_id: str, geography_level: str, geography: str, year: int,
+                   study_level: str) -> pd.DataFrame:
+    """Which universities' majors of one study level teach a skill by their core courses, in one geography-year:
+    those of the universities the viewer sees one by one."""
     own, own_params = access.universities()
     return query(
         "SELECT university_code, university_name, university_name_en, major_code, major_name, major_name_en, "
-        "courses FROM marts.skill_teaching WHERE skill_id = ? AND year = ? "
+        "courses FROM marts.skill_teaching WHERE skill_id = ? AND level = ? AND year = ? "
         "AND (? = 'region' OR (? = 'province' AND province_name = ?) OR (? = 'city' AND city_name = ?)) "
         f"AND university_code IN {own} ORDER BY university_code, major_code",
-        (skill_id, year, geography_level, geography_level, geography, geography_level, geography, *own_params))
+        (skill_id, study_level, year, geography_level, geography_level, geography, geography_level, geography,
+         *own_params))
 
 
 def major_top_skills(access: Access, major_code: str, geography_level: str, geography: str,
-                     year: int) -> pd.DataFrame:
-    """What employers ask of a major: its ten most demanded skills, share and trend, in one geography-year."""
+                     year: int, study_level: str) -> pd.DataFrame:
+    """What employers ask of a major at one study level: its ten most demanded skills, share and trend, in one
+    geography-year."""
     seen, seen_params = access.places("geography_level", "geography")
     return query(
         "SELECT skill_id, skill_name, skill_name_en, skill_share, skill_share_change, positions, skill_demand "
-        "FROM marts.major_top_skills WHERE major_code = ? AND geography_level = ? AND geography = ? AND year = ? "
-        f"AND {seen} ORDER BY skill_rank", (major_code, geography_level, geography, year, *seen_params))
+        "FROM marts.major_top_skills WHERE major_code = ? AND level = ? AND geography_level = ? AND geography = ? "
+        f"AND year = ? AND {seen} ORDER BY skill_rank",
+        (major_code, study_level, geography_level, geography, year, *seen_params))
 
 
 def skill_gap(access: Access, university_code: str, major_code: str, year: int) -> pd.DataFrame:

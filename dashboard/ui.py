@@ -197,13 +197,13 @@ WRAPPED = {"reason"}
 WRAPPED_ROW_HEIGHT = 80  # Streamlit wraps text only in rows taller than 4rem (64 px): three lines
 
 
-def _column_config(key: str, header: str):
-    """How a column is shown: its number format (formatting.column_format) and width."""
+def _column_config(key: str, header: str, help_text: str | None = None):
+    """How a column is shown: its number format (formatting.column_format), width and help tooltip."""
     number_format = formatting.column_format(key)
     width = WIDTHS.get(key, FIGURE_WIDTH if number_format else None)
     if number_format:
-        return st.column_config.NumberColumn(header, format=number_format, width=width)
-    return st.column_config.Column(header, width=width) if width else None
+        return st.column_config.NumberColumn(header, format=number_format, width=width, help=help_text)
+    return st.column_config.Column(header, width=width, help=help_text) if width or help_text else None
 
 
 def _csv(frame: pd.DataFrame) -> bytes:
@@ -214,14 +214,18 @@ def _xlsx(frame: pd.DataFrame) -> bytes:
     return formatting.xlsx_bytes(frame)
 
 
-def table(frame: pd.DataFrame, columns: Sequence[tuple[str, str]], key: str, height: int | None = None) -> None:
-    """A table with localised headers and CSV / XLSX downloads of exactly what it shows."""
+def table(frame: pd.DataFrame, columns: Sequence[tuple[str, str]], key: str, height: int | None = None,
+          helps: dict[str, str] | None = None) -> None:
+    """A table with localised headers and CSV / XLSX downloads of exactly what it shows; `helps` gives a header
+    key the text its column's help tooltip shows (what the figure is, where a bare header could mislead)."""
     shown = display_frame(frame, columns)
     if shown.empty:
         st.caption(L.t("no_rows"))
         return
     headers = {k: L.column(k) for k in shown.columns}
-    config = {headers[k]: c for k in shown.columns if (c := _column_config(k, headers[k])) is not None}
+    helps = helps or {}
+    config = {headers[k]: c for k in shown.columns
+              if (c := _column_config(k, headers[k], helps.get(k))) is not None}
     labelled = shown.rename(columns=headers)  # downloads: the raw numbers
     kwargs = {"height": height} if height else {}
     if WRAPPED & set(shown.columns):

@@ -138,6 +138,14 @@ def chart_specs(at: AppTest) -> list[dict]:
     return [json.loads(e.proto.spec) for e in at.get("vega_lite_chart")]
 
 
+def chart_rows(at: AppTest) -> list[dict]:
+    """The rows every chart on the page plots (Streamlit sends a chart's data apart from its spec, as Arrow)."""
+    import pyarrow as pa
+
+    return [row for e in at.get("vega_lite_chart") for d in e.proto.datasets
+            for row in pa.ipc.open_stream(d.data.data).read_pandas().to_dict("records")]
+
+
 # --- every page renders --------------------------------------------------------------------------
 @pytest.mark.parametrize("page", PAGES)
 def test_every_page_renders_with_tables_and_downloads(app, page):
@@ -342,7 +350,7 @@ def test_skills_page_says_which_majors_ask_for_plc_and_at_what_share(app, wareho
     assert not at.exception, [e.value for e in at.exception]
     [(latest,)] = sql(warehouse, "SELECT max(year) FROM marts.skill_demand")
     expected = dict(sql(warehouse, "SELECT major_code, skill_share FROM marts.skill_demand WHERE skill_id = 'plc' "
-                                   "AND geography_level = 'region' AND year = ?", [latest]))
+                                   "AND level = '本科' AND geography_level = 'region' AND year = ?", [latest]))
     table = at.dataframe[0].value
     assert dict(zip(table["专业代码"], table["技能占比"])) == pytest.approx(expected)
     assert expected["080204"] > 0.5  # mechatronics employers ask for PLC in most positions
@@ -360,6 +368,39 @@ def test_skills_page_says_which_majors_ask_for_plc_and_at_what_share(app, wareho
     assert any("PLC" in c for c in teaching["核心课程"])
 
 
+def test_skills_page_follows_the_level_filter(app, warehouse):
+    """With 学历层次 本科 the PLC table and chart list the majors of bachelor-level positions only (no 专科 major such
+    as 460301 机电一体化技术), each share over that level's positions; with 专科, the vocational majors."""
+    at = app("skills")
+    at.selectbox(key="w_skills_skill").select("plc").run()
+    [(latest,)] = sql(warehouse, "SELECT max(year) FROM facts.demand")
+
+    def expected(level: str) -> dict[str, float]:
+        # from the positions themselves: Σ headcount / k naming PLC over Σ headcount / k, among the level's rows
+        return dict(sql(warehouse, """
+            SELECT d.major_code, sum(d.demand) FILTER (WHERE s.skill_id IS NOT NULL) / sum(d.demand)
+            FROM facts.demand AS d
+            LEFT JOIN facts.position_skills AS s ON s.position_id = d.position_id AND s.skill_id = 'plc'
+            WHERE d.level = ? AND d.year = ? GROUP BY d.major_code
+            HAVING bool_or(s.skill_id IS NOT NULL)""", [level, latest]))
+
+    vocational = {c for (c,) in sql(warehouse, "SELECT major_code FROM reference.majors WHERE level = '专科'")}
+    for level in ("本科", "专科"):
+        at.selectbox(key="w_study_level").select(level).run()
+        assert not at.exception, [e.value for e in at.exception]
+        table = at.dataframe[0].value
+        shown = dict(zip(table["专业代码"], table["技能占比"]))
+        assert shown == pytest.approx(expected(level)) and shown
+        charted = {row["major"] for row in chart_rows(at) if "major" in row}
+        names = dict(zip(table["专业"], table["专业代码"]))
+        assert charted and charted <= set(names)
+        if level == "本科":
+            assert not set(shown) & vocational, "专科 majors on the bachelor page"
+            assert "460301" not in shown
+        else:
+            assert set(shown) <= vocational and "460301" in shown
+
+
 def test_majors_page_shows_what_employers_ask_and_what_a_universitys_courses_miss(app, warehouse):
     at = app("majors")
     at.selectbox(key="w_university").select("10145").run()  # 东北大学, in Shenyang
@@ -373,7 +414,7 @@ def test_majors_page_shows_what_employers_ask_and_what_a_universitys_courses_mis
     assert gaps["SolidWorks 三维建模"] is True  # the demo's 080202 teaches no 3D modelling
     # the issue's story: Liaoning's employers of 机械设计制造及其自动化 ask for PLC, which 东北大学's courses do not teach
     [(share,)] = sql(warehouse, "SELECT skill_share FROM marts.skill_demand WHERE skill_id = 'plc' AND major_code = "
-                                "'080202' AND geography = '辽宁省' AND year = ?", [latest])
+                                "'080202' AND level = '本科' AND geography = '辽宁省' AND year = ?", [latest])
     assert share >= 0.10 and gaps["PLC 编程"] is True
 
 
@@ -929,6 +970,52 @@ def test_scores_and_percentiles_show_one_decimal(app):
     formats = column_formats(at.dataframe[0])
     assert formats["得分"] == "%.1f"
     assert {f for c, f in formats.items() if c.endswith("百分位")} == {"%.1f"}
+
+
+def shown_side(text: str) -> str:
+    """The status a reader takes from an alignment as shown (two decimals) against the thresholds the pages state."""
+    value = float(text)
+    return "紧缺" if value >= 1.25 else "过剩" if value <= 0.80 else "平衡"
+
+
+def test_an_alignment_is_never_shown_across_the_threshold_its_status_is_judged_on(app, warehouse):
+    """The region's 本科 装备制造 pillar in the latest year has alignment 1.2451: 平衡, which two decimals rounded
+    to "1.25" under "≥ 1.25 → 紧缺". Every alignment shown, in the Overview's pillar table and the Industries page's
+    pillar chart and table, reads on the side of the thresholds its status is on."""
+    [(latest,)] = sql(warehouse, "SELECT max(year) FROM marts.pillar_gap")
+    judged = sql(warehouse, """SELECT alignment FROM marts.pillar_gap WHERE geography_level = 'region' AND level = '本科'
+                               AND year = ? AND status IN ('shortage', 'balanced', 'surplus')""", [latest])
+    assert any(a < 1.25 <= round(a, 2) or round(a, 2) <= 0.80 < a for (a,) in judged), (
+        "the demo no longer has an alignment that two decimals round across a threshold")
+
+    overview = app("overview")
+    pillars = next(f.value for f in overview.dataframe if "支柱产业" in f.value.columns)
+    rows = pillars[pillars["状态"].isin(["紧缺", "平衡", "过剩"])]
+    assert len(rows) and all(shown_side(f"{a:.2f}") == status for a, status in zip(rows["供需比"], rows["状态"]))
+
+    industries = app("industries")
+    divisions = next(f.value for f in industries.dataframe if "行业代码" in f.value.columns)
+    rows = divisions[divisions["状态"].isin(["紧缺", "平衡", "过剩"])]
+    assert len(rows) and all(shown_side(f"{a:.2f}") == status for a, status in zip(rows["供需比"], rows["状态"]))
+    tooltips = [row for row in chart_rows(industries)
+                if "value_text" in row and row.get("status_label") in ("紧缺", "平衡", "过剩")]
+    assert tooltips and all(shown_side(row["value_text"]) == row["status_label"] for row in tooltips)
+
+
+def test_industries_table_says_what_supply_gap_and_status_are(app, warehouse):
+    """C34's 本科 supply 2,972 against demand 1,288 is a gap of −1,684 and a shortage: per METRICS.md the gap is
+    demand − supply in people, the status is judged on shares. The column help says so."""
+    at = app("industries")
+    table = next(f for f in at.dataframe if "行业代码" in f.value.columns)
+    [(latest,)] = sql(warehouse, "SELECT max(year) FROM marts.industry_gap")
+    [(supply, demand, gap)] = sql(warehouse, """SELECT supply, demand, gap FROM marts.industry_gap
+        WHERE industry_code = 'C34' AND geography_level = 'region' AND level = '本科' AND year = ?""", [latest])
+    assert gap == pytest.approx(demand - supply)
+    row = table.value.set_index("行业代码").loc["C34"]
+    assert row["供需差（人）"] == pytest.approx(demand - supply, abs=0.05)
+    helps = json.dumps(json.loads(table.proto.columns), ensure_ascii=False)
+    for words in ("对照权重", "不是已在本行业就业", "需求 − 供给", "状态不看这个差值", "需求占比 ÷ 供给占比"):
+        assert words in helps, words
 
 
 # --- metrics v2: levels, the province's judgement, cards --------------------------------------------

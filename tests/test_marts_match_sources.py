@@ -38,7 +38,8 @@ MIN_DEMAND, MIN_SUPPLY = 20, 20  # METRICS.md v2 "Enough evidence" defaults
 CARD_YEARS = 3  # METRICS.md v2 "Cards": the three latest survey years
 RTOL, ATOL = 1e-9, 1e-12
 MARTS = ("major_gap", "industry_gap", "internship_coverage", "base_utilisation", "pairing_suggestions",
-         "major_cards", "major_industry_links", "skill_demand", "salary", "internship_figures", "headline")
+         "major_cards", "major_industry_links", "skill_demand", "salary", "internship_figures", "headline",
+         "enrolment")
 
 
 # =====================================================================================================
@@ -939,6 +940,19 @@ def test_headline_internship_figures_follow_the_level(build: Build, expected: Ex
     assert "graduate_demand" not in headline, "graduate-level demand is the 研究生 row's demand, not a column"
 
 
+def test_enrolment_keeps_every_catalogue_row_whatever_its_graduates(build: Build, expected: Expected) -> None:
+    """The outlook's input: every catalogue row's enrolment, including the rows whose graduates cell is empty
+    (graduates unknown, METRICS.md "Supply"), e.g. a new major whose first cohorts have not graduated yet."""
+    catalogue = expected.catalogue.rename(columns={"province": "province_name"})
+    assert catalogue["graduates"].isna().any(), "the demo has no catalogue row without graduates to check"
+    actual = build.marts["enrolment"]
+    assert_same("enrolment", catalogue, actual, ["university_code", "major_code", "level", "year"],
+                ["enrolment", "graduates"], exact=("province_name",))
+    by_province = (catalogue.groupby(["province_name", "level", "year"])["enrolment"].sum().astype(float))
+    assert actual.groupby(["province_name", "level", "year"])["enrolment"].sum().to_dict() == pytest.approx(
+        by_province.to_dict())
+
+
 def test_base_utilisation_matches_sources(build: Build, expected: Expected) -> None:
     assert_same(
         "marts.base_utilisation", expected.base_utilisation, build.marts["base_utilisation"],
@@ -1247,8 +1261,9 @@ def skills_of(cell: str | None, wordings: dict[str, str]) -> set[str]:
 
 
 def test_skill_shares_and_pay_match_the_survey_rows(build: Build, sources: Landing) -> None:
-    """skill_share(s | m) in each province and year, recomputed from the survey files: Σ headcount / k over the
-    rows naming s and m over Σ headcount / k over the rows naming m; and the headcount-weighted median 月薪 of
+    """skill_share(s | m) in each province, study level and year, recomputed from the survey files: Σ headcount / k
+    over the rows of the level naming s and m over Σ headcount / k over the level's rows naming m (a row's level is
+    its minimum 学历要求, 不限 counting toward 专科, as the gaps take it); and the headcount-weighted median 月薪 of
     each major's rows in the region, shown from 5 rows up."""
     wordings = skill_wordings()
     survey = sources.good["survey"].copy()
@@ -1256,17 +1271,18 @@ def test_skill_shares_and_pay_match_the_survey_rows(build: Build, sources: Landi
     survey["skill_ids"] = survey["skills"].map(lambda c: sorted(skills_of(c, wordings)))
     rows = survey.explode("majors").rename(columns={"majors": "major_code"})
     rows["share"] = rows["headcount"].astype(float) / rows["k"]
-    major = rows.groupby(["province", "year", "major_code"], as_index=False)["share"].sum()
+    rows["level"] = rows["education"].replace({"不限": "专科"})
+    major = rows.groupby(["province", "level", "year", "major_code"], as_index=False)["share"].sum()
     with_skill = rows.explode("skill_ids").dropna(subset=["skill_ids"]).rename(columns={"skill_ids": "skill_id"})
-    skill = with_skill.groupby(["province", "year", "major_code", "skill_id"], as_index=False)["share"].sum()
-    expected = skill.merge(major, on=["province", "year", "major_code"], suffixes=("", "_major"))
+    skill = with_skill.groupby(["province", "level", "year", "major_code", "skill_id"], as_index=False)["share"].sum()
+    expected = skill.merge(major, on=["province", "level", "year", "major_code"], suffixes=("", "_major"))
     expected["skill_share"] = expected["share"] / expected["share_major"]
     expected = expected.rename(columns={"province": "geography", "share": "skill_demand"})
     expected["year"] = expected["year"].astype(int)
     actual = build.marts["skill_demand"]
     actual = actual[actual["geography_level"] == "province"].copy()
     actual["year"] = actual["year"].astype(int)
-    assert_same("skill_demand", expected, actual, ["geography", "year", "major_code", "skill_id"],
+    assert_same("skill_demand", expected, actual, ["geography", "level", "year", "major_code", "skill_id"],
                 ["skill_demand", "skill_share"])
 
     def weighted_median(group: pd.DataFrame) -> float | None:

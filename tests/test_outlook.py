@@ -105,3 +105,26 @@ def test_demo_software_engineering_plus_30_percent_from_2026_at_one_university(d
     supply_share = got.loc[("080902", 2030), "supply_after"] / (cohort[2025].sum() + 0.3 * own.sum())
     assert got.loc[("080902", 2030), "alignment_after"] == pytest.approx(
         max(0, intercept + slope * 2030) / supply_share)
+
+
+def test_demo_outlook_projects_a_new_majors_first_cohorts_from_their_enrolment(demo_build):
+    """吉林省's 人工智能 (080717T) is new: its 2021–2024 catalogue rows give enrolment but no graduates. Its
+    projected graduates of 2026–2028 are the cohorts enrolled four years before, as the catalogue rows give them,
+    not 0 (which showed a major heading for surplus as unserved)."""
+    province, major = "吉林省", "080717T"
+    with demo_build.connect() as con:
+        rows = con.execute("SELECT year, enrolment, graduates FROM staging.catalogue WHERE province_name = ? "
+                           "AND level = '本科' AND major_code = ?", (province, major)).df()
+        enrolment = con.execute("SELECT * FROM marts.enrolment WHERE province_name = ? AND level = '本科'",
+                                (province,)).df()
+        trend = con.execute("SELECT * FROM marts.demand_share_trend WHERE geography = ? AND level = '本科' "
+                            "AND year = 2025", (province,)).df()
+        total = con.execute("SELECT sum(demand) FROM marts.major_gap WHERE geography = ? AND level = '本科' "
+                            "AND year = 2025", (province,)).fetchone()[0]
+    assert rows.loc[rows["year"] <= 2024, "graduates"].isna().any(), "the demo's new major lost its empty graduates"
+    cohorts = rows.groupby("year")["enrolment"].sum()
+    got = project(enrolment, trend, total, "本科", 2025).set_index(["major_code", "year"])
+    for year in (2026, 2027, 2028):
+        assert cohorts[year - 4] > 0
+        assert got.loc[(major, year), "supply"] == pytest.approx(cohorts[year - 4])
+        assert got.loc[(major, year), "alignment"] == got.loc[(major, year), "alignment"]  # a point on the chart

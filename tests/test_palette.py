@@ -160,8 +160,15 @@ def test_tables_show_people_whole_and_demand_to_one_decimal_at_most():
     assert [str(v) for v in shown["supply"]] == ["1025", "3"]
     assert shown["graduates"].isna().tolist() == [False, True]
     assert shown["demand"].tolist() == [505.3, 51.0]
-    assert shown["alignment"].tolist()[0] == 2.994  # ratios are formatted, not rounded away
+    assert shown["alignment"].tolist()[0] == 2.99  # two decimals, as column_format shows them
     assert formatting.column_format("supply") == formatting.column_format("demand") == "localized"
+
+
+def test_an_alignment_never_reads_across_the_threshold_its_status_is_judged_on():
+    # 1.2451 is balanced (< 1.25) and 0.8049 balanced (> 0.80): two decimals would show the thresholds themselves
+    shown = formatting.table_values(pd.DataFrame({"alignment": [1.2451, 0.8049, 1.25, 0.80, 1.2549, 0.7951]}))
+    assert [f"{v:.2f}" for v in shown["alignment"]] == ["1.24", "0.81", "1.25", "0.80", "1.25", "0.80"]
+    assert formatting.undefined_text(1.2451, "balanced") == "1.24"
 
 
 def test_tooltips_show_whole_people_and_say_why_a_ratio_is_undefined():

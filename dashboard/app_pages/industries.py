@@ -5,6 +5,7 @@ import streamlit as st
 
 from dashboard import auth, charts, queries, skills_queries, ui
 from dashboard import labels as L
+from warehouse import settings
 
 access = auth.access()  # the viewer's scope: every query is given it
 scope = ui.scope()
@@ -32,7 +33,13 @@ ui.chart(charts.supply_demand_bars, gaps, "industry", L.t("supply_demand_chart")
 ui.table(gaps, [("industry_code", "industry_code"), ("industry", "industry"), ("status", "status"),
                 ("alignment", "alignment"), ("pillar", "pillar_label"), ("supply", "supply"), ("demand", "demand"),
                 ("gap", "gap"), ("supply_share", "supply_share"), ("demand_share", "demand_share"),
-                ("is_projection", "is_projection")], key="industry_gap")
+                ("is_projection", "is_projection")], key="industry_gap",
+         helps={"supply": L.t("help_industry_supply"), "demand": L.t("help_industry_demand"),
+                "gap": L.t("help_industry_gap"),
+                "alignment": L.t("help_industry_alignment", hi=settings.SHORTAGE_ALIGNMENT,
+                                 lo=settings.SURPLUS_ALIGNMENT),
+                "status": L.t("help_industry_status", min_demand=settings.MIN_DEMAND,
+                              min_supply=settings.MIN_SUPPLY)})
 
 industry_names = dict(zip(gaps["industry_code"], gaps["industry"]))
 if industry_names:

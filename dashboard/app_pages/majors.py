@@ -112,7 +112,8 @@ if major_names:
 
     # --- what employers ask of this major (skills), and what the chosen university's core courses miss
     st.subheader(L.t("major_skills", major=L.plain(major_names[major])))
-    asked = skills_queries.major_top_skills(access, major, market_level, market, scope.year)
+    asked = skills_queries.major_top_skills(access, major, market_level, market, scope.year,
+                                             scope.study_level)
     skill_name = "skill_name_en" if L.is_en() else "skill_name"
     ui.table(asked, [("skill", skill_name), ("skill_share", "skill_share"), ("skill_share_change", "skill_share_change"),
                      ("skill_positions", "positions"), ("skill_demand", "skill_demand")], key="major_skills")

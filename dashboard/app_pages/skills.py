@@ -21,7 +21,8 @@ if skill is None:
     st.stop()
 
 st.subheader(L.t("skills_by_major"))
-by_major = skills_queries.skill_by_major(access, skill, scope.level, scope.geography, scope.year)
+by_major = skills_queries.skill_by_major(access, skill, scope.level, scope.geography, scope.year,
+                                         scope.study_level)
 by_major = by_major.assign(major=by_major["major_name_en" if en else "major_name"])
 ui.chart(charts.value_bars, by_major.head(15), "major", "skill_share", L.t("skills_share_chart", skill=names[skill]),
          L.column("skill_share"))
@@ -30,12 +31,13 @@ ui.table(by_major,
           ("skill_demand", "skill_demand"), ("skill_positions", "positions"), ("skill_share", "skill_share"),
           ("skill_share_change", "skill_share_change"), ("salary_median", "salary_median")], "skill_by_major")
 st.subheader(L.t("skills_by_place"))
-ui.table(skills_queries.skill_by_place(access, skill, scope.year),
+ui.table(skills_queries.skill_by_place(access, skill, scope.year, scope.study_level),
          [("city", "city_name_en" if en else "city_name"), ("skill_demand", "skill_demand"), ("skill_positions", "positions"),
           ("salary_p25", "salary_p25"), ("salary_median", "salary_median"), ("salary_p75", "salary_p75")],
          "skill_by_place")
 st.caption(L.t("salary_note"))
 st.subheader(L.t("skills_teaching"))
-ui.table(skills_queries.skill_teaching(access, skill, scope.level, scope.geography, scope.year),
+ui.table(skills_queries.skill_teaching(access, skill, scope.level, scope.geography, scope.year,
+                                         scope.study_level),
          [("university", "university_name_en" if en else "university_name"),
           ("major", "major_name_en" if en else "major_name"), ("courses", "courses")], "skill_teaching")

@@ -3,8 +3,10 @@
 -- university's province, the labour market, the same year) and whether its core courses (catalogue 核心课程,
 -- facts.curriculum_skills) cover each. `is_gap` is true where the courses are listed and none covers the skill;
 -- where the catalogue lists no core courses, `covered` and `is_gap` are NULL (courses_listed false).
+-- The skills asked for are those of the positions at the catalogue row's level (培养层次; marts.skill_demand is per
+-- level): a bachelor curriculum is held against what employers ask of bachelors.
 with catalogue as (
-    select year, university_code, major_code, province_name,
+    select year, university_code, major_code, level, province_name,
            nullif(trim(core_courses), '') is not null as courses_listed
     from staging.catalogue
 ),
@@ -25,6 +27,7 @@ select
     u.university_name_en,
     catalogue.province_name,
     catalogue.major_code,
+    catalogue.level,
     asked.major_name,
     asked.major_name_en,
     asked.skill_id,
@@ -41,7 +44,7 @@ select
 from catalogue
 join asked
     on asked.major_code = catalogue.major_code and asked.geography = catalogue.province_name
-    and asked.year = catalogue.year
+    and asked.year = catalogue.year and asked.level = catalogue.level
 left join taught
     on taught.year = catalogue.year and taught.university_code = catalogue.university_code
     and taught.major_code = catalogue.major_code and taught.skill_id = asked.skill_id

@@ -11,6 +11,8 @@ select
     t.major_code,
     m.major_name,
     m.major_name_en,
+    -- the major's level in the MoE lists (专科 and 本科 codes never coincide), for the pages' level filter
+    m.level,
     t.courses
 from facts.curriculum_skills as t
 left join reference.universities as u using (university_code)
