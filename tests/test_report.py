@@ -4,6 +4,8 @@ chart as an image, the card list and the headline figures of the marts, page num
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 
 import pytest
 from pypdf import PdfReader
@@ -96,3 +98,15 @@ def test_a_scope_that_is_neither_a_province_nor_a_university_is_refused(demo_bui
     assert main(["report", "--scope", "city=沈阳市", "--year", str(YEAR), "--out", str(tmp_path / "r.pdf"),
                  "--warehouse", str(demo_build.warehouse)]) == 2
     assert "province=<name> or university=<code>" in capsys.readouterr().err
+
+
+def test_the_command_prints_only_what_it_wrote(demo_build, tmp_path):
+    # as a user runs it, in a process of its own: Streamlit's warnings about running without a session (one per
+    # label looked up) went to the terminal before "wrote …"
+    out = tmp_path / "neu.pdf"
+    run = subprocess.run([sys.executable, "-m", "pipelines.cli", "report", "--scope", "university=10145", "--year",
+                          str(YEAR), "--lang", "en", "--out", str(out), "--warehouse", str(demo_build.warehouse)],
+                         capture_output=True, text=True, timeout=300, check=False)
+    assert run.returncode == 0, run.stderr
+    assert run.stderr == ""
+    assert run.stdout.splitlines() == [f"wrote {out} ({out.stat().st_size:,} bytes)"]
