@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from io import BytesIO
@@ -26,10 +27,11 @@ from fpdf import FPDF
 from fpdf.fonts import FontFace
 from PIL import Image
 
-from dashboard import charts, formatting, queries, settings, skills_queries, ui
+from dashboard import charts, formatting, queries, reading, settings, skills_queries, ui
 from dashboard import labels as L
 from dashboard import scorecard_queries as sq
 from dashboard.access import EVERYTHING, Access
+from sources.reference_data import PROVINCE_ALIASES_SQL
 
 #: where Debian's fonts-noto-cjk puts its fonts; the first that exists is embedded
 FONT_PACKAGE = "fonts-noto-cjk"
@@ -261,11 +263,39 @@ def render(title: str, subtitle: str, sections: list[Section]) -> bytes:
     return bytes(pdf.output())
 
 
+def _province(provinces: pd.DataFrame, spelled: str) -> str:
+    """The province (of `provinces`, those the viewer may see) that `spelled` names as a source file may name it
+    (辽宁省, 辽宁, Liaoning, Liaoning Province: sources/reference_data.py PROVINCE_ALIASES_SQL; the file's cell
+    NFKC-folded, its whitespace folded, in any case); ValueError listing the provinces when none."""
+    alias = " ".join(unicodedata.normalize("NFKC", spelled).split()).lower()
+    found = reading.query(f"SELECT province_name FROM ({PROVINCE_ALIASES_SQL}) WHERE alias = ?", (alias,))
+    names = list(provinces["province_name"])
+    if len(found) and found["province_name"].iloc[0] in names:
+        return str(found["province_name"].iloc[0])
+    listed = ", ".join(f"{zh} ({en})" if en else zh
+                       for zh, en in zip(provinces["province_name"], provinces["province_name_en"], strict=True))
+    raise ValueError(f"no province {spelled!r} in the warehouse; its provinces are {listed or 'none'}")
+
+
+def _no_scorecard(access: Access, university: str, year: int, study_level: str) -> str:
+    """Why a university has no report: on the command line (which sees every university), the years it has a
+    scorecard for; a viewer of the dashboard is told only what this account may see."""
+    if access is not COMMAND_LINE:
+        return f"no scorecard for university {university!r} in {year} that this account may see"
+    years = reading.query("SELECT DISTINCT year FROM marts.scorecard WHERE scope_level = 'university' "
+                          "AND university_code = ? AND level = ? ORDER BY year", (university, study_level))["year"]
+    if years.empty:
+        return f"no scorecard for university {university!r} ({study_level}) in the warehouse"
+    return (f"no scorecard for university {university!r} ({study_level}) in {year} in the warehouse; it has one for "
+            f"{', '.join(str(y) for y in years)}")
+
+
 def report(kind: str, key: str, year: int, lang: str = "zh", study_level: str = "本科",
            access: Access = COMMAND_LINE) -> bytes:
     """The PDF of a province (kind 'province', key its name) or a university (kind 'university', key its
     code) for a year, in a language; `access` is the viewer's (the command line's is the data
-    staff's). Raises FontMissing without a CJK font, ValueError for a subject with nothing to report."""
+    staff's). A province may be named as a source file names it (Liaoning). Raises FontMissing without a CJK
+    font, ValueError for a subject with nothing to report."""
     st.session_state[L.LANG_KEY] = lang
     # (the build's id and date are printed for any viewer: a report says what it was made from; the rest of
     # audit.build stays the data staff's)
@@ -275,14 +305,13 @@ def report(kind: str, key: str, year: int, lang: str = "zh", study_level: str = 
     made = L.t("report_made", date=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"))
     if kind == "province":
         provinces = queries.provinces(access)
-        if key not in set(provinces["province_name"]):
-            raise ValueError(f"no province {key!r} in the warehouse")
+        key = _province(provinces, key)
         place = L.place("province", key, dict(zip(provinces["province_name"], provinces["province_name_en"])), {})
         sections = province_sections(access, key, year, study_level)
     elif kind == "university":
         sections = university_sections(access, key, year, study_level)
         if not sections:
-            raise ValueError(f"no scorecard for university {key!r} in {year} that this account may see")
+            raise ValueError(_no_scorecard(access, key, year, study_level))
         found = sq.subjects(access, study_level, year)
         found = found[found["key"] == key]
         place = f"{(found['university_name_en'] if L.is_en() else found['university_name']).iloc[0]} · {key}"

@@ -110,3 +110,28 @@ def test_the_command_prints_only_what_it_wrote(demo_build, tmp_path):
     assert run.returncode == 0, run.stderr
     assert run.stderr == ""
     assert run.stdout.splitlines() == [f"wrote {out} ({out.stat().st_size:,} bytes)"]
+
+
+def test_a_province_is_named_as_the_data_files_name_it(demo_build, tmp_path):
+    out = tmp_path / "liaoning.pdf"
+    assert main(["report", "--scope", "province=liaoning  Province", "--year", str(YEAR), "--lang", "en", "--out",
+                 str(out), "--warehouse", str(demo_build.warehouse)]) == 0
+    _, text = text_of(out)
+    assert f"Liaoning·school–enterprisereport{YEAR}(Bachelor)" in text
+
+
+def test_an_unknown_province_is_refused_with_the_names_there_are(demo_build, tmp_path, capsys):
+    assert main(["report", "--scope", "province=Hebei", "--year", str(YEAR), "--out", str(tmp_path / "r.pdf"),
+                 "--warehouse", str(demo_build.warehouse)]) == 1
+    err = capsys.readouterr().err
+    assert "no province 'Hebei'" in err
+    assert all(name in err for name in ("辽宁省 (Liaoning)", "吉林省 (Jilin)", "黑龙江省 (Heilongjiang)"))
+
+
+def test_a_year_without_a_scorecard_is_told_as_the_command_line_sees_it(demo_build, tmp_path, capsys):
+    assert main(["report", "--scope", "university=10145", "--year", str(YEAR + 1), "--out", str(tmp_path / "r.pdf"),
+                 "--warehouse", str(demo_build.warehouse)]) == 1
+    err = capsys.readouterr().err
+    # no account on the command line: the years the university has a scorecard for, not what an account may see
+    assert "account" not in err
+    assert f"in {YEAR + 1}" in err and str(YEAR) in err.split(f"in {YEAR + 1}", 1)[1]
