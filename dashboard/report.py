@@ -263,6 +263,10 @@ def render(title: str, subtitle: str, sections: list[Section]) -> bytes:
     return bytes(pdf.output())
 
 
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
 def _province(provinces: pd.DataFrame, spelled: str) -> str:
     """The province (of `provinces`, those the viewer may see) that `spelled` names as a source file may name it
     (辽宁省, 辽宁, Liaoning, Liaoning Province: sources/reference_data.py PROVINCE_ALIASES_SQL; the file's cell
@@ -300,9 +304,11 @@ def report(kind: str, key: str, year: int, lang: str = "zh", study_level: str = 
     # (the build's id and date are printed for any viewer: a report says what it was made from; the rest of
     # audit.build stays the data staff's)
     build = queries.build_info(COMMAND_LINE)
+    # times in Beijing time, as the dashboard shows them (a report made at 23:17 UTC is of the next day there)
     built = "" if build is None or build.empty else L.t(
-        "report_built", build=build["build_id"].iloc[0], date=str(build["published_at"].iloc[0])[:16])
-    made = L.t("report_made", date=dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"))
+        "report_built", build=build["build_id"].iloc[0],
+        date=L.timestamp(pd.Timestamp(build["published_at"].iloc[0]).to_pydatetime()))
+    made = L.t("report_made", date=L.timestamp(_now()))
     if kind == "province":
         provinces = queries.provinces(access)
         key = _province(provinces, key)

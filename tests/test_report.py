@@ -3,9 +3,11 @@ chart as an image, the card list and the headline figures of the marts, page num
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import subprocess
 import sys
+from zoneinfo import ZoneInfo
 
 import pytest
 from pypdf import PdfReader
@@ -135,3 +137,18 @@ def test_a_year_without_a_scorecard_is_told_as_the_command_line_sees_it(demo_bui
     # no account on the command line: the years the university has a scorecard for, not what an account may see
     assert "account" not in err
     assert f"in {YEAR + 1}" in err and str(YEAR) in err.split(f"in {YEAR + 1}", 1)[1]
+
+
+def test_times_are_in_beijing_time(demo_build, tmp_path, monkeypatch):
+    # made at 23:17 UTC: already the next day in Beijing
+    monkeypatch.setattr(report, "_now", lambda: dt.datetime(2026, 12, 7, 23, 17, tzinfo=dt.UTC))
+    out = tmp_path / "neu.pdf"
+    assert main(["report", "--scope", "university=10145", "--year", str(YEAR), "--out", str(out),
+                 "--warehouse", str(demo_build.warehouse)]) == 0
+    _, text = text_of(out)
+    assert "报告生成于2026年12月8日07:17（北京时间）" in text
+    with demo_build.connect() as con:
+        published = con.execute("SELECT published_at FROM audit.build").fetchone()[0]
+    beijing = published.astimezone(ZoneInfo("Asia/Shanghai"))
+    assert f"发布于{beijing.year}年{beijing.month}月{beijing.day}日{beijing:%H:%M}（北京时间）" in text
+    assert "UTC" not in text
