@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import numbers
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -72,24 +73,40 @@ class Section:
 
 
 # --- content -------------------------------------------------------------------------------------------
-def _cell(key: str, value: object) -> str:
-    """A table cell as the pages show it: people whole, ratios and shares as the pages format them, — undefined."""
-    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
-        return formatting.UNDEFINED
-    if isinstance(value, (int, float)):
-        if key in formatting.PERCENT_COLUMNS:
-            return f"{100 * value:.1f}%"
-        if key in formatting.RATIO_COLUMNS:
-            return f"{value:.2f}"
-        if key in formatting.WHOLE_COLUMNS:
-            return f"{value:,.0f}"
-        return f"{value:,.1f}".removesuffix(".0")
-    return str(value)
+#: the demand trend, a share of all demand gained per year (0.0084), to as many decimals as the Scorecard page
+#: shows: rounded to one or two decimals every row would read 0 or -0
+TREND_COLUMNS = {"demand_trend"}
+TREND_FORMAT = "z.4f"
+
+
+def _undefined(value: object) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
+
+
+def _cells(key: str, values: list[object]) -> list[str]:
+    """A table column's cells as the pages show them: people whole, ratios and shares as the pages format them,
+    the demand trend to four decimals, any other number (a score, a salary, demand) with one decimal or none,
+    the same for every row, so that a column's numbers line up; — undefined. (`z`: a value that rounds to 0 is
+    never printed -0.)"""
+    defined = [float(v) for v in values if isinstance(v, numbers.Real) and not _undefined(v)]
+    if key in formatting.PERCENT_COLUMNS:
+        spec, scale, suffix = "z.1f", 100, "%"
+    elif key in formatting.RATIO_COLUMNS:
+        spec, scale, suffix = "z.2f", 1, ""
+    elif key in formatting.WHOLE_COLUMNS:
+        spec, scale, suffix = "z,.0f", 1, ""
+    elif key in TREND_COLUMNS:
+        spec, scale, suffix = TREND_FORMAT, 1, ""
+    else:
+        whole = all(round(n, 1) == round(n) for n in defined)
+        spec, scale, suffix = ("z,.0f" if whole else "z,.1f"), 1, ""
+    return [formatting.UNDEFINED if _undefined(v) else
+            f"{scale * float(v):{spec}}{suffix}" if isinstance(v, numbers.Real) else str(v) for v in values]
 
 
 def _table(frame: pd.DataFrame, columns: list[tuple[str, str]]) -> pd.DataFrame:
     shown = ui.display_frame(frame, columns).head(MAX_TABLE_ROWS)
-    return pd.DataFrame({L.column(k): [_cell(k, v) for v in shown[k]] for k in shown.columns})
+    return pd.DataFrame({L.column(k): _cells(k, list(shown[k])) for k in shown.columns})
 
 
 def _headline(access: Access, level: str, geography: str, year: int, study_level: str) -> Section:

@@ -33,6 +33,28 @@ def liaoning(demo_build, tmp_path_factory):
     return out
 
 
+def column(path, header: str) -> list[str]:
+    """The lines of text under a table's column whose heading has the line `header`, page after page: those drawn
+    at the heading's left edge below it (pypdf's visitor sees each line fpdf2 draws, with where it starts)."""
+    cells = []
+    for page in PdfReader(str(path)).pages:
+        lines = []
+        page.extract_text(visitor_text=lambda text, cm, tm, font, size, lines=lines: lines.append((tm[4], tm[5], text)))
+        lines = [(x, y, text.replace("\x00", "").strip()) for x, y, text in lines]
+        for hx, hy in [(x, y) for x, y, text in lines if text == header]:
+            cells += [text for x, y, text in lines if abs(x - hx) < 1 and y < hy - 1 and text]
+    return cells
+
+
+@pytest.fixture(scope="module")
+def jilin(demo_build, tmp_path_factory):
+    """Jilin University's scorecard in English: one of its scores is whole (55), some demand trends round to -0."""
+    out = tmp_path_factory.mktemp("report") / "jilin.pdf"
+    assert main(["report", "--scope", "university=10183", "--year", str(YEAR), "--lang", "en", "--out", str(out),
+                 "--warehouse", str(demo_build.warehouse)]) == 0
+    return out
+
+
 def test_liaoning_report_has_chinese_text_cards_and_headline_figures_of_the_marts(liaoning, demo_build):
     reader, text = text_of(liaoning)
     assert f"辽宁省·{YEAR}年校企合作报告（本科）" in text
@@ -152,3 +174,21 @@ def test_times_are_in_beijing_time(demo_build, tmp_path, monkeypatch):
     beijing = published.astimezone(ZoneInfo("Asia/Shanghai"))
     assert f"发布于{beijing.year}年{beijing.month}月{beijing.day}日{beijing:%H:%M}（北京时间）" in text
     assert "UTC" not in text
+
+
+def test_the_demand_trend_shows_the_share_per_year_as_the_scorecard_page_does(jilin, demo_build):
+    with demo_build.connect() as con:
+        trends = [v for (v,) in con.execute(
+            "SELECT value FROM marts.scorecard WHERE scope_level = 'university' AND university_code = '10183' "
+            "AND level = '本科' AND year = ? AND indicator = 'demand_trend'", [YEAR]).fetchall()]
+    shown = [c for c in column(jilin, "Demand") if re.fullmatch(r"-?[\d.]+|—", c)]
+    assert len(shown) == len(trends) <= report.MAX_TABLE_ROWS
+    assert sorted(shown) == sorted("—" if v is None else f"{v:z.4f}" for v in trends)
+    assert any(v is not None and round(v, 2) == 0 and v < 0 for v in trends)  # what used to print -0
+    assert not [c for c in shown if re.fullmatch(r"-0(\.0*)?", c)]
+
+
+def test_a_column_s_numbers_have_the_same_decimals(jilin):
+    scores = [c for c in column(jilin, "Score") if c != "—"]
+    assert len(scores) > 10
+    assert all(re.fullmatch(r"\d+\.\d", s) for s in scores), scores
