@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from pypdf import PdfReader
+from pypdf.generic import NameObject
 
 from dashboard import report
 from pipelines.cli import main
@@ -18,11 +19,22 @@ from pipelines.cli import main
 YEAR = 2025
 
 
-def text_of(path) -> tuple[PdfReader, str]:
+def read(path) -> PdfReader:
+    """The PDF for reading its text. pypdf reads the font's embedded encoding CMap (2-byte codes, as fpdf2 writes
+    them) a byte at a time: a NUL came before each character, and a character of a code over 255 (one first
+    drawn after 255 others) read as others. Its codes are read as Identity-H's, two bytes each, which the
+    ToUnicode map (right) then names."""
     reader = PdfReader(str(path))
-    # pypdf reads the font's embedded encoding CMap (2-byte codes, as fpdf2 writes them) a byte at a time, so
-    # a NUL comes before each character (the ToUnicode map is right); spaces are layout: compare the words
-    return reader, re.sub(r"[\s\x00]+", "", "".join(page.extract_text() for page in reader.pages))
+    for page in reader.pages:
+        for font in page["/Resources"]["/Font"].values():
+            font.get_object()[NameObject("/Encoding")] = NameObject("/Identity-H")
+    return reader
+
+
+def text_of(path) -> tuple[PdfReader, str]:
+    reader = read(path)
+    # spaces are layout: compare the words
+    return reader, re.sub(r"\s+", "", "".join(page.extract_text() for page in reader.pages))
 
 
 @pytest.fixture(scope="module")
@@ -33,16 +45,25 @@ def liaoning(demo_build, tmp_path_factory):
     return out
 
 
+def lines(path) -> list[tuple[float, float, str]]:
+    """Each line of text the PDF draws (a table cell's line among them), page after page: where it starts (x, y
+    from the page's foot) and its text; pypdf's visitor sees them one by one."""
+    found = []
+    for page in read(path).pages:
+        page.extract_text(visitor_text=lambda text, cm, tm, font, size: found.append((tm[4], tm[5], text)))
+    return [(x, y, text.strip()) for x, y, text in found]
+
+
 def column(path, header: str) -> list[str]:
     """The lines of text under a table's column whose heading has the line `header`, page after page: those drawn
     at the heading's left edge below it (pypdf's visitor sees each line fpdf2 draws, with where it starts)."""
     cells = []
-    for page in PdfReader(str(path)).pages:
-        lines = []
-        page.extract_text(visitor_text=lambda text, cm, tm, font, size, lines=lines: lines.append((tm[4], tm[5], text)))
-        lines = [(x, y, text.replace("\x00", "").strip()) for x, y, text in lines]
-        for hx, hy in [(x, y) for x, y, text in lines if text == header]:
-            cells += [text for x, y, text in lines if abs(x - hx) < 1 and y < hy - 1 and text]
+    for page in read(path).pages:
+        drawn = []
+        page.extract_text(visitor_text=lambda text, cm, tm, font, size, drawn=drawn: drawn.append((tm[4], tm[5], text)))
+        drawn = [(x, y, text.strip()) for x, y, text in drawn]
+        for hx, hy in [(x, y) for x, y, text in drawn if text == header]:
+            cells += [text for x, y, text in drawn if abs(x - hx) < 1 and y < hy - 1 and text]
     return cells
 
 
@@ -192,3 +213,4 @@ def test_a_column_s_numbers_have_the_same_decimals(jilin):
     scores = [c for c in column(jilin, "Score") if c != "—"]
     assert len(scores) > 10
     assert all(re.fullmatch(r"\d+\.\d", s) for s in scores), scores
+
