@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import numbers
+import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -249,6 +250,61 @@ def _image(pdf: FPDF, png: bytes) -> None:
     pdf.image(BytesIO(png), w=w, h=h)
 
 
+#: a table's text sizes (points), the largest first: a smaller one is used when the columns' longest words do not
+#: fit side by side in the larger
+TABLE_FONT_SIZES = (8, 7, 6)
+#: what a cell's line may not be broken within: a word of Latin text; any single Chinese character or full-width
+#: sign (Chinese breaks between any two)
+_CJK = "\u2e80-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef"
+_UNBREAKABLE = re.compile(f"[{_CJK}]|[^\\s{_CJK}]+")
+
+
+def _column_widths(pdf: FPDF, rows: list[list[str]]) -> list[float] | None:
+    """Widths (mm, the text's width in all) for the columns of `rows` at the current font in which fpdf2's word
+    wrapping never breaks a word: each column as wide as its longest word, and as wide as its longest line up
+    to a width that every column wider than that gets (so that the short columns, a status, a number, stay on
+    one line and the long ones share what is left); None when the longest words do not fit side by side.
+    (fpdf2 sizes a table's columns equally, and breaks a word wider than its column mid-word.)"""
+    margins = 2 * pdf.c_margin + 0.2  # (a cell's text is inset by c_margin each side; 0.2: rounding)
+    columns = list(zip(*rows, strict=True))
+    least = [max((pdf.get_string_width(w) for cell in c for w in _UNBREAKABLE.findall(cell)), default=0) + margins
+             for c in columns]
+    longest = [max(pdf.get_string_width(cell) for cell in c) + margins for c in columns]
+    wanted = [max(w, m) for w, m in zip(longest, least, strict=True)]
+    if sum(least) > pdf.epw:
+        return None
+    if sum(wanted) <= pdf.epw:
+        return [w * pdf.epw / sum(wanted) for w in wanted]
+
+    def widths(cap: float) -> list[float]:
+        return [min(w, max(m, cap)) for w, m in zip(wanted, least, strict=True)]
+
+    # the cap at which the widths fill the page, by bisection (their sum grows with the cap)
+    low, high = 0.0, max(wanted)
+    for _ in range(40):
+        cap = (low + high) / 2
+        if sum(widths(cap)) < pdf.epw:
+            low = cap
+        else:
+            high = cap
+    return widths(high)
+
+
+def _table_out(pdf: FPDF, table: pd.DataFrame) -> None:
+    """The table at the largest of TABLE_FONT_SIZES at which its columns keep their words whole (at the smallest
+    when none does)."""
+    rows = [[str(c) for c in table.columns], *([str(v) for v in values] for values in table.itertuples(index=False))]
+    for size in TABLE_FONT_SIZES:
+        pdf.set_font(FONT, size=size)
+        widths = _column_widths(pdf, rows)
+        if widths is not None:
+            break
+    with pdf.table(headings_style=FontFace(emphasis=None, fill_color=(230, 230, 230)), col_widths=widths,
+                   line_height=pdf.font_size * 1.75, text_align="LEFT") as out:
+        for row in rows:
+            out.row(row)
+
+
 def render(title: str, subtitle: str, sections: list[Section]) -> bytes:
     font, face = cjk_font()
     pdf = _Report(format="A4")
@@ -270,11 +326,8 @@ def render(title: str, subtitle: str, sections: list[Section]) -> bytes:
         if section.chart is not None:
             _image(pdf, _png(section.chart))
         if section.table is not None and not section.table.empty:
-            with pdf.table(headings_style=FontFace(emphasis=None, fill_color=(230, 230, 230)),
-                           line_height=5, text_align="LEFT") as table:
-                table.row([str(c) for c in section.table.columns])
-                for values in section.table.itertuples(index=False):
-                    table.row([str(v) for v in values])
+            _table_out(pdf, section.table)
+            pdf.set_font(FONT, size=8)
             if len(section.table) >= MAX_TABLE_ROWS:
                 pdf.multi_cell(0, 5, L.t("report_rows_cut", n=MAX_TABLE_ROWS), new_x="LMARGIN", new_y="NEXT")
     return bytes(pdf.output())

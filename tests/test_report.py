@@ -214,3 +214,13 @@ def test_a_column_s_numbers_have_the_same_decimals(jilin):
     assert len(scores) > 10
     assert all(re.fullmatch(r"\d+\.\d", s) for s in scores), scores
 
+
+def test_table_cells_wrap_between_words(jilin, demo_build):
+    with demo_build.connect() as con:
+        names = [n for (n,) in con.execute(
+            "SELECT DISTINCT m.major_name_en FROM marts.scorecard AS s JOIN dims.major AS m USING (major_code) "
+            "WHERE s.university_code = '10183' AND s.year = ?", [YEAR]).fetchall()]
+    words = {w for _, _, text in lines(jilin) for w in text.split()}
+    # a word wider than an equal share of the page was cut (Intelligen / ce), as was a heading's (Conversio / n)
+    assert {"Intelligence", "Engineering", "Conversion", "(share/year)"} <= words
+    assert not [w for n in names for w in n.split() if w not in words]
