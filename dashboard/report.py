@@ -238,16 +238,46 @@ def _png(chart: alt.TopLevelMixin) -> bytes:
     return vl_convert.vegalite_to_png(spec, scale=2)
 
 
-def _image(pdf: FPDF, png: bytes) -> None:
-    """The chart as wide as the text, or smaller so that it fits on one page."""
+def _image_size(pdf: FPDF, png: bytes) -> tuple[float, float]:
+    """The chart's size on the page: as wide as the text, or smaller so that it takes at most CHART_MAX_HEIGHT of
+    a page (a tall chart leaves room for some of its table)."""
     with Image.open(BytesIO(png)) as image:
         width, height = image.size
     w = pdf.epw * 0.85
     h = w * height / width
-    if h > pdf.eph * 0.85:
-        h = pdf.eph * 0.85
+    if h > pdf.eph * CHART_MAX_HEIGHT:
+        h = pdf.eph * CHART_MAX_HEIGHT
         w = h * width / height
-    pdf.image(BytesIO(png), w=w, h=h)
+    return w, h
+
+
+#: the most of a page's height a chart takes; a chart that does not fit in what is left of a page is shrunk to
+#: fit there down to CHART_MIN_SCALE of its size (smaller, its labels are hard to read), else starts a new page
+CHART_MAX_HEIGHT = 0.75
+CHART_MIN_SCALE = 0.75
+#: the room a table's heading row and first rows take, kept on the page with the section's heading and chart
+TABLE_START_MM = 25
+
+
+def _section_start(pdf: FPDF, section: Section, png: bytes | None) -> float:
+    """Break the page before a section whose heading, notes, chart and its table's first rows do not fit in what
+    is left of this one (a heading alone at a page's foot), unless the chart shrunk within CHART_MIN_SCALE makes
+    them fit; the scale to draw the chart at. Heights are measured by fpdf2's dry runs."""
+    pdf.set_font(FONT, size=13)
+    needed = 4 + pdf.multi_cell(0, 8, section.title, dry_run=True, output="HEIGHT")
+    pdf.set_font(FONT, size=8)
+    needed += sum(pdf.multi_cell(0, 5, note, dry_run=True, output="HEIGHT") for note in section.notes)
+    if section.table is not None and not section.table.empty:
+        needed += TABLE_START_MM
+    chart = _image_size(pdf, png)[1] if png is not None else 0
+    left = pdf.page_break_trigger - pdf.y
+    if needed + chart <= left:
+        return 1.0
+    if chart and needed + chart * CHART_MIN_SCALE <= left:
+        return (left - needed) / chart
+    if pdf.y > pdf.t_margin + 1:  # (not on a page that is still empty)
+        pdf.add_page()
+    return 1.0
 
 
 #: a table's text sizes (points), the largest first: a smaller one is used when the columns' longest words do not
@@ -317,14 +347,17 @@ def render(title: str, subtitle: str, sections: list[Section]) -> bytes:
     pdf.set_font(FONT, size=9)
     pdf.multi_cell(0, 5, subtitle, new_x="LMARGIN", new_y="NEXT")
     for section in sections:
+        png = _png(section.chart) if section.chart is not None else None
+        scale = _section_start(pdf, section, png)
         pdf.ln(4)
         pdf.set_font(FONT, size=13)
         pdf.multi_cell(0, 8, section.title, new_x="LMARGIN", new_y="NEXT")
         pdf.set_font(FONT, size=8)
         for note in section.notes:
             pdf.multi_cell(0, 5, note, new_x="LMARGIN", new_y="NEXT")
-        if section.chart is not None:
-            _image(pdf, _png(section.chart))
+        if png is not None:
+            w, h = _image_size(pdf, png)
+            pdf.image(BytesIO(png), w=w * scale, h=h * scale)
         if section.table is not None and not section.table.empty:
             _table_out(pdf, section.table)
             pdf.set_font(FONT, size=8)

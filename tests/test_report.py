@@ -13,6 +13,7 @@ import pytest
 from pypdf import PdfReader
 from pypdf.generic import NameObject
 
+from dashboard import labels as L
 from dashboard import report
 from pipelines.cli import main
 
@@ -157,12 +158,35 @@ def test_the_command_prints_only_what_it_wrote(demo_build, tmp_path):
     assert run.stdout.splitlines() == [f"wrote {out} ({out.stat().st_size:,} bytes)"]
 
 
-def test_a_province_is_named_as_the_data_files_name_it(demo_build, tmp_path):
-    out = tmp_path / "liaoning.pdf"
+@pytest.fixture(scope="module")
+def liaoning_en(demo_build, tmp_path_factory):
+    """Liaoning's report in English, the province named as a data file may name it."""
+    out = tmp_path_factory.mktemp("report") / "liaoning-en.pdf"
     assert main(["report", "--scope", "province=liaoning  Province", "--year", str(YEAR), "--lang", "en", "--out",
                  str(out), "--warehouse", str(demo_build.warehouse)]) == 0
-    _, text = text_of(out)
+    return out
+
+
+def test_a_province_is_named_as_the_data_files_name_it(liaoning_en):
+    _, text = text_of(liaoning_en)
     assert f"Liaoning·school–enterprisereport{YEAR}(Bachelor)" in text
+
+
+def test_a_section_heading_is_on_the_page_of_what_follows_it(liaoning_en):
+    titles = {L.TEXT[key][1] for key in ("report_headline", "cards_title", "top_shortage", "top_surplus",
+                                         "gap_by_place", "pillar_gap", "region_internships", "report_top_skills")}
+    reader = read(liaoning_en)
+    seen = set()
+    for number, page in enumerate(reader.pages, start=1):
+        drawn = []
+        page.extract_text(visitor_text=lambda text, cm, tm, font, size, drawn=drawn: drawn.append((tm[5], text)))
+        drawn = [(y, text.strip()) for y, text in drawn if text.strip() and not text.strip().startswith("Page ")]
+        for y, text in drawn:
+            if text in titles:
+                seen.add(text)
+                # the heading's table starts below it on the same page (the chart between is an image)
+                assert any(below < y - 1 for below, _ in drawn), f"{text!r} alone at the foot of page {number}"
+    assert seen == titles
 
 
 def test_an_unknown_province_is_refused_with_the_names_there_are(demo_build, tmp_path, capsys):
