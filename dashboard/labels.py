@@ -334,7 +334,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "no_scorecard": ("这一年份与层次没有可评分的专业。", "No majors to score for this year and level."),
     # --- printable reports (portal report, download buttons)
     "report_title": ("{place} · {year} 年校企合作报告（{level}）", "{place} · school–enterprise report {year} ({level})"),
-    "report_built": ("数据来自构建 {build}（发布于 {date} UTC）", "From build {build} (published {date} UTC)"),
+    "report_built": ("数据来自构建 {build}，发布于 {date}", "From build {build}, published {date}"),
     "report_made": ("报告生成于 {date}", "Report made {date}"),
     "report_page": ("第 {page} 页，共 {pages} 页", "Page {page} of {pages}"),
     "report_headline": ("主要指标", "Headline figures"),

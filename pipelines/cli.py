@@ -306,7 +306,19 @@ def _read_published(warehouse_arg: str | None) -> bool:
         print(f"no warehouse at {warehouse}: run `portal build` first", file=sys.stderr)
         return False
     os.environ["PORTAL_WAREHOUSE"] = str(warehouse)
+    _quiet_bare_streamlit()
     return True
+
+
+def _quiet_bare_streamlit() -> None:
+    """Run outside `streamlit run`, the dashboard's code makes Streamlit warn that there is no session: on every
+    read of st.session_state (where labels keep the language: hundreds per report) and for each st.cache_data
+    cache. A command prints only what it means to say, so Streamlit's log level is set to errors; after its
+    config is read, since reading it sets the level from `logger.level` again."""
+    from streamlit import config, logger
+
+    config.get_config_options()
+    logger.set_log_level("error")
 
 
 def cmd_report(args: argparse.Namespace) -> int:

@@ -129,15 +129,20 @@ def _same_rows(con: duckdb.DuckDBPyConnection, new: str, table: str) -> bool:
     return con.execute(fingerprint.format(new)).fetchone() == con.execute(fingerprint.format(table)).fetchone()
 
 
-LOOKUPS_SQL = """
-CREATE OR REPLACE TEMP TABLE _lookups AS
-WITH province_alias AS (
+#: each spelling of a province that a source file may give (lower case) and the province it names: its name,
+#: without 省, its English name, "<English> province"; a spelling two provinces share names neither. `portal
+#: report --scope province=…` accepts the same (dashboard/report.py)
+PROVINCE_ALIASES_SQL = """
     SELECT alias, any_value(province_name) AS province_name FROM (
         SELECT lower(province_name) AS alias, province_name FROM reference.provinces
         UNION ALL SELECT lower(regexp_replace(province_name, '省$', '')), province_name FROM reference.provinces
         UNION ALL SELECT lower(province_name_en), province_name FROM reference.provinces
         UNION ALL SELECT lower(province_name_en) || ' province', province_name FROM reference.provinces
-    ) GROUP BY alias HAVING count(DISTINCT province_name) = 1
+    ) GROUP BY alias HAVING count(DISTINCT province_name) = 1"""
+
+LOOKUPS_SQL = f"""
+CREATE OR REPLACE TEMP TABLE _lookups AS
+WITH province_alias AS ({PROVINCE_ALIASES_SQL}
 ), city_alias AS (
     SELECT alias, any_value(city_name) AS city_name FROM (
         SELECT lower(city_name) AS alias, city_name FROM reference.cities
