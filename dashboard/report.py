@@ -399,8 +399,22 @@ def report(kind: str, key: str, year: int, lang: str = "zh", study_level: str = 
     """The PDF of a province (kind 'province', key its name) or a university (kind 'university', key its
     code) for a year, in a language; `access` is the viewer's (the command line's is the data
     staff's). A province may be named as a source file names it (Liaoning). Raises FontMissing without a CJK
-    font, ValueError for a subject with nothing to report."""
+    font, ValueError for a subject with nothing to report.
+
+    The labels read the language from the session, so it is set for the report and then put back: a report in
+    the other language must not switch the page it was asked for from (nor, in one process, what comes next)."""
+    had, before = L.LANG_KEY in st.session_state, st.session_state.get(L.LANG_KEY)
     st.session_state[L.LANG_KEY] = lang
+    try:
+        return _report(kind, key, year, study_level, access)
+    finally:
+        if had:
+            st.session_state[L.LANG_KEY] = before
+        else:
+            del st.session_state[L.LANG_KEY]
+
+
+def _report(kind: str, key: str, year: int, study_level: str, access: Access) -> bytes:
     # (the build's id and date are printed for any viewer: a report says what it was made from; the rest of
     # audit.build stays the data staff's)
     build = queries.build_info(COMMAND_LINE)

@@ -249,3 +249,16 @@ def test_table_cells_wrap_between_words(jilin, demo_build):
     # a word wider than an equal share of the page was cut (Intelligen / ce), as was a heading's (Conversio / n)
     assert {"Intelligence", "Engineering", "Conversion", "(share/year)"} <= words
     assert not [w for n in names for w in n.split() if w not in words]
+
+
+def test_a_report_in_english_leaves_the_sessions_language_as_it_was(demo_build):
+    """The labels read the language from the session: an English report asked for from a Chinese page must not
+    turn the page English (nor, in one process, what runs next)."""
+    import streamlit as st
+
+    st.session_state[L.LANG_KEY] = "zh"
+    try:
+        pdf = report.report("university", "10183", YEAR, lang="en")
+        assert pdf.startswith(b"%PDF") and L.lang() == "zh"
+    finally:
+        del st.session_state[L.LANG_KEY]
