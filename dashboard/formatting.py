@@ -49,14 +49,12 @@ UNDEFINED_REASONS = {"alignment": "undefined_alignment", "city_alignment": "unde
 UNDEFINED = "—"
 
 #: d3-format specifiers (Vega-Lite axes and tooltips); `~` drops trailing zeros: 1,025 and 12.5
+#: the decimals a ratio shows with: in charts (RATIO_FORMAT), tables (column_format) and text (ratio_text) alike
+RATIO_DIGITS = 2
 WHOLE_FORMAT = ",.0f"
 FRACTIONAL_FORMAT = ",.1~f"
-RATIO_FORMAT = ".2f"
+RATIO_FORMAT = f".{RATIO_DIGITS}f"
 PERCENT_FORMAT = ".0%"
-
-
-#: the decimals a ratio shows with (RATIO_FORMAT, column_format's "%.2f" and the reports' cells alike)
-RATIO_DIGITS = 2
 
 
 def shown_ratio(value: float) -> float:
@@ -108,7 +106,7 @@ def column_format(key: str) -> str | None:
     if key in PERCENT_COLUMNS:
         return "percent"
     if key in RATIO_COLUMNS:
-        return "%.2f"
+        return f"%{RATIO_FORMAT}"
     if key in WHOLE_COLUMNS or key in FRACTIONAL_COLUMNS or key in MONEY_COLUMNS:
         return "localized"  # thousands separators; no decimals where the value has none
     if key in POINTS_COLUMNS:
@@ -132,11 +130,11 @@ def undefined_note(frame: pd.DataFrame) -> str | None:
     return L.t("undefined_note", reasons="；".join(reasons) if not L.is_en() else "; ".join(reasons))
 
 
-def undefined_text(value: object, reason: str | None, digits: int = 2) -> str:
-    """A ratio for a tooltip: the value, or `—` with why it is undefined (a status or reason name such as
-    `unserved`, `no_demand` or `insufficient_data`, named in the page's language)."""
+def undefined_text(value: object, reason: str | None) -> str:
+    """A ratio for a tooltip: the value as ratio_text shows it, or `—` with why it is undefined (a status or
+    reason name such as `unserved`, `no_demand` or `insufficient_data`, named in the page's language)."""
     if value is not None and not pd.isna(value):
-        return ratio_text(value) if digits == RATIO_DIGITS else f"{float(value):.{digits}f}"
+        return ratio_text(value)
     key = f"status_{reason}"
     return f"{UNDEFINED}（{L.t(key)}）" if key in L.TEXT and not L.is_en() else (
         f"{UNDEFINED} ({L.t(key)})" if key in L.TEXT else UNDEFINED)
